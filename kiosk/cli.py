@@ -1,0 +1,130 @@
+"""The ``kiosk`` command line (stable: technicians, scripts and tests use it).
+
+``kiosk`` alone starts the kiosk UI on the embedded default. Every other verb
+is a sub-command registered by a small module (see COMMAND_MODULES) exposing
+``register(subparsers)``; the parser it adds sets ``func(args) -> int``.
+
+Sub-commands from ``sync`` and ``ui`` are found by module name at run time
+(importlib), not imported statically: the core stays free of Qt, and the
+import-linter contract checks exactly that. Command modules must be cheap to
+import — heavy imports go inside the handler — so ``kiosk --help`` is fast.
+
+Errors: a KioskError is printed as one line on stderr with its exit code;
+anything else is logged with a reference and reported as one line too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from kiosk import __version__
+from kiosk.errors import EXIT_INTERNAL, KioskError
+
+log = logging.getLogger("kiosk.cli")
+
+# Order is the order in ``kiosk --help``.
+COMMAND_MODULES = (
+    "kiosk.commands.forms",  # forms list | forms check DIR
+    "kiosk.commands.fill",  # fill FORM_ID --answers FILE
+    "kiosk.commands.status",  # status
+    "kiosk.commands.receipt",  # receipt verify STRING
+    "kiosk.commands.audit",  # audit verify
+    "sync.commands",  # enroll, sync, export, import-acks
+    "kiosk.commands.doctor",  # doctor
+    "kiosk.commands.logs",  # logs --export FILE
+    "ui.commands",  # screenshots, demo (and the default: start the UI)
+    "kiosk.commands.bench",  # bench
+)
+
+# Modules that must exist in a complete build; until every part has landed a
+# missing one is skipped so the rest of the CLI keeps working.
+_REQUIRED: frozenset[str] = frozenset()
+
+
+def _available(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        description=(
+            "Soum Kiosk: fill government service forms offline; deliver them signed "
+            "and encrypted, exactly once. With no command, starts the kiosk."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"soum-kiosk {__version__}")
+    parser.add_argument(
+        "--home",
+        metavar="DIR",
+        default=None,
+        help="data folder (default: $KIOSK_HOME or the platform's user data folder)",
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation end to end in a temporary home, then exit",
+    )
+    parser.add_argument(
+        "--lang", choices=("mn", "en"), default=None, help="start language (default: config)"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        if name not in _REQUIRED and not _available(name):
+            continue
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def _start_ui(args: argparse.Namespace) -> int:
+    if not _available("ui.app"):
+        raise KioskError("the kiosk UI is not installed in this build")
+    return int(importlib.import_module("ui.app").run(args))
+
+
+def _self_test(args: argparse.Namespace) -> int:
+    if not _available("kiosk.selftest"):
+        raise KioskError("self-test is not available in this build")
+    return int(importlib.import_module("kiosk.selftest").run(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.home:
+        # One source of truth for every part (and for child processes).
+        os.environ["KIOSK_HOME"] = os.path.abspath(args.home)
+    try:
+        if args.self_test:
+            return _self_test(args)
+        func = getattr(args, "func", None)
+        if func is None:
+            return _start_ui(args)
+        return int(func(args) or 0)
+    except KioskError as exc:
+        print(f"kiosk: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kiosk: interrupted", file=sys.stderr)
+        return 130
+    except Exception:  # noqa: BLE001 - last line of defence: no traceback on screen
+        log.exception("unexpected error in kiosk %s", " ".join(sys.argv[1:2]))
+        print(
+            "kiosk: error: internal error; details are in the log file "
+            "(kiosk logs --export FILE)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

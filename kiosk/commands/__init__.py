@@ -1,0 +1,1 @@
+"""Sub-commands of ``kiosk`` that belong to the core (see kiosk.cli)."""

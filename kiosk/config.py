@@ -1,0 +1,126 @@
+"""The kiosk's TOML config file (``config.toml`` in the data folder).
+
+Documented in docs/config.md. A missing file means defaults; a broken file is
+a ConfigError naming the file, the key and what is wrong — the kiosk never
+guesses. The defaults are written out (with comments) on first run so a
+technician has something to edit.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import ConfigError
+
+DEFAULT_CONFIG_TEXT = """\
+# Soum Kiosk configuration. Every key is optional; see docs/config.md.
+
+# Language the kiosk starts in: "mn" (Mongolian) or "en" (English).
+language = "mn"
+
+# Seconds without a touch before the "are you still there?" warning,
+# and seconds after the warning before everything on screen is wiped.
+idle_warning_seconds = 90
+idle_wipe_seconds = 30
+
+# Days an acknowledged submission's envelope and attachments are kept before
+# they are purged (a tombstone with ID, hash and receipts is kept for ever).
+retention_days = 30
+
+# Largest attachment (photo/scan) accepted at capture, in kilobytes,
+# unless the form asks for less.
+max_attachment_kb = 4096
+
+# Central server. Empty until the kiosk is enrolled (`kiosk enroll`).
+server_url = ""
+
+# Seconds between background sync attempts while the link is up.
+sync_interval_seconds = 30
+
+# Catalog folder to use instead of the bundled sample (empty: bundled or downloaded).
+catalog_dir = ""
+
+# Secrets normally live in the OS keyring. On a locked-down kiosk with no
+# keyring, a technician may configure an encrypted file instead; the
+# passphrase is then asked for at start (see docs/deploy.md). Never plaintext.
+keyring_fallback = ""          # "" or "encrypted-file"
+keyring_fallback_file = ""     # path, default: <data folder>/secrets.jwe
+
+# Log level for the rotating log files in <data folder>/logs.
+log_level = "INFO"
+"""
+
+
+@dataclass
+class Config:
+    language: str = "mn"
+    idle_warning_seconds: int = 90
+    idle_wipe_seconds: int = 30
+    retention_days: int = 30
+    max_attachment_kb: int = 4096
+    server_url: str = ""
+    sync_interval_seconds: int = 30
+    catalog_dir: str = ""
+    keyring_fallback: str = ""
+    keyring_fallback_file: str = ""
+    log_level: str = "INFO"
+    source: Path | None = field(default=None, compare=False)
+
+    def validate(self) -> None:
+        where = self.source or "config"
+        if self.language not in ("mn", "en"):
+            raise ConfigError(f'{where}: language must be "mn" or "en", not {self.language!r}')
+        for name in (
+            "idle_warning_seconds",
+            "idle_wipe_seconds",
+            "retention_days",
+            "max_attachment_kb",
+            "sync_interval_seconds",
+        ):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{where}: {name} must not be negative")
+        if self.keyring_fallback not in ("", "encrypted-file"):
+            raise ConfigError(
+                f'{where}: keyring_fallback must be "" or "encrypted-file", '
+                f"not {self.keyring_fallback!r}"
+            )
+
+
+def _coerce(path: Path, key: str, value: Any, default: Any) -> Any:
+    expected = type(default)
+    if expected is int and isinstance(value, bool):
+        raise ConfigError(f"{path}: {key} must be a whole number, not {value!r}")
+    if not isinstance(value, expected):
+        kind = {int: "a whole number", str: "text"}.get(expected, expected.__name__)
+        raise ConfigError(f"{path}: {key} must be {kind}, not {value!r}")
+    return value
+
+
+def load_config(path: Path) -> Config:
+    """Read ``path``; a missing file gives the defaults."""
+    cfg = Config(source=path)
+    if not path.exists():
+        return cfg
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read ({exc})") from None
+    known = {f.name: f for f in fields(Config) if f.name != "source"}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{path}: unknown key {key!r} (see docs/config.md)")
+        setattr(cfg, key, _coerce(path, key, value, getattr(Config(), key)))
+    cfg.validate()
+    return cfg
+
+
+def write_default_config(path: Path) -> None:
+    """Write the commented defaults, never overwriting a technician's file."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(DEFAULT_CONFIG_TEXT, encoding="utf-8")

@@ -1,0 +1,54 @@
+"""One error type for everything a user can be told about.
+
+The CLI prints ``str(error)`` as one line and exits with ``error.exit_code``;
+the UI shows ``error.message`` in the current language. Nothing else should
+ever reach a resident or technician as a traceback.
+"""
+
+from __future__ import annotations
+
+# Exit codes are part of the stable command line (DESIGN.md §6).
+EXIT_OK = 0
+EXIT_FAILED = 1  # a check failed / validation errors / warnings in doctor
+EXIT_USAGE = 2  # bad arguments (argparse uses 2 as well); doctor: failures
+EXIT_NOT_FOUND = 3  # form, file, submission or folder not found
+EXIT_CONFIG = 4  # broken config, unusable keyring, not enrolled
+EXIT_IO = 5  # disk full, I/O error, database locked or corrupt
+EXIT_NETWORK = 6  # server unreachable, captive portal, TLS, bad reply
+EXIT_SECURITY = 7  # signature/verification failure, revoked device
+EXIT_INTERNAL = 70  # a bug: logged with a reference, never a traceback on screen
+
+
+class KioskError(Exception):
+    """An error with a plain one-line message and a meaningful exit code."""
+
+    exit_code: int = EXIT_FAILED
+
+    def __init__(self, message: str, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class NotFoundError(KioskError):
+    exit_code = EXIT_NOT_FOUND
+
+
+class ConfigError(KioskError):
+    exit_code = EXIT_CONFIG
+
+
+class StorageError(KioskError):
+    exit_code = EXIT_IO
+
+
+class NetworkError(KioskError):
+    exit_code = EXIT_NETWORK
+
+
+class SecurityError(KioskError):
+    exit_code = EXIT_SECURITY

@@ -1,0 +1,56 @@
+"""The one translation catalog for the whole app (core, CLI messages and UI).
+
+Stored as ``assets/i18n/<section>.json`` files so that separate parts of the
+code can add strings without editing each other's files; at run time they are
+merged into one catalog whose keys are ``<section>.<key>``. Every entry has
+Mongolian (``mn``, the default) and English (``en``); a test fails on any
+entry missing either, and on any key used in code but absent here.
+
+Form texts (labels, hints, choices) are not here: they live, bilingual, in
+the form definitions themselves.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from kiosk.paths import ASSETS_DIR
+
+LANGUAGES = ("mn", "en")
+DEFAULT_LANGUAGE = "mn"
+I18N_DIR = ASSETS_DIR / "i18n"
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for file in sorted(Path(I18N_DIR).glob("*.json")):
+        section = file.stem
+        entries = json.loads(file.read_text(encoding="utf-8"))
+        for key, texts in entries.items():
+            merged[f"{section}.{key}"] = texts
+    return merged
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE, /, **params: object) -> str:
+    """The text for ``key`` in ``lang``, with ``{name}`` placeholders filled.
+
+    A missing key returns the key itself (visible, so a test or a screenshot
+    catches it) rather than raising in front of a resident.
+    """
+    texts = catalog().get(key)
+    if texts is None:
+        return key
+    text = texts.get(lang) or texts.get(DEFAULT_LANGUAGE) or key
+    return text.format(**params) if params else text
+
+
+def pick(texts: dict[str, str] | str | None, lang: str) -> str:
+    """Choose from a bilingual ``{"mn": ..., "en": ...}`` value (form texts)."""
+    if texts is None:
+        return ""
+    if isinstance(texts, str):
+        return texts
+    return texts.get(lang) or texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), "")

@@ -1,0 +1,86 @@
+"""Where the kiosk keeps its data.
+
+One data folder ("home") holds everything a kiosk owns: the database, the
+config file, logs, the downloaded catalog and temporary files. It comes from
+platformdirs by default; ``--home DIR`` or ``KIOSK_HOME`` override it
+everywhere, so tests, technicians and ``kiosk demo`` never touch the real one.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+APP_NAME = "soum-kiosk"
+ENV_HOME = "KIOSK_HOME"
+
+# The repository (or the PyInstaller bundle) root: assets/ sits beside kiosk/.
+PACKAGE_DIR = Path(__file__).resolve().parent
+ASSETS_DIR = PACKAGE_DIR.parent / "assets"
+
+
+def default_home() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def resolve_home(cli_home: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder: ``--home`` first, then ``KIOSK_HOME``, then platformdirs."""
+    if cli_home:
+        return Path(cli_home).expanduser().resolve()
+    env = os.environ.get(ENV_HOME)
+    if env:
+        return Path(env).expanduser().resolve()
+    return default_home()
+
+
+@dataclass(frozen=True)
+class Home:
+    """The layout of a data folder. Creating it is explicit (``ensure``)."""
+
+    root: Path
+
+    @property
+    def db(self) -> Path:
+        return self.root / "kiosk.db"
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    @property
+    def tmp(self) -> Path:
+        """Private temp folder: nothing personal is ever written here in plaintext."""
+        return self.root / "tmp"
+
+    @property
+    def catalog(self) -> Path:
+        """Catalog downloaded from the central server (overrides the bundled one)."""
+        return self.root / "catalog"
+
+    @property
+    def backups(self) -> Path:
+        return self.root / "backups"
+
+    def ensure(self) -> Home:
+        for folder in (self.root, self.logs, self.tmp, self.catalog, self.backups):
+            folder.mkdir(parents=True, exist_ok=True)
+            try:
+                folder.chmod(0o700)
+            except OSError:  # e.g. FAT on a USB stick; not fatal
+                pass
+        return self
+
+
+def home(cli_home: str | os.PathLike[str] | None = None) -> Home:
+    return Home(resolve_home(cli_home))
+
+
+def bundled_catalog_dir() -> Path:
+    return ASSETS_DIR / "catalog"

@@ -1,0 +1,54 @@
+"""Keeps every test off the real data folder and the real keyring (napari-style).
+
+Autouse: each test gets its own KIOSK_HOME, XDG folders and a file-backed test
+keyring that child processes share (see tests/support/keyring_backend.py).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import keyring
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from tests.support.keyring_backend import FileTestKeyring
+
+    home = tmp_path / "kiosk-home"
+    home.mkdir()
+    for var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / "xdg" / var.lower()))
+    monkeypatch.setenv("KIOSK_HOME", str(home))
+    monkeypatch.setenv("KIOSK_TEST_KEYRING", str(tmp_path / "test-keyring.json"))
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "tests.support.keyring_backend.FileTestKeyring")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    previous = keyring.get_keyring()
+    keyring.set_keyring(FileTestKeyring())
+    yield home
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def kiosk_cli():
+    """Run ``python -m kiosk ARGS`` as a real subprocess; returns CompletedProcess."""
+    import subprocess
+
+    def run(*args: str, input: str | None = None, timeout: float = 120):
+        return subprocess.run(
+            [sys.executable, "-m", "kiosk", *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            timeout=timeout,
+            cwd=REPO,
+        )
+
+    return run

@@ -1,0 +1,49 @@
+"""The stable command line: version, help, one-line errors."""
+
+from __future__ import annotations
+
+from kiosk import __version__
+
+
+def test_version(kiosk_cli):
+    result = kiosk_cli("--version")
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_help_lists_commands(kiosk_cli):
+    result = kiosk_cli("--help")
+    assert result.returncode == 0
+    assert "--home" in result.stdout
+
+
+def test_unknown_command_is_one_clear_error(kiosk_cli):
+    result = kiosk_cli("no-such-command")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "invalid choice" in result.stderr
+
+
+def test_every_subcommand_has_help(kiosk_cli):
+    from kiosk.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    names = list(sub.choices)
+    for name in names:
+        result = kiosk_cli(name, "--help")
+        assert result.returncode == 0, (name, result.stderr)
+        assert "usage:" in result.stdout
+
+
+def test_core_does_not_import_qt():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kiosk.cli, kiosk.config, kiosk.paths, kiosk.i18n;"
+        "kiosk.cli.build_parser();"
+        "bad=[m for m in sys.modules if m.startswith(('PySide6','shiboken6'))];"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
