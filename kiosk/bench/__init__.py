@@ -1,0 +1,1 @@
+"""Bench suites of the core, run by ``kiosk bench``."""
