@@ -1,0 +1,176 @@
+"""Rotating log files in the data folder, scrubbed of personal data and secrets.
+
+Every module logs through ``logging.getLogger(__name__)``; nothing but this
+module attaches handlers. The rule is that code never logs answers, names,
+registry numbers, phones or secrets in the first place. The scrubber here is
+the safety net for when someone forgets (an exception message that quotes an
+answer, a repr of a JWK): it rewrites the final text of every record before it
+reaches the file, so a technician can hand the logs to support without
+reading them first.
+
+The log files are the one thing support asks for, so setting them up must
+never stop the kiosk: if the folder cannot be written, the kiosk runs without
+a log file and says so once on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk.paths import Home
+
+LOG_FILE_NAME = "kiosk.log"
+MAX_BYTES = 1_000_000
+BACKUP_COUNT = 5
+_FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
+
+# Marker on our handler so that a second setup (tests, demo starting a child
+# in-process) replaces it instead of logging every line twice.
+_HANDLER_MARK = "_soum_kiosk_handler"
+
+_Sub = str | Callable[[re.Match[str]], str]
+
+# Order matters: secrets first (a token may contain digits that look like a
+# phone), then personal data.
+_PATTERNS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
+    # PEM private keys, whole block.
+    (
+        re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
+        "[private-key]",
+    ),
+    # Private JWK members (RFC 7518 §6.2.2, §6.3.2, §6.4.1): JSON or Python repr.
+    (
+        re.compile(r"""(["'](?:d|p|q|dp|dq|qi|k)["']\s*:\s*)(["'])[^"']*\2"""),
+        lambda m: f"{m.group(1)}{m.group(2)}[secret]{m.group(2)}",
+    ),
+    # HTTP credentials.
+    (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [token]"),
+    (
+        re.compile(r"(?i)\b(authorization|signature|signature-input|cookie)(\s*[:=]\s*)[^\r\n,}]+"),
+        r"\1\2[token]",
+    ),
+    # JOSE compact serialisations (JWS: 3 parts, JWE: 5 parts) start with eyJ ('{"').
+    (re.compile(r"\beyJ[\w-]*(?:\.[\w-]*){2,4}"), "[jose]"),
+    # key=value / "key": "value" for anything named like a secret.
+    (
+        re.compile(
+            r"""(?ix)
+            (["']?\b(?:password|passphrase|passwd|secret|token|access_token|refresh_token
+                |api_key|apikey|pin|staff_pin|private_key|enrol(?:l)?(?:ment)?_code|otp)\b["']?
+             \s*[:=]\s*)
+            (?:"[^"]*"|'[^']*'|[^\s,;}]+)
+            """
+        ),
+        r"\1[secret]",
+    ),
+    # E-mail addresses.
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    # Mongolian civil registry numbers: two Cyrillic letters + 8 digits (АБ12345678).
+    (re.compile(r"(?<!\w)[А-ЯЁӨҮа-яёөү]{2}[ -]?\d{8}(?!\d)"), "[registry-no]"),
+    # Mongolian phone numbers: 8 digits, optional +976, optional separator in the middle.
+    # Not when glued to letters, hex or dashes (UUID groups, hashes, dates).
+    (
+        re.compile(r"(?<![\w.+-])(?:\+?976[ -]?)?\d{4}[ -]?\d{4}(?![\w-])"),
+        "[phone]",
+    ),
+)
+
+
+def scrub(text: str) -> str:
+    """``text`` with anything that looks like personal data or a secret replaced."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class ScrubFilter(logging.Filter):
+    """Rewrites a record's message (arguments merged in) before any handler sees it.
+
+    Merging the arguments first matters: ``log.info("phone %s", value)`` must be
+    scrubbed as a whole line, not as a format string that looks harmless.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a bad format string must not lose the line
+            message = f"{record.msg!r} {record.args!r}"
+        record.msg = scrub(message)
+        record.args = None
+        return True
+
+
+class ScrubFormatter(logging.Formatter):
+    """Scrubs the final text too, which covers tracebacks and exception messages."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return scrub(super().format(record))
+
+
+def _level(level: str | int) -> int:
+    if isinstance(level, int):
+        return level
+    value = logging.getLevelName(str(level).upper())
+    return value if isinstance(value, int) else logging.INFO
+
+
+def setup_logging(home: Home, level: str | int = "INFO") -> Path | None:
+    """Log to ``<home>/logs/kiosk.log`` (1 MB × 5 rotated files); returns the file.
+
+    Returns None (and says so once on stderr) when the folder cannot be
+    written: the kiosk must keep working on a read-only or full disk.
+    """
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _HANDLER_MARK, False):
+            root.removeHandler(handler)
+            handler.close()
+    path = home.logs / LOG_FILE_NAME
+    try:
+        home.logs.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
+        )
+    except OSError as exc:
+        print(f"kiosk: warning: cannot write log files in {home.logs} ({exc})", file=sys.stderr)
+        return None
+    setattr(handler, _HANDLER_MARK, True)
+    handler.addFilter(ScrubFilter())
+    handler.setFormatter(ScrubFormatter(_FORMAT))
+    handler.setLevel(_level(level))
+    root.addHandler(handler)
+    root.setLevel(_level(level))
+    # Chatty libraries: their DEBUG lines carry request headers and bodies.
+    for noisy in ("httpx", "httpcore", "urllib3", "keyring"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, _level(level)))
+    return path
+
+
+def configure_for_cli(cli_home: str | None = None) -> Path | None:
+    """What ``kiosk.cli.main`` calls after parsing: the data folder's logs, at its level.
+
+    A broken config must still get a log file (the error itself is reported
+    by the command that loads the config), so the level falls back to INFO.
+    """
+    from kiosk.config import load_config
+    from kiosk.errors import KioskError
+    from kiosk.paths import home as resolve
+
+    where = resolve(cli_home)
+    try:
+        level = load_config(where.config_file).log_level
+    except KioskError:
+        level = "INFO"
+    return setup_logging(where, level)
+
+
+def log_files(home: Home) -> list[Path]:
+    """The current log file and its rotated predecessors, oldest last."""
+    if not home.logs.is_dir():
+        return []
+    return sorted(home.logs.glob(LOG_FILE_NAME + "*"))
