@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 from kiosk import __version__
 from kiosk.errors import EXIT_INTERNAL, KioskError
+from kiosk.logs import configure_for_cli
 
 log = logging.getLogger("kiosk.cli")
 
@@ -103,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.home:
         # One source of truth for every part (and for child processes).
         os.environ["KIOSK_HOME"] = os.path.abspath(args.home)
+    # Rotating, scrubbed log files in the data folder (kiosk/logs.py).
+    configure_for_cli(args.home)
     try:
         if args.self_test:
             return _self_test(args)
