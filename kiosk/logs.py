@@ -27,6 +27,7 @@ from kiosk.paths import Home
 LOG_FILE_NAME = "kiosk.log"
 MAX_BYTES = 1_000_000
 BACKUP_COUNT = 5
+log = logging.getLogger(__name__)
 _FORMAT = "%(asctime)s %(levelname)s %(process)d %(name)s: %(message)s"
 
 # Marker on our handler so that a second setup (tests, demo starting a child
@@ -126,10 +127,10 @@ def setup_logging(home: Home, level: str | int = "INFO") -> Path | None:
     written: the kiosk must keep working on a read-only or full disk.
     """
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, _HANDLER_MARK, False):
-            root.removeHandler(handler)
-            handler.close()
+    for old in list(root.handlers):
+        if getattr(old, _HANDLER_MARK, False):
+            root.removeHandler(old)
+            old.close()
     path = home.logs / LOG_FILE_NAME
     try:
         home.logs.mkdir(parents=True, exist_ok=True)
@@ -174,3 +175,45 @@ def log_files(home: Home) -> list[Path]:
     if not home.logs.is_dir():
         return []
     return sorted(home.logs.glob(LOG_FILE_NAME + "*"))
+
+
+def export_bundle(
+    home: Home, target: Path, *, server_timeout: float = 3.0, lang: str = "mn"
+) -> tuple[Path, int]:
+    """Write the support zip: ``logs/kiosk.log*``, ``doctor.json``, ``config.toml``.
+
+    The logs are scrubbed again on the way out, so files written by an older
+    build (or by hand) cannot carry personal data to support. The zip is
+    written beside the target and renamed into place: a full USB stick leaves
+    no half-written bundle that looks complete. Returns the path and the
+    number of log files packed.
+    """
+    import json
+    import os
+    import zipfile
+
+    from kiosk.doctor import diagnose, report
+    from kiosk.errors import NotFoundError, StorageError
+
+    target = target.expanduser().resolve()
+    if not target.parent.is_dir():
+        raise NotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
+    checks = diagnose(home, server_timeout=server_timeout, lang=lang)
+    doctor_json = json.dumps(report(home, checks), ensure_ascii=False, indent=2, default=str)
+    files = log_files(home)
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("doctor.json", scrub(doctor_json))
+            for file in files:
+                text = file.read_text(encoding="utf-8", errors="replace")
+                zf.writestr(f"logs/{file.name}", scrub(text))
+            if home.config_file.is_file():
+                config_text = home.config_file.read_text(encoding="utf-8", errors="replace")
+                zf.writestr("config.toml", scrub(config_text))
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None
+    log.info("support bundle written with %d log files", len(files))
+    return target, len(files)
