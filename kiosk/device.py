@@ -1,0 +1,125 @@
+"""The kiosk's identity: one Ed25519 key pair, private half only in the keyring.
+
+Everything a kiosk produces (the signed payload, the outbox record, receipt
+QR codes) is signed with this key, so the device ID is derived from the public
+key itself: "kiosk-" + the first 16 hex digits of its RFC 7638 thumbprint
+(a SHA-256). Anyone holding the public JWK can recompute the ID; nobody can
+claim an ID without the key.
+
+The key is made on first run (before enrolment the kiosk still works offline
+on the demo agency) or at enrolment; ``create_device(replace=True)`` is only
+for a technician re-enrolling a kiosk.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc.jwk import OKPKey
+
+from kiosk.errors import ConfigError, SecurityError
+from kiosk.secrets import DEVICE_KEY, Secrets, open_secrets
+
+log = logging.getLogger("kiosk.device")
+
+SIGNING_ALG = "EdDSA"  # RFC 8037 (Ed25519 key); see docs/security.md
+
+
+def _thumbprint_hex(key: OKPKey) -> str:
+    thumb = key.thumbprint()  # RFC 7638, SHA-256, base64url
+    return base64.urlsafe_b64decode(thumb + "=" * (-len(thumb) % 4)).hex()
+
+
+def device_id_for(public_jwk: dict[str, Any]) -> str:
+    """The device ID a public JWK stands for (recomputed, never trusted from input)."""
+    return "kiosk-" + _thumbprint_hex(public_key_from_jwk(public_jwk))[:16]
+
+
+def public_key_from_jwk(jwk: dict[str, Any]) -> OKPKey:
+    """An Ed25519 public key from a JWK; anything else is a SecurityError."""
+    if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+        raise SecurityError("device key is not an Ed25519 public JWK (kty OKP, crv Ed25519)")
+    try:
+        return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]})
+    except Exception:  # noqa: BLE001 - any parse failure is a bad key
+        raise SecurityError("device public key is malformed") from None
+
+
+@dataclass(frozen=True)
+class DeviceIdentity:
+    """A loaded device key. ``private_key`` never leaves the process."""
+
+    device_id: str
+    private_key: OKPKey
+
+    @property
+    def public_jwk(self) -> dict[str, Any]:
+        """The public JWK to register with the server / give to verifiers."""
+        pub = self.private_key.as_dict(private=False)
+        return {
+            "kty": "OKP",
+            "crv": "Ed25519",
+            "x": pub["x"],
+            "kid": self.device_id,
+            "use": "sig",
+            "alg": SIGNING_ALG,
+        }
+
+    @property
+    def thumbprint(self) -> str:
+        return self.private_key.thumbprint()
+
+    def sign_compact(self, payload: bytes, *, typ: str) -> str:
+        """A compact JWS (EdDSA) over ``payload`` with kid = device ID and ``typ``."""
+        from kiosk.envelope import jws_sign
+
+        return jws_sign(payload, self.private_key, kid=self.device_id, typ=typ)
+
+    @classmethod
+    def from_private_jwk(cls, jwk: dict[str, Any]) -> DeviceIdentity:
+        if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or "d" not in jwk:
+            raise ConfigError("the device key in the keyring is not a private Ed25519 JWK")
+        try:
+            key = OKPKey.import_key({k: jwk[k] for k in ("kty", "crv", "x", "d")})
+        except Exception:  # noqa: BLE001
+            raise ConfigError("the device key in the keyring is damaged") from None
+        return cls("kiosk-" + _thumbprint_hex(key)[:16], key)
+
+
+def _secrets(secrets: Secrets | None) -> Secrets:
+    return secrets if secrets is not None else open_secrets()
+
+
+def load_device(secrets: Secrets | None = None) -> DeviceIdentity:
+    """The existing device key; ConfigError if this kiosk has none yet."""
+    data = _secrets(secrets).get_json(DEVICE_KEY)
+    if data is None:
+        raise ConfigError("this kiosk has no device key yet (run `kiosk enroll` or start it once)")
+    return DeviceIdentity.from_private_jwk(data)
+
+
+def create_device(secrets: Secrets | None = None, *, replace: bool = False) -> DeviceIdentity:
+    """Make a new Ed25519 key and keep its private JWK in the keyring."""
+    store = _secrets(secrets)
+    if not replace and store.get(DEVICE_KEY) is not None:
+        raise ConfigError("this kiosk already has a device key (re-enrolment must replace it)")
+    key = OKPKey.generate_key("Ed25519")
+    private = key.as_dict(private=True)
+    store.set(DEVICE_KEY, json.dumps({k: private[k] for k in ("kty", "crv", "x", "d")}))
+    device = load_device(store)  # read back: a keyring that drops writes fails here
+    if device.thumbprint != key.thumbprint():
+        raise ConfigError(f"the keyring ({store.description}) did not keep the device key")
+    log.info("created device key %s", device.device_id)
+    return device
+
+
+def load_or_create_device(secrets: Secrets | None = None) -> DeviceIdentity:
+    """The device key, made on first run."""
+    store = _secrets(secrets)
+    if store.get(DEVICE_KEY) is None:
+        return create_device(store)
+    return load_device(store)

@@ -1,0 +1,336 @@
+"""Secrets (device key, local data key, API credentials, pinned server key).
+
+They live in the OS keyring (``keyring``, service ``soum-kiosk``) and nowhere
+else: never in SQLite, config or plain files. A locked-down kiosk may have no
+usable keyring; then we say so plainly (ConfigError) instead of guessing. The
+only fallback is one a technician configured on purpose
+(``keyring_fallback = "encrypted-file"``): an AES-256-GCM file whose key is
+derived with scrypt from a passphrase given in ``KIOSK_SECRETS_PASSPHRASE`` or
+typed at a prompt. There is no silent plaintext fallback. See docs/security.md.
+
+Usage::
+
+    secrets = open_secrets()              # home/config from KIOSK_HOME
+    key = secrets.data_key()              # made on first use
+    secrets.set(API_CREDENTIALS, token)
+"""
+
+from __future__ import annotations
+
+import base64
+import getpass
+import json
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Protocol
+
+from kiosk.errors import ConfigError
+
+log = logging.getLogger("kiosk.secrets")
+
+SERVICE = "soum-kiosk"
+
+# Entry names (the keyring "username"). Stable: changing one loses the secret.
+DEVICE_KEY = "device-key"  # private Ed25519 JWK (JSON)
+DATA_KEY = "data-key"  # 32 random bytes, base64url: encrypts drafts/attachments at rest
+API_CREDENTIALS = "api-credentials"  # JSON from enrolment (sync owns the content)
+SERVER_KEY = "server-key"  # the central server's pinned public JWK (JSON)
+KNOWN_NAMES = (DEVICE_KEY, DATA_KEY, API_CREDENTIALS, SERVER_KEY)
+
+ENV_PASSPHRASE = "KIOSK_SECRETS_PASSPHRASE"
+FALLBACK_FILE_NAME = "secrets.enc"
+
+# scrypt cost: ~0.1 s on a small kiosk CPU, once per process (the key is cached).
+_SCRYPT_N = 2**15
+_SCRYPT_R = 8
+_SCRYPT_P = 1
+
+
+class SecretBackend(Protocol):
+    """Where secrets are kept: the keyring or the configured encrypted file."""
+
+    description: str
+
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, value: str) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+def _b64e(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64d(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class KeyringBackend:
+    """The OS keyring through ``keyring``; errors at use become ConfigError."""
+
+    def __init__(self) -> None:
+        import keyring
+
+        backend = keyring.get_keyring()
+        reason = unusable_reason(backend)
+        if reason:
+            raise ConfigError(
+                f"no usable keyring on this computer ({reason}); install one (e.g. "
+                'gnome-keyring or KWallet) or set keyring_fallback = "encrypted-file" in '
+                "config.toml (see docs/security.md)"
+            )
+        self._backend = backend
+        self.description = f"keyring: {type(backend).__module__}.{type(backend).__name__}"
+
+    def _fail(self, action: str, exc: Exception) -> ConfigError:
+        return ConfigError(
+            f"the keyring ({self.description}) failed to {action} a secret: "
+            f"{type(exc).__name__}; check that it is unlocked (see docs/security.md)"
+        )
+
+    def get(self, name: str) -> str | None:
+        try:
+            return self._backend.get_password(SERVICE, name)
+        except Exception as exc:  # noqa: BLE001 - every backend error means "unusable"
+            raise self._fail("read", exc) from None
+
+    def set(self, name: str, value: str) -> None:
+        try:
+            self._backend.set_password(SERVICE, name, value)
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail("store", exc) from None
+
+    def delete(self, name: str) -> None:
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            self._backend.delete_password(SERVICE, name)
+        except PasswordDeleteError:
+            return  # already absent
+        except Exception as exc:  # noqa: BLE001
+            raise self._fail("delete", exc) from None
+
+
+def unusable_reason(backend: object) -> str | None:
+    """Why a keyring backend cannot hold secrets, or None when it can."""
+    from keyring.backends import chainer, fail
+
+    if isinstance(backend, fail.Keyring):
+        return "keyring found no backend (keyring.backends.fail)"
+    if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
+        return "keyring found no backend (empty chain)"
+    if (
+        type(backend).__module__.startswith("keyrings.alt")
+        and "plaintext" in type(backend).__name__.lower()
+    ):
+        return "the only backend stores secrets in plaintext"
+    return None
+
+
+class EncryptedFileBackend:
+    """The technician-configured fallback: one AES-256-GCM file, scrypt-derived key.
+
+    The whole file is rewritten atomically (temp file + fsync + rename) so a
+    power cut leaves either the old or the new secrets, never half of them.
+    """
+
+    def __init__(self, path: Path, passphrase: str) -> None:
+        if not passphrase:
+            raise ConfigError(f"{path}: an empty passphrase is not allowed for the secrets file")
+        self.path = path
+        self.description = f"encrypted file: {path}"
+        self._passphrase = passphrase.encode("utf-8")
+        self._lock = threading.Lock()
+        self._salt: bytes | None = None
+        self._key: bytes | None = None
+        self._data: dict[str, str] = self._read()
+
+    def _derive(self, salt: bytes) -> bytes:
+        from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+        return Scrypt(salt=salt, length=32, n=_SCRYPT_N, r=_SCRYPT_R, p=_SCRYPT_P).derive(
+            self._passphrase
+        )
+
+    def _read(self) -> dict[str, str]:
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        if not self.path.exists():
+            self._salt = os.urandom(16)
+            self._key = self._derive(self._salt)
+            return {}
+        try:
+            doc = json.loads(self.path.read_text(encoding="utf-8"))
+            if doc.get("format") != 1 or doc.get("kdf") != "scrypt":
+                raise ValueError("unknown format")
+            salt, nonce, ct = _b64d(doc["salt"]), _b64d(doc["nonce"]), _b64d(doc["ciphertext"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ConfigError(f"{self.path}: secrets file is unreadable ({exc})") from None
+        key = self._derive(salt)
+        try:
+            plain = AESGCM(key).decrypt(nonce, ct, b"soum-kiosk-secrets-v1")
+        except InvalidTag:
+            raise ConfigError(
+                f"{self.path}: wrong passphrase for the secrets file (or the file is damaged)"
+            ) from None
+        self._salt, self._key = salt, key
+        data = json.loads(plain)
+        return {str(k): str(v) for k, v in data.items()}
+
+    def _write(self) -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        assert self._key is not None and self._salt is not None
+        nonce = os.urandom(12)
+        ct = AESGCM(self._key).encrypt(
+            nonce, json.dumps(self._data).encode("utf-8"), b"soum-kiosk-secrets-v1"
+        )
+        doc = {
+            "format": 1,
+            "kdf": "scrypt",
+            "n": _SCRYPT_N,
+            "r": _SCRYPT_R,
+            "p": _SCRYPT_P,
+            "cipher": "A256GCM",
+            "salt": _b64e(self._salt),
+            "nonce": _b64e(nonce),
+            "ciphertext": _b64e(ct),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, json.dumps(doc).encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, self.path)
+
+    def get(self, name: str) -> str | None:
+        with self._lock:
+            return self._data.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        with self._lock:
+            self._data[name] = value
+            self._write()
+
+    def delete(self, name: str) -> None:
+        with self._lock:
+            if self._data.pop(name, None) is not None:
+                self._write()
+
+
+class Secrets:
+    """Named secrets over one backend, plus the few typed helpers the core needs."""
+
+    def __init__(self, backend: SecretBackend) -> None:
+        self.backend = backend
+
+    @property
+    def description(self) -> str:
+        return self.backend.description
+
+    def get(self, name: str) -> str | None:
+        return self.backend.get(name)
+
+    def set(self, name: str, value: str) -> None:
+        if not value:
+            raise ValueError(f"refusing to store an empty secret for {name!r}")
+        self.backend.set(name, value)
+
+    def delete(self, name: str) -> None:
+        self.backend.delete(name)
+
+    def data_key(self, *, create: bool = True) -> bytes:
+        """The local AES-256 key for drafts and attachments at rest (made once)."""
+        value = self.get(DATA_KEY)
+        if value is None:
+            if not create:
+                raise ConfigError("the local data key is missing from the keyring")
+            key = os.urandom(32)
+            self.set(DATA_KEY, _b64e(key))
+            log.info("created the local data key")
+            # Read back: a keyring that silently drops writes must fail here, not later.
+            value = self.get(DATA_KEY)
+            if value is None:
+                raise ConfigError(f"the keyring ({self.description}) did not keep a secret")
+        key = _b64d(value)
+        if len(key) != 32:
+            raise ConfigError("the local data key in the keyring is damaged (not 32 bytes)")
+        return key
+
+    def get_json(self, name: str) -> dict | None:
+        value = self.get(name)
+        if value is None:
+            return None
+        try:
+            data = json.loads(value)
+        except ValueError:
+            raise ConfigError(f"secret {name!r} in the keyring is damaged (not JSON)") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"secret {name!r} in the keyring is damaged (not an object)")
+        return data
+
+    def set_json(self, name: str, value: dict) -> None:
+        self.set(name, json.dumps(value, sort_keys=True, separators=(",", ":")))
+
+
+def _passphrase(path: Path) -> str:
+    value = os.environ.get(ENV_PASSPHRASE)
+    if value:
+        return value
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(f"Passphrase for the kiosk secrets file {path}: ")
+    raise ConfigError(
+        f'keyring_fallback is "encrypted-file" but no passphrase was given: set '
+        f"{ENV_PASSPHRASE} or start the kiosk from a terminal (file: {path})"
+    )
+
+
+def open_secrets(
+    home_root: Path | None = None,
+    *,
+    fallback: str | None = None,
+    fallback_file: str | None = None,
+    passphrase: str | None = None,
+) -> Secrets:
+    """The secrets store configured for this kiosk.
+
+    ``fallback``/``fallback_file`` default to the data folder's config.toml; a
+    configured encrypted file is used always (not only when the keyring fails),
+    so secrets never end up split between two places.
+    """
+    if fallback is None:
+        from kiosk.config import load_config
+        from kiosk.paths import home
+
+        root = home_root or home().root
+        cfg = load_config(root / "config.toml")
+        fallback, fallback_file = cfg.keyring_fallback, cfg.keyring_fallback_file
+        home_root = root
+    if fallback == "encrypted-file":
+        if fallback_file:
+            path = Path(fallback_file).expanduser()
+        else:
+            from kiosk.paths import home
+
+            path = (home_root or home().root) / FALLBACK_FILE_NAME
+        return Secrets(EncryptedFileBackend(path, passphrase or _passphrase(path)))
+    if fallback:
+        raise ConfigError(f'keyring_fallback must be "" or "encrypted-file", not {fallback!r}')
+    return Secrets(KeyringBackend())
+
+
+def backend_status(home_root: Path | None = None) -> tuple[bool, str]:
+    """(usable, one-line description) for doctor and the staff screen; never raises."""
+    try:
+        secrets = open_secrets(home_root)
+    except ConfigError as exc:
+        return False, str(exc)
+    return True, secrets.description
