@@ -1,0 +1,166 @@
+"""``kiosk doctor``: the JSON shape, the exit codes, and that a check never crashes it."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kiosk import doctor, doctor_probes
+from kiosk.config import Config
+from kiosk.paths import Home
+
+NAMES = [
+    "config", "version", "data_folder", "database", "schema", "keyring",
+    "device", "server", "clock", "queue", "last_sync",
+]
+
+
+def _doctor_json(kiosk_cli, *extra: str):
+    result = kiosk_cli("doctor", "--json", "--timeout", "2", *extra)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, json.loads(result.stdout)
+
+
+def test_json_shape_and_exit_code_match(kiosk_cli) -> None:
+    code, report = _doctor_json(kiosk_cli)
+    assert set(report) == {"version", "home", "status", "checks"}
+    assert [c["name"] for c in report["checks"]] == NAMES
+    for check in report["checks"]:
+        assert set(check) == {"name", "status", "message", "fix", "title", "details"}
+        assert check["status"] in ("pass", "warn", "fail")
+        assert check["message"] and check["title"]
+        assert "\n" not in check["message"] and "\n" not in check["fix"]
+        if check["status"] != "pass":
+            assert check["fix"], check
+    assert code == {"pass": 0, "warn": 1, "fail": 2}[report["status"]]
+
+
+def test_fresh_home_warns_and_exits_1(kiosk_cli, isolated_home: Path) -> None:
+    code, report = _doctor_json(kiosk_cli)
+    by_name = {c["name"]: c for c in report["checks"]}
+    assert by_name["database"]["status"] == "warn"  # no database yet
+    assert by_name["keyring"]["status"] == "pass"  # the test keyring works
+    assert by_name["data_folder"]["status"] == "pass"
+    assert report["status"] == "warn" and code == 1
+
+
+def test_broken_database_fails_and_exits_2(kiosk_cli, isolated_home: Path) -> None:
+    (isolated_home / "kiosk.db").write_bytes(b"this is not an SQLite database" * 200)
+    code, report = _doctor_json(kiosk_cli)
+    db = next(c for c in report["checks"] if c["name"] == "database")
+    assert db["status"] == "fail"
+    assert "kiosk.db" in db["message"]
+    assert code == 2 and report["status"] == "fail"
+
+
+def test_corrupt_pages_fail_integrity_check(isolated_home: Path) -> None:
+    db = isolated_home / "kiosk.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    conn.execute("CREATE INDEX t_v ON t (v)")
+    conn.executemany("INSERT INTO t (v) VALUES (?)", [(f"value {i}" * 20,) for i in range(500)])
+    conn.commit()
+    conn.close()
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for offset in range(3 * page + 100, 3 * page + 400):  # scribble inside a b-tree page
+        data[offset] = 0xA5
+    db.write_bytes(bytes(data))
+    checks = doctor.run_checks(Home(isolated_home), Config(), server_timeout=1)
+    check = next(c for c in checks if c.name == "database")
+    assert check.status == doctor.FAIL
+    assert check.fix
+
+
+def test_healthy_database_passes_read_only(isolated_home: Path) -> None:
+    db = isolated_home / "kiosk.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    checks = doctor.run_checks(Home(isolated_home), Config(), server_timeout=1)
+    assert next(c for c in checks if c.name == "database").status == doctor.PASS
+    assert db.read_bytes() == before
+
+
+def test_broken_config_is_a_failed_check_not_a_crash(kiosk_cli, isolated_home: Path) -> None:
+    (isolated_home / "config.toml").write_text("language = [broken\n", encoding="utf-8")
+    code, report = _doctor_json(kiosk_cli)
+    config = report["checks"][0]
+    assert config["name"] == "config" and config["status"] == "fail"
+    assert "config.toml" in config["message"]
+    assert code == 2
+
+
+def test_human_output_has_one_line_per_check_and_fixes(kiosk_cli, isolated_home) -> None:
+    (isolated_home / "kiosk.db").write_bytes(b"garbage" * 100)
+    result = kiosk_cli("--lang", "en", "doctor", "--timeout", "2")
+    assert result.returncode == 2
+    assert "FAIL  Database:" in result.stdout
+    assert "fix: " in result.stdout
+    assert result.stdout.strip().splitlines()[-1].startswith("Summary:")
+
+
+def test_a_crashing_check_is_reported_as_a_failure(isolated_home, monkeypatch) -> None:
+    def boom(*args, **kwargs):
+        raise RuntimeError("probe exploded")
+
+    monkeypatch.setattr(doctor_probes, "keyring_info", boom)
+    checks = doctor.run_checks(Home(isolated_home), Config(), server_timeout=1)
+    keyring = next(c for c in checks if c.name == "keyring")
+    assert keyring.status == doctor.FAIL and "RuntimeError" in keyring.message
+    assert len(checks) == len(NAMES) - 1  # every other check still ran
+
+
+def test_a_missing_part_is_a_warning(isolated_home, monkeypatch) -> None:
+    def missing(*args, **kwargs):
+        raise doctor_probes.Unavailable("kiosk.store")
+
+    monkeypatch.setattr(doctor_probes, "queue_info", missing)
+    checks = doctor.run_checks(Home(isolated_home), Config(), server_timeout=1, lang="en")
+    queue = next(c for c in checks if c.name == "queue")
+    assert queue.status == doctor.WARN
+    assert "not available in this build" in queue.message.lower()
+
+
+@pytest.mark.parametrize(("free_mb", "status"), [(10, "fail"), (200, "warn"), (5000, "pass")])
+def test_free_disk_thresholds(isolated_home, monkeypatch, free_mb: int, status: str) -> None:
+    import shutil
+    from collections import namedtuple
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda path: usage(10**12, 0, free_mb * 1024 * 1024)
+    )
+    checks = doctor.run_checks(Home(isolated_home), Config(), server_timeout=1)
+    assert next(c for c in checks if c.name == "data_folder").status == status
+
+
+@pytest.mark.parametrize(("skew", "status"), [(3, "pass"), (-120, "warn"), (900, "fail")])
+def test_clock_skew_thresholds(isolated_home, monkeypatch, skew: float, status: str) -> None:
+    monkeypatch.setattr(doctor_probes, "clock_info", lambda *a: {"skew_seconds": skew})
+    checks = doctor.run_checks(Home(isolated_home), Config(), server_timeout=1)
+    assert next(c for c in checks if c.name == "clock").status == status
+
+
+def test_exit_codes_follow_the_worst_status() -> None:
+    def c(status: str) -> doctor.Check:
+        return doctor.Check(name="x", status=status, message="m", fix="f")
+
+    assert doctor.exit_code([c("pass"), c("pass")]) == 0
+    assert doctor.exit_code([c("pass"), c("warn")]) == 1
+    assert doctor.exit_code([c("warn"), c("fail"), c("pass")]) == 2
+
+
+def test_every_doctor_string_is_bilingual() -> None:
+    from kiosk.paths import ASSETS_DIR
+
+    entries = json.loads((ASSETS_DIR / "i18n" / "doctor.json").read_text(encoding="utf-8"))
+    for key, texts in entries.items():
+        assert texts.get("mn") and texts.get("en"), key
+    for name in NAMES:
+        assert f"title_{name}" in entries
