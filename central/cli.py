@@ -1,0 +1,246 @@
+"""``kiosk-central``: run and administer the reference central server.
+
+Sub-commands: serve, enroll-code, devices, revoke, submissions, decrypt,
+import, export-acks. Errors are one line and an exit code (kiosk.errors),
+never a traceback. The data folder holds the database and the server's keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import EXIT_INTERNAL, KioskError, NotFoundError, SecurityError
+
+log = logging.getLogger("central.cli")
+DEFAULT_DATA = "central-data"
+
+
+def _data(args: argparse.Namespace) -> Path:
+    return Path(args.data or os.environ.get("KIOSK_CENTRAL_DATA") or DEFAULT_DATA).resolve()
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from central.storage import CentralStore
+
+    return CentralStore(_data(args) / "central.db")
+
+
+def _central(args: argparse.Namespace) -> Any:
+    from central.app import Central, Settings
+    from kiosk.paths import bundled_catalog_dir
+
+    catalog = Path(args.catalog) if getattr(args, "catalog", None) else bundled_catalog_dir()
+    return Central(Settings(_data(args), catalog, accept_demo=getattr(args, "accept_demo", False)))
+
+
+def _print_json(obj: object) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from central.app import Settings
+    from central.server import serve_forever
+    from kiosk.paths import bundled_catalog_dir
+
+    catalog = Path(args.catalog) if args.catalog else bundled_catalog_dir()
+    if not (catalog / "catalog.json").exists():
+        raise NotFoundError(f"{catalog}: no catalog.json in the catalog folder")
+    settings = Settings(_data(args), catalog, accept_demo=args.accept_demo)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def ready(port: int) -> None:
+        mode = " (DEMO submissions accepted)" if args.accept_demo else ""
+        print(f"kiosk-central listening on http://{args.host}:{port}{mode}", flush=True)
+
+    serve_forever(settings, args.host, args.port, on_ready=ready)
+    return 0
+
+
+def cmd_enroll_code(args: argparse.Namespace) -> int:
+    store = _store(args)
+    code, expires = store.new_enroll_code(int(args.ttl * 60))
+    if args.json:
+        _print_json({"code": code, "expires_at": int(expires)})
+    else:
+        print(code)
+        print(f"one-time; expires {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expires))}",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    rows = _store(args).devices()
+    if args.json:
+        _print_json(rows)
+        return 0
+    if not rows:
+        print("no devices enrolled")
+    for row in rows:
+        state = "REVOKED" if row.get("revoked_at") else "active"
+        print(f"{row['device_id']}  {state:7}  submissions={row['submissions']}  "
+              f"{row.get('name') or ''}")
+    return 0
+
+
+def cmd_revoke(args: argparse.Namespace) -> int:
+    store = _store(args)
+    if store.device(args.device) is None:
+        raise NotFoundError(f"device {args.device} is not enrolled here")
+    changed = store.revoke(args.device)
+    print(f"{args.device} revoked" if changed else f"{args.device} was already revoked")
+    return 0
+
+
+def cmd_submissions(args: argparse.Namespace) -> int:
+    rows = _store(args).submissions()
+    out = [{
+        "submission_id": r["submission_id"], "device_id": r["device_id"], "form_id": r["form_id"],
+        "received_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r["received_at"])),
+        "verified": bool(r["verified"]), "demo": bool(r["demo"]), "via": r["via"],
+    } for r in rows]
+    if args.json:
+        _print_json(out)
+        return 0
+    if not out:
+        print("no submissions received")
+    for r in out:
+        flags = ("verified" if r["verified"] else "UNVERIFIED") + ("  DEMO" if r["demo"] else "")
+        print(f"{r['submission_id']}  {r['device_id']}  {r['form_id']:24}  {r['received_at']}  "
+              f"{flags}")
+    return 0
+
+
+def cmd_decrypt(args: argparse.Namespace) -> int:
+    from central.decrypt import decrypt_all
+
+    report = decrypt_all(_data(args), Path(args.key), Path(args.out))
+    if args.json:
+        _print_json(report)
+    else:
+        print(f"decrypted {report['decrypted']} submission(s) into {args.out}; "
+              f"skipped {report['skipped']} for other keys; failed {len(report['failed'])}")
+        for fail in report["failed"]:
+            print(f"  {fail['submission_id']}: {fail['reason']}", file=sys.stderr)
+    return 1 if report["failed"] else 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from central.bundle_import import import_bundle_bytes
+
+    path = Path(args.bundle)
+    if not path.is_file():
+        raise NotFoundError(f"{path}: no such bundle file")
+    report = import_bundle_bytes(_central(args), path.read_bytes())
+    if args.json:
+        _print_json(report)
+    else:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(report["counts"].items())) or "nothing"
+        print(f"{path.name}: {counts}")
+        for err in report["errors"]:
+            print(f"  {err}", file=sys.stderr)
+        for r in report["results"]:
+            if r["status"] not in ("accepted", "duplicate"):
+                print(f"  {r['submission_id']}: {r['status']}: {r.get('reason', '')}",
+                      file=sys.stderr)
+    bad = report["errors"] or any(
+        r["status"] not in ("accepted", "duplicate") for r in report["results"])
+    return 1 if bad else 0
+
+
+def cmd_export_acks(args: argparse.Namespace) -> int:
+    from central.keys import server_key, server_kid
+    from sync.bundles import ACKS_FORMAT
+
+    key = server_key(_data(args))
+    rows = _store(args).submissions()
+    acks = [{"device_id": r["device_id"], "submission_id": r["submission_id"],
+             "receipt": r["receipt"]}
+            for r in rows if not args.device or r["device_id"] == args.device]
+    doc = {"format": ACKS_FORMAT, "server_kid": server_kid(key), "created_at": int(time.time()),
+           "acks": acks}
+    out = Path(args.out)
+    out.write_text(json.dumps(doc, indent=1), "utf-8")
+    print(f"wrote {len(acks)} acknowledgement(s) to {out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk-central",
+        description="Reference central server for Soum Kiosk: receives signed, encrypted "
+                    "submissions exactly once.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(name: str, func: Any, help: str, *, json_flag: bool = False) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help)
+        p.add_argument("--data", metavar="DIR", default=None,
+                       help=f"server data folder (default: $KIOSK_CENTRAL_DATA or ./{DEFAULT_DATA})")
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.set_defaults(func=func)
+        return p
+
+    p = add("serve", cmd_serve, "run the server (HTTP; put TLS in front of it)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8787, help="0 picks a free port (printed)")
+    p.add_argument("--catalog", metavar="DIR", help="catalog folder (default: the bundled sample)")
+    p.add_argument("--accept-demo", action="store_true",
+                   help="accept DEMO submissions (only for `kiosk demo`); they stay labelled DEMO")
+    p = add("enroll-code", cmd_enroll_code, "make a one-time enrolment code", json_flag=True)
+    p.add_argument("--ttl", type=float, default=60, metavar="MINUTES", help="validity (minutes)")
+    add("devices", cmd_devices, "list enrolled devices", json_flag=True)
+    p = add("revoke", cmd_revoke, "revoke a device: its requests are refused from now on")
+    p.add_argument("device", metavar="DEVICE")
+    add("submissions", cmd_submissions, "list received submissions", json_flag=True)
+    p = add("decrypt", cmd_decrypt, "agency side: decrypt submissions and check device "
+            "signatures", json_flag=True)
+    p.add_argument("--key", required=True, metavar="AGENCY_KEY", help="agency private JWK file")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p = add("import", cmd_import, "import a removable-media bundle", json_flag=True)
+    p.add_argument("bundle", metavar="BUNDLE")
+    p.add_argument("--catalog", metavar="DIR", help=argparse.SUPPRESS)
+    p.add_argument("--accept-demo", action="store_true", help="accept DEMO submissions")
+    p = add("export-acks", cmd_export_acks, "write acknowledgements for `kiosk import-acks`")
+    p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--device", metavar="DEVICE", help="only this device's acknowledgements")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KioskError as exc:
+        print(f"kiosk-central: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except SecurityError as exc:  # pragma: no cover - SecurityError is a KioskError
+        print(f"kiosk-central: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence: no traceback on screen
+        import traceback
+
+        log_file = _data(args) / "central-errors.log"
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            with open(log_file, "a", encoding="utf-8") as fh:
+                fh.write(time.strftime("%Y-%m-%dT%H:%M:%SZ ", time.gmtime()))
+                fh.write(traceback.format_exc())
+        except OSError:
+            pass
+        print(f"kiosk-central: error: internal error ({type(exc).__name__}); details in "
+              f"{log_file}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

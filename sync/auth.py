@@ -1,0 +1,232 @@
+"""Request authentication and server signatures for the central API (both sides).
+
+Every request a kiosk makes after enrolment carries ``Authorization: KioskJWS
+<compact JWS>``: a JWS (RFC 7515, ``alg: Ed25519`` per RFC 9864/8037) made with
+the device key over the method, the request target (path + query), the SHA-256
+of the body bytes exactly as sent (after compression), the created time and a
+random nonce. That is the same set of covered components RFC 9421 would sign,
+in a token any JOSE library checks; the server keeps a nonce store and a time
+window, so a captured request cannot be replayed and an old one is refused.
+
+The server signs with its own Ed25519 key, which the kiosk pins at enrolment:
+health markers (so a captive portal's ``200`` page cannot pass as the server),
+the catalog listing, per-item receipts and acknowledgement files. Only the
+fully specified ``Ed25519`` algorithm is ever accepted: ``alg: none`` or an
+HMAC trick fails before any key is touched.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+from joserfc import jws
+from joserfc.errors import JoseError
+from joserfc.jwk import OKPKey
+
+from kiosk.errors import SecurityError
+
+SCHEME = "KioskJWS"
+ALG = "Ed25519"
+ALGORITHMS = [ALG]
+REQUEST_TYP = "kiosk-request+jws"
+WINDOW_SECONDS = 300  # a request's created time may differ this much from the server's clock
+MAX_HEADER_CHARS = 4096
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def sha256_b64(data: bytes) -> str:
+    return b64url(hashlib.sha256(data).digest())
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def canonical(obj: Any) -> bytes:
+    """RFC 8785 canonical JSON: the bytes both sides hash and sign."""
+    return bytes(rfc8785.dumps(obj))
+
+
+def generate_key() -> OKPKey:
+    return OKPKey.generate_key("Ed25519")
+
+
+def public_jwk(key: OKPKey) -> dict[str, Any]:
+    return dict(key.as_dict(private=False))
+
+
+def import_public(jwk: dict[str, Any]) -> OKPKey:
+    """A public Ed25519 key from a JWK; anything else is a SecurityError."""
+    if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
+        raise SecurityError("key is not an Ed25519 public JWK")
+    try:
+        return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]})
+    except (JoseError, KeyError, ValueError, TypeError) as exc:
+        raise SecurityError(f"key is not a usable Ed25519 public JWK ({exc})") from None
+
+
+def thumbprint(key: OKPKey | dict[str, Any]) -> str:
+    k = import_public(key) if isinstance(key, dict) else key
+    return str(k.thumbprint())
+
+
+def sign_json(obj: dict[str, Any], key: OKPKey, *, typ: str, kid: str | None = None) -> str:
+    """Compact JWS over the canonical JSON of ``obj``."""
+    header: dict[str, Any] = {"alg": ALG, "typ": typ}
+    if kid:
+        header["kid"] = kid
+    return jws.serialize_compact(header, canonical(obj), key, algorithms=ALGORITHMS)
+
+
+def verify_json(token: str, key: OKPKey, *, typ: str | None = None) -> dict[str, Any]:
+    """The payload of a compact JWS made by ``sign_json``; SecurityError otherwise."""
+    if not isinstance(token, str) or token.count(".") != 2 or len(token) > 10_000_000:
+        raise SecurityError("signature is not a compact JWS")
+    try:
+        result = jws.deserialize_compact(token, key, algorithms=ALGORITHMS)
+    except (JoseError, ValueError, TypeError) as exc:
+        raise SecurityError(f"signature does not verify ({exc.__class__.__name__})") from None
+    if typ is not None and result.protected.get("typ") != typ:
+        raise SecurityError(f"signed object has the wrong type (expected {typ})")
+    try:
+        payload = json.loads(result.payload)
+    except ValueError:
+        raise SecurityError("signed payload is not JSON") from None
+    if not isinstance(payload, dict):
+        raise SecurityError("signed payload is not a JSON object")
+    return payload
+
+
+def unverified_header(token: str) -> dict[str, Any]:
+    """The protected header (to find ``kid``) before any key is chosen."""
+    try:
+        head = token.split(".", 1)[0]
+        raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
+        header = json.loads(raw)
+    except (ValueError, IndexError):
+        raise SecurityError("authorization token is malformed") from None
+    if not isinstance(header, dict):
+        raise SecurityError("authorization token is malformed")
+    return header
+
+
+def sign_request(
+    *,
+    device_id: str,
+    key: OKPKey,
+    method: str,
+    target: str,
+    body: bytes,
+    created: int,
+    nonce: str | None = None,
+) -> str:
+    """The ``Authorization`` header value for one request."""
+    claims = {
+        "m": method.upper(),
+        "t": target,
+        "d": sha256_b64(body),
+        "c": int(created),
+        "n": nonce or secrets.token_urlsafe(16),
+    }
+    header = {"alg": ALG, "typ": REQUEST_TYP, "kid": device_id}
+    token = jws.serialize_compact(header, canonical(claims), key, algorithms=ALGORITHMS)
+    return f"{SCHEME} {token}"
+
+
+@dataclass(frozen=True)
+class RequestClaims:
+    device_id: str
+    nonce: str
+    created: int
+
+
+class AuthFailure(SecurityError):
+    """Why a request was refused; ``code`` goes into the problem+json ``type``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def verify_request(
+    header_value: str | None,
+    *,
+    method: str,
+    target: str,
+    body: bytes,
+    now: float,
+    key_for: Callable[[str], OKPKey],
+    window: int = WINDOW_SECONDS,
+) -> RequestClaims:
+    """Check signature, binding and freshness. Nonce reuse is the caller's store's job.
+
+    ``key_for(device_id)`` returns the enrolled device's key or raises AuthFailure
+    (unknown / revoked device).
+    """
+    if not header_value or len(header_value) > MAX_HEADER_CHARS:
+        raise AuthFailure("unauthenticated", "request is not signed")
+    scheme, _, token = header_value.partition(" ")
+    if scheme != SCHEME or not token:
+        raise AuthFailure("unauthenticated", f"authorization scheme must be {SCHEME}")
+    header = unverified_header(token)
+    if header.get("alg") != ALG or header.get("typ") != REQUEST_TYP:
+        raise AuthFailure("bad-signature", "request signature uses a refused algorithm or type")
+    device_id = header.get("kid")
+    if not isinstance(device_id, str) or not device_id:
+        raise AuthFailure("unauthenticated", "request signature names no device")
+    key = key_for(device_id)
+    try:
+        result = jws.deserialize_compact(token, key, algorithms=ALGORITHMS)
+        claims = json.loads(result.payload)
+    except (JoseError, ValueError, TypeError):
+        raise AuthFailure("bad-signature", "request signature does not verify") from None
+    if not isinstance(claims, dict):
+        raise AuthFailure("bad-signature", "request signature payload is malformed")
+    if claims.get("m") != method.upper() or claims.get("t") != target:
+        raise AuthFailure("bad-signature", "request signature is for another request")
+    if claims.get("d") != sha256_b64(body):
+        raise AuthFailure("bad-signature", "request body does not match its signature")
+    created = claims.get("c")
+    nonce = claims.get("n")
+    if not isinstance(created, int) or not isinstance(nonce, str) or not 8 <= len(nonce) <= 128:
+        raise AuthFailure("bad-signature", "request signature lacks created time or nonce")
+    if abs(now - created) > window:
+        raise AuthFailure(
+            "stale", f"request created {int(now - created)} s from server time (window {window} s)"
+        )
+    return RequestClaims(device_id=device_id, nonce=nonce, created=created)
+
+
+# -- what the server signs (pinned key) -------------------------------------
+HEALTH_TYP = "kiosk-health+jws"
+CATALOG_TYP = "kiosk-catalog+jws"
+RECEIPT_TYP = "kiosk-receipt+jws"
+ENROLMENT_TYP = "kiosk-enrolment+jws"
+MANIFEST_TYP = "kiosk-bundle-manifest+jws"
+
+
+def item_digest(record: str, jwe: str) -> str:
+    """The identity of a submission's bytes: what ``duplicate`` vs ``conflict`` compares
+    and what a receipt vouches for."""
+    return sha256_hex(record.encode("ascii", "replace") + b"." + jwe.encode("ascii", "replace"))
+
+
+def verify_receipt(receipt: str, server_key: OKPKey, *, device_id: str, submission_id: str,
+                   record: str, jwe: str) -> dict[str, Any]:
+    """A server receipt that really is for these bytes from this device; SecurityError if not."""
+    claims = verify_json(receipt, server_key, typ=RECEIPT_TYP)
+    if claims.get("submission_id") != submission_id or claims.get("device_id") != device_id:
+        raise SecurityError(f"receipt for {submission_id} names another submission or device")
+    if claims.get("item_sha256") != item_digest(record, jwe):
+        raise SecurityError(f"receipt for {submission_id} is for other bytes")
+    return claims
