@@ -175,6 +175,9 @@ def check_keyring(ctx: _Ctx) -> Check:
 def check_device(ctx: _Ctx) -> Check:
     info = probes.device_info(ctx.home, ctx.config)
     details = dict(info)
+    if info.get("error"):
+        return _mk(ctx, "device", FAIL, "device_secrets_error", "fix_keyring", details,
+                   error=info["error"])
     if not info.get("enrolled"):
         return _mk(ctx, "device", WARN, "device_not_enrolled", "fix_enroll", details)
     if not info.get("key_present"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+from pathlib import Path
 from typing import Any
 
 from kiosk.config import Config
@@ -63,23 +64,72 @@ def queue_info(home: Home) -> dict[str, Any]:
 # --- secrets and device identity -----------------------------------------------------
 
 
-def keyring_info(home: Home, config: Config) -> dict[str, Any]:
-    """Is there a keyring (or the configured fallback) that can store and return a value?
+def _fallback_path(home: Home, config: Config) -> Path:
+    secrets = module("kiosk.secrets")
+    if config.keyring_fallback_file:
+        return Path(config.keyring_fallback_file).expanduser()
+    return home.root / str(secrets.FALLBACK_FILE_NAME)
 
-    A round trip with a harmless probe entry is the only honest test: some
-    backends load fine and then fail on the first write (a locked collection).
+
+def open_secrets_quietly(home: Home, config: Config) -> Any:
+    """The kiosk's secrets store, without ever prompting for a passphrase.
+
+    The doctor runs from scripts and from the staff screen: a hidden prompt
+    would hang it. With the encrypted-file fallback and no passphrase in the
+    environment, this raises ConfigError saying so.
     """
-    import keyring
-    from keyring.backends import fail
+    import os
 
+    from kiosk.errors import ConfigError
+
+    secrets = module("kiosk.secrets")
+    passphrase = os.environ.get(str(secrets.ENV_PASSPHRASE)) or None
+    if config.keyring_fallback == "encrypted-file" and not passphrase:
+        raise ConfigError(
+            f"the encrypted secrets file {_fallback_path(home, config)} needs its "
+            f"passphrase ({secrets.ENV_PASSPHRASE}) to be read"
+        )
+    return secrets.open_secrets(
+        home.root,
+        fallback=config.keyring_fallback,
+        fallback_file=config.keyring_fallback_file,
+        passphrase=passphrase,
+    )
+
+
+def keyring_info(home: Home, config: Config) -> dict[str, Any]:
+    """Can secrets be stored and read back: the keyring, or the configured fallback?
+
+    For the keyring a round trip with a harmless probe entry is the only
+    honest test: some backends load fine and then fail on the first write (a
+    locked collection). The fallback file is opened only with a passphrase
+    from the environment (never a prompt); its presence is reported otherwise.
+    """
+    import os
+
+    import keyring
+
+    secrets = module("kiosk.secrets")
+    if config.keyring_fallback == "encrypted-file":
+        path = _fallback_path(home, config)
+        info: dict[str, Any] = {
+            "backend": f"encrypted-file: {path}",
+            "fallback": "encrypted-file",
+            "file_exists": path.exists(),
+            "usable": True,
+        }
+        if os.environ.get(str(secrets.ENV_PASSPHRASE)):
+            try:
+                open_secrets_quietly(home, config).get(str(secrets.DATA_KEY))
+            except Exception as exc:  # noqa: BLE001 - reported, not raised
+                info.update(usable=False, error=str(exc))
+        return info
     backend = keyring.get_keyring()
     name = f"{type(backend).__module__}.{type(backend).__name__}"
-    info: dict[str, Any] = {"backend": name, "fallback": "", "usable": False}
-    if isinstance(backend, fail.Keyring):
-        if config.keyring_fallback:
-            info.update(fallback=config.keyring_fallback, usable=True)
-        else:
-            info["error"] = "no keyring backend"
+    info = {"backend": name, "fallback": "", "usable": False}
+    reason = secrets.unusable_reason(backend)
+    if reason:
+        info["error"] = reason
         return info
     try:
         keyring.set_password(KEYRING_PROBE_SERVICE, KEYRING_PROBE_USER, "ok")
@@ -95,9 +145,23 @@ def keyring_info(home: Home, config: Config) -> dict[str, Any]:
 
 
 def device_info(home: Home, config: Config) -> dict[str, Any]:
-    """``enrolled``, ``device_id`` and ``key_present`` (the private key in the keyring)."""
+    """``enrolled`` (API credentials kept), ``device_id`` and ``key_present``.
+
+    ``error`` is set when the secrets cannot be read at all (the keyring check
+    says why).
+    """
+    from kiosk.errors import KioskError
+
+    secrets_mod = module("kiosk.secrets")
     device = module("kiosk.device")
-    raise Unavailable(f"{device.__name__} enrolment state")
+    try:
+        store = open_secrets_quietly(home, config)
+        enrolled = store.get(str(secrets_mod.API_CREDENTIALS)) is not None
+        has_key = store.get(str(secrets_mod.DEVICE_KEY)) is not None
+        device_id = device.load_device(store).device_id if has_key else None
+    except KioskError as exc:
+        return {"enrolled": None, "key_present": None, "error": exc.message}
+    return {"enrolled": enrolled, "key_present": has_key, "device_id": device_id}
 
 
 # --- sync: server link, clock, last error --------------------------------------------

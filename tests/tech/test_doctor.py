@@ -164,3 +164,63 @@ def test_every_doctor_string_is_bilingual() -> None:
         assert texts.get("mn") and texts.get("en"), key
     for name in NAMES:
         assert f"title_{name}" in entries
+
+
+def _check(home: Path, name: str, config: Config | None = None) -> doctor.Check:
+    checks = doctor.run_checks(Home(home), config or Config(), server_timeout=1, lang="en")
+    return next(c for c in checks if c.name == name)
+
+
+def test_device_not_enrolled_warns_enrolled_with_key_passes(isolated_home: Path) -> None:
+    from kiosk import device, secrets
+
+    store = secrets.open_secrets(isolated_home)
+    assert _check(isolated_home, "device").status == doctor.WARN
+    ident = device.create_device(store)
+    store.set_json(secrets.API_CREDENTIALS, {"token": "x"})
+    check = _check(isolated_home, "device")
+    assert check.status == doctor.PASS and ident.device_id in check.message
+
+
+def test_enrolled_device_without_its_key_fails(isolated_home: Path) -> None:
+    from kiosk import secrets
+
+    secrets.open_secrets(isolated_home).set_json(secrets.API_CREDENTIALS, {"token": "x"})
+    check = _check(isolated_home, "device")
+    assert check.status == doctor.FAIL and check.fix
+
+
+def test_no_keyring_backend_fails_with_the_fallback_as_fix(isolated_home, monkeypatch) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
+    check = _check(isolated_home, "keyring")
+    assert check.status == doctor.FAIL
+    assert "encrypted-file" in check.fix
+
+
+def test_configured_fallback_never_prompts(isolated_home, monkeypatch) -> None:
+    import keyring
+    from keyring.backends import fail
+
+    monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
+    monkeypatch.delenv("KIOSK_SECRETS_PASSPHRASE", raising=False)
+    monkeypatch.setattr("getpass.getpass", lambda *a: pytest.fail("the doctor prompted"))
+    config = Config(keyring_fallback="encrypted-file")
+    assert _check(isolated_home, "keyring", config).status == doctor.PASS
+    assert _check(isolated_home, "device", config).status == doctor.FAIL
+
+
+def test_configured_fallback_with_wrong_passphrase_fails(isolated_home, monkeypatch) -> None:
+    from kiosk import secrets
+
+    path = isolated_home / "secrets.enc"
+    secrets.open_secrets(
+        isolated_home, fallback="encrypted-file", fallback_file=str(path), passphrase="right one"
+    ).data_key()
+    monkeypatch.setenv("KIOSK_SECRETS_PASSPHRASE", "wrong one")
+    config = Config(keyring_fallback="encrypted-file", keyring_fallback_file=str(path))
+    assert _check(isolated_home, "keyring", config).status == doctor.FAIL
+    monkeypatch.setenv("KIOSK_SECRETS_PASSPHRASE", "right one")
+    assert _check(isolated_home, "keyring", config).status == doctor.PASS
