@@ -1,0 +1,172 @@
+"""Building blocks every screen uses: word-wrapping buttons, labels, scrolling pages.
+
+A plain QPushButton cannot wrap its text, so at 200 % a long Mongolian choice
+would be clipped; :class:`WrapButton` lays a word-wrapped label inside the
+button and reports the height it needs for its width. Screens sit in a
+:class:`Page` (a vertical scroll area) so large text reflows and scrolls
+instead of overlapping.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ui import a11y
+from ui.qt import (
+    QFrame,
+    QHBoxLayout,
+    QIcon,
+    QLabel,
+    QPixmap,
+    QPushButton,
+    QScrollArea,
+    QSize,
+    QSizePolicy,
+    QSvgRenderer,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.qt import QPainter as _QPainter
+
+
+def text_label(text: str = "", role: str = "", wrap: bool = True) -> QLabel:
+    lab = QLabel(text)
+    lab.setWordWrap(wrap)
+    lab.setTextFormat(Qt.TextFormat.PlainText)
+    if role:
+        lab.setProperty("role", role)
+    lab.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return lab
+
+
+def button(text: str, description: str, role: str = "", *, name: str = "") -> QPushButton:
+    b = QPushButton(text)
+    if role:
+        b.setProperty("role", role)
+    if name:
+        b.setObjectName(name)
+    b.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    b.setAutoDefault(False)
+    a11y.label(b, text, description)
+    return b
+
+
+def svg_pixmap(path: Path, size: int) -> QPixmap:
+    renderer = QSvgRenderer(str(path))
+    pix = QPixmap(size, size)
+    pix.fill(Qt.GlobalColor.transparent)
+    painter = _QPainter(pix)
+    renderer.render(painter)
+    painter.end()
+    return pix
+
+
+class WrapButton(QPushButton):
+    """A button whose (optional icon and) text wrap onto several lines."""
+
+    def __init__(
+        self,
+        text: str,
+        description: str,
+        role: str = "choice",
+        icon: Path | None = None,
+        icon_size: int = 64,
+        checkable: bool = False,
+    ) -> None:
+        super().__init__()
+        self.setProperty("role", role)
+        self.setCheckable(checkable)
+        self.setAutoDefault(False)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(16, 12, 16, 12)
+        row.setSpacing(16)
+        self.icon_label: QLabel | None = None
+        if icon is not None:
+            self.icon_label = QLabel()
+            self.icon_label.setPixmap(svg_pixmap(icon, icon_size))
+            self.icon_label.setFixedSize(QSize(icon_size, icon_size))
+            self.icon_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+            row.addWidget(self.icon_label, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.label = QLabel(text)
+        self.label.setWordWrap(True)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
+        self.label.setProperty("btnrole", role)
+        self.label.setProperty("on", "false")
+        row.addWidget(self.label, 1)
+        self.toggled.connect(self._on_toggled)
+        self.setText("")
+        a11y.label(self, text, description)
+
+    def set_texts(self, text: str, description: str) -> None:
+        self.label.setText(text)
+        a11y.label(self, text, description)
+
+    def text_value(self) -> str:
+        return self.label.text()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt override
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt override
+        layout = self.layout()
+        h = layout.totalHeightForWidth(width) if layout is not None else 0
+        return max(h, self.minimumHeight(), 56)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        layout = self.layout()
+        hint = layout.sizeHint() if layout is not None else QSize(200, 56)
+        return QSize(max(hint.width(), 120), max(hint.height(), 56))
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        layout = self.layout()
+        hint = layout.minimumSize() if layout is not None else QSize(56, 56)
+        return QSize(max(hint.width(), 56), max(hint.height(), 56))
+
+    def _on_toggled(self, on: bool) -> None:
+        # QSS cannot colour a child by its parent's :checked state, so the inner
+        # label carries the state as a property and is re-polished.
+        self.label.setProperty("on", "true" if on else "false")
+        style = self.label.style()
+        style.unpolish(self.label)
+        style.polish(self.label)
+
+
+class Page(QScrollArea):
+    """A screen body that scrolls vertically and never scrolls sideways."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.body = QWidget()
+        self.body.setObjectName("scrollBody")
+        self.column = QVBoxLayout(self.body)
+        self.column.setContentsMargins(32, 24, 32, 24)
+        self.column.setSpacing(20)
+        self.setWidget(self.body)
+
+    def clear(self) -> None:
+        clear_layout(self.column)
+
+
+def clear_layout(layout) -> None:  # noqa: ANN001 - any QLayout
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.hide()
+            widget.setParent(None)
+            widget.deleteLater()
+        elif item.layout() is not None:
+            clear_layout(item.layout())
+
+
+def icon_from(path: Path | None) -> QIcon:
+    return QIcon(str(path)) if path is not None else QIcon()

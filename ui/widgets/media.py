@@ -1,0 +1,296 @@
+"""Document photo/scan (file or camera, with preview and a size limit) and the signature pad."""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from pathlib import Path
+from typing import Any
+
+from kiosk.i18n import t
+from ui import a11y
+from ui.qt import (
+    QFileDialog,
+    QHBoxLayout,
+    QImage,
+    QLabel,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPointF,
+    QSize,
+    QSizePolicy,
+    Qt,
+    QWidget,
+    Signal,
+    multimedia,
+)
+from ui.widgets.base import Context, QuestionWidget
+from ui.widgets.common import button, text_label
+
+MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
+
+
+def sniff_media_type(head: bytes, name: str) -> str:
+    for magic, media_type in MAGIC:
+        if head.startswith(magic):
+            return media_type
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def camera_available() -> bool:
+    mm = multimedia()
+    if mm is None:
+        return False
+    try:
+        return bool(mm.QMediaDevices.videoInputs())
+    except Exception:  # noqa: BLE001 - a broken multimedia backend means "no camera"
+        return False
+
+
+class AttachmentWidget(QuestionWidget):
+    """Value: ``{"file", "name", "size", "media_type", "sha256"}`` of the chosen file."""
+
+    def __init__(self, question: Any, ctx: Context) -> None:
+        super().__init__(question, ctx)
+        self._value: dict[str, Any] | None = None
+        limit = getattr(question, "max_size_kb", None) or ctx.max_attachment_kb
+        self.limit_kb = int(min(limit, ctx.max_attachment_kb) if limit else ctx.max_attachment_kb)
+        self.accept = tuple(getattr(question, "accept", ()) or ())
+        row_host = QWidget()
+        row = QHBoxLayout(row_host)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(16)
+        self.pick = button(t("ui.attachment_file", ctx.lang), t("ui.attachment_file_desc", ctx.lang), "primary", name="attach-file")
+        self.pick.clicked.connect(self.choose_file)
+        row.addWidget(self.pick)
+        self.camera: QWidget | None = None
+        if camera_available():
+            self.camera = button(t("ui.attachment_camera", ctx.lang), t("ui.attachment_camera_desc", ctx.lang), name="attach-camera")
+            self.camera.clicked.connect(self.take_photo)
+            row.addWidget(self.camera)
+        self.remove = button(t("ui.attachment_remove", ctx.lang), t("ui.attachment_remove_desc", ctx.lang), name="attach-remove")
+        self.remove.clicked.connect(self.clear)
+        row.addWidget(self.remove)
+        row.addStretch(1)
+        self.box.addWidget(row_host)
+        self.status = text_label(t("ui.attachment_none", ctx.lang), "hint")
+        self.box.addWidget(self.status)
+        self.preview = QLabel()
+        self.preview.setObjectName("attachmentPreview")
+        a11y.label(self.preview, t("ui.attachment_preview_desc", ctx.lang))
+        self.preview.setAlignment(Qt.AlignmentFlag.AlignLeft)
+        self.preview.hide()
+        self.box.addWidget(self.preview)
+        for b in (self.pick, self.remove):
+            b.setEnabled(not ctx.read_only)
+        self.remove.setEnabled(False)
+
+    # -- choosing ---------------------------------------------------------------------
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            t("ui.attachment_file", self.lang),
+            str(Path.home()),
+            "*.jpg *.jpeg *.png *.pdf",
+            options=QFileDialog.Option.DontUseNativeDialog,
+        )
+        if path:
+            self.load_file(Path(path))
+
+    def load_file(self, path: Path) -> bool:
+        """Check and take ``path``; a refusal is shown in plain words, nothing is kept."""
+        try:
+            size = path.stat().st_size
+            if size > self.limit_kb * 1024:
+                self._refuse(t("ui.attachment_too_big", self.lang, size=_kb(size), limit=self.limit_kb))
+                return False
+            data = path.read_bytes()
+        except OSError:
+            self._refuse(t("ui.attachment_unreadable", self.lang))
+            return False
+        return self.load_bytes(data, path.name, str(path))
+
+    def load_bytes(self, data: bytes, name: str, file: str = "") -> bool:
+        if len(data) > self.limit_kb * 1024:
+            self._refuse(t("ui.attachment_too_big", self.lang, size=_kb(len(data)), limit=self.limit_kb))
+            return False
+        media_type = sniff_media_type(data[:16], name)
+        if self.accept and media_type not in self.accept:
+            self._refuse(t("ui.attachment_bad_type", self.lang))
+            return False
+        self._value = {
+            "name": name,
+            "size": len(data),
+            "media_type": media_type,
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
+        if file:
+            self._value["file"] = file
+        else:
+            # A camera photo stays in memory until the store encrypts it: never a temp file.
+            self._value["data"] = data
+        self._render(data)
+        self.local_error.emit("")
+        self._emit()
+        return True
+
+    def take_photo(self) -> None:
+        from ui.views.camera import capture_photo
+
+        captured = capture_photo(self, self.lang)
+        if captured is not None:
+            self.load_bytes(captured, "camera.jpg")
+
+    def _refuse(self, message: str) -> None:
+        self.local_error.emit(message)
+
+    def clear(self) -> None:
+        self._value = None
+        self._render(None)
+        self._emit()
+
+    def _render(self, data: bytes | None) -> None:
+        v = self._value
+        if v is None:
+            self.status.setText(t("ui.attachment_none", self.lang))
+            self.preview.clear()
+            self.preview.hide()
+            self.remove.setEnabled(False)
+            return
+        self.status.setText(t("ui.attachment_chosen", self.lang, name=v["name"], size=_kb(v["size"])))
+        self.remove.setEnabled(not self.ctx.read_only)
+        image = QImage()
+        if data is not None and v["media_type"].startswith("image/") and image.loadFromData(data):
+            side = int(260 * max(self.ctx.scale, 100) / 100)
+            self.preview.setPixmap(
+                QPixmap.fromImage(image).scaled(
+                    QSize(side, side), Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+        else:
+            self.preview.setText("PDF" if v["media_type"] == "application/pdf" else v["name"])
+        self.preview.show()
+
+    def value(self) -> Any:
+        return dict(self._value) if self._value else None
+
+    def _show(self, value: Any) -> None:
+        self._value = dict(value) if isinstance(value, dict) and value.get("name") else None
+        data = self._value.get("data") if self._value else None
+        if self._value and self._value.get("file"):
+            try:
+                data = Path(self._value["file"]).read_bytes()
+            except OSError:
+                data = None
+        self._render(data)
+
+    def focus_widgets(self) -> list[QWidget]:
+        return [w for w in (self.pick, self.camera, self.remove) if w is not None]
+
+
+def _kb(size: int) -> int:
+    return max(1, (size + 1023) // 1024)
+
+
+class SignaturePad(QWidget):
+    """Draw with a finger or mouse; Space signs for keyboard and switch users."""
+
+    edited = Signal()
+
+    def __init__(self, name: str, description: str) -> None:
+        super().__init__()
+        self.setProperty("role", "pad")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setMinimumHeight(220)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        a11y.label(self, name, description)
+        self.strokes: list[list[tuple[float, float]]] = []
+        self._drawing = False
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(700, 240)
+
+    def _norm(self, pos: QPointF) -> tuple[float, float]:
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        return (round(min(max(pos.x() / w, 0.0), 1.0), 4), round(min(max(pos.y() / h, 0.0), 1.0), 4))
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        self._drawing = True
+        self.strokes.append([self._norm(event.position())])
+        self.update()
+
+    def mouseMoveEvent(self, event) -> None:  # noqa: N802, ANN001
+        if self._drawing and self.strokes:
+            self.strokes[-1].append(self._norm(event.position()))
+            self.update()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802, ANN001
+        if self._drawing:
+            self._drawing = False
+            self.edited.emit()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001
+        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.strokes:
+            # A visible mark made by the keyboard, recorded like a drawn one.
+            self.strokes.append([(0.1, 0.6), (0.25, 0.35), (0.4, 0.65), (0.55, 0.35), (0.7, 0.6), (0.9, 0.45)])
+            self.update()
+            self.edited.emit()
+            return
+        super().keyPressEvent(event)
+
+    def clear(self) -> None:
+        self.strokes = []
+        self.update()
+        self.edited.emit()
+
+    def paintEvent(self, event) -> None:  # noqa: N802, ANN001
+        super().paintEvent(event)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        color = self.palette().color(self.foregroundRole())
+        baseline = QPen(color, 1, Qt.PenStyle.DashLine)
+        painter.setPen(baseline)
+        y = int(self.height() * 0.78)
+        painter.drawLine(24, y, self.width() - 24, y)
+        painter.setPen(QPen(color, 4, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
+        for stroke in self.strokes:
+            path = QPainterPath()
+            for i, (x, y0) in enumerate(stroke):
+                point = QPointF(x * self.width(), y0 * self.height())
+                if i == 0:
+                    path.moveTo(point)
+                else:
+                    path.lineTo(point)
+            if len(stroke) == 1:
+                painter.drawPoint(path.currentPosition())
+            painter.drawPath(path)
+        painter.end()
+
+
+class SignatureWidget(QuestionWidget):
+    def __init__(self, question: Any, ctx: Context) -> None:
+        super().__init__(question, ctx)
+        self.box.addWidget(text_label(t("ui.signature_hint", ctx.lang), "hint"))
+        self.pad = SignaturePad(ctx.label or t("ui.signature_hint", ctx.lang), t("ui.signature_pad_desc", ctx.lang))
+        self.pad.setEnabled(not ctx.read_only)
+        self.pad.edited.connect(self._emit)
+        self.box.addWidget(self.pad)
+        self.clear_btn = button(t("ui.signature_clear", ctx.lang), t("ui.signature_clear_desc", ctx.lang), name="signature-clear")
+        self.clear_btn.clicked.connect(self.pad.clear)
+        self.box.addWidget(self.clear_btn, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def value(self) -> Any:
+        strokes = [[list(p) for p in s] for s in self.pad.strokes if s]
+        return {"strokes": strokes} if strokes else None
+
+    def _show(self, value: Any) -> None:
+        strokes = value.get("strokes", []) if isinstance(value, dict) else []
+        self.pad.strokes = [[(float(p[0]), float(p[1])) for p in s] for s in strokes]
+        self.pad.update()
+
+    def focus_widgets(self) -> list[QWidget]:
+        return [self.pad, self.clear_btn]
