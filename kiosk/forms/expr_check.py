@@ -1,0 +1,335 @@
+"""Load-time checks of every expression in a form, and its dependency graph.
+
+Each expression is parsed once, checked statically (unknown references,
+unknown functions and wrong arity, type errors that can be detected
+reliably, calculate/relevance cycles) and compiled. Every error is a
+FormLoadError naming the form id, the question, the field and the column.
+
+The dependency graph ("affects") lets a FormSession re-evaluate only what one
+answer can change.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from kiosk.forms.expr_eval import FUNCTIONS, compile_node
+from kiosk.forms.expr_parse import (
+    BinOp,
+    Call,
+    Dot,
+    ExpressionError,
+    Name,
+    Neg,
+    Node,
+    Num,
+    Ref,
+    Str,
+    parse,
+    refs,
+)
+from kiosk.forms.model import FormDef, FormLoadError, Question
+
+_NOT_NUMERIC = ("list", "opaque", "repeat")
+_NOT_SELECT = ("number", "date", "bool", "opaque", "repeat")
+_NOT_DATE = ("number", "bool", "list", "opaque", "repeat")
+_DOT_FIELDS = ("constraint", "required", "read_only", "relevant")
+_ARITH = ("+", "-", "*", "div", "mod")
+_CMP = ("=", "!=", "<", "<=", ">", ">=")
+
+
+class _Checker:
+    def __init__(self, form: FormDef, q: Question | None, field: str, path: str) -> None:
+        self.form, self.q, self.field, self.path = form, q, field, path
+
+    def fail(self, pos: int, reason: str) -> FormLoadError:
+        who = f"question {self.q.name}" if self.q else "page"
+        return FormLoadError(
+            self.path, f"form {self.form.id}, {who}, {self.field}, column {pos}: {reason}"
+        )
+
+    def ref_question(self, node: Ref) -> Question:
+        target = self.form.questions.get(node.name)
+        if target is None:
+            raise self.fail(node.pos, f"unknown question ${{{node.name}}}")
+        return target
+
+    def kind(self, node: Node) -> str:
+        """The static kind of ``node``: number/string/date/bool/list/opaque/repeat/any."""
+        if isinstance(node, Num):
+            return "number"
+        if isinstance(node, Str):
+            return "string"
+        if isinstance(node, Ref):
+            target = self.ref_question(node)
+            if target.is_repeat and not self._counting:
+                raise self.fail(node.pos, f"${{{node.name}}} is a repeat: use count(${{{node.name}}})")
+            return target.kind
+        if isinstance(node, Dot):
+            if self.field not in _DOT_FIELDS or self.q is None:
+                raise self.fail(node.pos, f"'.' (this answer) cannot be used in {self.field}")
+            return self.q.kind
+        if isinstance(node, Name):
+            return self.bare(node)
+        if isinstance(node, Neg):
+            self.numeric(node.operand, "-")
+            return "number"
+        if isinstance(node, BinOp):
+            return self.binop(node)
+        if isinstance(node, Call):
+            return self.call(node)
+        return "any"
+
+    _counting = False
+
+    def bare(self, node: Name) -> str:
+        if node.name in ("true", "false"):
+            return "bool"
+        if self.field != "choice_filter" or self.q is None:
+            raise self.fail(node.pos, f"bare name {node.name!r}: write ${{{node.name}}}")
+        keys = {"value", "label"}
+        for c in self.q.choice_list:
+            keys.update(c.extra)
+        if node.name not in keys:
+            raise self.fail(node.pos, f"choices have no key {node.name!r}")
+        return "any"
+
+    def numeric(self, node: Node, op: str) -> None:
+        kind = self.kind(node)
+        if isinstance(node, Str):
+            try:
+                float(node.value)
+            except ValueError:
+                raise self.fail(node.pos, f"text {node.value!r} used in arithmetic ({op})") from None
+        if kind in _NOT_NUMERIC or kind == "bool" and isinstance(node, Ref):
+            raise self.fail(node.pos, f"a {kind} value cannot be used in arithmetic ({op})")
+
+    def binop(self, node: BinOp) -> str:
+        if node.op in ("and", "or"):
+            self.kind(node.left)
+            self.kind(node.right)
+            return "bool"
+        if node.op in _ARITH:
+            self.numeric(node.left, node.op)
+            self.numeric(node.right, node.op)
+            return "number"
+        lk, rk = self.kind(node.left), self.kind(node.right)
+        self.literal_vs(node.left, node.right, rk)
+        self.literal_vs(node.right, node.left, lk)
+        return "bool"
+
+    def literal_vs(self, other: Node, lit: Node, other_kind: str) -> None:
+        """A text literal compared with a typed answer must make sense for that type."""
+        if not isinstance(lit, Str) or lit.value == "":
+            return
+        text = lit.value
+        if other_kind == "number":
+            try:
+                float(text)
+            except ValueError:
+                raise self.fail(lit.pos, f"{text!r} is compared with a number") from None
+        elif other_kind == "date" and _bad_date(text):
+            raise self.fail(lit.pos, f"{text!r} is not a date (YYYY-MM-DD)")
+        elif isinstance(other, (Ref, Dot)):
+            self.check_choice_value(other, lit)
+
+    def target_of(self, node: Node) -> Question | None:
+        if isinstance(node, Ref):
+            return self.form.questions.get(node.name)
+        if isinstance(node, Dot):
+            return self.q
+        return None
+
+    def check_choice_value(self, ref: Node, lit: Str) -> None:
+        target = self.target_of(ref)
+        if target is None or target.type not in ("select_one", "select_multiple"):
+            return
+        values = {c.value for c in target.choice_list}
+        if lit.value not in values:
+            raise self.fail(lit.pos, f"{lit.value!r} is not a choice of {target.name}")
+
+    def call(self, node: Call) -> str:
+        spec = FUNCTIONS.get(node.func)
+        if spec is None:
+            raise self.fail(node.pos, f"unknown function {node.func}()")
+        lo, hi, _impl, result = spec
+        n = len(node.args)
+        if n < lo or (hi is not None and n > hi):
+            want = str(lo) if lo == hi else f"{lo} to {hi if hi is not None else 'any'}"
+            raise self.fail(node.pos, f"{node.func}() takes {want} argument(s), not {n}")
+        f, args = node.func, node.args
+        if f == "count":
+            self._counting = True
+            try:
+                self.kind(args[0])
+            finally:
+                self._counting = False
+            if not self.is_multi(args[0]):
+                raise self.fail(args[0].pos, "count() needs a repeat or a question inside one")
+            return result
+        kinds = [self.kind(a) for a in args]
+        if f in ("selected", "selected-at", "count-selected") and kinds[0] in _NOT_SELECT:
+            raise self.fail(args[0].pos, f"{f}() needs a select question, not a {kinds[0]} value")
+        if f == "selected" and isinstance(args[1], Str):
+            self.check_choice_value(args[0], args[1])
+        if f in ("age", "age-on"):
+            for a, k in zip(args, kinds, strict=False):
+                if k in _NOT_DATE or (isinstance(a, Str) and _bad_date(a.value)):
+                    raise self.fail(a.pos, f"{f}() needs a date")
+        if f == "date" and isinstance(args[0], Str) and _bad_date(args[0].value):
+            raise self.fail(args[0].pos, f"{args[0].value!r} is not a date (YYYY-MM-DD)")
+        if f == "regex" and isinstance(args[1], Str):
+            try:
+                re.compile(args[1].value)
+            except re.error as exc:
+                raise self.fail(args[1].pos, f"bad regular expression: {exc}") from None
+        if f == "sum":
+            if not self.is_multi(args[0]):
+                raise self.fail(args[0].pos, "sum() needs a question inside a repeat")
+            if kinds[0] in _NOT_NUMERIC:
+                raise self.fail(args[0].pos, f"sum() of a {kinds[0]} value")
+        if f in ("registry-birth-date", "registry-sex") and kinds[0] not in ("string", "any"):
+            raise self.fail(args[0].pos, f"{f}() needs a registry number")
+        if f in ("if", "coalesce"):
+            rest = kinds[1:] if f == "if" else kinds
+            return rest[0] if len(set(rest)) == 1 else "any"
+        return result
+
+    def is_multi(self, node: Node) -> bool:
+        """A reference that yields several values here (a repeat, or a question in one)."""
+        if not isinstance(node, Ref):
+            return False
+        target = self.form.questions[node.name]
+        here = self.q.repeat_path if self.q else ()
+        if target.is_repeat:
+            return True
+        return len(target.repeat_path) > len(here) or target.repeat_path[: len(here)] != here[
+            : len(target.repeat_path)
+        ]
+
+
+def _bad_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+        return len(text) != 10
+    except ValueError:
+        return True
+
+
+def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str) -> tuple[Any, frozenset[str]]:
+    checker = _Checker(form, q, field, path)
+    try:
+        tree = parse(text)
+    except ExpressionError as exc:
+        raise checker.fail(exc.column, exc.reason) from None
+    checker.kind(tree)
+    try:
+        fn = compile_node(tree)
+    except ExpressionError as exc:  # pragma: no cover - the checker saw it first
+        raise checker.fail(exc.column, exc.reason) from None
+    return fn, frozenset(refs(tree))
+
+
+def _ref_pos(text: str, name: str) -> int:
+    m = re.search(r"\$\{\s*" + re.escape(name) + r"\s*\}", text)
+    return m.start() + 1 if m else 0
+
+
+def compile_form(form: FormDef) -> None:
+    """Check and compile every expression of ``form``; fill ``form.affects``."""
+    for page in form.pages:
+        if page.relevant:
+            page.compiled_relevant, page.refs = _compile(
+                form, None, "relevant", page.relevant, f"{page.json_path}.relevant"
+            )
+    for q in form.questions.values():
+        specs: dict[str, Any] = {
+            "relevant": q.relevant, "constraint": q.constraint, "calculate": q.calculate,
+            "choice_filter": q.choice_filter,
+            "required": q.required_spec if isinstance(q.required_spec, str) else None,
+            "read_only": q.read_only_spec if isinstance(q.read_only_spec, str) else None,
+            "min_count": q.min_count if isinstance(q.min_count, str) else None,
+            "max_count": q.max_count if isinstance(q.max_count, str) else None,
+        }
+        for field, text in specs.items():
+            if text:
+                q.compiled[field], q.refs[field] = _compile(
+                    form, q, field, text, f"{q.json_path}.{field}"
+                )
+    _check_cycles(form)
+    form.affects = _affects(form)
+
+
+def _value_deps(form: FormDef, q: Question) -> list[tuple[str, str, str]]:
+    """(referenced name, field, json path) pairs q's value or visibility depends on."""
+    out = [(r, f, f"{q.json_path}.{f}") for f in ("calculate", "relevant") for r in q.refs.get(f, ())]
+    for outer in q.repeat_path:
+        oq = form.questions[outer]
+        out += [(r, "relevant", f"{oq.json_path}.relevant") for r in oq.refs.get("relevant", ())]
+    page = form.page_of(q)
+    out += [(r, "relevant", f"{page.json_path}.relevant") for r in page.refs]
+    return out
+
+
+def _check_cycles(form: FormDef) -> None:
+    deps = {name: _value_deps(form, q) for name, q in form.questions.items()}
+    state: dict[str, int] = {}  # 1 = on the stack, 2 = done
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for ref, field, path in deps[name]:
+            if state.get(ref) == 1:
+                cycle = [*trail[trail.index(ref):], name, ref] if ref in trail else [name, ref]
+                q = form.questions[name]
+                expr = (q.calculate if field == "calculate" else q.relevant) or ""
+                raise FormLoadError(
+                    path,
+                    f"form {form.id}, question {name}, {field}, column {_ref_pos(expr, ref)}: "
+                    f"circular dependency {' -> '.join(cycle)}",
+                )
+            if state.get(ref) is None and ref in deps:
+                visit(ref, [*trail, name])
+        state[name] = 2
+
+    for name in form.questions:
+        if name not in state:
+            visit(name, [])
+
+
+def _affects(form: FormDef) -> dict[str, frozenset[str]]:
+    dependents: dict[str, set[str]] = {}
+
+    def edge(src: str, dst: str) -> None:
+        dependents.setdefault(src, set()).add(dst)
+
+    def subtree(q: Question) -> list[Question]:
+        out = [q]
+        for c in q.children:
+            out += subtree(c)
+        return out
+
+    for page in form.pages:
+        for ref in page.refs:
+            for top in page.questions:
+                for inner in subtree(top):
+                    edge(ref, inner.name)
+    for q in form.questions.values():
+        for field_refs in q.refs.values():
+            for ref in field_refs:
+                for d in subtree(q):
+                    edge(ref, d.name)
+    closure: dict[str, frozenset[str]] = {}
+    for name in form.questions:
+        seen: set[str] = set()
+        stack = [name]
+        while stack:
+            for dep in dependents.get(stack.pop(), ()):
+                if dep not in seen:
+                    seen.add(dep)
+                    stack.append(dep)
+        closure[name] = frozenset(seen)
+    return closure
+
+

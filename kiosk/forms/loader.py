@@ -1,0 +1,218 @@
+"""Loading a catalog folder: catalog.json, then every forms/*.json.
+
+Each file is validated against its JSON Schema (Draft 2020-12, shipped in
+kiosk/schemas/), then built and its expressions checked and compiled. A
+broken form never stops the kiosk: it is skipped, logged (file name and
+reason only: no answers or personal data exist here) and reported in
+``Catalog.problems``; every other form still loads. Compiled forms are
+cached by content hash, so reloading an unchanged catalog costs a hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kiosk.forms.expr_check import compile_form
+from kiosk.forms.model import FormDef, FormLoadError, build_form
+from kiosk.i18n import pick
+
+log = logging.getLogger("kiosk.forms")
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """A file (or part of one) that could not be used: where, and why."""
+
+    file: str
+    json_path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.json_path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: dict[str, str]
+    keys: list[dict[str, Any]]
+    demo: bool = False
+
+    def name_text(self, lang: str = "mn") -> str:
+        return pick(self.name, lang)
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    title: dict[str, str]
+    icon: str = ""
+
+    def title_text(self, lang: str = "mn") -> str:
+        return pick(self.title, lang)
+
+
+@dataclass
+class Catalog:
+    folder: Path
+    forms: dict[str, FormDef] = field(default_factory=dict)
+    categories: list[Category] = field(default_factory=list)
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    problems: list[LoadProblem] = field(default_factory=list)
+
+    def form(self, form_id: str) -> FormDef:
+        from kiosk.errors import NotFoundError
+
+        try:
+            return self.forms[form_id]
+        except KeyError:
+            raise NotFoundError(f"no form {form_id!r} in the catalog at {self.folder}") from None
+
+
+@lru_cache(maxsize=4)
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _json_path(parts: Any) -> str:
+    out = "$"
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return out
+
+
+def schema_problems(data: Any, schema: str, file: str) -> list[LoadProblem]:
+    """Every schema violation, deepest first within each branch, sorted by path."""
+    from jsonschema.exceptions import best_match
+
+    errors = list(_validator(schema).iter_errors(data))
+    out: list[LoadProblem] = []
+    for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):
+        chosen = best_match([err]) if err.context else err
+        while chosen.context:
+            chosen = best_match(chosen.context)
+        out.append(LoadProblem(file, _json_path(chosen.absolute_path), chosen.message))
+    return out
+
+
+def _read_json(path: Path, shown: str) -> tuple[Any, LoadProblem | None]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, LoadProblem(shown, "$", f"cannot read: {exc.__class__.__name__}")
+    try:
+        return json.loads(text), None
+    except json.JSONDecodeError as exc:
+        return None, LoadProblem(shown, "$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+
+
+_compiled: dict[str, FormDef] = {}
+
+
+def load_form_file(path: Path, shown: str | None = None) -> tuple[FormDef | None, list[LoadProblem]]:
+    """One form file: (FormDef, []) or (None, problems)."""
+    shown = shown or path.name
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [LoadProblem(shown, "$", f"cannot read: {exc.__class__.__name__}")]
+    digest = hashlib.sha256(raw).hexdigest()
+    cached = _compiled.get(digest)
+    if cached is not None:
+        return cached, []
+    data, problem = _read_json(path, shown)
+    if problem:
+        return None, [problem]
+    problems = schema_problems(data, "form-v1.schema.json", shown)
+    if problems:
+        return None, problems
+    try:
+        form = build_form(data, path)
+        compile_form(form)
+    except FormLoadError as exc:
+        return None, [LoadProblem(shown, exc.json_path, exc.message)]
+    form.content_hash = digest
+    if len(_compiled) > 256:
+        _compiled.clear()
+    _compiled[digest] = form
+    return form, []
+
+
+def load_catalog(folder: Path | str) -> Catalog:
+    """Load a catalog folder; problems are collected, never raised (see module doc)."""
+    folder = Path(folder)
+    catalog = Catalog(folder=folder)
+    data, problem = _read_json(folder / "catalog.json", "catalog.json")
+    if problem:
+        catalog.problems.append(problem)
+        data = None
+    elif data is not None:
+        probs = schema_problems(data, "catalog-v1.schema.json", "catalog.json")
+        catalog.problems += probs
+        if probs:
+            data = None
+    if isinstance(data, dict):
+        catalog.categories = [
+            Category(c["id"], c["title"], c.get("icon", "")) for c in data["categories"]
+        ]
+        catalog.agencies = {
+            aid: Agency(aid, a["name"], a["keys"], bool(a.get("demo", False)))
+            for aid, a in data["agencies"].items()
+        }
+    loaded: list[FormDef] = []
+    for path in sorted((folder / "forms").glob("*.json")):
+        shown = f"forms/{path.name}"
+        form, probs = load_form_file(path, shown)
+        if form is not None and isinstance(data, dict):
+            probs = _catalog_links(form, catalog, shown)
+            if form.id != path.stem:
+                probs.append(LoadProblem(shown, "$.id", f"form id {form.id!r} differs from the file name"))
+        if form is not None and not probs and form.id in {f.id for f in loaded}:
+            probs = [LoadProblem(shown, "$.id", f"form id {form.id!r} is used by another file")]
+        if probs or form is None:
+            for p in probs:
+                log.warning("form skipped: %s: %s: %s", p.file, p.json_path, p.message)
+            catalog.problems += probs
+            continue
+        loaded.append(form)
+    if not isinstance(data, dict) and loaded:
+        catalog.problems.append(LoadProblem("catalog.json", "$", "no usable catalog.json: forms cannot be offered"))
+        loaded = []
+    order = {c.id: i for i, c in enumerate(catalog.categories)}
+    loaded.sort(key=lambda f: (order.get(f.category, len(order)), f.title_text("mn")))
+    catalog.forms = {f.id: f for f in loaded}
+    return catalog
+
+
+def _catalog_links(form: FormDef, catalog: Catalog, shown: str) -> list[LoadProblem]:
+    out = []
+    if form.category not in {c.id for c in catalog.categories}:
+        out.append(LoadProblem(shown, "$.category", f"unknown category {form.category!r} (not in catalog.json)"))
+    if form.agency not in catalog.agencies:
+        out.append(LoadProblem(shown, "$.agency", f"unknown agency {form.agency!r} (not in catalog.json)"))
+    return out
+
+
+def active_catalog_dir(home: Any, config: Any) -> Path:
+    """config.catalog_dir if set; else the downloaded catalog (home.catalog) if it holds a
+    catalog.json; else the bundled sample."""
+    from kiosk.paths import bundled_catalog_dir
+
+    configured = getattr(config, "catalog_dir", "") if config is not None else ""
+    if configured:
+        return Path(configured).expanduser()
+    downloaded = Path(home.catalog)
+    if (downloaded / "catalog.json").is_file():
+        return downloaded
+    return bundled_catalog_dir()

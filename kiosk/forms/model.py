@@ -1,0 +1,254 @@
+"""The in-memory form model: what a validated form definition becomes at load.
+
+Built from JSON that already passed the JSON Schema (kiosk/schemas/form-v1.schema.json),
+so this module only checks what a schema cannot: unique names, known choice
+lists, and (through kiosk.forms.expr_check) every expression. A FormDef is
+immutable after load and shared by every FormSession on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.forms.expr_eval import Compiled
+from kiosk.i18n import pick
+
+VALUE_TYPES = (
+    "text", "integer", "decimal", "date", "select_one", "select_multiple", "yes_no",
+    "registry_number", "phone", "postal_code", "aimag_soum", "attachment", "signature",
+    "consent",
+)
+TYPES = (*VALUE_TYPES, "note", "repeat")
+SELECT_TYPES = ("select_one", "select_multiple")
+# The expression kind each type's value has (for static checks).
+KIND = {
+    "text": "string", "select_one": "string", "registry_number": "string", "phone": "string",
+    "postal_code": "string", "integer": "number", "decimal": "number", "date": "date",
+    "yes_no": "bool", "consent": "bool", "select_multiple": "list", "aimag_soum": "list",
+    "attachment": "opaque", "signature": "opaque", "note": "string", "repeat": "repeat",
+}
+# Expression fields of a question, in the order they are checked.
+EXPR_FIELDS = ("relevant", "required", "read_only", "constraint", "calculate", "choice_filter",
+               "min_count", "max_count")
+
+
+class FormLoadError(Exception):
+    """A form that cannot be used: ``json_path`` says where in the file, ``message`` why."""
+
+    def __init__(self, json_path: str, message: str) -> None:
+        super().__init__(f"{json_path}: {message}")
+        self.json_path = json_path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str
+    label: dict[str, str]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return pick(self.label, lang) or self.value
+
+
+@dataclass
+class Question:
+    """One question (or note, or repeat) of a form, with its compiled expressions."""
+
+    name: str
+    type: str
+    json_path: str
+    page: str
+    label_texts: dict[str, str] = field(default_factory=dict)
+    hint_texts: dict[str, str] = field(default_factory=dict)
+    required_spec: bool | str = False
+    read_only_spec: bool | str = False
+    relevant: str | None = None
+    constraint: str | None = None
+    constraint_message: dict[str, str] | None = None
+    calculate: str | None = None
+    default: Any = None
+    choice_list: list[Choice] = field(default_factory=list)
+    choice_filter: str | None = None
+    max_size_kb: int | None = None
+    accept: tuple[str, ...] = ()
+    min_count: int | str | None = None
+    max_count: int | str | None = None
+    appearance: str | None = None
+    children: list[Question] = field(default_factory=list)
+    parent: str | None = None  # the enclosing repeat, if any
+    repeat_path: tuple[str, ...] = ()  # enclosing repeats, outermost first
+    compiled: dict[str, Compiled] = field(default_factory=dict)
+    refs: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def label(self, lang: str = "mn") -> str:
+        return pick(self.label_texts, lang)
+
+    def hint(self, lang: str = "mn") -> str:
+        return pick(self.hint_texts, lang)
+
+    @property
+    def is_repeat(self) -> bool:
+        return self.type == "repeat"
+
+    @property
+    def has_value(self) -> bool:
+        """Whether the question holds an answer (notes and repeats do not)."""
+        return self.type not in ("note", "repeat") or (
+            self.type == "note" and self.calculate is not None
+        )
+
+    @property
+    def kind(self) -> str:
+        return KIND[self.type]
+
+
+@dataclass
+class Page:
+    name: str
+    title: dict[str, str]
+    layout: str
+    json_path: str
+    relevant: str | None = None
+    questions: list[Question] = field(default_factory=list)
+    compiled_relevant: Compiled | None = None
+    refs: frozenset[str] = frozenset()
+
+    def title_text(self, lang: str = "mn") -> str:
+        return pick(self.title, lang)
+
+
+@dataclass
+class FormDef:
+    """A loaded, checked form. ``questions`` holds every question, nested ones too."""
+
+    id: str
+    version: str
+    title: dict[str, str]
+    description: dict[str, str]
+    category: str
+    icon: str
+    agency: str
+    pages: list[Page]
+    questions: dict[str, Question]
+    file: Path | None = None
+    content_hash: str = ""
+    # name -> every question whose relevance/value/constraint may change with it
+    affects: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    def title_text(self, lang: str = "mn") -> str:
+        return pick(self.title, lang)
+
+    def description_text(self, lang: str = "mn") -> str:
+        return pick(self.description, lang)
+
+    def pages_questions(self) -> list[Question]:
+        """Top-level questions of every page, in order (repeats hold their own)."""
+        return [q for page in self.pages for q in page.questions]
+
+    def page_of(self, question: Question) -> Page:
+        return next(p for p in self.pages if p.name == question.page)
+
+
+def _texts(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        return {"mn": value}
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _choices(raw: list[dict[str, Any]]) -> list[Choice]:
+    out = []
+    for c in raw:
+        extra = {k: v for k, v in c.items() if k not in ("value", "label")}
+        out.append(Choice(value=str(c["value"]), label=_texts(c.get("label")), extra=extra))
+    return out
+
+
+def _expr_or_bool(value: Any) -> bool | str:
+    if isinstance(value, str):
+        text = value.strip()
+        if text in ("", "false()"):
+            return False
+        if text == "true()":
+            return True
+        return text
+    return bool(value)
+
+
+def _opt_expr(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def build_form(data: dict[str, Any], file: Path | None = None) -> FormDef:
+    """The FormDef for schema-valid ``data`` (expressions are compiled separately)."""
+    lists = {name: _choices(items) for name, items in (data.get("choice_lists") or {}).items()}
+    questions: dict[str, Question] = {}
+    pages: list[Page] = []
+
+    def build_question(raw: dict[str, Any], path: str, page: str,
+                       repeat_path: tuple[str, ...]) -> Question:
+        name = raw["name"]
+        if name in questions:
+            raise FormLoadError(f"{path}.name", f"question name {name!r} is used twice")
+        choices_raw = raw.get("choices")
+        if isinstance(choices_raw, str):
+            if choices_raw not in lists:
+                raise FormLoadError(f"{path}.choices", f"unknown choice list {choices_raw!r}")
+            choice_list = lists[choices_raw]
+        else:
+            choice_list = _choices(choices_raw or [])
+        qtype = raw["type"]
+        if qtype in SELECT_TYPES and not choice_list:
+            raise FormLoadError(f"{path}.choices", f"a {qtype} question needs choices")
+        q = Question(
+            name=name, type=qtype, json_path=path, page=page,
+            label_texts=_texts(raw.get("label")), hint_texts=_texts(raw.get("hint")),
+            required_spec=_expr_or_bool(raw.get("required", False)),
+            read_only_spec=_expr_or_bool(raw.get("read_only", False)),
+            relevant=_opt_expr(raw.get("relevant")), constraint=_opt_expr(raw.get("constraint")),
+            constraint_message=_texts(raw["constraint_message"]) if raw.get("constraint_message") else None,
+            calculate=_opt_expr(raw.get("calculate")), default=raw.get("default"),
+            choice_list=choice_list, choice_filter=_opt_expr(raw.get("choice_filter")),
+            max_size_kb=raw.get("max_size_kb"), accept=tuple(raw.get("accept") or ()),
+            min_count=raw.get("min_count"), max_count=raw.get("max_count"),
+            appearance=raw.get("appearance"),
+            parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
+        )
+        questions[name] = q
+        if qtype == "repeat":
+            inner = raw.get("questions") or []
+            if not inner:
+                raise FormLoadError(f"{path}.questions", "a repeat needs questions")
+            for i, child in enumerate(inner):
+                q.children.append(build_question(child, f"{path}.questions[{i}]", page,
+                                                 (*repeat_path, name)))
+        return q
+
+    page_names: set[str] = set()
+    for pi, raw_page in enumerate(data["pages"]):
+        ppath = f"$.pages[{pi}]"
+        if raw_page["name"] in page_names:
+            raise FormLoadError(f"{ppath}.name", f"page name {raw_page['name']!r} is used twice")
+        page_names.add(raw_page["name"])
+        page = Page(
+            name=raw_page["name"], title=_texts(raw_page.get("title")),
+            layout=raw_page.get("layout", "one-per-screen"), json_path=ppath,
+            relevant=_opt_expr(raw_page.get("relevant")),
+        )
+        for qi, raw_q in enumerate(raw_page["questions"]):
+            page.questions.append(build_question(raw_q, f"{ppath}.questions[{qi}]", page.name, ()))
+        pages.append(page)
+
+    return FormDef(
+        id=data["id"], version=str(data["version"]), title=_texts(data["title"]),
+        description=_texts(data.get("description")), category=data.get("category", ""),
+        icon=data.get("icon", ""), agency=data.get("agency", ""), pages=pages,
+        questions=questions, file=file,
+    )

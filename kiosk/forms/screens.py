@@ -1,0 +1,98 @@
+"""Navigation screens of a FormSession: one question per screen, or a whole page.
+
+Residents get one question per screen (``layout: one-per-screen``); a page
+with ``layout: group`` (e.g. an address block) is one screen. A repeat adds,
+after its items, a "repeat" screen where the UI offers "add another". Screen
+keys are stable strings (page/question#item) so the UI can return to a
+screen after answers change which screens exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kiosk.forms.model import Question
+
+if TYPE_CHECKING:
+    from kiosk.forms.session import FormSession, QuestionView
+
+Item = tuple[int, ...]
+
+
+def item_suffix(item: Item) -> str:
+    return "#" + ".".join(str(i + 1) for i in item) if item else ""
+
+
+@dataclass
+class Screen:
+    """One navigation unit. ``questions`` are (QuestionView, item) pairs shown on it;
+    ``repeats`` are (repeat QuestionView, parent item) pairs whose items are managed here
+    (add/remove buttons); ``kind`` is "questions" or "repeat"."""
+
+    key: str
+    title: str
+    page: str
+    questions: list[tuple[QuestionView, Item]] = field(default_factory=list)
+    repeats: list[tuple[QuestionView, Item]] = field(default_factory=list)
+    kind: str = "questions"
+
+    def all_pairs(self) -> list[tuple[Question, Item]]:
+        """Definitions on this screen, repeats included (for errors)."""
+        return [(qv.definition, it) for qv, it in self.questions] + [
+            (qv.definition, it) for qv, it in self.repeats
+        ]
+
+
+class ScreenBuilder:
+    def __init__(self, session: FormSession) -> None:
+        self.s = session
+
+    def _shown(self, q: Question) -> bool:
+        """Calculations without a label are computed but never shown."""
+        return not (q.calculate and not q.label_texts)
+
+    def walk(self, questions: list[Question], item: Item) -> Iterator[tuple[Question, Item]]:
+        """Visible (question, item) pairs in order; repeats yield themselves after their items."""
+        for q in questions:
+            if not self.s.visible(q.name, item):
+                continue
+            if q.is_repeat:
+                for i in range(self.s.item_count(q.name, item)):
+                    yield from self.walk(q.children, (*item, i))
+            yield q, item
+
+    def all_pairs(self) -> list[tuple[Question, Item]]:
+        return [pair for page in self.s.form.pages for pair in self.walk(page.questions, ())]
+
+    def screens(self) -> list[Screen]:
+        s = self.s
+        out: list[Screen] = []
+        for page in s.form.pages:
+            if not s.page_visible(page.name):
+                continue
+            title = page.title_text(s.lang)
+            pairs = list(self.walk(page.questions, ()))
+            if page.layout == "group":
+                screen = Screen(key=page.name, title=title, page=page.name)
+                for q, item in pairs:
+                    view: Any = s.question(q.name)
+                    if q.is_repeat:
+                        screen.repeats.append((view, item))
+                    elif self._shown(q):
+                        screen.questions.append((view, item))
+                if screen.questions or screen.repeats:
+                    out.append(screen)
+                continue
+            for q, item in pairs:
+                view = s.question(q.name)
+                key = f"{page.name}/{q.name}{item_suffix(item)}"
+                if q.is_repeat:
+                    out.append(Screen(key=key + "/+", title=q.label(s.lang) or title,
+                                      page=page.name, repeats=[(view, item)], kind="repeat"))
+                elif self._shown(q):
+                    label = title + (f" ({item_suffix(item)[1:]})" if item else "")
+                    out.append(Screen(key=key, title=label, page=page.name,
+                                      questions=[(view, item)]))
+        return out

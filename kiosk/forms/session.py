@@ -1,0 +1,652 @@
+"""FormSession: the one headless model of a resident filling one form.
+
+The Qt UI and ``kiosk fill`` both drive it; nothing about forms lives in Qt
+code. It keeps the answers (normalised per type, bad input kept with its
+error so the resident can fix it), evaluates relevance, calculations,
+constraints and choice filters, and builds the navigation screens and the
+canonical answer document.
+
+Results of expressions are cached per (question, repeat item); after one
+answer only the questions the form's dependency graph says it can affect
+(FormDef.affects) are dropped from the cache and recomputed on demand.
+Repeat items are addressed by ``item``: a tuple of 0-based indices, one per
+enclosing repeat (``()`` outside repeats).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from kiosk.admin_units import admin_units
+from kiosk.errors import KioskError
+from kiosk.forms import values as V
+from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
+from kiosk.forms.model import Choice, FormDef, Question
+from kiosk.forms.screens import Screen, ScreenBuilder
+from kiosk.i18n import pick, t
+
+Item = tuple[int, ...]
+Key = tuple[str, Item]
+
+
+class QuestionView:
+    """A question as seen from one session: texts in the session language, live choices."""
+
+    def __init__(self, session: FormSession, question: Question) -> None:
+        self._s = session
+        self.definition = question
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(self.definition, attr)
+
+    def __repr__(self) -> str:
+        return f"QuestionView({self.definition.name!r}, {self.definition.type!r})"
+
+    def label(self, lang: str | None = None) -> str:
+        return self.definition.label(lang or self._s.lang)
+
+    def hint(self, lang: str | None = None) -> str:
+        return self.definition.hint(lang or self._s.lang)
+
+    def choices(self, lang: str | None = None, item: Item = ()) -> list[ChoiceView]:
+        """Choices after choice_filter; for aimag_soum, the aimags (see ``soums``)."""
+        return self._s.choices(self.definition.name, item, lang)
+
+    def soums(self, aimag_code: str, lang: str | None = None) -> list[ChoiceView]:
+        """aimag_soum: the soums (or Ulaanbaatar's districts) of one aimag."""
+        lang = lang or self._s.lang
+        return [ChoiceView(u.code, u.name(lang)) for u in admin_units().soums(aimag_code)]
+
+    @property
+    def required(self) -> bool:
+        return self._s.is_required(self.definition.name, ())
+
+    @property
+    def read_only(self) -> bool:
+        return self._s.is_read_only(self.definition.name, ())
+
+    def is_required(self, item: Item = ()) -> bool:
+        return self._s.is_required(self.definition.name, item)
+
+    def is_read_only(self, item: Item = ()) -> bool:
+        return self._s.is_read_only(self.definition.name, item)
+
+
+class ChoiceView:
+    """One offered choice: ``value`` to store, ``label`` to show (current language)."""
+
+    __slots__ = ("value", "label", "extra")
+
+    def __init__(self, value: str, label: str, extra: dict[str, Any] | None = None) -> None:
+        self.value, self.label, self.extra = value, label, extra or {}
+
+    def __repr__(self) -> str:
+        return f"ChoiceView({self.value!r}, {self.label!r})"
+
+
+class _Env:
+    __slots__ = ("s", "q", "item", "choice", "today")
+
+    def __init__(self, s: FormSession, q: Question, item: Item, choice: Choice | None = None) -> None:
+        self.s, self.q, self.item, self.choice, self.today = s, q, item, choice, s.today
+
+    def ref(self, name: str) -> Any:
+        return self.s._ref(name, self.q.repeat_path, self.item)
+
+    def dot(self) -> Any:
+        return self.s._own_value(self.q, self.item)
+
+    def bare(self, name: str) -> Any:
+        c = self.choice
+        if c is None:
+            return True if name == "true" else (False if name == "false" else None)
+        if name == "value":
+            return c.value
+        if name == "label":
+            return c.text(self.s.lang)
+        if name in c.extra:
+            return c.extra[name]
+        return True if name == "true" else (False if name == "false" else None)
+
+
+class FormSession:
+    """One resident filling one form. Never raises on bad answers: see ``errors()``."""
+
+    def __init__(self, form: FormDef, lang: str = "mn", today: date | None = None) -> None:
+        self.form = form
+        self._lang = lang
+        self.today = today or date.today()
+        self._answers: dict[Key, Any] = {}
+        self._bad: dict[Key, str] = {}
+        self._counts: dict[Key, int] = {}
+        self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
+        self._screens: list[Screen] | None = None
+        self._key: str | None = None
+        self._pos = 0
+        self.shown_errors: set[str] = set()  # screens where next() was refused
+        self._apply_defaults(form.pages_questions(), ())
+
+    # ------------------------------------------------------------ language
+    @property
+    def lang(self) -> str:
+        return self._lang
+
+    @lang.setter
+    def lang(self, value: str) -> None:
+        """Switch language: messages, labels and screen titles follow."""
+        self._lang = value
+        self._cache.clear()
+        self._screens = None
+
+    # ------------------------------------------------------------ answers
+    def _q(self, name: str) -> Question:
+        q = self.form.questions.get(name)
+        if q is None:
+            raise KioskError(f"form {self.form.id} has no question {name!r}")
+        return q
+
+    def _check_item(self, q: Question, item: Item) -> Item:
+        item = tuple(item)
+        if len(item) != len(q.repeat_path):
+            raise KioskError(
+                f"form {self.form.id}: question {q.name} needs {len(q.repeat_path)} item "
+                f"index(es), got {len(item)}"
+            )
+        return item
+
+    def set_answer(self, name: str, value: Any, item: Item = ()) -> None:
+        """Store an answer, normalised (РД, phone, …); bad input is kept and reported by
+        ``errors()``; ``None`` clears it. Raises only for an unknown question name."""
+        q = self._q(name)
+        item = self._check_item(q, item)
+        stored, err = V.normalise(q, value, self.today)
+        key = (name, item)
+        if stored is None:
+            self._answers.pop(key, None)
+        else:
+            self._answers[key] = stored
+        if err:
+            self._bad[key] = err
+        else:
+            self._bad.pop(key, None)
+        self._invalidate(name)
+
+    def answer(self, name: str, item: Item = ()) -> Any:
+        """The stored answer (canonical value, or the raw input when it was bad)."""
+        return self._answers.get((name, tuple(item)))
+
+    def answers(self) -> dict[str, Any]:
+        """Every stored answer, nested like an answers file (repeats as lists): for drafts.
+        Questions with a default that were cleared appear as ``None``."""
+        return self._nest(self.form.pages_questions(), (), raw=True)
+
+    def restore(self, answers: dict[str, Any]) -> list[str]:
+        """Replace all answers with ``answers`` (the shape ``answers()`` returns).
+        Missing questions get their defaults. Returns names that are not in this form."""
+        self._answers.clear()
+        self._bad.clear()
+        self._counts.clear()
+        self._cache.clear()
+        self._screens = None
+        unknown: list[str] = []
+        self._restore_level(self.form.pages_questions(), (), answers, unknown)
+        return unknown
+
+    def _restore_level(self, questions: list[Question], item: Item, data: dict[str, Any],
+                       unknown: list[str]) -> None:
+        names = {q.name for q in questions}
+        unknown.extend(k for k in data if k not in names and k not in self.form.questions)
+        for q in questions:
+            if q.is_repeat:
+                items = data.get(q.name)
+                rows = items if isinstance(items, list) else []
+                self._counts[(q.name, item)] = len(rows)
+                for i, row in enumerate(rows):
+                    self._restore_level(q.children, (*item, i), row if isinstance(row, dict) else {},
+                                        unknown)
+                if q.name not in data:
+                    del self._counts[(q.name, item)]
+                    self._init_repeat(q, item)
+            elif q.has_value and not q.calculate:
+                if q.name in data:
+                    if data[q.name] is not None:
+                        self._store(q, item, data[q.name])
+                elif q.default is not None:
+                    self._store(q, item, q.default)
+
+    def _store(self, q: Question, item: Item, value: Any) -> None:
+        stored, err = V.normalise(q, value, self.today)
+        key = (q.name, item)
+        if stored is not None:
+            self._answers[key] = stored
+        if err:
+            self._bad[key] = err
+
+    def _apply_defaults(self, questions: list[Question], item: Item) -> None:
+        for q in questions:
+            if q.is_repeat:
+                self._init_repeat(q, item)
+            elif q.default is not None and not q.calculate and (q.name, item) not in self._answers:
+                self._store(q, item, q.default)
+
+    def _init_repeat(self, q: Question, item: Item) -> None:
+        n = q.min_count if isinstance(q.min_count, int) else 0
+        self._counts[(q.name, item)] = n
+        for i in range(n):
+            self._apply_defaults(q.children, (*item, i))
+
+    def _invalidate(self, name: str) -> None:
+        cache = self._cache
+        cache.pop(name, None)
+        for other in self.form.affects.get(name, ()):
+            cache.pop(other, None)
+        self._screens = None
+
+    def _clear(self) -> None:
+        self._cache.clear()
+        self._screens = None
+
+    # ------------------------------------------------------------ repeats
+    def item_count(self, repeat_name: str, parent_item: Item = ()) -> int:
+        return self._counts.get((repeat_name, tuple(parent_item)), 0)
+
+    def add_item(self, repeat_name: str, parent_item: Item = ()) -> Item | None:
+        """Append an item; returns its item tuple, or None at the repeat's max_count."""
+        q = self._q(repeat_name)
+        parent_item = self._check_item(q, parent_item)
+        n = self.item_count(repeat_name, parent_item)
+        limit = self._count_limit(q, parent_item, "max_count")
+        if limit is not None and n >= limit:
+            return None
+        self._counts[(repeat_name, parent_item)] = n + 1
+        new = (*parent_item, n)
+        self._apply_defaults(q.children, new)
+        self._clear()
+        return new
+
+    def remove_item(self, repeat_name: str, item: Item) -> bool:
+        """Remove one item (``item`` is the item's own tuple); later items move up."""
+        q = self._q(repeat_name)
+        item = tuple(item)
+        parent, depth = item[:-1], len(item) - 1
+        if len(parent) != len(q.repeat_path) or not 0 <= item[-1] < self.item_count(repeat_name, parent):
+            return False
+        inside = self._descendants(q)
+
+        def move(store: dict[Key, Any]) -> None:
+            for (name, it) in list(store):
+                if name in inside and it[:depth] == parent:
+                    value = store.pop((name, it))
+                    if it[depth] > item[-1]:
+                        store[(name, (*it[:depth], it[depth] - 1, *it[depth + 1:]))] = value
+                    elif it[depth] < item[-1]:
+                        store[(name, it)] = value
+
+        move(self._answers)
+        move(self._bad)
+        move(self._counts)
+        self._counts[(repeat_name, parent)] -= 1
+        self._clear()
+        return True
+
+    def _descendants(self, q: Question) -> set[str]:
+        out: set[str] = set()
+        for c in q.children:
+            out.add(c.name)
+            out |= self._descendants(c)
+        return out
+
+    def _count_limit(self, q: Question, item: Item, field: str) -> int | None:
+        spec = getattr(q, field)
+        if spec is None:
+            return None
+        if isinstance(spec, int):
+            return spec
+        n = to_number(q.compiled[field](_Env(self, q, item[: len(q.repeat_path)])))
+        return int(n) if math.isfinite(n) else None
+
+    # ------------------------------------------------------------ evaluation
+    def _cached(self, name: str, slot: str, item: Item, compute: Any) -> Any:
+        per = self._cache.get(name)
+        if per is None:
+            per = self._cache[name] = {}
+        key = (slot, item)
+        if key in per:
+            return per[key]
+        value = per[key] = compute()
+        return value
+
+    def _ref(self, name: str, here: tuple[str, ...], item: Item) -> Any:
+        target = self.form.questions[name]
+        path = (*target.repeat_path, name) if target.is_repeat else target.repeat_path
+        k = 0
+        while k < len(path) and k < len(here) and path[k] == here[k]:
+            k += 1
+        base = item[:k]
+        if k == len(path):
+            return self._expr_value(target, base)
+        items = [base]
+        for rep in path[k:]:
+            items = [(*b, i) for b in items for i in range(self.item_count(rep, b))]
+        if target.is_repeat:
+            return NodeSet([True] * len(items))
+        return NodeSet([self._expr_value(target, it) for it in items])
+
+    def _expr_value(self, q: Question, item: Item) -> Any:
+        return self._cached(q.name, "v", item, lambda: self._compute_value(q, item))
+
+    def _compute_value(self, q: Question, item: Item) -> Any:
+        if not self.visible(q.name, item):
+            return None
+        return self._own_value(q, item)
+
+    def _own_value(self, q: Question, item: Item) -> Any:
+        if q.calculate:
+            return _coerce(q.type, q.compiled["calculate"](_Env(self, q, item)))
+        key = (q.name, item)
+        if key in self._bad:
+            return None
+        return V.expr_value(q, self._answers.get(key))
+
+    def visible(self, name: str, item: Item = ()) -> bool:
+        """Whether the question is relevant now (its page and enclosing repeats too)."""
+        q = self._q(name)
+        return bool(self._cached(name, "vis", tuple(item), lambda: self._compute_visible(q, tuple(item))))
+
+    def _compute_visible(self, q: Question, item: Item) -> bool:
+        if q.parent is not None:
+            if not self.visible(q.parent, item[:-1]):
+                return False
+        elif not self.page_visible(q.page):
+            return False
+        fn = q.compiled.get("relevant")
+        return fn is None or to_bool(fn(_Env(self, q, item)))
+
+    def page_visible(self, page_name: str) -> bool:
+        page = next(p for p in self.form.pages if p.name == page_name)
+        if page.compiled_relevant is None:
+            return True
+        first = page.questions[0] if page.questions else None
+        if first is None:
+            return False
+        return to_bool(page.compiled_relevant(_Env(self, first, ())))
+
+    def is_required(self, name: str, item: Item = ()) -> bool:
+        q = self._q(name)
+        spec = q.required_spec
+        if isinstance(spec, bool):
+            return spec
+        return bool(self._cached(name, "req", tuple(item),
+                                 lambda: to_bool(q.compiled["required"](_Env(self, q, tuple(item))))))
+
+    def is_read_only(self, name: str, item: Item = ()) -> bool:
+        q = self._q(name)
+        spec = q.read_only_spec
+        if isinstance(spec, bool):
+            return spec or bool(q.calculate)
+        return to_bool(q.compiled["read_only"](_Env(self, q, tuple(item))))
+
+    def value(self, name: str, item: Item = ()) -> Any:
+        """The question's value as the document holds it (calculations included);
+        None when not relevant, unanswered or invalid."""
+        q = self._q(name)
+        item = tuple(item)
+        if q.type in ("attachment", "signature") and not q.calculate:
+            if not self.visible(name, item) or (name, item) in self._bad:
+                return None
+            return self._answers.get((name, item))
+        return _to_json(q.type, self._expr_value(q, item))
+
+    def derived(self, name: str, item: Item = ()) -> dict[str, Any]:
+        """For a valid registry number: {"birth_date": date, "sex": "male"/"female"}."""
+        from kiosk.validators import parse_registry_number
+
+        value = self.answer(name, item)
+        if value is None or (name, tuple(item)) in self._bad:
+            return {}
+        info = parse_registry_number(value, self.today)
+        if isinstance(info, str):
+            return {}
+        return {"birth_date": info.birth_date, "sex": info.sex}
+
+    def question(self, name: str) -> QuestionView:
+        return QuestionView(self, self._q(name))
+
+    def choices(self, name: str, item: Item = (), lang: str | None = None) -> list[ChoiceView]:
+        """The choices offered now: choice_filter applied per choice (current language)."""
+        q = self._q(name)
+        lang = lang or self.lang
+        item = tuple(item)
+        if q.type == "aimag_soum":
+            return [ChoiceView(u.code, u.name(lang)) for u in admin_units().aimags]
+        allowed = self._allowed_choices(q, item)
+        return [ChoiceView(c.value, c.text(lang), c.extra) for c in allowed]
+
+    def _allowed_choices(self, q: Question, item: Item) -> list[Choice]:
+        fn = q.compiled.get("choice_filter")
+        if fn is None:
+            return q.choice_list
+        return list(self._cached(q.name, "choices", item, lambda: [
+            c for c in q.choice_list if to_bool(fn(_Env(self, q, item, c)))
+        ]))
+
+    # ------------------------------------------------------------ errors
+    def _question_error(self, q: Question, item: Item) -> str | None:
+        return self._cached(q.name, "err", item, lambda: self._compute_error(q, item))
+
+    def _compute_error(self, q: Question, item: Item) -> str | None:
+        if not q.has_value or q.calculate or not self.visible(q.name, item):
+            return None
+        key = (q.name, item)
+        if key in self._bad:
+            return t(self._bad[key], self.lang)
+        stored = self._answers.get(key)
+        if stored is None or (q.type == "consent" and stored is False):
+            if self.is_required(q.name, item):
+                return t("forms.consent_required" if q.type == "consent" else "forms.required", self.lang)
+            return None
+        if q.type in ("select_one", "select_multiple") and q.choice_filter:
+            allowed = {c.value for c in self._allowed_choices(q, item)}
+            chosen = [stored] if isinstance(stored, str) else stored
+            if any(v not in allowed for v in chosen):
+                return t("forms.bad_choice", self.lang)
+        if q.type == "attachment":
+            msg = check_attachment(q, stored.get("size", 0), stored.get("media_type", ""), self.lang)
+            if msg:
+                return msg
+        fn = q.compiled.get("constraint")
+        if fn is not None and not to_bool(fn(_Env(self, q, item))):
+            if q.constraint_message:
+                return pick(q.constraint_message, self.lang)
+            return t("forms.constraint", self.lang)
+        return None
+
+    def _repeat_error(self, q: Question, item: Item) -> str | None:
+        n = self.item_count(q.name, item)
+        lo = self._count_limit(q, item, "min_count")
+        hi = self._count_limit(q, item, "max_count")
+        if lo is not None and n < lo:
+            return t("forms.too_few_items", self.lang, min=lo)
+        if hi is not None and n > hi:
+            return t("forms.too_many_items", self.lang, max=hi)
+        return None
+
+    def errors(self, screen: Screen | None = None) -> dict[Key, str]:
+        """{(name, item): message in the current language} for the screen, or the form.
+        Repeat count problems are keyed by (repeat name, parent item)."""
+        out: dict[Key, str] = {}
+        pairs = screen.all_pairs() if screen is not None else self._builder().all_pairs()
+        for q, item in pairs:
+            msg = self._repeat_error(q, item) if q.is_repeat else self._question_error(q, item)
+            if msg:
+                out[(q.name, item)] = msg
+        return out
+
+    def is_complete(self) -> bool:
+        return not self.errors()
+
+    # ------------------------------------------------------------ navigation
+    def _builder(self) -> ScreenBuilder:
+        return ScreenBuilder(self)
+
+    def screens(self) -> list[Screen]:
+        """The navigation units currently visible, in order."""
+        if self._screens is None:
+            self._screens = self._builder().screens()
+        return self._screens
+
+    @property
+    def index(self) -> int:
+        screens = self.screens()
+        if not screens:
+            return 0
+        for i, s in enumerate(screens):
+            if s.key == self._key:
+                self._pos = i
+                return i
+        self._pos = min(self._pos, len(screens) - 1)
+        self._key = screens[self._pos].key
+        return self._pos
+
+    @property
+    def count(self) -> int:
+        return len(self.screens())
+
+    @property
+    def current(self) -> Screen:
+        screens = self.screens()
+        if not screens:
+            raise KioskError(f"form {self.form.id} has nothing to show")
+        return screens[self.index]
+
+    def next(self) -> bool:
+        """Move on; refused (False) while the current screen has errors, which are then
+        listed in ``shown_errors``; False on the last screen too."""
+        cur = self.current
+        if self.errors(cur):
+            self.shown_errors.add(cur.key)
+            return False
+        i = self.index
+        screens = self.screens()
+        if i + 1 >= len(screens):
+            return False
+        self._pos, self._key = i + 1, screens[i + 1].key
+        return True
+
+    def prev(self) -> bool:
+        i = self.index
+        if i == 0:
+            return False
+        screens = self.screens()
+        self._pos, self._key = i - 1, screens[i - 1].key
+        return True
+
+    def go_to(self, key: str) -> bool:
+        for i, s in enumerate(self.screens()):
+            if s.key == key:
+                self._pos, self._key = i, key
+                return True
+        return False
+
+    # ------------------------------------------------------------ results
+    def document(self) -> dict[str, Any]:
+        """The canonical answer document for finalize (relevant answers only, calculated
+        values included). Raises KioskError naming the first missing/invalid question."""
+        errors = self.errors()
+        if errors:
+            (name, item), msg = next(iter(errors.items()))
+            where = name + "".join(f"[{i + 1}]" for i in item)
+            raise KioskError(t("forms.incomplete", self.lang, form=self.form.id, question=where,
+                               reason=msg))
+        return {
+            "form_id": self.form.id,
+            "form_version": self.form.version,
+            "language": self.lang,
+            "answers": self._nest(self.form.pages_questions(), (), raw=False),
+        }
+
+    def _nest(self, questions: list[Question], item: Item, raw: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for q in questions:
+            if not raw and not self.visible(q.name, item):
+                continue
+            if q.is_repeat:
+                out[q.name] = [self._nest(q.children, (*item, i), raw)
+                               for i in range(self.item_count(q.name, item))]
+            elif raw:
+                if q.calculate or not q.has_value:
+                    continue
+                key = (q.name, item)
+                if key in self._answers:
+                    out[q.name] = self._answers[key]
+                elif q.default is not None:
+                    out[q.name] = None
+            elif q.has_value:
+                value = self.value(q.name, item)
+                if value is not None:
+                    out[q.name] = value
+        return out
+
+    def review(self) -> list[tuple[str, str]]:
+        """(label, display value) rows for the review screen, current language."""
+        from kiosk.forms.display import display_value
+
+        rows: list[tuple[str, str]] = []
+        for q, item in self._builder().all_pairs():
+            if q.is_repeat or not q.has_value or not self.visible(q.name, item):
+                continue
+            value = self.value(q.name, item)
+            if value is None:
+                continue
+            label = q.label(self.lang) or q.name
+            if item:
+                label += " (" + ".".join(str(i + 1) for i in item) + ")"
+            shown = display_value(q, value, self.lang)
+            if shown.strip():
+                rows.append((label, shown))
+        return rows
+
+
+def _coerce(qtype: str, v: Any) -> Any:
+    """A calculation's result as the question's type (expression-level value)."""
+    if isinstance(v, NodeSet):
+        v = v[0] if v else None
+    if qtype in ("integer", "decimal"):
+        n = to_number(v)
+        if not math.isfinite(n):
+            return None
+        return int(n) if qtype == "integer" else (int(n) if n == int(n) else n)
+    if qtype == "date":
+        return to_date(v)
+    if qtype in ("yes_no", "consent"):
+        return to_bool(v) if v is not None else None
+    if qtype == "select_multiple":
+        return to_list(v) or None
+    text = to_string(v)
+    return text if text != "" else None
+
+
+def _to_json(qtype: str, v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, date):
+        return v.isoformat()
+    if qtype == "aimag_soum" and isinstance(v, list):
+        return {"aimag": v[0], "soum": v[1]}
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def check_attachment(question: Question | QuestionView, size_bytes: int, media_type: str,
+                     lang: str = "mn", default_max_kb: int = 4096) -> str | None:
+    """A message (in ``lang``) when a file must be refused at capture, else None."""
+    q = question.definition if isinstance(question, QuestionView) else question
+    if q.accept and media_type not in q.accept:
+        return t("forms.attachment_type", lang, types=", ".join(q.accept))
+    limit = q.max_size_kb or default_max_kb
+    if size_bytes > limit * 1024:
+        return t("forms.attachment_too_big", lang, kb=limit)
+    return None
