@@ -44,7 +44,7 @@ def run_list(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", None) or config.language
     folder = active_catalog_dir(home, config)
     catalog = load_catalog(folder)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for form in catalog.forms.values():
         agency = catalog.agencies.get(form.agency)
         rows.append({
@@ -93,7 +93,7 @@ def _check_examples(folder: Path, forms: dict[str, Any]) -> list[Any]:
     from kiosk.errors import KioskError
     from kiosk.forms import FormSession, LoadProblem, answers_from_file
 
-    out = []
+    out: list[Any] = []
     examples = folder / "examples"
     if not examples.is_dir():
         return out
