@@ -1,0 +1,364 @@
+"""The kiosk's HTTP client for the central API (httpx, no Qt).
+
+It turns every way a reply can go wrong into one of a few error classes the
+engine acts on — this is where "never mistake a bad reply for success" lives:
+
+- ``Unreachable``: nothing was sent (DNS, refused, connect timeout). Go offline.
+- ``OutcomeUnknown``: the request may have arrived (reset, read timeout,
+  truncated or malformed reply, captive-portal page, oversized body). Resend the
+  same bytes later; the server's dedup makes that safe.
+- ``ServerBusy``: 5xx, 408, 429: retry with backoff (``retry_after`` if given).
+- ``AuthRefused``: the server does not accept this device (unknown, revoked,
+  bad signature). Stop sending and tell staff.
+- ``Refused``: any other 4xx — definitive for what was sent; ``reason`` is the
+  server's problem detail.
+
+Replies are read as a stream and cut off at ``max_reply_bytes``; only JSON with
+the expected content type counts. The server's ``Date`` header gives the clock
+skew, which is reported and also used to date request signatures.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import gzip
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from joserfc.jwk import OKPKey
+
+from kiosk.device import DeviceIdentity
+from kiosk.errors import NetworkError, SecurityError
+from sync.auth import CATALOG_TYP, HEALTH_TYP, sign_request, verify_json
+
+USER_AGENT = "soum-kiosk-sync/1"
+GZIP_MIN_BYTES = 1024
+
+
+class SyncError(NetworkError):
+    kind = "error"
+
+
+class Unreachable(SyncError):
+    kind = "offline"
+
+
+class OutcomeUnknown(SyncError):
+    kind = "outcome-unknown"
+
+
+class CaptivePortal(OutcomeUnknown):
+    kind = "captive-portal"
+
+
+class ServerBusy(SyncError):
+    kind = "server-busy"
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Refused(SyncError):
+    kind = "refused"
+
+    def __init__(self, message: str, status: int, code: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+class AuthRefused(SecurityError):
+    kind = "auth"
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: httpx.Headers
+    body: bytes
+    data: Any = None
+
+
+@dataclass
+class ClientState:
+    skew_seconds: float | None = None  # our clock minus the server's (+ = kiosk ahead)
+    requests: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    limits: dict[str, int] = field(default_factory=dict)
+
+
+def _problem_code(reply: Reply) -> tuple[str, str]:
+    data = reply.data if isinstance(reply.data, dict) else {}
+    code = str(data.get("type", "")).rsplit("/", 1)[-1]
+    return code, str(data.get("detail") or data.get("title") or f"HTTP {reply.status}")
+
+
+class CentralClient:
+    """One keep-alive connection pool to one server; not thread-safe (one per thread)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        device: DeviceIdentity | None = None,
+        server_key: OKPKey | None = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        max_reply_bytes: int = 16 * 1024 * 1024,
+        compress: bool = True,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.device = device
+        self.server_key = server_key
+        self.max_reply_bytes = max_reply_bytes
+        self.compress = compress
+        self.state = ClientState()
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},
+            follow_redirects=False,
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> CentralClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transport ------------------------------------------------------------
+    def now(self) -> float:
+        """Our best idea of the server's time (for signatures)."""
+        return time.time() - (self.state.skew_seconds or 0.0)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        content: bytes | None = None,
+        content_type: str | None = None,
+        headers: dict[str, str] | None = None,
+        signed: bool = True,
+        expect_json: bool = True,
+        ok: tuple[int, ...] = (200,),
+    ) -> Reply:
+        hdrs = dict(headers or {})
+        body = b""
+        if json_body is not None:
+            body = json.dumps(json_body, separators=(",", ":"), ensure_ascii=False).encode()
+            content_type = "application/json"
+        elif content is not None:
+            body = content
+        if body and content_type:
+            hdrs["Content-Type"] = content_type
+        if self.compress and len(body) >= GZIP_MIN_BYTES and content_type != "application/octet-stream":
+            body = gzip.compress(body, compresslevel=6, mtime=0)
+            hdrs["Content-Encoding"] = "gzip"
+        request = self._http.build_request(method, path, content=body or None, headers=hdrs)
+        if signed:
+            if self.device is None:
+                raise AuthRefused("this kiosk is not enrolled (run `kiosk enroll`)", "not-enrolled")
+            request.headers["Authorization"] = sign_request(
+                device_id=self.device.device_id, key=self.device.private_key,
+                method=method, target=request.url.raw_path.decode("ascii"), body=body,
+                created=int(self.now()), nonce=secrets.token_urlsafe(16),
+            )
+        self.state.requests += 1
+        self.state.bytes_sent += len(body)
+        reply = self._send(request, method)
+        self._note_date(reply.headers.get("date"))
+        if reply.status in ok:
+            if expect_json and method != "HEAD" and reply.status != 304:
+                reply.data = self._json(reply, problem=False)
+            return reply
+        if reply.status == 304 and 304 in ok:
+            return reply
+        self._raise_for(reply)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, request: httpx.Request, method: str) -> Reply:
+        try:
+            response = self._http.send(request, stream=True)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol,
+                httpx.PoolTimeout) as exc:
+            raise Unreachable(f"cannot reach the server at {self.base_url} "
+                              f"({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise OutcomeUnknown(f"connection to {self.base_url} failed while sending "
+                                 f"({type(exc).__name__}); will resend the same data") from None
+        try:
+            chunks, total = [], 0
+            for chunk in response.iter_bytes():
+                total += len(chunk)
+                if total > self.max_reply_bytes:
+                    raise OutcomeUnknown(
+                        f"reply from {self.base_url} is larger than "
+                        f"{self.max_reply_bytes // (1024 * 1024)} MB; not a central server reply")
+                chunks.append(chunk)
+        except httpx.TransportError as exc:
+            raise OutcomeUnknown(f"reply from {self.base_url} was cut off "
+                                 f"({type(exc).__name__}); will resend the same data") from None
+        except httpx.DecodingError:
+            raise OutcomeUnknown(f"reply from {self.base_url} is not valid gzip") from None
+        finally:
+            response.close()
+        body = b"".join(chunks)
+        self.state.bytes_received += len(body)
+        return Reply(response.status_code, response.headers, body)
+
+    def _note_date(self, value: str | None) -> None:
+        if not value:
+            return
+        try:
+            server = email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError, IndexError):
+            return
+        self.state.skew_seconds = round(time.time() - server, 1)
+
+    def _json(self, reply: Reply, *, problem: bool) -> Any:
+        ctype = reply.headers.get("content-type", "").split(";")[0].strip().lower()
+        wanted = ("application/json", "application/problem+json") if problem else (
+            "application/json",)
+        if ctype not in wanted:
+            if "html" in ctype or reply.body.lstrip()[:1] == b"<":
+                raise CaptivePortal(
+                    f"{self.base_url} answered with a web page (HTTP {reply.status}, {ctype or 'no type'}), "
+                    "not the central server: a captive portal or proxy is in the way")
+            raise OutcomeUnknown(f"reply from {self.base_url} has the wrong content type "
+                                 f"({ctype or 'none'}, HTTP {reply.status})")
+        try:
+            return json.loads(reply.body)
+        except (ValueError, UnicodeDecodeError):
+            raise OutcomeUnknown(f"reply from {self.base_url} is not valid JSON "
+                                 f"(truncated or damaged, HTTP {reply.status})") from None
+
+    def _raise_for(self, reply: Reply) -> None:
+        status = reply.status
+        if 300 <= status < 400:
+            raise CaptivePortal(f"{self.base_url} redirected to {reply.headers.get('location', '?')} "
+                                "(a captive portal or proxy is in the way)")
+        try:
+            reply.data = self._json(reply, problem=True)
+        except OutcomeUnknown:
+            if status >= 500 or status in (408, 429):
+                raise ServerBusy(f"server busy (HTTP {status})", self._retry_after(reply)) from None
+            raise
+        code, detail = _problem_code(reply)
+        if status >= 500 or status in (408, 429):
+            raise ServerBusy(f"server busy (HTTP {status}): {detail}", self._retry_after(reply))
+        if status in (401, 403) and code in ("unknown-device", "revoked", "bad-signature",
+                                             "unauthenticated", "stale", "replay"):
+            raise AuthRefused(f"server refused this kiosk: {detail}", code)
+        raise Refused(f"server refused the request (HTTP {status}): {detail}", status, code)
+
+    @staticmethod
+    def _retry_after(reply: Reply) -> float | None:
+        value = reply.headers.get("retry-after", "")
+        return float(value) if value.isdigit() else None
+
+    # -- API ------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        """The health reply, its marker checked against the pinned key (if any)."""
+        nonce = secrets.token_urlsafe(16)
+        reply = self.request("GET", f"/v1/health?nonce={nonce}", signed=False)
+        data = reply.data
+        if not isinstance(data, dict) or data.get("service") != "soum-kiosk-central":
+            raise CaptivePortal(f"{self.base_url} answered, but not as a Soum Kiosk central server")
+        if self.server_key is not None:
+            try:
+                marker = verify_json(str(data.get("marker")), self.server_key, typ=HEALTH_TYP)
+            except SecurityError:
+                raise CaptivePortal(
+                    f"{self.base_url} answered, but could not prove it is the enrolled server "
+                    "(health marker not signed by the pinned key)") from None
+            if marker.get("nonce") != nonce:
+                raise CaptivePortal(f"{self.base_url} replayed an old health marker")
+        limits = data.get("limits")
+        if isinstance(limits, dict):
+            self.state.limits = {k: int(v) for k, v in limits.items() if isinstance(v, int)}
+        return dict(data)
+
+    def enroll(self, code: str, public_jwk: dict[str, Any], name: str) -> dict[str, Any]:
+        pub = {k: public_jwk[k] for k in ("kty", "crv", "x")}
+        reply = self.request("POST", "/v1/enroll", json_body={
+            "code": code, "device_public_jwk": pub, "name": name}, signed=False, ok=(201,))
+        if not isinstance(reply.data, dict):
+            raise OutcomeUnknown("enrolment reply is not a JSON object")
+        return dict(reply.data)
+
+    def catalog(self, etag: str | None) -> dict[str, Any] | None:
+        """The verified listing, or None when ``etag`` is still current."""
+        headers = {"If-None-Match": etag} if etag else {}
+        reply = self.request("GET", "/v1/catalog", headers=headers, ok=(200, 304))
+        if reply.status == 304:
+            return None
+        if self.server_key is None:
+            raise SecurityError("cannot check the catalog: no pinned server key")
+        data = reply.data if isinstance(reply.data, dict) else {}
+        listing = verify_json(str(data.get("signature")), self.server_key, typ=CATALOG_TYP)
+        return listing
+
+    def form_file(self, sha256: str) -> bytes:
+        import hashlib
+
+        reply = self.request("GET", f"/v1/catalog/forms/{sha256}", expect_json=False)
+        if hashlib.sha256(reply.body).hexdigest() != sha256:
+            raise OutcomeUnknown(f"form file {sha256[:12]}… arrived damaged (hash differs)")
+        return reply.body
+
+    def submit(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        reply = self.request("POST", "/v1/submissions", json_body={"items": items})
+        data = reply.data
+        results = data.get("results") if isinstance(data, dict) else None
+        if not isinstance(results, list) or len(results) != len(items):
+            raise OutcomeUnknown("batch reply does not have one result per item")
+        for sent, result in zip(items, results, strict=True):
+            if not isinstance(result, dict) or result.get("submission_id") != sent["submission_id"]:
+                raise OutcomeUnknown("batch reply results do not match the items sent")
+        return results
+
+    def attachment_offset(self, sha256: str) -> tuple[int, bool]:
+        reply = self.request("GET", f"/v1/attachments/{sha256}")
+        data = reply.data if isinstance(reply.data, dict) else {}
+        return int(data.get("offset", 0)), bool(data.get("complete"))
+
+    def upload_attachment(self, sha256: str, blob: bytes, chunk: int | None = None) -> None:
+        """Resume from the server's offset; done when the server says complete."""
+        chunk = chunk or int(self.state.limits.get("max_chunk_bytes", 256 * 1024))
+        offset, complete = self.attachment_offset(sha256)
+        for _ in range(len(blob) // max(chunk, 1) + 3):
+            if complete:
+                return
+            part = blob[offset:offset + chunk]
+            end = offset + len(part) - 1
+            try:
+                reply = self.request(
+                    "PUT", f"/v1/attachments/{sha256}", content=part,
+                    content_type="application/octet-stream",
+                    headers={"Content-Range": f"bytes {offset}-{end}/{len(blob)}"})
+            except Refused as exc:
+                if exc.status == 409:  # resume where the server really is
+                    offset, complete = self.attachment_offset(sha256)
+                    continue
+                raise
+            data = reply.data if isinstance(reply.data, dict) else {}
+            offset, complete = int(data.get("offset", 0)), bool(data.get("complete"))
+        if not complete:
+            raise OutcomeUnknown(f"attachment {sha256[:12]}… did not complete; will resume")

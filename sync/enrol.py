@@ -1,0 +1,95 @@
+"""Enrolment: register this kiosk's device key with a one-time code and pin the server.
+
+The device key is made (or kept) by kiosk.device; the server's public key,
+the device certificate and the server URL go into the keyring (kiosk.secrets:
+SERVER_KEY, API_CREDENTIALS). ``enrolment.json`` in the data folder repeats
+the non-secret facts (URL, device ID, server key ID) for status screens.
+Afterwards the catalog is downloaded, so the kiosk offers the server's forms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc.jwk import OKPKey
+
+from kiosk.errors import ConfigError, SecurityError
+from kiosk.paths import Home
+from sync.auth import ENROLMENT_TYP, import_public, verify_json
+
+ENROLMENT_FILE = "enrolment.json"
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    server_url: str
+    device_id: str
+    server_kid: str
+    server_key: OKPKey
+    limits: dict[str, int]
+
+
+def load_enrolment(secrets: Any = None) -> Enrolment | None:
+    """The pinned server and credentials, or None if this kiosk was never enrolled."""
+    from kiosk.secrets import API_CREDENTIALS, SERVER_KEY, open_secrets
+
+    store = secrets if secrets is not None else open_secrets()
+    creds = store.get_json(API_CREDENTIALS)
+    jwk = store.get_json(SERVER_KEY)
+    if creds is None or jwk is None:
+        return None
+    try:
+        return Enrolment(server_url=str(creds["server_url"]), device_id=str(creds["device_id"]),
+                         server_kid=str(creds.get("server_kid", "")),
+                         server_key=import_public(jwk), limits=dict(creds.get("limits") or {}))
+    except (KeyError, SecurityError):
+        raise ConfigError("the enrolment data in the keyring is damaged; enrol again") from None
+
+
+def require_enrolment(secrets: Any = None) -> Enrolment:
+    enrolment = load_enrolment(secrets)
+    if enrolment is None:
+        raise ConfigError("this kiosk is not enrolled: run `kiosk enroll --server URL --code CODE`")
+    return enrolment
+
+
+def enroll(home: Home, server_url: str, code: str, *, name: str | None = None) -> dict[str, Any]:
+    from kiosk.device import load_or_create_device
+    from kiosk.secrets import API_CREDENTIALS, SERVER_KEY, open_secrets
+    from sync.catalog_pull import pull_catalog
+    from sync.client import CentralClient
+
+    home.ensure()
+    secrets = open_secrets(home.root)
+    device = load_or_create_device(secrets)
+    url = server_url.rstrip("/")
+    with CentralClient(url, device=device) as client:
+        client.health()
+        reply = client.enroll(code, device.public_jwk, name or platform.node() or device.device_id)
+        if reply.get("device_id") != device.device_id:
+            raise SecurityError("server registered another device ID than this kiosk's key")
+        server_key = import_public(reply.get("server_public_jwk") or {})
+        cert = verify_json(str(reply.get("credentials", {}).get("certificate")), server_key,
+                           typ=ENROLMENT_TYP)
+        if cert.get("device_id") != device.device_id:
+            raise SecurityError("enrolment certificate is for another device")
+        limits = {k: int(v) for k, v in (reply.get("limits") or {}).items()}
+        pub = {k: v for k, v in reply["server_public_jwk"].items() if k in ("kty", "crv", "x", "kid")}
+        secrets.set_json(SERVER_KEY, pub)
+        secrets.set_json(API_CREDENTIALS, {
+            "server_url": url, "device_id": device.device_id,
+            "server_kid": reply.get("server_kid"),
+            "certificate": reply["credentials"]["certificate"], "limits": limits})
+        info = {"server_url": url, "device_id": device.device_id,
+                "server_kid": reply.get("server_kid"), "enrolled_at": int(time.time())}
+        tmp = home.root / (ENROLMENT_FILE + ".tmp")
+        tmp.write_text(json.dumps(info, indent=1), "utf-8")
+        os.replace(tmp, home.root / ENROLMENT_FILE)
+        client.server_key = server_key
+        catalog = pull_catalog(home, client)
+    return {**info, "catalog": catalog}

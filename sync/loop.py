@@ -1,0 +1,134 @@
+"""The background sync loop the UI drives: plain thread, events and callbacks (no Qt).
+
+``start()`` / ``stop()``; ``wake()`` is "sync now"; ``on_status(status)`` is
+called from the loop thread after every round (the UI's bridge re-posts it to
+the Qt thread). While the link is down the loop probes with a short, capped
+backoff so sending starts within seconds of the link returning; when the server
+is busy it backs off exponentially (full jitter); when the server refuses the
+device it stops sending until woken by staff.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sync.engine import RoundReport, full_jitter
+
+log = logging.getLogger("sync.loop")
+
+OFFLINE_BASE, OFFLINE_CAP = 1.0, 5.0
+BUSY_BASE, BUSY_CAP = 5.0, 600.0
+
+
+@dataclass
+class SyncStatus:
+    state: str = "starting"  # ok | offline | captive-portal | server-busy | auth | error | ...
+    counts: dict[str, int] = field(default_factory=dict)
+    last_error: str | None = None
+    last_success_at: float | None = None
+    skew_seconds: float | None = None
+    next_round_in: float | None = None
+    rounds: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class SyncLoop:
+    """Runs ``run_round()`` (returns a RoundReport) again and again in one thread.
+
+    ``run_round`` is usually ``SyncEngine.run_once`` built inside the thread by
+    ``make_round`` (so the store's SQLite connection belongs to that thread).
+    """
+
+    def __init__(
+        self,
+        make_round: Callable[[], Callable[[], RoundReport]],
+        *,
+        interval: float = 30.0,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self.make_round = make_round
+        self.interval = max(interval, 0.5)
+        self.on_status = on_status
+        self.rng = rng
+        self.status = SyncStatus()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failures = 0
+
+    def start(self) -> None:
+        if self._thread and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sync-loop", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """"Sync now": run a round at once (also after an auth failure)."""
+        self._wake.set()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._thread and self._thread.is_alive())
+
+    def _delay(self, report: RoundReport) -> float | None:
+        if report.state == "ok":
+            self._failures = 0
+            return self.interval
+        self._failures += 1
+        if report.state in ("offline", "captive-portal", "outcome-unknown"):
+            return max(0.2, full_jitter(self._failures, OFFLINE_BASE, OFFLINE_CAP, self.rng))
+        if report.state == "auth":
+            return None  # wait for staff ("sync now") — never hammer a server that refused us
+        return max(1.0, full_jitter(self._failures, BUSY_BASE, BUSY_CAP, self.rng))
+
+    def _run(self) -> None:
+        try:
+            run_round = self.make_round()
+        except Exception as exc:  # noqa: BLE001 - report, never crash the UI
+            log.error("sync loop could not start: %s", exc)
+            self.status.state, self.status.last_error = "error", str(exc)
+            self._emit()
+            return
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                report = run_round()
+            except Exception as exc:  # noqa: BLE001 - keep looping; say what went wrong
+                log.exception("sync round failed")
+                report = RoundReport(state="error", error=f"{type(exc).__name__}: {exc}")
+            delay = self._delay(report)
+            self.status.rounds += 1
+            self.status.state = report.state
+            self.status.counts = report.counts
+            self.status.skew_seconds = report.skew_seconds
+            self.status.next_round_in = delay
+            if report.state == "ok":
+                self.status.last_success_at = time.time()
+                self.status.last_error = None
+            else:
+                self.status.last_error = report.error
+            self._emit()
+            self._wake.wait(delay)
+
+    def _emit(self) -> None:
+        if self.on_status:
+            try:
+                self.on_status(self.status)
+            except Exception:  # noqa: BLE001 - a UI callback must not stop sync
+                log.exception("sync status callback failed")
