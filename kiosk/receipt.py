@@ -1,0 +1,126 @@
+"""Receipt QR codes: proof of a submission that anyone can check offline.
+
+The QR text is a compact JWS (EdDSA by the device key, ``typ``
+``kiosk-receipt+jws``) over a tiny claim set — no personal data:
+
+    {"v": 1, "id": <submission ID>, "ph": <first 16 hex of the payload SHA-256>,
+     "t": <finalized time, UTC>, "dev": <device ID>, "demo": <bool>}
+
+Anyone with the device's public key (the kiosk itself, the central server, an
+agency) verifies it with any JOSE library; ``kiosk receipt verify STRING``
+does so offline. The printed slip shows the same ID, so a resident can ask
+about a submission without revealing anything else.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from kiosk.device import DeviceIdentity, device_id_for
+from kiosk.envelope import canonical_json, jws_sign, jws_verify
+from kiosk.errors import KioskError, SecurityError
+
+RECEIPT_TYP = "kiosk-receipt+jws"
+HASH_PREFIX = 16
+
+
+def receipt_claims(
+    *, submission_id: str, payload_sha256: str, finalized_at: str, device_id: str, demo: bool
+) -> dict[str, Any]:
+    return {
+        "v": 1,
+        "id": submission_id,
+        "ph": payload_sha256[:HASH_PREFIX],
+        "t": finalized_at,
+        "dev": device_id,
+        "demo": bool(demo),
+    }
+
+
+def make_receipt(
+    device: DeviceIdentity,
+    *,
+    submission_id: str,
+    payload_sha256: str,
+    finalized_at: str,
+    demo: bool,
+) -> str:
+    """The QR text for one submission, signed by this device."""
+    claims = receipt_claims(
+        submission_id=submission_id,
+        payload_sha256=payload_sha256,
+        finalized_at=finalized_at,
+        device_id=device.device_id,
+        demo=demo,
+    )
+    return jws_sign(
+        canonical_json(claims), device.private_key, kid=device.device_id, typ=RECEIPT_TYP
+    )
+
+
+def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, Any]:
+    """The receipt's claims, or SecurityError if it is not this device's, intact."""
+    text = text.strip()
+    if text.count(".") != 2:
+        raise SecurityError("this is not a kiosk receipt (expected a signed code with 3 parts)")
+    header, payload = jws_verify(text, device_public_jwk, typ=RECEIPT_TYP)
+    import json
+
+    try:
+        claims = json.loads(payload)
+    except ValueError:
+        raise SecurityError("receipt content is not JSON") from None
+    if not isinstance(claims, dict) or claims.get("v") != 1:
+        raise SecurityError("receipt format is unknown")
+    device_id = device_id_for(device_public_jwk)
+    if claims.get("dev") != device_id or header.get("kid") != device_id:
+        raise SecurityError("receipt names a different device than the key it was checked with")
+    return claims
+
+
+def peek_device_id(text: str) -> str | None:
+    """The device ID a receipt claims (unverified), to pick the right key."""
+    import base64
+    import json
+
+    try:
+        body = text.strip().split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        dev = claims.get("dev")
+        return dev if isinstance(dev, str) else None
+    except (IndexError, ValueError, AttributeError):
+        return None
+
+
+def _qr(text: str) -> Any:
+    import qrcode
+
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return qr
+
+
+def render_svg(text: str) -> bytes:
+    """An SVG of the QR code (no extra dependencies; the UI and printers scale it)."""
+    from qrcode.image.svg import SvgPathImage
+
+    img = _qr(text).make_image(image_factory=SvgPathImage)
+    out = io.BytesIO()
+    img.save(out)
+    return out.getvalue()
+
+
+def render_png(text: str, *, box_size: int = 6) -> bytes:
+    """A PNG of the QR code (needs Pillow)."""
+    try:
+        from qrcode.image.pil import PilImage
+    except ImportError:
+        raise KioskError("PNG receipts need Pillow; use SVG or install Pillow") from None
+    qr = _qr(text)
+    qr.box_size = box_size
+    img = qr.make_image(image_factory=PilImage)
+    out = io.BytesIO()
+    img.save(out)
+    return out.getvalue()

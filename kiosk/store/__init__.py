@@ -1,0 +1,49 @@
+"""The kiosk's durable, private store (one SQLite file, ``home.db``).
+
+``Store.open(home)`` opens (creating or upgrading) the database of a data
+folder; ``Store(path)`` opens a given file. See the mixins for each part:
+drafts (drafts.py), finalize and the outbox API used by sync (outbox.py),
+retention (retention.py), schema history (schema.py), open/upgrade rules
+(db.py). docs/security.md describes what is encrypted and with which key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from kiosk.paths import Home
+from kiosk.store.core import CommitUnknown, utc_now_iso
+from kiosk.store.drafts import AttachmentTooLarge, Draft, DraftInfo
+from kiosk.store.ids import uuid7
+from kiosk.store.outbox import STATES, UNSENT, EncryptedBlob, OutboxItem, OutboxMixin
+from kiosk.store.retention import RetentionMixin
+from kiosk.store.schema import SCHEMA_VERSION
+
+__all__ = [
+    "STATES",
+    "SCHEMA_VERSION",
+    "UNSENT",
+    "AttachmentTooLarge",
+    "CommitUnknown",
+    "Draft",
+    "DraftInfo",
+    "EncryptedBlob",
+    "OutboxItem",
+    "Store",
+    "utc_now_iso",
+    "uuid7",
+]
+
+
+class Store(RetentionMixin, OutboxMixin):
+    """Drafts, submissions/outbox, attachments, receipts, audit log, settings."""
+
+    @classmethod
+    def open(cls, home: Home | str | Path | None = None, **kwargs: Any) -> Store:
+        """The store of a data folder (``Home``, a folder path, or KIOSK_HOME)."""
+        from kiosk.paths import home as resolve
+
+        h = home if isinstance(home, Home) else resolve(home)
+        h.ensure()
+        return cls(h.db, backups=h.backups, **kwargs)

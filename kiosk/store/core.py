@@ -1,0 +1,192 @@
+"""The store's connection, its one-writer discipline and small shared pieces.
+
+One connection per Store, one writer at a time (a lock around every write
+transaction, ``BEGIN IMMEDIATE`` so a second process waits instead of failing
+mid-way); readers in other threads or processes never block thanks to WAL.
+A failed COMMIT means "outcome unknown": callers reconcile by ID (see
+``OutboxMixin.finalize``), never by writing a second copy.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from kiosk import audit as audit_log
+from kiosk.errors import StorageError
+from kiosk.store.atrest import AtRest
+from kiosk.store.db import _sqlite_error, open_db
+
+log = logging.getLogger("kiosk.store")
+
+
+class CommitUnknown(StorageError):
+    """COMMIT failed: the transaction may or may not be on disk."""
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"  # ms precision
+
+
+def epoch(now: float | datetime | None) -> float:
+    if now is None:
+        return datetime.now(UTC).timestamp()
+    if isinstance(now, datetime):
+        return now.timestamp()
+    return float(now)
+
+
+class StoreBase:
+    """Connection, transactions, settings, the at-rest key (fetched lazily)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        backups: Path | None = None,
+        data_key: bytes | None = None,
+        secrets: Any = None,
+    ) -> None:
+        self.path = Path(path)
+        self.backups = backups or self.path.parent / "backups"
+        self._lock = threading.RLock()
+        self._data_key = data_key
+        self._secrets = secrets
+        self._atrest: AtRest | None = None
+        self.conn: sqlite3.Connection = open_db(
+            self.path, self.backups, on_migrated=self._record_upgrade
+        )
+
+    @staticmethod
+    def _record_upgrade(conn: sqlite3.Connection, old: int, new: int) -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        audit_log.append(conn, "database_upgraded", None, {"from": old, "to": new})
+        conn.execute("COMMIT")
+
+    # --- lifecycle -------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                self.conn.close()
+            except sqlite3.Error:  # closing a broken connection: nothing left to save
+                pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- secrets ---------------------------------------------------------
+
+    def secrets(self) -> Any:
+        if self._secrets is None:
+            from kiosk.secrets import open_secrets
+
+            self._secrets = open_secrets(self.path.parent)
+        return self._secrets
+
+    @property
+    def atrest(self) -> AtRest:
+        if self._atrest is None:
+            key = self._data_key if self._data_key is not None else self.secrets().data_key()
+            self._atrest = AtRest(key)
+        return self._atrest
+
+    # --- transactions ----------------------------------------------------
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; rolled back on any error, durable on return."""
+        with self._lock:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise _sqlite_error(self.path, "start writing", exc) from None
+            try:
+                yield self.conn
+            except BaseException as exc:
+                self._rollback()
+                if isinstance(exc, sqlite3.Error):
+                    raise _sqlite_error(self.path, "save", exc) from None
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                self._rollback()
+                err = _sqlite_error(self.path, "save", exc)
+                raise CommitUnknown(err.message) from None
+
+    def _rollback(self) -> None:
+        try:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+        except sqlite3.Error:  # the transaction is gone either way
+            pass
+
+    def read(self, sql: str, params: tuple | dict = ()) -> list[tuple]:
+        with self._lock:
+            try:
+                return self.conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise _sqlite_error(self.path, "read", exc) from None
+
+    # --- settings (non-secret) --------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        rows = self.read("SELECT value FROM settings WHERE key = ?", (key,))
+        return json.loads(rows[0][0]) if rows else default
+
+    def set_setting(self, key: str, value: Any) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?) "
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, json.dumps(value)),
+            )
+
+    # --- audit ------------------------------------------------------------
+
+    def audit(self, event: str, subject: str | None = None, **details: Any) -> None:
+        with self.write() as conn:
+            audit_log.append(conn, event, subject, details)
+
+    def verify_audit(self) -> audit_log.AuditReport:
+        with self._lock:
+            return audit_log.verify(self.conn)
+
+    # --- health -------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        return int(self.read("PRAGMA user_version")[0][0])
+
+    def integrity_check(self) -> str:
+        return str(self.read("PRAGMA integrity_check")[0][0])
+
+    # --- catalog cache --------------------------------------------------------
+
+    def cache_catalog_entry(self, entry_id: str, version: str, sha256: str, body: str) -> None:
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO catalog_cache (id, version, sha256, body, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET version = excluded.version, "
+                "sha256 = excluded.sha256, body = excluded.body, updated_at = excluded.updated_at",
+                (entry_id, version, sha256, body, utc_now_iso()),
+            )
+
+    def cached_catalog_entry(self, entry_id: str) -> dict[str, str] | None:
+        rows = self.read(
+            "SELECT version, sha256, body, updated_at FROM catalog_cache WHERE id = ?", (entry_id,)
+        )
+        if not rows:
+            return None
+        version, sha, body, updated = rows[0]
+        return {"version": version, "sha256": sha, "body": body, "updated_at": updated}

@@ -1,0 +1,115 @@
+"""The database schema as forward-only migrations (``PRAGMA user_version``).
+
+Rules: never edit a released step, only append one; each step runs inside the
+single upgrade transaction (SQLite DDL is transactional), so a failure leaves
+the old schema exactly as it was. Every earlier version has a fixture DB in
+tests/store/fixtures/ that the tests upgrade to the newest.
+
+History:
+  1  first schema: settings, catalog cache, drafts, submissions/outbox,
+     attachments, audit log
+  2  receipts table; retention tombstones (purged_at) on submissions
+  3  draft state (open/interrupted) for power-cut recovery; outbox index
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (
+        1,
+        [
+            """CREATE TABLE settings (
+                key TEXT PRIMARY KEY,
+                value TEXT NOT NULL
+            )""",
+            """CREATE TABLE catalog_cache (
+                id TEXT PRIMARY KEY,
+                version TEXT NOT NULL,
+                sha256 TEXT NOT NULL,
+                body TEXT NOT NULL,
+                updated_at TEXT NOT NULL
+            )""",
+            # answers live only in `sealed` (AES-GCM with the data key)
+            """CREATE TABLE drafts (
+                id TEXT PRIMARY KEY,
+                form_id TEXT NOT NULL,
+                form_version TEXT NOT NULL,
+                demo INTEGER NOT NULL DEFAULT 0,
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                sealed BLOB NOT NULL
+            )""",
+            """CREATE TABLE submissions (
+                id TEXT PRIMARY KEY,
+                form_id TEXT NOT NULL,
+                form_version TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                agency_kid TEXT NOT NULL,
+                demo INTEGER NOT NULL DEFAULT 0,
+                finalized_at TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN
+                    ('sealed','queued','sent','acknowledged','rejected','purged')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL DEFAULT 0,
+                last_error TEXT,
+                sent_at REAL,
+                acknowledged_at REAL,
+                server_receipt TEXT,
+                payload_sha256 TEXT NOT NULL,
+                jwe_sha256 TEXT NOT NULL,
+                jwe TEXT,
+                record TEXT NOT NULL,
+                attachments TEXT NOT NULL DEFAULT '[]',
+                size INTEGER NOT NULL
+            )""",
+            # blob: AES-GCM ciphertext under a per-attachment key; meta: that key and
+            # the file's name/type/hash, sealed with the data key
+            """CREATE TABLE attachments (
+                sha256 TEXT PRIMARY KEY,
+                size INTEGER NOT NULL,
+                draft_id TEXT,
+                submission_id TEXT,
+                created_at TEXT NOT NULL,
+                meta BLOB NOT NULL,
+                blob BLOB
+            )""",
+            "CREATE INDEX idx_attachments_draft ON attachments(draft_id)",
+            "CREATE INDEX idx_attachments_submission ON attachments(submission_id)",
+            """CREATE TABLE audit_log (
+                seq INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                event TEXT NOT NULL,
+                subject TEXT,
+                details TEXT NOT NULL DEFAULT '{}',
+                prev_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            )""",
+        ],
+    ),
+    (
+        2,
+        [
+            """CREATE TABLE receipts (
+                submission_id TEXT PRIMARY KEY,
+                qr TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                server_receipt TEXT
+            )""",
+            "ALTER TABLE submissions ADD COLUMN purged_at REAL",
+        ],
+    ),
+    (
+        3,
+        [
+            # drafts from before v3 were written by a run that has ended: they are
+            # interrupted and must be offered to staff, never to the next applicant
+            "ALTER TABLE drafts ADD COLUMN state TEXT NOT NULL DEFAULT 'interrupted'",
+            # next_batch walks this partial index in order and stops at LIMIT
+            "CREATE INDEX idx_outbox_due ON submissions(next_attempt_at, id) "
+            "WHERE state IN ('sealed', 'queued', 'sent')",
+            "CREATE INDEX idx_submissions_ack ON submissions(state, acknowledged_at)",
+        ],
+    ),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
