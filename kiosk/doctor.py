@@ -191,6 +191,8 @@ def check_server(ctx: _Ctx) -> Check:
     info = probes.server_info(ctx.home, ctx.config, ctx.server_timeout)
     details = dict(info)
     url = info.get("url") or ""
+    if info.get("unreadable"):
+        return _mk(ctx, "server", WARN, "server_unreadable", "fix_keyring", details)
     if not url:
         return _mk(ctx, "server", WARN, "server_none", "fix_enroll", details)
     if info.get("captive_portal"):
@@ -233,13 +235,25 @@ def check_last_sync(ctx: _Ctx) -> Check:
     info = probes.sync_info(ctx.home, ctx.config)
     details = dict(info)
     error = info.get("last_error")
+    if info.get("auth_failed"):
+        return _mk(ctx, "last_sync", FAIL, "sync_auth", "fix_sync_auth", details,
+                   error=error or "?")
     if error:
         return _mk(ctx, "last_sync", WARN, "sync_error", "fix_sync_error", details,
-                   error=error, when=info.get("last_error_at") or "?")
+                   error=error, when=_when(info.get("last_error_at")))
     if info.get("last_success_at"):
         return _mk(ctx, "last_sync", PASS, "sync_ok", details=details,
-                   when=info["last_success_at"])
+                   when=_when(info["last_success_at"]))
     return _mk(ctx, "last_sync", PASS, "sync_never", details=details)
+
+
+def _when(value: Any) -> str:
+    """Epoch seconds or ISO text as local 'YYYY-MM-DD HH:MM' (what a technician reads)."""
+    from datetime import datetime
+
+    if isinstance(value, (int, float)):
+        return datetime.fromtimestamp(float(value)).strftime("%Y-%m-%d %H:%M")
+    return str(value) if value else "?"
 
 
 CHECKS: tuple[tuple[str, Callable[[_Ctx], Check]], ...] = (

@@ -168,18 +168,31 @@ def device_info(home: Home, config: Config) -> dict[str, Any]:
 
 
 def server_info(home: Home, config: Config, timeout: float) -> dict[str, Any]:
-    """``url``, ``reachable``, ``captive_portal`` and ``error`` from the connectivity probe."""
+    """``url``, ``reachable``, ``captive_portal`` and ``error`` from the connectivity probe.
+
+    The probe also measures the clock skew and keeps it in the sync state,
+    which the clock check reads next. ``unreadable`` is set when the
+    enrolment cannot be read because the secrets cannot be opened.
+    """
+    from kiosk.errors import KioskError
+
     probe = module("sync.probe")
-    raise Unavailable(f"{probe.__name__} probe")
+    func = _attr(probe, "server_info")
+    try:
+        open_secrets_quietly(home, config)
+    except KioskError as exc:
+        return {"url": None, "reachable": False, "captive_portal": False,
+                "error": exc.message, "unreadable": True}
+    return dict(func(home, config, timeout))
 
 
 def clock_info(home: Home, config: Config, timeout: float) -> dict[str, Any]:
     """``skew_seconds`` (kiosk minus server), None when never measured."""
-    sync = module("sync")
-    raise Unavailable(f"{sync.__name__} clock skew")
+    state = module("sync.state")
+    return dict(_attr(state, "clock_info")(home))
 
 
 def sync_info(home: Home, config: Config) -> dict[str, Any]:
-    """``last_error``, ``last_error_at`` and ``last_success_at`` from the sync status."""
-    sync = module("sync")
-    raise Unavailable(f"{sync.__name__} status")
+    """``state``, ``last_error``, ``last_error_at`` and ``last_success_at`` (epoch seconds)."""
+    state = module("sync.state")
+    return dict(_attr(state, "sync_info")(home))
