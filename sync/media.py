@@ -1,0 +1,84 @@
+"""Removable media on the kiosk side: export the queue, import acknowledgements.
+
+``export_queue`` writes every not-yet-acknowledged submission (envelopes and
+encrypted blobs, nothing plaintext) as one signed bundle (sync.bundles) and
+marks the items ``sent`` without delaying online sending (the server dedups,
+so whichever route arrives first wins). ``import_acks`` accepts only receipts
+signed by the pinned server key for exactly the bytes this kiosk holds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import KioskError, NotFoundError, SecurityError
+from kiosk.paths import Home
+from sync.auth import verify_receipt
+from sync.bundles import ACKS_FORMAT, BundleItem, write_bundle
+
+ALL_DUE = 1e18  # "now" far in the future: every unsent item is due
+
+
+def export_queue(home: Home, store: Any, out: Path, *, device: Any) -> dict[str, Any]:
+    items = store.next_batch(ALL_DUE, 1 << 62, 10**9)
+
+    def bundle_items() -> Any:
+        for item in items:
+            blobs = [(str(a["sha256"]), bytes(store.read_attachment(str(a["sha256"])).data))
+                     for a in item.attachments or []]
+            yield BundleItem(item.id, item.record, item.jwe, blobs)
+
+    out = out.expanduser().resolve()
+    if not out.parent.is_dir():
+        raise NotFoundError(f"{out.parent}: folder not found (is the USB stick mounted?)")
+    try:
+        count = write_bundle(out, device_id=device.device_id, key=device.private_key,
+                             items=bundle_items(), tmp_dir=home.tmp)
+    except OSError as exc:
+        raise KioskError(f"{out}: cannot write the bundle ({exc.strerror or exc})") from None
+    if items:
+        store.mark_sent([i.id for i in items], resend_after=0)
+    return {"path": str(out), "count": count, "bytes": out.stat().st_size,
+            "submission_ids": [i.id for i in items]}
+
+
+def import_acks(store: Any, path: Path, *, device_id: str, server_key: Any) -> dict[str, Any]:
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise NotFoundError(f"{path}: no such file") from None
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        raise KioskError(f"{path}: not a readable acknowledgements file ({exc})") from None
+    if not isinstance(doc, dict) or doc.get("format") != ACKS_FORMAT:
+        raise KioskError(f"{path}: not a {ACKS_FORMAT} file")
+    counts = {"acknowledged": 0, "already": 0, "unknown": 0, "invalid": 0, "other_device": 0}
+    problems: list[str] = []
+    for ack in doc.get("acks") or []:
+        if not isinstance(ack, dict):
+            counts["invalid"] += 1
+            continue
+        sid = str(ack.get("submission_id"))
+        if ack.get("device_id") != device_id:
+            counts["other_device"] += 1
+            continue
+        env = store.envelope(sid)
+        if env is None:
+            counts["unknown"] += 1
+            continue
+        state = store.submission(sid).get("state")
+        if state in ("acknowledged", "purged"):
+            counts["already"] += 1
+            continue
+        try:
+            claims = verify_receipt(str(ack.get("receipt")), server_key, device_id=device_id,
+                                    submission_id=sid, record=env.record, jwe=env.jwe)
+        except SecurityError as exc:
+            counts["invalid"] += 1
+            problems.append(f"{sid}: {exc}")
+            continue
+        store.mark_acknowledged(sid, {"status": "accepted", "via": "removable-media",
+                                      "receipt": ack["receipt"], **claims})
+        counts["acknowledged"] += 1
+    return {**counts, "problems": problems}

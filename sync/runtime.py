@@ -1,0 +1,50 @@
+"""Wire the sync pieces for this kiosk: enrolment + device key + store + client.
+
+Used by ``kiosk sync``, the UI's background loop (``make_loop``) and doctor.
+Everything is opened in the calling thread (SQLite connections stay there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.paths import Home
+from sync.client import CentralClient
+from sync.engine import RoundReport, SyncEngine
+from sync.loop import SyncLoop, SyncStatus
+
+
+def open_engine(home: Home, *, store: Any = None, client_kwargs: dict[str, Any] | None = None,
+                **engine_kwargs: Any) -> SyncEngine:
+    """A ready engine; ConfigError if the kiosk is not enrolled or has no device key."""
+    from kiosk.device import load_device
+    from kiosk.secrets import open_secrets
+    from kiosk.store import Store
+    from sync.enrol import require_enrolment
+
+    secrets = open_secrets(home.root)
+    enrolment = require_enrolment(secrets)
+    device = load_device(secrets)
+    client = CentralClient(enrolment.server_url, device=device, server_key=enrolment.server_key,
+                           **(client_kwargs or {}))
+    if enrolment.limits:
+        client.state.limits = dict(enrolment.limits)
+    if store is None:
+        store = Store.open(home)
+    return SyncEngine(home, store, client, device_id=device.device_id, **engine_kwargs)
+
+
+def make_loop(home: Home, *, interval: float | None = None,
+              on_status: Callable[[SyncStatus], None] | None = None) -> SyncLoop:
+    """The background loop for the UI: ``loop.start()``, ``loop.wake()``, ``loop.stop()``."""
+    if interval is None:
+        from kiosk.config import load_config
+
+        interval = float(load_config(home.config_file).sync_interval_seconds or 30)
+
+    def make_round() -> Callable[[], RoundReport]:
+        engine = open_engine(home)
+        return engine.run_once
+
+    return SyncLoop(make_round, interval=interval, on_status=on_status)

@@ -1,0 +1,28 @@
+"""Enrol, finalize, sync over real loopback HTTP: exactly once, receipts verified."""
+
+from __future__ import annotations
+
+from tests.sync.helpers import engine, finalize, server_ids
+
+
+def test_enrol_pins_server_and_installs_signed_catalog(server, kiosk):
+    from kiosk.secrets import SERVER_KEY, open_secrets
+
+    pinned = open_secrets(kiosk.home.root).get_json(SERVER_KEY)
+    assert pinned["x"] == server.central.key.as_dict(private=False)["x"]
+    assert (kiosk.home.catalog / "catalog.json").exists()
+    assert kiosk.agency_jwk["kty"] == "EC"  # the server's own agency key, not the demo one
+    assert "demo" not in kiosk.agency_jwk["kid"]
+
+
+def test_sync_once_delivers_everything_exactly_once(server, kiosk):
+    store = kiosk.store()
+    ids = finalize(kiosk, store, 25)
+    eng = engine(kiosk, store)
+    report = eng.run_once()
+    assert report.state == "ok", report.error
+    assert report.accepted == 25
+    assert sorted(server_ids(server)) == sorted(ids)
+    assert store.counts()["acknowledged"] == 25
+    again = eng.run_once()
+    assert again.sent == 0 and server.central.store.count() == 25
