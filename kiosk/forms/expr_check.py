@@ -116,8 +116,8 @@ class _Checker:
             self.numeric(node.right, node.op)
             return "number"
         lk, rk = self.kind(node.left), self.kind(node.right)
-        self.literal_vs(node.left, node.right, rk)
-        self.literal_vs(node.right, node.left, lk)
+        self.literal_vs(node.left, node.right, lk)
+        self.literal_vs(node.right, node.left, rk)
         return "bool"
 
     def literal_vs(self, other: Node, lit: Node, other_kind: str) -> None:
