@@ -1,0 +1,115 @@
+"""Starting the kiosk UI (``kiosk`` with no sub-command calls :func:`run`).
+
+:func:`build` makes the whole window without showing it, so ``kiosk
+screenshots``, the benchmarks and the tests start the exact same thing the
+resident sees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.config import load_config
+from kiosk.paths import Home, home
+from ui import theme
+from ui.bridge import Bridge, Operation
+from ui.qt import QApplication, Qt
+from ui.services import Services
+from ui.speech import Reader
+from ui.state import Prefs
+from ui.window import KioskWindow
+
+log = logging.getLogger("kiosk.ui")
+WINDOW_SIZE = (1280, 800)
+
+
+@dataclass
+class Kiosk:
+    app: QApplication
+    window: KioskWindow
+    services: Services
+    bridge: Bridge
+    prefs: Prefs
+    reader: Reader
+
+    def close(self) -> None:
+        loop = getattr(self.window, "sync_loop", None)
+        if loop is not None:
+            loop.stop()
+        self.window.form.flush()
+        self.bridge.shutdown()
+        self.services.close()
+        self.window.close()
+        self.window.deleteLater()
+
+
+def application() -> QApplication:
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("soum-kiosk")
+    return app
+
+
+def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: bool = False) -> Kiosk:
+    """The kiosk window, themed, with its catalog loaded; not shown yet."""
+    app = application()
+    h = (kiosk_home or home()).ensure()
+    config = load_config(h.config_file)
+    prefs = Prefs(lang or config.language)
+    theme.apply(app, prefs.theme, prefs.scale)
+    services = Services(h, config)
+    services.load_catalog()
+    bridge = Bridge()
+    reader = Reader()
+    window = KioskWindow(services, prefs, reader, bridge)
+    window.resize(*WINDOW_SIZE)
+    kiosk = Kiosk(app, window, services, bridge, prefs, reader)
+
+    def started(result: tuple[int, bool]) -> None:
+        window.retranslate()  # DEMO banner follows the enrolment just read
+        if start_sync and result[1]:
+            _start_sync(window, h)
+
+    bridge.run_db(Operation(lambda: (services.startup(), services.check_enrolled()), started,
+                            label="startup"))
+    return kiosk
+
+
+def _start_sync(window: KioskWindow, h: Home) -> None:
+    """The background sync loop; its status reaches Qt through the StatusListener."""
+    try:
+        from sync.runtime import make_loop
+    except ImportError:
+        return
+    loop = make_loop(h, on_status=lambda status: window.listener.notify(status.as_dict()))
+    window.sync_loop = loop  # type: ignore[attr-defined]
+    loop.start()
+
+
+def run(args: argparse.Namespace) -> int:
+    """``kiosk``: full screen on a kiosk; ``KIOSK_WINDOWED=1`` for a window (development)."""
+    kiosk = build(home(getattr(args, "home", None)), getattr(args, "lang", None), start_sync=True)
+    window = kiosk.window
+    if os.environ.get("KIOSK_WINDOWED") or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+        window.show()
+    else:
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        window.showFullScreen()
+    if os.environ.get("KIOSK_EXIT_WHEN_READY"):
+        # Used by the cold-start benchmark: quit as soon as home is interactive.
+        from ui.qt import QTimer
+
+        QTimer.singleShot(0, kiosk.app.quit)
+    code = kiosk.app.exec()
+    kiosk.close()
+    return int(code)
+
+
+__all__ = ["Kiosk", "application", "build", "run", "Any"]

@@ -1,0 +1,174 @@
+"""The UI's view of one FormSession (kiosk.forms): screens, entries, answers, review.
+
+The session is the one model of a resident filling a form; this adapter only
+names things the way the screens use them (an *entry* is one question in one
+repeat item on the current screen) and keeps what the session deliberately
+does not: the bytes of attached files, held in memory until finalize hands
+them to the store (never written to a temp file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+Item = tuple[int, ...]
+
+
+def entry_key(name: str, item: Item) -> str:
+    return name + ("#" + ".".join(str(i + 1) for i in item) if item else "")
+
+
+@dataclass
+class Entry:
+    question: Any  # kiosk.forms QuestionView
+    item: Item
+    key: str
+
+    @property
+    def name(self) -> str:
+        return str(self.question.name)
+
+    @property
+    def type(self) -> str:
+        return str(self.question.type)
+
+
+class Flow:
+    def __init__(self, session: Any, draft_id: str | None = None) -> None:
+        self.s = session
+        self.form = session.form
+        self.draft_id = draft_id
+        self.attachments: dict[str, bytes | Path] = {}  # sha256 -> bytes in memory / source file
+
+    # -- form and screen --------------------------------------------------------------
+    @property
+    def form_id(self) -> str:
+        return str(self.form.id)
+
+    def set_lang(self, lang: str) -> None:
+        if self.s.lang != lang:
+            self.s.lang = lang
+
+    def title(self, lang: str) -> str:
+        return str(self.form.title_text(lang))
+
+    def page_title(self) -> str:
+        return str(self.s.current.title)
+
+    @property
+    def index(self) -> int:
+        return int(self.s.index)
+
+    @property
+    def count(self) -> int:
+        return int(self.s.count)
+
+    @property
+    def is_last(self) -> bool:
+        return self.index + 1 >= self.count
+
+    @property
+    def screen_key(self) -> str:
+        return str(self.s.current.key)
+
+    def entries(self) -> list[Entry]:
+        return [Entry(qv, tuple(item), entry_key(qv.name, tuple(item))) for qv, item in self.s.current.questions]
+
+    def repeats(self) -> list[Entry]:
+        return [Entry(qv, tuple(item), entry_key(qv.name, tuple(item))) for qv, item in self.s.current.repeats]
+
+    # -- answers ----------------------------------------------------------------------
+    def answer(self, e: Entry) -> Any:
+        value = self.s.answer(e.name, e.item)
+        if e.type == "attachment" and isinstance(value, dict):
+            source = self.attachments.get(str(value.get("sha256")))
+            value = dict(value)
+            if isinstance(source, bytes):
+                value["data"] = source
+            elif isinstance(source, Path):
+                value["file"] = str(source)
+        return value
+
+    def set_answer(self, e: Entry, value: Any) -> None:
+        if e.type == "attachment" and isinstance(value, dict):
+            if "data" in value:
+                self.attachments[value["sha256"]] = value["data"]
+            elif "file" in value:
+                self.attachments[value["sha256"]] = Path(value["file"])
+            value = {k: value[k] for k in ("sha256", "size", "media_type", "name") if k in value}
+        self.s.set_answer(e.name, value, e.item)
+
+    def choices(self, e: Entry) -> list[Any]:
+        if e.type in ("select_one", "select_multiple"):
+            return list(self.s.choices(e.name, e.item))
+        return []
+
+    def derived(self, e: Entry) -> dict[str, Any]:
+        return dict(self.s.derived(e.name, e.item)) if e.type == "registry_number" else {}
+
+    def required(self, e: Entry) -> bool:
+        return bool(self.s.is_required(e.name, e.item))
+
+    def read_only(self, e: Entry) -> bool:
+        return bool(self.s.is_read_only(e.name, e.item))
+
+    def screen_errors(self) -> dict[str, str]:
+        errors = self.s.errors(self.s.current)
+        return {entry_key(name, tuple(item)): msg for (name, item), msg in errors.items()}
+
+    def item_count(self, e: Entry) -> int:
+        return int(self.s.item_count(e.name, e.item))
+
+    def add_item(self, e: Entry) -> bool:
+        return self.s.add_item(e.name, e.item) is not None
+
+    def remove_item(self, e: Entry, index: int) -> bool:
+        return bool(self.s.remove_item(e.name, (*e.item, index)))
+
+    # -- moving -----------------------------------------------------------------------
+    def next(self) -> bool:
+        return bool(self.s.next())
+
+    def prev(self) -> bool:
+        return bool(self.s.prev())
+
+    def go_to(self, screen_key: str) -> bool:
+        return bool(self.s.go_to(screen_key))
+
+    # -- review -----------------------------------------------------------------------
+    def review_rows(self, lang: str) -> list[tuple[str, str, str, str]]:
+        """(entry key, label, shown value or "", screen key) for every shown question."""
+        from kiosk.forms.display import display_value
+
+        self.set_lang(lang)
+        rows: list[tuple[str, str, str, str]] = []
+        for screen in self.s.screens():
+            for qv, item in screen.questions:
+                if qv.type == "note":
+                    continue
+                value = self.s.value(qv.name, item)
+                label = qv.label(lang) or qv.name
+                if item:
+                    label += " (" + ".".join(str(i + 1) for i in item) + ")"
+                shown = "" if value is None else display_value(qv.definition, value, lang)
+                rows.append((entry_key(qv.name, tuple(item)), label, shown, screen.key))
+        return rows
+
+    def all_errors(self) -> dict[str, str]:
+        return {entry_key(n, tuple(i)): m for (n, i), m in self.s.errors().items()}
+
+    def is_complete(self) -> bool:
+        return bool(self.s.is_complete())
+
+    def attachment_bytes(self) -> dict[str, bytes]:
+        """The attached files' bytes by sha256, read when needed (finalize)."""
+        out: dict[str, bytes] = {}
+        for sha, source in self.attachments.items():
+            out[sha] = source if isinstance(source, bytes) else source.read_bytes()
+        return out
+
+    def wipe(self) -> None:
+        """Drop attached bytes (idle wipe, finish): nothing personal stays in memory."""
+        self.attachments.clear()

@@ -1,0 +1,195 @@
+"""What the UI asks of the core, in one place: catalog, drafts, finalize, staff data.
+
+Every method here that touches the database or the keyring is called on the
+Bridge's single DB worker thread (never on the GUI thread); the methods take
+and return plain data, never widgets. When a part of the core is missing from
+a build, the matching capability degrades in the open (``store_available``
+is False and staff see it) instead of failing a resident.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.config import Config
+from kiosk.errors import KioskError
+from kiosk.paths import Home, bundled_catalog_dir
+
+log = logging.getLogger("kiosk.ui.services")
+
+
+@dataclass
+class StaffSnapshot:
+    counts: dict[str, int] = field(default_factory=dict)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (number, reason)
+    drafts: list[dict[str, str]] = field(default_factory=list)  # id, form_id, when
+    store_available: bool = True
+
+
+class Services:
+    def __init__(self, home: Home, config: Config) -> None:
+        self.home = home
+        self.config = config
+        self._store: Any = None
+        self._device: Any = None
+        self._lock = threading.Lock()
+        self.catalog: Any = None
+        self.last_receipt: Any = None
+        self.enrolled = False
+
+    # -- catalog (GUI thread at start: it is read once, from local files) ------------
+    def load_catalog(self) -> Any:
+        from kiosk.forms import active_catalog_dir, load_catalog
+
+        try:
+            folder = active_catalog_dir(self.home, self.config)
+        except KioskError:
+            folder = bundled_catalog_dir()
+        self.catalog = load_catalog(folder)
+        return self.catalog
+
+    def form(self, form_id: str) -> Any:
+        return self.catalog.form(form_id)
+
+    def new_session(self, form_id: str, lang: str) -> Any:
+        from kiosk.forms import FormSession
+
+        return FormSession(self.form(form_id), lang=lang)
+
+    def check_enrolled(self) -> bool:
+        """Whether the kiosk holds an enrolment (keyring read: DB worker)."""
+        try:
+            from kiosk.secrets import open_secrets
+            from sync.enrol import load_enrolment
+
+            self.enrolled = load_enrolment(open_secrets(self.home.root)) is not None
+        except Exception as exc:  # noqa: BLE001 - unknown means "not enrolled": DEMO shown
+            log.warning("enrolment check failed: %s", type(exc).__name__)
+            self.enrolled = False
+        return self.enrolled
+
+    # -- store (DB worker thread only) -----------------------------------------------
+    def store(self) -> Any:
+        with self._lock:
+            if self._store is None:
+                from kiosk.store import Store
+
+                self._store = Store.open(self.home)
+            return self._store
+
+    @property
+    def store_available(self) -> bool:
+        import importlib.util
+
+        return importlib.util.find_spec("kiosk.store") is not None
+
+    def startup(self) -> int:
+        """Drafts left open by a crash or power cut become 'interrupted' (staff can resume)."""
+        if not self.store_available:
+            return 0
+        return int(self.store().mark_open_drafts_interrupted())
+
+    def save_draft(self, draft_id: str | None, form: Any, answers: dict[str, Any],
+                   position: str, attachments: dict[str, bytes], demo: bool) -> tuple[str, set[str]]:
+        """Save the draft; new attachment bytes are encrypted into the store too.
+
+        Returns the draft ID and the SHA-256 of each attachment now stored.
+        """
+        if not self.store_available:
+            return draft_id or "memory", set(attachments)
+        store = self.store()
+        draft_id = store.save_draft(draft_id, form_id=form.id, form_version=form.version,
+                                    answers=answers, position=position, demo=demo)
+        stored: set[str] = set()
+        for sha, (data, name, media_type) in attachments.items():
+            store.add_attachment(draft_id, data, name=name, media_type=media_type,
+                                 max_bytes=self.config.max_attachment_kb * 1024)
+            stored.add(sha)
+        return draft_id, stored
+
+    def discard_draft(self, draft_id: str | None, reason: str = "discarded") -> None:
+        if draft_id and self.store_available and draft_id != "memory":
+            self.store().discard_draft(draft_id, reason=reason)
+
+    def device(self) -> Any:
+        if self._device is None:
+            from kiosk.device import load_or_create_device
+
+            self._device = load_or_create_device(self.store().secrets())
+        return self._device
+
+    def finalize(self, draft_id: str | None, session: Any) -> dict[str, Any]:
+        """Validate, seal and store in one transaction (kiosk.finalize); receipt fields back."""
+        from kiosk.finalize import finalize_session
+
+        env = finalize_session(self.store(), session, self.catalog, draft_id=draft_id, device=self.device())
+        submission_id = env.submission_id
+        qr = self.store().receipt_qr(submission_id)
+        finalized_at = str(getattr(env, "finalized_at", "") or _now_iso())
+        demo = bool(getattr(env, "demo", False))
+        return {"submission_id": submission_id, "qr_text": qr, "finalized_at": finalized_at, "demo": demo}
+
+    def device_public_jwk(self) -> dict[str, Any]:
+        return dict(self.device().public_jwk)
+
+    # -- staff ------------------------------------------------------------------------
+    def staff_snapshot(self) -> StaffSnapshot:
+        if not self.store_available:
+            return StaffSnapshot(store_available=False)
+        store = self.store()
+        snap = StaffSnapshot()
+        snap.counts = dict(store.counts())
+        snap.drafts = [
+            {"id": d.id, "form_id": d.form_id, "when": d.updated_at}
+            for d in store.interrupted_drafts()
+        ]
+        try:
+            rejected = store.submissions("rejected")
+        except Exception:  # noqa: BLE001 - figures still useful without this list
+            rejected = []
+        for row in rejected:
+            snap.failed.append((str(row.get("id", "")), str(row.get("reason") or row.get("last_error") or "")))
+        last = store.last_error() if hasattr(store, "last_error") else None
+        if last:
+            snap.failed.append(("—", str(last)))
+        return snap
+
+    def resume_draft(self, draft_id: str) -> tuple[str, dict[str, Any], Any]:
+        draft = self.store().resume_draft(draft_id)
+        return draft.info.form_id, draft.answers, draft.position
+
+    def doctor(self) -> list[Any]:
+        from kiosk.doctor import run_checks
+
+        return list(run_checks(self.home, self.config))
+
+    def check_pin(self, pin: str) -> tuple[bool, str]:
+        """(ok, reason key): reason is "", "wrong", "locked:<seconds>" or "not_set"."""
+        try:
+            from kiosk import pin as pins
+        except ImportError:
+            return False, "not_set"
+        return pins.check_for_ui(self.home, pin) if hasattr(pins, "check_for_ui") else _check_pin(pins, self.home, pin)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+
+def _check_pin(pins: Any, home: Home, pin: str) -> tuple[bool, str]:
+    try:
+        ok = bool(pins.verify_pin(home, pin))
+    except KioskError as exc:
+        return False, f"error:{exc}"
+    return ok, "" if ok else "wrong"
+
+
+def _now_iso() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,374 @@
+"""The form: one question per screen (or a group page), progress, Back and Next.
+
+Every edit goes straight into the FormSession (so a language switch, which
+re-renders the screen, loses nothing) and schedules a draft save on the DB
+worker. Validation appears next to the field in plain words once the
+resident presses Next (and then live, as they fix it); skip logic is the
+session's, re-evaluated on every answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from kiosk.i18n import t
+from ui import a11y
+from ui.flow import Entry, Flow
+from ui.qt import QFrame, QHBoxLayout, QLabel, Qt, QTimer, QVBoxLayout, QWidget, Signal
+from ui.speech import Reader
+from ui.state import Prefs
+from ui.widgets import Context, QuestionWidget, make_widget
+from ui.widgets.common import Page, button, text_label
+
+
+class _Choice:
+    """A session ChoiceView as the choice widgets read it (label already in the language)."""
+
+    def __init__(self, view: Any) -> None:
+        self.value = view.value
+        self.label = view.label
+
+    def text(self, _lang: str) -> str:
+        return str(self.label)
+
+
+class QuestionBlock(QWidget):
+    """Label, hint, input and the error line of one question."""
+
+    def __init__(self, entry: Entry, widget: QuestionWidget | None, lang: str, required: bool) -> None:
+        super().__init__()
+        question = entry.question
+        self.entry = entry
+        self.question = question
+        self.widget = widget
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(10)
+        label = question.label(lang)
+        if entry.item:
+            label += " (" + ".".join(str(i + 1) for i in entry.item) + ")"
+        self.title = text_label(label, "question")
+        self.title.setObjectName(f"label-{entry.key}")
+        box.addWidget(self.title)
+        hint = question.hint(lang)
+        self.hint = text_label(hint, "hint") if hint else None
+        if self.hint is not None:
+            box.addWidget(self.hint)
+        if widget is not None and not required:
+            box.addWidget(text_label(t("ui.form_optional", lang), "hint"))
+        if widget is not None:
+            box.addWidget(widget)
+        self.error = text_label("", "error")
+        self.error.setObjectName(f"error-{entry.key}")
+        self.error.hide()
+        box.addWidget(self.error)
+        self.local_error = ""
+        self.engine_error = ""
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+        if self.widget is not None:
+            for w in self.widget.focus_widgets():
+                w.setProperty("invalid", "true" if message else "false")
+                w.style().unpolish(w)
+                w.style().polish(w)
+                base = w.accessibleDescription().split(" — ")[0]
+                w.setAccessibleDescription(f"{base} — {message}" if message else base)
+
+    def current_error(self) -> str:
+        return self.local_error or self.engine_error
+
+
+class FormView(QWidget):
+    """Drives a :class:`Flow`; tells the window when to review or go home."""
+
+    to_review = Signal()
+    cancelled = Signal()
+    answer_changed = Signal(str)
+
+    def __init__(self, prefs: Prefs, reader: Reader, save_draft: Callable[[Flow], None]) -> None:
+        super().__init__()
+        self.setObjectName("screen")
+        self.prefs = prefs
+        self.reader = reader
+        self.save_draft = save_draft
+        self.flow: Flow | None = None
+        self.blocks: dict[str, QuestionBlock] = {}
+        self.checked = False  # errors are shown live once Next was pressed on this screen
+        self.max_attachment_kb = 4096
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+        head = QFrame()
+        head_box = QVBoxLayout(head)
+        head_box.setContentsMargins(32, 16, 32, 8)
+        head_box.setSpacing(4)
+        self.form_title = text_label("", "title")
+        self.page_title = text_label("", "hint")
+        top = QHBoxLayout()
+        top.addWidget(self.form_title, 1)
+        self.progress = QLabel()
+        self.progress.setProperty("role", "progress")
+        top.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignTop)
+        head_box.addLayout(top)
+        head_box.addWidget(self.page_title)
+        outer.addWidget(head)
+        self.page = Page()
+        outer.addWidget(self.page, 1)
+        foot = QFrame()
+        foot.setObjectName("topBar")
+        row = QHBoxLayout(foot)
+        row.setContentsMargins(32, 12, 32, 12)
+        row.setSpacing(16)
+        self.back = button("", "", name="back")
+        self.cancel = button("", "", name="cancel")
+        self.read = button("", "", name="read")
+        self.next = button("", "", "primary", name="next")
+        self.back.clicked.connect(self.go_back)
+        self.next.clicked.connect(self.go_next)
+        self.cancel.clicked.connect(self.cancelled.emit)
+        self.read.clicked.connect(lambda: self.read_aloud(force=True))
+        row.addWidget(self.back)
+        row.addWidget(self.cancel)
+        row.addStretch(1)
+        row.addWidget(self.read)
+        row.addWidget(self.next)
+        outer.addWidget(foot)
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(400)
+        self._save_timer.timeout.connect(self._save_now)
+
+    # -- lifecycle --------------------------------------------------------------------
+    def start(self, flow: Flow) -> None:
+        self.flow = flow
+        self.checked = False
+        self.render()
+
+    def stop(self) -> None:
+        self._save_timer.stop()
+        self.flow = None
+        self.blocks = {}
+        self.page.clear()
+
+    def flush(self) -> None:
+        if self._save_timer.isActive():
+            self._save_timer.stop()
+            self._save_now()
+
+    def _save_now(self) -> None:
+        if self.flow is not None:
+            self.save_draft(self.flow)
+
+    # -- rendering --------------------------------------------------------------------
+    def render(self, focus: bool = True) -> None:
+        flow = self.flow
+        if flow is None:
+            return
+        lang = self.prefs.lang
+        self.form_title.setText(flow.title(lang))
+        self.progress.setText(t("ui.form_progress", lang, index=flow.index + 1, count=flow.count))
+        a11y.label(self.progress, self.progress.text(),
+                   t("ui.form_progress_desc", lang, index=flow.index + 1, count=flow.count))
+        for b, key in ((self.back, "form_back"), (self.cancel, "form_cancel"), (self.read, "form_read")):
+            b.setText(t(f"ui.{key}", lang))
+            a11y.label(b, b.text(), t(f"ui.{key}_desc", lang))
+        self.next.setText(t("ui.form_next", lang))
+        a11y.label(self.next, self.next.text(), t("ui.form_next_desc", lang))
+        self.back.setEnabled(flow.index > 0)
+        self.read.setVisible(self.prefs.read_aloud)
+        flow.set_lang(lang)
+        self.page_title.setText(flow.page_title())
+        self.page_title.setVisible(bool(self.page_title.text()))
+        local = {key: b.local_error for key, b in self.blocks.items() if b.local_error}
+        self.page.clear()
+        self.blocks = {}
+        self.repeat_controls: list[QWidget] = []
+        for entry in flow.entries():
+            q = entry.question
+            ctx = Context(
+                lang=lang,
+                scale=self.prefs.scale,
+                max_attachment_kb=self.max_attachment_kb,
+                choices=[_Choice(c) for c in flow.choices(entry)],
+                derived=flow.derived(entry),
+                read_only=flow.read_only(entry),
+                label=q.label(lang),
+            )
+            widget = make_widget(q, ctx)
+            block = QuestionBlock(entry, widget, lang, flow.required(entry))
+            if widget is not None:
+                widget.set_value(flow.answer(entry))
+                widget.changed.connect(lambda k=entry.key: self._edited(k))
+                widget.local_error.connect(lambda msg, k=entry.key: self._local_error(k, msg))
+                if q.type in ("text", "integer", "decimal", "phone", "postal_code", "registry_number"):
+                    for edit in widget.text_inputs():
+                        edit.returnPressed.connect(self.go_next)
+            if entry.key in local:
+                block.local_error = local[entry.key]
+            self.blocks[entry.key] = block
+            self.page.column.addWidget(block)
+        for rep in flow.repeats():
+            self._render_repeat(rep, lang)
+        self.page.column.addStretch(1)
+        if self.checked:
+            self._show_errors()
+        a11y.chain_focus([*self.input_widgets(), self.back, self.cancel, self.read, self.next])
+        if focus:
+            first = self.input_widgets()
+            (first[0] if first else self.next).setFocus(Qt.FocusReason.OtherFocusReason)
+        self.read_aloud()
+
+    def _render_repeat(self, rep: Entry, lang: str) -> None:
+        flow = self.flow
+        assert flow is not None
+        block = QuestionBlock(rep, None, lang, True)
+        count = flow.item_count(rep)
+        for i in range(count):
+            row_host = QWidget()
+            row = QHBoxLayout(row_host)
+            row.setContentsMargins(0, 0, 0, 0)
+            row.addWidget(text_label(t("ui.repeat_item", lang, index=i + 1)), 1)
+            remove = button(t("ui.repeat_remove", lang), t("ui.repeat_remove_desc", lang) + f" ({i + 1})",
+                            name=f"repeat-remove-{i + 1}")
+            remove.clicked.connect(lambda _=False, e=rep, n=i: self._remove_item(e, n))
+            row.addWidget(remove)
+            block.layout().insertWidget(block.layout().count() - 1, row_host)
+            self.repeat_controls.append(remove)
+        add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name="repeat-add")
+        add.clicked.connect(lambda _=False, e=rep: self._add_item(e))
+        block.layout().insertWidget(block.layout().count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
+        self.repeat_controls.append(add)
+        self.blocks[rep.key] = block
+        self.page.column.addWidget(block)
+
+    def _add_item(self, rep: Entry) -> None:
+        if self.flow is not None and self.flow.add_item(rep):
+            self._save_timer.start()
+            # The new item's questions come next: go there directly.
+            self.flow.next()
+            self.checked = False
+            self.render()
+
+    def _remove_item(self, rep: Entry, index: int) -> None:
+        if self.flow is not None and self.flow.remove_item(rep, index):
+            self._save_timer.start()
+            self.render(focus=False)
+
+    def input_widgets(self) -> list[QWidget]:
+        out: list[QWidget] = []
+        for block in self.blocks.values():
+            if block.widget is not None:
+                out += block.widget.focus_widgets()
+        return out + list(getattr(self, "repeat_controls", []))
+
+    def retranslate(self) -> None:
+        self.render(focus=False)
+
+    # -- editing ----------------------------------------------------------------------
+    def _edited(self, name: str) -> None:
+        flow = self.flow
+        block = self.blocks.get(name)
+        if flow is None or block is None or block.widget is None:
+            return
+        before = [e.key for e in flow.entries()]
+        flow.set_answer(block.entry, block.widget.value())
+        self.answer_changed.emit(name)
+        self._save_timer.start()
+        after = [e.key for e in flow.entries()]
+        if before != after:
+            # Skip logic changed what this group page shows: re-render, keep focus near.
+            self.render(focus=False)
+            target = self.blocks.get(name)
+            if target is not None and target.widget is not None and target.widget.focus_widgets():
+                target.widget.focus_widgets()[0].setFocus()
+            return
+        self.progress.setText(t("ui.form_progress", self.prefs.lang, index=flow.index + 1, count=flow.count))
+        if self.checked:
+            self._show_errors(only=name)
+
+    def _local_error(self, name: str, message: str) -> None:
+        block = self.blocks.get(name)
+        if block is None:
+            return
+        block.local_error = message
+        block.show_error(block.current_error() if (self.checked or message) else "")
+        if message:
+            self._say(message)
+            a11y.announce(block.error, message, assertive=True)
+
+    def _show_errors(self, only: str | None = None) -> list[str]:
+        flow = self.flow
+        if flow is None:
+            return []
+        errors = flow.screen_errors()
+        bad: list[str] = []
+        for name, block in self.blocks.items():
+            if only is not None and name != only:
+                continue
+            block.engine_error = errors.get(name, "")
+            block.show_error(block.current_error())
+            if block.current_error():
+                bad.append(name)
+        return bad
+
+    # -- moving -----------------------------------------------------------------------
+    def go_next(self) -> None:
+        flow = self.flow
+        if flow is None:
+            return
+        self.checked = True
+        bad = self._show_errors()
+        if bad:
+            first = self.blocks[bad[0]]
+            message = first.current_error()
+            a11y.announce(first.error, message, assertive=True)
+            self._say(message)
+            if first.widget is not None and first.widget.focus_widgets():
+                first.widget.focus_widgets()[0].setFocus(Qt.FocusReason.OtherFocusReason)
+            self.page.ensureWidgetVisible(first)
+            return
+        self.flush()
+        if flow.is_last:
+            self.to_review.emit()
+            return
+        flow.next()
+        self.checked = False
+        self.render()
+
+    def go_back(self) -> None:
+        flow = self.flow
+        if flow is None or flow.index == 0:
+            return
+        flow.prev()
+        self.checked = False
+        self.render()
+
+    def go_to(self, screen_key: str, entry: str = "") -> None:
+        if self.flow is not None:
+            self.flow.go_to(screen_key)
+            self.checked = False
+            self.render()
+            block = self.blocks.get(entry)
+            if block is not None and block.widget is not None and block.widget.focus_widgets():
+                block.widget.focus_widgets()[0].setFocus()
+
+    # -- read-aloud -------------------------------------------------------------------
+    def read_aloud(self, force: bool = False) -> None:
+        if not (self.prefs.read_aloud or force):
+            return
+        parts: list[str] = []
+        for block in self.blocks.values():
+            parts.append(block.title.text())
+            if block.hint is not None:
+                parts.append(block.hint.text())
+            if block.widget is not None:
+                parts.append(block.widget.speakable())
+        self.reader.say(". ".join(p for p in parts if p), self.prefs.lang)
+
+    def _say(self, text: str) -> None:
+        if self.prefs.read_aloud:
+            self.reader.say(text, self.prefs.lang)

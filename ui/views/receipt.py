@@ -1,0 +1,152 @@
+"""Receipt: QR code, the submission number in large digits, Print, Finish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kiosk.i18n import t
+from ui import a11y
+from ui.qt import QFrame, QHBoxLayout, QImage, QLabel, QPixmap, Qt, QVBoxLayout, QWidget, Signal
+from ui.widgets.common import Page, button, text_label
+
+
+@dataclass
+class ReceiptInfo:
+    """What the resident takes away; nothing personal (the QR holds no answers)."""
+
+    submission_id: str
+    qr_text: str
+    finalized_at: str
+    form_title: dict[str, str]
+    demo: bool
+
+    @property
+    def number(self) -> str:
+        """The number a resident reads out: the last 12 hex digits, grouped by 4."""
+        tail = self.submission_id.replace("-", "")[-12:].upper()
+        return " ".join(tail[i : i + 4] for i in range(0, len(tail), 4))
+
+
+def qr_image(text: str) -> QImage:
+    """The QR as an image, rendered by the core (kiosk.receipt) or the qrcode package."""
+    try:
+        from kiosk.receipt import render_png
+
+        data = render_png(text, box_size=8)
+    except ImportError:
+        import io
+
+        import qrcode
+
+        buf = io.BytesIO()
+        qrcode.make(text, box_size=8, border=4).save(buf, format="PNG")
+        data = buf.getvalue()
+    image = QImage()
+    image.loadFromData(data)
+    return image
+
+
+def when_text(finalized_at: str) -> str:
+    """UTC ISO time as 2026.11.26 14:03 (Mongolian order, local to the kiosk)."""
+    from datetime import datetime
+
+    try:
+        dt = datetime.fromisoformat(finalized_at.replace("Z", "+00:00")).astimezone()
+    except ValueError:
+        return finalized_at
+    return f"{dt.year:04d}.{dt.month:02d}.{dt.day:02d} {dt.hour:02d}:{dt.minute:02d}"
+
+
+class ReceiptView(QWidget):
+    print_receipt = Signal(str)  # "80mm" or "a4"
+    finish = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("screen")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self.page = Page()
+        outer.addWidget(self.page, 1)
+        foot = QFrame()
+        foot.setObjectName("topBar")
+        row = QHBoxLayout(foot)
+        row.setContentsMargins(32, 12, 32, 12)
+        row.setSpacing(16)
+        self.print80 = button("", "", name="print-80mm")
+        self.printa4 = button("", "", name="print-a4")
+        self.finish_btn = button("", "", "primary", name="finish")
+        self.print80.clicked.connect(lambda: self.print_receipt.emit("80mm"))
+        self.printa4.clicked.connect(lambda: self.print_receipt.emit("a4"))
+        self.finish_btn.clicked.connect(self.finish.emit)
+        row.addWidget(self.print80)
+        row.addWidget(self.printa4)
+        row.addStretch(1)
+        row.addWidget(self.finish_btn)
+        outer.addWidget(foot)
+        self.status = text_label("", "hint")
+        self.number_label = QLabel()
+        self.qr = QLabel()
+        self.info: ReceiptInfo | None = None
+
+    def render(self, info: ReceiptInfo, lang: str, scale: int) -> None:
+        self.info = info
+        self.page.clear()
+        col = self.page.column
+        col.addWidget(text_label(t("ui.receipt_title", lang), "title"))
+        from kiosk.i18n import pick
+
+        col.addWidget(text_label(t("ui.receipt_form", lang, title=pick(info.form_title, lang)), "hint"))
+        if info.demo:
+            demo = text_label(t("ui.receipt_demo", lang))
+            demo.setObjectName("demoBanner")
+            col.addWidget(demo)
+        body = QHBoxLayout()
+        body.setSpacing(32)
+        self.qr = QLabel()
+        self.qr.setObjectName("receiptQr")
+        side = 300 if scale <= 100 else 360
+        self.qr.setPixmap(QPixmap.fromImage(qr_image(info.qr_text)).scaled(
+            side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
+        self.qr.setFixedSize(side, side)
+        a11y.label(self.qr, t("ui.receipt_qr_desc", lang))
+        texts = QVBoxLayout()
+        texts.setSpacing(8)
+        texts.addWidget(text_label(t("ui.receipt_number", lang), "hint"))
+        self.number_label = text_label(info.number, "big-number")
+        self.number_label.setObjectName("receiptNumber")
+        self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        a11y.label(self.number_label, t("ui.receipt_number_desc", lang, number=info.number))
+        texts.addWidget(self.number_label)
+        texts.addWidget(text_label(t("ui.receipt_when", lang, when=when_text(info.finalized_at))))
+        texts.addWidget(text_label(t("ui.receipt_sent_later", lang), "hint"))
+        texts.addWidget(text_label(t("ui.receipt_keep", lang), "hint"))
+        texts.addStretch(1)
+        if scale >= 200:
+            col.addLayout(texts)
+            col.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignLeft)
+        else:
+            body.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
+            body.addLayout(texts, 1)
+            col.addLayout(body)
+        self.status = text_label("", "hint")
+        self.status.setObjectName("receiptStatus")
+        self.status.hide()
+        col.addWidget(self.status)
+        col.addStretch(1)
+        for b, key in ((self.print80, "receipt_print_80"), (self.printa4, "receipt_print_a4"),
+                       (self.finish_btn, "receipt_finish")):
+            b.setText(t(f"ui.{key}", lang))
+            a11y.label(b, b.text(), t(f"ui.{key}_desc", lang))
+        a11y.chain_focus([self.print80, self.printa4, self.finish_btn])
+        self.finish_btn.setFocus()
+
+    def show_status(self, text: str, role: str = "hint") -> None:
+        self.status.setText(text)
+        self.status.setProperty("role", role)
+        self.status.style().unpolish(self.status)
+        self.status.style().polish(self.status)
+        self.status.setVisible(bool(text))
+
+    def focus_order(self) -> list[QWidget]:
+        return [self.print80, self.printa4, self.finish_btn]

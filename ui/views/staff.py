@@ -1,0 +1,323 @@
+"""Staff mode behind the PIN: queue figures, failures with reasons, sync now, drafts,
+reprint, diagnostics. Every figure is read on the DB worker; nothing personal is shown
+(drafts are listed by service and time only)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kiosk.i18n import pick, t
+from ui import a11y
+from ui.bridge import Operation
+from ui.qt import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+)
+from ui.services import StaffSnapshot
+from ui.widgets.common import Page, button, text_label
+
+if TYPE_CHECKING:
+    from ui.window import KioskWindow
+
+
+class StaffView(Page):
+    def __init__(self, window: KioskWindow) -> None:
+        super().__init__()
+        self.setObjectName("screen")
+        self.win = window
+        self.unlocked = False
+        self.snapshot: StaffSnapshot | None = None
+        self.checks: list[Any] | None = None
+        self.message = ""
+        self.pin_edit: QLineEdit | None = None
+        self.drafts_list: QListWidget | None = None
+        self.controls: list[QWidget] = []
+
+    @property
+    def lang(self) -> str:
+        return self.win.prefs.lang
+
+    def start(self) -> None:
+        self.unlocked = False
+        self.message = ""
+        self.render()
+
+    def leave(self) -> None:
+        self.unlocked = False
+        self.snapshot = None
+        self.checks = None
+        self.win.show_home()
+
+    def render(self) -> None:
+        self.clear()
+        self.controls = []
+        if self.unlocked:
+            self._render_dashboard()
+        else:
+            self._render_pin()
+        self.column.addStretch(1)
+        a11y.chain_focus(self.controls)
+
+    # -- PIN --------------------------------------------------------------------------
+    def _render_pin(self) -> None:
+        lang = self.lang
+        self.column.addWidget(text_label(t("ui.staff_pin_title", lang), "title"))
+        self.pin_edit = QLineEdit()
+        self.pin_edit.setObjectName("pin")
+        self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin_edit.setProperty("keypad", "numeric")
+        self.pin_edit.setMaxLength(12)
+        a11y.label(self.pin_edit, t("ui.staff_pin_title", lang), t("ui.staff_pin_desc", lang))
+        self.pin_edit.returnPressed.connect(self.try_pin)
+        self.column.addWidget(self.pin_edit)
+        pad_host = QWidget()
+        pad = QGridLayout(pad_host)
+        pad.setContentsMargins(0, 0, 0, 0)
+        pad.setSpacing(8)
+        for i, key in enumerate("123456789"):
+            b = button(key, t("ui.keyboard_key_desc", lang, key=key), "key", name=f"pin-{key}")
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _=False, k=key: self._pin_key(k))
+            pad.addWidget(b, i // 3, i % 3)
+        zero = button("0", t("ui.keyboard_key_desc", lang, key="0"), "key", name="pin-0")
+        zero.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        zero.clicked.connect(lambda: self._pin_key("0"))
+        back = button("⌫", t("ui.keyboard_backspace", lang), "key", name="pin-back")
+        back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        back.clicked.connect(lambda: self.pin_edit.backspace() if self.pin_edit else None)
+        pad.addWidget(zero, 3, 1)
+        pad.addWidget(back, 3, 2)
+        pad_host.setMaximumWidth(420)
+        self.column.addWidget(pad_host)
+        enter = button(t("ui.staff_pin_enter", lang), t("ui.staff_pin_enter_desc", lang), "primary",
+                       name="pin-enter")
+        enter.clicked.connect(self.try_pin)
+        leave = button(t("ui.staff_exit", lang), t("ui.staff_exit_desc", lang), name="staff-exit")
+        leave.clicked.connect(self.leave)
+        row = QHBoxLayout()
+        row.addWidget(enter)
+        row.addWidget(leave)
+        row.addStretch(1)
+        self.column.addLayout(row)
+        if self.message:
+            msg = text_label(self.message, "error")
+            msg.setObjectName("pinMessage")
+            self.column.addWidget(msg)
+        self.controls = [self.pin_edit, enter, leave]
+        self.pin_edit.setFocus()
+
+    def _pin_key(self, key: str) -> None:
+        if self.pin_edit is not None:
+            self.pin_edit.insert(key)
+
+    def try_pin(self) -> None:
+        pin = self.pin_edit.text() if self.pin_edit is not None else ""
+        if self.pin_edit is not None:
+            self.pin_edit.clear()
+
+        def done(result: tuple[bool, str]) -> None:
+            ok, reason = result
+            if ok:
+                self.unlocked = True
+                self.message = ""
+                self.render()
+                self.refresh()
+                return
+            if reason.startswith("locked:"):
+                self.message = t("ui.staff_pin_locked", self.lang, seconds=reason.split(":", 1)[1])
+            elif reason == "not_set":
+                self.message = t("ui.staff_pin_not_set", self.lang)
+            elif reason.startswith("error:"):
+                self.message = reason.split(":", 1)[1]
+            else:
+                self.message = t("ui.staff_pin_wrong", self.lang)
+            self.render()
+            a11y.announce(self, self.message, assertive=True)
+
+        self.win.bridge.run_db(Operation(lambda: self.win.services.check_pin(pin), done, label="check pin"))
+
+    # -- dashboard --------------------------------------------------------------------
+    def refresh(self) -> None:
+        def done(snap: StaffSnapshot) -> None:
+            self.snapshot = snap
+            if self.unlocked and self.win.stack.currentWidget() is self:
+                self.render()
+
+        def failed(exc: BaseException) -> None:
+            self.message = t("ui.error_generic", self.lang, message=str(exc) or type(exc).__name__)
+            self.render()
+
+        self.win.bridge.run_db(Operation(self.win.services.staff_snapshot, done, failed, "staff snapshot"))
+
+    def run_diagnostics(self) -> None:
+        def done(checks: list[Any]) -> None:
+            self.checks = checks
+            self.render()
+
+        def failed(exc: BaseException) -> None:
+            self.checks = []
+            self.message = t("ui.staff_diagnostics_unavailable", self.lang)
+            self.render()
+
+        self.win.bridge.run_net(Operation(self.win.services.doctor, done, failed, "doctor"))
+
+    def sync_now(self) -> None:
+        loop = getattr(self.win, "sync_loop", None)
+        if loop is None:
+            self.message = t("ui.staff_sync_unavailable", self.lang)
+        else:
+            loop.wake()
+            self.message = t("ui.staff_sync_running", self.lang)
+        self.render()
+
+    def _section(self, title: str) -> QVBoxLayout:
+        card = QFrame()
+        card.setProperty("role", "card")
+        box = QVBoxLayout(card)
+        box.setContentsMargins(20, 16, 20, 16)
+        box.setSpacing(10)
+        box.addWidget(text_label(title, "question"))
+        self.column.addWidget(card)
+        return box
+
+    def _render_dashboard(self) -> None:
+        lang = self.lang
+        self.column.addWidget(text_label(t("ui.staff_title", lang), "title"))
+        if self.message:
+            self.column.addWidget(text_label(self.message, "hint"))
+        snap = self.snapshot
+        queue = self._section(t("ui.staff_queue", lang))
+        if snap is None:
+            queue.addWidget(text_label(t("ui.staff_loading", lang), "hint"))
+        else:
+            if not snap.store_available:
+                queue.addWidget(text_label(t("ui.staff_store_offline", lang), "error"))
+            counts = dict(snap.counts)
+            counts.setdefault("draft", len(snap.drafts))
+            for state in ("draft", "queued", "sealed", "sent", "acknowledged", "rejected"):
+                if state == "sealed":
+                    continue
+                n = counts.get(state, 0) + (counts.get("sealed", 0) if state == "queued" else 0)
+                label = t(f"ui.staff_state_{state}", lang)
+                queue.addWidget(text_label(t("ui.staff_count", lang, state=label, count=n)))
+        row = QHBoxLayout()
+        sync = button(t("ui.staff_sync_now", lang), t("ui.staff_sync_now_desc", lang), "primary", name="sync-now")
+        sync.clicked.connect(self.sync_now)
+        refresh = button(t("ui.staff_refresh", lang), t("ui.staff_refresh_desc", lang), name="staff-refresh")
+        refresh.clicked.connect(self.refresh)
+        row.addWidget(sync)
+        row.addWidget(refresh)
+        row.addStretch(1)
+        queue.addLayout(row)
+        self.controls += [sync, refresh]
+
+        failed = self._section(t("ui.staff_failed", lang))
+        items = snap.failed if snap is not None else []
+        if not items:
+            failed.addWidget(text_label(t("ui.staff_failed_none", lang), "hint"))
+        for number, reason in items:
+            failed.addWidget(text_label(t("ui.staff_failed_item", lang, number=number[-12:], reason=reason)))
+
+        drafts = self._section(t("ui.staff_drafts", lang))
+        self.drafts_list = None
+        if snap is None or not snap.drafts:
+            drafts.addWidget(text_label(t("ui.staff_drafts_none", lang), "hint"))
+        else:
+            self.drafts_list = QListWidget()
+            a11y.label(self.drafts_list, t("ui.staff_drafts", lang))
+            for d in snap.drafts:
+                title = d["form_id"]
+                try:
+                    title = pick(self.win.services.form(d["form_id"]).title, lang)
+                except Exception:  # noqa: BLE001 - a form gone from the catalog keeps its id
+                    pass
+                item = QListWidgetItem(t("ui.staff_draft_item", lang, title=title, when=d["when"][:16]))
+                item.setData(Qt.ItemDataRole.UserRole, d)
+                self.drafts_list.addItem(item)
+            self.drafts_list.setCurrentRow(0)
+            self.drafts_list.setMinimumHeight(min(4, len(snap.drafts)) * 64 + 16)
+            drafts.addWidget(self.drafts_list)
+            row = QHBoxLayout()
+            resume = button(t("ui.staff_resume", lang), t("ui.staff_resume_desc", lang), name="draft-resume")
+            discard = button(t("ui.staff_discard", lang), t("ui.staff_discard_desc", lang), name="draft-discard")
+            resume.clicked.connect(self.resume_selected)
+            discard.clicked.connect(self.discard_selected)
+            row.addWidget(resume)
+            row.addWidget(discard)
+            row.addStretch(1)
+            drafts.addLayout(row)
+            self.controls += [self.drafts_list, resume, discard]
+
+        tools = self._section(t("ui.staff_diagnostics", lang))
+        row = QHBoxLayout()
+        reprint = button(t("ui.staff_reprint", lang), t("ui.staff_reprint_desc", lang), name="reprint")
+        reprint.clicked.connect(self.reprint)
+        diag = button(t("ui.staff_diagnostics", lang), t("ui.staff_diagnostics_desc", lang), name="diagnostics")
+        diag.clicked.connect(self.run_diagnostics)
+        row.addWidget(reprint)
+        row.addWidget(diag)
+        row.addStretch(1)
+        tools.addLayout(row)
+        self.controls += [reprint, diag]
+        problems = getattr(self.win.services.catalog, "problems", []) or []
+        if problems:
+            tools.addWidget(text_label(t("ui.staff_problems", lang, items="; ".join(
+                str(getattr(p, "file", p)) for p in problems)), "error"))
+        for check in self.checks or []:
+            status = {"ok": "ok", "warn": "warn", "warning": "warn"}.get(str(check.status), "fail")
+            line = t("ui.staff_check_line", lang, status=t(f"ui.staff_status_{status}", lang),
+                     name=getattr(check, "title", "") or check.name, message=check.message)
+            tools.addWidget(text_label(line, "error" if status == "fail" else ""))
+            if check.fix and status != "ok":
+                tools.addWidget(text_label(t("ui.staff_check_fix", lang, fix=check.fix), "hint"))
+        leave = button(t("ui.staff_exit", lang), t("ui.staff_exit_desc", lang), name="staff-exit")
+        leave.clicked.connect(self.leave)
+        self.column.addWidget(leave, 0, Qt.AlignmentFlag.AlignLeft)
+        self.controls.append(leave)
+
+    def _selected_draft(self) -> dict[str, str] | None:
+        if self.drafts_list is None or self.drafts_list.currentItem() is None:
+            return None
+        return self.drafts_list.currentItem().data(Qt.ItemDataRole.UserRole)
+
+    def resume_selected(self) -> None:
+        d = self._selected_draft()
+        if d is None:
+            return
+
+        def done(result: tuple[str, dict[str, Any], Any]) -> None:
+            form_id, answers, position = result
+            self.unlocked = False
+            self.win.open_form(form_id, answers, d["id"], position if isinstance(position, str) else None)
+
+        def failed(exc: BaseException) -> None:
+            self.message = t("ui.error_generic", self.lang, message=str(exc))
+            self.render()
+
+        self.win.bridge.run_db(Operation(lambda: self.win.services.resume_draft(d["id"]), done, failed,
+                                         "resume draft"))
+
+    def discard_selected(self) -> None:
+        d = self._selected_draft()
+        if d is None:
+            return
+        self.win.bridge.run_db(Operation(lambda: self.win.services.discard_draft(d["id"]),
+                                         lambda _r: self.refresh(), label="discard draft"))
+
+    def reprint(self) -> None:
+        if self.win.services.last_receipt is None:
+            self.message = t("ui.staff_reprint_none", self.lang)
+            self.render()
+            return
+        self.win.receipt = self.win.services.last_receipt
+        ok = self.win.print_receipt("80mm")
+        self.message = t("ui.receipt_printed", self.lang) if ok else self.win.receipt_view.status.text()
+        self.win.receipt = None
+        self.render()

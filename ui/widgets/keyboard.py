@@ -1,0 +1,140 @@
+"""On-screen keyboard for touch-only kiosks: Mongolian Cyrillic (with Ө and Ү), Latin, digits.
+
+Keys never take focus, so typing goes to whichever field has it; a numeric
+field (``keypad`` property) switches the keyboard to the number pad. Key
+presses are delivered as real key events, so validators and signals behave
+exactly as with a hardware keyboard.
+"""
+
+from __future__ import annotations
+
+from kiosk.i18n import t
+from ui import a11y
+from ui.qt import (
+    QApplication,
+    QFrame,
+    QGridLayout,
+    QKeyEvent,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSizePolicy,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
+
+LAYOUTS: dict[str, list[str]] = {
+    # Mongolian Cyrillic (ФЦУЖЭ layout order), Ө and Ү included.
+    "cyrillic": ["ФЦУЖЭНГШҮЗКЪ", "ЙЫБӨАХРОЛДПЕ", "ЯЧЁСМИТЬВЮЩ"],
+    "latin": ["QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM"],
+    "digits": ["123", "456", "789", "-0."],
+}
+BACKSPACE = "⌫"
+
+
+class OnScreenKeyboard(QFrame):
+    closed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("topBar")
+        self.layout_name = "cyrillic"
+        self.shift = True
+        self.lang = "mn"
+        self.keys: list[QPushButton] = []
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(12, 8, 12, 8)
+        self.grid_host = QWidget()
+        self.box.addWidget(self.grid_host)
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setSpacing(6)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self.build()
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self.build()
+
+    def follow_focus(self, widget: QWidget | None) -> None:
+        """Number pad for numeric fields, letters otherwise."""
+        wanted = "digits" if widget is not None and widget.property("keypad") == "numeric" else None
+        if wanted and self.layout_name != wanted:
+            self.layout_name = wanted
+            self.build()
+        elif not wanted and self.layout_name == "digits" and isinstance(widget, QLineEdit | QPlainTextEdit):
+            self.layout_name = "cyrillic" if self.lang == "mn" else "latin"
+            self.build()
+
+    def _key(self, text: str, description: str, name: str) -> QPushButton:
+        b = QPushButton(text)
+        b.setProperty("role", "key")
+        b.setObjectName(name)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        b.setAutoDefault(False)
+        b.setMinimumSize(56, 56)
+        b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        a11y.label(b, text, description)
+        self.keys.append(b)
+        return b
+
+    def build(self) -> None:
+        from ui.widgets.common import clear_layout
+
+        clear_layout(self.grid)
+        self.keys = []
+        rows = LAYOUTS[self.layout_name]
+        width = max(len(r) for r in rows)
+        for r, row in enumerate(rows):
+            for c, ch in enumerate(row):
+                shown = ch if (self.shift or self.layout_name == "digits") else ch.lower()
+                b = self._key(shown, t("ui.keyboard_key_desc", self.lang, key=shown), f"key-{shown}")
+                b.clicked.connect(lambda _=False, s=shown: self.type_text(s))
+                self.grid.addWidget(b, r, c)
+        bottom = len(rows)
+        specials: list[tuple[str, str, str, object]] = []
+        for name in ("cyrillic", "latin", "digits"):
+            if name != self.layout_name:
+                label = t(f"ui.keyboard_layout_{name}", self.lang)
+                specials.append((label, t("ui.keyboard_layout_desc", self.lang, name=label), f"layout-{name}",
+                                 lambda n=name: self.switch(n)))
+        if self.layout_name != "digits":
+            specials.append((t("ui.keyboard_shift", self.lang), t("ui.keyboard_shift", self.lang), "key-shift",
+                             self.toggle_shift))
+        specials.append((t("ui.keyboard_space", self.lang), t("ui.keyboard_space", self.lang), "key-space",
+                         lambda: self.type_text(" ")))
+        specials.append((BACKSPACE, t("ui.keyboard_backspace", self.lang), "key-backspace", self.backspace))
+        specials.append((t("ui.keyboard_hide", self.lang), t("ui.keyboard_hide", self.lang), "key-hide",
+                         self.closed.emit))
+        span = max(1, width // len(specials))
+        for i, (text, desc, name, action) in enumerate(specials):
+            b = self._key(text, desc, name)
+            b.clicked.connect(lambda _=False, a=action: a())  # type: ignore[operator]
+            self.grid.addWidget(b, bottom, i * span, 1, span)
+
+    def switch(self, name: str) -> None:
+        self.layout_name = name
+        self.build()
+
+    def toggle_shift(self) -> None:
+        self.shift = not self.shift
+        self.build()
+
+    def _target(self) -> QWidget | None:
+        return QApplication.focusWidget()
+
+    def type_text(self, text: str) -> None:
+        target = self._target()
+        if target is None:
+            return
+        for ch in text:
+            for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
+                QApplication.sendEvent(target, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, ch))
+
+    def backspace(self) -> None:
+        target = self._target()
+        if target is None:
+            return
+        for kind in (QKeyEvent.Type.KeyPress, QKeyEvent.Type.KeyRelease):
+            QApplication.sendEvent(target, QKeyEvent(kind, Qt.Key.Key_Backspace, Qt.KeyboardModifier.NoModifier))
