@@ -221,7 +221,14 @@ def check_queue(ctx: _Ctx) -> Check:
     counts = info.get("counts", {})
     unsent = int(info.get("unsent", 0))
     age_h = info.get("oldest_unsent_hours")
-    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "0"
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or t(
+        "doctor.queue_empty", ctx.lang
+    )
+    if unsent and age_h is not None:
+        summary += "; " + t("doctor.queue_oldest", ctx.lang, hours=round(age_h, 1))
+    if info.get("error"):
+        return _mk(ctx, "queue", WARN, "queue_unreadable", "fix_schema_older", details,
+                   error=info["error"])
     if int(counts.get("rejected", 0)) > 0:
         return _mk(ctx, "queue", WARN, "queue_rejected", "fix_rejected", details,
                    summary=summary, rejected=counts.get("rejected"))

@@ -50,15 +50,45 @@ def _attr(mod: Any, *names: str) -> Any:
 
 
 def schema_info(home: Home) -> dict[str, Any]:
-    """``current`` (the DB's schema version, None without a DB) and ``expected``."""
+    """``current`` (the DB's schema version, None without a DB) and ``expected``.
+
+    Read without opening a Store: opening one upgrades the database, and the
+    doctor must never be what changes it.
+    """
     store = module("kiosk.store")
-    raise Unavailable(f"{store.__name__} schema version")
+    db = module("kiosk.store.db")
+    expected = int(_attr(store, "SCHEMA_VERSION"))
+    if not home.db.exists() or home.db.stat().st_size == 0:
+        return {"current": None, "expected": expected}
+    return {"current": int(_attr(db, "schema_version_of")(home.db)), "expected": expected}
 
 
 def queue_info(home: Home) -> dict[str, Any]:
-    """``counts`` by state, ``unsent`` and ``oldest_unsent_hours``."""
-    store = module("kiosk.store")
-    raise Unavailable(f"{store.__name__} queue counts")
+    """``counts`` by state, ``unsent`` and ``oldest_unsent_hours``.
+
+    The Store is opened only when the schema is already current, so opening
+    it migrates nothing; otherwise the queue is reported as unreadable
+    (``error``) and the schema check says why.
+    """
+    store_mod = module("kiosk.store")
+    info = schema_info(home)
+    if info["current"] is None:
+        return {"counts": {}, "unsent": 0, "oldest_unsent_hours": None}
+    if info["current"] != info["expected"]:
+        return {"counts": {}, "unsent": 0, "oldest_unsent_hours": None,
+                "error": f"schema {info['current']}, this build expects {info['expected']}"}
+    store = _attr(store_mod, "Store")(home.db, backups=home.backups)
+    try:
+        counts = {k: int(v) for k, v in store.counts().items() if v}
+        age = store.oldest_unsent_age()
+    finally:
+        store.close()
+    unsent_states = tuple(getattr(store_mod, "UNSENT", ("sealed", "queued", "sent")))
+    return {
+        "counts": counts,
+        "unsent": sum(counts.get(s, 0) for s in unsent_states),
+        "oldest_unsent_hours": None if age is None else round(float(age) / 3600, 1),
+    }
 
 
 # --- secrets and device identity -----------------------------------------------------

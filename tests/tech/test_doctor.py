@@ -224,3 +224,60 @@ def test_configured_fallback_with_wrong_passphrase_fails(isolated_home, monkeypa
     assert _check(isolated_home, "keyring", config).status == doctor.FAIL
     monkeypatch.setenv("KIOSK_SECRETS_PASSPHRASE", "right one")
     assert _check(isolated_home, "keyring", config).status == doctor.PASS
+
+
+def _store_with_sample(home: Path):
+    """A real store in ``home`` holding one finalized sample submission."""
+    from kiosk.finalize import fill_from_file
+    from kiosk.forms import load_catalog
+    from kiosk.paths import bundled_catalog_dir
+    from kiosk.store import Store
+
+    catalog = load_catalog(bundled_catalog_dir())
+    example = bundled_catalog_dir() / "examples" / "id-card.answers.json"
+    with Store.open(Home(home)) as store:
+        return fill_from_file(store, catalog, "id-card", example, lang="en")
+
+
+def test_schema_and_queue_of_a_real_store(isolated_home: Path) -> None:
+    from kiosk.store import SCHEMA_VERSION
+
+    _store_with_sample(isolated_home)
+    before = (isolated_home / "kiosk.db").read_bytes()
+    schema = _check(isolated_home, "schema")
+    assert schema.status == doctor.PASS and schema.details["current"] == SCHEMA_VERSION
+    queue = _check(isolated_home, "queue")
+    assert queue.status == doctor.PASS
+    assert queue.details["unsent"] == 1 and queue.details["oldest_unsent_hours"] is not None
+    assert (isolated_home / "kiosk.db").read_bytes() == before  # the doctor changed nothing
+
+
+def test_old_unsent_submission_warns(isolated_home: Path, monkeypatch) -> None:
+    _store_with_sample(isolated_home)
+    real = doctor_probes.queue_info
+
+    def aged(home):
+        info = real(home)
+        info["oldest_unsent_hours"] = doctor.QUEUE_WARN_HOURS + 1
+        return info
+
+    monkeypatch.setattr(doctor_probes, "queue_info", aged)
+    assert _check(isolated_home, "queue").status == doctor.WARN
+
+
+def test_database_from_a_newer_build_fails_and_is_left_alone(kiosk_cli, isolated_home) -> None:
+    from kiosk.store import SCHEMA_VERSION
+
+    _store_with_sample(isolated_home)
+    db = isolated_home / "kiosk.db"
+    conn = sqlite3.connect(db)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = db.read_bytes()
+    code, report = _doctor_json(kiosk_cli)
+    by_name = {c["name"]: c for c in report["checks"]}
+    assert by_name["schema"]["status"] == "fail"
+    assert by_name["queue"]["status"] == "warn"
+    assert code == 2
+    assert db.read_bytes() == before
