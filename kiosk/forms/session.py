@@ -597,6 +597,8 @@ class FormSession:
         for q, item in self._builder().all_pairs():
             if q.is_repeat or not q.has_value or not self.visible(q.name, item):
                 continue
+            if q.calculate and not q.label_texts:
+                continue  # a hidden calculation
             value = self.value(q.name, item)
             if value is None:
                 continue

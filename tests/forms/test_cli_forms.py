@@ -1,0 +1,49 @@
+"""``kiosk forms list`` and ``kiosk forms check`` as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.forms.helpers import form, tx, write_catalog
+
+
+def test_forms_list_json(kiosk_cli) -> None:  # type: ignore[no-untyped-def]
+    result = kiosk_cli("forms", "list", "--json", "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    ids = [f["id"] for f in data["forms"]]
+    assert "birth-registration" in ids and data["problems"] == []
+    row = next(f for f in data["forms"] if f["id"] == "birth-registration")
+    assert row["title"] == "Birth registration" and row["demo"] is True
+    assert set(row) == {"id", "version", "title", "category", "agency", "demo"}
+
+
+def test_forms_list_human(kiosk_cli) -> None:  # type: ignore[no-untyped-def]
+    result = kiosk_cli("forms", "list")
+    assert result.returncode == 0 and "Төрсний бүртгэл" in result.stdout
+
+
+def test_forms_check_clean_bundled(kiosk_cli) -> None:  # type: ignore[no-untyped-def]
+    result = kiosk_cli("forms", "check", "assets/catalog", "--json")
+    assert result.returncode == 0, result.stdout
+    assert json.loads(result.stdout)["ok"] is True
+
+
+def test_forms_check_reports_file_path_and_reason(kiosk_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = form([{"name": "a", "type": "integer", "label": tx("А")}], form_id="good")
+    bad = form([{"name": "a", "type": "integer", "label": tx("А"), "constraint": ". > ${zz}"}],
+               form_id="bad")
+    write_catalog(tmp_path, {"good": good, "bad": bad})
+    result = kiosk_cli("forms", "check", str(tmp_path))
+    assert result.returncode == 1
+    assert ("forms/bad.json: $.pages[0].questions[0].constraint: form bad, question a, constraint, "
+            "column 5: unknown question ${zz}") in result.stdout
+    result = kiosk_cli("forms", "check", str(tmp_path), "--json")
+    data = json.loads(result.stdout)
+    assert result.returncode == 1 and data["forms"] == ["good"] and len(data["problems"]) == 1
+    # a plain folder of form files works too
+    result = kiosk_cli("forms", "check", str(tmp_path / "forms"))
+    assert result.returncode == 1 and "bad.json" in result.stdout
+    missing = kiosk_cli("forms", "check", str(tmp_path / "nope"))
+    assert missing.returncode == 3 and "folder not found" in missing.stderr
