@@ -287,6 +287,14 @@ def test_catalog_loads_every_form_with_zero_problems(catalog) -> None:  # type: 
     assert all(a.demo for a in catalog.agencies.values())
 
 
+def test_forms_check_command_passes_on_the_bundled_catalog(kiosk_cli) -> None:  # type: ignore[no-untyped-def]
+    result = kiosk_cli("forms", "check", str(CATALOG), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["problems"] == []
+    assert sorted(report["forms"]) == sorted(p.stem for p in FORM_FILES)
+
+
 def _session(catalog, form_id: str, lang: str = "mn", answers: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
     from kiosk.forms import FormSession, answers_from_file
 
