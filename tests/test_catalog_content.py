@@ -496,3 +496,18 @@ def test_land_residence_and_care_rules(catalog) -> None:  # type: ignore[no-unty
     assert "carer_rd" in _error_names(s)
     s = _session(catalog, "permanent-care-allowance", answers={**care, "disability_kinds": []})
     assert "disability_kinds" in _error_names(s)
+
+
+def test_death_registration_dates_follow_the_registry_number(catalog) -> None:  # type: ignore[no-untyped-def]
+    answers = _example("death-registration")
+    s = _session(catalog, "death-registration", answers=answers)
+    assert s.value("age_at_death") == 85
+    s = _session(catalog, "death-registration", answers={**answers, "death_date": "1940-01-01"})
+    assert "death_date" in _error_names(s), "death before birth"
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    s = _session(catalog, "death-registration", answers={**answers, "death_date": tomorrow})
+    assert "death_date" in _error_names(s)
+    s = _session(catalog, "death-registration", answers={**answers, "informant_rd": answers["deceased_rd"]})
+    assert "informant_rd" in _error_names(s)
+    s = _session(catalog, "death-registration", answers={**answers, "id_card_returned": False})
+    assert "id_card_missing_reason" in _error_names(s)
