@@ -1,0 +1,235 @@
+"""``kiosk demo``: the whole round trip on one computer, in one command.
+
+Starts the reference central server (``kiosk-central serve``) on loopback on a
+free port with a temporary data folder, makes a one-time enrolment code,
+enrols a kiosk living in a temporary data folder, and opens the kiosk UI with
+background sync running. A newcomer finishes a form and sees it arrive on the
+server. ``--no-ui`` does the same headless with the catalog's sample answers
+(for CI and for a terminal-only check).
+
+Nothing real is touched: the demo kiosk's secrets go to an encrypted file in
+its temporary folder (with a random passphrase held only by this process),
+never into the OS keyring where a real kiosk keeps its device key; the demo
+server accepts only DEMO submissions sealed with the published demo keys.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import KioskError, NetworkError
+from kiosk.i18n import t
+from kiosk.paths import ENV_HOME, Home, bundled_catalog_dir
+
+READY_LINE = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
+SYNC_INTERVAL = 5
+SAMPLE_FORM = "id-card"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo",
+        help="try it: a local server + an enrolled kiosk; watch a form reach the server",
+        description=(
+            "Start the reference server on loopback, enrol a kiosk in a temporary folder "
+            "and open the kiosk UI with background sync. Nothing real is touched."
+        ),
+    )
+    p.add_argument("--no-ui", action="store_true",
+                   help="headless: send the sample answers of one form and exit")
+    p.add_argument("--form", default=SAMPLE_FORM, metavar="FORM_ID",
+                   help=f"form to send with --no-ui (default {SAMPLE_FORM})")
+    p.add_argument("--dir", metavar="DIR",
+                   help="keep the demo's server and kiosk folders here (default: temporary)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
+                   help="seconds to wait for the server to start (default 60)")
+    p.set_defaults(func=run)
+
+
+class DemoServer:
+    """``kiosk-central serve`` as a child process on a free loopback port."""
+
+    def __init__(self, data: Path, *, timeout: float) -> None:
+        self.data = data
+        self.timeout = timeout
+        self.url = ""
+        self.proc: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self.log_file = data / "server.log"
+
+    def _central(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "central.cli", *args, "--data", str(self.data)]
+
+    def start(self) -> str:
+        self.data.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "ab") as log:
+            self.proc = subprocess.Popen(
+                self._central("serve", "--host", "127.0.0.1", "--port", "0", "--accept-demo"),
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                encoding="utf-8",
+            )
+        threading.Thread(target=self._drain, daemon=True, name="demo-server-out").start()
+        deadline = time.monotonic() + self.timeout
+        while not self.url:
+            left = deadline - time.monotonic()
+            try:
+                line = self._lines.get(timeout=max(0.05, min(left, 1.0)))
+            except queue.Empty:
+                line = ""
+            if line is None or (self.proc.poll() is not None and not self.url):
+                raise NetworkError(t("demo.server_died", "en", log=self.log_file))
+            match = READY_LINE.search(line or "")
+            if match:
+                self.url = match.group(1)
+            elif left <= 0:
+                raise NetworkError(t("demo.server_timeout", "en", seconds=self.timeout,
+                                     log=self.log_file))
+        self._wait_healthy(deadline)
+        return self.url
+
+    def _drain(self) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
+    def _wait_healthy(self, deadline: float) -> None:
+        import httpx
+
+        last = ""
+        while time.monotonic() < deadline:
+            try:
+                reply = httpx.get(f"{self.url}/v1/health", timeout=2.0)
+                if reply.status_code == 200:
+                    return
+                last = f"HTTP {reply.status_code}"
+            except httpx.HTTPError as exc:
+                last = type(exc).__name__
+            if self.proc is not None and self.proc.poll() is not None:
+                break
+            time.sleep(0.1)  # polling with a deadline, not synchronisation by sleep
+        raise NetworkError(t("demo.server_unhealthy", "en", url=self.url, error=last))
+
+    def call(self, *args: str) -> Any:
+        """Run ``kiosk-central ARGS --json --data DIR`` and return its JSON."""
+        result = subprocess.run(self._central(*args, "--json"), capture_output=True, text=True,
+                                encoding="utf-8", timeout=60)
+        if result.returncode != 0:
+            raise KioskError(f"kiosk-central {args[0]}: {result.stderr.strip().splitlines()[-1:]}")
+        return json.loads(result.stdout)
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+def _prepare_kiosk_home(root: Path) -> Home:
+    """A data folder whose secrets can never reach the OS keyring."""
+    home = Home(root).ensure()
+    home.config_file.write_text(
+        f"sync_interval_seconds = {SYNC_INTERVAL}\n"
+        'keyring_fallback = "encrypted-file"\n',
+        encoding="utf-8",
+    )
+    os.environ[ENV_HOME] = str(home.root)
+    os.environ["KIOSK_SECRETS_PASSPHRASE"] = secrets.token_urlsafe(24)
+    return home
+
+
+def _require_central() -> None:
+    import importlib.util
+
+    frozen = bool(getattr(sys, "frozen", False))
+    if frozen or importlib.util.find_spec("central") is None or (
+        importlib.util.find_spec("starlette") is None
+    ):
+        raise KioskError(t("demo.no_server", "en"))
+
+
+def _send_sample(home: Home, form_id: str, lang: str) -> str:
+    """Fill and finalize the catalog's sample answers, then one sync round."""
+    from kiosk.config import load_config
+    from kiosk.finalize import fill_from_file
+    from kiosk.forms import active_catalog_dir, load_catalog
+    from kiosk.store import Store
+    from sync.runtime import open_engine
+
+    # The catalog enrolment downloaded from the server (the one the UI shows too).
+    catalog = load_catalog(active_catalog_dir(home, load_config(home.config_file)))
+    example = bundled_catalog_dir() / "examples" / f"{form_id}.answers.json"
+    if not example.is_file():
+        raise KioskError(f"{example}: no sample answers for form {form_id!r}")
+    with Store.open(home) as store:
+        env = fill_from_file(store, catalog, form_id, example, lang=lang)
+        engine = open_engine(home, store=store)
+        report = engine.run_once(deadline=engine.clock() + 60)
+    figures = report.as_dict()
+    print(t("demo.sent", lang, form=form_id, id=env.submission_id,
+            accepted=figures.get("accepted"), state=figures.get("state")), flush=True)
+    return str(env.submission_id)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sync.enrol import enroll
+
+    _require_central()
+    lang = getattr(args, "lang", None) or "en"
+    base = Path(args.dir).resolve() if args.dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
+    saved_env = {k: os.environ.get(k) for k in (ENV_HOME, "KIOSK_SECRETS_PASSPHRASE")}
+    server = DemoServer(base / "central", timeout=args.timeout)
+    try:
+        url = server.start()
+        print(t("demo.server_up", lang, url=url, data=server.data), flush=True)
+        code = str(server.call("enroll-code")["code"])
+        home = _prepare_kiosk_home(base / "kiosk")
+        info = enroll(home, url, code, name="kiosk-demo")
+        print(t("demo.enrolled", lang, device=info.get("device_id", "?"), home=home.root),
+              flush=True)
+        if args.no_ui:
+            submission_id = _send_sample(home, args.form, lang)
+        else:
+            print(t("demo.open_ui", lang, seconds=SYNC_INTERVAL), flush=True)
+            submission_id = ""
+            if not os.environ.get("QT_QPA_PLATFORM") == "offscreen":
+                os.environ.setdefault("KIOSK_WINDOWED", "1")
+            import importlib
+
+            ui_args = argparse.Namespace(home=str(home.root), lang=getattr(args, "lang", None))
+            importlib.import_module("ui.app").run(ui_args)
+        received = server.call("submissions")
+        ids = [str(r.get("submission_id")) for r in received]
+        print(t("demo.received", lang, count=len(ids), url=url), flush=True)
+        if submission_id and submission_id not in ids:
+            print(t("demo.not_received", lang, id=submission_id), file=sys.stderr)
+            return 1
+        return 0
+    finally:
+        server.stop()
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        if not args.dir:
+            shutil.rmtree(base, ignore_errors=True)
