@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from secrets import token_urlsafe
 from typing import Any
 
 from kiosk.errors import EXIT_FAILED, EXIT_OK, KioskError
@@ -34,10 +35,12 @@ from kiosk.paths import ENV_HOME, Home, bundled_catalog_dir
 
 # The UI's offscreen renderer (ui/ is looked up by name: the core never imports it).
 # Called as render(home, out_dir, lang) -> list of PNG paths (or one path).
-SCREEN_RENDERERS = ("ui.screenshots:render_one", "ui.screenshots:render_home")
+# Without one, the start screen is built with ui.app.build and grabbed (_render_home).
+SCREEN_RENDERERS = ("ui.screenshots:render_one",)
 
 # Preferred sample (has an attachment, so attachment sealing is covered too).
 PREFERRED_SAMPLES = ("id-card", "birth-registration")
+PASSPHRASE_ENV = "KIOSK_SECRETS_PASSPHRASE"  # kiosk.secrets.ENV_PASSPHRASE
 
 
 class _MemoryBackend:
@@ -154,19 +157,41 @@ def _step_verify(st: _State) -> str:
     return t("doctor.selftest_verify_ok", st.lang, kid=env.agency_kid)
 
 
+def _module_or_none(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            return None  # the module itself is missing (not one of its imports)
+        raise
+
+
+def _render_home(home: Home, out: Path, lang: str) -> Path:
+    """The kiosk's start screen, built exactly as ``kiosk`` builds it (ui.app.build)."""
+    app_mod = _module_or_none("ui.app")
+    shots = _module_or_none("ui.screenshots")
+    if app_mod is None or shots is None:
+        raise StepFailed("the kiosk UI is not in this build")
+    kiosk = app_mod.build(home, lang)
+    try:
+        kiosk.window.show()
+        shots.settle(lambda: kiosk.bridge.is_idle())
+        path = out / f"selftest-home-{lang}.png"
+        if not kiosk.window.grab().save(str(path)):
+            raise StepFailed(f"{path}: Qt could not write the PNG")
+        return path
+    finally:
+        kiosk.close()
+
+
 def _renderer() -> Callable[..., Any]:
     for spec in SCREEN_RENDERERS:
         module_name, func_name = spec.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue  # the module itself is missing: try the next
-            raise
-        func = getattr(module, func_name, None)
+        module = _module_or_none(module_name)
+        func = getattr(module, func_name, None) if module is not None else None
         if func is not None:
             return func  # type: ignore[no-any-return]
-    raise StepFailed("the kiosk UI's screen renderer is not in this build")
+    return _render_home
 
 
 def _step_screen(st: _State) -> str:
@@ -209,7 +234,7 @@ def _language(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     """Run every step in a temporary data folder; 0 when all pass, 1 naming the failure."""
     lang = _language(args)
-    saved_home = os.environ.get(ENV_HOME)
+    saved = {k: os.environ.get(k) for k in (ENV_HOME, PASSPHRASE_ENV, "QT_QPA_PLATFORM")}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kiosk-selftest-") as tmp:
         home = Home(Path(tmp) / "home").ensure()
@@ -219,6 +244,8 @@ def run(args: argparse.Namespace) -> int:
             'keyring_fallback = "encrypted-file"\n', encoding="utf-8"
         )
         os.environ[ENV_HOME] = str(home.root)
+        # The throw-away secrets file's passphrase, for parts that open secrets themselves.
+        os.environ[PASSPHRASE_ENV] = token_urlsafe(24)
         st = _State(home=home, lang=lang)
         try:
             for name, step in STEPS:
@@ -240,10 +267,11 @@ def run(args: argparse.Namespace) -> int:
         finally:
             if st.store is not None:
                 st.store.close()
-            if saved_home is None:
-                os.environ.pop(ENV_HOME, None)
-            else:
-                os.environ[ENV_HOME] = saved_home
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
     total = round(time.perf_counter() - started, 1)
     print(t("doctor.selftest_passed", lang, steps=len(STEPS), seconds=total), flush=True)
     return EXIT_OK
