@@ -85,6 +85,18 @@ def _validator(name: str) -> Any:
     return Draft202012Validator(schema)
 
 
+@lru_cache(maxsize=4)
+def _fast_validator(name: str) -> Any:
+    """jsonschema-rs, when installed: ~400x faster; only a clean/not-clean verdict is taken
+    from it. Problems are always described by the reference jsonschema implementation."""
+    try:
+        import jsonschema_rs
+    except ImportError:  # pragma: no cover - a build without the wheel still works
+        return None
+    schema = json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return jsonschema_rs.Draft202012Validator(schema)
+
+
 def _json_path(parts: Any) -> str:
     out = "$"
     for p in parts:
@@ -96,6 +108,9 @@ def schema_problems(data: Any, schema: str, file: str) -> list[LoadProblem]:
     """Every schema violation, deepest first within each branch, sorted by path."""
     from jsonschema.exceptions import best_match
 
+    fast = _fast_validator(schema)
+    if fast is not None and fast.is_valid(data):
+        return []
     errors = list(_validator(schema).iter_errors(data))
     out: list[LoadProblem] = []
     for err in sorted(errors, key=lambda e: list(map(str, e.absolute_path))):

@@ -66,17 +66,21 @@ class ScreenBuilder:
     def all_pairs(self) -> list[tuple[Question, Item]]:
         return [pair for page in self.s.form.pages for pair in self.walk(page.questions, ())]
 
-    def screens(self) -> list[Screen]:
+    def screens(self, pairs: list[tuple[Question, Item]]) -> list[Screen]:
+        """Screens for the visible ``pairs`` (from all_pairs), page by page."""
         s = self.s
+        by_page: dict[str, list[tuple[Question, Item]]] = {}
+        for pair in pairs:
+            by_page.setdefault(pair[0].page, []).append(pair)
         out: list[Screen] = []
         for page in s.form.pages:
-            if not s.page_visible(page.name):
+            page_pairs = by_page.get(page.name)
+            if not page_pairs:
                 continue
             title = page.title_text(s.lang)
-            pairs = list(self.walk(page.questions, ()))
             if page.layout == "group":
                 screen = Screen(key=page.name, title=title, page=page.name)
-                for q, item in pairs:
+                for q, item in page_pairs:
                     view: Any = s.question(q.name)
                     if q.is_repeat:
                         screen.repeats.append((view, item))
@@ -85,13 +89,15 @@ class ScreenBuilder:
                 if screen.questions or screen.repeats:
                     out.append(screen)
                 continue
-            for q, item in pairs:
+            for q, item in page_pairs:
+                if not (q.is_repeat or self._shown(q)):
+                    continue
                 view = s.question(q.name)
                 key = f"{page.name}/{q.name}{item_suffix(item)}"
                 if q.is_repeat:
                     out.append(Screen(key=key + "/+", title=q.label(s.lang) or title,
                                       page=page.name, repeats=[(view, item)], kind="repeat"))
-                elif self._shown(q):
+                else:
                     label = title + (f" ({item_suffix(item)[1:]})" if item else "")
                     out.append(Screen(key=key, title=label, page=page.name,
                                       questions=[(view, item)]))

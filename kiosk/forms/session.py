@@ -29,6 +29,7 @@ from kiosk.i18n import pick, t
 
 Item = tuple[int, ...]
 Key = tuple[str, Item]
+_MISS = object()
 
 
 class QuestionView:
@@ -123,6 +124,9 @@ class FormSession:
         self._counts: dict[Key, int] = {}
         self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
         self._screens: list[Screen] | None = None
+        self._pairs: list[tuple[Question, Item]] | None = None
+        self._stale_vis: dict[Key, Any] = {}  # visibility results dropped since the layout
+        self._page_vis: list[bool] = []
         self._key: str | None = None
         self._pos = 0
         self.shown_errors: set[str] = set()  # screens where next() was refused
@@ -137,8 +141,7 @@ class FormSession:
     def lang(self, value: str) -> None:
         """Switch language: messages, labels and screen titles follow."""
         self._lang = value
-        self._cache.clear()
-        self._screens = None
+        self._clear()
 
     # ------------------------------------------------------------ answers
     def _q(self, name: str) -> Question:
@@ -188,8 +191,7 @@ class FormSession:
         self._answers.clear()
         self._bad.clear()
         self._counts.clear()
-        self._cache.clear()
-        self._screens = None
+        self._clear()
         unknown: list[str] = []
         self._restore_level(self.form.pages_questions(), (), answers, unknown)
         return unknown
@@ -238,15 +240,43 @@ class FormSession:
             self._apply_defaults(q.children, (*item, i))
 
     def _invalidate(self, name: str) -> None:
-        cache = self._cache
-        cache.pop(name, None)
-        for other in self.form.affects.get(name, ()):
-            cache.pop(other, None)
-        self._screens = None
+        """Drop cached results of ``name`` and of what it affects. The screen layout is kept
+        unless a visibility result it was built on turns out to change (see _layout)."""
+        cache, stale = self._cache, self._stale_vis
+        for other in (name, *self.form.affects.get(name, ())):
+            per = cache.pop(other, None)
+            if per:
+                for (slot, item), old in per.items():
+                    if slot == "vis" and (other, item) not in stale:
+                        stale[(other, item)] = old
 
     def _clear(self) -> None:
         self._cache.clear()
-        self._screens = None
+        self._screens = self._pairs = None
+        self._stale_vis.clear()
+
+    def _layout_valid(self) -> bool:
+        if self._pairs is None:
+            return False
+        if self._stale_vis:
+            stale, self._stale_vis = self._stale_vis, {}
+            for (name, item), old in stale.items():
+                if self.visible(name, item) != old:
+                    self._screens = self._pairs = None
+                    return False
+        if [self.page_visible(p.name) for p in self.form.pages] != self._page_vis:
+            self._screens = self._pairs = None
+            return False
+        return True
+
+    def _all_pairs(self) -> list[tuple[Question, Item]]:
+        """Visible (question, item) pairs in form order, repeats after their items."""
+        if not self._layout_valid() or self._pairs is None:
+            self._stale_vis.clear()
+            self._page_vis = [self.page_visible(p.name) for p in self.form.pages]
+            self._pairs = self._builder().all_pairs()
+            self._screens = None
+        return self._pairs
 
     # ------------------------------------------------------------ repeats
     def item_count(self, repeat_name: str, parent_item: Item = ()) -> int:
@@ -318,6 +348,13 @@ class FormSession:
         value = per[key] = compute()
         return value
 
+    def _hit(self, name: str, slot: str, item: Item) -> Any:
+        """The cached result or _MISS (no closure allocated on the hot path)."""
+        per = self._cache.get(name)
+        if per is None:
+            return _MISS
+        return per.get((slot, item), _MISS)
+
     def _ref(self, name: str, here: tuple[str, ...], item: Item) -> Any:
         target = self.form.questions[name]
         path = (*target.repeat_path, name) if target.is_repeat else target.repeat_path
@@ -335,6 +372,9 @@ class FormSession:
         return NodeSet([self._expr_value(target, it) for it in items])
 
     def _expr_value(self, q: Question, item: Item) -> Any:
+        hit = self._hit(q.name, "v", item)
+        if hit is not _MISS:
+            return hit
         return self._cached(q.name, "v", item, lambda: self._compute_value(q, item))
 
     def _compute_value(self, q: Question, item: Item) -> Any:
@@ -352,8 +392,12 @@ class FormSession:
 
     def visible(self, name: str, item: Item = ()) -> bool:
         """Whether the question is relevant now (its page and enclosing repeats too)."""
+        item = tuple(item)
+        hit = self._hit(name, "vis", item)
+        if hit is not _MISS:
+            return bool(hit)
         q = self._q(name)
-        return bool(self._cached(name, "vis", tuple(item), lambda: self._compute_visible(q, tuple(item))))
+        return bool(self._cached(name, "vis", item, lambda: self._compute_visible(q, item)))
 
     def _compute_visible(self, q: Question, item: Item) -> bool:
         if q.parent is not None:
@@ -434,6 +478,9 @@ class FormSession:
 
     # ------------------------------------------------------------ errors
     def _question_error(self, q: Question, item: Item) -> str | None:
+        hit = self._hit(q.name, "err", item)
+        if hit is not _MISS:
+            return hit  # type: ignore[no-any-return]
         return self._cached(q.name, "err", item, lambda: self._compute_error(q, item))
 
     def _compute_error(self, q: Question, item: Item) -> str | None:
@@ -477,7 +524,7 @@ class FormSession:
         """{(name, item): message in the current language} for the screen, or the form.
         Repeat count problems are keyed by (repeat name, parent item)."""
         out: dict[Key, str] = {}
-        pairs = screen.all_pairs() if screen is not None else self._builder().all_pairs()
+        pairs = screen.all_pairs() if screen is not None else self._all_pairs()
         for q, item in pairs:
             msg = self._repeat_error(q, item) if q.is_repeat else self._question_error(q, item)
             if msg:
@@ -493,8 +540,9 @@ class FormSession:
 
     def screens(self) -> list[Screen]:
         """The navigation units currently visible, in order."""
+        pairs = self._all_pairs()
         if self._screens is None:
-            self._screens = self._builder().screens()
+            self._screens = self._builder().screens(pairs)
         return self._screens
 
     @property
@@ -594,7 +642,7 @@ class FormSession:
         from kiosk.forms.display import display_value
 
         rows: list[tuple[str, str]] = []
-        for q, item in self._builder().all_pairs():
+        for q, item in self._all_pairs():
             if q.is_repeat or not q.has_value or not self.visible(q.name, item):
                 continue
             if q.calculate and not q.label_texts:

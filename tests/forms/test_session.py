@@ -265,3 +265,32 @@ def test_group_layout_is_one_screen() -> None:
     assert not s.next() and set(s.errors(s.current)) == {("b", ())}
     s.set_answer("a", "skip")
     assert [sc.key for sc in s.screens()] == ["addr"]
+
+
+def _state(s: FormSession) -> tuple:  # type: ignore[type-arg]
+    names = list(s.form.questions)
+    return ([sc.key for sc in s.screens()], s.errors(),
+            {n: (s.visible(n), s.value(n)) for n in names if not s.form.questions[n].repeat_path})
+
+
+def test_incremental_reevaluation_matches_a_fresh_session() -> None:
+    """After any sequence of answers, the cached state equals a fresh session's."""
+    import random
+
+    from kiosk.bench.forms import _sample_answer, synthetic_form
+    from kiosk.forms.expr_check import compile_form
+    from kiosk.forms.model import build_form
+
+    f = build_form(synthetic_form(90))
+    compile_form(f)
+    rng = random.Random(7)
+    s = FormSession(f, "en", today=TODAY)
+    answerable = [q for q in f.questions.values() if not q.calculate]
+    for step in range(120):
+        q = rng.choice(answerable)
+        s.set_answer(q.name, None if rng.random() < 0.15 else _sample_answer(q.type, rng.randrange(60)))
+        _state(s)  # populate the caches between answers, as a UI does
+        if step % 10 == 0:
+            fresh = FormSession(f, "en", today=TODAY)
+            fresh.restore(s.answers())
+            assert _state(s) == _state(fresh), f"step {step}"
