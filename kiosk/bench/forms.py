@@ -29,7 +29,7 @@ def synthetic_form(questions: int = 300) -> dict[str, Any]:
         return {"mn": s, "en": s}
 
     choices = [{"value": f"c{i}", "label": tx(f"C{i}"), "group": f"g{i % 3}"} for i in range(12)]
-    pages = []
+    pages: list[dict[str, Any]] = []
     n = 0
     while n < questions:
         p = len(pages)
