@@ -115,8 +115,12 @@ class _Env:
 class FormSession:
     """One resident filling one form. Never raises on bad answers: see ``errors()``."""
 
-    def __init__(self, form: FormDef, lang: str = "mn", today: date | None = None) -> None:
+    def __init__(self, form: FormDef, lang: str = "mn", today: date | None = None,
+                 max_attachment_kb: int = 4096) -> None:
+        """``today`` fixes what today() and age() mean (tests, a session left open past
+        midnight); ``max_attachment_kb`` is the config limit for forms that set none."""
         self.form = form
+        self.max_attachment_kb = max_attachment_kb
         self._lang = lang
         self.today = today or date.today()
         self._answers: dict[Key, Any] = {}
@@ -500,7 +504,8 @@ class FormSession:
             if any(v not in allowed for v in chosen):
                 return t("forms.bad_choice", self.lang)
         if q.type == "attachment":
-            msg = check_attachment(q, stored.get("size", 0), stored.get("media_type", ""), self.lang)
+            msg = check_attachment(q, stored.get("size", 0), stored.get("media_type", ""), self.lang,
+                                   self.max_attachment_kb)
             if msg:
                 return msg
         fn = q.compiled.get("constraint")
