@@ -58,7 +58,8 @@ def require_enrolment(secrets: Any = None) -> Enrolment:
     return enrolment
 
 
-def enroll(home: Home, server_url: str, code: str, *, name: str | None = None) -> dict[str, Any]:
+def enroll(home: Home, server_url: str, code: str, *, name: str | None = None,
+           client_kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
     from kiosk.device import load_or_create_device
     from kiosk.secrets import API_CREDENTIALS, SERVER_KEY, open_secrets
     from sync.catalog_pull import pull_catalog
@@ -68,7 +69,7 @@ def enroll(home: Home, server_url: str, code: str, *, name: str | None = None) -
     secrets = open_secrets(home.root)
     device = load_or_create_device(secrets)
     url = server_url.rstrip("/")
-    with CentralClient(url, device=device) as client:
+    with CentralClient(url, device=device, **(client_kwargs or {})) as client:
         client.health()
         reply = client.enroll(code, device.public_jwk, name or platform.node() or device.device_id)
         if reply.get("device_id") != device.device_id:
