@@ -7,9 +7,9 @@ ExpressionError carrying the 1-based column, never another exception type.
 
 Grammar (lowest precedence first)::
 
-    or   := and ('or' and)*
-    and  := eq ('and' eq)*
-    eq   := rel (('=' | '!=') rel)*
+    or   := and ('or' and)*                        (parsed by precedence
+    and  := eq ('and' eq)*                          climbing: one function,
+    eq   := rel (('=' | '!=') rel)*                 same tree)
     rel  := add (('<' | '<=' | '>' | '>=') add)*
     add  := mul (('+' | '-') mul)*
     mul  := unary (('*' | 'div' | 'mod') unary)*
@@ -132,8 +132,10 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-_EQ = ("=", "!=")
-_REL = ("<", "<=", ">", ">=")
+# Binary operators by precedence (higher binds tighter); all left-associative.
+_PREC = {"or": 1, "and": 2, "=": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
+         "+": 5, "-": 5, "*": 6, "div": 6, "mod": 6}
+_WORD_OPS = frozenset({"or", "and", "div", "mod"})
 
 
 class _Parser:
@@ -154,10 +156,6 @@ class _Parser:
         tok = self.peek()
         return tok.kind == "op" and tok.text in ops
 
-    def is_word(self, *words: str) -> bool:
-        tok = self.peek()
-        return tok.kind == "name" and tok.text in words
-
     def expect(self, op: str) -> Token:
         tok = self.peek()
         if not (tok.kind == "op" and tok.text == op):
@@ -174,38 +172,28 @@ class _Parser:
             raise ExpressionError(f"unexpected {tok.text!r}", tok.pos)
         return node
 
-    def _binary(self, sub, is_op) -> Node:  # type: ignore[no-untyped-def]
-        node = sub()
-        while True:
-            tok = self.peek()
-            if not is_op():
-                return node
-            self.take()
-            right = sub()
-            node = BinOp(tok.pos, tok.text, node, right)
-
     def or_(self) -> Node:
+        """A full expression (precedence climbing over the binary operators)."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ExpressionError("expression nested too deeply", self.peek().pos)
-        node = self._binary(self.and_, lambda: self.is_word("or"))
+        node = self.binary(1)
         self.depth -= 1
         return node
 
-    def and_(self) -> Node:
-        return self._binary(self.eq, lambda: self.is_word("and"))
-
-    def eq(self) -> Node:
-        return self._binary(self.rel, lambda: self.is_op(*_EQ))
-
-    def rel(self) -> Node:
-        return self._binary(self.add, lambda: self.is_op(*_REL))
-
-    def add(self) -> Node:
-        return self._binary(self.mul, lambda: self.is_op("+", "-"))
-
-    def mul(self) -> Node:
-        return self._binary(self.unary, lambda: self.is_op("*") or self.is_word("div", "mod"))
+    def binary(self, min_prec: int) -> Node:
+        left = self.unary()
+        tokens = self.tokens
+        while True:
+            tok = tokens[self.i]
+            prec = _PREC.get(tok.text, 0) if tok.kind in ("op", "name") else 0
+            if tok.kind == "name" and tok.text not in _WORD_OPS:
+                prec = 0
+            if prec < min_prec:
+                return left
+            self.i += 1
+            right = self.binary(prec + 1)
+            left = BinOp(tok.pos, tok.text, left, right)
 
     def unary(self) -> Node:
         if self.is_op("-"):

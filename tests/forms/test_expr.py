@@ -51,6 +51,7 @@ def test_parse_errors_name_the_column(text: str, column: int) -> None:
 def test_precedence_and_operators() -> None:
     assert ev("1 + 2 * 3") == 7
     assert ev("(1 + 2) * 3") == 9
+    assert ev("10 - 2 - 3") == 5 and ev("16 div 4 div 2") == 2 and ev("2 * 3 mod 4") == 2
     assert ev("7 div 2") == 3.5
     assert ev("7 mod 3") == 1 and ev("-7 mod 3") == -1
     assert ev("- - 2") == 2
