@@ -361,13 +361,14 @@ class FormSession:
 
     def _ref(self, name: str, here: tuple[str, ...], item: Item) -> Any:
         target = self.form.questions[name]
-        path = (*target.repeat_path, name) if target.is_repeat else target.repeat_path
+        outer = target.repeat_path
         k = 0
-        while k < len(path) and k < len(here) and path[k] == here[k]:
+        while k < len(outer) and k < len(here) and outer[k] == here[k]:
             k += 1
         base = item[:k]
-        if k == len(path):
+        if k == len(outer) and not target.is_repeat:
             return self._expr_value(target, base)
+        path = (*outer, name) if target.is_repeat else outer
         items = [base]
         for rep in path[k:]:
             items = [(*b, i) for b in items for i in range(self.item_count(rep, b))]

@@ -294,3 +294,37 @@ def test_incremental_reevaluation_matches_a_fresh_session() -> None:
             fresh = FormSession(f, "en", today=TODAY)
             fresh.restore(s.answers())
             assert _state(s) == _state(fresh), f"step {step}"
+
+
+def test_count_of_own_repeat_and_nested_repeats() -> None:
+    f = build([
+        {"name": "members", "type": "repeat", "label": tx("Гишүүд", "Members"), "questions": [
+            {"name": "member", "type": "text", "label": tx("Нэр", "Name"),
+             "constraint": "count(${members}) <= 3"},
+            {"name": "position", "type": "integer", "calculate": "count(${members})"},
+            {"name": "kids", "type": "repeat", "label": tx("Хүүхэд", "Kids"), "questions": [
+                {"name": "kid_age", "type": "integer", "label": tx("Нас", "Age")},
+                {"name": "parent_name", "type": "text", "calculate": "${member}"},
+            ]},
+            {"name": "kid_total", "type": "integer", "calculate": "sum(${kid_age})"},
+        ]},
+        {"name": "all_kids", "type": "integer", "label": tx("Бүгд", "All"), "calculate": "count(${kids})"},
+        {"name": "ages", "type": "integer", "label": tx("Нас", "Ages"), "calculate": "sum(${kid_age})"},
+    ])
+    s = FormSession(f, "en", today=TODAY)
+    assert s.add_item("members") == (0,) and s.add_item("members") == (1,)
+    s.set_answer("member", "Бат", (0,))
+    assert s.value("position", (0,)) == 2
+    assert s.add_item("kids", (0,)) == (0, 0) and s.add_item("kids", (1,)) == (1, 0)
+    s.add_item("kids", (1,))
+    s.set_answer("kid_age", 4, (0, 0))
+    s.set_answer("kid_age", 7, (1, 0))
+    s.set_answer("kid_age", 9, (1, 1))
+    assert s.value("parent_name", (0, 0)) == "Бат"
+    assert s.value("kid_total", (0,)) == 4 and s.value("kid_total", (1,)) == 16
+    assert s.value("all_kids") == 3 and s.value("ages") == 20
+    assert s.remove_item("members", (0,))
+    assert s.value("ages") == 16 and s.answer("kid_age", (0, 1)) == 9
+    doc = s.document()["answers"]
+    assert doc["members"] == [{"position": 1, "kids": [{"kid_age": 7}, {"kid_age": 9}],
+                               "kid_total": 16}]
