@@ -43,6 +43,8 @@ def run_list(args: argparse.Namespace) -> int:
     config = load_config(home.config_file)
     lang = getattr(args, "lang", None) or config.language
     folder = active_catalog_dir(home, config)
+    if not folder.is_dir():
+        raise NotFoundError(f"catalog folder not found: {folder} (see catalog_dir in the config)")
     catalog = load_catalog(folder)
     rows: list[dict[str, Any]] = []
     for form in catalog.forms.values():

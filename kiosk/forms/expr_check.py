@@ -41,11 +41,12 @@ _CMP = ("=", "!=", "<", "<=", ">", ">=")
 
 
 class _Checker:
-    def __init__(self, form: FormDef, q: Question | None, field: str, path: str) -> None:
-        self.form, self.q, self.field, self.path = form, q, field, path
+    def __init__(self, form: FormDef, q: Question | None, field: str, path: str,
+                 page: str = "") -> None:
+        self.form, self.q, self.field, self.path, self.page = form, q, field, path, page
 
     def fail(self, pos: int, reason: str) -> FormLoadError:
-        who = f"question {self.q.name}" if self.q else "page"
+        who = f"question {self.q.name}" if self.q else f"page {self.page}"
         return FormLoadError(
             self.path, f"form {self.form.id}, {who}, {self.field}, column {pos}: {reason}"
         )
@@ -218,8 +219,9 @@ def _bad_date(text: str) -> bool:
         return True
 
 
-def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str) -> tuple[Any, frozenset[str]]:
-    checker = _Checker(form, q, field, path)
+def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str,
+             page: str = "") -> tuple[Any, frozenset[str]]:
+    checker = _Checker(form, q, field, path, page)
     try:
         tree = parse(text)
     except ExpressionError as exc:
@@ -242,7 +244,7 @@ def compile_form(form: FormDef) -> None:
     for page in form.pages:
         if page.relevant:
             page.compiled_relevant, page.refs = _compile(
-                form, None, "relevant", page.relevant, f"{page.json_path}.relevant"
+                form, None, "relevant", page.relevant, f"{page.json_path}.relevant", page.name
             )
     for q in form.questions.values():
         specs: dict[str, Any] = {

@@ -47,3 +47,17 @@ def test_forms_check_reports_file_path_and_reason(kiosk_cli, tmp_path: Path) -> 
     assert result.returncode == 1 and "bad.json" in result.stdout
     missing = kiosk_cli("forms", "check", str(tmp_path / "nope"))
     assert missing.returncode == 3 and "folder not found" in missing.stderr
+
+
+def test_forms_list_uses_configured_catalog(kiosk_cli, isolated_home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    good = form([{"name": "a", "type": "integer", "label": tx("А")}], form_id="good")
+    write_catalog(tmp_path / "cat", {"good": good, "bad": "{"})
+    (isolated_home / "config.toml").write_text(f'catalog_dir = "{tmp_path / "cat"}"\n', "utf-8")
+    result = kiosk_cli("forms", "list", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [f["id"] for f in data["forms"]] == ["good"]
+    assert data["problems"][0]["file"] == "forms/bad.json"
+    (isolated_home / "config.toml").write_text(f'catalog_dir = "{tmp_path / "nope"}"\n', "utf-8")
+    result = kiosk_cli("forms", "list")
+    assert result.returncode == 3 and "catalog folder not found" in result.stderr

@@ -154,3 +154,12 @@ def test_active_catalog_dir(tmp_path: Path) -> None:
     (home.catalog / "catalog.json").write_text("{}", "utf-8")
     assert active_catalog_dir(home, Config()) == home.catalog
     assert active_catalog_dir(home, Config(catalog_dir=str(tmp_path / "x"))) == tmp_path / "x"
+
+
+def test_page_relevant_errors_name_the_page() -> None:
+    with pytest.raises(FormLoadError) as err:
+        build([{"name": "a", "type": "text", "label": tx("А")}],
+              pages=[{"name": "p1", "relevant": "${zz} = 1",
+                      "questions": [{"name": "a", "type": "text", "label": tx("А")}]}])
+    assert err.value.message == "form test-form, page p1, relevant, column 1: unknown question ${zz}"
+    assert err.value.json_path == "$.pages[0].relevant"
