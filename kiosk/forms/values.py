@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from kiosk.admin_units import admin_units
@@ -26,6 +26,8 @@ def _empty(value: Any) -> bool:
 
 def parse_date(value: Any) -> date | None:
     """'YYYY-MM-DD' (also 'YYYY.MM.DD' and 'YYYY/MM/DD', as residents write them)."""
+    if isinstance(value, datetime):
+        return value.date()
     if isinstance(value, date):
         return value
     if not isinstance(value, str):
