@@ -90,12 +90,17 @@ def sizes(scale: int) -> dict[str, int]:
     """Pixel sizes for a text scale; touch targets never go under 48 px."""
     f = max(scale, 100) / 100.0
     body = round(BASE_BODY_PX * f)
+    # The chrome (top bar, banner) grows to 150 % at most so that at 200 % the
+    # question itself keeps most of the screen.
+    chrome = round(BASE_BODY_PX * min(f, 1.5))
     return {
+        "chrome": chrome,
+        "chrome_target": max(56, round(chrome * 2.2)),
         "body": body,
         "title": round(34 * f),
         "question": round(28 * f),
         "huge": round(56 * f),
-        "target": max(56, round(body * 2.4)),
+        "target": max(56, round(body * 1.9) + 14),
         "pad": round(8 * f),
         "pad2": round(16 * f),
         "indicator": max(36, round(body * 1.4)),

@@ -77,7 +77,7 @@ class KioskWindow(QMainWindow):
         row.setSpacing(12)
         self.home_btn = button("", "", name="home")
         self.title = QLabel()
-        self.title.setProperty("role", "progress")
+        self.title.setProperty("role", "apptitle")
         self.title.setWordWrap(True)
         self.keyboard_btn = button("", "", name="keyboard")
         self.staff_btn = button("", "", name="staff")
@@ -85,6 +85,8 @@ class KioskWindow(QMainWindow):
         self.lang_btn = button("", "", "primary", name="language")
         row.addWidget(self.home_btn)
         row.addWidget(self.title, 1)
+        for b in (self.home_btn, self.keyboard_btn, self.staff_btn, self.a11y_btn, self.lang_btn):
+            b.setProperty("chrome", "true")
         for b in (self.keyboard_btn, self.staff_btn, self.a11y_btn, self.lang_btn):
             row.addWidget(b)
         outer.addWidget(bar)
@@ -171,7 +173,8 @@ class KioskWindow(QMainWindow):
         on_home = page is self.home
         self.home_btn.setVisible(page in (self.settings, self.staff) or (page is self.review))
         self.staff_btn.setVisible(on_home)
-        self.title.setVisible(True)
+        # At large text the title gives its room to the buttons and the question.
+        self.title.setVisible(self.prefs.scale <= 100)
 
     def toggle_lang(self) -> None:
         self.prefs.set_lang("en" if self.prefs.lang == "mn" else "mn")
@@ -180,6 +183,7 @@ class KioskWindow(QMainWindow):
         app = QApplication.instance()
         if which in ("theme", "scale"):
             theme.apply(app, self.prefs.theme, self.prefs.scale)  # type: ignore[arg-type]
+            self.title.setVisible(self.prefs.scale <= 100)
         if which == "read_aloud":
             key = "ui.read_aloud_on_notice" if self.prefs.read_aloud else "ui.read_aloud_off_notice"
             a11y.announce(self, t(key, self.prefs.lang))
@@ -213,10 +217,19 @@ class KioskWindow(QMainWindow):
         self.keyboard.setVisible(not self.keyboard.isVisible())
         if self.keyboard.isVisible():
             self.keyboard.follow_focus(QApplication.focusWidget())
+            QTimer.singleShot(0, lambda: self._reveal(QApplication.focusWidget()))
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if self.keyboard.isVisible():
             self.keyboard.follow_focus(new)
+            self._reveal(new)
+
+    def _reveal(self, widget: QWidget | None) -> None:
+        """Keep the field being typed into in view above the keyboard."""
+        page = self.stack.currentWidget()
+        scroller = getattr(page, "page", page)
+        if widget is not None and hasattr(scroller, "ensureWidgetVisible") and scroller.isAncestorOf(widget):
+            scroller.ensureWidgetVisible(widget, 20, 20)
 
     # -- screens ----------------------------------------------------------------------
     def render_home(self) -> None:

@@ -15,7 +15,19 @@ from typing import Any
 from kiosk.i18n import t
 from ui import a11y
 from ui.flow import Entry, Flow
-from ui.qt import QFrame, QHBoxLayout, QLabel, Qt, QTimer, QVBoxLayout, QWidget, Signal
+from ui.qt import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    Qt,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from ui.speech import Reader
 from ui.state import Prefs
 from ui.widgets import Context, QuestionWidget, make_widget
@@ -104,10 +116,10 @@ class FormView(QWidget):
         outer.setSpacing(0)
         head = QFrame()
         head_box = QVBoxLayout(head)
-        head_box.setContentsMargins(32, 16, 32, 8)
+        head_box.setContentsMargins(32, 10, 32, 0)
         head_box.setSpacing(4)
-        self.form_title = text_label("", "title")
-        self.page_title = text_label("", "hint")
+        self.form_title = text_label("", "formtitle")
+        self.page_title = text_label("", "error")
         top = QHBoxLayout()
         top.addWidget(self.form_title, 1)
         self.progress = QLabel()
@@ -115,6 +127,7 @@ class FormView(QWidget):
         top.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignTop)
         head_box.addLayout(top)
         head_box.addWidget(self.page_title)
+        self.page_title.hide()  # shown only for a draft-save problem
         outer.addWidget(head)
         self.page = Page()
         outer.addWidget(self.page, 1)
@@ -136,6 +149,8 @@ class FormView(QWidget):
         row.addStretch(1)
         row.addWidget(self.read)
         row.addWidget(self.next)
+        for b in foot.findChildren(QPushButton):
+            b.setProperty("chrome", "true")
         outer.addWidget(foot)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -169,7 +184,6 @@ class FormView(QWidget):
         if flow is None:
             return
         lang = self.prefs.lang
-        self.form_title.setText(flow.title(lang))
         self.progress.setText(t("ui.form_progress", lang, index=flow.index + 1, count=flow.count))
         a11y.label(self.progress, self.progress.text(),
                    t("ui.form_progress_desc", lang, index=flow.index + 1, count=flow.count))
@@ -181,8 +195,9 @@ class FormView(QWidget):
         self.back.setEnabled(flow.index > 0)
         self.read.setVisible(self.prefs.read_aloud)
         flow.set_lang(lang)
-        self.page_title.setText(flow.page_title())
-        self.page_title.setVisible(bool(self.page_title.text()))
+        section = flow.page_title()
+        self.form_title.setText(f"{flow.title(lang)} — {section}" if section else flow.title(lang))
+        self.page_title.hide()
         local = {key: b.local_error for key, b in self.blocks.items() if b.local_error}
         self.page.clear()
         self.blocks = {}
@@ -219,7 +234,9 @@ class FormView(QWidget):
         a11y.chain_focus([*self.input_widgets(), self.back, self.cancel, self.read, self.next])
         if focus:
             first = self.input_widgets()
-            (first[0] if first else self.next).setFocus(Qt.FocusReason.OtherFocusReason)
+            edits = [w for w in first if isinstance(w, QLineEdit | QPlainTextEdit)]
+            target = edits[0] if edits else (first[0] if first else self.next)
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
         self.read_aloud()
 
     def _render_repeat(self, rep: Entry, lang: str) -> None:

@@ -6,7 +6,18 @@ from dataclasses import dataclass
 
 from kiosk.i18n import t
 from ui import a11y
-from ui.qt import QFrame, QHBoxLayout, QImage, QLabel, QPixmap, Qt, QVBoxLayout, QWidget, Signal
+from ui.qt import (
+    QFrame,
+    QHBoxLayout,
+    QImage,
+    QLabel,
+    QPixmap,
+    QPushButton,
+    Qt,
+    QVBoxLayout,
+    QWidget,
+    Signal,
+)
 from ui.widgets.common import Page, button, text_label
 
 
@@ -83,6 +94,8 @@ class ReceiptView(QWidget):
         row.addWidget(self.printa4)
         row.addStretch(1)
         row.addWidget(self.finish_btn)
+        for b in foot.findChildren(QPushButton):
+            b.setProperty("chrome", "true")
         outer.addWidget(foot)
         self.status = text_label("", "hint")
         self.number_label = QLabel()

@@ -34,6 +34,8 @@ class ReviewView(QWidget):
         row.addWidget(self.back_btn)
         row.addStretch(1)
         row.addWidget(self.submit_btn)
+        for b in foot.findChildren(QPushButton):
+            b.setProperty("chrome", "true")
         outer.addWidget(foot)
         self.links: list[QPushButton] = []
         self.status = text_label("", "hint")

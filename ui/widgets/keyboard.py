@@ -45,11 +45,11 @@ class OnScreenKeyboard(QFrame):
         self.lang = "mn"
         self.keys: list[QPushButton] = []
         self.box = QVBoxLayout(self)
-        self.box.setContentsMargins(12, 8, 12, 8)
+        self.box.setContentsMargins(12, 4, 12, 4)
         self.grid_host = QWidget()
         self.box.addWidget(self.grid_host)
         self.grid = QGridLayout(self.grid_host)
-        self.grid.setSpacing(6)
+        self.grid.setSpacing(4)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.build()
 
@@ -73,7 +73,7 @@ class OnScreenKeyboard(QFrame):
         b.setObjectName(name)
         b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         b.setAutoDefault(False)
-        b.setMinimumSize(56, 56)
+        b.setMinimumSize(48, 48)
         b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         a11y.label(b, text, description)
         self.keys.append(b)

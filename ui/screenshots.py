@@ -1,0 +1,167 @@
+"""``kiosk screenshots``: every screen to PNG, offscreen, in every language, theme and size.
+
+Runs the real window (ui.app.build) in a throwaway data folder, so nothing is
+written to the kiosk's own database and no submission is made: the receipt
+screen shows a sample receipt (a DEMO QR that holds no personal data).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from kiosk.paths import Home
+from ui.app import WINDOW_SIZE
+from ui.qt import QApplication, QWidget
+
+THEMES = ("default", "high-contrast")
+SCALES = (100, 200)
+QUICK_COMBOS = (("default", 100), ("high-contrast", 200))
+
+
+def settle(predicate: Callable[[], bool] | None = None, timeout: float = 10.0) -> None:
+    """Process events (and background results) until ``predicate`` holds or time runs out."""
+    app = QApplication.instance()
+    deadline = time.monotonic() + timeout
+    while True:
+        app.processEvents()  # type: ignore[union-attr]
+        if predicate is None or predicate() or time.monotonic() > deadline:
+            break
+        time.sleep(0.005)
+    app.processEvents()  # type: ignore[union-attr]
+
+
+def type_examples(kiosk) -> dict[str, tuple[str, str]]:  # noqa: ANN001 - ui.app.Kiosk
+    """For each question type, the first (form id, screen key) that shows it."""
+    found: dict[str, tuple[str, str]] = {}
+    services = kiosk.services
+    for form_id in services.catalog.forms:
+        session = services.new_session(form_id, kiosk.prefs.lang)
+        from ui.examples import example_path
+
+        path = example_path(kiosk.window, form_id)
+        if path.exists():
+            from kiosk.forms import answers_from_file
+
+            session.restore(answers_from_file(session.form, path))
+        for screen in session.screens():
+            kinds = [qv.type for qv, _ in screen.questions] or (["repeat"] if screen.repeats else [])
+            for kind in kinds:
+                found.setdefault(kind, (form_id, screen.key))
+    return found
+
+
+def _shots(kiosk, out: Path, prefix: str, types: dict[str, tuple[str, str]]) -> Iterator[Path]:  # noqa: ANN001
+    win = kiosk.window
+
+    def shot(name: str, widget: QWidget | None = None) -> Path:
+        settle()
+        win.resize(*WINDOW_SIZE)
+        settle()
+        path = out / f"{prefix}-{name}.png"
+        (widget or win).grab().save(str(path))
+        return path
+
+    from ui.examples import open_example
+
+    win.wipe(discard=True)
+    yield shot("01-home")
+    win.open_settings()
+    yield shot("02-accessibility")
+    win.close_settings()
+    for kind, (form_id, key) in sorted(types.items()):
+        flow = open_example(win, form_id)
+        if flow is None:
+            continue
+        win.form.go_to(key)
+        if kind == "text":
+            win.keyboard.show()
+            inputs = win.form.input_widgets()
+            if inputs:
+                inputs[0].setFocus()
+                win.keyboard.follow_focus(inputs[0])
+            yield shot("10-keyboard")
+            win.keyboard.hide()
+        yield shot(f"20-question-{kind}")
+        win.wipe(discard=True)
+    # A validation error: the first screen of the first form, Next with nothing answered.
+    first = next(iter(kiosk.services.catalog.forms))
+    win.open_form(first)
+    win.form.go_next()
+    yield shot("30-validation-error")
+    win.ask_cancel()
+    yield shot("31-cancel-confirm")
+    win.cancel_answered(False)
+    win.idle_warning()
+    yield shot("32-idle-warning")
+    win.wipe(discard=True)
+    flow = open_example(win, "birth-registration") or open_example(win, first)
+    if flow is not None:
+        win.show_review()
+        yield shot("40-review")
+    from kiosk.store.ids import uuid7
+    from ui.views.receipt import ReceiptInfo
+
+    sample = ReceiptInfo(uuid7(), "DEMO sample receipt: kiosk screenshots", "2026-11-26T09:30:00Z",
+                         dict(flow.form.title) if flow is not None else {"mn": "", "en": ""}, True)
+    win.receipt = sample
+    win.show_receipt(sample)
+    yield shot("50-receipt")
+    win.wipe(discard=True)
+    win.open_staff()
+    yield shot("60-staff-pin")
+    win.staff.try_pin()
+    settle(lambda: kiosk.bridge.is_idle())
+    yield shot("61-staff-pin-refused")
+    win.staff.unlocked = True
+    win.staff.message = ""
+    win.staff.render()
+    win.staff.refresh()
+    settle(lambda: kiosk.bridge.is_idle() and win.staff.snapshot is not None)
+    win.staff.run_diagnostics()
+    settle(lambda: kiosk.bridge.is_idle() and win.staff.checks is not None, timeout=30)
+    yield shot("62-staff-dashboard")
+    win.staff.leave()
+
+
+def take_screenshots(out: Path, langs: tuple[str, ...] = ("mn", "en"), quick: bool = False) -> list[Path]:
+    from ui.app import build
+
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    written: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp:
+        previous = os.environ.get("KIOSK_HOME")
+        os.environ["KIOSK_HOME"] = tmp  # drafts of the walk-through go to the throwaway folder
+        try:
+            kiosk = build(Home(Path(tmp)), langs[0])
+            kiosk.window.show()
+            settle(lambda: kiosk.bridge.is_idle())
+            combos = QUICK_COMBOS if quick else tuple((th, sc) for th in THEMES for sc in SCALES)
+            types = type_examples(kiosk)
+            for lang in langs:
+                for theme_name, scale in combos:
+                    prefs = kiosk.prefs
+                    prefs.default_lang = lang
+                    prefs.set_lang(lang)
+                    prefs.set_theme(theme_name)
+                    prefs.set_scale(scale)
+                    # Finish/idle wipes reset the choices: keep them for this pass.
+                    prefs.reset = _keep  # type: ignore[method-assign]
+                    prefix = f"{lang}-{theme_name}-{scale}"
+                    written += list(_shots(kiosk, out, prefix, types))
+            settle(lambda: kiosk.bridge.is_idle())
+            kiosk.close()
+        finally:
+            if previous is None:
+                os.environ.pop("KIOSK_HOME", None)
+            else:
+                os.environ["KIOSK_HOME"] = previous
+    return written
+
+
+def _keep() -> None:
+    """Stands in for Prefs.reset during screenshots."""
