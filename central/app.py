@@ -256,6 +256,12 @@ class Central:
         results = await run_in_threadpool(work)
         return JSONResponse({"results": results, "server_time": int(time.time())})
 
+    async def attachment(self, request: Request) -> Response:
+        """One route for GET/HEAD/PUT, so a 405 lists every method in ``Allow``."""
+        if request.method == "PUT":
+            return await self.attachment_put(request)
+        return await self.attachment_status(request)
+
     async def attachment_status(self, request: Request) -> Response:
         raw, _ = await self.body(request, 0)
         device_id = self.authenticate(request, raw)
@@ -308,7 +314,10 @@ def create_app(settings: Settings) -> Starlette:
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
         code = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        return problem_response(exc.status_code, code, str(exc.detail))
+        response = problem_response(exc.status_code, code, str(exc.detail))
+        for name, value in (exc.headers or {}).items():  # e.g. Allow on 405 (RFC 9110)
+            response.headers[name] = value
+        return response
 
     async def on_error(request: Request, exc: Exception) -> Response:
         ref = secrets.token_hex(6)
@@ -322,8 +331,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/v1/catalog", central.catalog_listing, methods=["GET"]),
         Route(f"/v1/catalog/forms/{hex64}", central.catalog_form, methods=["GET"]),
         Route("/v1/submissions", central.submissions, methods=["POST"]),
-        Route(f"/v1/attachments/{hex64}", central.attachment_status, methods=["GET", "HEAD"]),
-        Route(f"/v1/attachments/{hex64}", central.attachment_put, methods=["PUT"]),
+        Route(f"/v1/attachments/{hex64}", central.attachment, methods=["GET", "HEAD", "PUT"]),
         Route("/v1/bundles", central.bundle, methods=["POST"]),
     ]
     app = Starlette(
