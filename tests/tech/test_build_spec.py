@@ -1,0 +1,56 @@
+"""build.spec stays consistent with the code (the build itself runs in CI: .ci/run)."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+SPEC = REPO / "build.spec"
+
+
+def _list(name: str) -> list[str]:
+    tree = ast.parse(SPEC.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return [e.value for e in node.value.elts if isinstance(e, ast.Constant)]
+    raise AssertionError(f"{name} not found in build.spec")
+
+
+def _qt_modules_used() -> set[str]:
+    used: set[str] = set()
+    for path in (REPO / "ui").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used.update(re.findall(r"PySide6\.(Qt\w+)", text))
+        used.update(re.findall(r"_load\(\"(Qt\w+)\"\)", text))
+        for block in re.findall(r"from PySide6 import ([^\n]+)", text):
+            used.update(re.findall(r"Qt\w+", block))
+    return used
+
+
+def test_excluded_qt_modules_are_not_used_by_the_ui() -> None:
+    excluded = {e.split(".", 1)[1] for e in _list("excludes") if e.startswith("PySide6.")}
+    used = _qt_modules_used()
+    assert used, "the UI should import some Qt modules"
+    assert not (excluded & used), f"build.spec excludes Qt modules the UI uses: {excluded & used}"
+
+
+def test_lazily_loaded_qt_modules_are_hidden_imports() -> None:
+    hidden = set(_list("hiddenimports"))
+    lazy = set()
+    for path in (REPO / "ui").rglob("*.py"):
+        lazy.update(re.findall(r"_load\(\"(Qt\w+)\"\)", path.read_text(encoding="utf-8")))
+    assert {f"PySide6.{m}" for m in lazy} <= hidden
+
+
+def test_the_kiosk_build_leaves_out_the_server_and_test_tools() -> None:
+    excludes = set(_list("excludes"))
+    assert {"central", "starlette", "uvicorn", "pytest", "hypothesis", "schemathesis"} <= excludes
+    text = SPEC.read_text(encoding="utf-8")
+    assert "upx=True" not in text and text.count("upx=False") >= 2
+    for folder in ("catalog", "i18n", "themes", "icons", "fonts"):
+        assert (REPO / "assets" / folder).is_dir()
+    assert '(str(REPO / "assets"), "assets")' in text
