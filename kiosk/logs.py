@@ -36,29 +36,36 @@ _HANDLER_MARK = "_soum_kiosk_handler"
 
 _Sub = str | Callable[[re.Match[str]], str]
 
+# (trigger, pattern, replacement): a pattern runs only when one of its trigger
+# substrings is in the lower-cased text (None: always). Cheap guards keep the
+# scrubber at a few microseconds a line, most lines having none of them.
 # Order matters: secrets first (a token may contain digits that look like a
 # phone), then personal data.
-_PATTERNS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
+_PATTERNS: tuple[tuple[tuple[str, ...] | None, re.Pattern[str], _Sub], ...] = (
     # PEM private keys, whole block.
     (
+        ("-----begin",),
         re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
         "[private-key]",
     ),
     # Private JWK members (RFC 7518 §6.2.2, §6.3.2, §6.4.1): JSON or Python repr.
     (
+        None,
         re.compile(r"""(["'](?:d|p|q|dp|dq|qi|k)["']\s*:\s*)(["'])[^"']*\2"""),
         lambda m: f"{m.group(1)}{m.group(2)}[secret]{m.group(2)}",
     ),
     # HTTP credentials.
-    (re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [token]"),
+    (("bearer", "basic"), re.compile(r"(?i)\b(bearer|basic)\s+[\w.~+/=-]+"), r"\1 [token]"),
     (
+        ("authorization", "signature", "cookie"),
         re.compile(r"(?i)\b(authorization|signature|signature-input|cookie)(\s*[:=]\s*)[^\r\n,}]+"),
         r"\1\2[token]",
     ),
     # JOSE compact serialisations (JWS: 3 parts, JWE: 5 parts) start with eyJ ('{"').
-    (re.compile(r"\beyJ[\w-]*(?:\.[\w-]*){2,4}"), "[jose]"),
+    (("eyj",), re.compile(r"\beyJ[\w-]*(?:\.[\w-]*){2,4}"), "[jose]"),
     # key=value / "key": "value" for anything named like a secret.
     (
+        ("pass", "secret", "token", "api", "pin", "private", "enrol", "otp"),
         re.compile(
             r"""(?ix)
             (["']?\b(?:password|passphrase|passwd|secret|token|access_token|refresh_token
@@ -70,12 +77,13 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
         r"\1[secret]",
     ),
     # E-mail addresses.
-    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    (("@",), re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
     # Mongolian civil registry numbers: two Cyrillic letters + 8 digits (АБ12345678).
-    (re.compile(r"(?<!\w)[А-ЯЁӨҮа-яёөү]{2}[ -]?\d{8}(?!\d)"), "[registry-no]"),
+    (None, re.compile(r"(?<!\w)[А-ЯЁӨҮа-яёөү]{2}[ -]?\d{8}(?!\d)"), "[registry-no]"),
     # Mongolian phone numbers: 8 digits, optional +976, optional separator in the middle.
     # Not when glued to letters, hex or dashes (UUID groups, hashes, dates).
     (
+        None,
         re.compile(r"(?<![\w.+-])(?:\+?976[ -]?)?\d{4}[ -]?\d{4}(?![\w-])"),
         "[phone]",
     ),
@@ -84,8 +92,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], _Sub], ...] = (
 
 def scrub(text: str) -> str:
     """``text`` with anything that looks like personal data or a secret replaced."""
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    lowered = text.lower()
+    for trigger, pattern, replacement in _PATTERNS:
+        if trigger is None or any(word in lowered for word in trigger):
+            text = pattern.sub(replacement, text)
     return text
 
 
