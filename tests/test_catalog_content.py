@@ -331,6 +331,17 @@ def test_example_completes_its_form_screen_by_screen(catalog, path: Path, lang: 
     assert session.review(), "the review screen has rows"
 
 
+@pytest.mark.parametrize("path", EXAMPLE_FILES, ids=lambda p: p.name.split(".")[0])
+def test_examples_do_not_go_stale_before_2036(catalog, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Ages come from the РД and today: the examples must keep completing for years."""
+    from kiosk.forms import FormSession, answers_from_file
+
+    form = catalog.form(_load(path)["form_id"])
+    session = FormSession(form, today=date(2035, 12, 31))
+    session.restore(answers_from_file(form, path))
+    assert session.errors() == {}
+
+
 def test_examples_give_the_expected_calculations(catalog) -> None:  # type: ignore[no-untyped-def]
     livestock = _session(catalog, "livestock-census")
     assert livestock.value("total_head") == 34 + 21 + 0 + 260 + 185
@@ -492,6 +503,7 @@ def test_land_residence_and_care_rules(catalog) -> None:  # type: ignore[no-unty
     care = _example("permanent-care-allowance")
     s = _session(catalog, "permanent-care-allowance", answers=care)
     assert {c.value for c in s.choices("care_reason")} == {"child_disability"}
+    assert 0 <= s.value("cared_age") < 18
     s = _session(catalog, "permanent-care-allowance", answers={**care, "carer_rd": care["cared_rd"]})
     assert "carer_rd" in _error_names(s)
     s = _session(catalog, "permanent-care-allowance", answers={**care, "disability_kinds": []})
