@@ -143,7 +143,9 @@ def setup_logging(home: Home, level: str | int = "INFO") -> Path | None:
             old.close()
     path = home.logs / LOG_FILE_NAME
     try:
-        home.logs.mkdir(parents=True, exist_ok=True)
+        for folder in (home.root, home.logs):  # private, like Home.ensure() makes them
+            if not folder.exists():
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
         )
