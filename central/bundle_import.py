@@ -24,6 +24,7 @@ def import_bundle_bytes(central: Central, data: bytes) -> dict[str, Any]:
     if header_error:
         errors.append(header_error)
     expected: dict[str, str] = {}
+    order: list[str] = []  # manifest order = line order (line 2 is item 0)
     manifest_ok = False
     device_cache: dict[str, dict[str, Any] | str] = {}
 
@@ -45,8 +46,9 @@ def import_bundle_bytes(central: Central, data: bytes) -> dict[str, Any]:
         else:
             try:
                 claims = verify_manifest(header, dev)
-                expected = {str(e.get("submission_id")): str(e.get("sha256"))
-                            for e in claims["items"] if isinstance(e, dict)}
+                entries = [e for e in claims["items"] if isinstance(e, dict)]
+                expected = {str(e.get("submission_id")): str(e.get("sha256")) for e in entries}
+                order = [str(e.get("submission_id")) for e in entries]
                 manifest_ok = True
             except SecurityError as exc:
                 errors.append(f"manifest: {exc}")
@@ -55,8 +57,10 @@ def import_bundle_bytes(central: Central, data: bytes) -> dict[str, Any]:
     seen: set[str] = set()
     for line in lines:
         if line.item is None:
-            name = next((sid for sid, h in expected.items() if h == line.sha256), None)
-            checked.append(intake._reject(name or f"line {line.number}", line.error or "damaged"))
+            index = line.number - 2
+            name = order[index] if 0 <= index < len(order) else f"line {line.number}"
+            seen.add(name)
+            checked.append(intake._reject(name, line.error or "damaged"))
             continue
         item = line.item
         sid = str(item.get("submission_id") or f"line {line.number}")
