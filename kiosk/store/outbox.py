@@ -261,7 +261,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
         t = epoch(now)
         rows = self.read(
             "SELECT id, form_id, record, jwe, attachments, size, attempts, demo FROM submissions "
-            "WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ? "
+            "INDEXED BY idx_outbox_due WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ? "
             "ORDER BY next_attempt_at, id LIMIT ?",
             (t, max_items),
         )
@@ -351,11 +351,15 @@ class OutboxMixin(DraftsMixin, StoreBase):
 
     def oldest_unsent_age(self, now: float | Any = None) -> float | None:
         """Seconds since the oldest unacknowledged submission was finalized."""
-        rows = self.read(
-            "SELECT MIN(id) FROM submissions WHERE state IN ('sealed', 'queued', 'sent')"
-        )
-        if not rows or rows[0][0] is None:
+        firsts = [
+            r[0]
+            for state in UNSENT
+            for r in self.read("SELECT MIN(id) FROM submissions WHERE state = ?", (state,))
+            if r[0] is not None
+        ]
+        if not firsts:
             return None
+        rows = [(min(firsts),)]
         fin = self.read("SELECT finalized_at FROM submissions WHERE id = ?", (rows[0][0],))[0][0]
         from datetime import datetime
 

@@ -107,7 +107,12 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             # next_batch walks this partial index in order and stops at LIMIT
             "CREATE INDEX idx_outbox_due ON submissions(next_attempt_at, id) "
             "WHERE state IN ('sealed', 'queued', 'sent')",
-            "CREATE INDEX idx_submissions_ack ON submissions(state, acknowledged_at)",
+            # counts() and the oldest unsent ID without touching the (large) rows
+            "CREATE INDEX idx_submissions_state ON submissions(state, id)",
+            "CREATE INDEX idx_submissions_demo ON submissions(state) WHERE demo = 1",
+            # retention finds old acknowledgements only
+            "CREATE INDEX idx_submissions_ack ON submissions(acknowledged_at) "
+            "WHERE state = 'acknowledged'",
         ],
     ),
 ]
