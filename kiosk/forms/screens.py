@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 from kiosk.forms.model import Question
 
 if TYPE_CHECKING:
-    from kiosk.forms.session import FormSession, QuestionView
+    from kiosk.forms.state import AnswerState
+    from kiosk.forms.views import QuestionView
 
 Item = tuple[int, ...]
 
@@ -46,7 +47,7 @@ class Screen:
 
 
 class ScreenBuilder:
-    def __init__(self, session: FormSession) -> None:
+    def __init__(self, session: AnswerState) -> None:
         self.s = session
 
     def _shown(self, q: Question) -> bool:

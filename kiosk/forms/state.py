@@ -1,0 +1,480 @@
+"""Answers and evaluation: the half of FormSession that knows no navigation.
+
+Keeps the answers (normalised per type; bad input kept with its error key so
+the resident can fix it), repeat item counts, and evaluates relevance,
+calculations and choice filters. Results of expressions are cached per
+(question, repeat item); after one answer only the questions the form's
+dependency graph says it can affect (FormDef.affects) are dropped from the
+cache and recomputed on demand, and the screen layout is rebuilt only when a
+visibility it was built on actually changed. Repeat items are addressed by
+``item``: a tuple of 0-based indices, one per enclosing repeat.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any
+
+from kiosk.admin_units import admin_units
+from kiosk.errors import KioskError
+from kiosk.forms import values as V
+from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
+from kiosk.forms.model import Choice, FormDef, Question
+from kiosk.forms.screens import Screen, ScreenBuilder
+from kiosk.forms.views import ChoiceView, QuestionView
+
+Item = tuple[int, ...]
+Key = tuple[str, Item]
+_MISS = object()
+
+
+class _Env:
+    __slots__ = ("s", "q", "item", "choice", "today")
+
+    def __init__(self, s: AnswerState, q: Question, item: Item, choice: Choice | None = None) -> None:
+        self.s, self.q, self.item, self.choice, self.today = s, q, item, choice, s.today
+
+    def ref(self, name: str) -> Any:
+        return self.s._ref(name, self.q.repeat_path, self.item)
+
+    def dot(self) -> Any:
+        return self.s._own_value(self.q, self.item)
+
+    def bare(self, name: str) -> Any:
+        c = self.choice
+        if c is None:
+            return True if name == "true" else (False if name == "false" else None)
+        if name == "value":
+            return c.value
+        if name == "label":
+            return c.text(self.s.lang)
+        if name in c.extra:
+            return c.extra[name]
+        return True if name == "true" else (False if name == "false" else None)
+
+
+
+class AnswerState:
+    """Answers, repeats and expression results of one session (see FormSession)."""
+
+    def __init__(self, form: FormDef, lang: str = "mn", today: date | None = None,
+                 max_attachment_kb: int = 4096) -> None:
+        """``today`` fixes what today() and age() mean (tests, a session left open past
+        midnight); ``max_attachment_kb`` is the config limit for forms that set none."""
+        self.form = form
+        self.max_attachment_kb = max_attachment_kb
+        self._lang = lang
+        self.today = today or date.today()
+        self._answers: dict[Key, Any] = {}
+        self._bad: dict[Key, str] = {}
+        self._counts: dict[Key, int] = {}
+        self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
+        self._screens: list[Screen] | None = None
+        self._pairs: list[tuple[Question, Item]] | None = None
+        self._stale_vis: dict[Key, Any] = {}  # visibility results dropped since the layout
+        self._page_vis: list[bool] = []
+        self._key: str | None = None
+        self._pos = 0
+        self.shown_errors: set[str] = set()  # screens where next() was refused
+        self._apply_defaults(form.pages_questions(), ())
+
+    # ------------------------------------------------------------ language
+    @property
+    def lang(self) -> str:
+        return self._lang
+
+    @lang.setter
+    def lang(self, value: str) -> None:
+        """Switch language: messages, labels and screen titles follow."""
+        self._lang = value
+        self._clear()
+
+    # ------------------------------------------------------------ answers
+    def _q(self, name: str) -> Question:
+        q = self.form.questions.get(name)
+        if q is None:
+            raise KioskError(f"form {self.form.id} has no question {name!r}")
+        return q
+
+    def _check_item(self, q: Question, item: Item) -> Item:
+        item = tuple(item)
+        if len(item) != len(q.repeat_path):
+            raise KioskError(
+                f"form {self.form.id}: question {q.name} needs {len(q.repeat_path)} item "
+                f"index(es), got {len(item)}"
+            )
+        return item
+
+    def set_answer(self, name: str, value: Any, item: Item = ()) -> None:
+        """Store an answer, normalised (РД, phone, …); bad input is kept and reported by
+        ``errors()``; ``None`` clears it. Raises only for an unknown question name."""
+        q = self._q(name)
+        item = self._check_item(q, item)
+        stored, err = V.normalise(q, value, self.today)
+        key = (name, item)
+        if stored is None:
+            self._answers.pop(key, None)
+        else:
+            self._answers[key] = stored
+        if err:
+            self._bad[key] = err
+        else:
+            self._bad.pop(key, None)
+        self._invalidate(name)
+
+    def answer(self, name: str, item: Item = ()) -> Any:
+        """The stored answer (canonical value, or the raw input when it was bad)."""
+        return self._answers.get((name, tuple(item)))
+
+    def answers(self) -> dict[str, Any]:
+        """Every stored answer, nested like an answers file (repeats as lists): for drafts.
+        Questions with a default that were cleared appear as ``None``."""
+        return self._nest(self.form.pages_questions(), (), raw=True)
+
+    def restore(self, answers: dict[str, Any]) -> list[str]:
+        """Replace all answers with ``answers`` (the shape ``answers()`` returns).
+        Missing questions get their defaults. Returns names that are not in this form."""
+        self._answers.clear()
+        self._bad.clear()
+        self._counts.clear()
+        self._clear()
+        unknown: list[str] = []
+        self._restore_level(self.form.pages_questions(), (), answers, unknown)
+        return unknown
+
+    def _restore_level(self, questions: list[Question], item: Item, data: dict[str, Any],
+                       unknown: list[str]) -> None:
+        names = {q.name for q in questions}
+        unknown.extend(k for k in data if k not in names and k not in self.form.questions)
+        for q in questions:
+            if q.is_repeat:
+                items = data.get(q.name)
+                rows = items if isinstance(items, list) else []
+                self._counts[(q.name, item)] = len(rows)
+                for i, row in enumerate(rows):
+                    self._restore_level(q.children, (*item, i), row if isinstance(row, dict) else {},
+                                        unknown)
+                if q.name not in data:
+                    del self._counts[(q.name, item)]
+                    self._init_repeat(q, item)
+            elif q.has_value and not q.calculate:
+                if q.name in data:
+                    if data[q.name] is not None:
+                        self._store(q, item, data[q.name])
+                elif q.default is not None:
+                    self._store(q, item, q.default)
+
+    def _store(self, q: Question, item: Item, value: Any) -> None:
+        stored, err = V.normalise(q, value, self.today)
+        key = (q.name, item)
+        if stored is not None:
+            self._answers[key] = stored
+        if err:
+            self._bad[key] = err
+
+    def _apply_defaults(self, questions: list[Question], item: Item) -> None:
+        for q in questions:
+            if q.is_repeat:
+                self._init_repeat(q, item)
+            elif q.default is not None and not q.calculate and (q.name, item) not in self._answers:
+                self._store(q, item, q.default)
+
+    def _init_repeat(self, q: Question, item: Item) -> None:
+        n = q.min_count if isinstance(q.min_count, int) else 0
+        self._counts[(q.name, item)] = n
+        for i in range(n):
+            self._apply_defaults(q.children, (*item, i))
+
+    def _invalidate(self, name: str) -> None:
+        """Drop cached results of ``name`` and of what it affects. The screen layout is kept
+        unless a visibility result it was built on turns out to change (see _layout)."""
+        cache, stale = self._cache, self._stale_vis
+        for other in (name, *self.form.affects.get(name, ())):
+            per = cache.pop(other, None)
+            if per:
+                for (slot, item), old in per.items():
+                    if slot == "vis" and (other, item) not in stale:
+                        stale[(other, item)] = old
+
+    def _clear(self) -> None:
+        self._cache.clear()
+        self._screens = self._pairs = None
+        self._stale_vis.clear()
+
+    def _layout_valid(self) -> bool:
+        if self._pairs is None:
+            return False
+        if self._stale_vis:
+            stale, self._stale_vis = self._stale_vis, {}
+            for (name, item), old in stale.items():
+                if self.visible(name, item) != old:
+                    self._screens = self._pairs = None
+                    return False
+        if [self.page_visible(p.name) for p in self.form.pages] != self._page_vis:
+            self._screens = self._pairs = None
+            return False
+        return True
+
+    def _all_pairs(self) -> list[tuple[Question, Item]]:
+        """Visible (question, item) pairs in form order, repeats after their items."""
+        if not self._layout_valid() or self._pairs is None:
+            self._stale_vis.clear()
+            self._page_vis = [self.page_visible(p.name) for p in self.form.pages]
+            self._pairs = ScreenBuilder(self).all_pairs()
+            self._screens = None
+        return self._pairs
+
+    # ------------------------------------------------------------ repeats
+    def item_count(self, repeat_name: str, parent_item: Item = ()) -> int:
+        return self._counts.get((repeat_name, tuple(parent_item)), 0)
+
+    def add_item(self, repeat_name: str, parent_item: Item = ()) -> Item | None:
+        """Append an item; returns its item tuple, or None at the repeat's max_count."""
+        q = self._q(repeat_name)
+        parent_item = self._check_item(q, parent_item)
+        n = self.item_count(repeat_name, parent_item)
+        limit = self._count_limit(q, parent_item, "max_count")
+        if limit is not None and n >= limit:
+            return None
+        self._counts[(repeat_name, parent_item)] = n + 1
+        new = (*parent_item, n)
+        self._apply_defaults(q.children, new)
+        self._clear()
+        return new
+
+    def remove_item(self, repeat_name: str, item: Item) -> bool:
+        """Remove one item (``item`` is the item's own tuple); later items move up."""
+        q = self._q(repeat_name)
+        item = tuple(item)
+        parent, depth = item[:-1], len(item) - 1
+        if len(parent) != len(q.repeat_path) or not 0 <= item[-1] < self.item_count(repeat_name, parent):
+            return False
+        inside = self._descendants(q)
+
+        def move(store: dict[Key, Any]) -> None:
+            for (name, it) in list(store):
+                if name in inside and it[:depth] == parent:
+                    value = store.pop((name, it))
+                    if it[depth] > item[-1]:
+                        store[(name, (*it[:depth], it[depth] - 1, *it[depth + 1:]))] = value
+                    elif it[depth] < item[-1]:
+                        store[(name, it)] = value
+
+        move(self._answers)
+        move(self._bad)
+        move(self._counts)
+        self._counts[(repeat_name, parent)] -= 1
+        self._clear()
+        return True
+
+    def _descendants(self, q: Question) -> set[str]:
+        out: set[str] = set()
+        for c in q.children:
+            out.add(c.name)
+            out |= self._descendants(c)
+        return out
+
+    def _count_limit(self, q: Question, item: Item, field: str) -> int | None:
+        spec = getattr(q, field)
+        if spec is None:
+            return None
+        if isinstance(spec, int):
+            return spec
+        n = to_number(q.compiled[field](_Env(self, q, item[: len(q.repeat_path)])))
+        return int(n) if math.isfinite(n) else None
+
+    # ------------------------------------------------------------ evaluation
+    def _cached(self, name: str, slot: str, item: Item, compute: Any) -> Any:
+        per = self._cache.get(name)
+        if per is None:
+            per = self._cache[name] = {}
+        key = (slot, item)
+        if key in per:
+            return per[key]
+        value = per[key] = compute()
+        return value
+
+    def _hit(self, name: str, slot: str, item: Item) -> Any:
+        """The cached result or _MISS (no closure allocated on the hot path)."""
+        per = self._cache.get(name)
+        if per is None:
+            return _MISS
+        return per.get((slot, item), _MISS)
+
+    def _ref(self, name: str, here: tuple[str, ...], item: Item) -> Any:
+        target = self.form.questions[name]
+        outer = target.repeat_path
+        k = 0
+        while k < len(outer) and k < len(here) and outer[k] == here[k]:
+            k += 1
+        base = item[:k]
+        if k == len(outer) and not target.is_repeat:
+            return self._expr_value(target, base)
+        path = (*outer, name) if target.is_repeat else outer
+        items = [base]
+        for rep in path[k:]:
+            items = [(*b, i) for b in items for i in range(self.item_count(rep, b))]
+        if target.is_repeat:
+            return NodeSet([True] * len(items))
+        return NodeSet([self._expr_value(target, it) for it in items])
+
+    def _expr_value(self, q: Question, item: Item) -> Any:
+        hit = self._hit(q.name, "v", item)
+        if hit is not _MISS:
+            return hit
+        return self._cached(q.name, "v", item, lambda: self._compute_value(q, item))
+
+    def _compute_value(self, q: Question, item: Item) -> Any:
+        if not self.visible(q.name, item):
+            return None
+        return self._own_value(q, item)
+
+    def _own_value(self, q: Question, item: Item) -> Any:
+        if q.calculate:
+            return _coerce(q.type, q.compiled["calculate"](_Env(self, q, item)))
+        key = (q.name, item)
+        if key in self._bad:
+            return None
+        return V.expr_value(q, self._answers.get(key))
+
+    def visible(self, name: str, item: Item = ()) -> bool:
+        """Whether the question is relevant now (its page and enclosing repeats too)."""
+        item = tuple(item)
+        hit = self._hit(name, "vis", item)
+        if hit is not _MISS:
+            return bool(hit)
+        q = self._q(name)
+        return bool(self._cached(name, "vis", item, lambda: self._compute_visible(q, item)))
+
+    def _compute_visible(self, q: Question, item: Item) -> bool:
+        if q.parent is not None:
+            if not self.visible(q.parent, item[:-1]):
+                return False
+        elif not self.page_visible(q.page):
+            return False
+        fn = q.compiled.get("relevant")
+        return fn is None or to_bool(fn(_Env(self, q, item)))
+
+    def page_visible(self, page_name: str) -> bool:
+        page = next(p for p in self.form.pages if p.name == page_name)
+        if page.compiled_relevant is None:
+            return True
+        first = page.questions[0] if page.questions else None
+        if first is None:
+            return False
+        return to_bool(page.compiled_relevant(_Env(self, first, ())))
+
+    def is_required(self, name: str, item: Item = ()) -> bool:
+        q = self._q(name)
+        spec = q.required_spec
+        if isinstance(spec, bool):
+            return spec
+        return bool(self._cached(name, "req", tuple(item),
+                                 lambda: to_bool(q.compiled["required"](_Env(self, q, tuple(item))))))
+
+    def is_read_only(self, name: str, item: Item = ()) -> bool:
+        q = self._q(name)
+        spec = q.read_only_spec
+        if isinstance(spec, bool):
+            return spec or bool(q.calculate)
+        return to_bool(q.compiled["read_only"](_Env(self, q, tuple(item))))
+
+    def value(self, name: str, item: Item = ()) -> Any:
+        """The question's value as the document holds it (calculations included);
+        None when not relevant, unanswered or invalid."""
+        q = self._q(name)
+        item = tuple(item)
+        if q.type in ("attachment", "signature") and not q.calculate:
+            if not self.visible(name, item) or (name, item) in self._bad:
+                return None
+            return self._answers.get((name, item))
+        return _to_json(q.type, self._expr_value(q, item))
+
+    def derived(self, name: str, item: Item = ()) -> dict[str, Any]:
+        """For a valid registry number: {"birth_date": date, "sex": "male"/"female"}."""
+        from kiosk.validators import parse_registry_number
+
+        value = self.answer(name, item)
+        if value is None or (name, tuple(item)) in self._bad:
+            return {}
+        info = parse_registry_number(value, self.today)
+        if isinstance(info, str):
+            return {}
+        return {"birth_date": info.birth_date, "sex": info.sex}
+
+    def question(self, name: str) -> QuestionView:
+        return QuestionView(self, self._q(name))
+
+    def choices(self, name: str, item: Item = (), lang: str | None = None) -> list[ChoiceView]:
+        """The choices offered now: choice_filter applied per choice (current language)."""
+        q = self._q(name)
+        lang = lang or self.lang
+        item = tuple(item)
+        if q.type == "aimag_soum":
+            return [ChoiceView(u.code, u.name(lang)) for u in admin_units().aimags]
+        allowed = self._allowed_choices(q, item)
+        return [ChoiceView(c.value, c.text(lang), c.extra) for c in allowed]
+
+    def _allowed_choices(self, q: Question, item: Item) -> list[Choice]:
+        fn = q.compiled.get("choice_filter")
+        if fn is None:
+            return q.choice_list
+        return list(self._cached(q.name, "choices", item, lambda: [
+            c for c in q.choice_list if to_bool(fn(_Env(self, q, item, c)))
+        ]))
+
+
+    def _nest(self, questions: list[Question], item: Item, raw: bool) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for q in questions:
+            if not raw and not self.visible(q.name, item):
+                continue
+            if q.is_repeat:
+                out[q.name] = [self._nest(q.children, (*item, i), raw)
+                               for i in range(self.item_count(q.name, item))]
+            elif raw:
+                if q.calculate or not q.has_value:
+                    continue
+                key = (q.name, item)
+                if key in self._answers:
+                    out[q.name] = self._answers[key]
+                elif q.default is not None:
+                    out[q.name] = None
+            elif q.has_value:
+                value = self.value(q.name, item)
+                if value is not None:
+                    out[q.name] = value
+        return out
+
+def _coerce(qtype: str, v: Any) -> Any:
+    """A calculation's result as the question's type (expression-level value)."""
+    if isinstance(v, NodeSet):
+        v = v[0] if v else None
+    if qtype in ("integer", "decimal"):
+        n = to_number(v)
+        if not math.isfinite(n):
+            return None
+        return int(n) if qtype == "integer" else (int(n) if n == int(n) else n)
+    if qtype == "date":
+        return to_date(v)
+    if qtype in ("yes_no", "consent"):
+        return to_bool(v) if v is not None else None
+    if qtype == "select_multiple":
+        return to_list(v) or None
+    text = to_string(v)
+    return text if text != "" else None
+
+
+def _to_json(qtype: str, v: Any) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, date):
+        return v.isoformat()
+    if qtype == "aimag_soum" and isinstance(v, list):
+        return {"aimag": v[0], "soum": v[1]}
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
