@@ -163,3 +163,60 @@ def test_page_relevant_errors_name_the_page() -> None:
                       "questions": [{"name": "a", "type": "text", "label": tx("А")}]}])
     assert err.value.message == "form test-form, page p1, relevant, column 1: unknown question ${zz}"
     assert err.value.json_path == "$.pages[0].relevant"
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_ATOMS = ["${n}", "${d}", "${s}", "${m}", "${r}", "${inner}", ".", "1", "'a'", "'2020-01-01'",
+          "today()", "x", "true()"]
+_FUNCS = ["count", "sum", "selected", "age", "date", "regex", "if", "concat", "not", "int",
+          "count-selected", "registry-sex", "coalesce", "min", "substr", "nope"]
+
+
+@st.composite
+def _exprs(draw, depth: int = 3) -> str:  # type: ignore[no-untyped-def]
+    if depth == 0 or draw(st.booleans()):
+        return draw(st.sampled_from(_ATOMS))
+    kind = draw(st.sampled_from(["bin", "call", "neg"]))
+    if kind == "bin":
+        op = draw(st.sampled_from(["+", "-", "*", "div", "mod", "=", "!=", "<", ">=", "and", "or"]))
+        return f"({draw(_exprs(depth - 1))} {op} {draw(_exprs(depth - 1))})"
+    if kind == "neg":
+        return f"-{draw(_exprs(depth - 1))}"
+    args = draw(st.lists(_exprs(depth - 1), max_size=3))
+    return f"{draw(st.sampled_from(_FUNCS))}({', '.join(args)})"
+
+
+@settings(max_examples=250, deadline=None)
+@given(_exprs(), st.sampled_from(["relevant", "constraint", "calculate", "choice_filter", "required"]))
+def test_checks_never_crash(expr: str, field: str) -> None:
+    """Any expression in any field either compiles or is a FormLoadError; evaluating a
+    compiled one in a session never raises."""
+    from kiosk.forms import FormSession
+
+    x: dict = {"name": "x", "type": "select_one", "label": tx("Х"), field: expr,
+               "choices": [{"value": "a", "label": tx("А")}]}
+    questions = [
+        {"name": "n", "type": "integer", "label": tx("Н")},
+        {"name": "d", "type": "date", "label": tx("Д")},
+        {"name": "s", "type": "select_one", "label": tx("С"), "choices": [{"value": "a", "label": tx("А")}]},
+        {"name": "m", "type": "select_multiple", "label": tx("М"), "choices": [{"value": "a", "label": tx("А")}]},
+        {"name": "r", "type": "repeat", "label": tx("Р"), "min_count": 1,
+         "questions": [{"name": "inner", "type": "integer", "label": tx("И")}]},
+        x,
+    ]
+    try:
+        f = build(questions)
+    except FormLoadError as exc:
+        assert "form test-form, question x, " in exc.message and "column" in exc.message
+        return
+    s = FormSession(f, "en")
+    s.set_answer("n", 3)
+    s.set_answer("m", ["a"])
+    s.set_answer("x", "a")
+    s.set_answer("inner", 2, (0,))
+    s.errors()
+    s.screens()
+    s.value("x")
+    s.question("x").choices()
