@@ -10,6 +10,8 @@ of crashing the kiosk.
 
 from __future__ import annotations
 
+import ctypes
+import sys
 from types import ModuleType
 from typing import Any
 
@@ -109,6 +111,30 @@ __all__ = [
 ]  # fmt: skip
 
 _optional: dict[str, ModuleType | None] = {}
+
+
+def _immortal_none() -> None:
+    """Work around a PySide6 6.12 binding bug on CPython 3.11.
+
+    Every call of a C++ method returning ``void`` (setText, setFocus, …) drops
+    one reference to ``None`` without having taken it; after a few thousand
+    calls CPython aborts with "deallocating None". CPython 3.12 made None
+    immortal, which hides the bug there; here the same is done by giving None
+    a reference count no kiosk can use up (a billion references: None is never
+    deallocated anyway). Measured, not assumed: nothing is done on a binding
+    without the bug.
+    """
+    if sys.version_info >= (3, 12):
+        return
+    probe = QtCore.QObject()
+    before = sys.getrefcount(None)
+    for _ in range(64):
+        probe.setObjectName("probe")  # a void method
+    if before - sys.getrefcount(None) >= 32:
+        ctypes.c_ssize_t.from_address(id(None)).value += 1_000_000_000
+
+
+_immortal_none()
 
 
 def _load(name: str) -> ModuleType | None:

@@ -226,6 +226,7 @@ class FormView(QWidget):
                 block.local_error = local[entry.key]
             self.blocks[entry.key] = block
             self.page.column.addWidget(block)
+            block.show()  # now, not on the next event loop pass: keys typed at once reach it
         for rep in flow.repeats():
             self._render_repeat(rep, lang)
         self.page.column.addStretch(1)
@@ -261,6 +262,7 @@ class FormView(QWidget):
         self.repeat_controls.append(add)
         self.blocks[rep.key] = block
         self.page.column.addWidget(block)
+        block.show()
 
     def _add_item(self, rep: Entry) -> None:
         if self.flow is not None and self.flow.add_item(rep):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kiosk.i18n import t
 from ui import a11y
-from ui.qt import QButtonGroup, QHBoxLayout, QPushButton, Qt, QWidget, Signal
+from ui.qt import QHBoxLayout, QPushButton, Qt, QWidget, Signal
 from ui.speech import Reader
 from ui.state import Prefs
 from ui.theme import SCALES
@@ -34,13 +34,11 @@ class AccessibilityView(Page):
         row = QHBoxLayout(row_host)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(16)
-        group = QButtonGroup(row_host)
         for pct in SCALES:
             b = WrapButton(t("ui.a11y_size_pct", lang, pct=pct), t("ui.a11y_size_desc", lang, pct=pct),
                            "choice", checkable=True)
             b.setObjectName(f"scale-{pct}")
             b.setChecked(self.prefs.scale == pct)
-            group.addButton(b)
             b.clicked.connect(lambda _=False, p=pct: self.prefs.set_scale(p))
             row.addWidget(b)
             self.controls.append(b)

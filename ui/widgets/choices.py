@@ -6,9 +6,20 @@ from typing import Any
 
 from kiosk.i18n import t
 from ui import a11y
-from ui.qt import QButtonGroup, QComboBox, QGridLayout, QHBoxLayout, QWidget
+from ui.qt import QComboBox, QGridLayout, QHBoxLayout, QWidget
 from ui.widgets.base import Context, QuestionWidget
 from ui.widgets.common import WrapButton, text_label
+
+
+def exclusive(buttons: Any, chosen: Any) -> None:
+    """One choice at a time, without QButtonGroup: a group is ONE Tab stop in Qt,
+    and a switch user (Tab/Space) must be able to reach every choice."""
+    for b in buttons:
+        if b is not chosen and b.isChecked():
+            b.blockSignals(True)
+            b.setChecked(False)
+            b.blockSignals(False)
+            b._on_toggled(False)
 
 
 def _choice_text(choice: Any, lang: str) -> str:
@@ -31,8 +42,6 @@ class ChoiceWidget(QuestionWidget):
         self.multiple = question.type == "select_multiple"
         key = "ui.choose_many_hint" if self.multiple else "ui.choose_one_hint"
         self.box.addWidget(text_label(t(key, ctx.lang), "hint"))
-        self.group = QButtonGroup(self)
-        self.group.setExclusive(not self.multiple)
         self.buttons: dict[str, WrapButton] = {}
         choices = ctx.choices if ctx.choices else list(getattr(question, "choice_list", []))
         two_columns = ctx.scale <= 100 and len(choices) > 4
@@ -45,14 +54,20 @@ class ChoiceWidget(QuestionWidget):
             btn = WrapButton(text, t("ui.choice_desc", ctx.lang, label=text), "choice", checkable=True)
             btn.setObjectName(f"choice-{_choice_value(choice)}")
             btn.setEnabled(not ctx.read_only)
-            self.group.addButton(btn)
-            btn.toggled.connect(lambda _on=False: self._emit())
+            btn.toggled.connect(lambda on, b=btn: self._toggled(b, on))
             if two_columns:
                 grid.addWidget(btn, i // 2, i % 2)
             else:
                 grid.addWidget(btn, i, 0)
             self.buttons[_choice_value(choice)] = btn
         self.box.addWidget(host)
+
+    def _toggled(self, btn: WrapButton, on: bool) -> None:
+        if self._loading:
+            return
+        if on and not self.multiple:
+            exclusive(self.buttons.values(), btn)
+        self._emit()
 
     def value(self) -> Any:
         chosen = [v for v, b in self.buttons.items() if b.isChecked()]
@@ -62,11 +77,8 @@ class ChoiceWidget(QuestionWidget):
 
     def _show(self, value: Any) -> None:
         wanted = set(value or []) if self.multiple else {value}
-        if not self.multiple:
-            self.group.setExclusive(False)
         for v, b in self.buttons.items():
             b.setChecked(v in wanted)
-        self.group.setExclusive(not self.multiple)
 
     def focus_widgets(self) -> list[QWidget]:
         return list(self.buttons.values())
@@ -82,7 +94,6 @@ class YesNoWidget(QuestionWidget):
         row = QHBoxLayout(host)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(24)
-        self.group = QButtonGroup(self)
         self.buttons: dict[bool, WrapButton] = {}
         for val, key in ((True, "ui.yes"), (False, "ui.no")):
             text = t(key, ctx.lang)
@@ -90,8 +101,7 @@ class YesNoWidget(QuestionWidget):
             btn.setObjectName("yes" if val else "no")
             btn.setMinimumHeight(int(96 * max(ctx.scale, 100) / 100))
             btn.setEnabled(not ctx.read_only)
-            self.group.addButton(btn)
-            btn.toggled.connect(lambda _on=False: self._emit())
+            btn.toggled.connect(lambda on, b=btn: self._toggled(b, on))
             row.addWidget(btn, 1)
             self.buttons[val] = btn
         self.box.addWidget(host)
@@ -102,11 +112,16 @@ class YesNoWidget(QuestionWidget):
                 return val
         return None
 
+    def _toggled(self, btn: WrapButton, on: bool) -> None:
+        if self._loading:
+            return
+        if on:
+            exclusive(self.buttons.values(), btn)
+        self._emit()
+
     def _show(self, value: Any) -> None:
-        self.group.setExclusive(False)
         for val, b in self.buttons.items():
             b.setChecked(value is val)
-        self.group.setExclusive(True)
 
     def focus_widgets(self) -> list[QWidget]:
         return list(self.buttons.values())

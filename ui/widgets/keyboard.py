@@ -112,6 +112,8 @@ class OnScreenKeyboard(QFrame):
             b = self._key(text, desc, name)
             b.clicked.connect(lambda _=False, a=action: a())  # type: ignore[operator]
             self.grid.addWidget(b, bottom, i * span, 1, span)
+        for key in self.keys:
+            key.show()  # at once: a tap right after a layout switch must find its key
 
     def switch(self, name: str) -> None:
         self.layout_name = name
