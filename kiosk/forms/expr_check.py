@@ -260,8 +260,27 @@ def compile_form(form: FormDef) -> None:
                 q.compiled[field], q.refs[field] = _compile(
                     form, q, field, text, f"{q.json_path}.{field}"
                 )
+    _check_defaults(form)
     _check_cycles(form)
     form.affects = _affects(form)
+
+
+def _check_defaults(form: FormDef) -> None:
+    """A default must be a valid answer of its question's type."""
+    from kiosk.forms.values import normalise
+
+    for q in form.questions.values():
+        if q.default is None:
+            continue
+        if not q.has_value or q.calculate:
+            raise FormLoadError(f"{q.json_path}.default",
+                                f"form {form.id}, question {q.name}: a {q.type} question takes no default"
+                                if not q.has_value else
+                                f"form {form.id}, question {q.name}: a calculation takes no default")
+        _value, error = normalise(q, q.default, date.today())
+        if error:
+            raise FormLoadError(f"{q.json_path}.default",
+                                f"form {form.id}, question {q.name}: {q.default!r} is not a valid {q.type}")
 
 
 def _value_deps(form: FormDef, q: Question) -> list[tuple[str, str, str]]:

@@ -160,9 +160,13 @@ def _texts(value: Any) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def _choices(raw: list[dict[str, Any]]) -> list[Choice]:
-    out = []
-    for c in raw:
+def _choices(raw: list[dict[str, Any]], path: str = "$") -> list[Choice]:
+    out: list[Choice] = []
+    seen: set[str] = set()
+    for i, c in enumerate(raw):
+        if str(c["value"]) in seen:
+            raise FormLoadError(f"{path}[{i}].value", f"choice value {c['value']!r} is used twice")
+        seen.add(str(c["value"]))
         extra = {k: v for k, v in c.items() if k not in ("value", "label")}
         out.append(Choice(value=str(c["value"]), label=_texts(c.get("label")), extra=extra))
     return out
@@ -188,7 +192,8 @@ def _opt_expr(value: Any) -> str | None:
 
 def build_form(data: dict[str, Any], file: Path | None = None) -> FormDef:
     """The FormDef for schema-valid ``data`` (expressions are compiled separately)."""
-    lists = {name: _choices(items) for name, items in (data.get("choice_lists") or {}).items()}
+    lists = {name: _choices(items, f"$.choice_lists.{name}")
+             for name, items in (data.get("choice_lists") or {}).items()}
     questions: dict[str, Question] = {}
     pages: list[Page] = []
 
@@ -203,7 +208,7 @@ def build_form(data: dict[str, Any], file: Path | None = None) -> FormDef:
                 raise FormLoadError(f"{path}.choices", f"unknown choice list {choices_raw!r}")
             choice_list = lists[choices_raw]
         else:
-            choice_list = _choices(choices_raw or [])
+            choice_list = _choices(choices_raw or [], f"{path}.choices")
         qtype = raw["type"]
         if qtype in SELECT_TYPES and not choice_list:
             raise FormLoadError(f"{path}.choices", f"a {qtype} question needs choices")
@@ -222,6 +227,9 @@ def build_form(data: dict[str, Any], file: Path | None = None) -> FormDef:
             parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
         )
         questions[name] = q
+        lo, hi = q.min_count, q.max_count
+        if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
+            raise FormLoadError(f"{path}.min_count", f"min_count {lo} is more than max_count {hi}")
         if qtype == "repeat":
             inner = raw.get("questions") or []
             if not inner:

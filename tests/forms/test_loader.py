@@ -220,3 +220,26 @@ def test_checks_never_crash(expr: str, field: str) -> None:
     s.screens()
     s.value("x")
     s.question("x").choices()
+
+
+@pytest.mark.parametrize(
+    "question, path, fragment",
+    [
+        ({"name": "x", "type": "integer", "label": tx("Х"), "default": "abc"},
+         "$.pages[0].questions[0].default", "not a valid integer"),
+        ({"name": "x", "type": "select_one", "label": tx("Х"), "default": "zz",
+          "choices": [{"value": "a", "label": tx("А")}]}, "$.pages[0].questions[0].default", "not a valid"),
+        ({"name": "x", "type": "note", "label": tx("Х"), "default": "a"},
+         "$.pages[0].questions[0].default", "takes no default"),
+        ({"name": "x", "type": "select_one", "label": tx("Х"),
+          "choices": [{"value": "a", "label": tx("А")}, {"value": "a", "label": tx("Б")}]},
+         "$.pages[0].questions[0].choices[1].value", "used twice"),
+        ({"name": "x", "type": "repeat", "label": tx("Х"), "min_count": 3, "max_count": 2,
+          "questions": [{"name": "y", "type": "text", "label": tx("У")}]},
+         "$.pages[0].questions[0].min_count", "more than max_count"),
+    ],
+)
+def test_structural_errors(question: dict, path: str, fragment: str) -> None:
+    with pytest.raises(FormLoadError) as err:
+        build([question])
+    assert err.value.json_path == path and fragment in err.value.message
