@@ -81,6 +81,7 @@ class FormSession(AnswerState):
         return out
 
     def is_complete(self) -> bool:
+        """No errors anywhere: ``document()`` will succeed."""
         return not self.errors()
 
     # ------------------------------------------------------------ navigation
@@ -96,6 +97,7 @@ class FormSession(AnswerState):
 
     @property
     def index(self) -> int:
+        """Position of the current screen (0-based; "index + 1 / count" on screen)."""
         screens = self.screens()
         if not screens:
             return 0
@@ -109,10 +111,12 @@ class FormSession(AnswerState):
 
     @property
     def count(self) -> int:
+        """Number of screens currently visible."""
         return len(self.screens())
 
     @property
     def current(self) -> Screen:
+        """The screen shown now; if answers hid it, the one that took its place."""
         screens = self.screens()
         if not screens:
             raise KioskError(f"form {self.form.id} has nothing to show")
@@ -133,6 +137,7 @@ class FormSession(AnswerState):
         return True
 
     def prev(self) -> bool:
+        """Go back one screen (never refused for errors); False on the first screen."""
         i = self.index
         if i == 0:
             return False
@@ -141,6 +146,7 @@ class FormSession(AnswerState):
         return True
 
     def go_to(self, key: str) -> bool:
+        """Jump to the screen with ``key`` (e.g. from the review); False if it is not visible."""
         for i, s in enumerate(self.screens()):
             if s.key == key:
                 self._pos, self._key = i, key

@@ -227,6 +227,7 @@ class AnswerState:
 
     # ------------------------------------------------------------ repeats
     def item_count(self, repeat_name: str, parent_item: Item = ()) -> int:
+        """How many items the repeat has under ``parent_item`` (``()`` for a top-level one)."""
         return self._counts.get((repeat_name, tuple(parent_item)), 0)
 
     def add_item(self, repeat_name: str, parent_item: Item = ()) -> Item | None:
@@ -357,6 +358,7 @@ class AnswerState:
         return fn is None or to_bool(fn(_Env(self, q, item)))
 
     def page_visible(self, page_name: str) -> bool:
+        """Whether a page's own ``relevant`` holds (pages without one always do)."""
         page = next(p for p in self.form.pages if p.name == page_name)
         if page.compiled_relevant is None:
             return True
@@ -366,6 +368,7 @@ class AnswerState:
         return to_bool(page.compiled_relevant(_Env(self, first, ())))
 
     def is_required(self, name: str, item: Item = ()) -> bool:
+        """``required`` now (it may be an expression over other answers)."""
         q = self._q(name)
         spec = q.required_spec
         if isinstance(spec, bool):
@@ -374,6 +377,7 @@ class AnswerState:
                                  lambda: to_bool(q.compiled["required"](_Env(self, q, tuple(item))))))
 
     def is_read_only(self, name: str, item: Item = ()) -> bool:
+        """``read_only`` now; calculated questions are always read-only."""
         q = self._q(name)
         spec = q.read_only_spec
         if isinstance(spec, bool):
@@ -404,6 +408,7 @@ class AnswerState:
         return {"birth_date": info.birth_date, "sex": info.sex}
 
     def question(self, name: str) -> QuestionView:
+        """The question as this session shows it (texts in ``lang``, live choices)."""
         return QuestionView(self, self._q(name))
 
     def choices(self, name: str, item: Item = (), lang: str | None = None) -> list[ChoiceView]:
