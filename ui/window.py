@@ -87,6 +87,8 @@ class KioskWindow(QMainWindow):
         row.addWidget(self.title, 1)
         for b in (self.home_btn, self.keyboard_btn, self.staff_btn, self.a11y_btn, self.lang_btn):
             b.setProperty("chrome", "true")
+        # A tap on "Keyboard" must leave the focus in the field being filled.
+        self.keyboard_btn.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         for b in (self.keyboard_btn, self.staff_btn, self.a11y_btn, self.lang_btn):
             row.addWidget(b)
         outer.addWidget(bar)

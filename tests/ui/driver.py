@@ -193,7 +193,7 @@ def fill_screens(qtbot, kiosk, form_id: str, mode: str) -> None:  # noqa: ANN001
         view = window.form
         assert window.stack.currentWidget() is view
         before = view.flow.screen_key
-        for key, block in list(view.blocks.items()):
+        for block in list(view.blocks.values()):
             if block.widget is None:
                 continue
             entry = block.entry

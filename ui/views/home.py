@@ -75,6 +75,7 @@ class HomeView(Page):
                 grid.setColumnStretch(c, 1)
             self.column.addWidget(grid_host)
         self.column.addStretch(1)
+        self.show_all()
 
     def focus_order(self) -> list[QWidget]:
         return list(self.tiles.values())

@@ -70,6 +70,7 @@ class AccessibilityView(Page):
         col.addWidget(close, 0, Qt.AlignmentFlag.AlignLeft)
         self.controls.append(close)
         col.addStretch(1)
+        self.show_all()
         a11y.chain_focus(self.controls)
         focus = next((c for c in self.controls if c.isEnabled() and isinstance(c, QPushButton) and c.isChecked()),
                      close)
@@ -103,6 +104,7 @@ class ConfirmView(Page):
         row.addStretch(1)
         self.column.addWidget(row_host)
         self.column.addStretch(1)
+        self.show_all()
         a11y.chain_focus([self.no, self.yes])
         self.no.setFocus()
 
@@ -131,6 +133,7 @@ class IdleView(Page):
         self.cont.clicked.connect(self.keep.emit)
         self.column.addWidget(self.cont, 0, Qt.AlignmentFlag.AlignLeft)
         self.column.addStretch(1)
+        self.show_all()
         self.cont.setFocus()
 
     def tick(self, seconds: int) -> None:

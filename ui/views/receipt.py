@@ -147,6 +147,7 @@ class ReceiptView(QWidget):
         self.status.hide()
         col.addWidget(self.status)
         col.addStretch(1)
+        self.page.show_all()
         for b, key in ((self.print80, "receipt_print_80"), (self.printa4, "receipt_print_a4"),
                        (self.finish_btn, "receipt_finish")):
             b.setText(t(f"ui.{key}", lang))

@@ -79,6 +79,7 @@ class ReviewView(QWidget):
         self.status.hide()
         col.addWidget(self.status)
         col.addStretch(1)
+        self.page.show_all()
         self.back_btn.setText(t("ui.form_back", lang))
         a11y.label(self.back_btn, self.back_btn.text(), t("ui.form_back_desc", lang))
         self.submit_btn.setText(t("ui.review_submit", lang))

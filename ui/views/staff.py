@@ -63,6 +63,7 @@ class StaffView(Page):
         else:
             self._render_pin()
         self.column.addStretch(1)
+        self.show_all()
         a11y.chain_focus(self.controls)
 
     # -- PIN --------------------------------------------------------------------------

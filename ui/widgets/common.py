@@ -155,6 +155,15 @@ class Page(QScrollArea):
     def clear(self) -> None:
         clear_layout(self.column)
 
+    def show_all(self) -> None:
+        """Show what a render added, now rather than on the next event-loop pass (Qt's
+        default for children of a visible widget), so a tap or key right after a
+        render reaches it. Widgets hidden on purpose stay hidden."""
+        for w in self.body.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            explicit = w.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+            if not (explicit and w.isHidden()):
+                w.show()
+
 
 def clear_layout(layout) -> None:  # noqa: ANN001 - any QLayout
     while layout.count():
