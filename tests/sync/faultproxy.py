@@ -39,8 +39,11 @@ class Fault:
 
 
 def _reset(sock: socket.socket) -> None:
+    """Abort with RST. SHUT_RD first wakes a thread blocked in recv() on this socket;
+    without it the kernel keeps the connection open until that recv returns."""
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RD)
     except OSError:
         pass
     try:
