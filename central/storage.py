@@ -44,38 +44,38 @@ class CentralStore:
         db = self.db
         with self.lock:
             if "devices" not in db.table_names():
-                db["devices"].create(
+                db.table("devices").create(
                     {"device_id": str, "public_jwk": str, "name": str, "enrolled_at": float,
                      "revoked_at": float, "last_seen": float},
                     pk="device_id", not_null={"public_jwk"},
                 )
             if "enroll_codes" not in db.table_names():
-                db["enroll_codes"].create(
+                db.table("enroll_codes").create(
                     {"code_hash": str, "created_at": float, "expires_at": float,
                      "used_at": float, "device_id": str},
                     pk="code_hash",
                 )
             if "submissions" not in db.table_names():
-                db["submissions"].create(
+                db.table("submissions").create(
                     {"device_id": str, "submission_id": str, "form_id": str, "form_version": str,
                      "finalized_at": str, "received_at": float, "record": str, "jwe": str,
                      "item_sha256": str, "attachments": str, "demo": int, "verified": int,
                      "via": str, "receipt": str},
                     pk=("device_id", "submission_id"),
                 )
-                db["submissions"].create_index(["received_at"])
+                db.table("submissions").create_index(["received_at"])
             if "attachments" not in db.table_names():
-                db["attachments"].create(
+                db.table("attachments").create(
                     {"device_id": str, "sha256": str, "size": int, "received": int,
                      "complete": int, "updated_at": float},
                     pk=("device_id", "sha256"),
                 )
             if "nonces" not in db.table_names():
-                db["nonces"].create(
+                db.table("nonces").create(
                     {"device_id": str, "nonce": str, "expires_at": float},
                     pk=("device_id", "nonce"),
                 )
-                db["nonces"].create_index(["expires_at"])
+                db.table("nonces").create_index(["expires_at"])
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -98,7 +98,7 @@ class CentralStore:
         )
         now = time.time()
         with self.transaction():
-            self.db["enroll_codes"].insert(
+            self.db.table("enroll_codes").insert(
                 {"code_hash": _hash_code(code), "created_at": now, "expires_at": now + ttl_seconds}
             )
         return code, now + ttl_seconds
@@ -131,12 +131,12 @@ class CentralStore:
 
     def device(self, device_id: str) -> dict[str, Any] | None:
         with self.lock:
-            rows = list(self.db["devices"].rows_where("device_id = ?", [device_id]))
+            rows = list(self.db.table("devices").rows_where("device_id = ?", [device_id]))
         return rows[0] if rows else None
 
     def devices(self) -> list[dict[str, Any]]:
         with self.lock:
-            rows = list(self.db["devices"].rows_where(order_by="enrolled_at"))
+            rows = list(self.db.table("devices").rows_where(order_by="enrolled_at"))
             counts = dict(
                 self.db.conn.execute(
                     "SELECT device_id, COUNT(*) FROM submissions GROUP BY device_id"
@@ -208,7 +208,7 @@ class CentralStore:
     def attachment(self, device_id: str, sha256: str) -> dict[str, Any] | None:
         with self.lock:
             rows = list(
-                self.db["attachments"].rows_where(
+                self.db.table("attachments").rows_where(
                     "device_id = ? AND sha256 = ?", [device_id, sha256]
                 )
             )
@@ -217,7 +217,7 @@ class CentralStore:
     def set_attachment(self, device_id: str, sha256: str, size: int, received: int,
                        complete: bool) -> None:
         with self.transaction():
-            self.db["attachments"].upsert(
+            self.db.table("attachments").upsert(
                 {"device_id": device_id, "sha256": sha256, "size": size, "received": received,
                  "complete": int(complete), "updated_at": time.time()},
                 pk=("device_id", "sha256"),
