@@ -13,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="verify or list the tamper-evident audit log")
     verbs = p.add_subparsers(dest="audit_command", metavar="VERB", required=True)
     v = verbs.add_parser("verify", help="check the hash chain; exit 1 on any change")
-    v.add_argument("--lang", choices=("mn", "en"), default=None)
+    v.add_argument("--lang", choices=("mn", "en"), default=argparse.SUPPRESS)
     add_home(v)
     add_json(v)
     v.set_defaults(func=run_verify)
@@ -30,7 +30,7 @@ def run_verify(args: argparse.Namespace) -> int:
     from kiosk.store import Store
 
     home = get_home(args).ensure()
-    lang = args.lang or load_config(home.config_file).language
+    lang = getattr(args, "lang", None) or load_config(home.config_file).language
     with Store.open(home) as store:
         report = store.verify_audit()
     if args.json:

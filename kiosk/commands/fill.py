@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fill", help="fill a form from an answers file and finalize it")
     p.add_argument("form_id", metavar="FORM_ID", help="form id from the catalog")
     p.add_argument("--answers", required=True, metavar="FILE", help='{"answers": {...}} file')
-    p.add_argument("--lang", choices=("mn", "en"), default=None, help="language of messages")
+    p.add_argument(
+        "--lang", choices=("mn", "en"), default=argparse.SUPPRESS, help="language of messages"
+    )
     add_home(p)
     add_json(p)
     p.set_defaults(func=run)
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
     home = get_home(args).ensure()
     config = load_config(home.config_file)
-    lang = args.lang or config.language
+    lang = getattr(args, "lang", None) or config.language
     catalog = load_catalog(active_catalog_dir(home, config))
     with Store.open(home) as store:
         env = fill_from_file(

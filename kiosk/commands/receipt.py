@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     v = verbs.add_parser("verify", help="check a receipt's signature offline")
     v.add_argument("text", metavar="STRING", help="the text of the receipt QR code")
     v.add_argument("--key", metavar="FILE", help="device public JWK (default: this kiosk's)")
-    v.add_argument("--lang", choices=("mn", "en"), default=None)
+    v.add_argument("--lang", choices=("mn", "en"), default=argparse.SUPPRESS)
     add_home(v)
     add_json(v)
     v.set_defaults(func=run_verify)
@@ -65,7 +65,7 @@ def run_verify(args: argparse.Namespace) -> int:
     from kiosk.receipt import peek_device_id, verify_receipt
 
     home = get_home(args)
-    lang = args.lang or load_config(home.config_file).language
+    lang = getattr(args, "lang", None) or load_config(home.config_file).language
     claims = verify_receipt(args.text, _public_key(args, peek_device_id(args.text)))
     local = None
     if home.db.exists():

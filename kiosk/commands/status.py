@@ -13,7 +13,7 @@ from kiosk.commands._common import add_home, add_json, get_home, print_json
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("status", help="count submissions per state (and DEMO ones)")
-    p.add_argument("--lang", choices=("mn", "en"), default=None)
+    p.add_argument("--lang", choices=("mn", "en"), default=argparse.SUPPRESS)
     add_home(p)
     add_json(p)
     p.set_defaults(func=run)
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.store import STATES, Store
 
     home = get_home(args).ensure()
-    lang = args.lang or load_config(home.config_file).language
+    lang = getattr(args, "lang", None) or load_config(home.config_file).language
     with Store.open(home) as store:
         info = collect(store)
     if args.json:
