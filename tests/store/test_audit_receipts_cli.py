@@ -183,3 +183,5 @@ def test_status_on_an_empty_home(kiosk_cli):
     result = kiosk_cli("status", "--json")
     assert result.returncode == 0
     assert json.loads(result.stdout)["total"] == 0
+    assert "Sealed" in kiosk_cli("--lang", "en", "status").stdout  # the global --lang counts
+    assert "Битүүмжилсэн" in kiosk_cli("status", "--lang", "mn").stdout

@@ -23,6 +23,7 @@ from kiosk.device import load_or_create_device
 from kiosk.paths import home
 from kiosk.secrets import open_secrets
 from kiosk.store import Store, uuid7
+from kiosk.store.atrest import AtRest
 from tests.store.conftest import document
 
 KILLS = 220
@@ -39,13 +40,14 @@ def _child(root, device, agency_pub, wfd: int, seed: int) -> None:
             did = store.save_draft(
                 None, form_id="test-form", form_version="1", answers={"step": 0}, demo=True
             )
-            for step in range(rnd.randint(1, 4)):
+            for step in range(1, rnd.randint(2, 5)):
                 store.save_draft(
                     did,
                     form_id="test-form",
                     form_version="1",
                     answers={"step": step, "pad": "ж" * rnd.randint(0, 3000)},
                 )
+                os.write(wfd, f"DRAFT {did} {step}\n".encode())  # after the save returned
             photo = None
             if rnd.random() < 0.5:
                 photo = store.add_attachment(
@@ -56,6 +58,7 @@ def _child(root, device, agency_pub, wfd: int, seed: int) -> None:
                     max_bytes=1 << 20,
                 )
             sid = uuid7()
+            os.write(wfd, f"FINALIZING {did} {sid}\n".encode())
             doc = document(step=9, photo=photo) if photo else document(step=9)
             env = store.finalize(
                 doc,
@@ -122,11 +125,38 @@ def _check(db_path, finalized: dict[str, tuple[str, str]]) -> None:
         conn.close()
 
 
+def _check_drafts(db_path, lines: list[str], atrest: AtRest) -> None:
+    """Every draft save that returned is on disk, unless the draft was finalized —
+    and then its submission (ID announced before finalize) is there."""
+    saved: dict[str, int] = {}
+    finalizing: dict[str, str] = {}
+    for line in lines:
+        kind, *rest = line.split()
+        if kind == "DRAFT":
+            saved[rest[0]] = int(rest[1])
+        elif kind == "FINALIZING":
+            finalizing[rest[0]] = rest[1]
+    conn = sqlite3.connect(db_path)
+    try:
+        for did, step in saved.items():
+            row = conn.execute("SELECT sealed FROM drafts WHERE id = ?", (did,)).fetchone()
+            if row is None:
+                sid = finalizing.get(did)
+                assert sid is not None, f"draft {did} lost"
+                count = conn.execute("SELECT COUNT(*) FROM submissions WHERE id = ?", (sid,))
+                assert count.fetchone()[0] == 1, f"draft {did} gone but {sid} not stored"
+                continue
+            assert atrest.open(row[0], table="drafts", row_id=did)["answers"]["step"] >= step
+    finally:
+        conn.close()
+
+
 @pytest.mark.slow
 def test_sigkill_at_random_points_loses_and_duplicates_nothing(isolated_home, agency):
     device = load_or_create_device(open_secrets())
     open_secrets().data_key()
     Store.open(home(isolated_home)).close()
+    atrest = AtRest(open_secrets().data_key())
     rnd = random.Random(20261126)
     finalized: dict[str, tuple[str, str]] = {}
     required = 0
@@ -161,6 +191,7 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(isolated_home, ag
                 _, sid, jwe_hash, draft_id = line.split()
                 finalized[sid] = (jwe_hash, draft_id)
         _check(isolated_home / "kiosk.db", finalized)
+        _check_drafts(isolated_home / "kiosk.db", lines, atrest)
     assert len(finalized) >= required
     with Store.open(home(isolated_home)) as store:
         store.mark_open_drafts_interrupted()
