@@ -110,3 +110,23 @@ def lockout_remaining(store: Any, now: float | None = None) -> float:
     now = time.time() if now is None else now
     state = store.get_setting(STATE_KEY, {"failures": 0, "locked_until": 0})
     return max(0.0, float(state.get("locked_until", 0)) - now)
+
+
+def check_for_ui(where: Any, pin: str, *, now: float | None = None) -> tuple[bool, str]:
+    """(ok, reason) for the staff screen: reason is "", "wrong", "not_set" or
+    "locked:<seconds>". ``where`` is a Store or a data folder (Home)."""
+    from kiosk.store import Store
+
+    own = not hasattr(where, "write")
+    store = Store.open(where) if own else where
+    try:
+        if not has_pin(store):
+            return False, "not_set"
+        try:
+            ok = check_pin(store, pin, now=now)
+        except PinLocked as exc:
+            return False, f"locked:{exc.seconds}"
+        return ok, "" if ok else "wrong"
+    finally:
+        if own:
+            store.close()

@@ -41,3 +41,17 @@ def test_pin_format(store):
     for bad in ("12", "abcd", "1234567890123"):
         with pytest.raises(KioskError):
             set_pin(store, bad)
+
+
+def test_check_for_ui_reasons(isolated_home):
+    from kiosk.pin import check_for_ui
+
+    h = home(isolated_home)
+    assert check_for_ui(h, "1234") == (False, "not_set")
+    with Store.open(h) as store:
+        set_pin(store, "1234")
+    assert check_for_ui(h, "1234", now=10) == (True, "")
+    for i in range(FREE_ATTEMPTS):
+        assert check_for_ui(h, "9999", now=20 + i) == (False, "wrong")
+    ok, reason = check_for_ui(h, "1234", now=30)
+    assert not ok and reason.startswith("locked:")
