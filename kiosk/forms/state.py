@@ -74,6 +74,7 @@ class AnswerState:
         self._pairs: list[tuple[Question, Item]] | None = None
         self._stale_vis: dict[Key, Any] = {}  # visibility results dropped since the layout
         self._page_vis: list[bool] = []
+        self._views: dict[str, QuestionView] = {}  # stateless wrappers, made once
         self._key: str | None = None
         self._pos = 0
         self.shown_errors: set[str] = set()  # screens where next() was refused
@@ -409,7 +410,10 @@ class AnswerState:
 
     def question(self, name: str) -> QuestionView:
         """The question as this session shows it (texts in ``lang``, live choices)."""
-        return QuestionView(self, self._q(name))
+        view = self._views.get(name)
+        if view is None:
+            view = self._views[name] = QuestionView(self, self._q(name))
+        return view
 
     def choices(self, name: str, item: Item = (), lang: str | None = None) -> list[ChoiceView]:
         """The choices offered now: choice_filter applied per choice (current language)."""
