@@ -205,8 +205,24 @@ def _step_screen(st: _State) -> str:
     pngs = [p for p in paths if p.is_file() and p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"]
     if not pngs:
         raise StepFailed("no PNG was rendered")
+    _check_receipt_qr(st)
     return t("doctor.selftest_screen_ok", st.lang, name=pngs[0].name,
              size=pngs[0].stat().st_size // 1024 + 1)
+
+
+def _check_receipt_qr(st: _State) -> None:
+    """The sample's receipt QR drawn the way the receipt screen draws it.
+
+    It needs an image library the core can do without, so a build that
+    forgot it would only fail in front of a resident who just finished a form.
+    """
+    receipt_view = _module_or_none("ui.views.receipt")
+    qr_image = getattr(receipt_view, "qr_image", None)
+    if qr_image is None:
+        return  # this UI draws receipts another way; the screen above rendered
+    image = qr_image(st.store.receipt_qr(st.envelope.submission_id))
+    if image.isNull() or image.width() < 21:
+        raise StepFailed("the receipt QR code could not be drawn")
 
 
 STEPS: tuple[tuple[str, Callable[[_State], str]], ...] = (
