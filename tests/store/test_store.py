@@ -184,3 +184,13 @@ def test_reader_in_another_connection_is_not_blocked_by_a_writer(store):
         assert other.execute("SELECT COUNT(*) FROM settings WHERE key = 'k'").fetchone()[0] == 0
     assert other.execute("SELECT COUNT(*) FROM settings WHERE key = 'k'").fetchone()[0] == 1
     other.close()
+
+
+def test_a_damaged_database_file_is_one_clear_error(isolated_home, kiosk_cli):
+    h = home(isolated_home).ensure()
+    h.db.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StorageError, match="damaged"):
+        Store.open(h)
+    result = kiosk_cli("status")
+    assert result.returncode == 5 and "damaged" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
