@@ -19,7 +19,7 @@ from typing import Any
 
 from kiosk.device import DeviceIdentity, device_id_for
 from kiosk.envelope import canonical_json, jws_sign, jws_verify
-from kiosk.errors import KioskError, SecurityError
+from kiosk.errors import SecurityError
 
 RECEIPT_TYP = "kiosk-receipt+jws"
 HASH_PREFIX = 16
@@ -113,14 +113,28 @@ def render_svg(text: str) -> bytes:
 
 
 def render_png(text: str, *, box_size: int = 6) -> bytes:
-    """A PNG of the QR code (needs Pillow)."""
-    try:
-        from qrcode.image.pil import PilImage
-    except ImportError:
-        raise KioskError("PNG receipts need Pillow; use SVG or install Pillow") from None
-    qr = _qr(text)
-    qr.box_size = box_size
-    img = qr.make_image(image_factory=PilImage)
-    out = io.BytesIO()
-    img.save(out)
-    return out.getvalue()
+    """A PNG of the QR code: 1-bit greyscale, written with zlib (no Pillow needed,
+    so the kiosk build prints receipts without extra libraries)."""
+    import struct
+    import zlib
+
+    matrix = _qr(text).get_matrix()  # includes the quiet zone (border)
+    side = len(matrix) * box_size
+    rows = bytearray()
+    for line in matrix:
+        bits = "".join(("0" if dark else "1") * box_size for dark in line)  # 1 = white
+        bits += "0" * (-len(bits) % 8)
+        packed = int(bits, 2).to_bytes(len(bits) // 8, "big")
+        rows += (b"\x00" + packed) * box_size  # filter type 0 per scanline
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", side, side, 1, 0, 0, 0, 0)  # 1-bit greyscale
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 9))
+        + chunk(b"IEND", b"")
+    )
