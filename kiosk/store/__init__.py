@@ -47,3 +47,9 @@ class Store(RetentionMixin, OutboxMixin):
         h = home if isinstance(home, Home) else resolve(home)
         h.ensure()
         return cls(h.db, backups=h.backups, **kwargs)
+
+    def mark_open_drafts_interrupted(self) -> int:
+        """The kiosk-start hook: drafts left open become interrupted, and retention runs."""
+        count = super().mark_open_drafts_interrupted()
+        self.apply_retention()
+        return count

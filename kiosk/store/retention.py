@@ -23,6 +23,23 @@ ORPHAN_SECONDS = 86_400
 
 
 class RetentionMixin(StoreBase):
+    def apply_retention(self, retention_days: int | None = None) -> int:
+        """Purge with ``retention_days`` from the data folder's config.toml by default.
+
+        Run at kiosk start (``Store.mark_open_drafts_interrupted``) and by sync after
+        acknowledgements; a broken config skips retention (it never deletes on a guess).
+        """
+        if retention_days is None:
+            from kiosk.config import load_config
+            from kiosk.errors import KioskError
+
+            try:
+                retention_days = load_config(self.path.parent / "config.toml").retention_days
+            except KioskError as exc:
+                log.warning("retention skipped: %s", exc)
+                return 0
+        return self.purge_acknowledged(retention_days)
+
     def purge_acknowledged(self, retention_days: int, now: float | None = None) -> int:
         """Purge envelopes acknowledged more than ``retention_days`` ago; returns how many."""
         cutoff = epoch(now) - retention_days * 86_400

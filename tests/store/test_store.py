@@ -194,3 +194,16 @@ def test_a_damaged_database_file_is_one_clear_error(isolated_home, kiosk_cli):
     result = kiosk_cli("status")
     assert result.returncode == 5 and "damaged" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_kiosk_start_applies_retention_from_config(isolated_home, device, agency):
+    h = home(isolated_home).ensure()
+    h.config_file.write_text("retention_days = 0\n", encoding="utf-8")
+    with Store.open(h) as store:
+        env = store.finalize(document(), device=device, agency_jwk=agency[1], demo=False)
+        store.mark_acknowledged(env.submission_id, {"r": 1})
+        store.mark_open_drafts_interrupted()
+        assert store.submission(env.submission_id)["state"] == "purged"
+    h.config_file.write_text("retention_days = -1\n", encoding="utf-8")  # broken: skip
+    with Store.open(h) as store:
+        assert store.apply_retention() == 0
