@@ -233,10 +233,25 @@ class SyncEngine:
             report.rejected += 1
             return
         report.sent += len(items)
-        for item, result in zip(items, results, strict=True):
-            self._result(item, result, report)
+        acks: list[tuple[str, dict[str, Any]]] = []
+        try:
+            for item, result in zip(items, results, strict=True):
+                self._result(item, result, report, acks)
+        finally:
+            self._acknowledge(acks)  # what verified is kept even if a later receipt did not
 
-    def _result(self, item: Any, result: dict[str, Any], report: RoundReport) -> None:
+    def _acknowledge(self, acks: list[tuple[str, dict[str, Any]]]) -> None:
+        """Store receipts; in one transaction when the store offers it (fsync per batch)."""
+        many = getattr(self.store, "mark_acknowledged_many", None)
+        if many is not None and acks:
+            many(acks)
+            return
+        for submission_id, receipt in acks:
+            self.store.mark_acknowledged(submission_id, receipt)
+
+    def _result(self, item: Any, result: dict[str, Any], report: RoundReport,
+                acks: list[tuple[str, dict[str, Any]]] | None = None) -> None:
+        """Act on one per-item result; verified receipts go to ``acks`` (or straight in)."""
         status = result.get("status")
         if status in ("accepted", "duplicate"):
             receipt = str(result.get("receipt", ""))
@@ -249,7 +264,11 @@ class SyncEngine:
             except SecurityError as exc:
                 self._retry([item], f"receipt invalid: {exc}", UNKNOWN_BASE, UNKNOWN_CAP, report)
                 raise
-            self.store.mark_acknowledged(item.id, {"status": status, "receipt": receipt, **claims})
+            entry = {"status": status, "receipt": receipt, **claims}
+            if acks is None:
+                self.store.mark_acknowledged(item.id, entry)
+            else:
+                acks.append((item.id, entry))
             if status == "accepted":
                 report.accepted += 1
             else:
