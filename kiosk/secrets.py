@@ -281,11 +281,11 @@ class Secrets:
         self.set(name, json.dumps(value, sort_keys=True, separators=(",", ":")))
 
 
-def _passphrase(path: Path) -> str:
+def _passphrase(path: Path, interactive: bool) -> str:
     value = os.environ.get(ENV_PASSPHRASE)
     if value:
         return value
-    if sys.stdin is not None and sys.stdin.isatty():
+    if interactive and sys.stdin is not None and sys.stdin.isatty():
         return getpass.getpass(f"Passphrase for the kiosk secrets file {path}: ")
     raise ConfigError(
         f'keyring_fallback is "encrypted-file" but no passphrase was given: set '
@@ -299,12 +299,14 @@ def open_secrets(
     fallback: str | None = None,
     fallback_file: str | None = None,
     passphrase: str | None = None,
+    interactive: bool = True,
 ) -> Secrets:
     """The secrets store configured for this kiosk.
 
     ``fallback``/``fallback_file`` default to the data folder's config.toml; a
     configured encrypted file is used always (not only when the keyring fails),
-    so secrets never end up split between two places.
+    so secrets never end up split between two places. ``interactive=False`` never
+    prompts for the passphrase (doctor, background work).
     """
     if fallback is None:
         from kiosk.config import load_config
@@ -321,7 +323,7 @@ def open_secrets(
             from kiosk.paths import home
 
             path = (home_root or home().root) / FALLBACK_FILE_NAME
-        return Secrets(EncryptedFileBackend(path, passphrase or _passphrase(path)))
+        return Secrets(EncryptedFileBackend(path, passphrase or _passphrase(path, interactive)))
     if fallback:
         raise ConfigError(f'keyring_fallback must be "" or "encrypted-file", not {fallback!r}')
     return Secrets(KeyringBackend())
@@ -330,7 +332,7 @@ def open_secrets(
 def backend_status(home_root: Path | None = None) -> tuple[bool, str]:
     """(usable, one-line description) for doctor and the staff screen; never raises."""
     try:
-        secrets = open_secrets(home_root)
+        secrets = open_secrets(home_root, interactive=False)
     except ConfigError as exc:
         return False, str(exc)
     return True, secrets.description
