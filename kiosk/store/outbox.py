@@ -296,24 +296,33 @@ class OutboxMixin(DraftsMixin, StoreBase):
 
     def mark_acknowledged(self, submission_id: str, receipt: dict[str, Any]) -> None:
         """Server confirmed (accepted or duplicate): keep its signed receipt."""
-        text = json.dumps(receipt, sort_keys=True)
+        self.mark_acknowledged_many([(submission_id, receipt)])
+
+    def mark_acknowledged_many(self, acks: list[tuple[str, dict[str, Any]]]) -> None:
+        """Several acknowledgements in ONE transaction (one fsync per sync batch).
+
+        Idempotent; an unknown ID is NotFoundError and nothing of the batch is written.
+        """
+        now = time.time()
         with self.write() as conn:
-            cur = conn.execute(
-                "UPDATE submissions SET state = 'acknowledged', acknowledged_at = ?, "
-                "server_receipt = ?, last_error = NULL WHERE id = ? "
-                "AND state IN ('sealed', 'queued', 'sent', 'rejected')",
-                (time.time(), text, submission_id),
-            )
-            if cur.rowcount:
-                conn.execute(
-                    "UPDATE receipts SET server_receipt = ? WHERE submission_id = ?",
-                    (text, submission_id),
+            for submission_id, receipt in acks:
+                text = json.dumps(receipt, sort_keys=True)
+                cur = conn.execute(
+                    "UPDATE submissions SET state = 'acknowledged', acknowledged_at = ?, "
+                    "server_receipt = ?, last_error = NULL WHERE id = ? "
+                    "AND state IN ('sealed', 'queued', 'sent', 'rejected')",
+                    (now, text, submission_id),
                 )
-                audit.append(conn, "acknowledged", submission_id)
-            elif not conn.execute(
-                "SELECT 1 FROM submissions WHERE id = ?", (submission_id,)
-            ).fetchone():
-                raise NotFoundError(f"submission {submission_id} not found")
+                if cur.rowcount:
+                    conn.execute(
+                        "UPDATE receipts SET server_receipt = ? WHERE submission_id = ?",
+                        (text, submission_id),
+                    )
+                    audit.append(conn, "acknowledged", submission_id)
+                elif not conn.execute(
+                    "SELECT 1 FROM submissions WHERE id = ?", (submission_id,)
+                ).fetchone():
+                    raise NotFoundError(f"submission {submission_id} not found")
 
     def mark_rejected(self, submission_id: str, reason: str) -> None:
         with self.write() as conn:

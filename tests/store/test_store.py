@@ -207,3 +207,17 @@ def test_kiosk_start_applies_retention_from_config(isolated_home, device, agency
     h.config_file.write_text("retention_days = -1\n", encoding="utf-8")  # broken: skip
     with Store.open(h) as store:
         assert store.apply_retention() == 0
+
+
+def test_mark_acknowledged_many_is_one_all_or_nothing_transaction(store, device, agency):
+    ids = [
+        store.finalize(document(n=i), device=device, agency_jwk=agency[1], demo=False).submission_id
+        for i in range(3)
+    ]
+    with pytest.raises(NotFoundError):
+        store.mark_acknowledged_many([(ids[0], {"r": 0}), ("unknown", {})])
+    assert store.counts()["acknowledged"] == 0  # nothing of the failed batch
+    store.mark_acknowledged_many([(i, {"r": n}) for n, i in enumerate(ids)])
+    assert store.counts()["acknowledged"] == 3
+    assert store.submission(ids[2])["server_receipt"] == {"r": 2}
+    assert store.verify_audit().ok
