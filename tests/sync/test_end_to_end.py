@@ -26,3 +26,22 @@ def test_sync_once_delivers_everything_exactly_once(server, kiosk):
     assert store.counts()["acknowledged"] == 25
     again = eng.run_once()
     assert again.sent == 0 and server.central.store.count() == 25
+
+
+def test_downloaded_catalog_loads_with_the_forms_engine(server, kiosk):
+    from kiosk.config import Config
+    from kiosk.forms.loader import active_catalog_dir, load_catalog
+
+    folder = active_catalog_dir(kiosk.home, Config())
+    assert folder == kiosk.home.catalog
+    catalog = load_catalog(folder)
+    assert catalog.problems == []
+    assert len(catalog.forms) >= 1
+    assert all(a["demo"] is False for a in json_agencies(kiosk))  # server's own keys
+
+
+def json_agencies(kiosk):
+    import json
+
+    data = json.loads((kiosk.home.catalog / "catalog.json").read_text("utf-8"))
+    return list(data["agencies"].values())
