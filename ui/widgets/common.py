@@ -30,8 +30,29 @@ from ui.qt import (
 from ui.qt import QPainter as _QPainter
 
 
+class FitLabel(QLabel):
+    """A wrapping label that asks for the height its text needs at its width.
+
+    Qt passes height-for-width only through the window's own layout; a label in
+    a page inside a stacked widget would be cut at 200 %. This one sets its
+    minimum height itself whenever its width changes.
+    """
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().resizeEvent(event)
+        if self.wordWrap():
+            need = self.heightForWidth(self.width())
+            if need > 0 and need != self.minimumHeight():
+                self.setMinimumHeight(need)
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt override
+        super().setText(text)
+        if self.wordWrap() and self.width() > 0:
+            self.setMinimumHeight(max(0, self.heightForWidth(self.width())))
+
+
 def text_label(text: str = "", role: str = "", wrap: bool = True) -> QLabel:
-    lab = QLabel(text)
+    lab = FitLabel(text)
     lab.setWordWrap(wrap)
     lab.setTextFormat(Qt.TextFormat.PlainText)
     if role:
