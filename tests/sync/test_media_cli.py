@@ -154,6 +154,15 @@ def test_cli_serve_enrol_sync_list_revoke(tmp_path, kiosk_cli, isolated_home):
         subs = json.loads(central("submissions", "--json", "--data", str(data)).stdout)
         assert sorted(s["submission_id"] for s in subs) == sorted(ids)
         assert all(s["verified"] and not s["demo"] and s["device_id"] == device_id for s in subs)
+        agency_id = next(iter(cat["agencies"]))
+        out = tmp_path / "agency"
+        dec = central("decrypt", "--key", str(data / "agency-keys" / f"{agency_id}.jwk"),
+                      "--out", str(out), "--json", "--data", str(data))
+        assert dec.returncode == 0, dec.stderr
+        assert json.loads(dec.stdout)["decrypted"] == 3
+        assert {p.stem for p in out.glob("*.json")} == set(ids)
+        assert central("import", str(tmp_path / "nope.ndjson"), "--data",
+                       str(data)).returncode == 3
         devices = central("devices", "--data", str(data))
         assert device_id in devices.stdout and "active" in devices.stdout
         assert central("revoke", device_id, "--data", str(data)).returncode == 0
