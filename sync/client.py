@@ -37,6 +37,9 @@ from sync.auth import CATALOG_TYP, HEALTH_TYP, sign_request, verify_json
 
 USER_AGENT = "soum-kiosk-sync/1"
 GZIP_MIN_BYTES = 1024
+# The slowest link we still wait for: a big batch on 2G legitimately takes minutes
+# between the last byte sent and the reply, so the read timeout grows with the body.
+SLOWEST_LINK_BYTES_PER_S = 2000
 
 
 class SyncError(NetworkError):
@@ -122,6 +125,8 @@ class CentralClient:
         self.device = device
         self.server_key = server_key
         self.max_reply_bytes = max_reply_bytes
+        self.timeout = timeout
+        self.connect_timeout = connect_timeout
         self.compress = compress
         self.state = ClientState()
         self._http = httpx.Client(
@@ -171,7 +176,10 @@ class CentralClient:
         if self.compress and len(body) >= GZIP_MIN_BYTES and content_type != "application/octet-stream":
             body = gzip.compress(body, compresslevel=6, mtime=0)
             hdrs["Content-Encoding"] = "gzip"
-        request = self._http.build_request(method, path, content=body or None, headers=hdrs)
+        timeout = httpx.Timeout(self.timeout + len(body) / SLOWEST_LINK_BYTES_PER_S,
+                                connect=self.connect_timeout)
+        request = self._http.build_request(method, path, content=body or None, headers=hdrs,
+                                           timeout=timeout)
         if signed:
             if self.device is None:
                 raise AuthRefused("this kiosk is not enrolled (run `kiosk enroll`)", "not-enrolled")
