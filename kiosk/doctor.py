@@ -74,6 +74,8 @@ class _Ctx:
 def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = None,
         details: dict[str, Any] | None = None, **params: Any) -> Check:
     lang = ctx.lang
+    # One line each, whatever an error message from below looked like.
+    params = {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in params.items()}
     return Check(
         name=name,
         status=status,
@@ -126,7 +128,7 @@ def check_database(ctx: _Ctx) -> Check:
         return _mk(ctx, "database", WARN, "db_missing", "fix_db_missing", {"path": str(db)},
                    path=db)
     try:
-        conn = sqlite3.connect(f"file:{db.as_posix()}?mode=ro", uri=True, timeout=5)
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
         try:
             rows = conn.execute("PRAGMA integrity_check").fetchall()
             user_version = int(conn.execute("PRAGMA user_version").fetchone()[0])
