@@ -164,13 +164,15 @@ def test_bit_flips_of_the_jwe_are_rejected_by_record_and_by_the_agency(sealed, d
             verify_record(env.record, bad, device.public_jwk)
         flips += 1
     assert flips == 8 * sum(len(b64url_decode(s)) for s in env.jwe.split("."))
-    # decrypting is slower (ECDH per try): every header byte, then a sample of the rest
-    parts = env.jwe.split(".")
+    # decrypting is slower (ECDH per try): every bit of the header, then every 97th bit
+    # of the encrypted key, IV, ciphertext and tag
+    opened = 0
     for i, bad in enumerate(_flip_variants(env.jwe)):
         if i < header_len * 8 or i % 97 == 0:
-            if bad.split(".")[0] == parts[0] or i < header_len * 8:
-                with pytest.raises(SecurityError):
-                    open_envelope(bad, agency[0], device.public_jwk)
+            with pytest.raises(SecurityError):
+                open_envelope(bad, agency[0], device.public_jwk)
+            opened += 1
+    assert opened > header_len * 8
 
 
 def test_bit_flips_of_the_inner_jws_are_rejected(device, agency):
