@@ -349,7 +349,9 @@ class CentralClient:
 
     def upload_attachment(self, sha256: str, blob: bytes, chunk: int | None = None) -> None:
         """Resume from the server's offset; done when the server says complete."""
-        chunk = chunk or int(self.state.limits.get("max_chunk_bytes", 256 * 1024))
+        # small enough that a 2G link loses at most ~30 s of work when it drops
+        chunk = chunk or min(int(self.state.limits.get("max_chunk_bytes", 256 * 1024)),
+                             256 * 1024)
         offset, complete = self.attachment_offset(sha256)
         for _ in range(len(blob) // max(chunk, 1) + 3):
             if complete:
