@@ -274,3 +274,22 @@ def test_link_down_then_back_sends_within_seconds(server, kiosk):
         for p in proxy_holder:
             p.stop()
     assert sorted(server_ids(server)) == sorted(ids)
+
+
+def test_proxy_imposes_latency_and_bandwidth(server, kiosk):
+    """The link simulator itself: a reply cannot arrive sooner than the link allows."""
+    import time as _time
+
+    store = kiosk.store()
+    finalize(kiosk, store, 10, size=1500)
+    with FaultProxy.to_url(server.url, latency=0.05, bandwidth=40_000) as slow:
+        eng = engine(kiosk, store, url=slow.url, client_kwargs={"compress": False})
+        started = _time.perf_counter()
+        report = eng.run_once()
+        elapsed = _time.perf_counter() - started
+        assert report.state == "ok" and report.accepted == 10
+        carried = slow.bytes_up + slow.bytes_down
+        # each direction is serialised at 40 kB/s, and every exchange pays 2 x 50 ms
+        assert elapsed >= max(slow.bytes_up, slow.bytes_down) / 40_000
+        assert elapsed >= 3 * 2 * 0.05  # health, catalog, batch: three round trips
+        assert carried > 10 * 1500
