@@ -7,6 +7,7 @@ the DEMO mark when it applies — no answers, no names.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from kiosk.errors import KioskError
 from kiosk.i18n import pick, t
@@ -16,11 +17,10 @@ from ui.qt import (
     QPageLayout,
     QPageSize,
     QPainter,
-    QPrinter,
     QRectF,
     QSizeF,
     Qt,
-    QtPrintSupport,
+    print_support,
 )
 from ui.theme import font_family
 from ui.views.receipt import ReceiptInfo, qr_image, when_text
@@ -28,13 +28,15 @@ from ui.views.receipt import ReceiptInfo, qr_image, when_text
 PAPERS = ("80mm", "a4")
 
 
-def _printer(paper: str, pdf: Path | None) -> QPrinter:
+def _printer(paper: str, pdf: Path | None) -> Any:
+    ps = print_support()
+    QPrinter = ps.QPrinter  # noqa: N806 - the Qt class, loaded lazily
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
     if pdf is not None:
         printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
         printer.setOutputFileName(str(pdf))
     else:
-        default = QtPrintSupport.QPrinterInfo.defaultPrinter()
+        default = ps.QPrinterInfo.defaultPrinter()
         if default.isNull():
             raise KioskError("no printer is connected")
         printer.setPrinterName(default.printerName())
@@ -62,7 +64,7 @@ def print_receipt(info: ReceiptInfo, lang: str, paper: str = "80mm", pdf: Path |
         painter.end()
 
 
-def _draw(painter: QPainter, printer: QPrinter, info: ReceiptInfo, lang: str, paper: str) -> None:
+def _draw(painter: QPainter, printer: Any, info: ReceiptInfo, lang: str, paper: str) -> None:
     page = printer.pageLayout().paintRectPixels(printer.resolution())
     width = float(page.width())
     dpi = printer.resolution()

@@ -15,7 +15,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from PySide6 import QtCore, QtGui, QtPrintSupport, QtSvg, QtWidgets
+from PySide6 import QtCore, QtGui, QtWidgets
 from PySide6.QtCore import (
     QBuffer,
     QByteArray,
@@ -60,8 +60,6 @@ from PySide6.QtGui import (
     QShortcut,
     QTextDocument,
 )
-from PySide6.QtPrintSupport import QPrinter
-from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QAbstractButton,
     QApplication,
@@ -93,7 +91,7 @@ from PySide6.QtWidgets import (
 )
 
 __all__ = [
-    "QtCore", "QtGui", "QtPrintSupport", "QtSvg", "QtWidgets",
+    "QtCore", "QtGui", "QtWidgets",
     "QBuffer", "QByteArray", "QCoreApplication", "QEvent", "QIODevice", "QLocale",
     "QMarginsF", "QObject", "QPoint", "QPointF", "QRect", "QRectF", "QSize", "QSizeF",
     "Qt", "QTimer", "Signal", "Slot",
@@ -101,13 +99,12 @@ __all__ = [
     "QFontDatabase", "QFontMetrics", "QGuiApplication", "QIcon", "QImage", "QKeyEvent",
     "QKeySequence", "QMouseEvent", "QPageLayout", "QPageSize", "QPainter", "QPainterPath",
     "QPalette", "QPen", "QPixmap", "QShortcut", "QTextDocument",
-    "QPrinter", "QSvgRenderer",
     "QAbstractButton", "QApplication", "QButtonGroup", "QCheckBox", "QComboBox", "QDialog",
     "QFileDialog", "QFrame", "QGridLayout", "QHBoxLayout", "QLabel", "QLayout", "QLineEdit",
     "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
     "QPushButton", "QRadioButton", "QScrollArea", "QSizePolicy", "QSpacerItem",
     "QStackedWidget", "QToolButton", "QVBoxLayout", "QWidget",
-    "text_to_speech", "multimedia", "multimedia_widgets",
+    "text_to_speech", "multimedia", "multimedia_widgets", "print_support",
 ]  # fmt: skip
 
 _optional: dict[str, ModuleType | None] = {}
@@ -152,6 +149,13 @@ def text_to_speech() -> Any | None:
     """``QTextToSpeech`` class, or None when the module cannot load here."""
     module = _load("QtTextToSpeech")
     return getattr(module, "QTextToSpeech", None) if module else None
+
+
+def print_support() -> Any:
+    """QtPrintSupport, loaded on the first print (it is not needed to start the kiosk)."""
+    from PySide6 import QtPrintSupport
+
+    return QtPrintSupport
 
 
 def multimedia() -> ModuleType | None:

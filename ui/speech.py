@@ -23,8 +23,15 @@ class Reader(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._tts: Any | None = None
+        self._started = False
         self.engine = ""
         self.history: list[str] = []
+
+    def _start(self) -> None:
+        """Load the module and the engine on first use, not at kiosk start-up."""
+        if self._started:
+            return
+        self._started = True
         cls = text_to_speech()
         if cls is None:
             return
@@ -49,6 +56,7 @@ class Reader(QObject):
 
     @property
     def available(self) -> bool:
+        self._start()
         return self._tts is not None
 
     def say(self, text: str, lang: str) -> None:
@@ -57,6 +65,7 @@ class Reader(QObject):
             return
         self.history.append(text)
         self.spoken.emit(text)
+        self._start()
         if self._tts is None:
             return
         locale = QLocale(QLocale.Language.Mongolian if lang == "mn" else QLocale.Language.English)

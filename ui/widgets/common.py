@@ -22,12 +22,10 @@ from ui.qt import (
     QScrollArea,
     QSize,
     QSizePolicy,
-    QSvgRenderer,
     Qt,
     QVBoxLayout,
     QWidget,
 )
-from ui.qt import QPainter as _QPainter
 
 
 class FitLabel(QLabel):
@@ -74,13 +72,8 @@ def button(text: str, description: str, role: str = "", *, name: str = "") -> QP
 
 
 def svg_pixmap(path: Path, size: int) -> QPixmap:
-    renderer = QSvgRenderer(str(path))
-    pix = QPixmap(size, size)
-    pix.fill(Qt.GlobalColor.transparent)
-    painter = _QPainter(pix)
-    renderer.render(painter)
-    painter.end()
-    return pix
+    """Through QIcon and Qt's SVG icon-engine plugin: no QtSvg import at start-up."""
+    return QIcon(str(path)).pixmap(QSize(size, size))
 
 
 class WrapButton(QPushButton):

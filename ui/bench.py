@@ -1,0 +1,213 @@
+"""UI bench (``kiosk bench --only ui``): start-up, opening and walking a big form, GUI stalls.
+
+* ``cold_start_ms``: ``python -m kiosk`` in a fresh process (offscreen) until the home
+  screen is shown and the event loop has run once — median of several starts.
+* ``open_form_300q_ms``: opening a 300-question form (synthetic, from the forms bench)
+  until its first screen is rendered.
+* ``next_ms``: pressing Next on that form — validation, skip-logic re-evaluation and
+  rendering the following screen (median and p95 over every screen).
+* ``gui_stall_max_ms``: the longest gap between 1 ms timer ticks on the GUI thread while
+  the DB worker saves drafts and seals submissions in the background.
+
+Everything runs in ``workdir``: its own data folder, a throwaway data key and device
+key — never the kiosk's database or keyring.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+TARGETS = {"cold_start_ms": 400.0, "open_form_300q_ms": 30.0, "next_ms": 16.0, "gui_stall_max_ms": 50.0}
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _cold_start(workdir: Path, runs: int) -> list[float]:
+    times: list[float] = []
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KIOSK_EXIT_WHEN_READY="1",
+               KIOSK_HOME=str(workdir / "cold-home"), PYTHONPATH=str(REPO))
+    for _ in range(runs):
+        env["KIOSK_LAUNCH_NS"] = str(time.time_ns())
+        done = subprocess.run([sys.executable, "-m", "kiosk"], env=env, capture_output=True, text=True,
+                              timeout=120, cwd=REPO)
+        line = next((x for x in done.stdout.splitlines() if x.startswith("kiosk-ready-ms=")), None)
+        if done.returncode != 0 or line is None:
+            raise RuntimeError(f"kiosk did not start: {done.stderr.strip().splitlines()[-1:]}")
+        times.append(float(line.split("=", 1)[1]))
+    return times
+
+
+def _bench_catalog(workdir: Path) -> Path:
+    """The bundled catalog.json plus one synthetic 300-question form."""
+    from kiosk.bench.forms import synthetic_form
+    from kiosk.paths import bundled_catalog_dir
+
+    folder = workdir / "catalog"
+    (folder / "forms").mkdir(parents=True, exist_ok=True)
+    catalog = json.loads((bundled_catalog_dir() / "catalog.json").read_text("utf-8"))
+    (folder / "catalog.json").write_text(json.dumps(catalog, ensure_ascii=False), "utf-8")
+    form = synthetic_form(300)
+    form["category"] = catalog["categories"][0]["id"]
+    form["agency"] = next(iter(catalog["agencies"]))
+    (folder / "forms" / "synthetic-300.json").write_text(json.dumps(form, ensure_ascii=False), "utf-8")
+    return folder
+
+
+def _answer(flow: Any, entry: Any) -> Any:
+    kind = entry.type
+    if kind == "integer":
+        return 3 if entry.name.endswith("_hub") else 1
+    if kind == "text":
+        return "x"
+    if kind == "date":
+        return "2020-01-01"
+    if kind == "select_one":
+        choices = flow.choices(entry)
+        return choices[0].value if choices else None
+    return None
+
+
+def _percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def _in_process(workdir: Path, quick: bool) -> dict[str, Any]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from kiosk.paths import Home
+    from ui.app import build
+    from ui.screenshots import settle
+
+    home = Home(workdir / "home").ensure()
+    home.config_file.write_text(f'catalog_dir = "{_bench_catalog(workdir).as_posix()}"\n', "utf-8")
+    previous = os.environ.get("KIOSK_HOME")
+    os.environ["KIOSK_HOME"] = str(home.root)
+    try:
+        kiosk = build(home, "mn")
+        window = kiosk.window
+        window.show()
+        _private_store(kiosk, workdir)
+        settle(lambda: kiosk.bridge.is_idle())
+        figures: dict[str, Any] = {}
+
+        opens: list[float] = []
+        for _ in range(3 if quick else 10):
+            started = time.perf_counter()
+            flow = window.open_form("synthetic-300")
+            opens.append((time.perf_counter() - started) * 1000)
+            window.wipe(discard=True)
+            settle()
+        figures["open_form_300q_ms"] = round(statistics.median(opens), 2)
+
+        flow = window.open_form("synthetic-300")
+        assert flow is not None
+        nexts: list[float] = []
+        limit = 60 if quick else 400
+        while len(nexts) < limit:
+            for entry in flow.entries():
+                value = _answer(flow, entry)
+                if value is not None:
+                    flow.set_answer(entry, value)
+            at_end = flow.is_last
+            started = time.perf_counter()
+            window.form.go_next()
+            nexts.append((time.perf_counter() - started) * 1000)
+            if at_end:
+                break
+            settle()
+        figures["next_ms"] = round(statistics.median(nexts), 2)
+        figures["next_p95_ms"] = round(_percentile(nexts, 95), 2)
+        figures["next_screens"] = len(nexts)
+        window.wipe(discard=True)
+        settle(lambda: kiosk.bridge.is_idle())
+        figures.update(_stalls(kiosk, quick))
+        settle(lambda: kiosk.bridge.is_idle())
+        kiosk.close()
+        return figures
+    finally:
+        if previous is None:
+            os.environ.pop("KIOSK_HOME", None)
+        else:
+            os.environ["KIOSK_HOME"] = previous
+
+
+def _private_store(kiosk: Any, workdir: Path) -> None:
+    """A store with a throwaway data key and device key, opened on the DB worker."""
+    from joserfc.jwk import OKPKey
+
+    from kiosk.device import DeviceIdentity
+    from kiosk.store import Store
+    from ui.bridge import Operation
+
+    def open_store() -> None:
+        kiosk.services._store = Store(workdir / "bench.db", data_key=os.urandom(32))
+        key = OKPKey.generate_key("Ed25519")
+        kiosk.services._device = DeviceIdentity.from_private_jwk(key.as_dict(private=True))
+
+    kiosk.bridge.run_db(Operation(open_store, label="bench store"))
+
+
+def _stalls(kiosk: Any, quick: bool) -> dict[str, Any]:
+    """Longest GUI-thread gap while drafts are saved and forms sealed in the background."""
+    from ui.bridge import Operation
+    from ui.examples import open_example
+    from ui.qt import QTimer
+    from ui.screenshots import settle
+
+    window = kiosk.window
+    flow = open_example(window, "birth-registration")
+    assert flow is not None
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        gaps.append((now - last[0]) * 1000)
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(1)
+    timer.timeout.connect(tick)
+    jobs = 40 if quick else 200
+    done = [0]
+    sealed = [0]
+    for i in range(jobs):
+        work = window._draft_job(flow)
+        kiosk.bridge.run_db(Operation(work, lambda _r: done.__setitem__(0, done[0] + 1), label="bench draft"))
+        if i % 10 == 9:
+            session = flow.s
+            kiosk.bridge.run_db(Operation(lambda s=session: kiosk.services.finalize(None, s),
+                                          lambda _r: sealed.__setitem__(0, sealed[0] + 1), label="bench seal"))
+    last[0] = time.perf_counter()
+    timer.start()
+    started = time.perf_counter()
+    settle(lambda: kiosk.bridge.is_idle(), timeout=120)
+    elapsed = time.perf_counter() - started
+    timer.stop()
+    window.wipe(discard=True)
+    settle()
+    return {
+        "gui_stall_max_ms": round(max(gaps) if gaps else 0.0, 2),
+        "gui_stall_p99_ms": round(_percentile(gaps, 99) if gaps else 0.0, 2),
+        "background_drafts": done[0],
+        "background_seals": sealed[0],
+        "background_seconds": round(elapsed, 2),
+    }
+
+
+def run(quick: bool, workdir: Path) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    starts = _cold_start(workdir, 3 if quick else 7)
+    figures["cold_start_ms"] = round(statistics.median(starts), 1)
+    figures["cold_start_runs_ms"] = [round(s, 1) for s in starts]
+    figures.update(_in_process(workdir, quick))
+    for name, target in TARGETS.items():
+        figures[f"{name}_target"] = target
+        figures[f"{name}_ratio"] = round(float(figures[name]) / target, 3)
+    return figures
