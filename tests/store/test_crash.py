@@ -174,8 +174,8 @@ def test_sigkill_at_random_points_loses_and_duplicates_nothing(isolated_home, ag
         # on machine speed), then 0-30 ms further into the drafts/finalizes
         want = rnd.randint(0, 2)
         lines = []
-        while sum(ln.startswith("FIN") for ln in lines) < want:
-            more = _read_lines(rfd, buf, time.monotonic() + 30, until=b"FIN")
+        while sum(ln.startswith("FIN ") for ln in lines) < want:
+            more = _read_lines(rfd, buf, time.monotonic() + 30, until=b"FIN ")
             assert more, "child stopped reporting"
             lines += more
         lines += _read_lines(rfd, buf, time.monotonic() + rnd.uniform(0, 0.03), until=None)
