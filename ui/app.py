@@ -66,7 +66,7 @@ def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: b
     prefs = Prefs(lang or config.language)
     theme.apply(app, prefs.theme, prefs.scale)
     services = Services(h, config)
-    services.load_catalog()
+    services.load_index()
     bridge = Bridge()
     reader = Reader()
     window = KioskWindow(services, prefs, reader, bridge)
@@ -78,10 +78,18 @@ def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: b
         if start_sync and result[1]:
             _start_sync(window, h)
 
-    # After the first paint: opening the store imports the crypto stack, which would
-    # otherwise hold up the home screen.
-    QTimer.singleShot(0, lambda: bridge.run_db(Operation(
-        lambda: (services.startup(), services.check_enrolled()), started, label="startup")))
+    def catalog_loaded(_catalog: Any) -> None:
+        if window.stack.currentWidget() is window.home:
+            window.render_home()  # broken forms drop out; staff see why
+
+    def after_first_paint() -> None:
+        # Opening the store imports the crypto stack, and the full catalog load checks
+        # every form: both would otherwise hold up the home screen.
+        bridge.run_net(Operation(services.load_catalog, catalog_loaded, label="catalog"))
+        bridge.run_db(Operation(lambda: (services.startup(), services.check_enrolled()), started,
+                                label="startup"))
+
+    QTimer.singleShot(0, after_first_paint)
     return kiosk
 
 

@@ -41,6 +41,19 @@ class Flow:
         self.form = session.form
         self.draft_id = draft_id
         self.attachments: dict[str, bytes | Path] = {}  # sha256 -> bytes in memory / source file
+        self._view: tuple[Any, int, int] | None = None  # (screen, index, count), until a change
+
+    def _now(self) -> tuple[Any, int, int]:
+        """The current screen, its index and the count, computed once per change: the
+        session re-checks its layout on every call, and a render asks many times."""
+        if self._view is None:
+            screens = self.s.screens()
+            index = self.s.index
+            self._view = (screens[index] if screens else self.s.current, index, len(screens))
+        return self._view
+
+    def changed(self) -> None:
+        self._view = None
 
     # -- form and screen --------------------------------------------------------------
     @property
@@ -50,20 +63,21 @@ class Flow:
     def set_lang(self, lang: str) -> None:
         if self.s.lang != lang:
             self.s.lang = lang
+            self._view = None
 
     def title(self, lang: str) -> str:
         return str(self.form.title_text(lang))
 
     def page_title(self) -> str:
-        return str(self.s.current.title)
+        return str(self._now()[0].title)
 
     @property
     def index(self) -> int:
-        return int(self.s.index)
+        return self._now()[1]
 
     @property
     def count(self) -> int:
-        return int(self.s.count)
+        return self._now()[2]
 
     @property
     def is_last(self) -> bool:
@@ -71,13 +85,13 @@ class Flow:
 
     @property
     def screen_key(self) -> str:
-        return str(self.s.current.key)
+        return str(self._now()[0].key)
 
     def entries(self) -> list[Entry]:
-        return [Entry(qv, tuple(item), entry_key(qv.name, tuple(item))) for qv, item in self.s.current.questions]
+        return [Entry(qv, tuple(item), entry_key(qv.name, tuple(item))) for qv, item in self._now()[0].questions]
 
     def repeats(self) -> list[Entry]:
-        return [Entry(qv, tuple(item), entry_key(qv.name, tuple(item))) for qv, item in self.s.current.repeats]
+        return [Entry(qv, tuple(item), entry_key(qv.name, tuple(item))) for qv, item in self._now()[0].repeats]
 
     # -- answers ----------------------------------------------------------------------
     def answer(self, e: Entry) -> Any:
@@ -99,6 +113,7 @@ class Flow:
                 self.attachments[value["sha256"]] = Path(value["file"])
             value = {k: value[k] for k in ("sha256", "size", "media_type", "name") if k in value}
         self.s.set_answer(e.name, value, e.item)
+        self._view = None
 
     def choices(self, e: Entry) -> list[Any]:
         if e.type in ("select_one", "select_multiple"):
@@ -115,26 +130,31 @@ class Flow:
         return bool(self.s.is_read_only(e.name, e.item))
 
     def screen_errors(self) -> dict[str, str]:
-        errors = self.s.errors(self.s.current)
+        errors = self.s.errors(self._now()[0])
         return {entry_key(name, tuple(item)): msg for (name, item), msg in errors.items()}
 
     def item_count(self, e: Entry) -> int:
         return int(self.s.item_count(e.name, e.item))
 
     def add_item(self, e: Entry) -> bool:
+        self._view = None
         return self.s.add_item(e.name, e.item) is not None
 
     def remove_item(self, e: Entry, index: int) -> bool:
+        self._view = None
         return bool(self.s.remove_item(e.name, (*e.item, index)))
 
     # -- moving -----------------------------------------------------------------------
     def next(self) -> bool:
+        self._view = None
         return bool(self.s.next())
 
     def prev(self) -> bool:
+        self._view = None
         return bool(self.s.prev())
 
     def go_to(self, screen_key: str) -> bool:
+        self._view = None
         return bool(self.s.go_to(screen_key))
 
     # -- review -----------------------------------------------------------------------

@@ -9,9 +9,12 @@ is False and staff see it) instead of failing a resident.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from kiosk.config import Config
@@ -36,20 +39,66 @@ class Services:
         self._store: Any = None
         self._device: Any = None
         self._lock = threading.Lock()
-        self.catalog: Any = None
+        self._catalog: Any = None
+        self._catalog_lock = threading.Lock()
+        self.index: Any = None
         self.last_receipt: Any = None
         self.enrolled = False
 
-    # -- catalog (GUI thread at start: it is read once, from local files) ------------
-    def load_catalog(self) -> Any:
-        from kiosk.forms import active_catalog_dir, load_catalog
+    # -- catalog --------------------------------------------------------------------
+    # The home screen is drawn from a light index (titles, categories, icons read as
+    # plain JSON); the full load — schema checks and compiled expressions — runs on a
+    # worker right after the first paint. Whoever needs it first waits for it.
+    def catalog_folder(self) -> Path:
+        """As kiosk.forms.active_catalog_dir, without importing the engine at start-up."""
+        if self.config.catalog_dir:
+            return Path(self.config.catalog_dir).expanduser()
+        if (Path(self.home.catalog) / "catalog.json").is_file():
+            return Path(self.home.catalog)
+        return bundled_catalog_dir()
 
+    def load_index(self) -> Any:
+        folder = self.catalog_folder()
         try:
-            folder = active_catalog_dir(self.home, self.config)
-        except KioskError:
-            folder = bundled_catalog_dir()
-        self.catalog = load_catalog(folder)
-        return self.catalog
+            data = json.loads((folder / "catalog.json").read_text(encoding="utf-8"))
+            categories = [SimpleNamespace(id=c["id"], title=c.get("title", {}), icon=c.get("icon", ""))
+                          for c in data.get("categories", [])]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            categories = []
+        order = {c.id: i for i, c in enumerate(categories)}
+        forms = []
+        for file in sorted((folder / "forms").glob("*.json")):
+            try:
+                raw = json.loads(file.read_text(encoding="utf-8"))
+                forms.append(SimpleNamespace(id=str(raw["id"]), title=raw.get("title", {}),
+                                             category=raw.get("category", ""), icon=raw.get("icon", "")))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # the full load reports it to staff
+        forms.sort(key=lambda f: (order.get(f.category, len(order)), _mn(f.title)))
+        self.index = SimpleNamespace(folder=folder, forms={f.id: f for f in forms},
+                                     categories=categories, problems=[])
+        return self.index
+
+    def load_catalog(self) -> Any:
+        """The full catalog (any thread; loaded once)."""
+        with self._catalog_lock:
+            if self._catalog is None:
+                from kiosk.forms import load_catalog
+
+                self._catalog = load_catalog(self.catalog_folder())
+            return self._catalog
+
+    @property
+    def catalog(self) -> Any:
+        return self._catalog if self._catalog is not None else self.load_catalog()
+
+    @catalog.setter
+    def catalog(self, value: Any) -> None:
+        self._catalog = value
+
+    def home_catalog(self) -> Any:
+        """What the home screen shows: the full catalog once loaded, else the index."""
+        return self._catalog if self._catalog is not None else (self.index or self.load_index())
 
     def form(self, form_id: str) -> Any:
         return self.catalog.form(form_id)
@@ -179,6 +228,12 @@ class Services:
             if self._store is not None:
                 self._store.close()
                 self._store = None
+
+
+def _mn(texts: Any) -> str:
+    if isinstance(texts, dict):
+        return str(texts.get("mn") or next(iter(texts.values()), ""))
+    return str(texts or "")
 
 
 def _check_pin(pins: Any, home: Home, pin: str) -> tuple[bool, str]:

@@ -235,7 +235,7 @@ class KioskWindow(QMainWindow):
 
     # -- screens ----------------------------------------------------------------------
     def render_home(self) -> None:
-        catalog = self.services.catalog
+        catalog = self.services.home_catalog()
         problems = len(getattr(catalog, "problems", []) or [])
         self.home.render(catalog, self.prefs.lang, self.prefs.scale, problems)
         a11y.chain_focus([*self.chrome_buttons(), *self.home.focus_order()])
@@ -546,7 +546,8 @@ class ActivityFilter(QObject):
     KINDS = (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        if event.type() in self.KINDS:
+        # Every event of the application passes here: the cheap test first.
+        if event.spontaneous() and event.type() in self.KINDS:
             self.active.emit()
         return False
 

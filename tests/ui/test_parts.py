@@ -163,6 +163,8 @@ def test_on_screen_keyboard_has_mongolian_letters_and_numeric_pad(qtbot):
 
     kb = OnScreenKeyboard()
     qtbot.addWidget(kb)
+    assert kb.keys == []  # made when first shown, not at kiosk start-up
+    kb.show()
     names = {b.objectName() for b in kb.keys}
     assert {"key-Ө", "key-Ү", "key-Ё"} <= names
     edit = QLineEdit()

@@ -77,8 +77,12 @@ class QuestionBlock(QWidget):
         box.addWidget(self.error)
         self.local_error = ""
         self.engine_error = ""
+        self._shown = ""
 
     def show_error(self, message: str) -> None:
+        if message == self._shown and self.error.isVisible() == bool(message):
+            return
+        self._shown = message
         self.error.setText(message)
         self.error.setVisible(bool(message))
         if self.widget is not None:

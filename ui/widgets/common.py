@@ -184,8 +184,10 @@ def clear_layout(layout) -> None:  # noqa: ANN001 - any QLayout
         item = layout.takeAt(0)
         widget = item.widget()
         if widget is not None:
+            # Hidden and unnamed now, destroyed by the event loop after the next screen
+            # is shown (so a lookup by name finds the new widget, never the old one).
             widget.hide()
-            widget.setParent(None)
+            widget.setObjectName("")
             widget.deleteLater()
         elif item.layout() is not None:
             clear_layout(item.layout())

@@ -51,11 +51,17 @@ class OnScreenKeyboard(QFrame):
         self.grid = QGridLayout(self.grid_host)
         self.grid.setSpacing(4)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.build()
+        self.built = False  # keys are made the first time the keyboard is shown
+
+    def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        if not self.built:
+            self.build()
+        super().showEvent(event)
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
-        self.build()
+        if self.built:
+            self.build()
 
     def follow_focus(self, widget: QWidget | None) -> None:
         """Number pad for numeric fields, letters otherwise."""
@@ -65,6 +71,8 @@ class OnScreenKeyboard(QFrame):
             self.build()
         elif not wanted and self.layout_name == "digits" and isinstance(widget, QLineEdit | QPlainTextEdit):
             self.layout_name = "cyrillic" if self.lang == "mn" else "latin"
+            self.build()
+        elif not self.built:
             self.build()
 
     def _key(self, text: str, description: str, name: str) -> QPushButton:
@@ -83,6 +91,7 @@ class OnScreenKeyboard(QFrame):
         from ui.widgets.common import clear_layout
 
         clear_layout(self.grid)
+        self.built = True
         self.keys = []
         rows = LAYOUTS[self.layout_name]
         width = max(len(r) for r in rows)
