@@ -221,7 +221,7 @@ class Services:
             from kiosk import pin as pins
         except ImportError:
             return False, "not_set"
-        return pins.check_for_ui(self.home, pin) if hasattr(pins, "check_for_ui") else _check_pin(pins, self.home, pin)
+        return pins.check_for_ui(self.store(), pin) if hasattr(pins, "check_for_ui") else _check_pin(pins, self.home, pin)
 
     def close(self) -> None:
         with self._lock:

@@ -175,6 +175,61 @@ def test_on_screen_keyboard_has_mongolian_letters_and_numeric_pad(qtbot):
     assert all(b.focusPolicy() == Qt.FocusPolicy.NoFocus for b in kb.keys)
 
 
+def shown(root: QWidget, name: str) -> QWidget | None:
+    """The visible widget with this name (replaced screens are deleted a moment later)."""
+    return next((w for w in root.findChildren(QWidget, name) if w.isVisible()), None)
+
+
+def test_staff_mode_with_the_pin_shows_queue_drafts_and_diagnostics(qtbot, kiosk):
+    from kiosk import pin
+
+    window = kiosk.window
+    qtbot.waitUntil(kiosk.bridge.is_idle)
+    pin.set_pin(kiosk.services.store(), "2468")
+    qtbot.mouseClick(window.staff_btn, Qt.MouseButton.LeftButton)
+    window.staff.pin_edit.setText("1111")
+    window.staff.try_pin()
+    qtbot.waitUntil(lambda: window.staff.message != "", timeout=5000)
+    assert not window.staff.unlocked and shown(window.staff, "sync-now") is None
+    for digit in "2468":  # the on-screen PIN pad
+        qtbot.mouseClick(shown(window.staff, f"pin-{digit}"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(shown(window.staff, "pin-enter"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.staff.unlocked and window.staff.snapshot is not None, timeout=10_000)
+    assert shown(window.staff, "sync-now") is not None
+    qtbot.mouseClick(shown(window.staff, "diagnostics"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.staff.checks is not None, timeout=60_000)
+    assert window.staff.checks, "doctor checks are shown"
+    qtbot.mouseClick(shown(window.staff, "staff-exit"), Qt.MouseButton.LeftButton)
+    assert window.stack.currentWidget() is window.home and not window.staff.unlocked
+
+
+def test_interrupted_draft_can_be_resumed_by_staff(qtbot, kiosk):
+    from kiosk import pin
+    from tests.ui.driver import type_keys
+
+    window = kiosk.window
+    qtbot.mouseClick(window.home.tiles["livestock-census"], Qt.MouseButton.LeftButton)
+    block = next(iter(window.form.blocks.values()))
+    with qtbot.waitSignal(window.draft_saved, timeout=5000):
+        type_keys(block.widget.edit, "ЖЭ78030519")
+    qtbot.waitUntil(kiosk.bridge.is_idle)
+    store = kiosk.services.store()
+    assert store.mark_open_drafts_interrupted() == 1  # as after a power cut
+    window.flow = None
+    window.show_home()
+    pin.set_pin(store, "2468")
+    window.open_staff()
+    window.staff.pin_edit.setText("2468")
+    window.staff.try_pin()
+    qtbot.waitUntil(lambda: window.staff.snapshot is not None and window.staff.drafts_list is not None, timeout=10_000)
+    assert window.staff.drafts_list.count() == 1
+    assert "ЖЭ" not in window.staff.drafts_list.item(0).text()  # service and time only
+    qtbot.mouseClick(shown(window.staff, "draft-resume"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.form, timeout=5000)
+    block = next(iter(window.form.blocks.values()))
+    assert block.widget.edit.text() == "ЖЭ78030519"
+
+
 def test_staff_mode_needs_the_pin(qtbot, kiosk):
     window = kiosk.window
     qtbot.mouseClick(window.staff_btn, Qt.MouseButton.LeftButton)
