@@ -313,12 +313,15 @@ class AnswerState:
         base = item[:k]
         if k == len(outer) and not target.is_repeat:
             return self._expr_value(target, base)
-        path = (*outer, name) if target.is_repeat else outer
         items = [base]
-        for rep in path[k:]:
+        for rep in outer[k:]:
             items = [(*b, i) for b in items for i in range(self.item_count(rep, b))]
         if target.is_repeat:
-            return NodeSet([True] * len(items))
+            # A repeat that is not relevant is empty, like any other non-relevant answer:
+            # its items are dropped from the document, so count() must not see them.
+            return NodeSet(
+                [True for b in items if self.visible(name, b) for _ in range(self.item_count(name, b))]
+            )
         return NodeSet([self._expr_value(target, it) for it in items])
 
     def _expr_value(self, q: Question, item: Item) -> Any:

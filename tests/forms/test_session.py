@@ -328,3 +328,21 @@ def test_count_of_own_repeat_and_nested_repeats() -> None:
     doc = s.document()["answers"]
     assert doc["members"] == [{"position": 1, "kids": [{"kid_age": 7}, {"kid_age": 9}],
                                "kid_total": 16}]
+
+
+def test_count_of_a_non_relevant_repeat_is_zero_like_its_dropped_items() -> None:
+    f = build([
+        {"name": "with_household", "type": "yes_no", "label": tx("Өрхтэйгээ юу?", "With household?")},
+        {"name": "members", "type": "repeat", "label": tx("Гишүүд", "Members"),
+         "relevant": "${with_household}", "min_count": 2,
+         "questions": [{"name": "member", "type": "text", "label": tx("Нэр", "Name")}]},
+        {"name": "moving", "type": "integer", "calculate": "count(${members}) + 1"},
+    ])
+    s = FormSession(f, "en", today=TODAY)
+    s.set_answer("with_household", True)
+    assert s.value("moving") == 3
+    s.set_answer("with_household", False)
+    assert s.value("moving") == 1
+    assert "members" not in s.document()["answers"]
+    s.set_answer("with_household", True)
+    assert s.value("moving") == 3
