@@ -41,6 +41,10 @@ def answers_from_file(form: FormDef, path: Path | str, attach: AttachFn | None =
         raise KioskError(f"{path}: not a readable JSON answers file ({exc.__class__.__name__})") from None
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
         raise KioskError(f'{path}: an answers file is {{"answers": {{...}}}}')
+    named = data.get("form_id")
+    if named is not None and named != form.id:
+        # Filling form B with the answers written for form A would finalize nonsense.
+        raise KioskError(f"{path}: these answers are for form {named!r}, not {form.id!r}")
     attach = attach or describe_file
     return _convert(form, form.pages_questions(), data["answers"], path.parent, attach)
 

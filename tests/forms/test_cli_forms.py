@@ -61,3 +61,20 @@ def test_forms_list_uses_configured_catalog(kiosk_cli, isolated_home: Path, tmp_
     (isolated_home / "config.toml").write_text(f'catalog_dir = "{tmp_path / "nope"}"\n', "utf-8")
     result = kiosk_cli("forms", "list")
     assert result.returncode == 3 and "catalog folder not found" in result.stderr
+
+
+def test_answers_file_for_another_form_is_refused(tmp_path) -> None:
+    import json
+
+    import pytest
+
+    from kiosk.errors import KioskError
+    from kiosk.forms import answers_from_file, load_catalog
+    from kiosk.paths import bundled_catalog_dir
+
+    catalog = load_catalog(bundled_catalog_dir())
+    form = catalog.forms["id-card"]
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps({"form_id": "birth-registration", "answers": {}}), "utf-8")
+    with pytest.raises(KioskError, match="for form 'birth-registration', not 'id-card'"):
+        answers_from_file(form, path)
