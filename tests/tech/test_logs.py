@@ -159,6 +159,8 @@ def test_logs_export_zip_holds_logs_and_doctor_report(kiosk_cli, isolated_home, 
         "2026-01-01 INFO old line phone 99001122 reg АБ11223344\n", encoding="utf-8"
     )
     (isolated_home / "config.toml").write_text('language = "en"\n', encoding="utf-8")
+    (isolated_home / "kiosk.db").write_bytes(b"not for support")
+    (isolated_home / "secrets.enc").write_bytes(b"never for support")
     target = tmp_path / "support.zip"
     result = kiosk_cli("logs", "--export", str(target))
     assert result.returncode == 0, result.stderr
@@ -166,6 +168,7 @@ def test_logs_export_zip_holds_logs_and_doctor_report(kiosk_cli, isolated_home, 
     with zipfile.ZipFile(target) as zf:
         names = set(zf.namelist())
         assert {"doctor.json", "logs/kiosk.log", "logs/kiosk.log.1", "config.toml"} <= names
+        assert not [n for n in names if n.endswith((".db", ".enc", ".json.tmp")) or "secret" in n]
         report = json.loads(zf.read("doctor.json"))
         old = zf.read("logs/kiosk.log.1").decode("utf-8")
     assert report["status"] in ("pass", "warn", "fail")
