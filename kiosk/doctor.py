@@ -162,6 +162,21 @@ def check_schema(ctx: _Ctx) -> Check:
     return _mk(ctx, "schema", PASS, "schema_ok", details=details, current=current)
 
 
+def check_catalog(ctx: _Ctx) -> Check:
+    info = probes.catalog_info(ctx.home, ctx.config)
+    details = dict(info)
+    source = t(f"doctor.catalog_{info['source']}", ctx.lang)
+    if not info["forms"]:
+        return _mk(ctx, "catalog", FAIL, "catalog_empty", "fix_catalog", details,
+                   folder=info["folder"], problem=(info["problems"] or ["?"])[0])
+    if info["problems"]:
+        return _mk(ctx, "catalog", WARN, "catalog_problems", "fix_catalog", details,
+                   forms=info["forms"], source=source, count=len(info["problems"]),
+                   problem=info["problems"][0])
+    return _mk(ctx, "catalog", PASS, "catalog_ok", details=details, forms=info["forms"],
+               source=source)
+
+
 def check_keyring(ctx: _Ctx) -> Check:
     info = probes.keyring_info(ctx.home, ctx.config)
     details = dict(info)
@@ -270,6 +285,7 @@ CHECKS: tuple[tuple[str, Callable[[_Ctx], Check]], ...] = (
     ("data_folder", check_data_folder),
     ("database", check_database),
     ("schema", check_schema),
+    ("catalog", check_catalog),
     ("keyring", check_keyring),
     ("device", check_device),
     ("server", check_server),

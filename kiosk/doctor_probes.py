@@ -91,6 +91,27 @@ def queue_info(home: Home) -> dict[str, Any]:
     }
 
 
+def catalog_info(home: Home, config: Config) -> dict[str, Any]:
+    """The catalog the kiosk would offer: ``folder``, ``source``, ``forms``, ``problems``."""
+    from kiosk.paths import bundled_catalog_dir
+
+    forms = module("kiosk.forms")
+    folder = Path(_attr(forms, "active_catalog_dir")(home, config))
+    catalog = _attr(forms, "load_catalog")(folder)
+    if config.catalog_dir:
+        source = "configured"
+    elif folder == bundled_catalog_dir():
+        source = "bundled"
+    else:
+        source = "downloaded"
+    return {
+        "folder": str(folder),
+        "source": source,
+        "forms": len(catalog.forms),
+        "problems": [str(p) for p in catalog.problems][:10],
+    }
+
+
 # --- secrets and device identity -----------------------------------------------------
 
 

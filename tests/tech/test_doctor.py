@@ -13,7 +13,7 @@ from kiosk.config import Config
 from kiosk.paths import Home
 
 NAMES = [
-    "config", "version", "data_folder", "database", "schema", "keyring",
+    "config", "version", "data_folder", "database", "schema", "catalog", "keyring",
     "device", "server", "clock", "queue", "last_sync",
 ]
 
@@ -281,3 +281,23 @@ def test_database_from_a_newer_build_fails_and_is_left_alone(kiosk_cli, isolated
     assert by_name["queue"]["status"] == "warn"
     assert code == 2
     assert db.read_bytes() == before
+
+
+def test_catalog_check_bundled_broken_and_empty(isolated_home: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from kiosk.paths import bundled_catalog_dir
+
+    check = _check(isolated_home, "catalog")
+    assert check.status == doctor.PASS and check.details["source"] == "bundled"
+    copy = tmp_path / "catalog"
+    shutil.copytree(bundled_catalog_dir(), copy)
+    broken = sorted((copy / "forms").glob("*.json"))[0]
+    broken.write_text("{ not json", encoding="utf-8")
+    check = _check(isolated_home, "catalog", Config(catalog_dir=str(copy)))
+    assert check.status == doctor.WARN and broken.name in check.message
+    assert check.details["forms"] > 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    check = _check(isolated_home, "catalog", Config(catalog_dir=str(empty)))
+    assert check.status == doctor.FAIL and check.fix
