@@ -232,17 +232,18 @@ def agency_kid(agency_jwk: dict[str, Any]) -> str:
 # --- seal / verify / open -----------------------------------------------------
 
 
-def _document_parts(document: dict[str, Any]) -> tuple[str, str, Any]:
+def _document_parts(document: dict[str, Any]) -> tuple[str, str, Any, str | None]:
     form_id = document.get("form_id") or document.get("form")
     version = document.get("form_version") or document.get("version")
+    language = document.get("language")
     if "answers" in document:
         answers = document["answers"]
     else:
-        skip = {"form_id", "form", "form_version", "version"}
+        skip = {"form_id", "form", "form_version", "version", "language"}
         answers = {k: v for k, v in document.items() if k not in skip}
     if not isinstance(form_id, str) or not form_id:
         raise SecurityError("document has no form_id")
-    return form_id, str(version or ""), answers
+    return form_id, str(version or ""), answers, language if isinstance(language, str) else None
 
 
 def seal(
@@ -256,7 +257,7 @@ def seal(
     finalized_at: str,
 ) -> SealedEnvelope:
     """Sign, encrypt and record one finished document (pure: writes nothing)."""
-    form_id, form_version, answers = _document_parts(document)
+    form_id, form_version, answers, language = _document_parts(document)
     kid = agency_kid(agency_jwk)
     payload = {
         "submission_id": submission_id,
@@ -268,6 +269,8 @@ def seal(
         "answers": answers,
         "attachments": [a.payload_entry() for a in attachments],
     }
+    if language:
+        payload["language"] = language  # the applicant's language on the kiosk
     payload_bytes = canonical_json(payload)
     signed = jws_sign(payload_bytes, device.private_key, kid=device.device_id, typ=PAYLOAD_TYP)
     header = {"alg": JWE_ALG, "enc": JWE_ENC, "kid": kid, "cty": "JOSE"}

@@ -198,6 +198,14 @@ class DraftsMixin(StoreBase):
             )
         return refs
 
+    def draft_attachment(self, draft_id: str, sha256: str) -> bytes:
+        """A captured file of a draft by its answer's (plaintext) SHA-256: for the
+        preview when staff resume an interrupted draft."""
+        ref = self._draft_attachment_refs(draft_id).get(sha256)
+        if ref is None:
+            raise NotFoundError(f"attachment {sha256[:12]} of draft {draft_id} not found")
+        return self.attachment_plaintext(ref.blob_sha256)
+
     def attachment_plaintext(self, blob_sha256: str) -> bytes:
         """Decrypt a captured attachment for display on the kiosk (preview)."""
         from kiosk.envelope import decrypt_attachment

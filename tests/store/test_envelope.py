@@ -30,6 +30,7 @@ from kiosk.secrets import open_secrets
 DOC = {
     "form_id": "birth-registration",
     "form_version": "2026.1",
+    "language": "mn",
     "answers": {"child_name": "Тэмүүлэн", "rd": "УБ99112233", "phone": "99112233"},
 }
 
@@ -81,7 +82,7 @@ def test_round_trip_and_claims(sealed, device, agency):
     assert claims["attachments"] == [{"sha256": ref.blob_sha256, "size": ref.blob_size}]
     assert claims["agency_kid"] == "gasr-test-1"
     payload = open_envelope(env.jwe, agency[0], device.public_jwk)
-    assert payload["answers"] == DOC["answers"]
+    assert payload["answers"] == DOC["answers"] and payload["language"] == "mn"
     assert payload["device_id"] == device.device_id
     assert sha256_hex(canonical_json(payload)) == env.payload_sha256
     entry, plain = verify_attachment(payload, blob)

@@ -221,3 +221,13 @@ def test_mark_acknowledged_many_is_one_all_or_nothing_transaction(store, device,
     assert store.counts()["acknowledged"] == 3
     assert store.submission(ids[2])["server_receipt"] == {"r": 2}
     assert store.verify_audit().ok
+
+
+def test_resumed_draft_attachment_preview(store):
+    did = store.save_draft(None, form_id="f", form_version="1", answers={})
+    value = store.add_attachment(
+        did, b"jpeg bytes", name="a.jpg", media_type="image/jpeg", max_bytes=100
+    )
+    assert store.draft_attachment(did, value["sha256"]) == b"jpeg bytes"
+    with pytest.raises(NotFoundError):
+        store.draft_attachment("other", value["sha256"])
