@@ -231,3 +231,66 @@ def test_resumed_draft_attachment_preview(store):
     assert store.draft_attachment(did, value["sha256"]) == b"jpeg bytes"
     with pytest.raises(NotFoundError):
         store.draft_attachment("other", value["sha256"])
+
+
+class _CommitFails:
+    """Connection proxy: COMMIT reports an I/O error, after (or instead of) committing."""
+
+    def __init__(self, conn, *, really_commit: bool):
+        self._conn, self._really = conn, really_commit
+
+    def execute(self, sql, *args):
+        if sql == "COMMIT":
+            if self._really:
+                self._conn.execute(sql)
+            raise sqlite3.OperationalError("disk I/O error")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._conn, name)
+
+
+@pytest.mark.parametrize("really_commit", [True, False])
+def test_commit_error_is_reconciled_by_id(store, device, agency, really_commit):
+    did = store.save_draft(None, form_id="test-form", form_version="1", answers={"a": 1})
+    real = store.conn
+    store.conn = _CommitFails(real, really_commit=really_commit)
+    sid = uuid7()
+    try:
+        if really_commit:  # outcome unknown, but it is on disk: finalize succeeds
+            env = store.finalize(
+                document(a=1),
+                device=device,
+                agency_jwk=agency[1],
+                demo=False,
+                draft_id=did,
+                submission_id=sid,
+            )
+            assert env.submission_id == sid
+        else:
+            with pytest.raises(StorageError, match="not saved and the draft is kept"):
+                store.finalize(
+                    document(a=1),
+                    device=device,
+                    agency_jwk=agency[1],
+                    demo=False,
+                    draft_id=did,
+                    submission_id=sid,
+                )
+    finally:
+        store.conn = real
+    rows = store.read("SELECT COUNT(*) FROM submissions WHERE id = ?", (sid,))[0][0]
+    assert rows == (1 if really_commit else 0)
+    if not really_commit:
+        assert store.load_draft(did).answers == {"a": 1}
+        # retrying with the same ID now works, once
+        store.finalize(
+            document(a=1),
+            device=device,
+            agency_jwk=agency[1],
+            demo=False,
+            draft_id=did,
+            submission_id=sid,
+        )
+        assert store.read("SELECT COUNT(*) FROM submissions")[0][0] == 1
+    assert store.verify_audit().ok
