@@ -97,14 +97,30 @@ class SyncLoop:
             return None  # wait for staff ("sync now") — never hammer a server that refused us
         return max(1.0, full_jitter(self._failures, BUSY_BASE, BUSY_CAP, self.rng))
 
-    def _run(self) -> None:
+    def _prepare(self) -> Callable[[], RoundReport] | None:
+        """The round function, or None (status says why) — e.g. not enrolled yet."""
+        from kiosk.errors import ConfigError
+
         try:
-            run_round = self.make_round()
+            return self.make_round()
+        except ConfigError as exc:  # not enrolled / no device key: wait for staff
+            self.status.state, self.status.last_error = "not-enrolled", str(exc)
         except Exception as exc:  # noqa: BLE001 - report, never crash the UI
             log.error("sync loop could not start: %s", exc)
             self.status.state, self.status.last_error = "error", str(exc)
-            self._emit()
-            return
+        self.status.next_round_in = None
+        self._emit()
+        return None
+
+    def _run(self) -> None:
+        run_round = None
+        while run_round is None:
+            run_round = self._prepare()
+            if run_round is None:
+                self._wake.wait()  # "sync now" after enrolment tries again
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
         while not self._stop.is_set():
             self._wake.clear()
             try:

@@ -129,3 +129,28 @@ def test_loop_reports_status_and_wakes_on_sync_now(server, kiosk):
         loop.stop()
     assert not loop.running
     assert server.central.store.count() == 5
+
+
+def test_loop_on_a_kiosk_not_enrolled_says_so_and_waits(isolated_home):
+    from kiosk.paths import Home
+    from sync.runtime import make_loop
+
+    got = threading.Event()
+    statuses = []
+
+    def on_status(st):
+        statuses.append((st.state, st.last_error))
+        got.set()
+
+    loop = make_loop(Home(isolated_home).ensure(), interval=1, on_status=on_status)
+    loop.start()
+    try:
+        assert got.wait(10)
+        assert statuses[0][0] == "not-enrolled" and "kiosk enroll" in statuses[0][1]
+        got.clear()
+        loop.wake()  # tries again (still not enrolled), never a crash or a busy loop
+        assert got.wait(10)
+        assert len(statuses) == 2 and loop.running
+    finally:
+        loop.stop()
+    assert not loop.running
