@@ -119,6 +119,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kiosk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `kiosk status --json | head`: the reader left; not an error of ours. Point stdout
+        # at devnull so the interpreter's final flush does not raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a shell reports it
     except Exception:  # noqa: BLE001 - last line of defence: no traceback on screen
         log.exception("unexpected error in kiosk %s", " ".join(sys.argv[1:2]))
         print(
