@@ -193,6 +193,9 @@ def _link_2g(workdir: Path, n: int, scale: float) -> dict[str, Any]:
         "wire_efficiency": round(((wire_up + wire_down) / bandwidth) / batched, 3),
         "batched_vs_one_per_request": round(ratio, 2), "target_ratio": 4.5,
         "ceiling_ratio_1_plus_2_rtt_bw_over_size": round(ceiling, 2),
+        # gzip makes a batched submission smaller on the wire than its envelope, so the
+        # same formula with the bytes actually carried per item is the fairer ceiling
+        "ceiling_ratio_at_wire_size": round(1 + 2 * rtt * bandwidth / (wire_up / n), 2),
         "meets_target": efficiency >= 0.8 and ratio >= 4.5,
         "note": "gzip on the wire for both modes; efficiency counts envelope bytes "
                 "(before compression), wire_efficiency the bytes actually carried",
