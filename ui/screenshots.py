@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kiosk.paths import Home
 from ui.app import WINDOW_SIZE
-from ui.qt import QApplication, QWidget
+from ui.qt import QApplication, QEvent, QWidget
 
 THEMES = ("default", "high-contrast")
 SCALES = (100, 200)
@@ -28,6 +28,8 @@ def settle(predicate: Callable[[], bool] | None = None, timeout: float = 10.0) -
     deadline = time.monotonic() + timeout
     while True:
         app.processEvents()  # type: ignore[union-attr]
+        # processEvents() leaves deleteLater() alone; replaced screens must really go.
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
         if predicate is None or predicate() or time.monotonic() > deadline:
             break
         time.sleep(0.005)

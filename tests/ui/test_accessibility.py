@@ -24,8 +24,11 @@ def _visible_interactive(root: QWidget) -> list[QWidget]:
 
 
 def _settle(window) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QEvent
+
     window.resize(*WINDOW)
     QApplication.processEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)  # replaced screens go
 
 
 def _check_names(window, lang: str, where: str) -> list[str]:  # noqa: ANN001

@@ -203,7 +203,7 @@ class FormView(QWidget):
         self.form_title.setText(f"{flow.title(lang)} — {section}" if section else flow.title(lang))
         self.page_title.hide()
         local = {key: b.local_error for key, b in self.blocks.items() if b.local_error}
-        self.page.clear()
+        self.page.clear(keep_scroll=not focus)
         self.blocks = {}
         self.repeat_controls: list[QWidget] = []
         for entry in flow.entries():
@@ -238,6 +238,7 @@ class FormView(QWidget):
             self._show_errors()
         a11y.chain_focus([*self.input_widgets(), self.back, self.cancel, self.read, self.next])
         if focus:
+            self.page.verticalScrollBar().setValue(0)  # a new screen starts at its top
             first = self.input_widgets()
             edits = [w for w in first if isinstance(w, QLineEdit | QPlainTextEdit)]
             target = edits[0] if edits else (first[0] if first else self.next)

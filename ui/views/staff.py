@@ -39,6 +39,14 @@ class StaffView(Page):
         self.pin_edit: QLineEdit | None = None
         self.drafts_list: QListWidget | None = None
         self.controls: list[QWidget] = []
+        self.sync_status: dict[str, Any] = {}
+        window.listener.status_changed.connect(self.on_status)
+
+    def on_status(self, status: dict[str, Any]) -> None:
+        """Batched sync status from the background loop (GUI thread, via StatusListener)."""
+        self.sync_status.update(status)
+        if self.unlocked and self.win.stack.currentWidget() is self:
+            self.refresh()
 
     @property
     def lang(self) -> str:
@@ -193,6 +201,9 @@ class StaffView(Page):
         self.column.addWidget(text_label(t("ui.staff_title", lang), "title"))
         if self.message:
             self.column.addWidget(text_label(self.message, "hint"))
+        if self.sync_status.get("last_error"):
+            self.column.addWidget(text_label(t("ui.staff_failed_item", lang, number=str(
+                self.sync_status.get("state", "")), reason=str(self.sync_status["last_error"])), "error"))
         snap = self.snapshot
         queue = self._section(t("ui.staff_queue", lang))
         if snap is None:

@@ -13,12 +13,15 @@ from pathlib import Path
 
 from ui import a11y
 from ui.qt import (
+    QEvent,
+    QFontMetrics,
     QFrame,
     QHBoxLayout,
     QIcon,
     QLabel,
     QPixmap,
     QPushButton,
+    QRect,
     QScrollArea,
     QSize,
     QSizePolicy,
@@ -38,15 +41,33 @@ class FitLabel(QLabel):
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         super().resizeEvent(event)
-        if self.wordWrap():
-            need = self.heightForWidth(self.width())
-            if need > 0 and need != self.minimumHeight():
-                self.setMinimumHeight(need)
+        self._fit()
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt override
         super().setText(text)
-        if self.wordWrap() and self.width() > 0:
-            self.setMinimumHeight(max(0, self.heightForWidth(self.width())))
+        self._fit()
+
+    def changeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._fit()
+
+    def _fit(self) -> None:
+        if not self.wordWrap() or self.width() <= 0:
+            return
+        # Measured from the font, not with QLabel.heightForWidth (which never answers
+        # below the current minimum): the result depends on the width only, so setting
+        # it cannot start a resize loop.
+        inner = self.contentsRect()
+        side = self.width() - inner.width()
+        extra = self.height() - inner.height()
+        text = self.text()
+        box = QFontMetrics(self.font()).boundingRect(
+            QRect(0, 0, max(1, self.width() - side), 100_000),
+            int(Qt.TextFlag.TextWordWrap) | int(self.alignment()), text) if text else QRect()
+        need = box.height() + extra if text else 0
+        if abs(need - self.minimumHeight()) > 1:
+            self.setMinimumHeight(need)
 
 
 def text_label(text: str = "", role: str = "", wrap: bool = True) -> QLabel:
@@ -166,15 +187,17 @@ class Page(QScrollArea):
         self.column.setSpacing(20)
         self.setWidget(self.body)
 
-    def clear(self) -> None:
+    def clear(self, keep_scroll: bool = False) -> None:
         clear_layout(self.column)
+        if not keep_scroll:
+            self.verticalScrollBar().setValue(0)
 
     def show_all(self) -> None:
         """Show what a render added, now rather than on the next event-loop pass (Qt's
         default for children of a visible widget), so a tap or key right after a
         render reaches it. Widgets hidden on purpose stay hidden."""
         for w in self.body.findChildren(QWidget, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            explicit = w.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)
+            explicit = w.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)  # noqa: E501
             if not (explicit and w.isHidden()):
                 w.show()
 
