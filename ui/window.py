@@ -160,8 +160,7 @@ class KioskWindow(QMainWindow):
                        (self.staff_btn, "staff_button"), (self.keyboard_btn, "keyboard_show"),
                        (self.home_btn, "home_button")):
             b.setText(t(f"ui.{key}", lang))
-            desc = t(f"ui.{key}_desc", lang) if key != "home_button" else t("ui.form_cancel_desc", lang)
-            a11y.label(b, b.text(), desc)
+            a11y.label(b, b.text(), t(f"ui.{key}_desc", lang))
         self.banner.setText(t("ui.demo_banner", lang))
         self.banner.setVisible(not self.services.enrolled)
         self.keyboard.set_lang(lang)

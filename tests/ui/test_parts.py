@@ -49,11 +49,11 @@ def test_built_keys_exist():
     known = catalog()
     built = [f"ui.{k}" for k in (
         "form_back", "form_cancel", "form_read", "receipt_print_80", "receipt_print_a4",
-        "receipt_finish", "lang_button", "a11y_button", "staff_button", "keyboard_show",
+        "receipt_finish", "lang_button", "a11y_button", "staff_button", "keyboard_show", "home_button",
     )]
     built += [f"ui.{k}_desc" for k in (
         "form_back", "form_cancel", "form_read", "receipt_print_80", "receipt_print_a4",
-        "receipt_finish", "lang_button", "a11y_button", "staff_button", "keyboard_show",
+        "receipt_finish", "lang_button", "a11y_button", "staff_button", "keyboard_show", "home_button",
     )]
     built += [f"ui.staff_state_{s}" for s in ("draft", "queued", "sent", "acknowledged", "rejected")]
     built += [f"ui.staff_status_{s}" for s in ("ok", "warn", "fail")]
