@@ -109,6 +109,15 @@ class ReceiptView(QWidget):
         col.addWidget(text_label(t("ui.receipt_title", lang), "title"))
         from kiosk.i18n import pick
 
+        self.number_label = text_label(info.number, "big-number")
+        self.number_label.setObjectName("receiptNumber")
+        self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
+        a11y.label(self.number_label, t("ui.receipt_number_desc", lang, number=info.number))
+        caption = text_label(t("ui.receipt_number", lang), "hint")
+        large = scale >= 150
+        if large:  # with large text the number comes first, before anything scrolls away
+            col.addWidget(caption)
+            col.addWidget(self.number_label)
         col.addWidget(text_label(t("ui.receipt_form", lang, title=pick(info.form_title, lang)), "hint"))
         if info.demo:
             demo = text_label(t("ui.receipt_demo", lang))
@@ -125,19 +134,16 @@ class ReceiptView(QWidget):
         a11y.label(self.qr, t("ui.receipt_qr_desc", lang))
         texts = QVBoxLayout()
         texts.setSpacing(8)
-        texts.addWidget(text_label(t("ui.receipt_number", lang), "hint"))
-        self.number_label = text_label(info.number, "big-number")
-        self.number_label.setObjectName("receiptNumber")
-        self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
-        a11y.label(self.number_label, t("ui.receipt_number_desc", lang, number=info.number))
-        texts.addWidget(self.number_label)
+        if not large:
+            texts.addWidget(caption)
+            texts.addWidget(self.number_label)
         texts.addWidget(text_label(t("ui.receipt_when", lang, when=when_text(info.finalized_at))))
         texts.addWidget(text_label(t("ui.receipt_sent_later", lang), "hint"))
         texts.addWidget(text_label(t("ui.receipt_keep", lang), "hint"))
         texts.addStretch(1)
-        if scale >= 200:
-            col.addLayout(texts)
+        if large:
             col.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignLeft)
+            col.addLayout(texts)
         else:
             body.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
             body.addLayout(texts, 1)
