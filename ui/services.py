@@ -206,6 +206,17 @@ class Services:
             snap.failed.append(("—", str(last)))
         return snap
 
+    def latest_receipt(self) -> dict[str, Any] | None:
+        """The newest submission's receipt fields (for "reprint"), or None."""
+        if not self.store_available:
+            return None
+        rows = self.store().submissions(limit=1)
+        if not rows or not rows[0].get("receipt_qr"):
+            return None
+        row = rows[0]
+        return {"submission_id": row["id"], "qr_text": row["receipt_qr"], "finalized_at": row["finalized_at"],
+                "demo": bool(row["demo"]), "form_id": row["form_id"]}
+
     def resume_draft(self, draft_id: str) -> tuple[str, dict[str, Any], Any]:
         draft = self.store().resume_draft(draft_id)
         return draft.info.form_id, draft.answers, draft.position

@@ -60,6 +60,7 @@ class KioskWindow(QMainWindow):
         self.listener = StatusListener(parent=self)
         self.flow: Flow | None = None
         self.receipt: ReceiptInfo | None = None
+        self.print_message = ""
         self.stored_attachments: set[str] = set()
         self._return_to: QWidget | None = None
         self.setWindowTitle(t("ui.app_title", prefs.lang))
@@ -420,14 +421,17 @@ class KioskWindow(QMainWindow):
         info = self.receipt or self.services.last_receipt
         if info is None:
             return False
+        lang = self.prefs.lang
         try:
-            print_receipt(info, self.prefs.lang, paper, pdf)
+            print_receipt(info, lang, paper, pdf)
         except KioskError as exc:
-            self.receipt_view.show_status(t("ui.receipt_print_failed", self.prefs.lang, message=exc.message),
-                                          "error")
-            return False
-        self.receipt_view.show_status(t("ui.receipt_printed", self.prefs.lang), "ok")
-        return True
+            ok, self.print_message = False, t("ui.receipt_print_failed", lang, message=exc.message)
+        else:
+            ok, self.print_message = True, t("ui.receipt_printed", lang)
+        if self.stack.currentWidget() is self.receipt_view:
+            self.receipt_view.show_status(self.print_message, "ok" if ok else "error")
+        a11y.announce(self, self.print_message)
+        return ok
 
     # -- ending a session -------------------------------------------------------------
     def finish(self) -> None:

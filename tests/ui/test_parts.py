@@ -254,3 +254,31 @@ def test_screenshots_command_writes_pngs(kiosk_cli, tmp_path):
                  "en-default-100-62-staff-dashboard.png", "en-default-100-20-question-signature.png"):
         assert must in names
     assert all(f.read_bytes().startswith(b"\x89PNG") for f in files)
+
+
+def test_staff_reprints_the_last_receipt_from_the_store(qtbot, kiosk, monkeypatch):
+    from kiosk import pin
+    from ui import printing
+    from ui.examples import open_example
+
+    window = kiosk.window
+    open_example(window, "livestock-census")
+    window.show_review()
+    with qtbot.waitSignal(window.submitted, timeout=20_000) as submitted:
+        qtbot.mouseClick(window.review.submit_btn, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.wiped):
+        qtbot.mouseClick(window.receipt_view.finish_btn, Qt.MouseButton.LeftButton)
+    kiosk.services.last_receipt = None  # as after a restart: only the store knows
+    printed: list = []
+    monkeypatch.setattr(printing, "print_receipt", lambda info, lang, paper, pdf=None: printed.append(info))
+    qtbot.waitUntil(kiosk.bridge.is_idle)
+    pin.set_pin(kiosk.services.store(), "2468")
+    window.open_staff()
+    window.staff.pin_edit.setText("2468")
+    window.staff.try_pin()
+    qtbot.waitUntil(lambda: window.staff.unlocked and window.staff.snapshot is not None, timeout=10_000)
+    assert window.staff.snapshot.counts.get("sealed", 0) + window.staff.snapshot.counts.get("queued", 0) == 1
+    qtbot.mouseClick(shown(window.staff, "reprint"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(printed), timeout=10_000)
+    assert printed[0].submission_id == submitted.args[0].submission_id
+    assert printed[0].qr_text == submitted.args[0].qr_text

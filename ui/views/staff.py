@@ -324,12 +324,25 @@ class StaffView(Page):
                                          lambda _r: self.refresh(), label="discard draft"))
 
     def reprint(self) -> None:
-        if self.win.services.last_receipt is None:
-            self.message = t("ui.staff_reprint_none", self.lang)
+        """Print the newest submission's receipt again (read from the store)."""
+        from ui.views.receipt import ReceiptInfo
+
+        def done(fields: dict[str, Any] | None) -> None:
+            if fields is None:
+                self.message = t("ui.staff_reprint_none", self.lang)
+                self.render()
+                return
+            try:
+                title = dict(self.win.services.form(fields["form_id"]).title)
+            except Exception:  # noqa: BLE001 - a form gone from the catalog: print its id
+                title = {"mn": fields["form_id"], "en": fields["form_id"]}
+            info = ReceiptInfo(fields["submission_id"], fields["qr_text"], fields["finalized_at"], title,
+                               fields["demo"])
+            previous = self.win.receipt
+            self.win.receipt = info
+            self.win.print_receipt("80mm")
+            self.win.receipt = previous
+            self.message = self.win.print_message
             self.render()
-            return
-        self.win.receipt = self.win.services.last_receipt
-        ok = self.win.print_receipt("80mm")
-        self.message = t("ui.receipt_printed", self.lang) if ok else self.win.receipt_view.status.text()
-        self.win.receipt = None
-        self.render()
+
+        self.win.bridge.run_db(Operation(self.win.services.latest_receipt, done, label="reprint"))
