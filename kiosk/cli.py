@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "kiosk.commands.status",  # status
     "kiosk.commands.receipt",  # receipt verify STRING
     "kiosk.commands.audit",  # audit verify
+    "kiosk.commands.pin",  # pin set | pin status
     "sync.commands",  # enroll, sync, export, import-acks
     "kiosk.commands.doctor",  # doctor
     "kiosk.commands.logs",  # logs --export FILE
