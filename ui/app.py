@@ -112,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         window.show()
     else:
         window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        window.locked = True
         window.showFullScreen()
     if os.environ.get("KIOSK_EXIT_WHEN_READY"):
         # The cold-start benchmark: report when home is shown and the event loop runs.

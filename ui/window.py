@@ -520,7 +520,25 @@ class KioskWindow(QMainWindow):
         self._show(self.staff)
         self.staff.start()
 
+    # -- lockdown ---------------------------------------------------------------------
+    #: Set by ui.app.run on a real kiosk (full screen): Alt+F4, the window manager's
+    #: close and any other close request are refused; only staff can quit (behind the PIN).
+    locked = False
+    _quit_allowed = False
+
+    def quit_kiosk(self) -> None:
+        """Staff "close the kiosk program": the one sanctioned way out of lockdown."""
+        self.form.flush()
+        self._quit_allowed = True
+        self.close()
+        app = QApplication.instance()
+        if app is not None:
+            app.quit()
+
     def closeEvent(self, event: Any) -> None:  # noqa: N802 - Qt override
+        if self.locked and not self._quit_allowed:
+            event.ignore()
+            return
         self.form.flush()
         super().closeEvent(event)
 

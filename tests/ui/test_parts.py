@@ -282,3 +282,23 @@ def test_staff_reprints_the_last_receipt_from_the_store(qtbot, kiosk, monkeypatc
     qtbot.waitUntil(lambda: bool(printed), timeout=10_000)
     assert printed[0].submission_id == submitted.args[0].submission_id
     assert printed[0].qr_text == submitted.args[0].qr_text
+
+
+def test_locked_down_window_refuses_close_until_staff_quits(qtbot, kiosk, monkeypatch):
+    """Alt+F4 / the window manager's close do nothing on a kiosk; staff can quit behind the PIN."""
+    from kiosk import pin
+    from ui.qt import QApplication
+
+    window = kiosk.window
+    window.locked = True
+    assert window.close() is False and window.isVisible()
+    quits: list[bool] = []
+    monkeypatch.setattr(QApplication, "quit", staticmethod(lambda: quits.append(True)))
+    pin.set_pin(kiosk.services.store(), "2468")
+    window.open_staff()
+    assert shown(window.staff, "staff-quit") is None  # not before the PIN
+    window.staff.pin_edit.setText("2468")
+    window.staff.try_pin()
+    qtbot.waitUntil(lambda: shown(window.staff, "staff-quit") is not None, timeout=10_000)
+    qtbot.mouseClick(shown(window.staff, "staff-quit"), Qt.MouseButton.LeftButton)
+    assert not window.isVisible() and quits == [True]

@@ -291,8 +291,15 @@ class StaffView(Page):
                 tools.addWidget(text_label(t("ui.staff_check_fix", lang, fix=check.fix), "hint"))
         leave = button(t("ui.staff_exit", lang), t("ui.staff_exit_desc", lang), name="staff-exit")
         leave.clicked.connect(self.leave)
-        self.column.addWidget(leave, 0, Qt.AlignmentFlag.AlignLeft)
-        self.controls.append(leave)
+        # The only way out of the locked-down kiosk: behind the PIN, for maintenance.
+        quit_btn = button(t("ui.staff_quit", lang), t("ui.staff_quit_desc", lang), name="staff-quit")
+        quit_btn.clicked.connect(self.win.quit_kiosk)
+        row = QHBoxLayout()
+        row.addWidget(leave)
+        row.addWidget(quit_btn)
+        row.addStretch(1)
+        self.column.addLayout(row)
+        self.controls += [leave, quit_btn]
 
     def _selected_draft(self) -> dict[str, str] | None:
         if self.drafts_list is None or self.drafts_list.currentItem() is None:
