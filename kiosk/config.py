@@ -82,6 +82,11 @@ class Config:
         ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{where}: {name} must not be negative")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ConfigError(
+                f"{where}: log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
+                f"not {self.log_level!r}"
+            )
         if self.keyring_fallback not in ("", "encrypted-file"):
             raise ConfigError(
                 f'{where}: keyring_fallback must be "" or "encrypted-file", '

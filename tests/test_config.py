@@ -27,6 +27,7 @@ def test_written_defaults_parse_to_defaults(tmp_path):
         ("nonsense = 1", "unknown key 'nonsense'"),
         ("language = ", "not valid TOML"),
         ("retention_days = true", "retention_days"),
+        ('log_level = "LOUD"', "log_level"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path, text, fragment):
