@@ -92,6 +92,7 @@ def _shots(kiosk, out: Path, prefix: str, types: dict[str, tuple[str, str]]) -> 
     # A validation error: the first screen of the first form, Next with nothing answered.
     first = next(iter(kiosk.services.catalog.forms))
     win.open_form(first)
+    settle()  # as a resident would: the screen is laid out before Next is pressed
     win.form.go_next()
     yield shot("30-validation-error")
     win.ask_cancel()

@@ -202,3 +202,26 @@ def test_idle_warning_then_wipe(qtbot, isolated_home, monkeypatch):
     assert k.services.store().drafts() == []
     k.bridge.shutdown()
     k.services.close()
+
+
+def test_validation_error_is_scrolled_into_view_at_200_percent(qtbot, kiosk):
+    """With the largest text the message under the field must not fall below the fold."""
+    window = kiosk.window
+    window.resize(1280, 800)
+    kiosk.prefs.set_theme("high-contrast")
+    kiosk.prefs.set_scale(200)
+    tap(qtbot, window.home.tiles["marriage-registration"])
+    QApplication.processEvents()  # the screen is laid out long before a resident taps Next
+    tap(qtbot, window.form.next)
+    block = next(iter(window.form.blocks.values()))
+    assert block.error.isVisible() and block.error.text()
+    viewport = window.form.page.viewport()
+
+    def in_view() -> bool:
+        top = block.error.mapTo(viewport, block.error.rect().topLeft()).y()
+        bottom = block.error.mapTo(viewport, block.error.rect().bottomLeft()).y()
+        return 0 <= top and bottom <= viewport.height()
+
+    qtbot.waitUntil(in_view, timeout=3000)
+    QApplication.processEvents()  # and it stays there once every pending layout has run
+    assert in_view()

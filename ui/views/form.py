@@ -339,6 +339,13 @@ class FormView(QWidget):
                 bad.append(name)
         return bad
 
+    def _reveal(self, widget: QWidget) -> None:
+        try:
+            if widget.isVisible():
+                self.page.ensureWidgetVisible(widget, 0, 16)
+        except RuntimeError:  # the screen was re-rendered and the label deleted
+            pass
+
     # -- moving -----------------------------------------------------------------------
     def go_next(self) -> None:
         flow = self.flow
@@ -354,6 +361,10 @@ class FormView(QWidget):
             if first.widget is not None and first.widget.focus_widgets():
                 first.widget.focus_widgets()[0].setFocus(Qt.FocusReason.OtherFocusReason)
             self.page.ensureWidgetVisible(first)
+            # The message sits under the field; with large text it can fall below the fold.
+            # It has only just appeared, so its final place is known once Qt has laid the
+            # screen out again: reveal it then (unless the screen was replaced meanwhile).
+            QTimer.singleShot(0, self, lambda: self._reveal(first.error))
             return
         self.flush()
         if flow.is_last:
