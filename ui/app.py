@@ -75,6 +75,9 @@ def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: b
 
     def started(result: tuple[int, bool]) -> None:
         window.retranslate()  # DEMO banner follows the enrolment just read
+        if services.secrets_problem and window.stack.currentWidget() is not window.staff:
+            window.flow = None  # a form opened in the first instant could never be kept
+            window.show_home()  # out of service: no tiles, a plain word for staff
         if start_sync and result[1]:
             _start_sync(window, h)
 
@@ -86,8 +89,12 @@ def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: b
         # Opening the store imports the crypto stack, and the full catalog load checks
         # every form: both would otherwise hold up the home screen.
         bridge.run_net(Operation(services.load_catalog, catalog_loaded, label="catalog"))
-        bridge.run_db(Operation(lambda: (services.startup(), services.check_enrolled()), started,
-                                label="startup"))
+        def startup() -> tuple[int, bool]:
+            if services.check_secrets():
+                return 0, False  # out of service: nothing can be opened or saved safely
+            return services.startup(), services.check_enrolled()
+
+        bridge.run_db(Operation(startup, started, label="startup"))
 
     QTimer.singleShot(0, after_first_paint)
     return kiosk

@@ -44,6 +44,9 @@ class Services:
         self.index: Any = None
         self.last_receipt: Any = None
         self.enrolled = False
+        # Why answers could not be kept safely here (no usable keyring, fallback without its
+        # passphrase, …): while set, residents are not offered forms they could not save.
+        self.secrets_problem: str | None = None
 
     # -- catalog --------------------------------------------------------------------
     # The home screen is drawn from a light index (titles, categories, icons read as
@@ -107,6 +110,22 @@ class Services:
         from kiosk.forms import FormSession
 
         return FormSession(self.form(form_id), lang=lang)
+
+    def check_secrets(self) -> str | None:
+        """Whether drafts can be encrypted here: the data key must be readable (DB worker)."""
+        if not self.store_available:
+            return None
+        from kiosk.errors import KioskError
+        from kiosk.secrets import open_secrets
+
+        try:
+            open_secrets(self.home.root, interactive=False).data_key()
+        except KioskError as exc:
+            log.error("secrets unusable: %s", type(exc).__name__)
+            self.secrets_problem = exc.message
+        else:
+            self.secrets_problem = None
+        return self.secrets_problem
 
     def check_enrolled(self) -> bool:
         """Whether the kiosk holds an enrolment (keyring read: DB worker)."""

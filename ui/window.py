@@ -237,7 +237,8 @@ class KioskWindow(QMainWindow):
     def render_home(self) -> None:
         catalog = self.services.home_catalog()
         problems = len(getattr(catalog, "problems", []) or [])
-        self.home.render(catalog, self.prefs.lang, self.prefs.scale, problems)
+        self.home.render(catalog, self.prefs.lang, self.prefs.scale, problems,
+                         out_of_service=self.services.secrets_problem)
         a11y.chain_focus([*self.chrome_buttons(), *self.home.focus_order()])
 
     def show_home(self) -> None:
@@ -274,6 +275,9 @@ class KioskWindow(QMainWindow):
 
     def open_form(self, form_id: str, answers: dict[str, Any] | None = None, draft_id: str | None = None,
                   position: str | None = None) -> Flow | None:
+        if self.services.secrets_problem:
+            self.show_home()  # never let a resident fill a form that cannot be kept
+            return None
         try:
             session = self.services.new_session(form_id, self.prefs.lang)
             if answers:

@@ -302,3 +302,29 @@ def test_locked_down_window_refuses_close_until_staff_quits(qtbot, kiosk, monkey
     qtbot.waitUntil(lambda: shown(window.staff, "staff-quit") is not None, timeout=10_000)
     qtbot.mouseClick(shown(window.staff, "staff-quit"), Qt.MouseButton.LeftButton)
     assert not window.isVisible() and quits == [True]
+
+
+def test_no_usable_keyring_means_out_of_service_not_a_form_that_cannot_be_kept(qtbot, isolated_home):
+    """Drafts are encrypted with a key from the keyring: without one, no form is offered."""
+    import keyring
+    from keyring.backends import fail
+
+    from kiosk.paths import Home
+    from ui.app import build
+
+    keyring.set_keyring(fail.Keyring())
+    k = build(Home(isolated_home), "en")
+    qtbot.addWidget(k.window)
+    k.window.show()
+    try:
+        qtbot.waitUntil(lambda: k.services.secrets_problem is not None, timeout=10_000)
+        qtbot.waitUntil(lambda: not k.window.home.tiles, timeout=5000)
+        texts = " ".join(w.text() for w in k.window.home.findChildren(QWidget) if hasattr(w, "text"))
+        assert "not working" in texts and "keyring" in texts
+        assert k.window.open_form("livestock-census") is None
+        assert k.window.stack.currentWidget() is k.window.home
+        assert shown(k.window, "staff") is not None or k.window.staff_btn.isVisible()
+    finally:
+        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+        k.bridge.shutdown()
+        k.services.close()

@@ -27,10 +27,21 @@ class HomeView(Page):
         self.tiles: dict[str, WrapButton] = {}
         self.catalog: Any = None
 
-    def render(self, catalog: Any, lang: str, scale: int, problems: int = 0) -> None:
+    def render(self, catalog: Any, lang: str, scale: int, problems: int = 0,
+               out_of_service: str | None = None) -> None:
         self.catalog = catalog
         self.clear()
         self.tiles = {}
+        if out_of_service:
+            # Answers could not be kept safely (e.g. no keyring): offer no form at all,
+            # say so plainly to the resident, and give staff the technical reason.
+            self.column.addWidget(text_label(t("ui.home_out_of_service", lang), "title"))
+            self.column.addWidget(text_label(t("ui.home_out_of_service_hint", lang), ""))
+            self.column.addWidget(text_label(t("ui.home_out_of_service_staff", lang,
+                                               reason=out_of_service), "error"))
+            self.column.addStretch(1)
+            self.show_all()
+            return
         self.column.addWidget(text_label(t("ui.home_welcome", lang), "title"))
         if problems:
             self.column.addWidget(text_label(t("ui.home_broken_forms", lang, count=problems), "hint"))
