@@ -239,6 +239,10 @@ class FaultProxy:
     def stop(self) -> None:
         self._stopped.set()
         try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the thread blocked in accept()
+        except OSError:
+            pass
+        try:
             self._sock.close()
         except OSError:
             pass
