@@ -24,7 +24,7 @@ import sys
 from collections.abc import Sequence
 
 from kiosk import __version__
-from kiosk.errors import EXIT_INTERNAL, KioskError
+from kiosk.errors import EXIT_INTERNAL, ConfigError, KioskError
 from kiosk.logs import configure_for_cli
 
 log = logging.getLogger("kiosk.cli")
@@ -56,9 +56,10 @@ def _available(module: str) -> bool:
         return False
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _base_parser(exit_on_error: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk",
+        exit_on_error=exit_on_error,
         description=(
             "Soum Kiosk: fill government service forms offline; deliver them signed "
             "and encrypted, exactly once. With no command, starts the kiosk."
@@ -79,6 +80,30 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--lang", choices=("mn", "en"), default=None, help="start language (default: config)"
     )
+    return parser
+
+
+def _bare_start(argv: Sequence[str]) -> argparse.Namespace | None:
+    """``kiosk [--home DIR] [--lang L]``: parsed without loading every sub-command.
+
+    Starting the kiosk is the one path where start-up time is felt (a resident
+    waits); importing and registering all command modules costs ~80 ms of it.
+    Anything else (a command, --help, --version, a typo) takes the full parser.
+    """
+    if any(a in ("-h", "--help", "--version") for a in argv):
+        return None
+    try:
+        args, rest = _base_parser(exit_on_error=False).parse_known_args(list(argv))
+    except argparse.ArgumentError:
+        return None  # the full parser reports the same error, with every command listed
+    if rest or args.self_test:
+        return None
+    args.command = None
+    return args
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _base_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         if name not in _REQUIRED and not _available(name):
@@ -87,9 +112,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _screen_problem() -> str | None:
+    """Why Qt could not open a window here, said before Qt aborts the process over it."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return None
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return None
+    return (
+        "no screen to show the kiosk on (neither DISPLAY nor WAYLAND_DISPLAY is set): start it "
+        "from the kiosk's graphical session (docs/deploy.md); on a machine with no screen, "
+        "`kiosk screenshots --out DIR` renders every screen to PNG"
+    )
+
+
 def _start_ui(args: argparse.Namespace) -> int:
     if not _available("ui.app"):
         raise KioskError("the kiosk UI is not installed in this build")
+    problem = _screen_problem()
+    if problem:
+        raise ConfigError(problem)
     return int(importlib.import_module("ui.app").run(args))
 
 
@@ -100,8 +141,10 @@ def _self_test(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _bare_start(argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     if args.home:
         # One source of truth for every part (and for child processes).
         os.environ["KIOSK_HOME"] = os.path.abspath(args.home)

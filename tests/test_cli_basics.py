@@ -64,3 +64,16 @@ def test_closed_output_pipe_is_not_an_internal_error(tmp_path):
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "internal error" not in err and "Traceback" not in err
+
+
+def test_no_screen_is_one_clear_line_not_a_qt_abort():
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "kiosk"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 4, result.stderr
+    assert result.stderr.startswith("kiosk: error: no screen") and result.stderr.count("\n") == 1
