@@ -31,7 +31,7 @@ from ui.qt import (
 from ui.speech import Reader
 from ui.state import Prefs
 from ui.widgets import Context, QuestionWidget, make_widget
-from ui.widgets.common import Page, button, text_label
+from ui.widgets.common import Page, button, restyle, text_label
 
 
 class _Choice:
@@ -87,9 +87,7 @@ class QuestionBlock(QWidget):
         self.error.setVisible(bool(message))
         if self.widget is not None:
             for w in self.widget.focus_widgets():
-                w.setProperty("invalid", "true" if message else "false")
-                w.style().unpolish(w)
-                w.style().polish(w)
+                restyle(w, "invalid", "true" if message else "false")
                 base = w.accessibleDescription().split(" — ")[0]
                 w.setAccessibleDescription(f"{base} — {message}" if message else base)
 

@@ -18,7 +18,7 @@ from ui.qt import (
     QWidget,
     Signal,
 )
-from ui.widgets.common import Page, button, text_label
+from ui.widgets.common import Page, button, show_status, text_label
 
 
 @dataclass
@@ -162,11 +162,7 @@ class ReceiptView(QWidget):
         self.finish_btn.setFocus()
 
     def show_status(self, text: str, role: str = "hint") -> None:
-        self.status.setText(text)
-        self.status.setProperty("role", role)
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.status.setVisible(bool(text))
+        show_status(self.status, text, role)
 
     def focus_order(self) -> list[QWidget]:
         return [self.print80, self.printa4, self.finish_btn]

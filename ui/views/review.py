@@ -6,7 +6,7 @@ from kiosk.i18n import t
 from ui import a11y
 from ui.flow import Flow
 from ui.qt import QFrame, QGridLayout, QHBoxLayout, QPushButton, Qt, QVBoxLayout, QWidget, Signal
-from ui.widgets.common import Page, button, text_label
+from ui.widgets.common import Page, button, show_status, text_label
 
 
 class ReviewView(QWidget):
@@ -89,11 +89,7 @@ class ReviewView(QWidget):
         self.submit_btn.setFocus()
 
     def show_status(self, text: str, role: str = "hint") -> None:
-        self.status.setText(text)
-        self.status.setProperty("role", role)
-        self.status.style().unpolish(self.status)
-        self.status.style().polish(self.status)
-        self.status.setVisible(bool(text))
+        show_status(self.status, text, role)
 
     def focus_order(self) -> list[QWidget]:
         return [*self.links, self.back_btn, self.submit_btn]

@@ -165,10 +165,26 @@ class WrapButton(QPushButton):
     def _on_toggled(self, on: bool) -> None:
         # QSS cannot colour a child by its parent's :checked state, so the inner
         # label carries the state as a property and is re-polished.
-        self.label.setProperty("on", "true" if on else "false")
-        style = self.label.style()
-        style.unpolish(self.label)
-        style.polish(self.label)
+        restyle(self.label, "on", "true" if on else "false")
+
+
+def restyle(widget: QWidget, name: str, value: str) -> None:
+    """Set a property the stylesheet selects on (role, invalid, on) and apply it now.
+
+    Qt evaluates property selectors once, at polish time: a changed property only
+    shows after the widget is re-polished.
+    """
+    widget.setProperty(name, value)
+    style = widget.style()
+    style.unpolish(widget)
+    style.polish(widget)
+
+
+def show_status(label: QWidget, text: str, role: str = "hint") -> None:
+    """A status line under a screen's buttons: hidden when empty, coloured by role."""
+    label.setText(text)  # type: ignore[attr-defined]
+    restyle(label, "role", role)
+    label.setVisible(bool(text))
 
 
 class Page(QScrollArea):

@@ -11,7 +11,7 @@ from kiosk.validators import parse_registry_number
 from ui import a11y
 from ui.qt import QHBoxLayout, QLineEdit, QPlainTextEdit, QtGui, QWidget
 from ui.widgets.base import Context, QuestionWidget
-from ui.widgets.common import button, text_label
+from ui.widgets.common import button, restyle, text_label
 
 
 def format_date(value: str | date | None, lang: str) -> str:
@@ -143,8 +143,7 @@ class RegistryWidget(QuestionWidget):
         raw = self.edit.text()
         compact = re.sub(r"[\s\-]", "", raw)
         if not compact:
-            self.feedback.setText("")
-            self.feedback.setProperty("role", "hint")
+            text, role = "", "hint"
         else:
             info = parse_registry_number(raw)
             if isinstance(info, str):
@@ -160,10 +159,8 @@ class RegistryWidget(QuestionWidget):
                 sex = t(f"ui.sex_{info.sex}", self.lang)
                 text = t("ui.registry_ok", self.lang, date=format_date(info.birth_date, self.lang), sex=sex)
                 role = "ok"
-            self.feedback.setText(text)
-            self.feedback.setProperty("role", role)
-        self.feedback.style().unpolish(self.feedback)
-        self.feedback.style().polish(self.feedback)
+        self.feedback.setText(text)
+        restyle(self.feedback, "role", role)
         self.edit.setAccessibleDescription(
             f"{t('ui.registry_hint', self.lang)} {self.feedback.text()}".strip()
         )
