@@ -10,7 +10,7 @@ from jwcrypto import jwe as jc_jwe
 from jwcrypto import jwk as jc_jwk
 from jwcrypto import jws as jc_jws
 
-from kiosk.device import create_device, device_id_for, load_device, load_or_create_device
+from kiosk.device import create_device, device_id_for, load_device
 from kiosk.envelope import (
     b64url,
     b64url_decode,
@@ -35,17 +35,7 @@ DOC = {
 }
 
 
-@pytest.fixture
-def device():
-    return load_or_create_device(open_secrets())
-
-
-@pytest.fixture
-def agency():
-    key = ECKey.generate_key("P-256")
-    private = dict(key.as_dict(private=True), kid="gasr-test-1")
-    public = dict(key.as_dict(private=False), kid="gasr-test-1", use="enc")
-    return private, public
+# `device` and `agency` (kid "agency-test-1") come from tests/store/conftest.py.
 
 
 @pytest.fixture
@@ -80,7 +70,7 @@ def test_round_trip_and_claims(sealed, device, agency):
     assert claims["demo"] is True and env.demo is True
     assert claims["jwe_sha256"] == sha256_hex(env.jwe)
     assert claims["attachments"] == [{"sha256": ref.blob_sha256, "size": ref.blob_size}]
-    assert claims["agency_kid"] == "gasr-test-1"
+    assert claims["agency_kid"] == "agency-test-1"
     payload = open_envelope(env.jwe, agency[0], device.public_jwk)
     assert payload["answers"] == DOC["answers"] and payload["language"] == "mn"
     assert payload["device_id"] == device.device_id
@@ -101,7 +91,7 @@ def test_independent_jose_implementation_verifies_everything(sealed, device, age
     outer.deserialize(env.jwe, key=agency_priv)
     header = json.loads(outer.objects["protected"])
     assert header["alg"] == "ECDH-ES+A256KW" and header["enc"] == "A256GCM"
-    assert header["kid"] == "gasr-test-1"
+    assert header["kid"] == "agency-test-1"
     inner = jc_jws.JWS()
     inner.deserialize(outer.payload.decode())
     inner.verify(dev_pub)
@@ -184,7 +174,7 @@ def test_bit_flips_of_the_inner_jws_are_rejected(device, agency):
     payload = canonical_json({"submission_id": "s", "device_id": device.device_id, "answers": {}})
     good = jws_sign(payload, device.private_key, kid=device.device_id, typ="kiosk-submission+jws")
     pub = ECKey.import_key(agency[1])
-    header = {"alg": "ECDH-ES+A256KW", "enc": "A256GCM", "kid": "gasr-test-1"}
+    header = {"alg": "ECDH-ES+A256KW", "enc": "A256GCM", "kid": "agency-test-1"}
     algs = ["ECDH-ES+A256KW", "A256GCM"]
     assert open_envelope(
         jwe.encrypt_compact(header, good, pub, algorithms=algs), agency[0], device.public_jwk
