@@ -119,7 +119,8 @@ class Services:
         from kiosk.secrets import open_secrets
 
         try:
-            open_secrets(self.home.root, interactive=False).data_key()
+            open_secrets(self.home.root, interactive=False)  # never a prompt in the kiosk UI
+            self.store().check_data_key()  # the key must also open what is already stored
         except KioskError as exc:
             log.error("secrets unusable: %s", type(exc).__name__)
             self.secrets_problem = exc.message

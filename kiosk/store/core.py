@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from kiosk import audit as audit_log
-from kiosk.errors import StorageError
+from kiosk.errors import ConfigError, SecurityError, StorageError
 from kiosk.store.atrest import AtRest
 from kiosk.store.db import _sqlite_error, open_db
 
@@ -97,9 +97,53 @@ class StoreBase:
     @property
     def atrest(self) -> AtRest:
         if self._atrest is None:
-            key = self._data_key if self._data_key is not None else self.secrets().data_key()
-            self._atrest = AtRest(key)
+            if self._data_key is not None:
+                self._atrest = AtRest(self._data_key)
+            else:
+                self._atrest = self.check_data_key()
         return self._atrest
+
+    def _sample_sealed(self) -> tuple[str, str, bytes] | None:
+        """One encrypted row (table, id, blob) to prove the data key against, if any."""
+        rows = self.read("SELECT id, sealed FROM drafts LIMIT 1")
+        if rows:
+            return "drafts", rows[0][0], rows[0][1]
+        rows = self.read("SELECT sha256, meta FROM attachments WHERE meta IS NOT NULL LIMIT 1")
+        if rows:
+            return "attachments", rows[0][0], rows[0][1]
+        return None
+
+    def check_data_key(self) -> AtRest:
+        """The data key from the secrets store, proven against what this database holds.
+
+        A key is made only for a database with nothing encrypted in it yet. If the key is
+        missing or different while drafts exist (keyring reset, another user's session,
+        a restored database), stop: a fresh key would make those drafts unreadable for
+        good and mix two keys in one database. The technician restores the keyring.
+        """
+        sample = self._sample_sealed()
+        try:
+            key = self.secrets().data_key(create=sample is None)
+        except ConfigError as exc:
+            if sample is None or "missing" not in str(exc):
+                raise
+            raise ConfigError(
+                f"the local data key is missing from the secrets store, but {self.path} holds "
+                "encrypted drafts: restore the keyring (or the fallback file) this kiosk used; "
+                "see docs/security.md"
+            ) from None
+        atrest = AtRest(key)
+        if sample is not None:
+            table, row_id, blob = sample
+            try:
+                atrest.open(blob, table=table, row_id=row_id)
+            except SecurityError:
+                raise ConfigError(
+                    f"the local data key in the secrets store does not match {self.path}: "
+                    "restore the keyring (or the fallback file) this kiosk used; "
+                    "see docs/security.md"
+                ) from None
+        return atrest
 
     # --- transactions ----------------------------------------------------
 

@@ -294,3 +294,30 @@ def test_commit_error_is_reconciled_by_id(store, device, agency, really_commit):
         )
         assert store.read("SELECT COUNT(*) FROM submissions")[0][0] == 1
     assert store.verify_audit().ok
+
+
+def test_a_lost_or_different_data_key_stops_instead_of_orphaning_drafts(isolated_home):
+    """A fresh key would make every saved draft unreadable for good: refuse, name the fix."""
+    import pytest
+
+    from kiosk.errors import ConfigError
+    from kiosk.paths import Home
+    from kiosk.secrets import DATA_KEY, open_secrets
+    from kiosk.store import Store
+
+    with Store.open(Home(isolated_home)) as store:
+        draft = store.save_draft(None, form_id="id-card", form_version="1", answers={"a": 1})
+    secrets = open_secrets(isolated_home)
+    original = secrets.get(DATA_KEY)
+    secrets.delete(DATA_KEY)  # keyring reset
+    with Store.open(Home(isolated_home)) as store:
+        with pytest.raises(ConfigError, match="missing .* holds encrypted drafts"):
+            store.load_draft(draft)
+    assert open_secrets(isolated_home).get(DATA_KEY) is None  # no new key was made
+    secrets.set(DATA_KEY, "A" * 43)  # a different 32-byte key (another session's)
+    with Store.open(Home(isolated_home)) as store:
+        with pytest.raises(ConfigError, match="does not match"):
+            store.save_draft(None, form_id="id-card", form_version="1", answers={"b": 2})
+    secrets.set(DATA_KEY, original)
+    with Store.open(Home(isolated_home)) as store:
+        assert store.load_draft(draft).answers == {"a": 1}
