@@ -24,6 +24,8 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -336,3 +338,26 @@ def backend_status(home_root: Path | None = None) -> tuple[bool, str]:
     except ConfigError as exc:
         return False, str(exc)
     return True, secrets.description
+
+
+@contextmanager
+def scratch_secrets(home_root: Path) -> Iterator[None]:
+    """Secrets of a throwaway data folder (screenshots, bench) in an encrypted file there.
+
+    The folder's config gets ``keyring_fallback = "encrypted-file"`` and the process a
+    random passphrase for the duration, so scratch work never writes to the OS keyring
+    (where the kiosk's real keys live) and works on machines that have none.
+    """
+    home_root.mkdir(parents=True, exist_ok=True)
+    config = home_root / "config.toml"
+    text = config.read_text("utf-8") if config.exists() else ""
+    config.write_text(text + '\nkeyring_fallback = "encrypted-file"\n', "utf-8")
+    previous = os.environ.get(ENV_PASSPHRASE)
+    os.environ[ENV_PASSPHRASE] = os.urandom(16).hex()
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(ENV_PASSPHRASE, None)
+        else:
+            os.environ[ENV_PASSPHRASE] = previous

@@ -28,19 +28,14 @@ TARGETS = {"cold_start_ms": 400.0, "open_form_300q_ms": 30.0, "next_ms": 16.0, "
 REPO = Path(__file__).resolve().parent.parent
 
 
-# The bench's data folders keep their secrets in a throwaway encrypted file, never in the
-# OS keyring (which a build machine may not even have).
-PRIVATE_SECRETS = 'keyring_fallback = "encrypted-file"\n'
-
-
 def _cold_start(workdir: Path, runs: int) -> list[float]:
     times: list[float] = []
+    from kiosk.secrets import scratch_secrets
+
     cold = workdir / "cold-home"
-    cold.mkdir(parents=True, exist_ok=True)
-    (cold / "config.toml").write_text(PRIVATE_SECRETS, "utf-8")
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KIOSK_EXIT_WHEN_READY="1",
-               KIOSK_HOME=str(cold), PYTHONPATH=str(REPO),
-               KIOSK_SECRETS_PASSPHRASE=os.urandom(16).hex())
+    with scratch_secrets(cold):  # never the OS keyring (a build machine may have none)
+        env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KIOSK_EXIT_WHEN_READY="1",
+                   KIOSK_HOME=str(cold), PYTHONPATH=str(REPO))
     for _ in range(runs):
         env["KIOSK_LAUNCH_NS"] = str(time.time_ns())
         done = subprocess.run([sys.executable, "-m", "kiosk"], env=env, capture_output=True, text=True,
@@ -89,19 +84,22 @@ def _percentile(values: list[float], pct: float) -> float:
 
 
 def _in_process(workdir: Path, quick: bool) -> dict[str, Any]:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from kiosk.paths import Home
+    from kiosk.secrets import scratch_secrets
+
+    home = Home(workdir / "home").ensure()
+    home.config_file.write_text(f'catalog_dir = "{_bench_catalog(workdir).as_posix()}"\n', "utf-8")
+    with scratch_secrets(home.root):  # never the OS keyring (a build machine may have none)
+        return _walk(home, workdir, quick)
+
+
+def _walk(home: Any, workdir: Path, quick: bool) -> dict[str, Any]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from ui.app import build
     from ui.screenshots import settle
 
-    home = Home(workdir / "home").ensure()
-    home.config_file.write_text(
-        f'catalog_dir = "{_bench_catalog(workdir).as_posix()}"\n{PRIVATE_SECRETS}', "utf-8"
-    )
     previous = os.environ.get("KIOSK_HOME")
-    previous_passphrase = os.environ.get("KIOSK_SECRETS_PASSPHRASE")
     os.environ["KIOSK_HOME"] = str(home.root)
-    os.environ["KIOSK_SECRETS_PASSPHRASE"] = os.urandom(16).hex()
     try:
         kiosk = build(home, "mn")
         window = kiosk.window
@@ -145,11 +143,10 @@ def _in_process(workdir: Path, quick: bool) -> dict[str, Any]:
         kiosk.close()
         return figures
     finally:
-        for name, value in (("KIOSK_HOME", previous), ("KIOSK_SECRETS_PASSPHRASE", previous_passphrase)):
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        if previous is None:
+            os.environ.pop("KIOSK_HOME", None)
+        else:
+            os.environ["KIOSK_HOME"] = previous
 
 
 def _private_store(kiosk: Any, workdir: Path) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from kiosk.paths import Home
+from kiosk.secrets import scratch_secrets
 from ui.app import WINDOW_SIZE
 from ui.qt import QApplication, QEvent, QWidget
 
@@ -136,9 +137,10 @@ def take_screenshots(out: Path, langs: tuple[str, ...] = ("mn", "en"), quick: bo
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     written: list[Path] = []
-    with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp:
+    # Drafts of the walk-through go to a throwaway folder, its keys never to the OS keyring.
+    with tempfile.TemporaryDirectory(prefix="kiosk-screens-") as tmp, scratch_secrets(Path(tmp)):
         previous = os.environ.get("KIOSK_HOME")
-        os.environ["KIOSK_HOME"] = tmp  # drafts of the walk-through go to the throwaway folder
+        os.environ["KIOSK_HOME"] = tmp
         try:
             kiosk = build(Home(Path(tmp)), langs[0])
             kiosk.window.show()

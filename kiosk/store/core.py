@@ -97,10 +97,7 @@ class StoreBase:
     @property
     def atrest(self) -> AtRest:
         if self._atrest is None:
-            if self._data_key is not None:
-                self._atrest = AtRest(self._data_key)
-            else:
-                self._atrest = self.check_data_key()
+            self._atrest = self.check_data_key()
         return self._atrest
 
     def _sample_sealed(self) -> tuple[str, str, bytes] | None:
@@ -123,7 +120,10 @@ class StoreBase:
         """
         sample = self._sample_sealed()
         try:
-            key = self.secrets().data_key(create=sample is None)
+            if self._data_key is not None:  # given by the caller (tests, bench)
+                key = self._data_key
+            else:
+                key = self.secrets().data_key(create=sample is None)
         except ConfigError as exc:
             if sample is None or "missing" not in str(exc):
                 raise

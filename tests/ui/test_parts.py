@@ -241,7 +241,10 @@ def test_staff_mode_needs_the_pin(qtbot, kiosk):
     assert window.staff.findChild(QWidget, "sync-now") is None
 
 
-def test_screenshots_command_writes_pngs(kiosk_cli, tmp_path):
+def test_screenshots_command_writes_pngs(kiosk_cli, tmp_path, monkeypatch):
+    # Screenshots use a throwaway folder and never the OS keyring: they must work on a
+    # build machine that has none.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     out = tmp_path / "shots"
     result = kiosk_cli("screenshots", "--out", str(out), "--quick", "--lang", "en", "--json", timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]

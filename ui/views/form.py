@@ -21,7 +21,6 @@ from ui.qt import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QPushButton,
     Qt,
     QTimer,
     QVBoxLayout,
@@ -31,7 +30,7 @@ from ui.qt import (
 from ui.speech import Reader
 from ui.state import Prefs
 from ui.widgets import Context, QuestionWidget, make_widget
-from ui.widgets.common import Page, button, restyle, text_label
+from ui.widgets.common import Page, button, button_bar, restyle, text_label
 
 
 class _Choice:
@@ -133,11 +132,6 @@ class FormView(QWidget):
         outer.addWidget(head)
         self.page = Page()
         outer.addWidget(self.page, 1)
-        foot = QFrame()
-        foot.setObjectName("topBar")
-        row = QHBoxLayout(foot)
-        row.setContentsMargins(32, 12, 32, 12)
-        row.setSpacing(16)
         self.back = button("", "", name="back")
         self.cancel = button("", "", name="cancel")
         self.read = button("", "", name="read")
@@ -146,14 +140,7 @@ class FormView(QWidget):
         self.next.clicked.connect(self.go_next)
         self.cancel.clicked.connect(self.cancelled.emit)
         self.read.clicked.connect(lambda: self.read_aloud(force=True))
-        row.addWidget(self.back)
-        row.addWidget(self.cancel)
-        row.addStretch(1)
-        row.addWidget(self.read)
-        row.addWidget(self.next)
-        for b in foot.findChildren(QPushButton):
-            b.setProperty("chrome", "true")
-        outer.addWidget(foot)
+        button_bar(outer, [self.back, self.cancel], [self.read, self.next])
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(400)

@@ -7,18 +7,16 @@ from dataclasses import dataclass
 from kiosk.i18n import t
 from ui import a11y
 from ui.qt import (
-    QFrame,
     QHBoxLayout,
     QImage,
     QLabel,
     QPixmap,
-    QPushButton,
     Qt,
     QVBoxLayout,
     QWidget,
     Signal,
 )
-from ui.widgets.common import Page, button, show_status, text_label
+from ui.widgets.common import Page, button, button_bar, show_status, text_label
 
 
 @dataclass
@@ -79,24 +77,13 @@ class ReceiptView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         self.page = Page()
         outer.addWidget(self.page, 1)
-        foot = QFrame()
-        foot.setObjectName("topBar")
-        row = QHBoxLayout(foot)
-        row.setContentsMargins(32, 12, 32, 12)
-        row.setSpacing(16)
         self.print80 = button("", "", name="print-80mm")
         self.printa4 = button("", "", name="print-a4")
         self.finish_btn = button("", "", "primary", name="finish")
         self.print80.clicked.connect(lambda: self.print_receipt.emit("80mm"))
         self.printa4.clicked.connect(lambda: self.print_receipt.emit("a4"))
         self.finish_btn.clicked.connect(self.finish.emit)
-        row.addWidget(self.print80)
-        row.addWidget(self.printa4)
-        row.addStretch(1)
-        row.addWidget(self.finish_btn)
-        for b in foot.findChildren(QPushButton):
-            b.setProperty("chrome", "true")
-        outer.addWidget(foot)
+        button_bar(outer, [self.print80, self.printa4], [self.finish_btn])
         self.status = text_label("", "hint")
         self.number_label = QLabel()
         self.qr = QLabel()

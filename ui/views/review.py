@@ -5,8 +5,8 @@ from __future__ import annotations
 from kiosk.i18n import t
 from ui import a11y
 from ui.flow import Flow
-from ui.qt import QFrame, QGridLayout, QHBoxLayout, QPushButton, Qt, QVBoxLayout, QWidget, Signal
-from ui.widgets.common import Page, button, show_status, text_label
+from ui.qt import QFrame, QGridLayout, QPushButton, Qt, QVBoxLayout, QWidget, Signal
+from ui.widgets.common import Page, button, button_bar, show_status, text_label
 
 
 class ReviewView(QWidget):
@@ -22,21 +22,11 @@ class ReviewView(QWidget):
         outer.setSpacing(0)
         self.page = Page()
         outer.addWidget(self.page, 1)
-        foot = QFrame()
-        foot.setObjectName("topBar")
-        row = QHBoxLayout(foot)
-        row.setContentsMargins(32, 12, 32, 12)
-        row.setSpacing(16)
         self.back_btn = button("", "", name="review-back")
         self.submit_btn = button("", "", "primary", name="submit")
         self.back_btn.clicked.connect(self.back.emit)
         self.submit_btn.clicked.connect(self.submit.emit)
-        row.addWidget(self.back_btn)
-        row.addStretch(1)
-        row.addWidget(self.submit_btn)
-        for b in foot.findChildren(QPushButton):
-            b.setProperty("chrome", "true")
-        outer.addWidget(foot)
+        button_bar(outer, [self.back_btn], [self.submit_btn])
         self.links: list[QPushButton] = []
         self.status = text_label("", "hint")
 

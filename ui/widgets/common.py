@@ -168,6 +168,24 @@ class WrapButton(QPushButton):
         restyle(self.label, "on", "true" if on else "false")
 
 
+def button_bar(outer: QVBoxLayout, left: list[QPushButton], right: list[QPushButton]) -> QFrame:
+    """The bar of large buttons under a screen: going back on the left, going on at the right."""
+    foot = QFrame()
+    foot.setObjectName("topBar")
+    row = QHBoxLayout(foot)
+    row.setContentsMargins(32, 12, 32, 12)
+    row.setSpacing(16)
+    for b in left:
+        row.addWidget(b)
+    row.addStretch(1)
+    for b in right:
+        row.addWidget(b)
+    for b in (*left, *right):
+        b.setProperty("chrome", "true")  # styled like the top bar's buttons
+    outer.addWidget(foot)
+    return foot
+
+
 def restyle(widget: QWidget, name: str, value: str) -> None:
     """Set a property the stylesheet selects on (role, invalid, on) and apply it now.
 
