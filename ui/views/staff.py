@@ -110,11 +110,7 @@ class StaffView(Page):
         enter.clicked.connect(self.try_pin)
         leave = button(t("ui.staff_exit", lang), t("ui.staff_exit_desc", lang), name="staff-exit")
         leave.clicked.connect(self.leave)
-        row = QHBoxLayout()
-        row.addWidget(enter)
-        row.addWidget(leave)
-        row.addStretch(1)
-        self.column.addLayout(row)
+        _button_row(self.column, [enter, leave])
         if self.message:
             msg = text_label(self.message, "error")
             msg.setObjectName("pinMessage")
@@ -219,15 +215,11 @@ class StaffView(Page):
                 n = counts.get(state, 0) + (counts.get("sealed", 0) if state == "queued" else 0)
                 label = t(f"ui.staff_state_{state}", lang)
                 queue.addWidget(text_label(t("ui.staff_count", lang, state=label, count=n)))
-        row = QHBoxLayout()
         sync = button(t("ui.staff_sync_now", lang), t("ui.staff_sync_now_desc", lang), "primary", name="sync-now")
         sync.clicked.connect(self.sync_now)
         refresh = button(t("ui.staff_refresh", lang), t("ui.staff_refresh_desc", lang), name="staff-refresh")
         refresh.clicked.connect(self.refresh)
-        row.addWidget(sync)
-        row.addWidget(refresh)
-        row.addStretch(1)
-        queue.addLayout(row)
+        _button_row(queue, [sync, refresh])
         self.controls += [sync, refresh]
 
         failed = self._section(t("ui.staff_failed", lang))
@@ -256,27 +248,19 @@ class StaffView(Page):
             self.drafts_list.setCurrentRow(0)
             self.drafts_list.setMinimumHeight(min(4, len(snap.drafts)) * 64 + 16)
             drafts.addWidget(self.drafts_list)
-            row = QHBoxLayout()
             resume = button(t("ui.staff_resume", lang), t("ui.staff_resume_desc", lang), name="draft-resume")
             discard = button(t("ui.staff_discard", lang), t("ui.staff_discard_desc", lang), name="draft-discard")
             resume.clicked.connect(self.resume_selected)
             discard.clicked.connect(self.discard_selected)
-            row.addWidget(resume)
-            row.addWidget(discard)
-            row.addStretch(1)
-            drafts.addLayout(row)
+            _button_row(drafts, [resume, discard])
             self.controls += [self.drafts_list, resume, discard]
 
         tools = self._section(t("ui.staff_diagnostics", lang))
-        row = QHBoxLayout()
         reprint = button(t("ui.staff_reprint", lang), t("ui.staff_reprint_desc", lang), name="reprint")
         reprint.clicked.connect(self.reprint)
         diag = button(t("ui.staff_diagnostics", lang), t("ui.staff_diagnostics_desc", lang), name="diagnostics")
         diag.clicked.connect(self.run_diagnostics)
-        row.addWidget(reprint)
-        row.addWidget(diag)
-        row.addStretch(1)
-        tools.addLayout(row)
+        _button_row(tools, [reprint, diag])
         self.controls += [reprint, diag]
         problems = getattr(self.win.services.catalog, "problems", []) or []
         if problems:
@@ -294,11 +278,7 @@ class StaffView(Page):
         # The only way out of the locked-down kiosk: behind the PIN, for maintenance.
         quit_btn = button(t("ui.staff_quit", lang), t("ui.staff_quit_desc", lang), name="staff-quit")
         quit_btn.clicked.connect(self.win.quit_kiosk)
-        row = QHBoxLayout()
-        row.addWidget(leave)
-        row.addWidget(quit_btn)
-        row.addStretch(1)
-        self.column.addLayout(row)
+        _button_row(self.column, [leave, quit_btn])
         self.controls += [leave, quit_btn]
 
     def _selected_draft(self) -> dict[str, str] | None:
@@ -353,3 +333,12 @@ class StaffView(Page):
             self.render()
 
         self.win.bridge.run_db(Operation(self.win.services.latest_receipt, done, label="reprint"))
+
+
+def _button_row(column: Any, buttons: list[QWidget]) -> None:
+    """Buttons side by side at the left of a staff section (the rest of the row is empty)."""
+    row = QHBoxLayout()
+    for b in buttons:
+        row.addWidget(b)
+    row.addStretch(1)
+    column.addLayout(row)
