@@ -243,6 +243,34 @@ class OpenRosaClient:
         resp = self._request("GET", self.url(url), headers=headers)
         return resp.status_code, resp.content, resp.headers
 
+    def fetch_to(self, url: str, part: Any, limit: int) -> int:
+        """Stream ``url`` onto the end of file ``part`` (a Path), resuming with Range from
+        its current size; what arrived before a cut stays there. Bytes received."""
+        have = part.stat().st_size if part.exists() else 0
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        where = safe_url(self.url(url))
+        got = 0
+        try:
+            with self._http.stream("GET", self.url(url), headers=headers) as resp:
+                if resp.status_code == 416 and have:  # already complete
+                    return 0
+                self._classify(resp, "GET", where)
+                mode = "ab" if resp.status_code == 206 else "wb"
+                with open(part, mode) as out:
+                    for chunk in resp.iter_bytes():
+                        got += len(chunk)
+                        if have * (mode == "ab") + got > limit:
+                            raise OutcomeUnknown(f"{where}: larger than {limit} bytes")
+                        out.write(chunk)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
+            raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
+        except httpx.TransportError as exc:
+            raise OutcomeUnknown(f"GET {where}: connection lost ({type(exc).__name__})") from None
+        finally:
+            if self._on_bytes:
+                self._on_bytes(0, got)
+        return got
+
     def manifest(self, url: str) -> list[MediaEntry]:
         return parse_manifest(self._request("GET", self.url(url)).content)
 

@@ -128,3 +128,12 @@ class Central:
     def plain_export(self, project_id: int, form_id: str) -> list[dict[str, str]]:
         r = self.get(f"/projects/{project_id}/forms/{form_id}/submissions.csv")
         return list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+
+
+def unassign(central: Central, project_id: int, form_id: str, app_user_id: int) -> None:
+    """Take a form away from an app user: it drops out of that user's formList."""
+    roles = central.get("/roles").json()
+    role = next(r["id"] for r in roles if r["system"] == "app-user")
+    r = central._http.delete(f"{central.api}/projects/{project_id}/forms/{form_id}/"
+                             f"assignments/{role}/{app_user_id}")
+    central._ok(r)
