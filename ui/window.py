@@ -101,6 +101,7 @@ class KioskWindow(QMainWindow):
         self.home = HomeView(self.open_form)
         self.form = FormView(prefs, reader, self.save_draft)
         self.form.max_attachment_kb = services.config.max_attachment_kb
+        self.form.scans_folder = services.config.scans_folder
         self.review = ReviewView()
         self.receipt_view = ReceiptView()
         self.settings = AccessibilityView(prefs, reader)
