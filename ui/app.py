@@ -37,6 +37,9 @@ class Kiosk:
     bridge: Bridge
     prefs: Prefs
     reader: Reader
+    # The after-first-paint work (store, full catalog) is queued: waiting for this and then
+    # for an idle bridge is waiting for a fully started kiosk (tests, screenshots).
+    startup_queued: bool = False
 
     def close(self) -> None:
         loop = getattr(self.window, "sync_loop", None)
@@ -95,6 +98,7 @@ def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: b
             return services.startup(), services.check_enrolled()
 
         bridge.run_db(Operation(startup, started, label="startup"))
+        kiosk.startup_queued = True
 
     QTimer.singleShot(0, after_first_paint)
     return kiosk
