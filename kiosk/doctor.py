@@ -96,8 +96,18 @@ def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = N
 # --- checks -------------------------------------------------------------------------
 
 
+def _install_kind() -> str:
+    """How this kiosk was installed: a PyInstaller build, a pip-installed package or a checkout."""
+    if getattr(sys, "frozen", False):
+        return "build"
+    from kiosk.paths import PACKAGE_DIR
+
+    return "package" if PACKAGE_DIR.parent.name in ("site-packages", "dist-packages") else "source"
+
+
 def check_version(ctx: _Ctx) -> Check:
-    frozen = bool(getattr(sys, "frozen", False))
+    kind = _install_kind()
+    frozen = kind == "build"
     details = {
         "version": __version__,
         "python": platform.python_version(),
@@ -106,7 +116,7 @@ def check_version(ctx: _Ctx) -> Check:
     }
     return _mk(ctx, "version", PASS, "version_ok", details=details,
                version=__version__, python=platform.python_version(),
-               kind=t("doctor.kind_build" if frozen else "doctor.kind_source", ctx.lang))
+               kind=t(f"doctor.kind_{kind}", ctx.lang))
 
 
 def check_data_folder(ctx: _Ctx) -> Check:

@@ -111,6 +111,7 @@ class FormView(QWidget):
         self.blocks: dict[str, QuestionBlock] = {}
         self.checked = False  # errors are shown live once Next was pressed on this screen
         self.max_attachment_kb = 4096
+        self.scans_folder = ""  # config scans_folder, for the attachment picker
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -197,6 +198,7 @@ class FormView(QWidget):
                 lang=lang,
                 scale=self.prefs.scale,
                 max_attachment_kb=self.max_attachment_kb,
+                scans_folder=self.scans_folder,
                 choices=[_Choice(c) for c in flow.choices(entry)],
                 derived=flow.derived(entry),
                 read_only=flow.read_only(entry),
