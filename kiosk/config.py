@@ -34,6 +34,10 @@ retention_days = 30
 # unless the form asks for less.
 max_attachment_kb = 4096
 
+# A folder where staff put residents' scanned documents. The kiosk's file picker
+# offers it beside USB sticks (never any other folder). Empty: USB sticks only.
+scans_folder = ""
+
 # Central server. Empty until the kiosk is enrolled (`kiosk enroll`).
 server_url = ""
 
@@ -61,6 +65,7 @@ class Config:
     idle_wipe_seconds: int = 30
     retention_days: int = 30
     max_attachment_kb: int = 4096
+    scans_folder: str = ""
     server_url: str = ""
     sync_interval_seconds: int = 30
     catalog_dir: str = ""

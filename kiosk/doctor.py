@@ -89,8 +89,18 @@ def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = N
 # --- checks -------------------------------------------------------------------------
 
 
+def _install_kind() -> str:
+    """How this kiosk was installed: a PyInstaller build, a pip-installed package or a checkout."""
+    if getattr(sys, "frozen", False):
+        return "build"
+    from kiosk.paths import PACKAGE_DIR
+
+    return "package" if PACKAGE_DIR.parent.name in ("site-packages", "dist-packages") else "source"
+
+
 def check_version(ctx: _Ctx) -> Check:
-    frozen = bool(getattr(sys, "frozen", False))
+    kind = _install_kind()
+    frozen = kind == "build"
     details = {
         "version": __version__,
         "python": platform.python_version(),
@@ -99,7 +109,7 @@ def check_version(ctx: _Ctx) -> Check:
     }
     return _mk(ctx, "version", PASS, "version_ok", details=details,
                version=__version__, python=platform.python_version(),
-               kind=t("doctor.kind_build" if frozen else "doctor.kind_source", ctx.lang))
+               kind=t(f"doctor.kind_{kind}", ctx.lang))
 
 
 def check_data_folder(ctx: _Ctx) -> Check:
@@ -238,7 +248,7 @@ def check_queue(ctx: _Ctx) -> Check:
     counts = info.get("counts", {})
     unsent = int(info.get("unsent", 0))
     age_h = info.get("oldest_unsent_hours")
-    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or t(
+    summary = ", ".join(f"{_state_word(k, ctx.lang)} {v}" for k, v in sorted(counts.items())) or t(
         "doctor.queue_empty", ctx.lang
     )
     if unsent and age_h is not None:
@@ -269,6 +279,13 @@ def check_last_sync(ctx: _Ctx) -> Check:
         return _mk(ctx, "last_sync", PASS, "sync_ok", details=details,
                    when=_when(info["last_success_at"]))
     return _mk(ctx, "last_sync", PASS, "sync_never", details=details)
+
+
+def _state_word(state: str, lang: str) -> str:
+    """A submission state in the reader's language; a state newer than the catalog as is."""
+    key = f"doctor.queue_state_{state}"
+    text = t(key, lang)
+    return state if text == key else text
 
 
 def _when(value: Any) -> str:
