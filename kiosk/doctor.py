@@ -261,7 +261,7 @@ def check_queue(ctx: _Ctx) -> Check:
     counts = info.get("counts", {})
     unsent = int(info.get("unsent", 0))
     age_h = info.get("oldest_unsent_hours")
-    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or t(
+    summary = ", ".join(f"{_state_word(k, ctx.lang)} {v}" for k, v in sorted(counts.items())) or t(
         "doctor.queue_empty", ctx.lang
     )
     if unsent and age_h is not None:
@@ -299,6 +299,13 @@ def check_last_sync(ctx: _Ctx) -> Check:
         return _mk(ctx, "last_sync", PASS, "sync_ok", details=details,
                    when=_when(info["last_success_at"]))
     return _mk(ctx, "last_sync", PASS, "sync_never", details=details)
+
+
+def _state_word(state: str, lang: str) -> str:
+    """A submission state in the reader's language; a state newer than the catalog as is."""
+    key = f"doctor.queue_state_{state}"
+    text = t(key, lang)
+    return state if text == key else text
 
 
 def _when(value: Any) -> str:
