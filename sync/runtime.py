@@ -18,6 +18,7 @@ from sync.loop import SyncLoop, SyncStatus
 def open_engine(home: Home, *, store: Any = None, client_kwargs: dict[str, Any] | None = None,
                 **engine_kwargs: Any) -> SyncEngine:
     """A ready engine; ConfigError if the kiosk is not enrolled or has no device key."""
+    from kiosk.config import load_config
     from kiosk.device import load_device
     from kiosk.secrets import open_secrets
     from kiosk.store import Store
@@ -26,8 +27,10 @@ def open_engine(home: Home, *, store: Any = None, client_kwargs: dict[str, Any] 
     secrets = open_secrets(home.root)
     enrolment = require_enrolment(secrets)
     device = load_device(secrets)
+    kwargs: dict[str, Any] = {"timeout": float(load_config(home.config_file).sync_stall_seconds)}
+    kwargs.update(client_kwargs or {})
     client = CentralClient(enrolment.server_url, device=device, server_key=enrolment.server_key,
-                           **(client_kwargs or {}))
+                           **kwargs)
     if enrolment.limits:
         client.state.limits = dict(enrolment.limits)
     if store is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import Element
 
 from kiosk.forms.expr_eval import Compiled
 from kiosk.forms.odk_meta import OdkForm
@@ -93,6 +94,9 @@ class Question:
     repeat_path: tuple[str, ...] = ()  # enclosing repeats, outermost first
     compiled: dict[str, Compiled] = field(default_factory=dict)
     refs: dict[str, frozenset[str]] = field(default_factory=dict)
+    # The absolute path of the question's node in the primary instance, repeats included
+    # and without indexes (``/data/household/member/name``): what XPath paths resolve to.
+    path: str = ""
 
     def label(self, lang: str = "mn") -> str:
         return pick(self.label_texts, lang)
@@ -149,6 +153,14 @@ class FormDef:
     content_hash: str = ""
     # name -> every question whose relevance/value/constraint may change with it
     affects: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Question.path -> question (built from ``questions`` when not given)
+    by_path: dict[str, Question] = field(default_factory=dict)
+    # secondary instances by id: the root element inside ``<instance id="…">``
+    instances: dict[str, Element] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.by_path:
+            self.by_path = {q.path: q for q in self.questions.values() if q.path}
 
     def title_text(self, lang: str = "mn") -> str:
         return pick(self.title, lang)
@@ -237,6 +249,7 @@ def build_form(data: dict[str, Any], file: Path | None = None) -> FormDef:
             min_count=raw.get("min_count"), max_count=raw.get("max_count"),
             appearance=raw.get("appearance"),
             parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
+            path="/".join(("", data["id"], *repeat_path, name)),
         )
         questions[name] = q
         lo, hi = q.min_count, q.max_count

@@ -11,8 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from kiosk.paths import ASSETS_DIR
+
 REPO = Path(__file__).resolve().parents[2]
-UI_JSON = REPO / "assets" / "i18n" / "ui.json"
+UI_JSON = ASSETS_DIR / "i18n" / "ui.json"
 CYRILLIC = re.compile(r"[А-Яа-яЁёӨөҮү]")
 
 
@@ -119,7 +121,7 @@ def test_attachment_over_the_limit_is_refused_plainly(qtbot, tmp_path):
     pdf = tmp_path / "x.pdf"
     pdf.write_bytes(b"%PDF-1.4 tiny")
     assert w.load_file(pdf) is False and "not accepted" in errors[-1]
-    small = REPO / "assets" / "catalog" / "examples" / "files"
+    small = ASSETS_DIR / "catalog" / "examples" / "files"
     photo = next(p for p in small.iterdir() if p.suffix == ".png" and p.stat().st_size < 10 * 1024) if any(
         p.suffix == ".png" and p.stat().st_size < 10 * 1024 for p in small.iterdir()) else None
     if photo is None:

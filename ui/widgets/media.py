@@ -10,7 +10,6 @@ from typing import Any
 from kiosk.i18n import t
 from ui import a11y
 from ui.qt import (
-    QFileDialog,
     QHBoxLayout,
     QImage,
     QLabel,
@@ -28,8 +27,12 @@ from ui.qt import (
 )
 from ui.widgets.base import Context, QuestionWidget
 from ui.widgets.common import button, text_label
+from ui.widgets.picker import FilePicker
 
 MAGIC = ((b"\xff\xd8\xff", "image/jpeg"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"%PDF-", "application/pdf"))
+
+
+DOCUMENT_TYPES = frozenset(media_type for _magic, media_type in MAGIC)
 
 
 def sniff_media_type(head: bytes, name: str) -> str:
@@ -55,6 +58,7 @@ class AttachmentWidget(QuestionWidget):
     def __init__(self, question: Any, ctx: Context) -> None:
         super().__init__(question, ctx)
         self._value: dict[str, Any] | None = None
+        self.picker: FilePicker | None = None  # open while the resident is choosing
         limit = getattr(question, "max_size_kb", None) or ctx.max_attachment_kb
         self.limit_kb = int(min(limit, ctx.max_attachment_kb) if limit else ctx.max_attachment_kb)
         self.accept = tuple(getattr(question, "accept", ()) or ())
@@ -89,17 +93,33 @@ class AttachmentWidget(QuestionWidget):
 
     # -- choosing ---------------------------------------------------------------------
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            t("ui.attachment_file", self.lang),
-            str(Path.home()),
-            "*.jpg *.jpeg *.png *.pdf",
-            options=QFileDialog.Option.DontUseNativeDialog,
-        )
-        if path:
-            self.load_file(Path(path))
+        """The kiosk's own picker (USB sticks, the scans folder): never Qt's file dialog,
+        which would show the whole disk with rename and delete."""
+        if self.picker is not None:
+            return
+        self.picker = FilePicker(self, self.lang, self.ctx.scale, self.ctx.scans_folder, self.limit_kb)
+        self.picker.chosen.connect(self._picked)
+        self.picker.finished.connect(self._picker_closed)
+        self.picker.open()
 
-    def load_file(self, path: Path) -> bool:
+    def _picked(self, path: Path) -> None:
+        # Only what the picker itself accepts by name is read; the content must agree.
+        self.load_file(path, documents_only=True)
+
+    def _picker_closed(self, _result: int = 0) -> None:
+        picker, self.picker = self.picker, None
+        if picker is not None:
+            picker.deleteLater()
+        if self.isVisible():
+            self.pick.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def hideEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        # The screen went away under the picker (idle warning, wipe): close it with it.
+        if self.picker is not None:
+            self.picker.reject()
+        super().hideEvent(event)
+
+    def load_file(self, path: Path, documents_only: bool = False) -> bool:
         """Check and take ``path``; a refusal is shown in plain words, nothing is kept."""
         try:
             size = path.stat().st_size
@@ -109,6 +129,9 @@ class AttachmentWidget(QuestionWidget):
             data = path.read_bytes()
         except OSError:
             self._refuse(t("ui.attachment_unreadable", self.lang))
+            return False
+        if documents_only and sniff_media_type(data[:16], "") not in DOCUMENT_TYPES:
+            self._refuse(t("ui.attachment_bad_type", self.lang))
             return False
         return self.load_bytes(data, path.name, str(path))
 
