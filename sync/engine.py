@@ -97,6 +97,7 @@ class SyncEngine:
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         one_per_request: bool = False,
+        odk: Any = None,
     ) -> None:
         self.home = home
         self.store = store
@@ -108,6 +109,7 @@ class SyncEngine:
         self.clock = clock
         self.rng = rng
         self.one_per_request = one_per_request
+        self.odk = odk  # sync.odk.deliver.OdkDelivery: where ODK submissions go
 
     # -- one round -------------------------------------------------------------
     def run_once(self, *, deadline: float | None = None) -> RoundReport:
@@ -178,10 +180,25 @@ class SyncEngine:
             batch = self.store.next_batch(self.clock(), max_bytes, max_items)
             if not batch:
                 return
+            batch = self._route(batch, report)
+            if not batch:
+                continue
             ready = [item for item in batch if self._attachments(item, report)]
             if not ready:
                 continue
             self._send(ready, report)
+
+    def _route(self, batch: list[Any], report: RoundReport) -> list[Any]:
+        """Each submission to its destination: ODK ones (envelope ``odk1.``) over OpenRosa
+        (sync.odk.deliver), the rest to kiosk-central as a JOSE batch."""
+        from sync.odk.seal import is_odk
+
+        if not any(is_odk(getattr(i, "jwe", "")) for i in batch):
+            return batch
+        from sync.odk.deliver import OdkDelivery
+
+        odk = self.odk or OdkDelivery(self.store, None, clock=self.clock, rng=self.rng)
+        return list(odk.route(batch, report))
 
     def _attachments(self, item: Any, report: RoundReport) -> bool:
         """Upload every blob of ``item`` (resuming); False = scheduled for later."""
