@@ -95,12 +95,12 @@ def _print_round(report: Any, lang: str) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from sync.runtime import make_loop, open_engine
+    from sync.runtime import make_loop, open_any_engine
 
     home = get_home(args)
     lang = _lang(home)
     if args.once:
-        engine = open_engine(home, pull_catalog=not args.no_catalog)
+        engine = open_any_engine(home, pull_catalog=not args.no_catalog)
         try:
             report = engine.run_once()
         finally:

@@ -21,15 +21,18 @@ from kiosk.forms.expr_parse import (
     Call,
     Dot,
     ExpressionError,
+    Filter,
     Name,
     Neg,
     Node,
     Num,
+    Path,
     Ref,
     Str,
     parse,
     refs,
 )
+from kiosk.forms.expr_paths import PathResolver, dynamic_deps
 from kiosk.forms.model import FormDef, FormLoadError, Question
 
 _NOT_NUMERIC = ("list", "opaque", "repeat")
@@ -69,6 +72,8 @@ class _Checker:
                 raise self.fail(node.pos, f"${{{node.name}}} is a repeat: use count(${{{node.name}}})")
             return target.kind
         if isinstance(node, Dot):
+            if self._in_pred:
+                return "any"
             if self.field not in _DOT_FIELDS or self.q is None:
                 raise self.fail(node.pos, f"'.' (this answer) cannot be used in {self.field}")
             return self.q.kind
@@ -81,11 +86,34 @@ class _Checker:
             return self.binop(node)
         if isinstance(node, Call):
             return self.call(node)
+        if isinstance(node, (Path, Filter)):
+            return self.nodes(node)
         return "any"
 
     _counting = False
+    _in_pred = 0
+
+    def nodes(self, node: Path | Filter) -> str:
+        """A path evaluated over nodes: check what it contains; its value is a node-set."""
+        base = node.base
+        if isinstance(base, Call) and base.func == "instance":
+            self.call(base)
+        elif isinstance(base, Ref):
+            self.ref_question(base)
+        elif base is not None:
+            self.kind(base)
+        preds = node.preds if isinstance(node, Filter) else [p for s in node.steps for p in s.preds]
+        self._in_pred += 1
+        try:
+            for p in preds:
+                self.kind(p)
+        finally:
+            self._in_pred -= 1
+        return "nodes"
 
     def bare(self, node: Name) -> str:
+        if self._in_pred:
+            return "any"
         if node.name in ("true", "false"):
             return "bool"
         if self.field != "choice_filter" or self.q is None:
@@ -200,6 +228,8 @@ class _Checker:
 
     def is_multi(self, node: Node) -> bool:
         """A reference that yields several values here (a repeat, or a question in one)."""
+        if isinstance(node, (Path, Filter)):
+            return True
         if not isinstance(node, Ref):
             return False
         target = self.form.questions[node.name]
@@ -226,12 +256,16 @@ def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str
         tree = parse(text)
     except ExpressionError as exc:
         raise checker.fail(exc.column, exc.reason) from None
+    try:
+        tree = PathResolver(form, q, field).resolve(tree)
+    except ExpressionError as exc:
+        raise checker.fail(exc.column, exc.reason) from None
     checker.kind(tree)
     try:
         fn = compile_node(tree)
     except ExpressionError as exc:  # pragma: no cover - the checker saw it first
         raise checker.fail(exc.column, exc.reason) from None
-    return fn, frozenset(refs(tree))
+    return fn, frozenset(refs(tree) | dynamic_deps(form, q, field, tree))
 
 
 def _ref_pos(text: str, name: str) -> int:

@@ -27,7 +27,21 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
-from kiosk.forms.expr_parse import BinOp, Call, Dot, ExpressionError, Name, Neg, Node, Num, Ref, Str
+from kiosk.forms import xpath_nodes as X
+from kiosk.forms.expr_parse import (
+    BinOp,
+    Call,
+    Dot,
+    ExpressionError,
+    Filter,
+    Name,
+    Neg,
+    Node,
+    Num,
+    Path,
+    Ref,
+    Str,
+)
 from kiosk.validators import parse_registry_number
 
 NAN = float("nan")
@@ -36,7 +50,22 @@ _DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class NodeSet(list):  # type: ignore[type-arg]
-    """Values of one question across repeat items (what ``count``/``sum`` take)."""
+    """Values of a node-set: one question across repeat items (what ``count``/``sum``
+    take), or what a path selected (then ``nodes`` holds the nodes themselves)."""
+
+    nodes: list[Any] | None = None
+
+
+def node_set(env: Any, nodes: list[Any]) -> NodeSet:
+    doc = _doc(env)
+    out = NodeSet([X.node_value(doc, n) for n in nodes])
+    out.nodes = nodes
+    return out
+
+
+def _doc(env: Any) -> Any:
+    fn = getattr(env, "doc", None)
+    return fn() if fn is not None else None
 
 
 class Env(Protocol):
@@ -322,6 +351,26 @@ def _minmax(pick: Callable[..., float]) -> Callable[..., float | int]:
     return fn
 
 
+def _fn_position(env: Env, nodes: Any = None) -> int:
+    if nodes is None:
+        return int(getattr(env, "position", 1))
+    found = _nodes_of(nodes)
+    return X.position_of(found[0]) if found else 0
+
+
+def _fn_name(env: Env, nodes: Any = None) -> str:
+    found = _nodes_of(nodes) if nodes is not None else _one(_call(env, "node", None))
+    return X.node_name(found[0]) if found else ""
+
+
+def _fn_current(env: Env) -> NodeSet:
+    return node_set(env, _one(_call(env, "current", None)))
+
+
+def _fn_instance(env: Env, instance_id: Any) -> NodeSet:
+    return node_set(env, _one(_call(env, "instance", None, to_string(instance_id))))
+
+
 # name -> (min args, max args or None, implementation(env, *args), result kind)
 FUNCTIONS: dict[str, tuple[int, int | None, Callable[..., Any], str]] = {
     "not": (1, 1, lambda env, v: not to_bool(v), "bool"),
@@ -355,6 +404,12 @@ FUNCTIONS: dict[str, tuple[int, int | None, Callable[..., Any], str]] = {
     "normalize-space": (1, 1, lambda env, v: " ".join(to_string(v).split()), "string"),
     "registry-birth-date": (1, 1, _fn_rd_date, "date"),
     "registry-sex": (1, 1, _fn_rd_sex, "string"),
+    "position": (0, 1, _fn_position, "number"),
+    "last": (0, 0, lambda env: int(getattr(env, "size", 1)), "number"),
+    "name": (0, 1, _fn_name, "string"),
+    "local-name": (0, 1, _fn_name, "string"),
+    "current": (0, 0, _fn_current, "nodes"),
+    "instance": (1, 1, _fn_instance, "nodes"),
 }
 
 
@@ -379,6 +434,9 @@ def compile_node(node: Node) -> Compiled:
     if isinstance(node, Neg):
         inner = compile_node(node.operand)
         return lambda env: _num_out(-to_number(inner(env)))
+    if isinstance(node, BinOp) and node.op == "|" or isinstance(node, (Path, Filter)):
+        nodes = compile_nodes(node)
+        return lambda env: node_set(env, nodes(env))
     if isinstance(node, BinOp):
         return _compile_binop(node)
     if isinstance(node, Call):
@@ -417,3 +475,118 @@ def _compile_binop(node: BinOp) -> Compiled:
     if op in ("=", "!=", "<", "<=", ">", ">="):
         return lambda env: compare(op, left(env), right(env))
     return lambda env: arith(op, left(env), right(env))
+
+
+# ---------------------------------------------------------------- node-sets
+
+NodesFn = Callable[[Any], list[Any]]
+
+
+def compile_nodes(node: Node) -> NodesFn:
+    """A closure giving the nodes ``node`` selects (for paths, unions, predicates)."""
+    if isinstance(node, Path):
+        return _compile_path(node)
+    if isinstance(node, Filter):
+        base = compile_nodes(node.base)
+        preds = [compile_node(p) for p in node.preds]
+        return lambda env: _filter(env, base(env), preds)
+    if isinstance(node, BinOp) and node.op == "|":
+        left, right = compile_nodes(node.left), compile_nodes(node.right)
+        return lambda env: X.unique([*left(env), *right(env)])
+    if isinstance(node, Ref):
+        name = node.name
+        return lambda env: _call(env, "ref_nodes", [], name)
+    if isinstance(node, Dot):
+        return lambda env: _one(_call(env, "node", None))
+    if isinstance(node, Name):
+        test = node.name
+        return lambda env: X.children(_doc(env), _call(env, "node", None), test)
+    if isinstance(node, Call) and node.func == "current" and not node.args:
+        return lambda env: _one(_call(env, "current", None))
+    if isinstance(node, Call) and node.func == "instance" and len(node.args) == 1:
+        arg = compile_node(node.args[0])
+        return lambda env: _one(_call(env, "instance", None, to_string(arg(env))))
+    value = compile_node(node)
+    return lambda env: _nodes_of(value(env))
+
+
+def _call(env: Any, method: str, default: Any, *args: Any) -> Any:
+    fn = getattr(env, method, None)
+    return default if fn is None else fn(*args)
+
+
+def _one(node: Any) -> list[Any]:
+    return [] if node is None else [node]
+
+
+def _nodes_of(v: Any) -> list[Any]:
+    return list(v.nodes) if isinstance(v, NodeSet) and v.nodes is not None else []
+
+
+def _compile_path(node: Path) -> NodesFn:
+    steps = [(s.axis, s.test, [compile_node(p) for p in s.preds]) for s in node.steps]
+    absolute = node.absolute and node.base is None
+    base = compile_nodes(node.base) if node.base is not None else None
+
+    def run(env: Any) -> list[Any]:
+        doc = _doc(env)
+        ctx = _call(env, "node", None)
+        if absolute:
+            root = _call(env, "root_node", None)
+            nodes = _one(root)
+        elif base is not None:
+            nodes = base(env)
+        else:
+            nodes = _one(ctx)
+        pin = ctx if absolute else None
+        for axis, test, preds in steps:
+            out: list[Any] = []
+            for n in nodes:
+                found = X.step(doc, n, axis, test, pin)
+                if preds:
+                    found = _filter(env, found, preds)
+                out += found
+            nodes = X.unique(out) if len(nodes) > 1 else out
+            if not nodes:
+                break
+        return nodes
+
+    return run
+
+
+def _filter(env: Any, nodes: list[Any], preds: list[Compiled]) -> list[Any]:
+    for pred in preds:
+        size = len(nodes)
+        kept = []
+        for i, n in enumerate(nodes):
+            v = pred(SubEnv(env, n, i + 1, size))
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                if v == i + 1:
+                    kept.append(n)
+            elif to_bool(v):
+                kept.append(n)
+        nodes = kept
+    return nodes
+
+
+class SubEnv:
+    """The environment inside a predicate: the candidate node is the context node."""
+
+    __slots__ = ("outer", "n", "position", "size", "today")
+
+    def __init__(self, outer: Any, node: Any, position: int, size: int) -> None:
+        self.outer, self.n, self.position, self.size = outer, node, position, size
+        self.today = outer.today
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.outer, name)
+
+    def node(self) -> Any:
+        return self.n
+
+    def dot(self) -> Any:
+        return X.node_value(_doc(self.outer), self.n)
+
+    def bare(self, name: str) -> Any:
+        return node_set(self.outer, X.children(_doc(self.outer), self.n, name))
+

@@ -19,6 +19,7 @@ from typing import Any
 from kiosk.admin_units import admin_units
 from kiosk.errors import KioskError
 from kiosk.forms import values as V
+from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.screens import Screen, ScreenBuilder
@@ -30,13 +31,36 @@ _MISS = object()
 
 
 class _Env:
-    __slots__ = ("s", "q", "item", "choice", "today")
+    __slots__ = ("s", "q", "item", "choice", "today", "position", "size")
 
     def __init__(self, s: AnswerState, q: Question, item: Item, choice: Choice | None = None) -> None:
         self.s, self.q, self.item, self.choice, self.today = s, q, item, choice, s.today
+        self.position = self.size = 1
 
     def ref(self, name: str) -> Any:
         return self.s._ref(name, self.q.repeat_path, self.item)
+
+    # ---- what paths evaluated over nodes need (kiosk.forms.xpath_nodes)
+    def doc(self) -> AnswerState:
+        return self.s
+
+    def node(self) -> Any:
+        if self.choice is not None:
+            return X.ChoiceNode(self.choice, self.choice.text(self.s.lang))
+        return X.PNode(self.q.path, self.item, self.q)
+
+    def current(self) -> Any:
+        return X.PNode(self.q.path, self.item, self.q)
+
+    def root_node(self) -> Any:
+        return X.PNode("", (), None)
+
+    def instance(self, instance_id: str) -> Any:
+        root = self.s.form.instances.get(instance_id)
+        return None if root is None else X.XNode(None, None, 0, root)
+
+    def ref_nodes(self, name: str) -> list[Any]:
+        return self.s._ref_nodes(name, self.q.repeat_path, self.item)
 
     def dot(self) -> Any:
         return self.s._own_value(self.q, self.item)
@@ -323,6 +347,34 @@ class AnswerState:
                 [True for b in items if self.visible(name, b) for _ in range(self.item_count(name, b))]
             )
         return NodeSet([self._expr_value(target, it) for it in items])
+
+    # ------------------------------------------------------------ primary document
+    @property
+    def tree(self) -> X.PrimaryTree:
+        return X.primary_tree(self.form)
+
+    def node_value(self, q: Question, item: Item) -> Any:
+        return self._expr_value(q, item)
+
+    def repeat_items(self, q: Question, item: Item) -> int:
+        """Items of repeat ``q`` under ``item`` as the document has them (none when the
+        repeat is not relevant)."""
+        return self.item_count(q.name, item) if self.visible(q.name, item) else 0
+
+    def _ref_nodes(self, name: str, here: tuple[str, ...], item: Item) -> list[Any]:
+        """The nodes ``${name}`` stands for from a question in repeats ``here`` at ``item``."""
+        target = self.form.questions[name]
+        outer = target.repeat_path
+        k = 0
+        while k < len(outer) and k < len(here) and outer[k] == here[k]:
+            k += 1
+        items = [item[:k]]
+        for rep in outer[k:]:
+            rq = self.form.questions[rep]
+            items = [(*b, i) for b in items for i in range(self.repeat_items(rq, b))]
+        if target.is_repeat:
+            items = [(*b, i) for b in items for i in range(self.repeat_items(target, b))]
+        return [X.PNode(target.path, it, target) for it in items]
 
     def _expr_value(self, q: Question, item: Item) -> Any:
         hit = self._hit(q.name, "v", item)
