@@ -161,12 +161,14 @@ def build_instance(
     *,
     instance_id: str,
     deprecated_id: str | None = None,
+    fixed: Mapping[str, str] | None = None,
 ) -> tuple[bytes, list[str]]:
     """(instance XML bytes, attachment file names in document order).
 
     ``template`` is the primary instance's root element (not modified); ``questions``
     the form's top-level questions (repeats carry ``children``); ``answers`` the
-    document's nested answers (a repeat is a list of dicts).
+    document's nested answers (a repeat is a list of dicts); ``fixed``: leaf name -> text
+    for nodes the kiosk fills itself (the first leaf of that name, e.g. the signature file).
     """
     root = copy.deepcopy(template)
     for leaf in root.iter():
@@ -174,6 +176,11 @@ def build_instance(
             leaf.text = None
     writer = _Writer(root)
     writer.fill(root, "/" + _local(root.tag), questions, answers, ())
+    for name, text in (fixed or {}).items():
+        for el in root.iter():
+            if _local(el.tag) == name and len(el) == 0:
+                el.text = text
+                break
     _strip_xforms_ns(root)
     _set_meta(root, instance_id, deprecated_id)
     for el in root.iter():

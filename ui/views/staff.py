@@ -209,6 +209,9 @@ class StaffView(Page):
     def _render_dashboard(self) -> None:
         lang = self.lang
         self.column.addWidget(text_label(t("ui.staff_title", lang), "title"))
+        problem = self.win.services.secrets_problem
+        if problem:  # why the resident's home says "not working": the detail, for staff only
+            self.column.addWidget(text_label(t("ui.home_out_of_service_staff", lang, reason=problem), "error"))
         if self.message:
             self.column.addWidget(text_label(self.message_text(), "hint"))
         if self.sync_status.get("last_error"):
