@@ -28,10 +28,15 @@ from sync import jsonlimits
 
 
 def _claims(record: str) -> dict[str, Any]:
-    part = record.split(".")[1]
-    claims = jsonlimits.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    parts = record.split(".") if isinstance(record, str) else []
+    try:
+        if len(parts) != 3:
+            raise ValueError("not three parts")
+        claims = jsonlimits.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        raise SecurityError("record is damaged (not a compact JWS)") from None
     if not isinstance(claims, dict):
-        raise SecurityError("record is not a JSON object")
+        raise SecurityError("record is damaged (not a JSON object)")
     return claims
 
 
