@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "kiosk.commands.audit",  # audit verify
     "kiosk.commands.pin",  # pin set | pin status
     "sync.commands",  # enroll, sync, export, import-acks
+    "sync.odk.commands",  # odk connect | forms | pull | disconnect
     "kiosk.commands.doctor",  # doctor
     "kiosk.commands.logs",  # logs --export FILE
     "ui.commands",  # screenshots, demo (and the default: start the UI)

@@ -34,11 +34,19 @@ retention_days = 30
 # unless the form asks for less.
 max_attachment_kb = 4096
 
+# A folder where staff put residents' scanned documents. The kiosk's file picker
+# offers it beside USB sticks (never any other folder). Empty: USB sticks only.
+scans_folder = ""
+
 # Central server. Empty until the kiosk is enrolled (`kiosk enroll`).
 server_url = ""
 
 # Seconds between background sync attempts while the link is up.
 sync_interval_seconds = 30
+
+# A request during which no byte moves for this many seconds is abandoned (its
+# outcome is unknown; the same data is sent again later). 1 to 30.
+sync_stall_seconds = 20
 
 # Catalog folder to use instead of the bundled sample (empty: bundled or downloaded).
 catalog_dir = ""
@@ -61,8 +69,10 @@ class Config:
     idle_wipe_seconds: int = 30
     retention_days: int = 30
     max_attachment_kb: int = 4096
+    scans_folder: str = ""
     server_url: str = ""
     sync_interval_seconds: int = 30
+    sync_stall_seconds: int = 20
     catalog_dir: str = ""
     keyring_fallback: str = ""
     keyring_fallback_file: str = ""
@@ -82,6 +92,10 @@ class Config:
         ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{where}: {name} must not be negative")
+        if not 1 <= self.sync_stall_seconds <= 30:
+            raise ConfigError(
+                f"{where}: sync_stall_seconds must be 1 to 30, not {self.sync_stall_seconds}"
+            )
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ConfigError(
                 f"{where}: log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "

@@ -19,6 +19,7 @@ import platform
 import shutil
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ SKEW_WARN_S = 60
 SKEW_FAIL_S = 300
 # An unsent submission older than this means the link (or the USB run) is overdue.
 QUEUE_WARN_HOURS = 72
+# Items due this long without being sent: the queue is due but not moving.
+QUEUE_STUCK_S = 3600
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,17 @@ class _Ctx:
 def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = None,
         details: dict[str, Any] | None = None, **params: Any) -> Check:
     lang = ctx.lang
+    # a key with a dot names its own section (e.g. "trust.x"); plain keys are doctor's
+    msg_key = msg_key if "." in msg_key else f"doctor.{msg_key}"
+    if fix_key:
+        fix_key = fix_key if "." in fix_key else f"doctor.{fix_key}"
     # One line each, whatever an error message from below looked like.
     params = {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in params.items()}
     return Check(
         name=name,
         status=status,
-        message=t(f"doctor.{msg_key}", lang, **params),
-        fix=t(f"doctor.{fix_key}", lang, **params) if fix_key else "",
+        message=t(msg_key, lang, **params),
+        fix=t(fix_key, lang, **params) if fix_key else "",
         title=t(f"doctor.title_{name}", lang),
         details=details or {},
     )
@@ -89,8 +96,18 @@ def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = N
 # --- checks -------------------------------------------------------------------------
 
 
+def _install_kind() -> str:
+    """How this kiosk was installed: a PyInstaller build, a pip-installed package or a checkout."""
+    if getattr(sys, "frozen", False):
+        return "build"
+    from kiosk.paths import PACKAGE_DIR
+
+    return "package" if PACKAGE_DIR.parent.name in ("site-packages", "dist-packages") else "source"
+
+
 def check_version(ctx: _Ctx) -> Check:
-    frozen = bool(getattr(sys, "frozen", False))
+    kind = _install_kind()
+    frozen = kind == "build"
     details = {
         "version": __version__,
         "python": platform.python_version(),
@@ -99,7 +116,7 @@ def check_version(ctx: _Ctx) -> Check:
     }
     return _mk(ctx, "version", PASS, "version_ok", details=details,
                version=__version__, python=platform.python_version(),
-               kind=t("doctor.kind_build" if frozen else "doctor.kind_source", ctx.lang))
+               kind=t(f"doctor.kind_{kind}", ctx.lang))
 
 
 def check_data_folder(ctx: _Ctx) -> Check:
@@ -221,9 +238,15 @@ def check_server(ctx: _Ctx) -> Check:
 
 
 def check_clock(ctx: _Ctx) -> Check:
+    from kiosk.clock import BUILD_DATE, wall_clock_before_build
+
     info = probes.clock_info(ctx.home, ctx.config, ctx.server_timeout)
     details = dict(info)
     skew = info.get("skew_seconds")
+    if wall_clock_before_build():
+        details["build_date"] = BUILD_DATE
+        return _mk(ctx, "clock", FAIL, "trust.clock_before_build", "fix_clock", details,
+                   now=time.strftime("%Y-%m-%d %H:%M"), build=BUILD_DATE)
     if skew is None:
         return _mk(ctx, "clock", WARN, "clock_unknown", "fix_clock_unknown", details)
     skew_abs = abs(float(skew))
@@ -238,7 +261,7 @@ def check_queue(ctx: _Ctx) -> Check:
     counts = info.get("counts", {})
     unsent = int(info.get("unsent", 0))
     age_h = info.get("oldest_unsent_hours")
-    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or t(
+    summary = ", ".join(f"{_state_word(k, ctx.lang)} {v}" for k, v in sorted(counts.items())) or t(
         "doctor.queue_empty", ctx.lang
     )
     if unsent and age_h is not None:
@@ -246,6 +269,13 @@ def check_queue(ctx: _Ctx) -> Check:
     if info.get("error"):
         return _mk(ctx, "queue", WARN, "queue_unreadable", "fix_schema_older", details,
                    error=info["error"])
+    if int(info.get("stranded_ahead", 0)) > 0:
+        return _mk(ctx, "queue", WARN, "trust.queue_ahead", "trust.fix_queue_ahead", details,
+                   summary=summary, count=info["stranded_ahead"])
+    due_for = info.get("due_for_seconds")
+    if due_for is not None and due_for >= QUEUE_STUCK_S:
+        return _mk(ctx, "queue", WARN, "trust.queue_stuck", "trust.fix_queue_stuck", details,
+                   summary=summary, count=info.get("due", 0), minutes=round(due_for / 60))
     if int(counts.get("rejected", 0)) > 0:
         return _mk(ctx, "queue", WARN, "queue_rejected", "fix_rejected", details,
                    summary=summary, rejected=counts.get("rejected"))
@@ -269,6 +299,13 @@ def check_last_sync(ctx: _Ctx) -> Check:
         return _mk(ctx, "last_sync", PASS, "sync_ok", details=details,
                    when=_when(info["last_success_at"]))
     return _mk(ctx, "last_sync", PASS, "sync_never", details=details)
+
+
+def _state_word(state: str, lang: str) -> str:
+    """A submission state in the reader's language; a state newer than the catalog as is."""
+    key = f"doctor.queue_state_{state}"
+    text = t(key, lang)
+    return state if text == key else text
 
 
 def _when(value: Any) -> str:

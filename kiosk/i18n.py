@@ -1,6 +1,6 @@
 """The one translation catalog for the whole app (core, CLI messages and UI).
 
-Stored as ``assets/i18n/<section>.json`` files so that separate parts of the
+Stored as ``kiosk/assets/i18n/<section>.json`` files so that separate parts of the
 code can add strings without editing each other's files; at run time they are
 merged into one catalog whose keys are ``<section>.<key>``. Every entry has
 Mongolian (``mn``, the default) and English (``en``); a test fails on any
@@ -16,6 +16,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from kiosk.errors import KioskError
 from kiosk.paths import ASSETS_DIR
 
 LANGUAGES = ("mn", "en")
@@ -25,8 +26,19 @@ I18N_DIR = ASSETS_DIR / "i18n"
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
+    """Every section file merged; no files at all means a broken install, said once, plainly.
+
+    (A wheel built without the package data once gave a kiosk that showed raw keys such
+    as ``doctor.status_pass`` everywhere instead of failing.)
+    """
+    files = sorted(Path(I18N_DIR).glob("*.json"))
+    if not files:
+        raise KioskError(
+            f"the kiosk's translation files are missing ({I18N_DIR} has no *.json): "
+            "the installation is incomplete; reinstall the kiosk package"
+        )
     merged: dict[str, dict[str, str]] = {}
-    for file in sorted(Path(I18N_DIR).glob("*.json")):
+    for file in files:
         section = file.stem
         entries = json.loads(file.read_text(encoding="utf-8"))
         for key, texts in entries.items():

@@ -61,6 +61,8 @@ _PATTERNS: tuple[tuple[tuple[str, ...] | None, re.Pattern[str], _Sub], ...] = (
         re.compile(r"(?i)\b(authorization|signature|signature-input|cookie)(\s*[:=]\s*)[^\r\n,}]+"),
         r"\1\2[token]",
     ),
+    # An ODK Central app-user URL carries its token in the path (…/v1/key/TOKEN/projects/N).
+    (("/key/",), re.compile(r"(/key/)[^/\s?#\"']+"), r"\1[token]"),
     # JOSE compact serialisations (JWS: 3 parts, JWE: 5 parts) start with eyJ ('{"').
     (("eyj",), re.compile(r"\beyJ[\w-]*(?:\.[\w-]*){2,4}"), "[jose]"),
     # key=value / "key": "value" for anything named like a secret.

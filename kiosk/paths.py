@@ -10,14 +10,32 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 APP_NAME = "soum-kiosk"
 ENV_HOME = "KIOSK_HOME"
 
-# The repository (or the PyInstaller bundle) root: assets/ sits beside kiosk/.
 PACKAGE_DIR = Path(__file__).resolve().parent
-ASSETS_DIR = PACKAGE_DIR.parent / "assets"
+
+
+def _assets_dir() -> Path:
+    """The ``kiosk/assets`` data folder, found through importlib.resources.
+
+    It ships inside the ``kiosk`` package (package-data in pyproject.toml,
+    ``datas`` in build.spec), so a source checkout, an editable install, a
+    wheel and the PyInstaller bundle all find it the same way. The app reads
+    it with plain file APIs (glob, Qt loaders), so it must be a real folder:
+    zip imports are not supported.
+    """
+    resource = files("kiosk").joinpath("assets")
+    if not isinstance(resource, Path):  # a zipped install: there is no folder to hand Qt
+        raise RuntimeError(f"kiosk assets are not on the file system ({resource!r})")
+    return resource
+
+
+# The one place every part of the app (and the tests) finds its data files.
+ASSETS_DIR = _assets_dir()
 
 
 def default_home() -> Path:

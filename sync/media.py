@@ -25,7 +25,10 @@ ACKS_LIMITS = JsonLimits(max_bytes=256_000_000, max_depth=4, max_items=5_000_000
 
 
 def export_queue(home: Home, store: Any, out: Path, *, device: Any) -> dict[str, Any]:
-    items = store.next_batch(ALL_DUE, 1 << 62, 10**9)
+    from sync.odk.seal import is_odk
+
+    # ODK submissions go to their own server (or `kiosk export --odk`), never to kiosk-central
+    items = [i for i in store.next_batch(ALL_DUE, 1 << 62, 10**9) if not is_odk(i.jwe)]
 
     def bundle_items() -> Any:
         for item in items:

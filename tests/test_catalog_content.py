@@ -1,4 +1,4 @@
-"""The bundled sample catalog (assets/catalog, assets/icons) is complete, bilingual and usable.
+"""The bundled sample catalog (kiosk/assets/catalog, kiosk/assets/icons) is complete, bilingual and usable.
 
 These tests guard the content, not the engine: every text in both languages
 (real Cyrillic in ``mn``), every icon drawn, every question type and expression
@@ -19,11 +19,13 @@ from xml.etree import ElementTree
 
 import pytest
 
+from kiosk.paths import ASSETS_DIR
+
 REPO = Path(__file__).resolve().parent.parent
-CATALOG = REPO / "assets" / "catalog"
+CATALOG = ASSETS_DIR / "catalog"
 FORMS_DIR = CATALOG / "forms"
 EXAMPLES = CATALOG / "examples"
-ICONS = REPO / "assets" / "icons"
+ICONS = ASSETS_DIR / "icons"
 DEMO_KEYS = CATALOG / "demo-keys"
 
 FORM_FILES = sorted(FORMS_DIR.glob("*.json"))

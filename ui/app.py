@@ -111,8 +111,22 @@ def _start_sync(window: KioskWindow, h: Home) -> None:
     loop.start()
 
 
+def check_platform(lang: str | None) -> None:
+    """Stop with one line naming the missing system libraries before Qt would abort (rc 134)."""
+    from kiosk.errors import ConfigError
+    from kiosk.i18n import DEFAULT_LANGUAGE, t
+    from ui.platform_check import problem
+
+    found = problem()
+    if found is not None:
+        platform, missing, packages = found
+        raise ConfigError(t("startup.qt_platform_missing", lang or DEFAULT_LANGUAGE, platform=platform,
+                            libraries=", ".join(missing), packages=" ".join(packages)))
+
+
 def run(args: argparse.Namespace) -> int:
     """``kiosk``: full screen on a kiosk; ``KIOSK_WINDOWED=1`` for a window (development)."""
+    check_platform(getattr(args, "lang", None))
     kiosk = build(home(getattr(args, "home", None)), getattr(args, "lang", None), start_sync=True)
     window = kiosk.window
     if os.environ.get("KIOSK_WINDOWED") or os.environ.get("QT_QPA_PLATFORM") == "offscreen":

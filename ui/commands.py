@@ -14,7 +14,7 @@ from kiosk.commands._common import add_home, add_json, print_json
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "screenshots",
-        help="render every screen to PNG offscreen (mn/en, default/high contrast, 100/200 %% text)",
+        help="render every screen to PNG offscreen (mn/en, default/high contrast, 100/150/200 %% text)",
     )
     p.add_argument("--out", metavar="DIR", required=True, help="folder for the PNG files")
     p.add_argument("--lang", choices=("mn", "en"), action="append",

@@ -16,10 +16,9 @@ from pathlib import Path
 from kiosk.paths import Home
 from kiosk.secrets import scratch_secrets
 from ui.app import WINDOW_SIZE
-from ui.qt import QApplication, QEvent, QWidget
+from ui.qt import QApplication, QEvent
+from ui.theme import SCALES, THEMES
 
-THEMES = ("default", "high-contrast")
-SCALES = (100, 200)
 QUICK_COMBOS = (("default", 100), ("high-contrast", 200))
 
 
@@ -57,23 +56,23 @@ def type_examples(kiosk) -> dict[str, tuple[str, str]]:  # noqa: ANN001 - ui.app
     return found
 
 
-def _shots(kiosk, out: Path, prefix: str, types: dict[str, tuple[str, str]]) -> Iterator[Path]:  # noqa: ANN001
+def walk(kiosk, types: dict[str, tuple[str, str]]) -> Iterator[str]:  # noqa: ANN001, C901
+    """Put every screen the kiosk has in front of the window, one after the other,
+    yielding its name while it is shown (screenshots and the screen lint walk the same)."""
     win = kiosk.window
 
-    def shot(name: str, widget: QWidget | None = None) -> Path:
+    def ready(name: str) -> str:
         settle()
         win.resize(*WINDOW_SIZE)
         settle()
-        path = out / f"{prefix}-{name}.png"
-        (widget or win).grab().save(str(path))
-        return path
+        return name
 
     from ui.examples import open_example
 
     win.wipe(discard=True)
-    yield shot("01-home")
+    yield ready("01-home")
     win.open_settings()
-    yield shot("02-accessibility")
+    yield ready("02-accessibility")
     win.close_settings()
     for kind, (form_id, key) in sorted(types.items()):
         flow = open_example(win, form_id)
@@ -86,26 +85,26 @@ def _shots(kiosk, out: Path, prefix: str, types: dict[str, tuple[str, str]]) -> 
             if inputs:
                 inputs[0].setFocus()
                 win.keyboard.follow_focus(inputs[0])
-            yield shot("10-keyboard")
+            yield ready("10-keyboard")
             win.keyboard.hide()
-        yield shot(f"20-question-{kind}")
+        yield ready(f"20-question-{kind}")
         win.wipe(discard=True)
     # A validation error: the first screen of the first form, Next with nothing answered.
     first = next(iter(kiosk.services.catalog.forms))
     win.open_form(first)
     settle()  # as a resident would: the screen is laid out before Next is pressed
     win.form.go_next()
-    yield shot("30-validation-error")
+    yield ready("30-validation-error")
     win.ask_cancel()
-    yield shot("31-cancel-confirm")
+    yield ready("31-cancel-confirm")
     win.cancel_answered(False)
     win.idle_warning()
-    yield shot("32-idle-warning")
+    yield ready("32-idle-warning")
     win.wipe(discard=True)
     flow = open_example(win, "birth-registration") or open_example(win, first)
     if flow is not None:
         win.show_review()
-        yield shot("40-review")
+        yield ready("40-review")
     from kiosk.store.ids import uuid7
     from ui.views.receipt import ReceiptInfo
 
@@ -113,13 +112,13 @@ def _shots(kiosk, out: Path, prefix: str, types: dict[str, tuple[str, str]]) -> 
                          dict(flow.form.title) if flow is not None else {"mn": "", "en": ""}, True)
     win.receipt = sample
     win.show_receipt(sample)
-    yield shot("50-receipt")
+    yield ready("50-receipt")
     win.wipe(discard=True)
     win.open_staff()
-    yield shot("60-staff-pin")
+    yield ready("60-staff-pin")
     win.staff.try_pin()
     settle(lambda: kiosk.bridge.is_idle())
-    yield shot("61-staff-pin-refused")
+    yield ready("61-staff-pin-refused")
     win.staff.unlocked = True
     win.staff.message = ""
     win.staff.render()
@@ -127,8 +126,31 @@ def _shots(kiosk, out: Path, prefix: str, types: dict[str, tuple[str, str]]) -> 
     settle(lambda: kiosk.bridge.is_idle() and win.staff.snapshot is not None)
     win.staff.run_diagnostics()
     settle(lambda: kiosk.bridge.is_idle() and win.staff.checks is not None, timeout=30)
-    yield shot("62-staff-dashboard")
+    yield ready("62-staff-dashboard")
     win.staff.leave()
+
+
+def _shots(kiosk, out: Path, prefix: str, types: dict[str, tuple[str, str]]) -> Iterator[Path]:  # noqa: ANN001
+    for name in walk(kiosk, types):
+        path = out / f"{prefix}-{name}.png"
+        kiosk.window.grab().save(str(path))
+        yield path
+
+
+def combos(quick: bool = False) -> tuple[tuple[str, int], ...]:
+    """(theme, text size) pairs a run covers: all of them, or the two extremes."""
+    return QUICK_COMBOS if quick else tuple((th, sc) for th in THEMES for sc in SCALES)
+
+
+def use(kiosk, lang: str, theme_name: str, scale: int) -> None:  # noqa: ANN001
+    """Set language, theme and size for a pass, kept across the walk's wipes."""
+    prefs = kiosk.prefs
+    prefs.default_lang = lang
+    prefs.set_lang(lang)
+    prefs.set_theme(theme_name)
+    prefs.set_scale(scale)
+    # Finish/idle wipes reset the choices: keep them for this pass.
+    prefs.reset = _keep  # type: ignore[method-assign]
 
 
 def take_screenshots(out: Path, langs: tuple[str, ...] = ("mn", "en"), quick: bool = False) -> list[Path]:
@@ -145,17 +167,10 @@ def take_screenshots(out: Path, langs: tuple[str, ...] = ("mn", "en"), quick: bo
             kiosk = build(Home(Path(tmp)), langs[0])
             kiosk.window.show()
             settle(lambda: kiosk.bridge.is_idle())
-            combos = QUICK_COMBOS if quick else tuple((th, sc) for th in THEMES for sc in SCALES)
             types = type_examples(kiosk)
             for lang in langs:
-                for theme_name, scale in combos:
-                    prefs = kiosk.prefs
-                    prefs.default_lang = lang
-                    prefs.set_lang(lang)
-                    prefs.set_theme(theme_name)
-                    prefs.set_scale(scale)
-                    # Finish/idle wipes reset the choices: keep them for this pass.
-                    prefs.reset = _keep  # type: ignore[method-assign]
+                for theme_name, scale in combos(quick):
+                    use(kiosk, lang, theme_name, scale)
                     prefix = f"{lang}-{theme_name}-{scale}"
                     written += list(_shots(kiosk, out, prefix, types))
             settle(lambda: kiosk.bridge.is_idle())

@@ -241,10 +241,11 @@ class Services:
         draft = self.store().resume_draft(draft_id)
         return draft.info.form_id, draft.answers, draft.position
 
-    def doctor(self) -> list[Any]:
+    def doctor(self, lang: str | None = None) -> list[Any]:
+        """The doctor's checks, worded in ``lang`` (the staff screen's language)."""
         from kiosk.doctor import run_checks
 
-        return list(run_checks(self.home, self.config))
+        return list(run_checks(self.home, self.config, lang=lang))
 
     def check_pin(self, pin: str) -> tuple[bool, str]:
         """(ok, reason key): reason is "", "wrong", "locked:<seconds>" or "not_set"."""

@@ -16,7 +16,19 @@ from pathlib import Path
 from string import Template
 
 from kiosk.paths import ASSETS_DIR
-from ui.qt import QApplication, QColor, QFont, QFontDatabase, QPalette
+from ui.qt import (
+    QApplication,
+    QBuffer,
+    QByteArray,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QImageReader,
+    QIODevice,
+    QPalette,
+    QPixmap,
+    QSize,
+)
 
 THEMES_DIR = ASSETS_DIR / "themes"
 FONTS_DIR = ASSETS_DIR / "fonts"
@@ -24,6 +36,8 @@ THEMES = ("default", "high-contrast")
 SCALES = (100, 150, 200)
 FALLBACK_FONT = "DejaVu Sans"
 BASE_BODY_PX = 22
+# The smallest touch target anywhere (WCAG 2.2 2.5.5 asks 44 CSS px).
+MIN_TARGET_PX = 44
 
 # Text/background pairs that must meet the contrast bar of their theme.
 TEXT_PAIRS = (
@@ -40,9 +54,20 @@ TEXT_PAIRS = (
     ("on_banner", "banner"),
     ("on_tile", "tile"),
     ("on_primary", "pressed"),
+    ("warn", "surface"),
+    ("error", "surface"),
+    ("success", "window"),
 )
 # The focus ring and borders are non-text: WCAG asks 3:1 against what they sit on.
-NON_TEXT_PAIRS = (("focus", "surface"), ("focus", "window"), ("border", "surface"))
+# On filled buttons (primary, checked) the ring is doubled around a gap of the colour
+# behind the button, so it is measured against window and surface only there.
+NON_TEXT_PAIRS = (
+    ("focus", "surface"),
+    ("focus", "window"),
+    ("focus", "secondary"),
+    ("focus", "tile"),
+    ("border", "surface"),
+)
 
 
 @lru_cache(maxsize=4)
@@ -104,7 +129,8 @@ def sizes(scale: int) -> dict[str, int]:
         "pad": round(8 * f),
         "pad2": round(16 * f),
         "indicator": max(36, round(body * 1.4)),
-        "scrollbar": max(24, round(16 * f)),
+        # Scroll bars and their arrows, the dropdown's arrow: touch targets too (>= 44 px).
+        "scrollbar": max(MIN_TARGET_PX, round(22 * f)),
     }
 
 
@@ -114,6 +140,7 @@ def stylesheet(theme: str, scale: int) -> str:
     values: dict[str, object] = dict(palette(theme))
     values.update(sizes(scale))
     values["font"] = font_family()
+    values["arrows"] = (THEMES_DIR / "arrows").as_posix()
     return template.substitute(values)
 
 
@@ -156,3 +183,34 @@ def icon_path(name: str) -> Path | None:
         return None
     path = ASSETS_DIR / "icons" / f"{name}.svg"
     return path if path.exists() else None
+
+
+def icon_size(scale: int) -> int:
+    """Service-tile icons grow with the text: 48 px at 100 %, 72 at 150 %, 96 at 200 %."""
+    return round(48 * max(scale, 100) / 100)
+
+
+def icon_pixmap(path: Path, size: int, color: QColor | str) -> QPixmap:
+    """An SVG icon drawn at ``size`` px in ``color``.
+
+    The catalog's icons are drawn with ``currentColor``, which Qt's SVG reader
+    paints black whatever the theme (invisible on the high-contrast black
+    tiles); here ``currentColor`` is replaced with the colour of the text the
+    icon stands beside, and the SVG is rasterised at the target size (no
+    blurry scaling at 200 %).
+    """
+    name = QColor(color).name() if isinstance(color, str) else color.name()
+    return QPixmap.fromImage(_icon_image(str(path), size, name))
+
+
+@lru_cache(maxsize=256)
+def _icon_image(path: str, size: int, color: str):  # noqa: ANN202 - QImage
+    svg = Path(path).read_text(encoding="utf-8").replace("currentColor", color)
+    buffer = QBuffer()
+    buffer.setData(QByteArray(svg.encode("utf-8")))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer, QByteArray(b"svg"))
+    reader.setScaledSize(QSize(size, size))
+    image = reader.read()
+    buffer.close()
+    return image

@@ -1,7 +1,10 @@
-"""The kiosk window: top bar (language, accessibility, staff), DEMO banner, screens, keyboard.
+"""The kiosk window: top bar, DEMO banner, the screens, the on-screen keyboard.
 
-It owns the resident's session: opening a form, saving drafts on the DB
-worker, submitting, the receipt, Finish, cancel and the idle wipe. Screens are
+It owns the resident's session state (the open form's :class:`Flow`, the last
+receipt) and moves between screens; the work itself sits in focused parts:
+``ui.screens`` (screens built on first use), ``ui.drafts`` (saving drafts on the
+DB worker), ``ui.submission`` (sealing, receipt, printing), ``ui.session_end``
+(finish, cancel, wipe) and ``ui.idle`` (idle warning and wipe). Screens are
 pages of one QStackedWidget so every one of them can be rendered offscreen by
 ``kiosk screenshots``.
 """
@@ -9,21 +12,19 @@ pages of one QStackedWidget so every one of them can be rendered offscreen by
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from kiosk.errors import KioskError
 from kiosk.i18n import t
 from ui import a11y, theme
-from ui.bridge import Bridge, Operation, StatusListener
+from ui.bridge import Bridge, StatusListener
+from ui.chrome import TopBar, demo_banner
+from ui.drafts import Drafts
 from ui.flow import Flow
+from ui.idle import ActivityFilter, IdleWatch
 from ui.qt import (
     QApplication,
-    QEvent,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
     QMainWindow,
-    QObject,
     QStackedWidget,
     Qt,
     QTimer,
@@ -31,17 +32,23 @@ from ui.qt import (
     QWidget,
     Signal,
 )
+from ui.screens import Screens
 from ui.services import Services
+from ui.session_end import SessionEnd
 from ui.speech import Reader
 from ui.state import Prefs
-from ui.views.form import FormView
-from ui.views.home import HomeView
-from ui.views.panels import AccessibilityView, ConfirmView, IdleView
-from ui.views.receipt import ReceiptInfo, ReceiptView
-from ui.views.review import ReviewView
-from ui.views.staff import StaffView
-from ui.widgets.common import button, text_label
+from ui.submission import Submission
+from ui.views.receipt import ReceiptInfo
+from ui.widgets.common import text_label
 from ui.widgets.keyboard import OnScreenKeyboard
+
+if TYPE_CHECKING:
+    from ui.views.form import FormView
+    from ui.views.home import HomeView
+    from ui.views.panels import AccessibilityView, ConfirmView, IdleView
+    from ui.views.receipt import ReceiptView
+    from ui.views.review import ReviewView
+    from ui.views.staff import StaffView
 
 log = logging.getLogger("kiosk.ui")
 
@@ -71,45 +78,20 @@ class KioskWindow(QMainWindow):
         outer = QVBoxLayout(central)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        bar = QFrame()
-        bar.setObjectName("topBar")
-        row = QHBoxLayout(bar)
-        row.setContentsMargins(24, 8, 24, 8)
-        row.setSpacing(12)
-        self.home_btn = button("", "", name="home")
-        self.title = QLabel()
-        self.title.setProperty("role", "apptitle")
-        self.title.setWordWrap(True)
-        self.keyboard_btn = button("", "", name="keyboard")
-        self.staff_btn = button("", "", name="staff")
-        self.a11y_btn = button("", "", name="accessibility")
-        self.lang_btn = button("", "", "primary", name="language")
-        row.addWidget(self.home_btn)
-        row.addWidget(self.title, 1)
-        for b in (self.home_btn, self.keyboard_btn, self.staff_btn, self.a11y_btn, self.lang_btn):
-            b.setProperty("chrome", "true")
-        # A tap on "Keyboard" must leave the focus in the field being filled.
-        self.keyboard_btn.setFocusPolicy(Qt.FocusPolicy.TabFocus)
-        for b in (self.keyboard_btn, self.staff_btn, self.a11y_btn, self.lang_btn):
-            row.addWidget(b)
+        self.top_bar = TopBar()
+        bar = self.top_bar
+        self.home_btn, self.title, self.keyboard_btn = bar.home_btn, bar.title, bar.keyboard_btn
+        self.staff_btn, self.a11y_btn, self.lang_btn = bar.staff_btn, bar.a11y_btn, bar.lang_btn
         outer.addWidget(bar)
-        self.banner = text_label("")
-        self.banner.setObjectName("demoBanner")
+        self.banner = demo_banner()
         outer.addWidget(self.banner)
 
         self.stack = QStackedWidget()
-        self.home = HomeView(self.open_form)
-        self.form = FormView(prefs, reader, self.save_draft)
-        self.form.max_attachment_kb = services.config.max_attachment_kb
-        self.review = ReviewView()
-        self.receipt_view = ReceiptView()
-        self.settings = AccessibilityView(prefs, reader)
-        self.confirm = ConfirmView()
-        self.idle = IdleView()
-        self.staff = StaffView(self)
-        for w in (self.home, self.form, self.review, self.receipt_view, self.settings, self.confirm,
-                  self.idle, self.staff):
-            self.stack.addWidget(w)
+        self.screens = Screens(self)
+        self.drafts = Drafts(self)
+        self.submission = Submission(self)
+        self.session_end = SessionEnd(self)
+        self.screens.build_all()
         outer.addWidget(self.stack, 1)
         self.keyboard = OnScreenKeyboard()
         self.keyboard.hide()
@@ -122,61 +104,79 @@ class KioskWindow(QMainWindow):
         self.staff_btn.clicked.connect(self.open_staff)
         self.keyboard_btn.clicked.connect(self.toggle_keyboard)
         self.keyboard.closed.connect(self.toggle_keyboard)
-        self.settings.done.connect(self.close_settings)
-        self.form.to_review.connect(self.show_review)
-        self.form.cancelled.connect(self.ask_cancel)
-        self.review.change.connect(self.change_answer)
-        self.review.back.connect(self.back_to_form)
-        self.review.submit.connect(self.submit)
-        self.receipt_view.finish.connect(self.finish)
-        self.receipt_view.print_receipt.connect(self.print_receipt)
-        self.confirm.answered.connect(self.cancel_answered)
-        self.idle.keep.connect(self.keep_session)
         prefs.changed.connect(self.on_prefs)
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
 
-        # Idle: a warning after idle_warning_seconds, a wipe idle_wipe_seconds later.
-        cfg = services.config
-        self.idle_timer = QTimer(self)
-        self.idle_timer.setSingleShot(True)
-        self.idle_timer.setInterval(max(cfg.idle_warning_seconds, 1) * 1000)
-        self.idle_timer.timeout.connect(self.idle_warning)
-        self.countdown = QTimer(self)
-        self.countdown.setInterval(1000)
-        self.countdown.timeout.connect(self._tick)
-        self.remaining = 0
-        self.activity = ActivityFilter(self)
-        QApplication.instance().installEventFilter(self.activity)  # type: ignore[union-attr]
-        self.activity.active.connect(self.touch)
+        self.idle_watch = IdleWatch(self)
+        self.idle_timer, self.countdown = self.idle_watch.timer, self.idle_watch.countdown
+        self.activity: ActivityFilter = self.idle_watch.activity
 
         self.retranslate()
         self.show_home()
+
+    # -- the screens (built on first use: ui.screens) ------------------------------------
+    @property
+    def home(self) -> HomeView:
+        return cast("HomeView", self.screens.get("home"))
+
+    @property
+    def form(self) -> FormView:
+        return cast("FormView", self.screens.get("form"))
+
+    @property
+    def review(self) -> ReviewView:
+        return cast("ReviewView", self.screens.get("review"))
+
+    @property
+    def receipt_view(self) -> ReceiptView:
+        return cast("ReceiptView", self.screens.get("receipt_view"))
+
+    @property
+    def settings(self) -> AccessibilityView:
+        return cast("AccessibilityView", self.screens.get("settings"))
+
+    @property
+    def confirm(self) -> ConfirmView:
+        return cast("ConfirmView", self.screens.get("confirm"))
+
+    @property
+    def idle(self) -> IdleView:
+        return cast("IdleView", self.screens.get("idle"))
+
+    @property
+    def staff(self) -> StaffView:
+        return cast("StaffView", self.screens.get("staff"))
+
+    def showing(self, name: str) -> bool:
+        """Is the screen ``name`` the current one? (Never builds it.)"""
+        page = self.screens.built(name)
+        return page is not None and self.stack.currentWidget() is page
+
+    @property
+    def remaining(self) -> int:
+        return self.idle_watch.remaining
 
     # -- chrome -----------------------------------------------------------------------
     def retranslate(self) -> None:
         lang = self.prefs.lang
         self.setWindowTitle(t("ui.app_title", lang))
-        self.title.setText(t("ui.app_title", lang))
-        for b, key in ((self.lang_btn, "lang_button"), (self.a11y_btn, "a11y_button"),
-                       (self.staff_btn, "staff_button"), (self.keyboard_btn, "keyboard_show"),
-                       (self.home_btn, "home_button")):
-            b.setText(t(f"ui.{key}", lang))
-            a11y.label(b, b.text(), t(f"ui.{key}_desc", lang))
+        self.top_bar.retranslate(lang)
         self.banner.setText(t("ui.demo_banner", lang))
         self.banner.setVisible(not self.services.enrolled)
         self.keyboard.set_lang(lang)
 
     def chrome_buttons(self) -> list[QWidget]:
-        return [w for w in (self.home_btn, self.keyboard_btn, self.staff_btn, self.a11y_btn, self.lang_btn)
-                if w.isVisible()]
+        return [w for w in self.top_bar.buttons() if w.isVisible()]
 
-    def _show(self, page: QWidget) -> None:
+    def show_page(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
-        on_home = page is self.home
-        self.home_btn.setVisible(page in (self.settings, self.staff) or (page is self.review))
-        self.staff_btn.setVisible(on_home)
+        name = self.screens.name_of(page)
+        self.home_btn.setVisible(name in ("settings", "staff", "review"))
+        self.staff_btn.setVisible(name == "home")
         # At large text the title gives its room to the buttons and the question.
         self.title.setVisible(self.prefs.scale <= 100)
+
+    _show = show_page  # the name the views and tests have used
 
     def toggle_lang(self) -> None:
         self.prefs.set_lang("en" if self.prefs.lang == "mn" else "mn")
@@ -195,25 +195,23 @@ class KioskWindow(QMainWindow):
         self.refresh_current()
 
     def refresh_current(self) -> None:
-        page = self.stack.currentWidget()
-        if page is self.home:
+        name = self.screens.name_of(self.stack.currentWidget())
+        if name == "home":
             self.render_home()
-        elif page is self.form:
+        elif name == "form":
             self.form.retranslate()
-        elif page is self.review and self.flow is not None:
+        elif name == "review" and self.flow is not None:
             self.review.render(self.flow, self.prefs.lang)
-        elif page is self.receipt_view and self.receipt is not None:
+        elif name == "receipt_view" and self.receipt is not None:
             self.receipt_view.render(self.receipt, self.prefs.lang, self.prefs.scale)
-        elif page is self.settings:
+        elif name == "settings":
             self.settings.render()
-        elif page is self.staff:
+        elif name == "staff":
             self.staff.render()
-        elif page is self.confirm:
+        elif name == "confirm":
             self.show_confirm()
-        elif page is self.idle:
+        elif name == "idle":
             self.idle.render(self.prefs.lang, self.remaining)
-        if self._return_to is self.form and page is self.settings:
-            pass
 
     def toggle_keyboard(self) -> None:
         self.keyboard.setVisible(not self.keyboard.isVisible())
@@ -233,7 +231,7 @@ class KioskWindow(QMainWindow):
         if widget is not None and hasattr(scroller, "ensureWidgetVisible") and scroller.isAncestorOf(widget):
             scroller.ensureWidgetVisible(widget, 20, 20)
 
-    # -- screens ----------------------------------------------------------------------
+    # -- navigation -------------------------------------------------------------------
     def render_home(self) -> None:
         catalog = self.services.home_catalog()
         problems = len(getattr(catalog, "problems", []) or [])
@@ -242,31 +240,30 @@ class KioskWindow(QMainWindow):
         a11y.chain_focus([*self.chrome_buttons(), *self.home.focus_order()])
 
     def show_home(self) -> None:
-        self._show(self.home)
+        self.show_page(self.home)
         self.render_home()
         tiles = self.home.focus_order()
         if tiles:
             tiles[0].setFocus()
 
     def open_settings(self) -> None:
-        if self.stack.currentWidget() not in (self.settings,):
+        if not self.showing("settings"):
             self._return_to = self.stack.currentWidget()
-        self._show(self.settings)
+        self.show_page(self.settings)
         self.settings.render()
 
     def close_settings(self) -> None:
         target = self._return_to or self.home
         self._return_to = None
-        if target is self.idle:
+        if target is self.screens.built("idle"):
             target = self.form if self.flow is not None else self.home
-        self._show(target)
+        self.show_page(target)
         self.refresh_current()
 
     def go_home_button(self) -> None:
-        page = self.stack.currentWidget()
-        if page is self.settings:
+        if self.showing("settings"):
             self.close_settings()
-        elif page is self.staff:
+        elif self.showing("staff"):
             self.staff.leave()
         elif self.flow is not None:
             self.ask_cancel()
@@ -291,7 +288,7 @@ class KioskWindow(QMainWindow):
         self.stored_attachments = set()
         if position:
             session.go_to(position)
-        self._show(self.form)
+        self.show_page(self.form)
         self.form.start(self.flow)
         self.touch()
         return self.flow
@@ -304,224 +301,60 @@ class KioskWindow(QMainWindow):
     def show_review(self) -> None:
         if self.flow is None:
             return
-        self._show(self.review)
+        self.show_page(self.review)
         self.review.render(self.flow, self.prefs.lang)
 
     def back_to_form(self) -> None:
-        self._show(self.form)
+        self.show_page(self.form)
         self.form.render()
 
     def change_answer(self, screen_key: str, entry_key: str) -> None:
-        self._show(self.form)
+        self.show_page(self.form)
         self.form.go_to(screen_key, entry_key)
 
-    # -- drafts (DB worker) -----------------------------------------------------------
+    # -- the session's work, in its own parts ------------------------------------------
     def _draft_job(self, flow: Flow) -> Any:
-        """A function for the DB worker that saves this flow's draft as it is *now*.
-
-        Answers are copied on the GUI thread; the draft ID is fixed when the form
-        opens, so saves queued one after the other always update the same row.
-        """
-        answers = flow.s.answers()
-        position = flow.screen_key
-        new: dict[str, tuple[bytes, str, str]] = {}
-        for sha, source in flow.attachments.items():
-            if sha in self.stored_attachments:
-                continue
-            meta = _attachment_meta(answers, sha)
-            if meta is not None:
-                data = source if isinstance(source, bytes) else source.read_bytes()
-                new[sha] = (data, meta[0], meta[1])
-        self.stored_attachments |= set(new)
-        form = flow.form
-        demo = not self.services.enrolled
-        draft_id = flow.draft_id
-
-        def work() -> tuple[str, set[str]]:
-            return self.services.save_draft(draft_id, form, answers, position, new, demo)
-
-        return work
+        return self.drafts.job(flow)
 
     def save_draft(self, flow: Flow) -> None:
-        if flow is not self.flow:
-            return
-        work = self._draft_job(flow)
+        self.drafts.save(flow)
 
-        def done(result: tuple[str, set[str]]) -> None:
-            if self.flow is flow:
-                self.draft_saved.emit(result[0])
-            elif result[0] and flow.draft_id is None:
-                pass
-
-        def failed(exc: BaseException) -> None:
-            message = exc.message if isinstance(exc, KioskError) else type(exc).__name__
-            log.error("draft save failed: %s", type(exc).__name__)
-            self.stored_attachments.clear()  # try them again with the next save
-            if self.stack.currentWidget() is self.form:
-                self.form.page_title.setText(t("ui.form_saving_failed", self.prefs.lang, message=message))
-                self.form.page_title.show()
-
-        self.bridge.run_db(Operation(work, done, failed, "save draft"))
-
-    # -- submit -----------------------------------------------------------------------
     def submit(self) -> None:
-        flow = self.flow
-        if flow is None:
-            return
-        lang = self.prefs.lang
-        errors = flow.all_errors()
-        if errors:
-            self.review.render(flow, lang, errors)
-            a11y.announce(self.review, t("ui.review_incomplete", lang), assertive=True)
-            if self.prefs.read_aloud:
-                self.reader.say(t("ui.review_incomplete", lang), lang)
-            return
-        self.form._save_timer.stop()
-        self.review.submit_btn.setEnabled(False)
-        self.review.show_status(t("ui.review_submitting", lang))
-        save = self._draft_job(flow)
-        session = flow.s
-        draft_id = flow.draft_id
-        title = dict(flow.form.title)
-
-        def work() -> dict[str, Any]:
-            save()  # answers and attachments first, then seal: one worker, in order
-            return self.services.finalize(draft_id, session)
-
-        def done(fields: dict[str, Any]) -> None:
-            if self.flow is not flow:
-                return
-            info = ReceiptInfo(fields["submission_id"], fields["qr_text"], fields["finalized_at"], title,
-                               bool(fields["demo"]))
-            self.receipt = info
-            self.services.last_receipt = info
-            flow.draft_id = None
-            self.show_receipt(info)
-
-        def failed(exc: BaseException) -> None:
-            message = exc.message if isinstance(exc, KioskError) else t("ui.error_internal", lang)
-            if not isinstance(exc, KioskError):
-                log.error("finalize failed: %s", type(exc).__name__)
-            self.stored_attachments.clear()
-            self.review.submit_btn.setEnabled(True)
-            text = t("ui.review_failed", self.prefs.lang, message=message)
-            self.review.show_status(text, "error")
-            a11y.announce(self.review, text, assertive=True)
-
-        self.bridge.run_db(Operation(work, done, failed, "finalize"))
+        self.submission.submit()
 
     def show_receipt(self, info: ReceiptInfo) -> None:
-        self._show(self.receipt_view)
-        self.receipt_view.render(info, self.prefs.lang, self.prefs.scale)
-        text = t("ui.submitted_announce", self.prefs.lang, number=info.number)
-        a11y.announce(self.receipt_view, text, assertive=True)
-        if self.prefs.read_aloud:
-            self.reader.say(text, self.prefs.lang)
-        self.submitted.emit(info)
+        self.submission.show_receipt(info)
 
     def print_receipt(self, paper: str, pdf: Any = None) -> bool:
-        from ui.printing import print_receipt
+        return self.submission.print_receipt(paper, pdf)
 
-        info = self.receipt or self.services.last_receipt
-        if info is None:
-            return False
-        lang = self.prefs.lang
-        try:
-            print_receipt(info, lang, paper, pdf)
-        except KioskError as exc:
-            ok, self.print_message = False, t("ui.receipt_print_failed", lang, message=exc.message)
-        else:
-            ok, self.print_message = True, t("ui.receipt_printed", lang)
-        if self.stack.currentWidget() is self.receipt_view:
-            self.receipt_view.show_status(self.print_message, "ok" if ok else "error")
-        a11y.announce(self, self.print_message)
-        return ok
-
-    # -- ending a session -------------------------------------------------------------
     def finish(self) -> None:
         self.wipe(discard=False)
 
     def show_confirm(self) -> None:
-        self.confirm.render(self.prefs.lang, "ui.form_cancel_confirm", "ui.form_cancel_yes", "ui.form_cancel_no")
+        self.session_end.show_confirm()
 
     def ask_cancel(self) -> None:
-        self._return_to = self.stack.currentWidget()
-        self._show(self.confirm)
-        self.show_confirm()
+        self.session_end.ask_cancel()
 
     def cancel_answered(self, yes: bool) -> None:
-        if yes:
-            self.wipe(discard=True)
-        else:
-            target = self._return_to or self.form
-            self._return_to = None
-            self._show(target)
-            self.refresh_current()
+        self.session_end.cancel_answered(yes)
 
     def wipe(self, discard: bool = True, reason: str = "discarded") -> None:
-        """Clear every widget, the draft (when unfinished), the clipboard and the choices made."""
-        flow = self.flow
-        self.flow = None
-        self.receipt = None
-        self.form.stop()
-        self.review.page.clear()
-        self.receipt_view.page.clear()
-        if flow is not None:
-            flow.wipe()
-            if discard and flow.draft_id:
-                draft_id = flow.draft_id
-                self.bridge.run_db(Operation(lambda: self.services.discard_draft(draft_id, reason),
-                                             label="discard draft"))
-        clipboard = QApplication.clipboard()
-        if clipboard is not None:
-            clipboard.clear()
-        self.countdown.stop()
-        self.keyboard.hide()
-        self.reader.stop()
-        self._return_to = None
-        self.prefs.reset()
-        self.show_home()
-        self.wiped.emit()
+        self.session_end.wipe(discard, reason)
 
-    # -- idle -------------------------------------------------------------------------
     def touch(self) -> None:
-        if self.stack.currentWidget() is self.idle:
-            return
-        if self.flow is not None or self.stack.currentWidget() is not self.home:
-            self.idle_timer.start()
-        else:
-            self.idle_timer.stop()
+        self.idle_watch.touch()
 
     def idle_warning(self) -> None:
-        if self.flow is None and self.stack.currentWidget() is self.home:
-            return
-        self._return_to = self.stack.currentWidget()
-        self.remaining = max(self.services.config.idle_wipe_seconds, 1)
-        self._show(self.idle)
-        self.idle.render(self.prefs.lang, self.remaining)
-        a11y.announce(self.idle, t("ui.idle_title", self.prefs.lang), assertive=True)
-        if self.prefs.read_aloud:
-            self.reader.say(f"{t('ui.idle_title', self.prefs.lang)} {self.idle.body_label.text()}", self.prefs.lang)
-        self.countdown.start()
-
-    def _tick(self) -> None:
-        self.remaining -= 1
-        if self.remaining <= 0:
-            self.wipe(discard=True, reason="wiped")
-            return
-        self.idle.tick(self.remaining)
+        self.idle_watch.warning()
 
     def keep_session(self) -> None:
-        self.countdown.stop()
-        target = self._return_to or self.home
-        self._return_to = None
-        self._show(target)
-        self.refresh_current()
-        self.idle_timer.start()
+        self.idle_watch.keep_session()
 
     # -- staff ------------------------------------------------------------------------
     def open_staff(self) -> None:
-        self._show(self.staff)
+        self.show_page(self.staff)
         self.staff.start()
 
     # -- lockdown ---------------------------------------------------------------------
@@ -530,9 +363,14 @@ class KioskWindow(QMainWindow):
     locked = False
     _quit_allowed = False
 
+    def _flush_form(self) -> None:
+        form = self.screens.built("form")
+        if form is not None:
+            form.flush()  # type: ignore[attr-defined]
+
     def quit_kiosk(self) -> None:
         """Staff "close the kiosk program": the one sanctioned way out of lockdown."""
-        self.form.flush()
+        self._flush_form()
         self._quit_allowed = True
         self.close()
         app = QApplication.instance()
@@ -543,38 +381,8 @@ class KioskWindow(QMainWindow):
         if self.locked and not self._quit_allowed:
             event.ignore()
             return
-        self.form.flush()
+        self._flush_form()
         super().closeEvent(event)
 
 
-def _attachment_meta(answers: Any, sha: str) -> tuple[str, str] | None:
-    """(name, media type) of the attachment answer with this SHA-256, anywhere in the answers."""
-    if isinstance(answers, dict):
-        if answers.get("sha256") == sha and "media_type" in answers:
-            return str(answers.get("name", "file")), str(answers["media_type"])
-        for value in answers.values():
-            found = _attachment_meta(value, sha)
-            if found:
-                return found
-    elif isinstance(answers, list):
-        for value in answers:
-            found = _attachment_meta(value, sha)
-            if found:
-                return found
-    return None
-
-
-class ActivityFilter(QObject):
-    """Any touch, click or key anywhere counts as "the resident is still here"."""
-
-    active = Signal()
-    KINDS = (QEvent.Type.MouseButtonPress, QEvent.Type.KeyPress, QEvent.Type.TouchBegin, QEvent.Type.Wheel)
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
-        # Every event of the application passes here: the cheap test first.
-        if event.spontaneous() and event.type() in self.KINDS:
-            self.active.emit()
-        return False
-
-
-__all__ = ["KioskWindow", "Qt"]
+__all__ = ["ActivityFilter", "KioskWindow", "Qt"]

@@ -7,7 +7,9 @@ the same run; the ratio is what encryption and the store add (target ≤ 2×).
 record, receipt) + the one-transaction write, for a 20 KB answer document.
 ``next_batch_*`` and ``db_open_*``: with ``queued_rows`` sealed submissions
 (100,000; quick mode uses 10,000 and says so), made with direct inserts of
-one real envelope's bytes under fresh IDs.
+one real envelope's bytes under fresh IDs. ``counts_*``/``last_error_*`` at
+each queue size on the way (1,000 / 10,000 / 100,000), and their growth ratio
+from the smallest to the largest in the same run.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ TARGET_DRAFT_RATIO = 2.0
 TARGET_FINALIZE_MS = 10.0
 TARGET_NEXT_BATCH_MS = 5.0
 TARGET_DB_OPEN_MS = 100.0
+# counts()/last_error() run on every status refresh: they must not grow with the queue
+TARGET_STATUS_READ_MS = 1.0
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -108,7 +112,22 @@ def _finalize(workdir: Path, rounds: int, device: Any, agency: dict[str, Any]) -
     }
 
 
-def _queue(workdir: Path, rows: int, device: Any, agency: dict[str, Any]) -> dict[str, Any]:
+def _status_reads(store: Any, rounds: int = 30) -> tuple[float, float]:
+    """Median ms of counts() and last_error(), the reads every status refresh makes."""
+    counts_t: list[float] = []
+    error_t: list[float] = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        store.counts()
+        t1 = time.perf_counter()
+        store.last_error()
+        counts_t.append(t1 - t0)
+        error_t.append(time.perf_counter() - t1)
+    return _ms(statistics.median(counts_t)), _ms(statistics.median(error_t))
+
+
+def _queue(workdir: Path, sizes: list[int], device: Any, agency: dict[str, Any]) -> dict[str, Any]:
+    """Grow one queue through ``sizes``; status reads at each size, the batch at the last."""
     from kiosk.store import Store, uuid7
 
     path = workdir / "queue.db"
@@ -119,27 +138,37 @@ def _queue(workdir: Path, rows: int, device: Any, agency: dict[str, Any]) -> dic
         agency_jwk=agency,
         demo=True,
     )
-    t0 = time.perf_counter()
-    with store.write() as conn:
-        conn.executemany(
-            "INSERT INTO submissions (id, form_id, form_version, device_id, agency_kid, demo, "
-            "finalized_at, state, attempts, next_attempt_at, payload_sha256, jwe_sha256, jwe, "
-            "record, attachments, size) SELECT ?, form_id, form_version, device_id, agency_kid, "
-            "demo, finalized_at, 'queued', 0, ?, payload_sha256, jwe_sha256, jwe, record, "
-            "attachments, size FROM submissions WHERE id = ?",
-            ((uuid7(), float(i % 1000), env.submission_id) for i in range(rows - 1)),
-        )
-    build_s = time.perf_counter() - t0
-    assert store.counts()["queued"] + store.counts()["sealed"] == rows
+    figures: dict[str, Any] = {}
+    have, build_s = 1, 0.0
+    for size in sizes:
+        t0 = time.perf_counter()
+        with store.write() as conn:
+            # one in a hundred carries an error, as after a bad link
+            conn.executemany(
+                "INSERT INTO submissions (id, form_id, form_version, device_id, agency_kid, demo, "
+                "finalized_at, state, attempts, next_attempt_at, last_error, payload_sha256, "
+                "jwe_sha256, jwe, record, attachments, size) SELECT ?, form_id, form_version, "
+                "device_id, agency_kid, demo, finalized_at, 'queued', 0, ?, ?, payload_sha256, "
+                "jwe_sha256, jwe, record, attachments, size FROM submissions WHERE id = ?",
+                (
+                    (uuid7(), float(i % 1000), "timeout" if i % 100 == 0 else None,
+                     env.submission_id)
+                    for i in range(have, size)
+                ),
+            )
+        build_s += time.perf_counter() - t0
+        have = size
+        assert store.counts()["queued"] + store.counts()["sealed"] == size
+        counts_ms, error_ms = _status_reads(store)
+        figures[f"counts_median_ms_at_{size}"] = counts_ms
+        figures[f"last_error_median_ms_at_{size}"] = error_ms
+    rows = sizes[-1]
     batch_t: list[float] = []
     for _ in range(50):
         t0 = time.perf_counter()
         batch = store.next_batch(2000.0, max_bytes=4_000_000, max_items=50)
         batch_t.append(time.perf_counter() - t0)
     assert len(batch) == 50
-    counts_t0 = time.perf_counter()
-    store.counts()
-    counts_s = time.perf_counter() - counts_t0
     store.close()
     open_t: list[float] = []
     for _ in range(10):
@@ -147,18 +176,26 @@ def _queue(workdir: Path, rows: int, device: Any, agency: dict[str, Any]) -> dic
         s = Store(path, data_key=b"\0" * 32)
         open_t.append(time.perf_counter() - t0)
         s.close()
-    return {
+    first, last = sizes[0], sizes[-1]
+    figures.update({
         "queued_rows": rows,
         "queue_db_mb": round(path.stat().st_size / 1e6, 1),
         "queue_build_s": round(build_s, 2),
         "next_batch_50_median_ms": _ms(statistics.median(batch_t)),
         "next_batch_50_p99_ms": _ms(_pct(batch_t, 0.99)),
         "next_batch_target_ms": TARGET_NEXT_BATCH_MS,
-        "counts_ms": _ms(counts_s),
+        # flat means the read costs the same at the largest queue as at the smallest
+        f"counts_growth_{last}_vs_{first}": round(
+            figures[f"counts_median_ms_at_{last}"] / max(figures[f"counts_median_ms_at_{first}"], 1e-3), 2),
+        f"last_error_growth_{last}_vs_{first}": round(
+            figures[f"last_error_median_ms_at_{last}"]
+            / max(figures[f"last_error_median_ms_at_{first}"], 1e-3), 2),
+        "status_read_target_ms": TARGET_STATUS_READ_MS,
         "db_open_median_ms": _ms(statistics.median(open_t)),
         "db_open_max_ms": _ms(max(open_t)),
         "db_open_target_ms": TARGET_DB_OPEN_MS,
-    }
+    })
+    return figures
 
 
 def run(quick: bool, workdir: Path) -> dict[str, Any]:
@@ -166,8 +203,9 @@ def run(quick: bool, workdir: Path) -> dict[str, Any]:
     figures: dict[str, Any] = {}
     figures.update(_draft_vs_bare(workdir, 60 if quick else 400))
     figures.update(_finalize(workdir, 20 if quick else 200, device, agency))
-    rows = 10_000 if quick else 100_000
-    figures.update(_queue(workdir, rows, device, agency))
+    sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
+    figures.update(_queue(workdir, sizes, device, agency))
+    rows = sizes[-1]
     if quick:
         figures["note"] = "quick mode: 10,000 queued rows instead of 100,000, fewer repetitions"
     figures["pass"] = {
@@ -175,5 +213,7 @@ def run(quick: bool, workdir: Path) -> dict[str, Any]:
         "finalize": figures["finalize_20kb_median_ms"] <= TARGET_FINALIZE_MS,
         "next_batch": figures["next_batch_50_median_ms"] <= TARGET_NEXT_BATCH_MS,
         "db_open": figures["db_open_median_ms"] <= TARGET_DB_OPEN_MS,
+        "status_reads": max(figures[f"counts_median_ms_at_{rows}"],
+                            figures[f"last_error_median_ms_at_{rows}"]) <= TARGET_STATUS_READ_MS,
     }
     return figures

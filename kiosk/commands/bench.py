@@ -21,6 +21,7 @@ from kiosk.commands._common import add_json, print_json
 
 SUITES = {
     "forms": "kiosk.bench.forms",
+    "catalog": "kiosk.bench.catalog_fresh",
     "store": "kiosk.bench.store",
     "sync": "sync.bench",
     "ui": "ui.bench",

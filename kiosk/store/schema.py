@@ -10,6 +10,9 @@ History:
      attachments, audit log
   2  receipts table; retention tombstones (purged_at) on submissions
   3  draft state (open/interrupted) for power-cut recovery; outbox index
+  4  submission counts per (state, demo) kept by triggers, so status screens
+     and ``counts()`` cost the same at 100,000 rows as at 10; an index for
+     the newest error
 """
 
 from __future__ import annotations
@@ -113,6 +116,39 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             # retention finds old acknowledgements only
             "CREATE INDEX idx_submissions_ack ON submissions(acknowledged_at) "
             "WHERE state = 'acknowledged'",
+        ],
+    ),
+    (
+        4,
+        [
+            # one row per (state, demo); triggers keep it exact inside every write
+            # transaction, so a crash can never leave it out of step with the rows
+            """CREATE TABLE submission_counts (
+                state TEXT NOT NULL,
+                demo INTEGER NOT NULL,
+                n INTEGER NOT NULL,
+                PRIMARY KEY (state, demo)
+            ) WITHOUT ROWID""",
+            "INSERT INTO submission_counts (state, demo, n) "
+            "SELECT state, demo, COUNT(*) FROM submissions GROUP BY state, demo",
+            """CREATE TRIGGER submission_counts_insert AFTER INSERT ON submissions BEGIN
+                INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
+                    ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
+            END""",
+            """CREATE TRIGGER submission_counts_delete AFTER DELETE ON submissions BEGIN
+                UPDATE submission_counts SET n = n - 1
+                    WHERE state = OLD.state AND demo = OLD.demo;
+            END""",
+            """CREATE TRIGGER submission_counts_update AFTER UPDATE OF state, demo ON submissions
+            WHEN OLD.state IS NOT NEW.state OR OLD.demo IS NOT NEW.demo BEGIN
+                UPDATE submission_counts SET n = n - 1
+                    WHERE state = OLD.state AND demo = OLD.demo;
+                INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
+                    ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
+            END""",
+            # last_error(): the newest error of an unsent or rejected item, by index
+            "CREATE INDEX idx_submissions_error ON submissions(next_attempt_at) "
+            "WHERE last_error IS NOT NULL AND state IN ('queued', 'rejected')",
         ],
     ),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from kiosk.paths import ASSETS_DIR
 from tests.forms.helpers import form, tx, write_catalog
 
 
@@ -25,7 +26,7 @@ def test_forms_list_human(kiosk_cli) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_forms_check_clean_bundled(kiosk_cli) -> None:  # type: ignore[no-untyped-def]
-    result = kiosk_cli("forms", "check", "assets/catalog", "--json")
+    result = kiosk_cli("forms", "check", str(ASSETS_DIR / "catalog"), "--json")
     assert result.returncode == 0, result.stdout
     assert json.loads(result.stdout)["ok"] is True
 

@@ -6,6 +6,8 @@ import json
 import re
 from pathlib import Path
 
+from kiosk.paths import ASSETS_DIR
+
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = [*sorted((REPO / "kiosk" / "forms").glob("*.py")), REPO / "kiosk" / "validators.py",
            REPO / "kiosk" / "commands" / "forms.py"]
@@ -14,7 +16,7 @@ SOURCES = [*sorted((REPO / "kiosk" / "forms").glob("*.py")), REPO / "kiosk" / "v
 def test_keys_used_in_code_exist_in_both_languages() -> None:
     entries = {}
     for section in ("forms", "validators"):
-        data = json.loads((REPO / "assets" / "i18n" / f"{section}.json").read_text("utf-8"))
+        data = json.loads((ASSETS_DIR / "i18n" / f"{section}.json").read_text("utf-8"))
         for key, texts in data.items():
             assert texts.get("mn") and texts.get("en"), f"{section}.{key}"
             assert re.search("[а-яөүА-ЯӨҮ]", texts["mn"]), f"{section}.{key} is not Mongolian"

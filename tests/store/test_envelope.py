@@ -91,7 +91,7 @@ def test_independent_jose_implementation_verifies_everything(sealed, device, age
     outer.deserialize(env.jwe, key=agency_priv)
     header = json.loads(outer.objects["protected"])
     assert header["alg"] == "ECDH-ES+A256KW" and header["enc"] == "A256GCM"
-    assert header["kid"] == "agency-test-1"
+    assert header["kid"] == "agency-test-1" and header["zip"] == "DEF"  # jwcrypto inflated it
     inner = jc_jws.JWS()
     inner.deserialize(outer.payload.decode())
     inner.verify(dev_pub)
@@ -277,3 +277,47 @@ def test_large_payload_round_trips(device, agency):
     )
     assert open_envelope(env.jwe, agency[0], device.public_jwk)["answers"] == doc["answers"]
     assert env.demo is False
+
+
+def test_compression_makes_the_envelope_smaller_and_legacy_envelopes_still_open(device, agency):
+    """zip: DEF (RFC 7516) shrinks the JWE; an envelope sealed before it opens the same."""
+    from joserfc import jwe as jf_jwe
+    from joserfc.jwe import JWERegistry
+    from joserfc.jwk import import_key
+
+    from kiosk.envelope import PAYLOAD_TYP, jws_sign
+
+    env = seal(DOC, submission_id="01900000-0000-7000-8000-000000000002", device=device,
+               agency_jwk=agency[1], demo=False, attachments=[], finalized_at="2026-11-26T10:00:00Z")
+    payload = open_envelope(env.jwe, agency[0], device.public_jwk)
+    signed = jws_sign(canonical_json(payload), device.private_key, kid=device.device_id,
+                      typ=PAYLOAD_TYP)
+    public = import_key({k: agency[1][k] for k in ("kty", "crv", "x", "y")})
+    legacy = jf_jwe.encrypt_compact(
+        {"alg": "ECDH-ES+A256KW", "enc": "A256GCM", "kid": "agency-test-1", "cty": "JOSE"},
+        signed.encode(), public, registry=JWERegistry(algorithms=["ECDH-ES+A256KW", "A256GCM"]))
+    assert open_envelope(legacy, agency[0], device.public_jwk) == payload
+    assert len(env.jwe) < 0.9 * len(legacy)
+
+
+def test_a_deflate_bomb_inside_the_jwe_is_refused(device, agency):
+    """A hostile sender cannot make the agency inflate more than the payload limit."""
+    from joserfc import jwe as jf_jwe
+    from joserfc.jwe import JWERegistry
+    from joserfc.jwk import import_key
+
+    from kiosk.envelope import _MAX_PAYLOAD
+
+    public = import_key({k: agency[1][k] for k in ("kty", "crv", "x", "y")})
+
+    class Loose(JWERegistry):
+        max_ciphertext_length = 1 << 30
+
+    bomb = jf_jwe.encrypt_compact(
+        {"alg": "ECDH-ES+A256KW", "enc": "A256GCM", "zip": "DEF", "kid": "agency-test-1",
+         "cty": "JOSE"},
+        b"A" * (_MAX_PAYLOAD * 2 + 1024), public,
+        registry=Loose(algorithms=["ECDH-ES+A256KW", "A256GCM", "DEF"]))
+    assert len(bomb) < 100_000  # small on the wire, 16 MB inflated
+    with pytest.raises(SecurityError, match="cannot be decrypted"):
+        open_envelope(bomb, agency[0], device.public_jwk)

@@ -6,13 +6,14 @@ import json
 import re
 from pathlib import Path
 
+from kiosk.paths import ASSETS_DIR
 from sync import client
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def test_sync_strings_are_bilingual_and_cover_every_state():
-    data = json.loads((REPO / "assets" / "i18n" / "sync.json").read_text("utf-8"))
+    data = json.loads((ASSETS_DIR / "i18n" / "sync.json").read_text("utf-8"))
     for key, texts in data.items():
         assert texts.get("mn") and texts.get("en"), key
         assert re.search("[а-яөүА-ЯӨҮ]", texts["mn"]), f"sync.{key} is not Mongolian"

@@ -52,5 +52,5 @@ def test_the_kiosk_build_leaves_out_the_server_and_test_tools() -> None:
     text = SPEC.read_text(encoding="utf-8")
     assert "upx=True" not in text and text.count("upx=False") >= 2
     for folder in ("catalog", "i18n", "themes", "icons", "fonts"):
-        assert (REPO / "assets" / folder).is_dir()
-    assert '(str(REPO / "assets"), "assets")' in text
+        assert (REPO / "kiosk" / "assets" / folder).is_dir()
+    assert '(str(REPO / "kiosk" / "assets"), "kiosk/assets")' in text

@@ -111,6 +111,9 @@ class FormView(QWidget):
         self.blocks: dict[str, QuestionBlock] = {}
         self.checked = False  # errors are shown live once Next was pressed on this screen
         self.max_attachment_kb = 4096
+        self.repeat_controls: list[QWidget] = []
+        self.repeat_rows: dict[str, list[Any]] = {}  # repeat entry key -> its RepeatRow widgets
+        self.scans_folder = ""  # config scans_folder, for the attachment picker
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -190,13 +193,15 @@ class FormView(QWidget):
         local = {key: b.local_error for key, b in self.blocks.items() if b.local_error}
         self.page.clear(keep_scroll=not focus)
         self.blocks = {}
-        self.repeat_controls: list[QWidget] = []
+        self.repeat_controls = []
+        self.repeat_rows = {}
         for entry in flow.entries():
             q = entry.question
             ctx = Context(
                 lang=lang,
                 scale=self.prefs.scale,
                 max_attachment_kb=self.max_attachment_kb,
+                scans_folder=self.scans_folder,
                 choices=[_Choice(c) for c in flow.choices(entry)],
                 derived=flow.derived(entry),
                 read_only=flow.read_only(entry),
@@ -231,21 +236,26 @@ class FormView(QWidget):
         self.read_aloud()
 
     def _render_repeat(self, rep: Entry, lang: str) -> None:
+        """Each item as a row with its first answers, Edit, and Remove (asked first); then Add."""
+        from ui.views.repeats import RepeatRow, item_screen, item_summary
+
         flow = self.flow
         assert flow is not None
         block = QuestionBlock(rep, None, lang, True)
         count = flow.item_count(rep)
+        rows: list[RepeatRow] = []
         for i in range(count):
-            row_host = QWidget()
-            row = QHBoxLayout(row_host)
-            row.setContentsMargins(0, 0, 0, 0)
-            row.addWidget(text_label(t("ui.repeat_item", lang, index=i + 1)), 1)
-            remove = button(t("ui.repeat_remove", lang), t("ui.repeat_remove_desc", lang) + f" ({i + 1})",
-                            name=f"repeat-remove-{i + 1}")
-            remove.clicked.connect(lambda _=False, e=rep, n=i: self._remove_item(e, n))
-            row.addWidget(remove)
-            block.layout().insertWidget(block.layout().count() - 1, row_host)
-            self.repeat_controls.append(remove)
+            screen = item_screen(flow, rep, i)
+            row = RepeatRow(
+                i, item_summary(flow, rep, i, lang), lang,
+                (lambda _=False, k=screen: self._edit_item(k)) if screen else None,
+                lambda _=False, e=rep, n=i: self._remove_item(e, n),
+                read_only=flow.read_only(rep),
+            )
+            block.layout().insertWidget(block.layout().count() - 1, row)
+            self.repeat_controls += row.all_buttons()
+            rows.append(row)
+        self.repeat_rows[rep.key] = rows
         add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name="repeat-add")
         add.clicked.connect(lambda _=False, e=rep: self._add_item(e))
         block.layout().insertWidget(block.layout().count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
@@ -262,10 +272,19 @@ class FormView(QWidget):
             self.checked = False
             self.render()
 
+    def _edit_item(self, screen_key: str) -> None:
+        if self.flow is not None:
+            self.flush()
+            self.go_to(screen_key)
+
     def _remove_item(self, rep: Entry, index: int) -> None:
         if self.flow is not None and self.flow.remove_item(rep, index):
             self._save_timer.start()
             self.render(focus=False)
+            rows = self.repeat_rows.get(rep.key, [])
+            target = rows[min(index, len(rows) - 1)].remove if rows else self.repeat_controls[-1]
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+            a11y.announce(target, t("widgets.repeat_removed", self.prefs.lang, index=index + 1))
 
     def input_widgets(self) -> list[QWidget]:
         out: list[QWidget] = []

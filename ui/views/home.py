@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.i18n import pick, t
-from ui.qt import QGridLayout, QWidget
-from ui.theme import icon_path
+from ui.qt import QGridLayout, QPalette, QWidget
+from ui.theme import icon_path, icon_pixmap, icon_size
 from ui.widgets.common import Page, WrapButton, text_label
 
 
@@ -33,12 +33,12 @@ class HomeView(Page):
         self.clear()
         self.tiles = {}
         if out_of_service:
-            # Answers could not be kept safely (e.g. no keyring): offer no form at all,
-            # say so plainly to the resident, and give staff the technical reason.
+            # Answers could not be kept safely (e.g. no keyring): offer no form at all and
+            # say so plainly to the resident. The technical reason (a keyring backend, a
+            # docs page) is for staff only: it is shown behind the PIN (StaffView).
             self.column.addWidget(text_label(t("ui.home_out_of_service", lang), "title"))
             self.column.addWidget(text_label(t("ui.home_out_of_service_hint", lang), ""))
-            self.column.addWidget(text_label(t("ui.home_out_of_service_staff", lang,
-                                               reason=out_of_service), "error"))
+            self.column.addWidget(text_label(t("widgets.home_out_of_service_staff", lang), "hint"))
             self.column.addStretch(1)
             self.show_all()
             return
@@ -59,7 +59,7 @@ class HomeView(Page):
         orphans = [f for f in forms if _get(f, "category") not in known]
         if orphans:
             groups.append(("", None, orphans))
-        icon_size = 48 if scale <= 100 else 64
+        size = icon_size(scale)
         for title, _icon, members in groups:
             if title:
                 self.column.addWidget(text_label(title, "category"))
@@ -71,13 +71,15 @@ class HomeView(Page):
             for i, form in enumerate(members):
                 form_id = str(_get(form, "id"))
                 name = pick(_get(form, "title"), lang)
+                icon = icon_path(str(_get(form, "icon") or ""))
                 tile = WrapButton(
                     name,
                     t("ui.home_tile_desc", lang, title=name),
                     role="tile",
-                    icon=icon_path(str(_get(form, "icon") or "")),
-                    icon_size=icon_size,
+                    icon=icon,
+                    icon_size=size,
                 )
+                _recolour_icon(tile, icon, size)
                 tile.setObjectName(f"tile-{form_id}")
                 tile.clicked.connect(lambda _=False, fid=form_id: self.open_form(fid))
                 grid.addWidget(tile, i // columns, i % columns)
@@ -90,6 +92,15 @@ class HomeView(Page):
 
     def focus_order(self) -> list[QWidget]:
         return list(self.tiles.values())
+
+
+def _recolour_icon(tile: WrapButton, icon: Any, size: int) -> None:
+    """Draw the tile's icon in the colour the theme gives the tile's text."""
+    if icon is None or tile.icon_label is None:
+        return
+    tile.label.ensurePolished()  # the stylesheet's colour for this role, now
+    color = tile.label.palette().color(QPalette.ColorRole.WindowText)
+    tile.icon_label.setPixmap(icon_pixmap(icon, size, color))
 
 
 def _forms(catalog: Any) -> list[Any]:

@@ -21,6 +21,7 @@ from ui.qt import (
     QWidget,
 )
 from ui.services import StaffSnapshot
+from ui.views.diagnostics import check_row, summary_line
 from ui.widgets.common import Page, button, text_label
 
 if TYPE_CHECKING:
@@ -35,7 +36,8 @@ class StaffView(Page):
         self.unlocked = False
         self.snapshot: StaffSnapshot | None = None
         self.checks: list[Any] | None = None
-        self.message = ""
+        self.checks_lang = ""
+        self.message: str | tuple[str, dict[str, Any]] = ""
         self.pin_edit: QLineEdit | None = None
         self.drafts_list: QListWidget | None = None
         self.controls: list[QWidget] = []
@@ -51,6 +53,14 @@ class StaffView(Page):
     @property
     def lang(self) -> str:
         return self.win.prefs.lang
+
+    def message_text(self) -> str:
+        """The status line in the current language (a catalog key is kept, not its text,
+        so switching language on this screen rewords it)."""
+        if isinstance(self.message, tuple):
+            key, params = self.message
+            return t(key, self.lang, **params)
+        return self.message
 
     def start(self) -> None:
         self.unlocked = False
@@ -112,7 +122,7 @@ class StaffView(Page):
         leave.clicked.connect(self.leave)
         _button_row(self.column, [enter, leave])
         if self.message:
-            msg = text_label(self.message, "error")
+            msg = text_label(self.message_text(), "error")
             msg.setObjectName("pinMessage")
             self.column.addWidget(msg)
         self.controls = [self.pin_edit, enter, leave]
@@ -136,15 +146,15 @@ class StaffView(Page):
                 self.refresh()
                 return
             if reason.startswith("locked:"):
-                self.message = t("ui.staff_pin_locked", self.lang, seconds=reason.split(":", 1)[1])
+                self.message = _text("ui.staff_pin_locked", seconds=reason.split(":", 1)[1])
             elif reason == "not_set":
-                self.message = t("ui.staff_pin_not_set", self.lang)
+                self.message = _text("ui.staff_pin_not_set")
             elif reason.startswith("error:"):
                 self.message = reason.split(":", 1)[1]
             else:
-                self.message = t("ui.staff_pin_wrong", self.lang)
+                self.message = _text("ui.staff_pin_wrong")
             self.render()
-            a11y.announce(self, self.message, assertive=True)
+            a11y.announce(self, self.message_text(), assertive=True)
 
         self.win.bridge.run_db(Operation(lambda: self.win.services.check_pin(pin), done, label="check pin"))
 
@@ -156,30 +166,34 @@ class StaffView(Page):
                 self.render()
 
         def failed(exc: BaseException) -> None:
-            self.message = t("ui.error_generic", self.lang, message=str(exc) or type(exc).__name__)
+            self.message = _text("ui.error_generic", message=str(exc) or type(exc).__name__)
             self.render()
 
         self.win.bridge.run_db(Operation(self.win.services.staff_snapshot, done, failed, "staff snapshot"))
 
     def run_diagnostics(self) -> None:
+        lang = self.lang
+
         def done(checks: list[Any]) -> None:
             self.checks = checks
+            self.checks_lang = lang
             self.render()
 
         def failed(exc: BaseException) -> None:
             self.checks = []
-            self.message = t("ui.staff_diagnostics_unavailable", self.lang)
+            self.message = _text("ui.staff_diagnostics_unavailable")
             self.render()
 
-        self.win.bridge.run_net(Operation(self.win.services.doctor, done, failed, "doctor"))
+        self.win.bridge.run_net(Operation(lambda: self.win.services.doctor(lang), done, failed,
+                                          "doctor"))
 
     def sync_now(self) -> None:
         loop = getattr(self.win, "sync_loop", None)
         if loop is None:
-            self.message = t("ui.staff_sync_unavailable", self.lang)
+            self.message = _text("ui.staff_sync_unavailable")
         else:
             loop.wake()
-            self.message = t("ui.staff_sync_running", self.lang)
+            self.message = _text("ui.staff_sync_running")
         self.render()
 
     def _section(self, title: str) -> QVBoxLayout:
@@ -195,8 +209,11 @@ class StaffView(Page):
     def _render_dashboard(self) -> None:
         lang = self.lang
         self.column.addWidget(text_label(t("ui.staff_title", lang), "title"))
+        problem = self.win.services.secrets_problem
+        if problem:  # why the resident's home says "not working": the detail, for staff only
+            self.column.addWidget(text_label(t("ui.home_out_of_service_staff", lang, reason=problem), "error"))
         if self.message:
-            self.column.addWidget(text_label(self.message, "hint"))
+            self.column.addWidget(text_label(self.message_text(), "hint"))
         if self.sync_status.get("last_error"):
             self.column.addWidget(text_label(t("ui.staff_failed_item", lang, number=str(
                 self.sync_status.get("state", "")), reason=str(self.sync_status["last_error"])), "error"))
@@ -266,13 +283,13 @@ class StaffView(Page):
         if problems:
             tools.addWidget(text_label(t("ui.staff_problems", lang, items="; ".join(
                 str(getattr(p, "file", p)) for p in problems)), "error"))
-        for check in self.checks or []:
-            status = {"ok": "ok", "warn": "warn", "warning": "warn"}.get(str(check.status), "fail")
-            line = t("ui.staff_check_line", lang, status=t(f"ui.staff_status_{status}", lang),
-                     name=getattr(check, "title", "") or check.name, message=check.message)
-            tools.addWidget(text_label(line, "error" if status == "fail" else ""))
-            if check.fix and status != "ok":
-                tools.addWidget(text_label(t("ui.staff_check_fix", lang, fix=check.fix), "hint"))
+        if self.checks and self.checks_lang != lang:
+            # The checks speak the language they were run in: run them again in this one.
+            self.run_diagnostics()
+        elif self.checks:
+            tools.addWidget(text_label(summary_line(self.checks, lang), "hint"))
+            for check in self.checks:
+                tools.addWidget(check_row(check, lang))
         leave = button(t("ui.staff_exit", lang), t("ui.staff_exit_desc", lang), name="staff-exit")
         leave.clicked.connect(self.leave)
         # The only way out of the locked-down kiosk: behind the PIN, for maintenance.
@@ -297,7 +314,7 @@ class StaffView(Page):
             self.win.open_form(form_id, answers, d["id"], position if isinstance(position, str) else None)
 
         def failed(exc: BaseException) -> None:
-            self.message = t("ui.error_generic", self.lang, message=str(exc))
+            self.message = _text("ui.error_generic", message=str(exc))
             self.render()
 
         self.win.bridge.run_db(Operation(lambda: self.win.services.resume_draft(d["id"]), done, failed,
@@ -316,7 +333,7 @@ class StaffView(Page):
 
         def done(fields: dict[str, Any] | None) -> None:
             if fields is None:
-                self.message = t("ui.staff_reprint_none", self.lang)
+                self.message = _text("ui.staff_reprint_none")
                 self.render()
                 return
             try:
@@ -333,6 +350,11 @@ class StaffView(Page):
             self.render()
 
         self.win.bridge.run_db(Operation(self.win.services.latest_receipt, done, label="reprint"))
+
+
+def _text(key: str, **params: Any) -> tuple[str, dict[str, Any]]:
+    """A status line to word at render time, in whatever language is current then."""
+    return key, params
 
 
 def _button_row(column: Any, buttons: list[QWidget]) -> None:

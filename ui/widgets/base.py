@@ -21,6 +21,7 @@ class Context:
     lang: str = "mn"
     scale: int = 100
     max_attachment_kb: int = 4096
+    scans_folder: str = ""  # the config's scans folder, offered by the file picker
     choices: list[Any] = field(default_factory=list)  # filtered choices (choice_filter applied)
     derived: dict[str, Any] = field(default_factory=dict)
     read_only: bool = False

@@ -1,0 +1,218 @@
+"""ODK forms in the local catalog: download what the server offers, when it changed.
+
+Why so careful about bytes: a soum centre may only have a 2G link. The formList gives
+an md5 hash per form and the media manifest one per file; anything whose hash we
+already hold is not downloaded again. A download goes to a ``.part`` file and is
+resumed with ``Range`` after a cut (a server that ignores Range just sends it whole);
+a file counts only once its md5 matches the hash the server announced, and then it is
+renamed into place, so a half-downloaded form is never offered.
+
+Layout (in the data folder): ``odk/index.json`` (what we hold, by form id, and the
+home-screen category chosen at connect), the download cache ``odk/forms/<id>.xml`` and
+``odk/forms/<id>-media/<file>``. A complete form that the XForm reader accepts is then
+installed into the local catalog (kiosk.forms.local_catalog, origin ``odk``), where
+the home screen offers it in its category. A form the server no longer lists is marked
+``withdrawn`` and taken out of the local catalog, so it stops being offered; its cached
+files stay, and queued submissions (whose bytes were fixed at finalize) are delivered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.errors import KioskError
+from sync.odk.openrosa import FormEntry, OpenRosaClient
+
+log = logging.getLogger("sync.odk")
+_SAFE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+CHUNK_LIMIT = 64 * 1024 * 1024  # no single form file above this
+
+
+def odk_dir(home: Any) -> Path:
+    return Path(home.root) / "odk"
+
+
+def _safe_name(name: str, what: str) -> str:
+    if not _SAFE.match(name) or name in (".", ".."):
+        raise KioskError(f"the server offered a {what} named {name!r}, which is not a safe "
+                         "file name")
+    return name
+
+
+@dataclass
+class PullReport:
+    downloaded: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    media_files: int = 0
+    bytes: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"downloaded": self.downloaded, "unchanged": self.unchanged,
+                "withdrawn": self.withdrawn, "media_files": self.media_files,
+                "bytes": self.bytes, "problems": self.problems}
+
+
+class LocalCatalog:
+    """``odk/index.json`` and the files beside it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.index_file = root / "index.json"
+
+    def index(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.index_file.read_text("utf-8"))
+        except FileNotFoundError:
+            return {"v": 1, "forms": {}}
+        except ValueError:
+            log.warning("odk/index.json is damaged; forms will be downloaded again")
+            return {"v": 1, "forms": {}}
+        return data if isinstance(data, dict) and isinstance(data.get("forms"), dict) \
+            else {"v": 1, "forms": {}}
+
+    def save(self, index: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.index_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(index, indent=1, sort_keys=True), "utf-8")
+        os.replace(tmp, self.index_file)
+
+    def form_file(self, form_id: str) -> Path:
+        return self.root / "forms" / f"{_safe_name(form_id, 'form')}.xml"
+
+    def media_dir(self, form_id: str) -> Path:
+        return self.root / "forms" / f"{_safe_name(form_id, 'form')}-media"
+
+    def offered(self) -> list[dict[str, Any]]:
+        """Forms to show residents: downloaded and not withdrawn."""
+        return [dict(v, form_id=k) for k, v in sorted(self.index()["forms"].items())
+                if not v.get("withdrawn") and self.form_file(k).is_file()]
+
+
+def _md5_matches(data: bytes, announced: str) -> bool:
+    if not announced:
+        return True
+    algo, _, value = announced.partition(":")
+    if not value:
+        algo, value = "md5", announced
+    if algo != "md5":
+        return True  # a hash we do not know: nothing to check against
+    return hashlib.md5(data).hexdigest() == value.lower()  # noqa: S324 - OpenRosa's change hash
+
+
+def download(client: OpenRosaClient, url: str, dest: Path, announced_hash: str) -> int:
+    """Fetch ``url`` into ``dest`` via ``dest.part`` (resumed after a cut); bytes received.
+    Only a file whose md5 matches the announced hash is moved into place."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    got = client.fetch_to(url, part, CHUNK_LIMIT)
+    data = part.read_bytes()
+    if not _md5_matches(data, announced_hash):
+        part.unlink(missing_ok=True)
+        raise KioskError(f"{dest.name} from the server does not match its announced hash")
+    os.replace(part, dest)
+    return got
+
+
+def pull_forms(home: Any, client: OpenRosaClient, *, now: float | None = None,
+               category: str | None = None) -> PullReport:
+    """One pass over the server's formList (see the module doc). ``category``: the home
+    screen category for this server's forms (kept in the index for later pulls)."""
+    local = LocalCatalog(odk_dir(home))
+    index = local.index()
+    if category:
+        index["category"] = category
+    held: dict[str, Any] = index["forms"]
+    report = PullReport()
+    offered = client.form_list()
+    seen: set[str] = set()
+    for entry in offered:
+        try:
+            _safe_name(entry.form_id, "form")
+        except KioskError as exc:
+            report.problems.append(str(exc))
+            continue
+        seen.add(entry.form_id)
+        try:
+            changed = _pull_one(client, local, held, entry, report)
+            _offer(home, local, held[entry.form_id], entry.form_id,
+                   str(index.get("category") or ""), report, changed)
+        except KioskError as exc:
+            report.problems.append(f"{entry.form_id}: {exc}")
+            continue
+        (report.downloaded if changed else report.unchanged).append(entry.form_id)
+        held[entry.form_id]["pulled_at"] = now or time.time()
+        local.save(index)  # after each form: a cut link keeps what is complete
+    for form_id, info in held.items():
+        if form_id not in seen and not info.get("withdrawn"):
+            info["withdrawn"] = True
+            report.withdrawn.append(form_id)
+            if info.get("kiosk_id"):
+                from kiosk.forms.local_catalog import remove
+
+                remove(Path(home.root), str(info["kiosk_id"]))
+    local.save(index)
+    return report
+
+
+def _pull_one(client: OpenRosaClient, local: LocalCatalog, held: dict[str, Any],
+              entry: FormEntry, report: PullReport) -> bool:
+    info = held.get(entry.form_id) or {}
+    changed = False
+    form_file = local.form_file(entry.form_id)
+    if info.get("hash") != entry.hash or not form_file.is_file():
+        report.bytes += download(client, entry.download_url, form_file, entry.hash)
+        changed = True
+    media = dict(info.get("media") or {})
+    if entry.manifest_url:
+        wanted = client.manifest(entry.manifest_url)
+        folder = local.media_dir(entry.form_id)
+        for m in wanted:
+            name = _safe_name(m.filename, "media file")
+            if media.get(name) == m.hash and (folder / name).is_file():
+                continue
+            report.bytes += download(client, m.download_url, folder / name, m.hash)
+            media[name] = m.hash
+            report.media_files += 1
+            changed = True
+        for stale in set(media) - {m.filename for m in wanted}:
+            media.pop(stale, None)
+            (folder / stale).unlink(missing_ok=True)
+    held[entry.form_id] = {"hash": entry.hash, "version": entry.version, "name": entry.name,
+                           "media": media, "withdrawn": False,
+                           "pulled_at": info.get("pulled_at"),
+                           "kiosk_id": info.get("kiosk_id"), "usable": info.get("usable")}
+    return changed
+
+
+def _offer(home: Any, local: LocalCatalog, info: dict[str, Any], form_id: str, category: str,
+           report: PullReport, changed: bool) -> None:
+    """Install a complete download into the local catalog (the home screen offers it);
+    a form the XForm reader refuses is reported once and not offered."""
+    from kiosk.forms.local_catalog import Source, check_source, install, local_dir
+    from kiosk.forms.model import FormLoadError
+
+    kiosk_id = info.get("kiosk_id")
+    if not changed and info.get("usable") is False:
+        return
+    if not changed and kiosk_id and (local_dir(Path(home.root)) / kiosk_id / "form.xml").is_file():
+        return
+    path = local.form_file(form_id)
+    source = Source(path, path.read_bytes())
+    try:
+        form = check_source(source)
+    except FormLoadError as exc:
+        info["usable"] = False
+        report.problems.append(f"{form_id}: the kiosk cannot use this form: {exc}")
+        return
+    install(Path(home.root), source, form, category=category, agency="", origin="odk")
+    info["kiosk_id"], info["usable"] = form.id, True

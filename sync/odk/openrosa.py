@@ -1,0 +1,303 @@
+"""The OpenRosa HTTP client: formList, form and media downloads, HEAD/POST submissions.
+
+Why its own client: OpenRosa servers (ODK Central, KoboToolbox, Aggregate) speak XML
+with ``X-OpenRosa-Version: 1.0`` and authenticate with an app-user token in the URL,
+HTTP Basic (only over HTTPS: a password never crosses the network in clear) or Digest
+when the server asks for it. Outcomes map onto the sync engine's error classes
+(sync.client) so the existing backoff applies unchanged:
+
+- 201/202: received (also for the same bytes sent again: the server deduplicates);
+- 409: the same instanceID with other content: ``Conflict`` (shown to staff);
+- 401/403: ``AuthRefused`` (stop, say so); other 4xx: ``Refused``;
+- 5xx/408/429: ``ServerBusy``; resets/timeouts after sending: ``OutcomeUnknown``;
+  nothing sent: ``Unreachable``.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Generator, Iterable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from xml.etree import ElementTree as ET
+
+import httpx
+
+from sync.client import AuthRefused, OutcomeUnknown, Refused, ServerBusy, Unreachable
+from sync.odk.multipart import DEFAULT_MAX_BODY, Request
+
+OPENROSA_HEADERS = {"X-OpenRosa-Version": "1.0", "User-Agent": "soum-kiosk-odk/1"}
+XFORMS_LIST_NS = "http://openrosa.org/xforms/xformsList"
+MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
+RESPONSE_NS = "http://openrosa.org/http/response"
+SLOWEST_LINK_BYTES_PER_S = 2000  # as sync.client: a 2G link still gets its time
+
+
+class Conflict(Refused):
+    """409: this instanceID is already on the server with other content."""
+
+    kind = "conflict"
+
+
+@dataclass(frozen=True)
+class FormEntry:
+    form_id: str
+    name: str
+    version: str
+    hash: str
+    download_url: str
+    manifest_url: str | None
+
+
+@dataclass(frozen=True)
+class MediaEntry:
+    filename: str
+    hash: str
+    download_url: str
+
+
+@dataclass(frozen=True)
+class Received:
+    status: int
+    message: str
+    instance_id: str | None
+
+
+class OpenRosaAuth(httpx.Auth):
+    """Basic over HTTPS (or loopback), Digest when the server's challenge asks for it.
+
+    The scheme a server asked for is remembered, so later requests (and the big
+    multipart bodies) are not sent twice to learn it again.
+    """
+
+    requires_request_body = True
+
+    def __init__(self, username: str, password: str) -> None:
+        self._user = username
+        self._password = password
+        self._digest = httpx.DigestAuth(username, password)
+        self.scheme: str | None = None
+
+    def _basic(self) -> str:
+        raw = f"{self._user}:{self._password}".encode()
+        return "Basic " + base64.b64encode(raw).decode("ascii")
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.scheme == "digest":
+            yield from self._digest.auth_flow(request)
+            return
+        if _basic_allowed(request.url):
+            request.headers["Authorization"] = self._basic()
+        response = yield request
+        challenge = response.headers.get("www-authenticate", "").lower()
+        if response.status_code == 401 and challenge.startswith("digest"):
+            self.scheme = "digest"
+            request.headers.pop("Authorization", None)
+            yield from self._digest.auth_flow(request)
+        elif response.status_code != 401 and "Authorization" in request.headers:
+            self.scheme = "basic"
+
+
+def _basic_allowed(url: httpx.URL) -> bool:
+    return url.scheme == "https" or url.host in ("127.0.0.1", "localhost", "::1")
+
+
+def _xml(body: bytes, what: str) -> ET.Element:
+    try:
+        return ET.fromstring(body)
+    except ET.ParseError as exc:
+        raise OutcomeUnknown(f"the server's {what} is not XML ({exc})") from None
+
+
+def _text(el: ET.Element, local: str) -> str:
+    for child in el:
+        if child.tag.rsplit("}", 1)[-1] == local:
+            return (child.text or "").strip()
+    return ""
+
+
+def parse_form_list(body: bytes) -> list[FormEntry]:
+    root = _xml(body, "form list")
+    out = []
+    for el in root:
+        if el.tag.rsplit("}", 1)[-1] != "xform":
+            continue
+        out.append(FormEntry(form_id=_text(el, "formID"), name=_text(el, "name"),
+                             version=_text(el, "version"), hash=_text(el, "hash"),
+                             download_url=_text(el, "downloadUrl"),
+                             manifest_url=_text(el, "manifestUrl") or None))
+    return [f for f in out if f.form_id and f.download_url]
+
+
+def parse_manifest(body: bytes) -> list[MediaEntry]:
+    root = _xml(body, "media manifest")
+    out = []
+    for el in root:
+        if el.tag.rsplit("}", 1)[-1] == "mediaFile":
+            out.append(MediaEntry(filename=_text(el, "filename"), hash=_text(el, "hash"),
+                                  download_url=_text(el, "downloadUrl")))
+    return [m for m in out if m.filename and m.download_url]
+
+
+def _message(body: bytes) -> str:
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return body[:200].decode("utf-8", "replace").strip()
+    texts = [(el.text or "").strip() for el in root.iter() if el.tag.endswith("message")]
+    return " ".join(t for t in texts if t)[:300]
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for logs and screens: an app-user token in the path is masked."""
+    parts = urlsplit(url)
+    segs = parts.path.split("/")
+    for i, seg in enumerate(segs[:-1]):
+        if seg == "key":
+            segs[i + 1] = "…"
+    return f"{parts.scheme}://{parts.netloc}{'/'.join(segs)}"
+
+
+class OpenRosaClient:
+    """One server (an app-user base URL or a server URL); not thread-safe."""
+
+    def __init__(self, base_url: str, *, auth: httpx.Auth | None = None,
+                 timeout: float = 30.0, connect_timeout: float = 10.0,
+                 transport: httpx.BaseTransport | None = None,
+                 on_bytes: Callable[[int, int], None] | None = None) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._max_body: int | None = None
+        self._on_bytes = on_bytes
+        self._http = httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=connect_timeout), headers=OPENROSA_HEADERS,
+            auth=auth, follow_redirects=True, transport=transport)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> OpenRosaClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def url(self, path: str) -> str:
+        return path if "://" in path else f"{self.base_url}/{path.lstrip('/')}"
+
+    # --- transport -----------------------------------------------------------------
+
+    def _request(self, method: str, url: str, *, body: bytes | None = None,
+                 headers: dict[str, str] | None = None) -> httpx.Response:
+        timeout = None
+        if body:
+            timeout = httpx.Timeout(self.timeout + len(body) / SLOWEST_LINK_BYTES_PER_S,
+                                    connect=self._http.timeout.connect)
+        where = safe_url(url)
+        try:
+            resp = self._http.request(method, url, content=body, headers=headers,
+                                      timeout=timeout if timeout else httpx.USE_CLIENT_DEFAULT)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
+            raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
+        except httpx.TransportError as exc:
+            raise OutcomeUnknown(f"{method} {where}: connection lost ({type(exc).__name__})") \
+                from None
+        if self._on_bytes:
+            self._on_bytes(len(body or b""), len(resp.content))
+        self._classify(resp, method, where)
+        return resp
+
+    @staticmethod
+    def _classify(resp: httpx.Response, method: str, where: str) -> None:
+        status = resp.status_code
+        if status < 300:
+            return
+        detail = _message(resp.content)
+        if status in (401, 403):
+            raise AuthRefused(f"{where} refused this kiosk's credentials (HTTP {status}): "
+                              f"{detail or 'check the connection in kiosk odk connect'}")
+        if status == 409:
+            raise Conflict(f"{where}: this submission ID is already on the server with other "
+                           f"content (HTTP 409) {detail}".strip(), status)
+        if status >= 500 or status in (408, 429):
+            retry = resp.headers.get("retry-after")
+            raise ServerBusy(f"{method} {where}: HTTP {status}",
+                             float(retry) if retry and retry.isdigit() else None)
+        raise Refused(f"{method} {where}: HTTP {status} {detail}".strip(), status)
+
+    # --- forms -----------------------------------------------------------------------
+
+    def form_list(self) -> list[FormEntry]:
+        return parse_form_list(self._request("GET", self.url("formList")).content)
+
+    def get(self, url: str, *, etag: str | None = None,
+            range_from: int = 0) -> tuple[int, bytes, httpx.Headers]:
+        """(status, body, headers): 304 when ``etag`` still matches; 206 when resumed."""
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if range_from:
+            headers["Range"] = f"bytes={range_from}-"
+        resp = self._request("GET", self.url(url), headers=headers)
+        return resp.status_code, resp.content, resp.headers
+
+    def fetch_to(self, url: str, part: Any, limit: int) -> int:
+        """Stream ``url`` onto the end of file ``part`` (a Path), resuming with Range from
+        its current size; what arrived before a cut stays there. Bytes received."""
+        have = part.stat().st_size if part.exists() else 0
+        headers = {"Range": f"bytes={have}-"} if have else {}
+        where = safe_url(self.url(url))
+        got = 0
+        try:
+            with self._http.stream("GET", self.url(url), headers=headers) as resp:
+                if resp.status_code == 416 and have:  # already complete
+                    return 0
+                self._classify(resp, "GET", where)
+                mode = "ab" if resp.status_code == 206 else "wb"
+                with open(part, mode) as out:
+                    for chunk in resp.iter_bytes():
+                        got += len(chunk)
+                        if have * (mode == "ab") + got > limit:
+                            raise OutcomeUnknown(f"{where}: larger than {limit} bytes")
+                        out.write(chunk)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
+            raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
+        except httpx.TransportError as exc:
+            raise OutcomeUnknown(f"GET {where}: connection lost ({type(exc).__name__})") from None
+        finally:
+            if self._on_bytes:
+                self._on_bytes(0, got)
+        return got
+
+    def manifest(self, url: str) -> list[MediaEntry]:
+        return parse_manifest(self._request("GET", self.url(url)).content)
+
+    # --- submissions ------------------------------------------------------------------
+
+    def max_body(self, submission_url: str | None = None) -> int:
+        """HEAD /submission once per client: the server's accepted content length."""
+        if self._max_body is None:
+            resp = self._request("HEAD", self.url(submission_url or "submission"))
+            value = resp.headers.get("x-openrosa-accept-content-length", "")
+            self._max_body = int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MAX_BODY
+        return self._max_body
+
+    def submit(self, requests: Iterable[Request], submission_url: str | None = None,
+               date: float | None = None) -> Received:
+        """Every POST of one submission in order; the last reply is the receipt."""
+        received = Received(0, "", None)
+        headers = {"Date": time.strftime("%a, %d %b %Y %H:%M:%S GMT",
+                                         time.gmtime(date or time.time()))}
+        for req in requests:
+            resp = self._request("POST", self.url(submission_url or "submission"),
+                                 body=req.body,
+                                 headers={**headers, "Content-Type": req.content_type})
+            if resp.status_code not in (200, 201, 202):
+                raise OutcomeUnknown(f"unexpected HTTP {resp.status_code} to a submission")
+            received = Received(resp.status_code, _message(resp.content), None)
+        return received
+
+    def raw(self) -> Any:
+        return self._http

@@ -1,0 +1,72 @@
+"""`kiosk odk connect/forms/pull/disconnect` against the real ODK Central."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from tests.odk.central import unassign
+from tests.odk.helpers import FORMS, household_xform
+
+VILLAGES_CSV = "name,label\nmoron,Мөрөн\ntosontsengel,Тосонцэнгэл\n".encode()
+
+
+def _two_forms(central) -> tuple[int, list[str], object]:
+    pid = central.project()
+    tag = f"{os.getpid()}_{id(central) % 10000}"
+    plain = central.publish(pid, household_xform().replace(b"{FORM_ID}", f"hh_{tag}".encode()))
+    with_media = central.publish(
+        pid, (FORMS / "villages.xml").read_bytes().replace(b"{FORM_ID}", f"vil_{tag}".encode()),
+        {"villages.csv": VILLAGES_CSV})
+    return pid, [plain, with_media], central.app_user(pid, [plain, with_media])
+
+
+def _files_under(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_connect_pull_conditional_and_withdrawn(central, kiosk_cli, isolated_home: Path) -> None:
+    pid, (plain, media_form), user = _two_forms(central)
+    r = kiosk_cli("odk", "connect", user.url, "--json")
+    assert r.returncode == 0, r.stderr
+    info = json.loads(r.stdout)
+    assert info["kind"] == "app-user" and info["forms"] == 2
+    assert user.token not in r.stdout and "/key/…/" in info["url"]
+    assert sorted(info["pull"]["downloaded"]) == sorted([plain, media_form])
+    assert info["pull"]["media_files"] == 1
+    odk = isolated_home / "odk"
+    assert (odk / "forms" / f"{plain}.xml").read_bytes().startswith(b"<")
+    assert (odk / "forms" / f"{media_form}-media" / "villages.csv").read_bytes() == VILLAGES_CSV
+    # the token is a secret: nowhere in the data folder (config, logs, catalog)
+    for f in _files_under(isolated_home):
+        assert user.token.encode() not in f.read_bytes(), f
+
+    again = kiosk_cli("odk", "pull", "--json")
+    assert again.returncode == 0, again.stderr
+    rep = json.loads(again.stdout)
+    assert rep["downloaded"] == [] and sorted(rep["unchanged"]) == sorted([plain, media_form])
+    assert rep["bytes"] == 0 and rep["media_files"] == 0
+
+    unassign(central, pid, media_form, user.id)
+    rep = json.loads(kiosk_cli("odk", "pull", "--json").stdout)
+    assert rep["withdrawn"] == [media_form]
+    listed = json.loads(kiosk_cli("odk", "forms", "--json").stdout)
+    states = {f["form_id"]: f["state"] for f in listed["forms"]}
+    assert states == {plain: "current", media_form: "withdrawn"}
+    # withdrawn: no longer offered, but its files are kept
+    assert (odk / "forms" / f"{media_form}.xml").is_file()
+
+    out = kiosk_cli("odk", "disconnect")
+    assert out.returncode == 0 and ("removed" in out.stdout or "устгалаа" in out.stdout)
+    gone = kiosk_cli("odk", "forms")
+    assert gone.returncode == 4 and "kiosk odk connect" in gone.stderr
+    assert "Traceback" not in gone.stderr
+
+
+def test_connect_refuses_a_wrong_url_in_one_line(kiosk_cli, odk_env) -> None:
+    r = kiosk_cli("odk", "connect", odk_env["ODK_BASE"] + "/v1/key/nonsense/projects/99999")
+    assert r.returncode == 7, r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "nonsense" not in r.stderr
+    r = kiosk_cli("odk", "connect", "ftp://example.test/x")
+    assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1

@@ -1,0 +1,226 @@
+"""The kiosk-safe attachment source: only USB sticks and the scans folder, never Qt's file dialog.
+
+Real folders (tmp_path) stand in for mount points: ``is_mount`` is the one thing
+injected, because a test cannot mount a USB stick.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QAbstractButton, QApplication, QFileDialog
+
+from tests.ui.driver import tap
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _png(path: Path, color: int = 0x336699) -> Path:
+    img = QImage(40, 30, QImage.Format.Format_RGB32)
+    img.fill(color)
+    assert img.save(str(path))
+    return path
+
+
+@pytest.fixture
+def places(tmp_path: Path):
+    """/media/<user>/STICK (a mount point), a scans folder, and a secret beside them."""
+    media = tmp_path / "media"
+    stick = media / "resident" / "STICK"
+    (stick / "docs").mkdir(parents=True)
+    (media / "resident" / "not-mounted").mkdir()
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwd.png").write_bytes(b"\x89PNG\r\n\x1a\n-secret-")
+    _png(stick / "docs" / "id-card.png")
+    (stick / "docs" / "notes.txt").write_text("not a document")
+    (stick / ".hidden.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    os.symlink(secret, stick / "escape")  # a folder link out of the stick
+    os.symlink(secret / "passwd.png", stick / "photo.png")  # a file link out of the stick
+    _png(scans / "scan-001.png", 0x993333)
+    mounts = {str(stick)}
+    return {"media": media, "stick": stick, "scans": scans, "secret": secret,
+            "is_mount": lambda p: p in mounts}
+
+
+def test_roots_are_mounted_media_and_the_scans_folder_only(places):
+    from ui.widgets import filesource
+
+    roots = filesource.roots(str(places["scans"]), [places["media"]], places["is_mount"])
+    assert [(r.kind, r.path) for r in roots] == [("scans", places["scans"].resolve()),
+                                                ("media", places["stick"].resolve())]
+    assert filesource.roots("", [places["media"]], lambda _p: False) == []
+    assert filesource.roots(str(places["scans"] / "missing"), [], places["is_mount"]) == []
+
+
+def test_listing_never_leaves_the_root(places):
+    from ui.widgets import filesource
+
+    stick = filesource.roots("", [places["media"]], places["is_mount"])[0]
+    top = filesource.list_folder(stick, stick.path)
+    assert [(e.name, e.is_dir) for e in top] == [("docs", True)]  # no link out, no hidden, no .txt
+    docs = filesource.list_folder(stick, stick.path / "docs")
+    assert [e.name for e in docs] == ["id-card.png"]
+    assert filesource.list_folder(stick, stick.path / "escape") == []
+    assert filesource.list_folder(stick, stick.path / "..") == []
+    assert filesource.open_checked(stick, stick.path / "photo.png") is None
+    assert filesource.open_checked(stick, places["secret"] / "passwd.png") is None
+    assert filesource.parent_within(stick, stick.path) is None
+    assert filesource.parent_within(stick, stick.path / "docs") == stick.path
+
+
+def _attachment_widget(qtbot, places, lang: str = "en"):  # noqa: ANN001
+    from ui.widgets import Context
+    from ui.widgets.media import AttachmentWidget
+
+    class Q:
+        name, type, max_size_kb, accept = "doc", "attachment", None, ()
+
+    from ui import theme
+
+    theme.apply(QApplication.instance(), "default", 100)  # as the kiosk runs: the real sizes
+    w = AttachmentWidget(Q(), Context(lang=lang, scans_folder=str(places["scans"])))
+    qtbot.addWidget(w)
+    w.show()
+    return w
+
+
+@pytest.fixture
+def no_file_dialog(monkeypatch):
+    """Any QFileDialog, made or asked for statically, fails the test."""
+    made: list[str] = []
+
+    def refuse(*_a, **_k):
+        made.append("QFileDialog")
+        raise AssertionError("a QFileDialog was created where a resident can reach it")
+
+    monkeypatch.setattr(QFileDialog, "__init__", refuse)
+    for name in ("getOpenFileName", "getOpenFileNames", "getOpenFileUrl", "getExistingDirectory",
+                 "getSaveFileName"):
+        monkeypatch.setattr(QFileDialog, name, staticmethod(refuse))
+    yield made
+    assert made == []
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QFileDialog)]
+
+
+def test_choose_file_opens_the_kiosk_picker_and_takes_a_scan(qtbot, places, monkeypatch, no_file_dialog):
+    from ui.widgets import filesource
+    from ui.widgets.picker import FilePicker
+
+    monkeypatch.setattr(filesource, "MEDIA_BASES", (places["media"],))
+    monkeypatch.setattr(os.path, "ismount", places["is_mount"])
+    w = _attachment_widget(qtbot, places)
+    tap(qtbot, w.pick)
+    picker = w.picker
+    assert isinstance(picker, FilePicker)
+    qtbot.waitUntil(picker.isVisible)
+    assert picker.where.text() == "Where is your document?"
+    assert list(picker.items) == ["Scanned documents", "USB stick: STICK"]
+    for b in picker.findChildren(QAbstractButton):
+        if b.isVisible():
+            assert b.height() >= 44 and b.width() >= 44, b.objectName()
+        assert not {"rename", "delete", "new folder"} & set(b.text().lower().split("\n"))
+    assert not picker.up.isEnabled()
+    tap(qtbot, picker.items["Scanned documents"])
+    assert list(picker.items) == ["scan-001.png"]
+    item = picker.items["scan-001.png"]
+    thumb = item.layout().itemAt(0).widget()
+    assert not thumb.pixmap().isNull()  # a real thumbnail of the scan
+    with qtbot.waitSignal(w.changed):
+        tap(qtbot, item)
+    qtbot.waitUntil(lambda: not picker.isVisible())
+    value = w.value()
+    assert value["name"] == "scan-001.png" and value["media_type"] == "image/png"
+    assert Path(value["file"]) == (places["scans"] / "scan-001.png").resolve()
+    assert w.picker is None
+
+
+def test_the_picker_goes_up_only_to_its_roots_and_refuses_links_out(qtbot, places, monkeypatch,
+                                                                    no_file_dialog):
+    from ui.widgets import filesource
+
+    monkeypatch.setattr(filesource, "MEDIA_BASES", (places["media"],))
+    monkeypatch.setattr(os.path, "ismount", places["is_mount"])
+    w = _attachment_widget(qtbot, places, "mn")
+    tap(qtbot, w.pick)
+    picker = w.picker
+    qtbot.waitUntil(picker.isVisible)
+    stick = next(k for k in picker.items if "STICK" in k)
+    assert stick.startswith("USB диск")  # in the resident's language
+    tap(qtbot, picker.items[stick])
+    assert list(picker.items) == ["docs"]  # the link to /secret and the link to passwd.png are not shown
+    tap(qtbot, picker.items["docs"])
+    assert list(picker.items) == ["id-card.png"]
+    assert "STICK › docs" in picker.where.text()
+    tap(qtbot, picker.up)
+    tap(qtbot, picker.up)
+    assert picker.root is None and len(picker.items) == 2  # the list of places, never the disk
+    # A file that became a link out between listing and choosing is refused at the choice.
+    tap(qtbot, picker.items[stick])
+    tap(qtbot, picker.items["docs"])
+    target = places["stick"] / "docs" / "id-card.png"
+    target.unlink()
+    os.symlink(places["secret"] / "passwd.png", target)
+    tap(qtbot, picker.items["id-card.png"])
+    assert picker.isVisible() and w.value() is None
+    assert "id-card.png" not in picker.items
+    tap(qtbot, picker.cancel)
+    qtbot.waitUntil(lambda: w.picker is None)
+    assert w.value() is None
+
+
+def test_with_nothing_plugged_in_the_picker_says_what_to_do(qtbot, places, monkeypatch, no_file_dialog):
+    from ui.widgets import filesource
+
+    monkeypatch.setattr(filesource, "MEDIA_BASES", (places["media"],))
+    monkeypatch.setattr(os.path, "ismount", lambda _p: False)
+    places["scans"] = places["scans"] / "missing"
+    w = _attachment_widget(qtbot, places)
+    tap(qtbot, w.pick)
+    picker = w.picker
+    qtbot.waitUntil(picker.isVisible)
+    assert picker.items == {}
+    texts = " ".join(label.text() for label in picker.page.body.findChildren(type(picker.where)))
+    assert "No USB stick found" in texts
+    monkeypatch.setattr(os.path, "ismount", places["is_mount"])  # the resident plugs one in
+    tap(qtbot, picker.refresh)
+    assert list(picker.items) == ["USB stick: STICK"]
+
+
+def test_no_file_dialog_on_any_screen_of_any_form(qtbot, kiosk, places, monkeypatch, no_file_dialog):
+    """Every screen of every bundled form, every button of its questions pressed: no QFileDialog."""
+    from ui.examples import open_example
+    from ui.widgets import filesource
+    from ui.widgets.media import AttachmentWidget
+
+    monkeypatch.setattr(filesource, "MEDIA_BASES", (places["media"],))
+    monkeypatch.setattr(os.path, "ismount", places["is_mount"])
+    window = kiosk.window
+    pickers = 0
+    for form_id in kiosk.services.catalog.forms:
+        flow = open_example(window, form_id) or window.open_form(form_id)
+        assert flow is not None, form_id
+        keys = [s.key for s in flow.s.screens()]
+        for key in keys:
+            window.form.go_to(key)
+            for block in list(window.form.blocks.values()):
+                widget = block.widget
+                if widget is None:
+                    continue
+                for b in [x for x in widget.focus_widgets() if isinstance(x, QAbstractButton)]:
+                    if not (b.isVisible() and b.isEnabled()):
+                        continue
+                    b.click()
+                    if isinstance(widget, AttachmentWidget) and widget.picker is not None:
+                        pickers += 1
+                        widget.picker.reject()
+                    assert not [w for w in QApplication.topLevelWidgets()
+                                if isinstance(w, QFileDialog)], (form_id, key)
+        window.wipe(discard=True)
+        qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+    assert pickers >= 1  # the attachment questions were really reached
