@@ -118,13 +118,24 @@ class OdkDelivery:
         """Deliver the ODK items of a kiosk-central batch; return the others. A link or
         server problem on the ODK side never stops the kiosk-central round."""
         rest = []
+        stopped: str | None = None
         for item in items:
             if not is_odk(item.jwe):
                 rest.append(item)
                 continue
+            if stopped is not None:  # every ODK item leaves this batch with a new due time
+                self.store.schedule_retry(item.id, stopped, self.clock() + NOT_CONNECTED_RETRY)
+                report.retry += 1
+                continue
             try:
                 self.deliver(item, report)
-            except (SyncError, AuthRefused) as exc:
+            except AuthRefused as exc:
+                stopped = str(exc)
+                self.store.schedule_retry(item.id, stopped, self.clock() + NOT_CONNECTED_RETRY)
+                report.retry += 1
+                log.warning("ODK delivery stopped: %s", exc)
+            except SyncError as exc:  # already due again (deliver scheduled it)
+                stopped = str(exc)
                 log.warning("ODK delivery: %s", exc)
         return rest
 
