@@ -46,6 +46,15 @@ def finalize_session(
 ) -> SealedEnvelope:
     """Validate (FormSession.document()), seal and store in one transaction."""
     document = session.document()  # raises KioskError naming the first bad question
+    if session.form.odk is not None and not session.form.agency:
+        # a form from an ODK server: sealed for OpenRosa delivery (sync.odk, found by name
+        # so the core does not import sync statically)
+        import importlib
+
+        device = device or load_or_create_device(store.secrets())
+        odk_seal = importlib.import_module("sync.odk.seal")
+        return odk_seal.finalize_form(store, session.form, document, device=device,  # type: ignore[no-any-return]
+                                      draft_id=draft_id, submission_id=submission_id)
     jwk, demo = agency_key(catalog, session.form.agency)
     device = device or load_or_create_device(store.secrets())
     return store.finalize(
