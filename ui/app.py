@@ -92,7 +92,9 @@ def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: b
         def startup() -> tuple[int, bool]:
             if services.check_secrets():
                 return 0, False  # out of service: nothing can be opened or saved safely
-            return services.startup(), services.check_enrolled()
+            pending = services.startup()
+            enrolled = services.check_enrolled()
+            return pending, services.check_odk() or enrolled  # sync runs for either server
 
         bridge.run_db(Operation(startup, started, label="startup"))
 

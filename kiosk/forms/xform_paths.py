@@ -1,11 +1,10 @@
-"""XForm node paths inside expressions, rewritten to the engine's ``${name}`` references.
+"""XForm node paths: normalising them, and turning label outputs into ``${name}``.
 
-XForm binds say ``/data/household/age > 18`` or ``../age``; the forms engine
-(kiosk.forms.expr_*) names answers ``${age}``. Rewriting here keeps every XForm
-expression on the one engine: each absolute or relative path that points at a
-question of the form becomes that question's reference, paths inside string
-literals are left alone, and a path to nothing in the form is refused naming the
-element it came from (never a silent empty value).
+Expressions (relevant, constraint, calculate, choice filters …) stay XPath: the
+engine's compiler resolves their paths (kiosk.forms.expr_paths). Labels are
+not expressions: an ``<output value="/data/x"/>`` in a label becomes the
+``${x}`` the screens fill in, and a path to nothing in the form is refused
+naming the element (never a silent empty text).
 """
 
 from __future__ import annotations

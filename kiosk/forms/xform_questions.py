@@ -129,7 +129,10 @@ class FormBuilder:
         return self.names.get(path)
 
     def _rw(self, expr: str | None, context: str, where: str) -> str | None:
-        return rewrite(expr, context, self._resolve, where)
+        """An expression as the engine takes it: XPath, paths resolved by its compiler
+        against FormDef.by_path and the question's own path (kiosk.forms.expr_paths)."""
+        text = (expr or "").strip()
+        return text or None
 
     # -- build ------------------------------------------------------------------------
     def build(self, form_id: str, title: str) -> FormDef:
@@ -163,7 +166,7 @@ class FormBuilder:
         return FormDef(
             id=form_id, version=self.odk.version or "0", title={self.lang: title},
             description={}, category="", icon="", agency="", pages=self.pages,
-            questions=self.questions,
+            questions=self.questions, instances=self.instances,
         )
 
     def _collect(self, controls: list[Control], paths: set[str]) -> None:
@@ -243,8 +246,7 @@ class FormBuilder:
         q = Question(name=name, type="repeat", json_path=ctl.where, page=page.name, label_texts=label,
                      relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
                      parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
-                     appearance=ctl.appearance or None)
-        setattr(q, "path", ctl.path)  # noqa: B010 - Question.path lands with the XPath compiler
+                     appearance=ctl.appearance or None, path=ctl.path)
         count = ctl.element.get(JR + "count")
         if count and count.strip():
             text = count.strip()
@@ -283,9 +285,8 @@ class FormBuilder:
             constraint_message=self._message(bind.get(JR + "constraintMsg"), ctl.path),
             required_message=self._message(bind.get(JR + "requiredMsg"), ctl.path),
             calculate=calculate, appearance=ctl.appearance or None,
-            parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
+            parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path, path=ctl.path,
         )
-        setattr(q, "path", ctl.path)  # noqa: B010 - Question.path lands with the XPath compiler
         q.required_spec = self._flag(bind.get("required"), ctl.path, f"{where}@required")
         q.read_only_spec = self._flag(bind.get("readonly"), ctl.path, f"{where}@readonly")
         if reason:
@@ -390,7 +391,7 @@ class FormBuilder:
     def _outputs(self, text: str, context: str) -> str:
         """<output value="path"/> markers -> ``${name}``."""
         def repl(m: re.Match[str]) -> str:
-            out = self._rw(m.group(1), context, f"<output value={m.group(1)!r}>")
+            out = rewrite(m.group(1), context, self._resolve, f"<output value={m.group(1)!r}>")
             return out if out else ""
         return re.sub("\x00([^\x00]*)\x00", repl, text)
 
@@ -462,7 +463,7 @@ class FormBuilder:
         """Calculations and constants: hidden questions, in their repeat if they are in one."""
         if not paths:
             return
-        repeats = {q.path: q for q in self.questions.values() if q.is_repeat}  # type: ignore[attr-defined]
+        repeats = {q.path: q for q in self.questions.values() if q.is_repeat}
         page: Page | None = None
         for path in paths:
             owner = max((r for r in repeats if path.startswith(r + "/")), key=len, default=None)
@@ -487,8 +488,7 @@ class FormBuilder:
             q = Question(name=self._name(path), type=HIDDEN_TYPE.get(btype, "text"), json_path=where,
                          page=target_page, calculate=calc,
                          relevant=self._rw(bind.get("relevant"), path, f"{where}@relevant"),
-                         parent=rpath[-1] if rpath else None, repeat_path=rpath)
-            setattr(q, "path", path)  # noqa: B010 - Question.path lands with the XPath compiler
+                         parent=rpath[-1] if rpath else None, repeat_path=rpath, path=path)
             self.questions[q.name] = q
             if owner is not None:
                 repeats[owner].children.append(q)

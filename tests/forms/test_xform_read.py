@@ -49,9 +49,9 @@ def test_types_labels_and_languages(household) -> None:  # type: ignore[no-untyp
     assert q["remarks"].appearance == "multiline" and q["door"].appearance == "numbers"
     assert [c.value for c in q["aimag"].choice_list] == ["MN11", "MN21"]
     assert q["aimag"].choice_list[0].label == {"mn": "Улаанбаатар", "en": "Ulaanbaatar"}
-    # XPath paths became the engine's references
-    assert squash(q["horses"].relevant) == "selected(${animals},'horse')"
-    assert squash(q["soum"].choice_filter) == "aimag=${aimag}" and q["soum"].appearance == "minimal"
+    # expressions stay XPath: the engine's compiler resolves the paths
+    assert squash(q["horses"].relevant) == "selected(/data/animals,'horse')"
+    assert squash(q["soum"].choice_filter) == "aimag=/data/aimag" and q["soum"].appearance == "minimal"
     assert "${horses_per_member}" in q["summary"].label_texts["en"]
 
 
@@ -61,13 +61,15 @@ def test_pages_groups_repeats_and_calculations(household) -> None:  # type: igno
     assert address.layout == "group" and address.title == {"mn": "Хаяг", "en": "Address"}
     assert [q.name for q in address.questions] == ["street", "door"]
     member = f.questions["member"]
-    assert member.type == "repeat" and squash(member.min_count) == squash(member.max_count) == "${members}"
+    assert member.type == "repeat" and squash(member.min_count) == squash(member.max_count) == "/data/members"
     assert [c.name for c in member.children] == ["member_name", "member_birth", "member_age"]
     assert f.questions["member_age"].default == 30 and f.questions["member_age"].parent == "member"
     calc = f.questions["horses_per_member"]
-    assert squash(calc.calculate) == "${horses}div${members}" and not calc.label_texts
+    assert squash(calc.calculate) == "/data/horsesdiv/data/members" and not calc.label_texts
     assert f.questions["today"].calculate == "today()"
-    assert getattr(f.questions["member_name"], "path", "") == "/data/member/member_name"
+    assert f.questions["member_name"].path == "/data/member/member_name"
+    assert f.by_path["/data/member/member_name"] is f.questions["member_name"]
+    assert set(f.instances) == {"aimag", "soum", "animals"}
 
 
 def test_meta_and_instance_template_kept_for_odk(household) -> None:  # type: ignore[no-untyped-def]
@@ -127,8 +129,12 @@ def test_hand_written_xform_inline_items_relative_paths_fixed_repeat() -> None:
     f = read_xform(xform(model, body), source="hand.xml")
     kid = f.questions["kid"]
     assert kid.min_count == kid.max_count == 2
-    assert squash(f.questions["older"].calculate) == "${age}>10" and f.questions["older"].parent == "kid"
-    assert squash(f.questions["pet"].relevant) == "count(${kid})>1"
+    assert squash(f.questions["older"].calculate) == "../age>10" and f.questions["older"].parent == "kid"
+    s = FormSession(f, "en")
+    s.set_answer("age", 12, (0,))
+    s.set_answer("age", 3, (1,))
+    assert (s.value("older", (0,)), s.value("older", (1,))) == ("true", "false")
+    assert s.item_count("kid", ()) == 2 and s.visible("pet", ())
     assert [c.value for c in f.questions["pet"].choice_list] == ["dog", "cat"]
     assert f.version == "7" and f.odk.version == "7"
     assert f.odk.submission_url == "https://example.test/submission"
@@ -140,7 +146,7 @@ def test_hand_written_xform_inline_items_relative_paths_fixed_repeat() -> None:
      "<input ref='/d/zz'>", "not a node of the primary instance"),
     ('<instance><d id="x"><a/><b/></d></instance><bind nodeset="/d/b" relevant="/d/nope = 1"/>',
      '<input ref="/d/a"><label>A</label></input><input ref="/d/b"><label>B</label></input>',
-     "<input ref='/d/b'>@relevant", "refers to /d/nope"),
+     "<input ref='/d/b'>.relevant", "unknown path /d/nope"),
     ('<instance><d id="x"><a/></d></instance><bind nodeset="/d/a" type="barcode" required="true()"/>',
      '<input ref="/d/a"><label>A</label></input>', "<input ref='/d/a'>", "cannot be answered on this kiosk"),
     ('<instance><d><a/></d></instance>', '<input ref="/d/a"><label>A</label></input>',

@@ -80,8 +80,28 @@ def text_label(text: str = "", role: str = "", wrap: bool = True) -> QLabel:
     return lab
 
 
+class KioskButton(QPushButton):
+    """A push button that Return and keypad Enter press, as Space does.
+
+    Qt's QPushButton takes Enter only as a dialog's default button; outside a
+    dialog a keyboard user pressing Enter on a tile, a choice or Next got
+    nothing. Here Enter clicks exactly like Space (same signals, same toggle).
+    """
+
+    ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        plain = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier == Qt.KeyboardModifier.NoModifier
+        if event.key() in self.ENTER_KEYS and plain:
+            if not event.isAutoRepeat() and self.isEnabled():
+                self.click()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
 def button(text: str, description: str, role: str = "", *, name: str = "") -> QPushButton:
-    b = QPushButton(text)
+    b = KioskButton(text)
     if role:
         b.setProperty("role", role)
     if name:
@@ -97,7 +117,7 @@ def svg_pixmap(path: Path, size: int) -> QPixmap:
     return QIcon(str(path)).pixmap(QSize(size, size))
 
 
-class WrapButton(QPushButton):
+class WrapButton(KioskButton):
     """A button whose (optional icon and) text wrap onto several lines."""
 
     def __init__(
