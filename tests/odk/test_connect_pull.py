@@ -37,7 +37,7 @@ def test_connect_pull_conditional_and_withdrawn(central, kiosk_cli, isolated_hom
     assert info["pull"]["media_files"] == 1
     odk = isolated_home / "odk"
     assert (odk / "forms" / f"{plain}.xml").read_bytes().startswith(b"<")
-    assert (odk / "media" / media_form / "villages.csv").read_bytes() == VILLAGES_CSV
+    assert (odk / "forms" / f"{media_form}-media" / "villages.csv").read_bytes() == VILLAGES_CSV
     # the token is a secret: nowhere in the data folder (config, logs, catalog)
     for f in _files_under(isolated_home):
         assert user.token.encode() not in f.read_bytes(), f

@@ -124,3 +124,27 @@ def test_engine_routes_each_submission_to_its_destination(make_form, central, is
         # the USB bundle for kiosk-central holds only kiosk-central's submissions
     finally:
         server.stop()
+
+
+def test_export_odk_writes_briefcase_folders(make_form, central, isolated_home, tmp_path,
+                                             kiosk_cli) -> None:
+    """The USB path: the exported folder's parts, posted by hand (as a technician's upload
+    would), give Central the same submission; kiosk-central's bundle leaves it out."""
+    from sync.odk.multipart import Part, plan_requests
+    from sync.odk.openrosa import OpenRosaClient
+
+    pid, form_id, user = make_form(household_xform(), encrypted=True)
+    kiosk = connect_kiosk(isolated_home, user.url, form_id)
+    sid = kiosk.finalize()
+    r = kiosk_cli("export", "--odk", "--out", str(tmp_path / "usb"), "--json")
+    assert r.returncode == 0, r.stderr
+    folder = tmp_path / "usb" / "instances" / f"{form_id}_{sid}"
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["photo.jpg.enc", "submission.xml", "submission.xml.enc"]
+    assert PHOTO not in (folder / "photo.jpg.enc").read_bytes()
+    files = [Part(n, (folder / n).read_bytes(), "application/octet-stream", n)
+             for n in ("photo.jpg.enc", "submission.xml.enc")]
+    with OpenRosaClient(user.url) as client:
+        client.submit(plan_requests((folder / "submission.xml").read_bytes(), files))
+    tables, media = central.decrypted_export(pid, form_id, PASSPHRASE)
+    assert media == {"photo.jpg": PHOTO} and len(tables[f"{form_id}.csv"]) == 1

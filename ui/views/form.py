@@ -56,13 +56,13 @@ class QuestionBlock(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(10)
-        label = question.label(lang)
+        label = question.label(lang, entry.item)
         if entry.item:
             label += " (" + ".".join(str(i + 1) for i in entry.item) + ")"
         self.title = text_label(label, "question")
         self.title.setObjectName(f"label-{entry.key}")
         box.addWidget(self.title)
-        hint = question.hint(lang)
+        hint = question.hint(lang, entry.item)
         self.hint = text_label(hint, "hint") if hint else None
         if self.hint is not None:
             box.addWidget(self.hint)
@@ -114,6 +114,7 @@ class FormView(QWidget):
         self.repeat_controls: list[QWidget] = []
         self.repeat_rows: dict[str, list[Any]] = {}  # repeat entry key -> its RepeatRow widgets
         self.scans_folder = ""  # config scans_folder, for the attachment picker
+        self.location = ""  # config location, for geopoint questions
 
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
@@ -215,6 +216,7 @@ class FormView(QWidget):
                 scale=self.prefs.scale,
                 max_attachment_kb=self.max_attachment_kb,
                 scans_folder=self.scans_folder,
+                location=self.location,
                 choices=[_Choice(c) for c in flow.choices(entry)],
                 derived=flow.derived(entry),
                 read_only=flow.read_only(entry),
