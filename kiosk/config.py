@@ -44,6 +44,10 @@ server_url = ""
 # Seconds between background sync attempts while the link is up.
 sync_interval_seconds = 30
 
+# A request during which no byte moves for this many seconds is abandoned (its
+# outcome is unknown; the same data is sent again later). 1 to 30.
+sync_stall_seconds = 20
+
 # Catalog folder to use instead of the bundled sample (empty: bundled or downloaded).
 catalog_dir = ""
 
@@ -52,6 +56,11 @@ catalog_dir = ""
 # passphrase is then asked for at start (see docs/deploy.md). Never plaintext.
 keyring_fallback = ""          # "" or "encrypted-file"
 keyring_fallback_file = ""     # path, default: <data folder>/secrets.jwe
+
+# Where this kiosk stands, for forms that ask for a location (ODK geopoint):
+# "latitude longitude" in decimal degrees, optionally altitude (m) and accuracy (m),
+# e.g. "47.9185 106.9176 1350 10". Empty: such questions cannot be answered.
+location = ""
 
 # Log level for the rotating log files in <data folder>/logs.
 log_level = "INFO"
@@ -68,10 +77,12 @@ class Config:
     scans_folder: str = ""
     server_url: str = ""
     sync_interval_seconds: int = 30
+    sync_stall_seconds: int = 20
     catalog_dir: str = ""
     keyring_fallback: str = ""
     keyring_fallback_file: str = ""
     log_level: str = "INFO"
+    location: str = ""
     source: Path | None = field(default=None, compare=False)
 
     def validate(self) -> None:
@@ -87,16 +98,36 @@ class Config:
         ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{where}: {name} must not be negative")
+        if not 1 <= self.sync_stall_seconds <= 30:
+            raise ConfigError(
+                f"{where}: sync_stall_seconds must be 1 to 30, not {self.sync_stall_seconds}"
+            )
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
             raise ConfigError(
                 f"{where}: log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
                 f"not {self.log_level!r}"
             )
+        if self.location and location_problem(self.location):
+            raise ConfigError(f"{where}: location {location_problem(self.location)}")
         if self.keyring_fallback not in ("", "encrypted-file"):
             raise ConfigError(
                 f'{where}: keyring_fallback must be "" or "encrypted-file", '
                 f"not {self.keyring_fallback!r}"
             )
+
+
+def location_problem(text: str) -> str | None:
+    """Why ``text`` is not "lat lon [altitude [accuracy]]" in decimal degrees, or None."""
+    parts = text.split()
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return f"must be numbers: \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+    if not 2 <= len(numbers) <= 4:
+        return f"must be \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+    if not (-90 <= numbers[0] <= 90 and -180 <= numbers[1] <= 180):
+        return f"latitude must be -90 to 90 and longitude -180 to 180, not {text!r}"
+    return None
 
 
 def _coerce(path: Path, key: str, value: Any, default: Any) -> Any:

@@ -19,6 +19,7 @@ import platform
 import shutil
 import sqlite3
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -46,6 +47,8 @@ SKEW_WARN_S = 60
 SKEW_FAIL_S = 300
 # An unsent submission older than this means the link (or the USB run) is overdue.
 QUEUE_WARN_HOURS = 72
+# Items due this long without being sent: the queue is due but not moving.
+QUEUE_STUCK_S = 3600
 
 
 @dataclass(frozen=True)
@@ -74,13 +77,17 @@ class _Ctx:
 def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = None,
         details: dict[str, Any] | None = None, **params: Any) -> Check:
     lang = ctx.lang
+    # a key with a dot names its own section (e.g. "trust.x"); plain keys are doctor's
+    msg_key = msg_key if "." in msg_key else f"doctor.{msg_key}"
+    if fix_key:
+        fix_key = fix_key if "." in fix_key else f"doctor.{fix_key}"
     # One line each, whatever an error message from below looked like.
     params = {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in params.items()}
     return Check(
         name=name,
         status=status,
-        message=t(f"doctor.{msg_key}", lang, **params),
-        fix=t(f"doctor.{fix_key}", lang, **params) if fix_key else "",
+        message=t(msg_key, lang, **params),
+        fix=t(fix_key, lang, **params) if fix_key else "",
         title=t(f"doctor.title_{name}", lang),
         details=details or {},
     )
@@ -231,9 +238,15 @@ def check_server(ctx: _Ctx) -> Check:
 
 
 def check_clock(ctx: _Ctx) -> Check:
+    from kiosk.clock import BUILD_DATE, wall_clock_before_build
+
     info = probes.clock_info(ctx.home, ctx.config, ctx.server_timeout)
     details = dict(info)
     skew = info.get("skew_seconds")
+    if wall_clock_before_build():
+        details["build_date"] = BUILD_DATE
+        return _mk(ctx, "clock", FAIL, "trust.clock_before_build", "fix_clock", details,
+                   now=time.strftime("%Y-%m-%d %H:%M"), build=BUILD_DATE)
     if skew is None:
         return _mk(ctx, "clock", WARN, "clock_unknown", "fix_clock_unknown", details)
     skew_abs = abs(float(skew))
@@ -256,6 +269,13 @@ def check_queue(ctx: _Ctx) -> Check:
     if info.get("error"):
         return _mk(ctx, "queue", WARN, "queue_unreadable", "fix_schema_older", details,
                    error=info["error"])
+    if int(info.get("stranded_ahead", 0)) > 0:
+        return _mk(ctx, "queue", WARN, "trust.queue_ahead", "trust.fix_queue_ahead", details,
+                   summary=summary, count=info["stranded_ahead"])
+    due_for = info.get("due_for_seconds")
+    if due_for is not None and due_for >= QUEUE_STUCK_S:
+        return _mk(ctx, "queue", WARN, "trust.queue_stuck", "trust.fix_queue_stuck", details,
+                   summary=summary, count=info.get("due", 0), minutes=round(due_for / 60))
     if int(counts.get("rejected", 0)) > 0:
         return _mk(ctx, "queue", WARN, "queue_rejected", "fix_rejected", details,
                    summary=summary, rejected=counts.get("rejected"))

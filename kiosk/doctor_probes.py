@@ -81,10 +81,12 @@ def queue_info(home: Home) -> dict[str, Any]:
     try:
         counts = {k: int(v) for k, v in store.counts().items() if v}
         age = store.oldest_unsent_age()
+        due = store.due_stats() if hasattr(store, "due_stats") else {}
     finally:
         store.close()
     unsent_states = tuple(getattr(store_mod, "UNSENT", ("sealed", "queued", "sent")))
     return {
+        **due,
         "counts": counts,
         "unsent": sum(counts.get(s, 0) for s in unsent_states),
         "oldest_unsent_hours": None if age is None else round(float(age) / 3600, 1),

@@ -26,6 +26,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
+from time import monotonic
 from typing import Any
 
 import httpx
@@ -37,9 +38,17 @@ from sync.auth import CATALOG_TYP, HEALTH_TYP, sign_request, verify_json
 
 USER_AGENT = "soum-kiosk-sync/1"
 GZIP_MIN_BYTES = 1024
-# The slowest link we still wait for: a big batch on 2G legitimately takes minutes
-# between the last byte sent and the reply, so the read timeout grows with the body.
-SLOWEST_LINK_BYTES_PER_S = 2000
+# Stall detection is by progress, never by size: a request during which no byte
+# moves for this long is abandoned as outcome-unknown (config: sync_stall_seconds).
+DEFAULT_STALL_SECONDS = 20.0
+MAX_STALL_SECONDS = 30.0
+# A request must carry at least this much for its duration to say anything about
+# the link's rate (smaller ones measure the round trip, not the bandwidth).
+RATE_SAMPLE_MIN_BYTES = 4096
+# One request carries about this many seconds of the measured link (a few).
+BATCH_SECONDS = 5.0
+FIRST_BATCH_BYTES = 32 * 1024
+MIN_BATCH_BYTES = 8 * 1024
 
 
 class SyncError(NetworkError):
@@ -98,6 +107,16 @@ class ClientState:
     bytes_sent: int = 0
     bytes_received: int = 0
     limits: dict[str, int] = field(default_factory=dict)
+    # measured link rate in payload bytes (before gzip) per second, None until measured
+    link_bytes_per_s: float | None = None
+
+    def note_rate(self, payload_bytes: int, seconds: float) -> None:
+        """One sample (bytes sent / time until the whole reply was in), smoothed."""
+        if payload_bytes < RATE_SAMPLE_MIN_BYTES or seconds <= 0:
+            return
+        sample = payload_bytes / seconds
+        old = self.link_bytes_per_s
+        self.link_bytes_per_s = sample if old is None else 0.5 * old + 0.5 * sample
 
 
 def _problem_code(reply: Reply) -> tuple[str, str]:
@@ -115,7 +134,7 @@ class CentralClient:
         *,
         device: DeviceIdentity | None = None,
         server_key: OKPKey | None = None,
-        timeout: float = 30.0,
+        timeout: float = DEFAULT_STALL_SECONDS,
         connect_timeout: float = 10.0,
         max_reply_bytes: int = 16 * 1024 * 1024,
         compress: bool = True,
@@ -125,13 +144,15 @@ class CentralClient:
         self.device = device
         self.server_key = server_key
         self.max_reply_bytes = max_reply_bytes
-        self.timeout = timeout
-        self.connect_timeout = connect_timeout
+        # httpx applies read/write timeouts to each socket operation: "no byte moved
+        # for this long", whatever the size of the body — the stall bound
+        self.timeout = max(0.5, min(float(timeout), MAX_STALL_SECONDS))
+        self.connect_timeout = min(connect_timeout, self.timeout)
         self.compress = compress
         self.state = ClientState()
         self._http = httpx.Client(
             base_url=self.base_url,
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            timeout=httpx.Timeout(self.timeout, connect=self.connect_timeout),
             headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip"},
             follow_redirects=False,
             transport=transport,
@@ -173,13 +194,11 @@ class CentralClient:
             body = content
         if body and content_type:
             hdrs["Content-Type"] = content_type
+        payload_bytes = len(body)
         if self.compress and len(body) >= GZIP_MIN_BYTES and content_type != "application/octet-stream":
             body = gzip.compress(body, compresslevel=6, mtime=0)
             hdrs["Content-Encoding"] = "gzip"
-        timeout = httpx.Timeout(self.timeout + len(body) / SLOWEST_LINK_BYTES_PER_S,
-                                connect=self.connect_timeout)
-        request = self._http.build_request(method, path, content=body or None, headers=hdrs,
-                                           timeout=timeout)
+        request = self._http.build_request(method, path, content=body or None, headers=hdrs)
         if signed:
             if self.device is None:
                 raise AuthRefused("this kiosk is not enrolled (run `kiosk enroll`)", "not-enrolled")
@@ -187,10 +206,13 @@ class CentralClient:
                 device_id=self.device.device_id, key=self.device.private_key,
                 method=method, target=request.url.raw_path.decode("ascii"), body=body,
                 created=int(self.now()), nonce=secrets.token_urlsafe(16),
+                headers=request.headers,
             )
         self.state.requests += 1
         self.state.bytes_sent += len(body)
+        started = monotonic()
         reply = self._send(request, method)
+        self.state.note_rate(payload_bytes, monotonic() - started)
         self._note_date(reply.headers.get("date"))
         if reply.status in ok:
             if expect_json and method != "HEAD" and reply.status != 304:
@@ -208,6 +230,10 @@ class CentralClient:
                 httpx.PoolTimeout) as exc:
             raise Unreachable(f"cannot reach the server at {self.base_url} "
                               f"({type(exc).__name__})") from None
+        except httpx.TimeoutException as exc:
+            raise OutcomeUnknown(f"no data moved to or from {self.base_url} for "
+                                 f"{self.timeout:g} s ({type(exc).__name__}): the link stalled; "
+                                 "will resend the same data") from None
         except httpx.TransportError as exc:
             raise OutcomeUnknown(f"connection to {self.base_url} failed while sending "
                                  f"({type(exc).__name__}); will resend the same data") from None
@@ -220,6 +246,10 @@ class CentralClient:
                         f"reply from {self.base_url} is larger than "
                         f"{self.max_reply_bytes // (1024 * 1024)} MB; not a central server reply")
                 chunks.append(chunk)
+        except httpx.TimeoutException as exc:
+            raise OutcomeUnknown(f"reply from {self.base_url} was cut off: no data moved for "
+                                 f"{self.timeout:g} s (the link stalled, {type(exc).__name__}); "
+                                 "will resend the same data") from None
         except httpx.TransportError as exc:
             raise OutcomeUnknown(f"reply from {self.base_url} was cut off "
                                  f"({type(exc).__name__}); will resend the same data") from None
@@ -280,6 +310,20 @@ class CentralClient:
     def _retry_after(reply: Reply) -> float | None:
         value = reply.headers.get("retry-after", "")
         return float(value) if value.isdigit() else None
+
+    def bytes_per_request(self, ceiling: int) -> int:
+        """How much one request should carry: a few seconds of the measured link.
+
+        The server answers only once the whole body is in, so on a slow link the
+        reply can take size ÷ rate seconds with no byte moving; keeping that well
+        under the stall bound is what lets the bound be short. Before the rate is
+        measured the first request is small (it measures the rate).
+        """
+        seconds = min(BATCH_SECONDS, self.timeout / 4)
+        rate = self.state.link_bytes_per_s
+        if rate is None:
+            return min(ceiling, FIRST_BATCH_BYTES)
+        return max(MIN_BATCH_BYTES, min(ceiling, int(rate * seconds)))
 
     # -- API ------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
@@ -348,14 +392,28 @@ class CentralClient:
         return int(data.get("offset", 0)), bool(data.get("complete"))
 
     def upload_attachment(self, sha256: str, blob: bytes, chunk: int | None = None) -> None:
-        """Resume from the server's offset; done when the server says complete."""
-        # small enough that a 2G link loses at most ~30 s of work when it drops
+        """Resume from the server's offset; done when the server says complete.
+
+        The server's offset is the truth. When it says every byte is there but not
+        yet complete (it stopped between the last write and sealing the upload),
+        asking again lets it finish; nothing here ever sends an empty range.
+        """
+        # a few seconds of the measured link each, so a chunk never looks like a stall
         chunk = chunk or min(int(self.state.limits.get("max_chunk_bytes", 256 * 1024)),
-                             256 * 1024)
+                             self.bytes_per_request(256 * 1024))
         offset, complete = self.attachment_offset(sha256)
-        for _ in range(len(blob) // max(chunk, 1) + 3):
+        restarted = False
+        for _ in range(len(blob) // max(chunk, 1) + 4):
             if complete:
                 return
+            if not 0 <= offset < len(blob):
+                # all bytes on the server (or a nonsense offset): ask once more, then
+                # leave it for the next round rather than send a range that cannot exist
+                offset, complete = self.attachment_offset(sha256)
+                if complete:
+                    return
+                if not 0 <= offset < len(blob):
+                    break
             part = blob[offset:offset + chunk]
             end = offset + len(part) - 1
             try:
@@ -365,6 +423,10 @@ class CentralClient:
                     headers={"Content-Range": f"bytes {offset}-{end}/{len(blob)}"})
             except Refused as exc:
                 if exc.status == 409:  # resume where the server really is
+                    offset, complete = self.attachment_offset(sha256)
+                    continue
+                if exc.status == 422 and not restarted:  # server dropped a bad copy
+                    restarted = True
                     offset, complete = self.attachment_offset(sha256)
                     continue
                 raise

@@ -97,6 +97,7 @@ class SyncEngine:
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         one_per_request: bool = False,
+        odk: Any = None,
     ) -> None:
         self.home = home
         self.store = store
@@ -108,17 +109,22 @@ class SyncEngine:
         self.clock = clock
         self.rng = rng
         self.one_per_request = one_per_request
+        self.odk = odk  # sync.odk.deliver.OdkDelivery: where ODK submissions go
 
     # -- one round -------------------------------------------------------------
     def run_once(self, *, deadline: float | None = None) -> RoundReport:
         report = RoundReport()
         state = load_state(self.home)
         state.last_attempt_at = self.clock()
+        if self.client.state.link_bytes_per_s is None and state.link_bytes_per_s:
+            self.client.state.link_bytes_per_s = float(state.link_bytes_per_s)
         requests_before = self.client.state.requests
         try:
             self.client.health()
             if self.pull_catalog:
                 report.catalog = self._catalog()
+                if self.odk is not None:  # the ODK server's forms, when due (sync.odk)
+                    self.odk.maybe_pull_forms()
             self._push(report, deadline)
         except AuthRefused as exc:
             report.state, report.error = "auth", str(exc)
@@ -138,6 +144,7 @@ class SyncEngine:
         report.counts = self.store.counts()
         state.state = report.state
         state.skew_seconds = report.skew_seconds
+        state.link_bytes_per_s = self.client.state.link_bytes_per_s
         if report.state == "ok":
             state.last_success_at = self.clock()
             state.auth_failed = False
@@ -165,18 +172,35 @@ class SyncEngine:
         max_items = min(self.max_batch_items, int(limits.get("max_batch_items", 1 << 30)))
         if self.one_per_request:
             max_items = 1
+        # on a slow link one batch is a few seconds of the measured rate (stall bound)
+        max_bytes = self.client.bytes_per_request(max_bytes)
         return max(max_bytes, 1024), max(max_items, 1)
 
     def _push(self, report: RoundReport, deadline: float | None) -> None:
-        max_bytes, max_items = self._limits()
         while deadline is None or self.clock() < deadline:
+            max_bytes, max_items = self._limits()  # the rate is re-measured by every batch
             batch = self.store.next_batch(self.clock(), max_bytes, max_items)
             if not batch:
                 return
+            batch = self._route(batch, report)
+            if not batch:
+                continue
             ready = [item for item in batch if self._attachments(item, report)]
             if not ready:
                 continue
             self._send(ready, report)
+
+    def _route(self, batch: list[Any], report: RoundReport) -> list[Any]:
+        """Each submission to its destination: ODK ones (envelope ``odk1.``) over OpenRosa
+        (sync.odk.deliver), the rest to kiosk-central as a JOSE batch."""
+        from sync.odk.seal import is_odk
+
+        if not any(is_odk(getattr(i, "jwe", "")) for i in batch):
+            return batch
+        from sync.odk.deliver import OdkDelivery
+
+        odk = self.odk or OdkDelivery(self.store, None, clock=self.clock, rng=self.rng)
+        return list(odk.route(batch, report))
 
     def _attachments(self, item: Any, report: RoundReport) -> bool:
         """Upload every blob of ``item`` (resuming); False = scheduled for later."""
@@ -203,6 +227,7 @@ class SyncEngine:
     def _retry(self, items: list[Any], error: str, base: float, cap: float,
                report: RoundReport, *, at_least: float = 1.0) -> None:
         now = self.clock()
+        at_least = min(at_least, BUSY_CAP)  # a server's Retry-After cannot park us for days
         for item in items:
             delay = max(at_least, full_jitter(item.attempts, base, cap, self.rng))
             self.store.schedule_retry(item.id, error, now + delay)

@@ -14,6 +14,9 @@ ones have), and inject one fault per connection, in the order given:
   server, its reply never reaches the client;
 - ``Fault("stall_down", at=N, stall=S)``: forward N reply bytes, go silent for
   S seconds, then close.
+- ``Fault("blackhole", at=N)``: forward N request bytes, then swallow everything
+  in both directions and never close (a link that died without a word: no
+  reset, no FIN — only a stall bound on the client ends the wait).
 
 With ``match=b"POST /v1/submissions"`` a fault is armed only once the request
 stream contains those bytes, and ``at`` counts from there (request side) or
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Fault:
-    kind: str  # reset_up | reset_down | stall_down
+    kind: str  # reset_up | reset_down | stall_down | blackhole
     at: int = 0
     stall: float = 0.0
     match: bytes | None = None
@@ -72,6 +75,7 @@ class _Conn:
         self.client = client
         self.fault = fault
         self.dead = threading.Event()
+        self.holed = threading.Event()  # blackhole: nothing more is delivered either way
         self.up_total = 0
         self.down_total = 0
         self.up_cut: int | None = None if fault and fault.match else (fault.at if fault else None)
@@ -124,11 +128,16 @@ class _Conn:
         bw = proxy.bandwidth_up if up else proxy.bandwidth_down
         latency = proxy.latency
         fault = self.fault
-        mine = fault is not None and (fault.kind == "reset_up") == up
+        mine = fault is not None and fault.kind != "blackhole" and (fault.kind == "reset_up") == up
+        hole = fault is not None and fault.kind == "blackhole" and up
         link_free = 0.0
         while True:
             entry = q.get()
+            if entry is not None and self.holed.is_set():
+                continue  # swallowed
             if entry is None or self.dead.is_set():
+                if self.holed.is_set():
+                    return  # no FIN either: the other side just hears nothing
                 if not self.dead.is_set():
                     try:
                         dst.shutdown(socket.SHUT_WR)
@@ -142,6 +151,11 @@ class _Conn:
             for part in slices:
                 total = self.up_total if up else self.down_total
                 cut = self.up_cut if up else self.down_cut
+                if hole and cut is not None and total + len(part) > cut:
+                    self._deliver(dst, part[: max(0, cut - total)], arrived, bw, latency,
+                                  link_free)
+                    self.holed.set()
+                    break
                 if mine and fault is not None and cut is not None and total + len(part) > cut:
                     part = part[: max(0, cut - total)]
                     self._deliver(dst, part, arrived, bw, latency, link_free)

@@ -28,6 +28,7 @@ class SyncState:
     last_attempt_at: float | None = None
     skew_seconds: float | None = None  # kiosk clock minus server clock
     auth_failed: bool = False
+    link_bytes_per_s: float | None = None  # measured by the last round (batch sizing)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,6 +11,7 @@ answer can change.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Any
@@ -21,15 +22,19 @@ from kiosk.forms.expr_parse import (
     Call,
     Dot,
     ExpressionError,
+    Filter,
     Name,
     Neg,
     Node,
     Num,
+    Path,
     Ref,
     Str,
     parse,
     refs,
 )
+from kiosk.forms.expr_paths import PathResolver, dynamic_deps
+from kiosk.forms.expr_values import parse_date_text, to_number
 from kiosk.forms.model import FormDef, FormLoadError, Question
 
 _NOT_NUMERIC = ("list", "opaque", "repeat")
@@ -69,6 +74,8 @@ class _Checker:
                 raise self.fail(node.pos, f"${{{node.name}}} is a repeat: use count(${{{node.name}}})")
             return target.kind
         if isinstance(node, Dot):
+            if self._in_pred:
+                return "any"
             if self.field not in _DOT_FIELDS or self.q is None:
                 raise self.fail(node.pos, f"'.' (this answer) cannot be used in {self.field}")
             return self.q.kind
@@ -81,11 +88,34 @@ class _Checker:
             return self.binop(node)
         if isinstance(node, Call):
             return self.call(node)
+        if isinstance(node, (Path, Filter)):
+            return self.nodes(node)
         return "any"
 
     _counting = False
+    _in_pred = 0
+
+    def nodes(self, node: Path | Filter) -> str:
+        """A path evaluated over nodes: check what it contains; its value is a node-set."""
+        base = node.base
+        if isinstance(base, Call) and base.func == "instance":
+            self.call(base)
+        elif isinstance(base, Ref):
+            self.ref_question(base)
+        elif base is not None:
+            self.kind(base)
+        preds = node.preds if isinstance(node, Filter) else [p for s in node.steps for p in s.preds]
+        self._in_pred += 1
+        try:
+            for p in preds:
+                self.kind(p)
+        finally:
+            self._in_pred -= 1
+        return "any"
 
     def bare(self, node: Name) -> str:
+        if self._in_pred:
+            return "any"
         if node.name in ("true", "false"):
             return "bool"
         if self.field != "choice_filter" or self.q is None:
@@ -99,11 +129,8 @@ class _Checker:
 
     def numeric(self, node: Node, op: str) -> None:
         kind = self.kind(node)
-        if isinstance(node, Str):
-            try:
-                float(node.value)
-            except ValueError:
-                raise self.fail(node.pos, f"text {node.value!r} used in arithmetic ({op})") from None
+        if isinstance(node, Str) and math.isnan(to_number(node.value)):
+            raise self.fail(node.pos, f"text {node.value!r} used in arithmetic ({op})")
         if kind in _NOT_NUMERIC or kind == "bool" and isinstance(node, Ref):
             raise self.fail(node.pos, f"a {kind} value cannot be used in arithmetic ({op})")
 
@@ -161,6 +188,13 @@ class _Checker:
             want = str(lo) if lo == hi else f"{lo} to {hi if hi is not None else 'any'}"
             raise self.fail(node.pos, f"{node.func}() takes {want} argument(s), not {n}")
         f, args = node.func, node.args
+        if f in ("indexed-repeat", "position", "randomize", "count-non-empty", "name", "local-name"):
+            self._counting = True  # these take repeats (and repeated questions) as they are
+            try:
+                kinds = [self.kind(a) for a in args]
+            finally:
+                self._counting = False
+            return result if result != "nodes" else "any"
         if f == "count":
             self._counting = True
             try:
@@ -196,10 +230,15 @@ class _Checker:
         if f in ("if", "coalesce"):
             rest = kinds[1:] if f == "if" else kinds
             return rest[0] if len(set(rest)) == 1 else "any"
-        return result
+        return result if result != "nodes" else "any"
 
     def is_multi(self, node: Node) -> bool:
         """A reference that yields several values here (a repeat, or a question in one)."""
+        if isinstance(node, (Path, Filter)) or isinstance(node, BinOp) and node.op == "|":
+            return True
+        if isinstance(node, Call):
+            spec = FUNCTIONS.get(node.func)
+            return spec is not None and spec[3] == "nodes"
         if not isinstance(node, Ref):
             return False
         target = self.form.questions[node.name]
@@ -212,11 +251,8 @@ class _Checker:
 
 
 def _bad_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-        return len(text) != 10
-    except ValueError:
-        return True
+    """Not a date or date-time text (unpadded ``2012-1-1`` and ``…T10:00:00+08:00`` are)."""
+    return parse_date_text(text) is None
 
 
 def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str,
@@ -226,12 +262,16 @@ def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str
         tree = parse(text)
     except ExpressionError as exc:
         raise checker.fail(exc.column, exc.reason) from None
+    try:
+        tree = PathResolver(form, q, field).resolve(tree)
+    except ExpressionError as exc:
+        raise checker.fail(exc.column, exc.reason) from None
     checker.kind(tree)
     try:
         fn = compile_node(tree)
     except ExpressionError as exc:  # pragma: no cover - the checker saw it first
         raise checker.fail(exc.column, exc.reason) from None
-    return fn, frozenset(refs(tree))
+    return fn, frozenset(refs(tree) | dynamic_deps(form, q, field, tree))
 
 
 def _ref_pos(text: str, name: str) -> int:

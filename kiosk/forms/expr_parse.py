@@ -1,9 +1,10 @@
-"""Tokenizer and recursive-descent parser for form expressions (XLSForm syntax).
+"""Tokenizer and recursive-descent parser for form expressions: XPath 1.0 with ODK sugar.
 
 Expressions are parsed once, when a form is loaded, into the small tree of
-node classes below; kiosk.forms.expr_eval turns a tree into a Python closure.
-Nothing here evaluates text as code. Any malformed input raises
-ExpressionError carrying the 1-based column, never another exception type.
+node classes below; kiosk.forms.expr_check resolves paths against the form and
+kiosk.forms.expr_eval turns a tree into a Python closure. Nothing here
+evaluates text as code. Any malformed input raises ExpressionError carrying the
+1-based column, never another exception type.
 
 Grammar (lowest precedence first)::
 
@@ -13,13 +14,24 @@ Grammar (lowest precedence first)::
     rel  := add (('<' | '<=' | '>' | '>=') add)*
     add  := mul (('+' | '-') mul)*
     mul  := unary (('*' | 'div' | 'mod') unary)*
-    unary:= '-' unary | primary
-    primary := NUMBER | STRING | ${name} | '.' | '(' or ')' | NAME '(' args ')' | NAME
+    unary:= '-' unary | union
+    union:= path ('|' path)*
+    path := '/' rel? | '//' rel | rel | filter (('/' | '//') rel)?
+    rel  := step (('/' | '//') step)*
+    step := '.' | '..' | (axis '::' | '@')? (NAME | '*' | 'node()' | 'text()') pred*
+    filter := primary pred*
+    primary := NUMBER | STRING | ${name} | '(' or ')' | NAME '(' args ')'
+
+``${name}`` is sugar for the named question's path (kiosk.forms.expr_check turns
+paths into references to questions). Like XPath, ``*`` and the words ``and``,
+``or``, ``div``, ``mod`` are operators only after a value; elsewhere they are
+name tests.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 MAX_LENGTH = 4000  # a form author's expression; longer is surely a mistake
@@ -52,19 +64,19 @@ class Str(Node):
 
 @dataclass(frozen=True)
 class Ref(Node):
-    """``${name}``: another question's value."""
+    """``${name}`` (or a path that names one question): that question's value."""
 
     name: str
 
 
 @dataclass(frozen=True)
 class Dot(Node):
-    """``.``: this question's own answer."""
+    """``.``: the context node (this question's own answer)."""
 
 
 @dataclass(frozen=True)
 class Name(Node):
-    """A bare name: a key of the choice being filtered (choice_filter only)."""
+    """A bare name: a child of the context node (a key of the choice being filtered)."""
 
     name: str
 
@@ -87,17 +99,73 @@ class Neg(Node):
     operand: Node
 
 
+AXES = frozenset({
+    "child", "attribute", "self", "parent", "descendant", "descendant-or-self",
+    "ancestor", "ancestor-or-self", "following-sibling", "preceding-sibling",
+})
+NODE_TYPES = frozenset({"node", "text"})
+
+
+@dataclass(frozen=True)
+class Step(Node):
+    """One location step: ``axis::test[pred]...``; ``test`` is a name, ``*``, ``node()``
+    or ``text()``."""
+
+    axis: str
+    test: str
+    preds: tuple[Node, ...] = ()
+
+
+@dataclass(frozen=True)
+class Path(Node):
+    """A location path. ``base`` is the filter expression it starts from
+    (``instance('id')``, ``current()``, ``${x}``, ``(…)``), or None: the root when
+    ``absolute``, else the context node."""
+
+    base: Node | None
+    absolute: bool
+    steps: tuple[Step, ...]
+
+    def text(self) -> str:
+        """The path as written without predicates (for messages)."""
+        out = []
+        for s in self.steps:
+            if s.axis == "parent" and s.test == "node()":
+                out.append("..")
+            elif s.axis == "self" and s.test == "node()":
+                out.append(".")
+            elif s.axis == "descendant-or-self" and s.test == "node()":
+                out.append("")
+            elif s.axis == "attribute":
+                out.append("@" + s.test)
+            elif s.axis == "child":
+                out.append(s.test)
+            else:
+                out.append(f"{s.axis}::{s.test}")
+        joined = "/".join(out)
+        return "/" + joined if self.absolute else joined
+
+
+@dataclass(frozen=True)
+class Filter(Node):
+    """``primary[pred]...``: a value (a node-set) filtered by predicates."""
+
+    base: Node
+    preds: tuple[Node, ...]
+
+
 _TOKEN_RE = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)
-  | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][A-Za-z0-9_]*)\s*\})
+  | (?P<ref>\$\{\s*(?P<refname>[A-Za-z_][A-Za-z0-9_.\-]*)\s*\})
   | (?P<str>'[^']*'|"[^"]*")
-  | (?P<op><=|>=|!=|[=<>+\-*(),.])
-  | (?P<name>[A-Za-z_][A-Za-z0-9_.:\-]*)
+  | (?P<op><=|>=|!=|//|\.\.|::|[=<>+\-*(),./\[\]|@])
+  | (?P<name>[A-Za-z_][A-Za-z0-9_.\-]*(?::[A-Za-z_][A-Za-z0-9_.\-]*|:\*)?)
     """,
     re.VERBOSE,
 )
+_OP_WORDS = frozenset({"or", "and", "div", "mod"})
 
 
 @dataclass(frozen=True)
@@ -107,11 +175,21 @@ class Token:
     pos: int
 
 
+def _ends_value(tok: Token | None) -> bool:
+    """Whether ``tok`` can end an operand (XPath's rule for ``*`` and operator names)."""
+    if tok is None:
+        return False
+    if tok.kind in ("num", "str", "ref", "name"):
+        return True
+    return tok.kind == "op" and tok.text in (")", "]", ".", "..", "*name")
+
+
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", 0)
     tokens: list[Token] = []
     i = 0
+    prev: Token | None = None
     while i < len(text):
         m = _TOKEN_RE.match(text, i)
         if m is None:
@@ -122,11 +200,19 @@ def tokenize(text: str) -> list[Token]:
                 raise ExpressionError("malformed reference: write ${name}", i + 1)
             raise ExpressionError(f"unexpected character {ch!r}", i + 1)
         kind = m.lastgroup if m.lastgroup != "refname" else "ref"
+        tok: Token | None = None
         if m.group("ref"):
-            tokens.append(Token("ref", m.group("refname"), i + 1))
+            tok = Token("ref", m.group("refname"), i + 1)
+        elif kind == "op" and m.group(0) == "*" and not _ends_value(prev):
+            tok = Token("op", "*name", i + 1)  # a name test, not multiplication
+        elif kind == "name" and m.group(0) in _OP_WORDS and _ends_value(prev):
+            tok = Token("op", m.group(0), i + 1)
         elif kind != "ws":
             assert kind is not None
-            tokens.append(Token(kind, m.group(0), i + 1))
+            tok = Token(kind, m.group(0), i + 1)
+        if tok is not None:
+            tokens.append(tok)
+            prev = tok
         i = m.end()
     tokens.append(Token("end", "", len(text) + 1))
     return tokens
@@ -135,7 +221,9 @@ def tokenize(text: str) -> list[Token]:
 # Binary operators by precedence (higher binds tighter); all left-associative.
 _PREC = {"or": 1, "and": 2, "=": 3, "!=": 3, "<": 4, "<=": 4, ">": 4, ">=": 4,
          "+": 5, "-": 5, "*": 6, "div": 6, "mod": 6}
-_WORD_OPS = frozenset({"or", "and", "div", "mod"})
+_SELF = ("self", "node()")
+_PARENT = ("parent", "node()")
+_DESC = ("descendant-or-self", "node()")
 
 
 class _Parser:
@@ -144,8 +232,8 @@ class _Parser:
         self.i = 0
         self.depth = 0
 
-    def peek(self) -> Token:
-        return self.tokens[self.i]
+    def peek(self, ahead: int = 0) -> Token:
+        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
 
     def take(self) -> Token:
         tok = self.tokens[self.i]
@@ -169,14 +257,17 @@ class _Parser:
         node = self.or_()
         tok = self.peek()
         if tok.kind != "end":
-            raise ExpressionError(f"unexpected {tok.text!r}", tok.pos)
+            raise ExpressionError(f"unexpected {_shown(tok)!r}", tok.pos)
         return node
+
+    def nest(self, pos: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError("expression nested too deeply", pos)
 
     def or_(self) -> Node:
         """A full expression (precedence climbing over the binary operators)."""
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise ExpressionError("expression nested too deeply", self.peek().pos)
+        self.nest(self.peek().pos)
         node = self.binary(1)
         self.depth -= 1
         return node
@@ -186,9 +277,7 @@ class _Parser:
         tokens = self.tokens
         while True:
             tok = tokens[self.i]
-            prec = _PREC.get(tok.text, 0) if tok.kind in ("op", "name") else 0
-            if tok.kind == "name" and tok.text not in _WORD_OPS:
-                prec = 0
+            prec = _PREC.get(tok.text, 0) if tok.kind == "op" else 0
             if prec < min_prec:
                 return left
             self.i += 1
@@ -198,13 +287,111 @@ class _Parser:
     def unary(self) -> Node:
         if self.is_op("-"):
             tok = self.take()
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise ExpressionError("expression nested too deeply", tok.pos)
+            self.nest(tok.pos)
             operand = self.unary()
             self.depth -= 1
             return Neg(tok.pos, operand)
-        return self.primary()
+        return self.union()
+
+    def union(self) -> Node:
+        left = self.path()
+        while self.is_op("|"):
+            tok = self.take()
+            left = BinOp(tok.pos, "|", left, self.path())
+        return left
+
+    # ------------------------------------------------------------ paths
+    def starts_step(self) -> bool:
+        tok = self.peek()
+        if tok.kind == "op":
+            return tok.text in (".", "..", "@", "*name")
+        if tok.kind != "name":
+            return False
+        nxt = self.peek(1)
+        if nxt.kind == "op" and nxt.text == "(":
+            return tok.text in NODE_TYPES
+        return True
+
+    def path(self) -> Node:
+        tok = self.peek()
+        if tok.kind == "op" and tok.text in ("/", "//"):
+            self.take()
+            steps: list[Step] = []
+            if tok.text == "//":
+                steps.append(Step(tok.pos, *_DESC))
+                steps += self.rel_steps()
+            elif self.starts_step():
+                steps += self.rel_steps()
+            return Path(tok.pos, None, True, tuple(steps))
+        if self.starts_step():
+            steps = self.rel_steps()
+            if len(steps) == 1 and not steps[0].preds:
+                only = steps[0]
+                if (only.axis, only.test) == _SELF:
+                    return Dot(only.pos)
+                if only.axis == "child" and only.test not in ("*", "node()", "text()") \
+                        and ":" not in only.test:
+                    if only.test in _OP_WORDS:
+                        raise ExpressionError(f"operator {only.test!r} needs a value before it",
+                                              only.pos)
+                    return Name(only.pos, only.test)
+            return Path(tok.pos, None, False, tuple(steps))
+        base = self.primary()
+        preds = self.preds()
+        node: Node = Filter(base.pos, base, preds) if preds else base
+        if self.is_op("/", "//"):
+            sep = self.take()
+            steps = [Step(sep.pos, *_DESC)] if sep.text == "//" else []
+            steps += self.rel_steps()
+            return Path(node.pos, node, False, tuple(steps))
+        return node
+
+    def rel_steps(self) -> list[Step]:
+        steps = [self.step()]
+        while self.is_op("/", "//"):
+            sep = self.take()
+            if sep.text == "//":
+                steps.append(Step(sep.pos, *_DESC))
+            steps.append(self.step())
+        return steps
+
+    def step(self) -> Step:
+        tok = self.take()
+        if tok.kind == "op" and tok.text == ".":
+            return Step(tok.pos, *_SELF)
+        if tok.kind == "op" and tok.text == "..":
+            return Step(tok.pos, *_PARENT)
+        axis = "child"
+        if tok.kind == "op" and tok.text == "@":
+            axis = "attribute"
+            tok = self.take()
+        elif tok.kind == "name" and self.is_op("::"):
+            if tok.text not in AXES:
+                raise ExpressionError(f"unknown axis {tok.text!r}", tok.pos)
+            axis = tok.text
+            self.take()
+            tok = self.take()
+        if tok.kind == "op" and tok.text == "*name":
+            test = "*"
+        elif tok.kind == "name":
+            test = tok.text
+            if test in NODE_TYPES and self.is_op("("):
+                self.take()
+                self.expect(")")
+                test += "()"
+        elif tok.kind == "end":
+            raise ExpressionError("path ends too early", tok.pos)
+        else:
+            raise ExpressionError(f"expected a name in the path, found {_shown(tok)!r}", tok.pos)
+        return Step(tok.pos, axis, test, self.preds())
+
+    def preds(self) -> tuple[Node, ...]:
+        out: list[Node] = []
+        while self.is_op("["):
+            self.take()
+            out.append(self.or_())
+            self.expect("]")
+        return tuple(out)
 
     def primary(self) -> Node:
         tok = self.take()
@@ -216,29 +403,29 @@ class _Parser:
             return Str(tok.pos, tok.text[1:-1])
         if tok.kind == "ref":
             return Ref(tok.pos, tok.text)
-        if tok.kind == "op" and tok.text == ".":
-            return Dot(tok.pos)
         if tok.kind == "op" and tok.text == "(":
             node = self.or_()
             self.expect(")")
             return node
-        if tok.kind == "name":
-            if self.is_op("("):
-                self.take()
-                args: list[Node] = []
-                if not self.is_op(")"):
+        if tok.kind == "name" and self.is_op("("):
+            self.take()
+            args: list[Node] = []
+            if not self.is_op(")"):
+                args.append(self.or_())
+                while self.is_op(","):
+                    self.take()
                     args.append(self.or_())
-                    while self.is_op(","):
-                        self.take()
-                        args.append(self.or_())
-                self.expect(")")
-                return Call(tok.pos, tok.text, tuple(args))
-            if tok.text in ("and", "or", "div", "mod"):
-                raise ExpressionError(f"operator {tok.text!r} needs a value before it", tok.pos)
-            return Name(tok.pos, tok.text)
+            self.expect(")")
+            return Call(tok.pos, tok.text, tuple(args))
+        if tok.kind == "op" and tok.text in _OP_WORDS:
+            raise ExpressionError(f"operator {tok.text!r} needs a value before it", tok.pos)
         if tok.kind == "end":
             raise ExpressionError("expression ends too early", tok.pos)
-        raise ExpressionError(f"unexpected {tok.text!r}", tok.pos)
+        raise ExpressionError(f"unexpected {_shown(tok)!r}", tok.pos)
+
+
+def _shown(tok: Token) -> str:
+    return "*" if tok.text == "*name" else tok.text
 
 
 def parse(text: str) -> Node:
@@ -248,17 +435,29 @@ def parse(text: str) -> Node:
     return _Parser(text).parse()
 
 
-def walk(node: Node):  # type: ignore[no-untyped-def]
+def children(node: Node) -> tuple[Node, ...]:
+    """The direct sub-expressions of ``node`` (predicates included)."""
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, BinOp):
+        return (node.left, node.right)
+    if isinstance(node, Neg):
+        return (node.operand,)
+    if isinstance(node, Filter):
+        return (node.base, *node.preds)
+    if isinstance(node, Path):
+        out: list[Node] = [node.base] if node.base is not None else []
+        for s in node.steps:
+            out += s.preds
+        return tuple(out)
+    return ()
+
+
+def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, parents first."""
     yield node
-    if isinstance(node, Call):
-        for arg in node.args:
-            yield from walk(arg)
-    elif isinstance(node, BinOp):
-        yield from walk(node.left)
-        yield from walk(node.right)
-    elif isinstance(node, Neg):
-        yield from walk(node.operand)
+    for child in children(node):
+        yield from walk(child)
 
 
 def refs(node: Node) -> set[str]:

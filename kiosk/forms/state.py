@@ -19,6 +19,7 @@ from typing import Any
 from kiosk.admin_units import admin_units
 from kiosk.errors import KioskError
 from kiosk.forms import values as V
+from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.screens import Screen, ScreenBuilder
@@ -30,13 +31,55 @@ _MISS = object()
 
 
 class _Env:
-    __slots__ = ("s", "q", "item", "choice", "today")
+    __slots__ = ("s", "q", "item", "choice", "today", "position", "size")
 
     def __init__(self, s: AnswerState, q: Question, item: Item, choice: Choice | None = None) -> None:
         self.s, self.q, self.item, self.choice, self.today = s, q, item, choice, s.today
+        self.position = self.size = 1
 
     def ref(self, name: str) -> Any:
         return self.s._ref(name, self.q.repeat_path, self.item)
+
+    # ---- what paths evaluated over nodes need (kiosk.forms.xpath_nodes)
+    def doc(self) -> AnswerState:
+        return self.s
+
+    def node(self) -> Any:
+        if self.choice is not None:
+            return X.ChoiceNode(self.choice, self.choice.text(self.s.lang))
+        return X.PNode(self.q.path, self.item, self.q)
+
+    def current(self) -> Any:
+        return X.PNode(self.q.path, self.item, self.q)
+
+    def root_node(self) -> Any:
+        return X.PNode("", (), None)
+
+    def instance(self, instance_id: str) -> Any:
+        root = self.s.form.instances.get(instance_id)
+        return None if root is None else X.XNode(None, None, 0, root)
+
+    def ref_nodes(self, name: str) -> list[Any]:
+        return self.s._ref_nodes(name, self.q.repeat_path, self.item)
+
+    # ---- what some ODK functions need
+    def indexed(self, name: str, picks: dict[str, int]) -> Any:
+        return self.s._indexed(name, picks, self.q.repeat_path, self.item)
+
+    def choice_label(self, name: str, value: str) -> str:
+        target = self.s.form.questions.get(name)
+        if target is None:
+            return ""
+        for c in target.choice_list:
+            if c.value == value:
+                return c.text(self.s.lang)
+        return ""
+
+    def once(self, value: Any) -> Any:
+        return self.s._once_value(self.q.name, self.item, value)
+
+    def form_version(self) -> str:
+        return self.s.form.version
 
     def dot(self) -> Any:
         return self.s._own_value(self.q, self.item)
@@ -69,6 +112,7 @@ class AnswerState:
         self._answers: dict[Key, Any] = {}
         self._bad: dict[Key, str] = {}
         self._counts: dict[Key, int] = {}
+        self._once: dict[Key, Any] = {}
         self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
         self._screens: list[Screen] | None = None
         self._pairs: list[tuple[Question, Item]] | None = None
@@ -139,6 +183,7 @@ class AnswerState:
         self._answers.clear()
         self._bad.clear()
         self._counts.clear()
+        self._once.clear()
         self._clear()
         unknown: list[str] = []
         self._restore_level(self.form.pages_questions(), (), answers, unknown)
@@ -324,6 +369,61 @@ class AnswerState:
             )
         return NodeSet([self._expr_value(target, it) for it in items])
 
+    # ------------------------------------------------------------ primary document
+    @property
+    def tree(self) -> X.PrimaryTree:
+        return X.primary_tree(self.form)
+
+    def node_value(self, q: Question, item: Item) -> Any:
+        return self._expr_value(q, item)
+
+    def repeat_items(self, q: Question, item: Item) -> int:
+        """Items of repeat ``q`` under ``item`` as the document has them (none when the
+        repeat is not relevant)."""
+        return self.item_count(q.name, item) if self.visible(q.name, item) else 0
+
+    def _indexed(self, name: str, picks: dict[str, int], here: tuple[str, ...], item: Item) -> Any:
+        """indexed-repeat(): ``name`` in the picked (0-based) items of its repeats; repeats
+        not picked follow the asking question's item where they enclose it, else item 1."""
+        target = self.form.questions[name]
+        chosen: list[int] = []
+        for depth, rep in enumerate(target.repeat_path):
+            if rep in picks:
+                i = picks[rep]
+            elif depth < len(here) and here[depth] == rep:
+                i = item[depth]
+            else:
+                i = 0
+            if not 0 <= i < self.item_count(rep, tuple(chosen)):
+                return None
+            chosen.append(i)
+        return self._expr_value(target, tuple(chosen))
+
+    def _once_value(self, name: str, item: Item, value: Any) -> Any:
+        """once(): the first non-empty result is kept for the rest of the session."""
+        key = (name, item)
+        kept = self._once.get(key)
+        if kept is not None:
+            return kept
+        if to_string(value) != "":
+            self._once[key] = value
+        return value
+
+    def _ref_nodes(self, name: str, here: tuple[str, ...], item: Item) -> list[Any]:
+        """The nodes ``${name}`` stands for from a question in repeats ``here`` at ``item``."""
+        target = self.form.questions[name]
+        outer = target.repeat_path
+        k = 0
+        while k < len(outer) and k < len(here) and outer[k] == here[k]:
+            k += 1
+        items = [item[:k]]
+        for rep in outer[k:]:
+            rq = self.form.questions[rep]
+            items = [(*b, i) for b in items for i in range(self.repeat_items(rq, b))]
+        if target.is_repeat:
+            items = [(*b, i) for b in items for i in range(self.repeat_items(target, b))]
+        return [X.PNode(target.path, it, target) for it in items]
+
     def _expr_value(self, q: Question, item: Item) -> Any:
         hit = self._hit(q.name, "v", item)
         if hit is not _MISS:
@@ -465,6 +565,8 @@ def _coerce(qtype: str, v: Any) -> Any:
         v = v[0] if v else None
     if qtype in ("integer", "decimal"):
         n = to_number(v)
+        if math.isinf(n) and qtype == "decimal":
+            return n  # 1 div 0: Infinity, as ODK stores it
         if not math.isfinite(n):
             return None
         return int(n) if qtype == "integer" else (int(n) if n == int(n) else n)
@@ -482,11 +584,11 @@ def _to_json(qtype: str, v: Any) -> Any:
     if v is None:
         return None
     if isinstance(v, date):
-        return v.isoformat()
+        return to_string(v)
     if qtype == "aimag_soum" and isinstance(v, list):
         return {"aimag": v[0], "soum": v[1]}
     if isinstance(v, float) and not math.isfinite(v):
-        return None
+        return to_string(v) if math.isinf(v) else None
     return v
 
 

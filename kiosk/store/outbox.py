@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,10 @@ log = logging.getLogger("kiosk.store")
 STATES = ("sealed", "queued", "sent", "acknowledged", "rejected", "purged")
 UNSENT = ("sealed", "queued", "sent")
 DEFAULT_RESEND_AFTER = 600.0
+# No retry is ever scheduled further ahead than this (the sync engine's longest
+# backoff). A due time further ahead than that was written under a clock that has
+# since been corrected backwards (a dead clock battery fixed by NTP): it is due now.
+MAX_RETRY_DELAY = 3600.0
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
         demo: bool,
         draft_id: str | None = None,
         submission_id: str | None = None,
+        sealer: Callable[..., SealedEnvelope] | None = None,
     ) -> SealedEnvelope:
         """Seal ``document`` and, in ONE transaction, write the envelope, its outbox
         row and receipt, link its attachments and delete the draft.
@@ -112,7 +118,9 @@ class OutboxMixin(DraftsMixin, StoreBase):
                 )
             attachments.append(ref)
         finalized_at = utc_now_iso()
-        env = seal(
+        # ``sealer``: another destination's sealing (sync.odk.seal for ODK servers), called
+        # exactly like kiosk.envelope.seal; everything else here stays the same for it
+        env = (sealer or seal)(
             document,
             submission_id=submission_id,
             device=device,
@@ -257,8 +265,14 @@ class OutboxMixin(DraftsMixin, StoreBase):
     def next_batch(
         self, now: float | Any = None, max_bytes: int = 4_000_000, max_items: int = 50
     ) -> list[OutboxItem]:
-        """Oldest due submissions first, at least one even if it alone exceeds max_bytes."""
+        """Oldest due submissions first, at least one even if it alone exceeds max_bytes.
+
+        Due times further ahead than MAX_RETRY_DELAY are first pulled back to now:
+        the clock was set back since they were written, and waiting for them would
+        strand the queue for as long as the clock had been wrong.
+        """
         t = epoch(now)
+        self.unstrand(t)
         rows = self.read(
             "SELECT id, form_id, record, jwe, attachments, size, attempts, demo FROM submissions "
             "INDEXED BY idx_outbox_due WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ? "
@@ -276,6 +290,51 @@ class OutboxMixin(DraftsMixin, StoreBase):
             )
         return batch
 
+    def unstrand(self, now: float | Any = None) -> int:
+        """Make due now every unsent item whose due time is impossibly far ahead."""
+        t = epoch(now)
+        limit = t + MAX_RETRY_DELAY + 1.0
+        stranded = self.read(
+            "SELECT 1 FROM submissions INDEXED BY idx_outbox_due WHERE state IN "
+            "('sealed', 'queued', 'sent') AND next_attempt_at > ? LIMIT 1",
+            (limit,),
+        )
+        if not stranded:
+            return 0
+        with self.write() as conn:
+            cur = conn.execute(
+                "UPDATE submissions SET next_attempt_at = ? WHERE state IN "
+                "('sealed', 'queued', 'sent') AND next_attempt_at > ?",
+                (t, limit),
+            )
+        log.warning(
+            "%d queued submission(s) were due more than %d s ahead: the clock went back; "
+            "they are due now", cur.rowcount, int(MAX_RETRY_DELAY))
+        return int(cur.rowcount)
+
+    def due_stats(self, now: float | Any = None) -> dict[str, Any]:
+        """For doctor: how many unsent items are due, and since when (seconds)."""
+        t = epoch(now)
+        rows = self.read(
+            # due since its retry time, or since finalize for one never tried
+            "SELECT COUNT(*), MIN(MAX(next_attempt_at, "
+            "CAST(strftime('%s', finalized_at) AS REAL))) FROM submissions "
+            "INDEXED BY idx_outbox_due "
+            "WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ?",
+            (t,),
+        )
+        far = self.read(
+            "SELECT COUNT(*) FROM submissions INDEXED BY idx_outbox_due WHERE state IN "
+            "('sealed', 'queued', 'sent') AND next_attempt_at > ?",
+            (t + MAX_RETRY_DELAY + 1.0,),
+        )
+        count, first = rows[0]
+        return {
+            "due": int(count),
+            "due_for_seconds": None if first is None or not count else max(0.0, t - first),
+            "stranded_ahead": int(far[0][0]),
+        }
+
     def mark_sent(
         self,
         ids: list[str],
@@ -284,6 +343,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
         resend_after: float = DEFAULT_RESEND_AFTER,
     ) -> None:
         t = epoch(now)
+        resend_after = min(resend_after, MAX_RETRY_DELAY)
         with self.write() as conn:
             for sid in ids:
                 cur = conn.execute(
@@ -335,13 +395,17 @@ class OutboxMixin(DraftsMixin, StoreBase):
                 audit.append(conn, "rejected", submission_id)
 
     def schedule_retry(self, submission_id: str, error: str, next_attempt_at: float | Any) -> None:
-        """A failed attempt: due again at ``next_attempt_at`` with the same bytes."""
+        """A failed attempt: due again at ``next_attempt_at`` with the same bytes.
+
+        Never later than MAX_RETRY_DELAY from now, whatever the caller asked.
+        """
+        due = min(epoch(next_attempt_at), epoch(None) + MAX_RETRY_DELAY)
         with self.write() as conn:
             conn.execute(
                 "UPDATE submissions SET state = 'queued', last_error = ?, next_attempt_at = ?, "
                 "attempts = attempts + (CASE WHEN state = 'sent' THEN 0 ELSE 1 END) "
                 "WHERE id = ? AND state IN ('sealed', 'queued', 'sent')",
-                (error[:500], epoch(next_attempt_at), submission_id),
+                (error[:500], due, submission_id),
             )
 
     def counts(self) -> dict[str, int]:

@@ -1,0 +1,215 @@
+"""Resolving XPath location paths against a form, once, at load.
+
+A path that names one question of the primary instance (``/data/grp/age``,
+``../age``, ``current()/../age``, ``${age}``) becomes a ``Ref`` to that
+question, so it costs a dictionary look-up when evaluated and takes part in
+the dependency graph and the static type checks like ``${age}`` always has.
+Paths that select by predicate, walk other axes, or read a secondary instance
+(``instance('id')/root/item[…]``) stay ``Path`` nodes and are evaluated over
+nodes (kiosk.forms.xpath_nodes); what they may read of the primary instance is
+reported by :func:`dynamic_deps` so a change still re-evaluates them.
+
+Relative paths are resolved against the question's own path (its context
+node); in a ``choice_filter`` the context node is the choice item, so only
+``current()/…`` there is resolved against the question. Inside a predicate the
+context node is the candidate node, so relative paths there stay dynamic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from kiosk.forms.expr_parse import (
+    BinOp,
+    Call,
+    ExpressionError,
+    Filter,
+    Name,
+    Neg,
+    Node,
+    Path,
+    Ref,
+    Step,
+    Str,
+)
+from kiosk.forms.model import FormDef, Question
+
+
+class PathResolver:
+    """Rewrites one expression of ``q`` (or of a page when ``q`` is None)."""
+
+    def __init__(self, form: FormDef, q: Question | None, field: str) -> None:
+        self.form, self.q, self.field = form, q, field
+        self.root = "/" + _root_name(form)
+        self.here = q.path if q is not None and q.path else self.root
+
+    # ------------------------------------------------------------ entry
+    def resolve(self, node: Node, in_pred: bool = False) -> Node:
+        if isinstance(node, Path):
+            return self.path(node, in_pred)
+        if isinstance(node, Filter):
+            return replace(node, base=self.resolve(node.base, in_pred),
+                           preds=tuple(self.resolve(p, True) for p in node.preds))
+        if isinstance(node, BinOp):
+            return replace(node, left=self.resolve(node.left, in_pred),
+                           right=self.resolve(node.right, in_pred))
+        if isinstance(node, Neg):
+            return replace(node, operand=self.resolve(node.operand, in_pred))
+        if isinstance(node, Call):
+            if node.func == "jr:choice-name" and len(node.args) == 2:
+                return replace(node, args=(self.resolve(node.args[0], in_pred),
+                                           self.choice_target(node.args[1], in_pred)))
+            return replace(node, args=tuple(self.resolve(a, in_pred) for a in node.args))
+        return node
+
+    def choice_target(self, arg: Node, in_pred: bool) -> Node:
+        """jr:choice-name's second argument is a path, usually written as text."""
+        if isinstance(arg, Str):
+            text = arg.value.strip()
+            if text.startswith("${") and text.endswith("}"):
+                return Ref(arg.pos, text[2:-1].strip())
+            target = self.form.by_path.get(text)
+            if target is None:
+                raise ExpressionError(f"unknown path {text}", arg.pos)
+            return Ref(arg.pos, target.name)
+        return self.resolve(arg, in_pred)
+
+    # ------------------------------------------------------------ paths
+    def path(self, node: Path, in_pred: bool) -> Node:
+        steps = tuple(replace(s, preds=tuple(self.resolve(p, True) for p in s.preds))
+                      for s in node.steps)
+        base = node.base
+        start: str | None = None
+        if base is None and node.absolute:
+            start = ""
+        elif base is None and not in_pred and self.field != "choice_filter":
+            start = self.here
+        elif isinstance(base, Call) and base.func == "current" and not base.args:
+            start = self.here
+        elif isinstance(base, Ref) and base.name in self.form.questions:
+            start = self.form.questions[base.name].path
+        elif base is not None:
+            base = self.resolve(base, in_pred)
+        node = replace(node, base=base, steps=steps)
+        if start is None:
+            return node
+        target = _walk(start, steps)
+        if target is None:
+            return node  # predicates or other axes: evaluated over nodes
+        q = self.form.by_path.get(target)
+        if q is not None and q.is_repeat and start and self.here.startswith(target + "/"):
+            return node  # the repeat item the question is in: walked from the context node
+        if q is not None:
+            return Ref(node.pos, q.name)
+        if target == "" or target == self.root or self._is_group(target):
+            return node
+        raise ExpressionError(f"unknown path {target}", node.pos)
+
+    def _is_group(self, path: str) -> bool:
+        prefix = path + "/"
+        return any(p.startswith(prefix) for p in self.form.by_path)
+
+
+def _root_name(form: FormDef) -> str:
+    for path in form.by_path:
+        parts = path.split("/")
+        if len(parts) > 1 and parts[1]:
+            return parts[1]
+    return form.id
+
+
+def _walk(start: str, steps: tuple[Step, ...]) -> str | None:
+    """The one path ``steps`` lead to from ``start``, or None when they may select more
+    than one kind of node (predicates, wildcards, axes other than child/self/parent)."""
+    parts = start.split("/")[1:] if start else []
+    for s in steps:
+        if s.preds:
+            return None
+        if s.axis == "self" and s.test == "node()":
+            continue
+        if s.axis == "parent" and s.test == "node()":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        if s.axis != "child" or s.test in ("*", "node()", "text()"):
+            return None
+        parts.append(s.test.split(":")[-1] if ":" in s.test else s.test)
+    return "/" + "/".join(parts) if parts else ""
+
+
+def static_prefix(start: str, steps: tuple[Step, ...]) -> str:
+    """The longest path every node selected by ``steps`` from ``start`` lies under."""
+    parts = start.split("/")[1:] if start else []
+    for s in steps:
+        if s.axis == "self":
+            continue
+        if s.axis == "parent":
+            if parts:
+                parts.pop()
+            continue
+        if s.axis != "child" or s.test in ("*", "node()", "text()"):
+            break
+        parts.append(s.test.split(":")[-1])
+        if s.preds:
+            break
+    return "/" + "/".join(parts) if parts else ""
+
+
+def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node) -> set[str]:
+    """Questions a resolved tree may read through the primary-instance paths that stay
+    dynamic (conservative: everything under each path's static prefix)."""
+    out: set[str] = set()
+    here = q.path if q is not None and q.path else "/" + _root_name(form)
+
+    def visit(node: Node, in_pred: bool) -> None:
+        if isinstance(node, Path):
+            start: str | None = None
+            if node.base is None and node.absolute:
+                start = ""
+            elif node.base is None and not in_pred and field != "choice_filter":
+                start = here
+            elif isinstance(node.base, Call) and node.base.func == "current":
+                start = here
+            elif isinstance(node.base, (Ref, Filter)):
+                ref = node.base if isinstance(node.base, Ref) else node.base.base
+                if isinstance(ref, Ref) and ref.name in form.questions:
+                    start = form.questions[ref.name].path
+            elif node.base is None and in_pred:
+                start = None  # relative to a candidate: covered by the outer path's prefix
+            if start is not None:
+                prefix = static_prefix(start, node.steps)
+                out.update(_under(form, prefix))
+            if node.base is not None:
+                visit(node.base, in_pred)
+            for s in node.steps:
+                for p in s.preds:
+                    visit(p, True)
+            return
+        if isinstance(node, Filter):
+            if isinstance(node.base, Ref) and node.base.name in form.questions:
+                out.update(_under(form, form.questions[node.base.name].path))
+            visit(node.base, in_pred)
+            for p in node.preds:
+                visit(p, True)
+            return
+        if isinstance(node, Name) and in_pred:
+            return
+        if isinstance(node, BinOp):
+            visit(node.left, in_pred)
+            visit(node.right, in_pred)
+        elif isinstance(node, Neg):
+            visit(node.operand, in_pred)
+        elif isinstance(node, Call):
+            for a in node.args:
+                visit(a, in_pred)
+
+    visit(tree, False)
+    return out
+
+
+def _under(form: FormDef, prefix: str) -> set[str]:
+    if prefix in ("", "/"):
+        return set(form.questions)
+    inner = prefix + "/"
+    return {q.name for p, q in form.by_path.items() if p == prefix or p.startswith(inner)}

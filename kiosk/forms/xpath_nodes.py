@@ -1,0 +1,331 @@
+"""The nodes XPath location paths walk: the primary instance, secondary instances, choices.
+
+The primary instance is never built as XML: a node is a (path, repeat item)
+pair over the form's static tree (``FormDef.by_path`` plus the groups on the
+way), and its value is read from the session's answers, so a path costs
+nothing until it is evaluated and sees exactly what ``${name}`` sees.
+Secondary instances are the ElementTree elements of ``FormDef.instances``,
+wrapped on the way down so ``..`` works. A choice being filtered is a node
+whose children are its keys (``value``, ``label``, extra columns).
+
+Nothing here raises on any data: a step that finds nothing gives no nodes.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+from xml.etree.ElementTree import Element
+
+Item = tuple[int, ...]
+
+
+class PrimaryDoc(Protocol):
+    """What the session offers paths over the primary instance."""
+
+    tree: PrimaryTree
+
+    def node_value(self, q: Any, item: Item) -> Any: ...
+
+    def repeat_items(self, q: Any, item: Item) -> int: ...
+
+
+class PrimaryTree:
+    """The static shape of the primary instance: children of every path, in form order."""
+
+    def __init__(self, by_path: dict[str, Any]) -> None:
+        self.by_path = by_path
+        self.children: dict[str, list[str]] = {}
+        for path in by_path:
+            parts = path.split("/")
+            for i in range(1, len(parts)):
+                parent, child = "/".join(parts[:i]), "/".join(parts[: i + 1])
+                kids = self.children.setdefault(parent, [])
+                if child not in kids:
+                    kids.append(child)
+
+
+_TREES: dict[int, PrimaryTree] = {}
+
+
+def primary_tree(form: Any) -> PrimaryTree:
+    """The (cached) tree of ``form``; dropped with the form."""
+    key = id(form)
+    tree = _TREES.get(key)
+    if tree is None:
+        tree = _TREES[key] = PrimaryTree(form.by_path)
+        weakref.finalize(form, _TREES.pop, key, None)
+    return tree
+
+
+class PNode:
+    """A node of the primary instance: ``q`` is its question (None for a group or the
+    root); ``item`` the indexes of the repeats it is in (its own last, for a repeat)."""
+
+    __slots__ = ("path", "item", "q")
+
+    def __init__(self, path: str, item: Item, q: Any) -> None:
+        self.path, self.item, self.q = path, item, q
+
+    def key(self) -> Any:
+        return ("p", self.path, self.item)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+class XNode:
+    """An element of a secondary instance (``el`` None: the instance's document node)."""
+
+    __slots__ = ("el", "parent", "index", "root")
+
+    def __init__(self, el: Element | None, parent: XNode | None, index: int = 0,
+                 root: Element | None = None) -> None:
+        self.el, self.parent, self.index, self.root = el, parent, index, root
+
+    def key(self) -> Any:
+        return ("x", id(self.el if self.el is not None else self.root))
+
+    @property
+    def name(self) -> str:
+        return "" if self.el is None else local(self.el.tag)
+
+
+class LeafNode:
+    """An attribute, a text node, or a key of a choice: a name and a text value."""
+
+    __slots__ = ("parent", "name", "value", "kind")
+
+    def __init__(self, parent: Any, name: str, value: Any, kind: str) -> None:
+        self.parent, self.name, self.value, self.kind = parent, name, value, kind
+
+    def key(self) -> Any:
+        return ("l", id(self.parent), self.name, self.kind)
+
+
+class ChoiceNode:
+    """The choice a ``choice_filter`` is evaluated for."""
+
+    __slots__ = ("choice", "label")
+
+    def __init__(self, choice: Any, label: str) -> None:
+        self.choice, self.label = choice, label
+
+    def key(self) -> Any:
+        return ("c", id(self.choice))
+
+    @property
+    def name(self) -> str:
+        return "item"
+
+
+def local(tag: Any) -> str:
+    text = str(tag)
+    return text.rsplit("}", 1)[-1] if text.startswith("{") else text
+
+
+def _matches(name: str, test: str) -> bool:
+    if test in ("*", "node()"):
+        return True
+    if ":" in test:
+        prefix, rest = test.split(":", 1)
+        return rest == "*" or rest == name
+    return test == name
+
+
+# ---------------------------------------------------------------- axes
+
+def children(doc: PrimaryDoc | None, node: Any, test: str, ctx: Any = None) -> list[Any]:
+    """Child nodes of ``node`` matching ``test``. For the primary instance, ``ctx`` (the
+    context node of an absolute path) pins repeats it is inside to its own item."""
+    if isinstance(node, XNode):
+        if node.el is None:
+            root = node.root
+            if root is None or test == "text()" or not _matches(local(root.tag), test):
+                return []
+            return [XNode(root, node, 0)]
+        el = node.el
+        if test == "text()":
+            return [LeafNode(node, "#text", el.text or "", "text")] if el.text else []
+        out: list[Any] = []
+        seen: dict[str, int] = {}
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            name = local(child.tag)
+            i = seen[name] = seen.get(name, 0) + 1
+            if _matches(name, test):
+                out.append(XNode(child, node, i - 1))
+        return out
+    if isinstance(node, PNode):
+        if doc is None or test == "text()":
+            return []
+        tree = doc.tree
+        pout: list[Any] = []
+        for path in tree.children.get(node.path, ()):
+            name = path.rsplit("/", 1)[-1]
+            if not _matches(name, test):
+                continue
+            q = tree.by_path.get(path)
+            if q is not None and q.is_repeat:
+                n = doc.repeat_items(q, node.item)
+                pinned = _pinned(ctx, path, len(node.item))
+                for i in range(n):
+                    if pinned is None or pinned == i:
+                        pout.append(PNode(path, (*node.item, i), q))
+            else:
+                pout.append(PNode(path, node.item, q))
+        return pout
+    if isinstance(node, ChoiceNode):
+        c = node.choice
+        keys: list[tuple[str, Any]] = [("value", c.value), ("label", node.label),
+                                       *c.extra.items()]
+        return [LeafNode(node, k, v, "key") for k, v in keys if _matches(k, test)]
+    return []
+
+
+def _pinned(ctx: Any, path: str, depth: int) -> int | None:
+    if isinstance(ctx, PNode) and len(ctx.item) > depth and (
+        ctx.path == path or ctx.path.startswith(path + "/")
+    ):
+        return ctx.item[depth]
+    return None
+
+
+def parent(doc: PrimaryDoc | None, node: Any) -> Any:
+    if isinstance(node, XNode):
+        return node.parent
+    if isinstance(node, LeafNode):
+        return node.parent
+    if isinstance(node, PNode):
+        if not node.path:
+            return None
+        path = node.path.rsplit("/", 1)[0]
+        item = node.item[:-1] if node.q is not None and node.q.is_repeat else node.item
+        q = doc.tree.by_path.get(path) if doc is not None else None
+        return PNode(path, item, q)
+    return None
+
+
+def attributes(node: Any, test: str) -> list[Any]:
+    if isinstance(node, XNode) and node.el is not None:
+        return [LeafNode(node, local(k), v, "attr") for k, v in node.el.attrib.items()
+                if _matches(local(k), test)]
+    return []
+
+
+def descendants(doc: PrimaryDoc | None, node: Any, include_self: bool) -> list[Any]:
+    out = [node] if include_self else []
+    stack = list(reversed(children(doc, node, "node()")))
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(reversed(children(doc, n, "node()")))
+    return out
+
+
+def ancestors(doc: PrimaryDoc | None, node: Any, include_self: bool) -> list[Any]:
+    out = [node] if include_self else []
+    p = parent(doc, node)
+    while p is not None:
+        out.append(p)
+        p = parent(doc, p)
+    return out
+
+
+def siblings(doc: PrimaryDoc | None, node: Any, following: bool) -> list[Any]:
+    up = parent(doc, node)
+    if up is None or isinstance(node, LeafNode) and node.kind == "attr":
+        return []
+    kids = children(doc, up, "node()")
+    keys = [k.key() for k in kids]
+    try:
+        i = keys.index(node.key())
+    except ValueError:
+        return []
+    return kids[i + 1:] if following else list(reversed(kids[:i]))
+
+
+def step(doc: PrimaryDoc | None, node: Any, axis: str, test: str, ctx: Any = None) -> list[Any]:
+    """The nodes one location step selects from ``node`` (before predicates)."""
+    if axis == "child":
+        return children(doc, node, test, ctx)
+    if axis == "attribute":
+        return attributes(node, test)
+    if axis == "self":
+        found = [node]
+    elif axis == "parent":
+        p = parent(doc, node)
+        found = [p] if p is not None else []
+    elif axis in ("descendant", "descendant-or-self"):
+        found = descendants(doc, node, axis == "descendant-or-self")
+    elif axis in ("ancestor", "ancestor-or-self"):
+        found = ancestors(doc, node, axis == "ancestor-or-self")
+    elif axis in ("following-sibling", "preceding-sibling"):
+        found = siblings(doc, node, axis == "following-sibling")
+    else:
+        return []
+    return [n for n in found if test == "node()" or _matches(node_name(n), test)]
+
+
+# ---------------------------------------------------------------- values
+
+def node_name(node: Any) -> str:
+    return str(getattr(node, "name", ""))
+
+
+def node_value(doc: PrimaryDoc | None, node: Any) -> Any:
+    """A node's value: the answer (typed, as ``${name}`` gives it) for the primary
+    instance, the string-value (text of every descendant) for other nodes."""
+    if isinstance(node, PNode):
+        if doc is not None and node.q is not None and node.q.has_value:
+            return doc.node_value(node.q, node.item)
+        if doc is None:
+            return None
+        texts = []
+        for d in descendants(doc, node, False):
+            if d.q is not None and d.q.has_value:
+                v = doc.node_value(d.q, d.item)
+                if v is not None:
+                    texts.append(v)
+        if not texts:
+            return None
+        return texts[0] if len(texts) == 1 else "".join(str(t) for t in texts)
+    if isinstance(node, XNode):
+        if node.el is None:
+            return "".join(node.root.itertext()) if node.root is not None else ""
+        return "".join(node.el.itertext())
+    if isinstance(node, LeafNode):
+        return node.value
+    if isinstance(node, ChoiceNode):
+        return node.choice.value
+    return None
+
+
+def position_of(node: Any) -> int:
+    """1-based position of ``node`` among the like-named nodes of its parent (for a repeat
+    item, its index); 0 when it has none."""
+    if isinstance(node, PNode):
+        if node.q is not None and node.q.is_repeat and node.item:
+            return node.item[-1] + 1
+        return 1
+    if isinstance(node, XNode):
+        return node.index + 1
+    return 1 if node is not None else 0
+
+
+def unique(nodes: Iterable[Any]) -> list[Any]:
+    """Nodes in first-seen order without repeats (a node-set)."""
+    seen: set[Any] = set()
+    out = []
+    for n in nodes:
+        k = n.key()
+        if k not in seen:
+            seen.add(k)
+            out.append(n)
+    return out
+
+
+Predicate = Callable[[Any, int, int], bool]

@@ -1,0 +1,150 @@
+"""XPath location paths in forms: Question.path, FormDef.by_path, absolute and relative
+paths resolved at load, predicates over repeats, and what a change re-evaluates."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from kiosk.forms import FormSession
+from kiosk.forms.model import FormLoadError
+from tests.forms.helpers import build
+
+TODAY = date(2026, 11, 26)
+
+
+def q(name: str, qtype: str = "text", **extra: Any) -> dict[str, Any]:
+    return {"name": name, "type": qtype, "label": {"mn": name, "en": name}, **extra}
+
+
+def _form():  # type: ignore[no-untyped-def]
+    return build([
+        q("age", "integer"),
+        q("adult", calculate="if(/test-form/age >= 18, 'y', 'n')"),
+        q("rel", calculate="concat(../age, '-', current()/../adult, '-', ${age})"),
+        q("members", "repeat", questions=[
+            q("mage", "integer"),
+            q("older", "integer", calculate="../mage + /test-form/age"),
+            q("inner", "repeat", questions=[q("pet")]),
+        ]),
+        q("n_adult", "integer", calculate="count(/test-form/members[mage >= 18])"),
+        q("second", "integer", calculate="/test-form/members[2]/mage"),
+        q("last_age", "integer", calculate="/test-form/members[position() = last()]/mage"),
+        q("total", "integer", calculate="sum(/test-form/members/mage)"),
+        q("pets", "integer", calculate="count(/test-form/members/inner/pet)"),
+    ])
+
+
+def test_every_question_has_its_path_and_by_path_finds_it() -> None:
+    f = _form()
+    assert f.questions["age"].path == "/test-form/age"
+    assert f.questions["mage"].path == "/test-form/members/mage"
+    assert f.questions["pet"].path == "/test-form/members/inner/pet"
+    assert f.by_path["/test-form/members/inner"] is f.questions["inner"]
+    assert set(f.by_path) == {x.path for x in f.questions.values()}
+    assert f.instances == {}
+
+
+def test_absolute_relative_and_current_paths_are_the_question() -> None:
+    f = _form()
+    # Resolved at load to the same reference as ${age}: same dependency graph.
+    assert f.questions["adult"].refs["calculate"] == {"age"}
+    assert f.questions["rel"].refs["calculate"] == {"age", "adult"}
+    s = FormSession(f, "en", today=TODAY)
+    s.set_answer("age", 20)
+    assert s.value("adult") == "y" and s.value("rel") == "20-y-20"
+    s.set_answer("age", 3)
+    assert s.value("adult") == "n" and s.value("rel") == "3-n-3"
+
+
+def test_paths_inside_repeats_are_the_same_item() -> None:
+    s = FormSession(_form(), "en", today=TODAY)
+    s.set_answer("age", 1)
+    for a in (10, 30, 40):
+        item = s.add_item("members")
+        assert item is not None
+        s.set_answer("mage", a, item)
+    # ../mage and the absolute /test-form/age from inside item 2
+    assert s.value("older", (1,)) == 31
+
+
+def test_predicates_positions_and_sums_over_repeats_follow_answers() -> None:
+    s = FormSession(_form(), "en", today=TODAY)
+    for a in (10, 30, 40):
+        item = s.add_item("members")
+        assert item is not None
+        s.set_answer("mage", a, item)
+    assert (s.value("n_adult"), s.value("second"), s.value("last_age"), s.value("total")) == (
+        2, 30, 40, 80)
+    s.set_answer("mage", 5, (2,))  # the dependency graph reaches predicate paths too
+    assert (s.value("n_adult"), s.value("last_age"), s.value("total")) == (1, 5, 45)
+    s.remove_item("members", (0,))
+    assert (s.value("second"), s.value("n_adult")) == (5, 1)
+    s.add_item("inner", (0,))
+    s.add_item("inner", (1,))
+    s.add_item("inner", (1,))
+    assert s.value("pets") == 3
+
+
+@pytest.mark.parametrize("expr, column, reason", [
+    ("/test-form/nope + 1", 1, "unknown path /test-form/nope"),
+    ("../../x", 1, "unknown path /x"),
+    ("current()/../missing", 1, "unknown path /test-form/missing"),
+])
+def test_unknown_paths_are_load_errors_naming_form_question_field(expr: str, column: int,
+                                                                   reason: str) -> None:
+    with pytest.raises(FormLoadError) as err:
+        build([q("a", "integer"), q("b", "integer", calculate=expr)])
+    assert err.value.message == f"form test-form, question b, calculate, column {column}: {reason}"
+
+
+def test_a_path_to_a_repeat_keeps_the_repeat_check() -> None:
+    with pytest.raises(FormLoadError, match="is a repeat: use count"):
+        build([q("r", "repeat", questions=[q("x")]), q("b", calculate="/test-form/r + 1")])
+
+
+def test_division_by_zero_in_a_decimal_calculation_is_infinity() -> None:
+    """Issue 12 defect: ``1 div 0`` in a decimal calculation gave empty."""
+    f = build([q("d", "decimal", calculate="1 div ${n}"), q("n", "integer"),
+               q("big", "text", calculate="concat(${d}, '|', ${d} > 1000)")])
+    s = FormSession(f, "en", today=TODAY)
+    s.set_answer("n", 0)
+    assert s.value("d") == "Infinity" and s.value("big") == "Infinity|true"
+    s.set_answer("n", 4)
+    assert s.value("d") == 0.25
+
+
+def test_date_text_in_arithmetic_unpadded_dates_and_date_times_load() -> None:
+    """Issue 12 defects: these were refused at load."""
+    f = build([
+        q("dob", "date"),
+        q("later", "date", calculate="'2012-01-01' + 10"),
+        q("unpadded", "date", calculate="date('2012-1-5')"),
+        q("after", "yes_no", calculate="${dob} > '2012-01-01T10:20:30.400+02:00'"),
+    ])
+    s = FormSession(f, "en", today=TODAY)
+    s.set_answer("dob", "2013-02-03")
+    assert (s.value("later"), s.value("unpadded"), s.value("after")) == (
+        "2012-01-11", "2012-01-05", True)
+
+
+def test_choice_filter_sees_the_choice_as_context_and_current_as_the_question() -> None:
+    import xml.etree.ElementTree as ET
+
+    choices = [{"value": v, "label": {"mn": v, "en": v}, "aimag": a}
+               for v, a in (("x1", "a"), ("x2", "b"), ("x3", "a"))]
+    f = build([
+        q("aimag"),
+        q("soum", "select_one", choices=choices,
+          choice_filter="aimag = current()/../aimag and "
+                        "not(instance('off')/root/item[name = current()/../aimag]/off = value)"),
+    ])
+    f.instances["off"] = ET.fromstring(
+        "<root><item><name>a</name><off>x3</off></item></root>")
+    s = FormSession(f, "en", today=TODAY)
+    s.set_answer("aimag", "a")
+    assert [c.value for c in s.choices("soum")] == ["x1"]
+    s.set_answer("aimag", "b")
+    assert [c.value for c in s.choices("soum")] == ["x2"]
