@@ -149,6 +149,9 @@ def run(args: argparse.Namespace) -> int:
         window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         window.locked = True
         window.showFullScreen()
+    # Take the keyboard focus: a kiosk often runs with no window manager to give it, and
+    # a keyboard-only resident (or a screen reader) could not type until someone touched it.
+    window.activateWindow()
     launched = int(os.environ.get("KIOSK_LAUNCH_NS", "0") or 0)
     if launched or os.environ.get("KIOSK_EXIT_WHEN_READY"):
         # The cold-start benchmark (and tests): say when home is shown and the event loop runs.

@@ -83,6 +83,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
+    QScrollBar,
     QSizePolicy,
     QSpacerItem,
     QStackedWidget,
@@ -103,7 +104,7 @@ __all__ = [
     "QAbstractButton", "QApplication", "QButtonGroup", "QCheckBox", "QComboBox", "QDialog",
     "QFileDialog", "QFrame", "QGridLayout", "QHBoxLayout", "QLabel", "QLayout", "QLineEdit",
     "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
-    "QPushButton", "QRadioButton", "QScrollArea", "QSizePolicy", "QSpacerItem",
+    "QPushButton", "QRadioButton", "QScrollArea", "QScrollBar", "QSizePolicy", "QSpacerItem",
     "QStackedWidget", "QToolButton", "QVBoxLayout", "QWidget",
     "text_to_speech", "multimedia", "multimedia_widgets", "print_support",
 ]  # fmt: skip

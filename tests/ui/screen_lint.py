@@ -52,6 +52,7 @@ LATIN_ALLOWED = {
     "QR", "PIN", "USB", "PDF", "ID", "URL", "SMS", "GPS", "OK", "PNG", "JPEG", "JPG",
     "keyring", "kiosk", "Python", "SQLite", "soum",
     "ABC",  # the on-screen keyboard's key for the Latin letters
+    "Enter", "Shift", "Tab", "Esc",  # names printed on the keys of a keyboard
     "DEMO",  # the marker printed on demo receipts and in their QR codes
 }
 # Spans removed before looking at words: URLs, paths, command lines, options, file
@@ -64,6 +65,7 @@ _CODE_SPANS = re.compile(
     r"|\S+@\S+"             # e-mail
     r"|\b\w+\.\w+\b"        # file names, versions, dotted names
     r"|\b\w*\d\w*\b"        # codes and numbers
+    r"|\b[0-9A-F]{4}\b"     # groups of a receipt number
     r"|\b[a-z]+(?:[-_][a-z]+)+\b"  # ids (form ids, backend names)
 )
 # A registry number is Cyrillic in every language (the format hint shows one).
