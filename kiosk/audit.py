@@ -39,6 +39,7 @@ EVENTS = frozenset(
         "staff_login",
         "staff_login_failed",
         "staff_pin_set",
+        "staff_pin_reset",
         "enrolled",
         "device_key_created",
         "database_upgraded",
