@@ -172,6 +172,12 @@ def cmd_export_acks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _receipt_verify(args: argparse.Namespace) -> int:
+    from central.trust import cmd_receipt_verify
+
+    return cmd_receipt_verify(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk-central",
@@ -208,6 +214,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle", metavar="BUNDLE")
     p.add_argument("--catalog", metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument("--accept-demo", action="store_true", help="accept DEMO submissions")
+    p = add("receipt", _receipt_verify, "check a kiosk receipt against the signed list of "
+            "enrolled devices' keys", json_flag=True)
+    p.add_argument("verb", choices=("verify",))
+    p.add_argument("text", metavar="STRING", help="the text of the receipt QR code")
+    p.add_argument("--keys", metavar="FILE", help="a saved GET /v1/devices/keys reply")
+    p.add_argument("--server-key", metavar="FILE", help="the server's public JWK (with --keys)")
     p = add("export-acks", cmd_export_acks, "write acknowledgements for `kiosk import-acks`")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--device", metavar="DEVICE", help="only this device's acknowledgements")
