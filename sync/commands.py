@@ -43,6 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("export", help="write every unacknowledged submission to a bundle file "
                                       "(USB stick)")
     p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--odk", action="store_true",
+                   help="write the unacknowledged ODK submissions to the folder --out, as ODK "
+                        "Briefcase / Central take them (instances/<id>/submission.xml + files)")
     add_home(p)
     add_json(p)
     p.set_defaults(func=cmd_export)
@@ -95,12 +98,12 @@ def _print_round(report: Any, lang: str) -> None:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from sync.runtime import make_loop, open_engine
+    from sync.runtime import make_loop, open_any_engine
 
     home = get_home(args)
     lang = _lang(home)
     if args.once:
-        engine = open_engine(home, pull_catalog=not args.no_catalog)
+        engine = open_any_engine(home, pull_catalog=not args.no_catalog)
         try:
             report = engine.run_once()
         finally:
@@ -145,6 +148,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     from sync.media import export_queue
 
     home = get_home(args)
+    if args.odk:
+        from sync.odk.export import export_odk
+
+        with Store.open(home) as store:
+            info = export_odk(store, Path(args.out))
+        if args.json:
+            print_json(info)
+        else:
+            key = "odk.exported" if info["count"] else "odk.export_empty"
+            print(t(key, _lang(home), count=info["count"], path=info["path"]))
+        return EXIT_OK
     device = load_device(open_secrets(home.root))
     with Store.open(home) as store:
         info = export_queue(home, store, Path(args.out), device=device)

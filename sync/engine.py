@@ -98,6 +98,7 @@ class SyncEngine:
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
         one_per_request: bool = False,
+        odk: Any = None,
     ) -> None:
         self.home = home
         self.store = store
@@ -109,6 +110,7 @@ class SyncEngine:
         self.clock = clock
         self.rng = rng
         self.one_per_request = one_per_request
+        self.odk = odk  # sync.odk.deliver.OdkDelivery: where ODK submissions go
 
     # -- one round -------------------------------------------------------------
     def run_once(self, *, deadline: float | None = None) -> RoundReport:
@@ -122,6 +124,8 @@ class SyncEngine:
             self.client.health()
             if self.pull_catalog:
                 report.catalog = self._catalog()
+                if self.odk is not None:  # the ODK server's forms, when due (sync.odk)
+                    self.odk.maybe_pull_forms()
             self._push(report, deadline)
             self._report_audit_head(report)
         except AuthRefused as exc:
@@ -198,10 +202,25 @@ class SyncEngine:
             batch = self.store.next_batch(self.clock(), max_bytes, max_items)
             if not batch:
                 return
+            batch = self._route(batch, report)
+            if not batch:
+                continue
             ready = [item for item in batch if self._attachments(item, report)]
             if not ready:
                 continue
             self._send(ready, report)
+
+    def _route(self, batch: list[Any], report: RoundReport) -> list[Any]:
+        """Each submission to its destination: ODK ones (envelope ``odk1.``) over OpenRosa
+        (sync.odk.deliver), the rest to kiosk-central as a JOSE batch."""
+        from sync.odk.seal import is_odk
+
+        if not any(is_odk(getattr(i, "jwe", "")) for i in batch):
+            return batch
+        from sync.odk.deliver import OdkDelivery
+
+        odk = self.odk or OdkDelivery(self.store, None, clock=self.clock, rng=self.rng)
+        return list(odk.route(batch, report))
 
     def _attachments(self, item: Any, report: RoundReport) -> bool:
         """Upload every blob of ``item`` (resuming); False = scheduled for later."""

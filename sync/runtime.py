@@ -35,7 +35,30 @@ def open_engine(home: Home, *, store: Any = None, client_kwargs: dict[str, Any] 
         client.state.limits = dict(enrolment.limits)
     if store is None:
         store = Store.open(home)
+    if "odk" not in engine_kwargs:
+        from sync.odk.deliver import open_delivery
+
+        engine_kwargs["odk"] = open_delivery(home, store)
     return SyncEngine(home, store, client, device_id=device.device_id, **engine_kwargs)
+
+
+def open_any_engine(home: Home, *, store: Any = None, **engine_kwargs: Any) -> Any:
+    """``open_engine`` when enrolled with kiosk-central; else, for a kiosk that delivers
+    only to an ODK server (``kiosk odk connect``), that server's delivery round. Both
+    have ``run_once()`` and ``client.close()``. Not enrolled and not connected: the
+    enrolment error."""
+    from kiosk.errors import ConfigError
+
+    try:
+        return open_engine(home, store=store, **engine_kwargs)
+    except ConfigError:
+        from kiosk.store import Store
+        from sync.odk.deliver import open_delivery
+
+        odk = open_delivery(home, store if store is not None else Store.open(home))
+        if odk is None:
+            raise
+        return odk
 
 
 def make_loop(home: Home, *, interval: float | None = None,
@@ -47,7 +70,7 @@ def make_loop(home: Home, *, interval: float | None = None,
         interval = float(load_config(home.config_file).sync_interval_seconds or 30)
 
     def make_round() -> Callable[[], RoundReport]:
-        engine = open_engine(home)
+        engine = open_any_engine(home)
         return engine.run_once
 
     return SyncLoop(make_round, interval=interval, on_status=on_status)

@@ -28,7 +28,7 @@ from ui.views.receipt import ReceiptInfo, qr_image, when_text
 PAPERS = ("80mm", "a4")
 
 
-def _printer(paper: str, pdf: Path | None) -> Any:
+def _printer(paper: str, pdf: Path | None, lang: str) -> Any:
     ps = print_support()
     QPrinter = ps.QPrinter  # noqa: N806 - the Qt class, loaded lazily
     printer = QPrinter(QPrinter.PrinterMode.HighResolution)
@@ -38,7 +38,7 @@ def _printer(paper: str, pdf: Path | None) -> Any:
     else:
         default = ps.QPrinterInfo.defaultPrinter()
         if default.isNull():
-            raise KioskError("no printer is connected")
+            raise KioskError(t("widgets.print_no_printer", lang))
         printer.setPrinterName(default.printerName())
     if paper == "80mm":
         size = QPageSize(QSizeF(80, 160), QPageSize.Unit.Millimeter, "Receipt 80 mm")
@@ -51,13 +51,17 @@ def _printer(paper: str, pdf: Path | None) -> Any:
 
 
 def print_receipt(info: ReceiptInfo, lang: str, paper: str = "80mm", pdf: Path | None = None) -> None:
-    """Print one slip; ``pdf`` writes a PDF file instead (tests, screenshots)."""
+    """Print one slip; ``pdf`` writes a PDF file instead (tests, screenshots).
+
+    A failure is a KioskError whose message is already in ``lang``: it is shown to
+    the resident after "Could not print:", so it must be their language, not ours.
+    """
     if paper not in PAPERS:
-        raise KioskError(f"unknown paper {paper!r}; use 80mm or a4")
-    printer = _printer(paper, pdf)
+        raise KioskError(t("widgets.print_bad_paper", lang, paper=paper))
+    printer = _printer(paper, pdf, lang)
     painter = QPainter()
     if not painter.begin(printer):
-        raise KioskError("the printer could not start")
+        raise KioskError(t("widgets.print_cannot_start", lang))
     try:
         _draw(painter, printer, info, lang, paper)
     finally:

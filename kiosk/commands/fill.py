@@ -29,14 +29,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from kiosk.config import load_config
     from kiosk.finalize import fill_from_file
-    from kiosk.forms import active_catalog_dir, load_catalog
+    from kiosk.forms import load_active_catalog
     from kiosk.i18n import t
     from kiosk.store import Store
 
     home = get_home(args).ensure()
     config = load_config(home.config_file)
     lang = getattr(args, "lang", None) or config.language
-    catalog = load_catalog(active_catalog_dir(home, config))
+    catalog = load_active_catalog(home, config)
     with Store.open(home) as store:
         env = fill_from_file(
             store,
@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
             Path(args.answers),
             lang=lang,
             default_max_kb=config.max_attachment_kb,
+            location=config.location,
         )
         qr = store.receipt_qr(env.submission_id)
     if args.json:

@@ -27,16 +27,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(ls)
     ls.set_defaults(func=run_list)
 
-    ck = verbs.add_parser("check", help="validate a catalog folder (or a folder of form files)")
-    ck.add_argument("dir", metavar="DIR", help="catalog folder, or a folder of form *.json files")
+    ck = verbs.add_parser("check", help="validate a catalog folder, a folder of forms, or one "
+                                        "XLSForm/XForm file")
+    ck.add_argument("dir", metavar="DIR|FILE",
+                    help="catalog folder, a folder of form *.json files, or a .xlsx/.xls/.xml form")
     add_home(ck)
     add_json(ck)
     ck.set_defaults(func=run_check)
 
+    from kiosk.commands import forms_import
+
+    forms_import.register(verbs)
+
 
 def run_list(args: argparse.Namespace) -> int:
     from kiosk.config import load_config
-    from kiosk.forms import active_catalog_dir, load_catalog
+    from kiosk.forms import active_catalog_dir, load_active_catalog
     from kiosk.i18n import t
 
     home = get_home(args)
@@ -45,7 +51,7 @@ def run_list(args: argparse.Namespace) -> int:
     folder = active_catalog_dir(home, config)
     if not folder.is_dir():
         raise NotFoundError(f"catalog folder not found: {folder} (see catalog_dir in the config)")
-    catalog = load_catalog(folder)
+    catalog = load_active_catalog(home, config)
     rows: list[dict[str, Any]] = []
     for form in catalog.forms.values():
         agency = catalog.agencies.get(form.agency)
@@ -116,7 +122,11 @@ def _check_examples(folder: Path, forms: dict[str, Any]) -> list[Any]:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from kiosk.commands.forms_import import is_form_file, run_check_file
+
     folder = Path(args.dir)
+    if folder.is_file() and is_form_file(folder):
+        return run_check_file(args, folder)
     if not folder.is_dir():
         raise NotFoundError(f"folder not found: {folder}")
     ids, problems = check_folder(folder)

@@ -1,6 +1,6 @@
 """The headless forms engine: definitions, expressions, sessions (see docs/forms.md).
 
-Public API: load_catalog, active_catalog_dir, Catalog, LoadProblem, FormDef,
+Public API: load_catalog, load_active_catalog, active_catalog_dir, Catalog, LoadProblem, FormDef,
 Question, FormSession, Screen, check_attachment, answers_from_file.
 """
 
@@ -13,6 +13,7 @@ from kiosk.forms.loader import (
     Category,
     LoadProblem,
     active_catalog_dir,
+    load_active_catalog,
     load_catalog,
     load_form_file,
 )
@@ -23,6 +24,7 @@ from kiosk.forms.session import ChoiceView, FormSession, QuestionView, check_att
 __all__ = [
     "Agency", "Catalog", "Category", "Choice", "ChoiceView", "FormDef", "FormLoadError",
     "FormSession", "LoadProblem", "Page", "Question", "QuestionView", "Screen",
-    "active_catalog_dir", "answers_from_file", "check_attachment", "load_catalog",
+    "active_catalog_dir", "answers_from_file", "check_attachment", "load_active_catalog",
+    "load_catalog",
     "load_form_file",
 ]

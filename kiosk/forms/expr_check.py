@@ -11,6 +11,7 @@ answer can change.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 from typing import Any
@@ -33,6 +34,7 @@ from kiosk.forms.expr_parse import (
     refs,
 )
 from kiosk.forms.expr_paths import PathResolver, dynamic_deps
+from kiosk.forms.expr_values import parse_date_text, to_number
 from kiosk.forms.model import FormDef, FormLoadError, Question
 
 _NOT_NUMERIC = ("list", "opaque", "repeat")
@@ -109,7 +111,7 @@ class _Checker:
                 self.kind(p)
         finally:
             self._in_pred -= 1
-        return "nodes"
+        return "any"
 
     def bare(self, node: Name) -> str:
         if self._in_pred:
@@ -127,11 +129,8 @@ class _Checker:
 
     def numeric(self, node: Node, op: str) -> None:
         kind = self.kind(node)
-        if isinstance(node, Str):
-            try:
-                float(node.value)
-            except ValueError:
-                raise self.fail(node.pos, f"text {node.value!r} used in arithmetic ({op})") from None
+        if isinstance(node, Str) and math.isnan(to_number(node.value)):
+            raise self.fail(node.pos, f"text {node.value!r} used in arithmetic ({op})")
         if kind in _NOT_NUMERIC or kind == "bool" and isinstance(node, Ref):
             raise self.fail(node.pos, f"a {kind} value cannot be used in arithmetic ({op})")
 
@@ -189,6 +188,13 @@ class _Checker:
             want = str(lo) if lo == hi else f"{lo} to {hi if hi is not None else 'any'}"
             raise self.fail(node.pos, f"{node.func}() takes {want} argument(s), not {n}")
         f, args = node.func, node.args
+        if f in ("indexed-repeat", "position", "randomize", "count-non-empty", "name", "local-name"):
+            self._counting = True  # these take repeats (and repeated questions) as they are
+            try:
+                kinds = [self.kind(a) for a in args]
+            finally:
+                self._counting = False
+            return result if result != "nodes" else "any"
         if f == "count":
             self._counting = True
             try:
@@ -224,12 +230,15 @@ class _Checker:
         if f in ("if", "coalesce"):
             rest = kinds[1:] if f == "if" else kinds
             return rest[0] if len(set(rest)) == 1 else "any"
-        return result
+        return result if result != "nodes" else "any"
 
     def is_multi(self, node: Node) -> bool:
         """A reference that yields several values here (a repeat, or a question in one)."""
-        if isinstance(node, (Path, Filter)):
+        if isinstance(node, (Path, Filter)) or isinstance(node, BinOp) and node.op == "|":
             return True
+        if isinstance(node, Call):
+            spec = FUNCTIONS.get(node.func)
+            return spec is not None and spec[3] == "nodes"
         if not isinstance(node, Ref):
             return False
         target = self.form.questions[node.name]
@@ -242,11 +251,8 @@ class _Checker:
 
 
 def _bad_date(text: str) -> bool:
-    try:
-        date.fromisoformat(text)
-        return len(text) != 10
-    except ValueError:
-        return True
+    """Not a date or date-time text (unpadded ``2012-1-1`` and ``…T10:00:00+08:00`` are)."""
+    return parse_date_text(text) is None
 
 
 def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str,

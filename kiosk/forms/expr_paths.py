@@ -97,6 +97,8 @@ class PathResolver:
         if target is None:
             return node  # predicates or other axes: evaluated over nodes
         q = self.form.by_path.get(target)
+        if q is not None and q.is_repeat and start and self.here.startswith(target + "/"):
+            return node  # the repeat item the question is in: walked from the context node
         if q is not None:
             return Ref(node.pos, q.name)
         if target == "" or target == self.root or self._is_group(target):

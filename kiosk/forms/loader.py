@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -164,8 +165,9 @@ def load_form_file(path: Path, shown: str | None = None) -> tuple[FormDef | None
     return form, []
 
 
-def load_catalog(folder: Path | str) -> Catalog:
-    """Load a catalog folder; problems are collected, never raised (see module doc)."""
+def load_catalog(folder: Path | str, local: Path | str | None = None) -> Catalog:
+    """Load a catalog folder, and the imported forms of ``local`` (kiosk.forms.local_catalog)
+    beside its forms; problems are collected, never raised (see module doc)."""
     folder = Path(folder)
     catalog = Catalog(folder=folder)
     data, problem = _read_json(folder / "catalog.json", "catalog.json")
@@ -186,12 +188,10 @@ def load_catalog(folder: Path | str) -> Catalog:
             for aid, a in data["agencies"].items()
         }
     loaded: list[FormDef] = []
-    for path in sorted((folder / "forms").glob("*.json")):
-        shown = f"forms/{path.name}"
-        form, probs = load_form_file(path, shown)
+    for shown, form, probs, stem in _form_files(folder, local):
         if form is not None and isinstance(data, dict):
             probs = _catalog_links(form, catalog, shown)
-            if form.id != path.stem:
+            if stem is not None and form.id != stem:
                 probs.append(LoadProblem(shown, "$.id", f"form id {form.id!r} differs from the file name"))
         if form is not None and not probs and form.id in {f.id for f in loaded}:
             probs = [LoadProblem(shown, "$.id", f"form id {form.id!r} is used by another file")]
@@ -210,11 +210,34 @@ def load_catalog(folder: Path | str) -> Catalog:
     return catalog
 
 
+def _form_files(folder: Path, local: Path | str | None
+                ) -> Iterator[tuple[str, FormDef | None, list[LoadProblem], str | None]]:
+    """(shown name, form or None, problems, the id its file name says) for the catalog's
+    forms, then the imported ones (their folder name is checked where they are read)."""
+    for path in sorted((folder / "forms").glob("*.json")):
+        shown = f"forms/{path.name}"
+        form, probs = load_form_file(path, shown)
+        yield shown, form, probs, path.stem
+    if local is not None:
+        from kiosk.forms.local_catalog import iter_local_forms
+
+        for shown, xform, exc in iter_local_forms(Path(local)):
+            yield shown, xform, [LoadProblem(shown, exc.json_path, exc.message)] if exc else [], None
+
+
+def load_active_catalog(home: Any, config: Any) -> Catalog:
+    """The catalog a kiosk offers: the active catalog folder and the imported forms."""
+    from kiosk.forms.local_catalog import local_dir
+
+    return load_catalog(active_catalog_dir(home, config), local_dir(Path(home.root)))
+
+
 def _catalog_links(form: FormDef, catalog: Catalog, shown: str) -> list[LoadProblem]:
     out = []
     if form.category not in {c.id for c in catalog.categories}:
         out.append(LoadProblem(shown, "$.category", f"unknown category {form.category!r} (not in catalog.json)"))
-    if form.agency not in catalog.agencies:
+    # a form from an ODK server delivers to that server, not to a kiosk-central agency
+    if form.agency not in catalog.agencies and not (form.odk is not None and not form.agency):
         out.append(LoadProblem(shown, "$.agency", f"unknown agency {form.agency!r} (not in catalog.json)"))
     return out
 

@@ -14,12 +14,15 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from kiosk.forms.expr_eval import Compiled
+from kiosk.forms.odk_meta import OdkForm
 from kiosk.i18n import pick
 
 VALUE_TYPES = (
     "text", "integer", "decimal", "date", "select_one", "select_multiple", "yes_no",
     "registry_number", "phone", "postal_code", "aimag_soum", "attachment", "signature",
     "consent",
+    # from ODK XForms (kiosk.forms.xform_read); values in docs/xlsform.md
+    "time", "datetime", "geopoint", "range", "rank", "acknowledge",
 )
 TYPES = (*VALUE_TYPES, "note", "repeat")
 SELECT_TYPES = ("select_one", "select_multiple")
@@ -29,6 +32,8 @@ KIND = {
     "postal_code": "string", "integer": "number", "decimal": "number", "date": "date",
     "yes_no": "bool", "consent": "bool", "select_multiple": "list", "aimag_soum": "list",
     "attachment": "opaque", "signature": "opaque", "note": "string", "repeat": "repeat",
+    "time": "string", "datetime": "string", "geopoint": "string", "range": "number",
+    "rank": "list", "acknowledge": "string",
 }
 # Expression fields of a question, in the order they are checked.
 EXPR_FIELDS = ("relevant", "required", "read_only", "constraint", "calculate", "choice_filter",
@@ -49,6 +54,7 @@ class Choice:
     value: str
     label: dict[str, str]
     extra: dict[str, Any] = field(default_factory=dict)
+    media: dict[str, dict[str, str]] = field(default_factory=dict)  # "image"/"audio" -> lang -> URI
 
     def text(self, lang: str) -> str:
         return pick(self.label, lang) or self.value
@@ -78,6 +84,11 @@ class Question:
     min_count: int | str | None = None
     max_count: int | str | None = None
     appearance: str | None = None
+    # XForm extras: range start/end/step, "unavailable" reason …; media: "audio"/"image" ->
+    # lang -> URI (recorded prompts); required_message: jr:requiredMsg
+    params: dict[str, Any] = field(default_factory=dict)
+    media: dict[str, dict[str, str]] = field(default_factory=dict)
+    required_message: dict[str, str] | None = None
     children: list[Question] = field(default_factory=list)
     parent: str | None = None  # the enclosing repeat, if any
     repeat_path: tuple[str, ...] = ()  # enclosing repeats, outermost first
@@ -138,6 +149,7 @@ class FormDef:
     pages: list[Page]
     questions: dict[str, Question]
     file: Path | None = None
+    odk: OdkForm | None = None  # set for forms read from an ODK XForm
     content_hash: str = ""
     # name -> every question whose relevance/value/constraint may change with it
     affects: dict[str, frozenset[str]] = field(default_factory=dict)

@@ -62,6 +62,25 @@ class _Env:
     def ref_nodes(self, name: str) -> list[Any]:
         return self.s._ref_nodes(name, self.q.repeat_path, self.item)
 
+    # ---- what some ODK functions need
+    def indexed(self, name: str, picks: dict[str, int]) -> Any:
+        return self.s._indexed(name, picks, self.q.repeat_path, self.item)
+
+    def choice_label(self, name: str, value: str) -> str:
+        target = self.s.form.questions.get(name)
+        if target is None:
+            return ""
+        for c in target.choice_list:
+            if c.value == value:
+                return c.text(self.s.lang)
+        return ""
+
+    def once(self, value: Any) -> Any:
+        return self.s._once_value(self.q.name, self.item, value)
+
+    def form_version(self) -> str:
+        return self.s.form.version
+
     def dot(self) -> Any:
         return self.s._own_value(self.q, self.item)
 
@@ -93,6 +112,7 @@ class AnswerState:
         self._answers: dict[Key, Any] = {}
         self._bad: dict[Key, str] = {}
         self._counts: dict[Key, int] = {}
+        self._once: dict[Key, Any] = {}
         self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
         self._screens: list[Screen] | None = None
         self._pairs: list[tuple[Question, Item]] | None = None
@@ -163,6 +183,7 @@ class AnswerState:
         self._answers.clear()
         self._bad.clear()
         self._counts.clear()
+        self._once.clear()
         self._clear()
         unknown: list[str] = []
         self._restore_level(self.form.pages_questions(), (), answers, unknown)
@@ -361,6 +382,33 @@ class AnswerState:
         repeat is not relevant)."""
         return self.item_count(q.name, item) if self.visible(q.name, item) else 0
 
+    def _indexed(self, name: str, picks: dict[str, int], here: tuple[str, ...], item: Item) -> Any:
+        """indexed-repeat(): ``name`` in the picked (0-based) items of its repeats; repeats
+        not picked follow the asking question's item where they enclose it, else item 1."""
+        target = self.form.questions[name]
+        chosen: list[int] = []
+        for depth, rep in enumerate(target.repeat_path):
+            if rep in picks:
+                i = picks[rep]
+            elif depth < len(here) and here[depth] == rep:
+                i = item[depth]
+            else:
+                i = 0
+            if not 0 <= i < self.item_count(rep, tuple(chosen)):
+                return None
+            chosen.append(i)
+        return self._expr_value(target, tuple(chosen))
+
+    def _once_value(self, name: str, item: Item, value: Any) -> Any:
+        """once(): the first non-empty result is kept for the rest of the session."""
+        key = (name, item)
+        kept = self._once.get(key)
+        if kept is not None:
+            return kept
+        if to_string(value) != "":
+            self._once[key] = value
+        return value
+
     def _ref_nodes(self, name: str, here: tuple[str, ...], item: Item) -> list[Any]:
         """The nodes ``${name}`` stands for from a question in repeats ``here`` at ``item``."""
         target = self.form.questions[name]
@@ -517,6 +565,8 @@ def _coerce(qtype: str, v: Any) -> Any:
         v = v[0] if v else None
     if qtype in ("integer", "decimal"):
         n = to_number(v)
+        if math.isinf(n) and qtype == "decimal":
+            return n  # 1 div 0: Infinity, as ODK stores it
         if not math.isfinite(n):
             return None
         return int(n) if qtype == "integer" else (int(n) if n == int(n) else n)
@@ -534,11 +584,11 @@ def _to_json(qtype: str, v: Any) -> Any:
     if v is None:
         return None
     if isinstance(v, date):
-        return v.isoformat()
+        return to_string(v)
     if qtype == "aimag_soum" and isinstance(v, list):
         return {"aimag": v[0], "soum": v[1]}
     if isinstance(v, float) and not math.isfinite(v):
-        return None
+        return to_string(v) if math.isinf(v) else None
     return v
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from kiosk.admin_units import admin_units
 from kiosk.forms.model import Question
+from kiosk.forms.values_odk import ODK_TYPES, normalise_odk
 from kiosk.validators import check_phone, check_postal_code, check_registry_number
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -95,6 +96,8 @@ def normalise(q: Question, value: Any, today: date) -> tuple[Any, str | None]:
         return _attachment(value)
     if t == "signature":
         return _signature(value)
+    if t in ODK_TYPES:
+        return normalise_odk(q, value)
     return value, "forms.no_answer_here"
 
 

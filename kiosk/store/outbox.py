@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,6 +93,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
         demo: bool,
         draft_id: str | None = None,
         submission_id: str | None = None,
+        sealer: Callable[..., SealedEnvelope] | None = None,
     ) -> SealedEnvelope:
         """Seal ``document`` and, in ONE transaction, write the envelope, its outbox
         row and receipt, link its attachments and delete the draft.
@@ -116,7 +118,9 @@ class OutboxMixin(DraftsMixin, StoreBase):
                 )
             attachments.append(ref)
         finalized_at = utc_now_iso()
-        env = seal(
+        # ``sealer``: another destination's sealing (sync.odk.seal for ODK servers), called
+        # exactly like kiosk.envelope.seal; everything else here stays the same for it
+        env = (sealer or seal)(
             document,
             submission_id=submission_id,
             device=device,

@@ -161,12 +161,15 @@ def build_instance(
     *,
     instance_id: str,
     deprecated_id: str | None = None,
+    fixed: Mapping[str, str] | None = None,
 ) -> tuple[bytes, list[str]]:
     """(instance XML bytes, attachment file names in document order).
 
     ``template`` is the primary instance's root element (not modified); ``questions``
     the form's top-level questions (repeats carry ``children``); ``answers`` the
-    document's nested answers (a repeat is a list of dicts).
+    document's nested answers (a repeat is a list of dicts); ``fixed``: leaf name -> text
+    for nodes the kiosk fills itself: an absolute path, or the first leaf of that name (the
+    signature file).
     """
     root = copy.deepcopy(template)
     for leaf in root.iter():
@@ -174,6 +177,16 @@ def build_instance(
             leaf.text = None
     writer = _Writer(root)
     writer.fill(root, "/" + _local(root.tag), questions, answers, ())
+    for name, text in (fixed or {}).items():
+        if name.startswith("/"):  # an absolute node path (meta nodes the kiosk fills)
+            node = _child_path(root, name.strip("/").split("/")[1:], create=False)
+            if node is not None and len(node) == 0:
+                node.text = text
+            continue
+        for el in root.iter():
+            if _local(el.tag) == name and len(el) == 0:
+                el.text = text
+                break
     _strip_xforms_ns(root)
     _set_meta(root, instance_id, deprecated_id)
     for el in root.iter():

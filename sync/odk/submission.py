@@ -10,7 +10,6 @@ making. A changed answer under the same ID is refused here, before anything is s
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +21,7 @@ from sync.odk.multipart import Part
 from sync.odk.xformmeta import XFormMeta
 
 SIGNATURE_ATTACHMENT = "kiosk-signature.jws"
+SIGNATURE_FIELD = "kiosk_signature"  # a binary field of this name asks for the kiosk's JWS
 
 
 def instance_id_for(submission_id: str) -> str:
@@ -44,26 +44,39 @@ class WireSubmission:
             h.update(f.name.encode() + b"\0" + hashlib.sha256(f.data).digest())
         return h.hexdigest()
 
-    def to_json(self) -> bytes:
-        """Stable serialisation for the outbox (itself sealed at rest by the store)."""
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-able form for the outbox (sealed at rest by the store)."""
         import base64
 
-        return json.dumps({
+        return {
             "v": 1, "instance_id": self.instance_id, "form_id": self.form_id,
             "encrypted": self.encrypted, "xml": base64.b64encode(self.xml).decode(),
             "files": [{"name": f.name, "type": f.content_type,
                        "data": base64.b64encode(f.data).decode()} for f in self.files],
-        }, sort_keys=True, separators=(",", ":")).encode()
+        }
 
     @classmethod
-    def from_json(cls, raw: bytes) -> WireSubmission:
+    def from_dict(cls, d: dict[str, Any]) -> WireSubmission:
         import base64
 
-        d = json.loads(raw)
         return cls(instance_id=d["instance_id"], form_id=d["form_id"],
                    xml=base64.b64decode(d["xml"]), encrypted=bool(d["encrypted"]),
                    files=[Part(f["name"], base64.b64decode(f["data"]), f["type"], f["name"])
                           for f in d["files"]])
+
+
+def instance_xml(meta: XFormMeta, questions: Iterable[Any], answers: Mapping[str, Any], *,
+                 submission_id: str, deprecated_id: str | None = None,
+                 with_signature: bool = False, meta_values: Mapping[str, str] | None = None
+                 ) -> tuple[bytes, list[str]]:
+    """(the plaintext instance XML, attachment names it refers to). ``meta_values``: node
+    path -> text for the metadata the kiosk fills (start, end, today, deviceid)."""
+    fixed = dict(meta_values or {})
+    if with_signature:
+        fixed[SIGNATURE_FIELD] = SIGNATURE_ATTACHMENT
+    return build_instance(
+        meta.template, questions, answers, instance_id=instance_id_for(submission_id),
+        deprecated_id=instance_id_for(deprecated_id) if deprecated_id else None, fixed=fixed)
 
 
 def build_submission(
@@ -75,15 +88,17 @@ def build_submission(
     media: Mapping[str, tuple[bytes, str]] | None = None,
     deprecated_id: str | None = None,
     signature_jws: str | None = None,
+    meta_values: Mapping[str, str] | None = None,
 ) -> WireSubmission:
     """The parts for one submission. ``media``: file name -> (bytes, content type) of
     every attachment the answers name; ``signature_jws``: the kiosk's JWS over the
     submission, sent as one more attachment when the form asks for it."""
     media = dict(media or {})
     instance_id = instance_id_for(submission_id)
-    xml, names = build_instance(meta.template, questions, answers, instance_id=instance_id,
-                                deprecated_id=instance_id_for(deprecated_id) if deprecated_id
-                                else None)
+    xml, names = instance_xml(meta, questions, answers, submission_id=submission_id,
+                              deprecated_id=deprecated_id,
+                              with_signature=signature_jws is not None,
+                              meta_values=meta_values)
     missing = [n for n in names if n not in media]
     if missing:
         raise KioskError(f"attachment {missing[0]} of form {meta.form_id} was not captured")

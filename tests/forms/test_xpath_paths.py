@@ -103,3 +103,48 @@ def test_unknown_paths_are_load_errors_naming_form_question_field(expr: str, col
 def test_a_path_to_a_repeat_keeps_the_repeat_check() -> None:
     with pytest.raises(FormLoadError, match="is a repeat: use count"):
         build([q("r", "repeat", questions=[q("x")]), q("b", calculate="/test-form/r + 1")])
+
+
+def test_division_by_zero_in_a_decimal_calculation_is_infinity() -> None:
+    """Issue 12 defect: ``1 div 0`` in a decimal calculation gave empty."""
+    f = build([q("d", "decimal", calculate="1 div ${n}"), q("n", "integer"),
+               q("big", "text", calculate="concat(${d}, '|', ${d} > 1000)")])
+    s = FormSession(f, "en", today=TODAY)
+    s.set_answer("n", 0)
+    assert s.value("d") == "Infinity" and s.value("big") == "Infinity|true"
+    s.set_answer("n", 4)
+    assert s.value("d") == 0.25
+
+
+def test_date_text_in_arithmetic_unpadded_dates_and_date_times_load() -> None:
+    """Issue 12 defects: these were refused at load."""
+    f = build([
+        q("dob", "date"),
+        q("later", "date", calculate="'2012-01-01' + 10"),
+        q("unpadded", "date", calculate="date('2012-1-5')"),
+        q("after", "yes_no", calculate="${dob} > '2012-01-01T10:20:30.400+02:00'"),
+    ])
+    s = FormSession(f, "en", today=TODAY)
+    s.set_answer("dob", "2013-02-03")
+    assert (s.value("later"), s.value("unpadded"), s.value("after")) == (
+        "2012-01-11", "2012-01-05", True)
+
+
+def test_choice_filter_sees_the_choice_as_context_and_current_as_the_question() -> None:
+    import xml.etree.ElementTree as ET
+
+    choices = [{"value": v, "label": {"mn": v, "en": v}, "aimag": a}
+               for v, a in (("x1", "a"), ("x2", "b"), ("x3", "a"))]
+    f = build([
+        q("aimag"),
+        q("soum", "select_one", choices=choices,
+          choice_filter="aimag = current()/../aimag and "
+                        "not(instance('off')/root/item[name = current()/../aimag]/off = value)"),
+    ])
+    f.instances["off"] = ET.fromstring(
+        "<root><item><name>a</name><off>x3</off></item></root>")
+    s = FormSession(f, "en", today=TODAY)
+    s.set_answer("aimag", "a")
+    assert [c.value for c in s.choices("soum")] == ["x1"]
+    s.set_answer("aimag", "b")
+    assert [c.value for c in s.choices("soum")] == ["x2"]

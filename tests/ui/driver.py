@@ -94,7 +94,11 @@ def keyboard_enter(qtbot, widget: Any, value: Any) -> None:  # noqa: ANN001
             tab_to(qtbot, combo)
             _keyboard_combo(qtbot, combo, code)
     elif isinstance(widget, SignatureWidget):
+        # As the hint under the pad says: Space puts the pen down, arrows draw, Space lifts it.
         tab_to(qtbot, widget.pad)
+        press(qtbot, Qt.Key.Key_Space)
+        for key in [Qt.Key.Key_Right] * 6 + [Qt.Key.Key_Up] * 3 + [Qt.Key.Key_Right] * 4:
+            press(qtbot, key)
         press(qtbot, Qt.Key.Key_Space)
     else:
         raise AssertionError(f"no keyboard path for {type(widget).__name__}")

@@ -33,12 +33,12 @@ class HomeView(Page):
         self.clear()
         self.tiles = {}
         if out_of_service:
-            # Answers could not be kept safely (e.g. no keyring): offer no form at all,
-            # say so plainly to the resident, and give staff the technical reason.
+            # Answers could not be kept safely (e.g. no keyring): offer no form at all and
+            # say so plainly to the resident. The technical reason (a keyring backend, a
+            # docs page) is for staff only: it is shown behind the PIN (StaffView).
             self.column.addWidget(text_label(t("ui.home_out_of_service", lang), "title"))
             self.column.addWidget(text_label(t("ui.home_out_of_service_hint", lang), ""))
-            self.column.addWidget(text_label(t("ui.home_out_of_service_staff", lang,
-                                               reason=out_of_service), "error"))
+            self.column.addWidget(text_label(t("widgets.home_out_of_service_staff", lang), "hint"))
             self.column.addStretch(1)
             self.show_all()
             return

@@ -219,9 +219,20 @@ def _kb(size: int) -> int:
 
 
 class SignaturePad(QWidget):
-    """Draw with a finger or mouse; Space signs for keyboard and switch users."""
+    """Draw with a finger or a mouse — or with the keyboard, as the hint under the pad says.
+
+    Keyboard and switch users get a pen of their own instead of a fixed mark:
+    Space or Enter puts the pen down (or lifts it), the arrow keys move it and
+    draw while it is down (Shift: longer steps). What they draw is recorded
+    exactly like a drawn signature.
+    """
 
     edited = Signal()
+    START = (0.1, 0.6)
+    STEP = 0.02
+    BIG_STEP = 0.08
+    PEN_KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter)
+    MOVES = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
     def __init__(self, name: str, description: str) -> None:
         super().__init__()
@@ -233,6 +244,8 @@ class SignaturePad(QWidget):
         a11y.label(self, name, description)
         self.strokes: list[list[tuple[float, float]]] = []
         self._drawing = False
+        self.pen: tuple[float, float] = self.START  # the keyboard pen
+        self.pen_down = False
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt override
         return QSize(700, 240)
@@ -243,6 +256,7 @@ class SignaturePad(QWidget):
 
     def mousePressEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         self._drawing = True
+        self.pen_down = False
         self.strokes.append([self._norm(event.position())])
         self.update()
 
@@ -257,16 +271,36 @@ class SignaturePad(QWidget):
             self.edited.emit()
 
     def keyPressEvent(self, event) -> None:  # noqa: N802, ANN001
-        if event.key() in (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter) and not self.strokes:
-            # A visible mark made by the keyboard, recorded like a drawn one.
-            self.strokes.append([(0.1, 0.6), (0.25, 0.35), (0.4, 0.65), (0.55, 0.35), (0.7, 0.6), (0.9, 0.45)])
+        key = event.key()
+        if key in self.PEN_KEYS:
+            if not event.isAutoRepeat():
+                self.pen_down = not self.pen_down
+                if self.pen_down:
+                    self.strokes.append([self.pen])
+                self.update()
+                self.edited.emit()
+            return
+        if key in self.MOVES:
+            dx, dy = self.MOVES[key]
+            step = self.BIG_STEP if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else self.STEP
+            x = round(min(max(self.pen[0] + dx * step, 0.0), 1.0), 4)
+            y = round(min(max(self.pen[1] + dy * step, 0.0), 1.0), 4)
+            self.pen = (x, y)
+            if self.pen_down and self.strokes:
+                self.strokes[-1].append(self.pen)
+                self.edited.emit()
             self.update()
-            self.edited.emit()
             return
         super().keyPressEvent(event)
 
+    def focusOutEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        self.pen_down = False  # leaving the pad lifts the pen
+        self.update()
+        super().focusOutEvent(event)
+
     def clear(self) -> None:
         self.strokes = []
+        self.pen, self.pen_down = self.START, False
         self.update()
         self.edited.emit()
 
@@ -291,6 +325,12 @@ class SignaturePad(QWidget):
             if len(stroke) == 1:
                 painter.drawPoint(path.currentPosition())
             painter.drawPath(path)
+        if self.hasFocus():  # where the keyboard pen is: a ring, filled while it draws
+            centre = QPointF(self.pen[0] * self.width(), self.pen[1] * self.height())
+            painter.setPen(QPen(color, 3))
+            if self.pen_down:
+                painter.setBrush(color)
+            painter.drawEllipse(centre, 9, 9)
         painter.end()
 
 
@@ -298,7 +338,10 @@ class SignatureWidget(QuestionWidget):
     def __init__(self, question: Any, ctx: Context) -> None:
         super().__init__(question, ctx)
         self.box.addWidget(text_label(t("ui.signature_hint", ctx.lang), "hint"))
-        self.pad = SignaturePad(ctx.label or t("ui.signature_hint", ctx.lang), t("ui.signature_pad_desc", ctx.lang))
+        keys = text_label(t("widgets.signature_keys", ctx.lang), "hint")
+        keys.setObjectName("signatureKeys")
+        self.box.addWidget(keys)
+        self.pad = SignaturePad(ctx.label or t("ui.signature_hint", ctx.lang), t("widgets.signature_pad_desc", ctx.lang))
         self.pad.setEnabled(not ctx.read_only)
         self.pad.edited.connect(self._emit)
         self.box.addWidget(self.pad)

@@ -1,0 +1,490 @@
+"""The function library of form expressions: XPath 1.0, the ODK XForms functions, and
+the kiosk's own extensions (registry numbers, ages, phone numbers).
+
+Each entry of FUNCTIONS is ``name -> (min args, max args or None, implementation,
+result kind)``; an implementation takes the evaluation environment first and the
+argument values after it, and never raises: a bad argument gives an empty/NaN/false
+result. The result kind feeds the load-time type checks (kiosk.forms.expr_check).
+What the environment may offer beyond ``today`` (``version()``, ``once()``,
+``indexed-repeat()``, choice labels) is looked up with getattr so a bare test
+environment still evaluates everything else.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import string
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from kiosk.forms import expr_funcs_odk as O
+from kiosk.forms import xpath_nodes as X
+from kiosk.forms.expr_values import (
+    NAN,
+    NodeSet,
+    days_of,
+    first,
+    local_tz,
+    num_out,
+    parse_time_text,
+    to_bool,
+    to_date,
+    to_datetime,
+    to_list,
+    to_number,
+    to_string,
+    values,
+)
+from kiosk.validators import check_phone, parse_registry_number
+
+Env = Any
+Spec = tuple[int, int | None, Callable[..., Any], str]
+
+
+def _opt(env: Env, method: str, default: Any, *args: Any) -> Any:
+    fn = getattr(env, method, None)
+    return default if fn is None else fn(*args)
+
+
+_NOARG: Any = object()  # an argument left out (None is an empty answer)
+
+
+def _context_value(env: Env) -> Any:
+    return env.dot() if hasattr(env, "dot") else None
+
+
+def _arg(env: Env, v: Any) -> Any:
+    """The argument, or the context node's value when it was left out."""
+    return _context_value(env) if v is _NOARG else v
+
+
+# ---------------------------------------------------------------- strings
+
+def _substr(env: Env, s: Any, start: Any, end: Any = None) -> str:
+    """0-based; a negative start or end counts from the end (javarosa)."""
+    text = to_string(s)
+    a = to_number(start)
+    b = float(len(text)) if end is None else to_number(end)
+    if math.isnan(a) or math.isnan(b):
+        return ""
+    n = len(text)
+    i, j = _index(a, n), _index(b, n)
+    return text[i:j] if i <= j else ""
+
+
+def _index(x: float, n: int) -> int:
+    if math.isinf(x):
+        return n if x > 0 else 0
+    k = int(x)
+    if k < 0:
+        k += n
+    return min(max(0, k), n)
+
+
+def _before(env: Env, s: Any, sub: Any) -> str:
+    text, part = to_string(s), to_string(sub)
+    i = text.find(part)
+    return text[:i] if i >= 0 else ""
+
+
+def _after(env: Env, s: Any, sub: Any) -> str:
+    text, part = to_string(s), to_string(sub)
+    i = text.find(part)
+    return text[i + len(part):] if i >= 0 else ""
+
+
+def _translate(env: Env, s: Any, src: Any, dst: Any) -> str:
+    frm, to = to_string(src), to_string(dst)
+    table: dict[int, int | None] = {}
+    for i, ch in enumerate(frm):
+        if ord(ch) not in table:
+            table[ord(ch)] = ord(to[i]) if i < len(to) else None
+    return to_string(s).translate(table)
+
+
+def _concat(env: Env, *args: Any) -> str:
+    return "".join(to_string(v) for a in args for v in (values(a) if isinstance(a, NodeSet) else [a]))
+
+
+def _join(env: Env, sep: Any, *args: Any) -> str:
+    return to_string(sep).join(to_string(v) for a in args for v in values(a))
+
+
+@lru_cache(maxsize=256)
+def _regex_of(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def _regex(env: Env, value: Any, pattern: Any) -> bool:
+    rx = _regex_of(to_string(pattern))
+    return bool(rx and rx.search(to_string(value)))
+
+
+def _uuid(env: Env, length: Any = _NOARG) -> str:
+    if length is _NOARG:
+        return str(uuid.uuid4())
+    n = to_number(length)
+    if not math.isfinite(n) or n < 0:
+        return ""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(min(int(n), 10_000)))
+
+
+# ---------------------------------------------------------------- selects
+
+def _selected(env: Env, v: Any, choice: Any) -> bool:
+    return to_string(choice).strip() in to_list(v)
+
+
+def _selected_at(env: Env, v: Any, n: Any) -> str:
+    items, i = to_list(v), to_number(n)
+    if math.isnan(i) or not 0 <= int(i) < len(items):
+        return ""
+    return items[int(i)]
+
+
+def _choice_name(env: Env, value: Any, question: Any) -> str:
+    name = question if isinstance(question, str) else ""
+    return to_string(_opt(env, "choice_label", "", name, to_string(value)))
+
+
+# ---------------------------------------------------------------- numbers
+
+def _number(env: Env, v: Any = _NOARG) -> float | int:
+    return num_out(to_number(_arg(env, v)))
+
+
+def _int(env: Env, v: Any) -> float | int:
+    x = to_number(v)
+    return int(x) if math.isfinite(x) else x
+
+
+def _round(env: Env, v: Any, digits: Any = 0) -> float | int:
+    x, d = to_number(v), to_number(digits)
+    if not math.isfinite(x) or not math.isfinite(d):
+        return x if math.isinf(x) else NAN
+    q = 10 ** int(d)
+    try:
+        return num_out(math.floor(x * q + 0.5) / q)
+    except OverflowError:
+        return x
+
+
+def _math1(fn: Callable[[float], float]) -> Callable[..., float | int]:
+    def call(env: Env, v: Any) -> float | int:
+        x = to_number(v)
+        if math.isnan(x):
+            return NAN
+        try:
+            return num_out(fn(x))
+        except (ValueError, OverflowError):
+            return _domain(fn, x)
+
+    return call
+
+
+def _domain(fn: Callable[[float], float], x: float) -> float:
+    """What XPath 3.0 math gives where Python raises: log(0) = -INF, exp(big) = INF, else NaN."""
+    if fn in (math.log, math.log10) and x == 0:
+        return -math.inf
+    if fn in (math.exp, _exp10) and x > 0:
+        return math.inf
+    return NAN
+
+
+def _exp10(x: float) -> float:
+    return 10.0 ** x
+
+
+def _pow(env: Env, a: Any, b: Any) -> float | int:
+    x, y = to_number(a), to_number(b)
+    try:
+        return num_out(math.pow(x, y))
+    except ValueError:
+        return NAN
+    except OverflowError:
+        return -math.inf if x < 0 and y == int(y) and int(y) % 2 else math.inf
+
+
+def _atan2(env: Env, a: Any, b: Any) -> float | int:
+    return num_out(math.atan2(to_number(a), to_number(b)))
+
+
+def _sum(env: Env, v: Any) -> float | int:
+    total = 0.0
+    for x in values(v) if isinstance(v, NodeSet) else ([v] if not isinstance(v, list) else v):
+        n = to_number(x)
+        if not math.isnan(n):
+            total += n
+    return num_out(total)
+
+
+def _count(env: Env, v: Any) -> int:
+    if isinstance(v, NodeSet):
+        return len(v)
+    return 0 if v is None else 1
+
+
+def _count_non_empty(env: Env, v: Any) -> int:
+    return sum(1 for x in values(v) if to_string(x) != "")
+
+
+def _minmax(pick: Callable[..., float]) -> Callable[..., float | int]:
+    def fn(env: Env, *args: Any) -> float | int:
+        nums: list[float] = []
+        for a in args:
+            for x in a if isinstance(a, list) else [a]:
+                nums.append(to_number(x))
+        if not nums or any(math.isnan(x) for x in nums):
+            return NAN
+        return num_out(pick(nums))
+
+    return fn
+
+
+def _checklist(env: Env, lo: Any, hi: Any, *factors: Any) -> bool:
+    mn, mx = to_number(lo), to_number(hi)
+    count = sum(1 for f in factors for v in _flat(f) if to_bool(v))
+    return (not mn >= 0 or count >= int(mn)) and (not mx >= 0 or count <= int(mx))
+
+
+def _weighted(env: Env, lo: Any, hi: Any, *pairs: Any) -> bool:
+    if len(pairs) % 2:
+        return False
+    total = 0.0
+    for flag, weight in zip(pairs[::2], pairs[1::2], strict=False):
+        if to_bool(flag):
+            total += to_number(weight)
+    return to_number(lo) <= total <= to_number(hi)
+
+
+def _flat(v: Any) -> list[Any]:
+    return list(v) if isinstance(v, NodeSet) else [v]
+
+
+def _random(env: Env) -> float:
+    import random
+
+    return random.random()
+
+
+# ---------------------------------------------------------------- dates
+
+def _now(env: Env) -> datetime:
+    now = datetime.now(local_tz())
+    today = getattr(env, "today", None)
+    if today is not None and today != now.date():
+        now = now.replace(year=today.year, month=today.month, day=today.day)
+    return now
+
+
+def _decimal_date_time(env: Env, v: Any) -> float | int:
+    dt = to_datetime(v)
+    return NAN if dt is None else num_out(days_of(dt))
+
+
+def _decimal_time(env: Env, v: Any) -> float | int:
+    text = to_string(v)
+    t = parse_time_text(text)
+    if t is None:
+        dt = to_datetime(v) if "T" in text else None
+        if dt is None:
+            return NAN
+        t = dt.timetz()
+    if t.tzinfo is not None:
+        # the time of day it is here, in the kiosk's timezone
+        here = datetime.now(local_tz()).replace(hour=t.hour, minute=t.minute, second=t.second,
+                                                microsecond=t.microsecond, tzinfo=t.tzinfo)
+        t = here.astimezone(local_tz()).time()
+    seconds = t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
+    return num_out(seconds / 86400.0)
+
+
+def _age_on(born: Any, on: Any) -> float | int:
+    b, d = to_date(born), to_date(on)
+    if b is None or d is None:
+        return NAN
+    return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
+
+
+# ---------------------------------------------------------------- nodes and instances
+
+def _position(env: Env, nodes: Any = _NOARG) -> int:
+    if nodes is _NOARG:
+        return int(getattr(env, "position", 1))
+    found = nodes.nodes if isinstance(nodes, NodeSet) and nodes.nodes else []
+    return X.position_of(found[0]) if found else 0
+
+
+def _name(env: Env, nodes: Any = _NOARG) -> str:
+    if nodes is _NOARG:
+        node = _opt(env, "node", None)
+        return X.node_name(node) if node is not None else ""
+    found = nodes.nodes if isinstance(nodes, NodeSet) and nodes.nodes else []
+    return X.node_name(found[0]) if found else ""
+
+
+def node_set(env: Env, nodes: list[Any]) -> NodeSet:
+    doc = _opt(env, "doc", None)
+    out = NodeSet([X.node_value(doc, n) for n in nodes])
+    out.nodes = nodes
+    return out
+
+
+def _current(env: Env) -> NodeSet:
+    node = _opt(env, "current", None)
+    return node_set(env, [] if node is None else [node])
+
+
+def _instance(env: Env, instance_id: Any) -> NodeSet:
+    node = _opt(env, "instance", None, to_string(instance_id))
+    return node_set(env, [] if node is None else [node])
+
+
+def _pulldata(env: Env, instance_id: Any, wanted: Any, key_field: Any, key: Any) -> str:
+    """``instance(id)/root/item[key_field = key]/wanted`` (first match)."""
+    doc = _opt(env, "instance", None, to_string(instance_id))
+    if doc is None:
+        return ""
+    want, field, needle = to_string(wanted), to_string(key_field), to_string(key)
+    for root in X.children(None, doc, "*"):
+        for item in X.children(None, root, "*"):
+            keys = X.children(None, item, field)
+            if keys and to_string(X.node_value(None, keys[0])) == needle:
+                found = X.children(None, item, want)
+                return to_string(X.node_value(None, found[0])) if found else ""
+    return ""
+
+
+def _once(env: Env, v: Any) -> Any:
+    return _opt(env, "once", v, v)
+
+
+# ---------------------------------------------------------------- kiosk extensions
+
+def _rd_date(env: Env, v: Any) -> Any:
+    info = parse_registry_number(to_string(v), env.today)
+    return None if isinstance(info, str) else info.birth_date
+
+
+def _rd_sex(env: Env, v: Any) -> str:
+    info = parse_registry_number(to_string(v), env.today)
+    return "" if isinstance(info, str) else info.sex
+
+
+def _valid_rd(env: Env, v: Any) -> bool:
+    return not isinstance(parse_registry_number(to_string(v), env.today), str)
+
+
+def _valid_phone(env: Env, v: Any) -> bool:
+    return check_phone(to_string(v)).error is None
+
+
+def _bool_from_string(env: Env, v: Any) -> bool:
+    text = to_string(v).strip()
+    return text.lower() == "true" or text == "1"
+
+
+FUNCTIONS: dict[str, Spec] = {
+    # booleans
+    "not": (1, 1, lambda env, v: not to_bool(v), "bool"),
+    "true": (0, 0, lambda env: True, "bool"),
+    "false": (0, 0, lambda env: False, "bool"),
+    "boolean": (1, 1, lambda env, v: to_bool(v), "bool"),
+    "boolean-from-string": (1, 1, _bool_from_string, "bool"),
+    "if": (3, 3, lambda env, c, a, b: a if to_bool(c) else b, "any"),
+    "coalesce": (2, None, lambda env, *a: next((x for x in a if to_string(x) != ""), ""), "any"),
+    "once": (1, 1, _once, "any"),
+    "checklist": (2, None, _checklist, "bool"),
+    "weighted-checklist": (2, None, _weighted, "bool"),
+    "regex": (2, 2, _regex, "bool"),
+    # selects
+    "selected": (2, 2, _selected, "bool"),
+    "selected-at": (2, 2, _selected_at, "string"),
+    "count-selected": (1, 1, lambda env, v: len(to_list(v)), "number"),
+    "jr:choice-name": (2, 2, _choice_name, "string"),
+    # strings
+    "string": (0, 1, lambda env, v=_NOARG: to_string(_arg(env, v)), "string"),
+    "concat": (0, None, _concat, "string"),
+    "join": (1, None, _join, "string"),
+    "string-length": (0, 1, lambda env, v=_NOARG: len(to_string(_arg(env, v))), "number"),
+    "normalize-space": (0, 1, lambda env, v=_NOARG: " ".join(to_string(_arg(env, v)).split()),
+                        "string"),
+    "contains": (2, 2, lambda env, a, b: to_string(b) in to_string(a), "bool"),
+    "starts-with": (2, 2, lambda env, a, b: to_string(a).startswith(to_string(b)), "bool"),
+    "ends-with": (2, 2, lambda env, a, b: to_string(a).endswith(to_string(b)), "bool"),
+    "substr": (2, 3, _substr, "string"),
+    "substring-before": (2, 2, _before, "string"),
+    "substring-after": (2, 2, _after, "string"),
+    "translate": (3, 3, _translate, "string"),
+    "uuid": (0, 1, _uuid, "string"),
+    "digest": (2, 3, lambda env, *a: O.digest(*a), "string"),
+    "base64-decode": (1, 1, lambda env, v: O.base64_decode(v), "string"),
+    # numbers
+    "number": (0, 1, _number, "number"),
+    "int": (1, 1, _int, "number"),
+    "round": (1, 2, _round, "number"),
+    "abs": (1, 1, _math1(abs), "number"),
+    "floor": (1, 1, _math1(lambda x: float(math.floor(x)) if math.isfinite(x) else x), "number"),
+    "ceiling": (1, 1, _math1(lambda x: float(math.ceil(x)) if math.isfinite(x) else x), "number"),
+    "sqrt": (1, 1, _math1(math.sqrt), "number"),
+    "exp": (1, 1, _math1(math.exp), "number"),
+    "exp10": (1, 1, _math1(_exp10), "number"),
+    "log": (1, 1, _math1(math.log), "number"),
+    "log10": (1, 1, _math1(math.log10), "number"),
+    "sin": (1, 1, _math1(math.sin), "number"),
+    "cos": (1, 1, _math1(math.cos), "number"),
+    "tan": (1, 1, _math1(math.tan), "number"),
+    "asin": (1, 1, _math1(math.asin), "number"),
+    "acos": (1, 1, _math1(math.acos), "number"),
+    "atan": (1, 1, _math1(math.atan), "number"),
+    "atan2": (2, 2, _atan2, "number"),
+    "pow": (2, 2, _pow, "number"),
+    "pi": (0, 0, lambda env: math.pi, "number"),
+    "random": (0, 0, _random, "number"),
+    "sum": (1, 1, _sum, "number"),
+    "count": (1, 1, _count, "number"),
+    "count-non-empty": (1, 1, _count_non_empty, "number"),
+    "min": (1, None, _minmax(min), "number"),
+    "max": (1, None, _minmax(max), "number"),
+    # dates
+    "today": (0, 0, lambda env: env.today, "date"),
+    "now": (0, 0, _now, "date"),
+    "date": (1, 1, lambda env, v: to_date(v), "date"),
+    "date-time": (1, 1, lambda env, v: to_datetime(v), "date"),
+    "decimal-date-time": (1, 1, _decimal_date_time, "number"),
+    "decimal-date": (1, 1, _decimal_date_time, "number"),
+    "decimal-time": (1, 1, _decimal_time, "number"),
+    "format-date": (2, 2, lambda env, v, f: O.format_date(v, f, False), "string"),
+    "format-date-time": (2, 2, lambda env, v, f: O.format_date(v, f, True), "string"),
+    "age": (1, 1, lambda env, v: _age_on(v, env.today), "number"),
+    "age-on": (2, 2, lambda env, v, d: _age_on(v, d), "number"),
+    # geography
+    "distance": (1, None, lambda env, *a: num_out(O.distance(*a)), "number"),
+    "area": (1, 1, lambda env, v: num_out(O.area(v)), "number"),
+    # node-sets and instances
+    "position": (0, 1, _position, "number"),
+    "last": (0, 0, lambda env: int(getattr(env, "size", 1)), "number"),
+    "name": (0, 1, _name, "string"),
+    "local-name": (0, 1, _name, "string"),
+    "current": (0, 0, _current, "nodes"),
+    "instance": (1, 1, _instance, "nodes"),
+    "randomize": (1, 2, lambda env, v, s=_NOARG: O.randomize(v, s, seeded=s is not _NOARG),
+                  "nodes"),
+    "pulldata": (4, 4, _pulldata, "string"),
+    "indexed-repeat": (3, 7, lambda env, *a: first(a[0]), "any"),  # compiled specially
+    "version": (0, 0, lambda env: to_string(_opt(env, "form_version", "")), "string"),
+    # the kiosk's extensions
+    "registry-birth-date": (1, 1, _rd_date, "date"),
+    "registry-sex": (1, 1, _rd_sex, "string"),
+    "valid-registry-number": (1, 1, _valid_rd, "bool"),
+    "valid-phone": (1, 1, _valid_phone, "bool"),
+}

@@ -1,0 +1,359 @@
+"""Values inside expressions and XPath's conversion rules, with the ODK extensions.
+
+Values: None (an empty answer), str, int/float, bool, datetime.date,
+datetime.datetime (timezone-aware), list[str] (select_multiple and
+aimag_soum), NodeSet (several nodes: a question across repeat items, or what
+a path selected). Rules, as the ODK XForms spec and javarosa have them where
+they extend XPath 1.0:
+
+* ``number()`` of date and date-time text is days since 1970-01-01 (UTC, with
+  the fraction of the day for a date-time), so ``'2012-01-01' + 10`` is 15350;
+  other text must be an XPath number (``-12.5``; no exponent: ``'1.1e6'`` is NaN);
+* dates subtract as days; comparing with a date compares dates;
+* an empty answer is the empty string, NaN as a number; NaN prints as empty
+  (the kiosk's rule; javarosa prints ``NaN``), infinities as ``Infinity``;
+* a node-set is compared existentially (any of its values), and converts to
+  other types through its first value (javarosa's unpacking).
+
+Nothing here raises on any value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+NAN = float("nan")
+EPOCH = date(1970, 1, 1)
+EPOCH_DT = datetime(1970, 1, 1, tzinfo=UTC)
+_NUMBER_RE = re.compile(r"\s*-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*")
+_DATE_RE = re.compile(r"(-?\d{4,})-(\d{1,2})-(\d{1,2})")
+_DATETIME_RE = re.compile(
+    r"(-?\d{4,})-(\d{1,2})-(\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
+    r"(Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}(?::?\d{2})?)?")
+
+
+class NodeSet(list):  # type: ignore[type-arg]
+    """Values of a node-set: one question across repeat items (what ``count``/``sum``
+    take), or what a path selected (then ``nodes`` holds the nodes themselves)."""
+
+    nodes: list[Any] | None = None
+
+
+def first(v: Any) -> Any:
+    if isinstance(v, NodeSet):
+        return v[0] if v else None
+    return v
+
+
+def local_tz() -> Any:
+    return datetime.now().astimezone().tzinfo
+
+
+# ---------------------------------------------------------------- dates
+
+def _tz(text: str | None) -> Any:
+    if not text:
+        return None
+    if text == "Z":
+        return UTC
+    sign = -1 if text[0] == "-" else 1
+    digits = text[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:4] or 0)
+    if hours > 23 or minutes > 59:
+        raise ValueError(text)
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))
+
+
+def parse_date_text(text: str) -> date | datetime | None:
+    """A date (``2012-01-01``, also unpadded ``2012-1-1``) or a date-time
+    (``2012-01-01T10:20:30.400+02:00``) written as text; None when it is neither."""
+    m = _DATETIME_RE.fullmatch(text.strip())
+    if m is None:
+        return None
+    try:
+        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        if m.group(4) is None:
+            return date(y, mo, d)
+        frac = (m.group(7) or "0")[:6].ljust(6, "0")
+        tz = _tz(m.group(8)) or local_tz()
+        return datetime(y, mo, d, int(m.group(4)), int(m.group(5)), int(m.group(6) or 0),
+                        int(frac), tzinfo=tz)
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_time_text(text: str) -> time | None:
+    m = _TIME_RE.fullmatch(text.strip())
+    if m is None:
+        return None
+    try:
+        frac = (m.group(4) or "0")[:6].ljust(6, "0")
+        return time(int(m.group(1)), int(m.group(2)), int(m.group(3) or 0), int(frac),
+                    tzinfo=_tz(m.group(5)))
+    except ValueError:
+        return None
+
+
+def days_of(v: date) -> float:
+    """Days since 1970-01-01: whole for a date, with the day's fraction (UTC) for a
+    date-time."""
+    if isinstance(v, datetime):
+        aware = v if v.tzinfo is not None else v.replace(tzinfo=local_tz())
+        return (aware - EPOCH_DT).total_seconds() / 86400.0
+    return float((v - EPOCH).days)
+
+
+def to_date(v: Any) -> date | None:
+    v = first(v)
+    if isinstance(v, datetime):
+        return v.date()
+    if isinstance(v, date):
+        return v
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        if isinstance(v, float) and not math.isfinite(v):
+            return None
+        try:
+            return EPOCH + timedelta(days=math.floor(v))
+        except OverflowError:
+            return None
+    if isinstance(v, str):
+        parsed = parse_date_text(v)
+        if isinstance(parsed, datetime):
+            return parsed.date()
+        return parsed
+    return None
+
+
+def to_datetime(v: Any) -> datetime | None:
+    v = first(v)
+    if isinstance(v, datetime):
+        return v if v.tzinfo is not None else v.replace(tzinfo=local_tz())
+    if isinstance(v, date):
+        return datetime(v.year, v.month, v.day, tzinfo=local_tz())
+    if isinstance(v, bool) or v is None:
+        return None
+    if isinstance(v, (int, float)):
+        if not math.isfinite(v):
+            return None
+        try:
+            return (EPOCH_DT + timedelta(days=v)).astimezone(local_tz())
+        except (OverflowError, ValueError, OSError):
+            return None
+    if isinstance(v, str):
+        parsed = parse_date_text(v)
+        if parsed is None or isinstance(parsed, datetime):
+            return parsed
+        return datetime(parsed.year, parsed.month, parsed.day, tzinfo=local_tz())
+    return None
+
+
+def format_datetime(v: datetime) -> str:
+    """ODK's dateTime text: local offset kept, milliseconds (``…T10:20:30.400+02:00``)."""
+    text = v.strftime("%Y-%m-%dT%H:%M:%S") + f".{v.microsecond // 1000:03d}"
+    off = v.utcoffset()
+    if off is None:
+        return text
+    minutes = int(off.total_seconds() // 60)
+    sign = "-" if minutes < 0 else "+"
+    return text + f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+# ---------------------------------------------------------------- conversions
+
+def to_number(v: Any) -> float:
+    v = first(v)
+    if v is None:
+        return NAN
+    if isinstance(v, bool):
+        return 1.0 if v else 0.0
+    if isinstance(v, (int, float)):
+        return float(v)
+    if isinstance(v, date):
+        return days_of(v)
+    if isinstance(v, list):
+        v = " ".join(str(x) for x in v)
+    text = str(v)
+    if _NUMBER_RE.fullmatch(text):
+        return float(text)
+    if "-" in text:
+        parsed = parse_date_text(text)
+        if parsed is not None:
+            return days_of(parsed)
+    return NAN
+
+
+def num_out(x: float) -> float | int:
+    """Integral results print as integers (``2`` not ``2.0``)."""
+    if math.isfinite(x) and x == int(x) and abs(x) < 2**53:
+        return int(x)
+    return x
+
+
+def number_text(v: float) -> str:
+    if math.isnan(v):
+        return ""
+    if math.isinf(v):
+        return "Infinity" if v > 0 else "-Infinity"
+    out = num_out(v)
+    if isinstance(out, int):
+        return str(out)
+    text = repr(v)
+    if "e" in text:  # XPath writes numbers without an exponent
+        text = format(Decimal(text), "f")
+        if "." in text:
+            text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def to_string(v: Any) -> str:
+    v = first(v)
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return number_text(v)
+    if isinstance(v, datetime):
+        return format_datetime(v)
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, list):
+        return " ".join(to_string(x) for x in v)
+    return str(v)
+
+
+_FALSE_WORDS = {"no", "false", "0", ""}
+
+
+def to_bool(v: Any) -> bool:
+    if isinstance(v, NodeSet):
+        return len(v) > 0 and any(to_bool(x) for x in v)
+    if v is None:
+        return False
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, (int, float)):
+        return not (v == 0 or (isinstance(v, float) and math.isnan(v)))
+    if isinstance(v, (list, str)):
+        return len(v) > 0
+    return True
+
+
+def word_bool(v: Any) -> bool:
+    """A value compared with a yes/no answer: 'no'/'false'/'0' count as false."""
+    if isinstance(v, str) and v.strip().lower() in _FALSE_WORDS:
+        return False
+    return to_bool(v)
+
+
+def to_list(v: Any) -> list[str]:
+    v = first(v)
+    if v is None:
+        return []
+    if isinstance(v, list):
+        return [to_string(x) for x in v]
+    return to_string(v).split()
+
+
+def values(v: Any) -> list[Any]:
+    """The values of a node-set argument (one value for anything else; none for empty)."""
+    if isinstance(v, NodeSet):
+        return list(v)
+    return [] if v is None else [v]
+
+
+# ---------------------------------------------------------------- operators
+
+def compare(op: str, a: Any, b: Any, words: bool = False) -> bool:
+    """XPath comparison; ``words``: one side is an answer, so a yes/no answer compares
+    with 'yes'/'no'/'true'/'false' text."""
+    if isinstance(a, NodeSet) and len(a) > 1:
+        return any(compare(op, x, b, words) for x in a)
+    if isinstance(b, NodeSet) and len(b) > 1:
+        return any(compare(op, a, y, words) for y in b)
+    a, b = first(a), first(b)
+    if op in ("=", "!="):
+        if isinstance(a, bool) or isinstance(b, bool):
+            conv = word_bool if words else to_bool
+            equal = conv(a) == conv(b)
+        elif _is_number(a) or _is_number(b):
+            x, y = to_number(a), to_number(b)
+            if math.isnan(x) or math.isnan(y):
+                return op == "!="
+            equal = x == y
+        elif isinstance(a, date) or isinstance(b, date):
+            equal = _date_equal(a, b)
+        else:
+            equal = to_string(a) == to_string(b)
+        return equal if op == "=" else not equal
+    if isinstance(a, date) or isinstance(b, date):
+        da, db = _as_day(a), _as_day(b)
+        if da is None or db is None:
+            return False
+        x, y = da, db
+    else:
+        x, y = to_number(a), to_number(b)
+    if math.isnan(x) or math.isnan(y):
+        return False
+    if op == "<":
+        return x < y
+    if op == "<=":
+        return x <= y
+    if op == ">":
+        return x > y
+    return x >= y
+
+
+def _date_equal(a: Any, b: Any) -> bool:
+    if isinstance(a, datetime) or isinstance(b, datetime):
+        x, y = to_datetime(a), to_datetime(b)
+        return x == y if x and y else to_string(a) == to_string(b)
+    da, db = to_date(a), to_date(b)
+    return da == db if da and db else to_string(a) == to_string(b)
+
+
+def _as_day(v: Any) -> float | None:
+    if isinstance(v, datetime):
+        return days_of(v)
+    if isinstance(v, date):
+        return days_of(v)
+    if isinstance(v, str):
+        parsed = parse_date_text(v)
+        if parsed is not None:
+            return days_of(parsed)
+    n = to_number(v)
+    return None if math.isnan(n) else n
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def arith(op: str, a: Any, b: Any) -> float | int:
+    x, y = to_number(a), to_number(b)
+    if math.isnan(x) or math.isnan(y):
+        return NAN
+    try:
+        if op == "+":
+            r = x + y
+        elif op == "-":
+            r = x - y
+        elif op == "*":
+            r = x * y
+        elif op == "div":
+            r = x / y if y != 0 else (NAN if x == 0 else math.copysign(math.inf, x) * math.copysign(1, y))
+        else:  # mod: XPath keeps the sign of the dividend
+            r = math.fmod(x, y) if y != 0 else NAN
+    except (OverflowError, ValueError):
+        return NAN
+    return num_out(r)

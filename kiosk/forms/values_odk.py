@@ -1,0 +1,119 @@
+"""Answer values of the types that come from ODK XForms: time, datetime, geopoint, range,
+rank, acknowledge (see docs/xlsform.md for the canonical value of each).
+
+Like kiosk.forms.values.normalise: never raises; bad input comes back as it was,
+with an i18n error key, so the resident sees what is wrong.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+from kiosk.forms.model import Question
+
+ODK_TYPES = ("time", "datetime", "geopoint", "range", "rank", "acknowledge")
+
+
+def _time(text: str) -> str | None:
+    m = re.fullmatch(r"(\d{1,2})[:.](\d{2})(?:[:.](\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?", text)
+    if not m:
+        return None
+    h, mi, s = int(m.group(1)), int(m.group(2)), int(m.group(3) or 0)
+    if h > 23 or mi > 59 or s > 59:
+        return None
+    return f"{h:02d}:{mi:02d}:{s:02d}"
+
+
+def _datetime(text: str) -> str | None:
+    m = re.fullmatch(r"(\d{4})[-./](\d{1,2})[-./](\d{1,2})[T ](.+)", text)
+    if not m:
+        return None
+    clock = _time(m.group(4))
+    if clock is None:
+        return None
+    h, mi, s = (int(p) for p in clock.split(":"))
+    try:
+        value = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), h, mi, s)
+    except ValueError:
+        return None
+    return value.isoformat()
+
+
+def _numbers(value: Any) -> list[float] | None:
+    if isinstance(value, dict):
+        keys = ("lat", "lon", "alt", "accuracy")
+        parts: list[Any] = [value.get(k) for k in keys if value.get(k) is not None]
+    elif isinstance(value, (list, tuple)):
+        parts = list(value)
+    elif isinstance(value, str):
+        parts = value.replace(",", " ").split()
+    else:
+        return None
+    try:
+        out = [float(p) for p in parts if not isinstance(p, bool)]
+    except (TypeError, ValueError):
+        return None
+    return out if len(out) == len(parts) and all(math.isfinite(x) for x in out) else None
+
+
+def geopoint_text(lat: float, lon: float, alt: float = 0.0, accuracy: float = 0.0) -> str:
+    """The ODK geopoint value: "lat lon altitude accuracy"."""
+    return " ".join(_num(x) for x in (lat, lon, alt, accuracy))
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if x == int(x) else repr(x)
+
+
+def normalise_odk(q: Question, value: Any) -> tuple[Any, str | None]:
+    """(canonical value, None) or (value as given, error key); never raises."""
+    t = q.type
+    if t == "time":
+        out = _time(str(value).strip()) if isinstance(value, str) else None
+        return (out, None) if out else (value, "xform.bad_time")
+    if t == "datetime":
+        out = _datetime(str(value).strip()) if isinstance(value, str) else None
+        return (out, None) if out else (value, "xform.bad_datetime")
+    if t == "geopoint":
+        nums = _numbers(value)
+        if not nums or not 2 <= len(nums) <= 4 or not (-90 <= nums[0] <= 90 and -180 <= nums[1] <= 180):
+            return value, "xform.bad_geopoint"
+        return geopoint_text(*nums), None
+    if t == "range":
+        return _range(q, value)
+    if t == "rank":
+        items = value.split() if isinstance(value, str) else value
+        known = [c.value for c in q.choice_list]
+        if not isinstance(items, list) or sorted(map(str, items)) != sorted(known):
+            return value, "xform.bad_rank"
+        return [str(x) for x in items], None
+    if t == "acknowledge":
+        if value is True or (isinstance(value, str) and value.strip().lower() in ("ok", "yes", "true")):
+            return "OK", None
+        if value is False:
+            return None, None
+        return value, "xform.bad_acknowledge"
+    return value, "forms.no_answer_here"
+
+
+def _range(q: Question, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool):
+        return value, "xform.bad_range"
+    try:
+        number = float(value.replace(",", ".")) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return value, "xform.bad_range"
+    start, end = q.params.get("start"), q.params.get("end")
+    step = q.params.get("step")
+    if not math.isfinite(number):
+        return value, "xform.bad_range"
+    if start is not None and end is not None and not min(start, end) <= number <= max(start, end):
+        return value, "xform.bad_range"
+    if step and start is not None:
+        steps = (number - start) / step
+        if abs(steps - round(steps)) > 1e-9:
+            return value, "xform.bad_range"
+    return (int(number) if number == int(number) else number), None

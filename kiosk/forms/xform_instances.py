@@ -1,0 +1,111 @@
+"""Secondary instances of an XForm: inline ones, and external CSV/XML files, as one shape.
+
+Choice lists (itemsets) and lookups read ``instance('id')/root/item``. An inline
+``<instance id="x">`` is taken as it is; ``jr://file-csv/x.csv`` becomes
+``<root><item><col>value</col>…</item>…</root>`` (one item per row, the header
+naming the children) and ``jr://file/x.xml`` its own root element, both read
+from the form's media folder. A file that is missing or unreadable is refused
+naming the instance, never an empty list.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from kiosk.forms.model import FormLoadError
+
+XF = "{http://www.w3.org/2002/xforms}"
+MAX_MEDIA_BYTES = 32 * 1024 * 1024  # a choices CSV of a few 100k rows; more is a mistake
+
+
+def strip_ns(el: ET.Element) -> ET.Element:
+    """A copy of ``el`` with the XForms default namespace removed from tags (items are
+    read by plain names: ``item``, ``name``, ``label``)."""
+    tag = el.tag.split("}", 1)[1] if el.tag.startswith(XF) else el.tag
+    out = ET.Element(tag, dict(el.attrib))
+    out.text, out.tail = el.text, el.tail
+    for child in el:
+        out.append(strip_ns(child))
+    return out
+
+
+def media_name(src: str) -> str:
+    """``jr://file-csv/a b.csv`` -> ``a b.csv`` (the name in the media folder)."""
+    return re.sub(r"^jr://[a-z\-]+/", "", src.strip())
+
+
+def read_csv_instance(data: bytes, where: str) -> ET.Element:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise FormLoadError(where, "the CSV file is not UTF-8 text") from None
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = list(csv.reader(io.StringIO(text), dialect))
+    if not rows or not any(h.strip() for h in rows[0]):
+        raise FormLoadError(where, "the CSV file has no header row")
+    header = [h.strip() for h in rows[0]]
+    bad = [h for h in header if h and not re.fullmatch(r"[A-Za-z_][\w.\-]*(?::[\w.\-]+)?", h)]
+    if bad:
+        raise FormLoadError(where, f"CSV column name {bad[0]!r} is not a valid XML name")
+    root = ET.Element("root")
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            raise FormLoadError(where, f"CSV row {line} has {len(row)} cells, the header {len(header)}")
+        item = ET.SubElement(root, "item")
+        for name, cell in zip(header, row, strict=False):
+            if name:
+                ET.SubElement(item, name).text = cell
+    return root
+
+
+def read_xml_instance(data: bytes, where: str) -> ET.Element:
+    from defusedxml import ElementTree as SafeET
+    from defusedxml.common import DefusedXmlException
+
+    try:
+        return strip_ns(SafeET.fromstring(data))
+    except (ET.ParseError, DefusedXmlException) as exc:
+        raise FormLoadError(where, f"the XML file cannot be read: {exc}") from None
+
+
+def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict[str, ET.Element], list[str]]:
+    """(id -> root element, names of media files used). Unreadable files raise FormLoadError."""
+    out: dict[str, ET.Element] = {}
+    used: list[str] = []
+    for inst in model.findall(XF + "instance")[1:]:
+        iid = inst.get("id")
+        where = f"<instance id={iid!r}>"
+        if not iid:
+            raise FormLoadError("<instance>", "a secondary instance has no id")
+        src = inst.get("src")
+        if src is None:
+            children = list(inst)
+            out[iid] = strip_ns(children[0]) if children else ET.Element("root")
+            continue
+        name = media_name(src)
+        used.append(name)
+        if src.startswith("jr://file-csv/") or name.lower().endswith(".csv"):
+            kind = "csv"
+        elif src.startswith("jr://file/") and name.lower().endswith(".xml"):
+            kind = "xml"
+        else:
+            raise FormLoadError(where, f"src {src!r}: only jr://file-csv/… and jr://file/….xml are supported")
+        path = (media_dir / name) if media_dir is not None else None
+        if path is None or not path.is_file():
+            raise FormLoadError(where, f"needs the media file {name!r}, which is not beside the form")
+        if path.stat().st_size > MAX_MEDIA_BYTES:
+            raise FormLoadError(where, f"media file {name!r} is larger than {MAX_MEDIA_BYTES // 2**20} MB")
+        data = path.read_bytes()
+        out[iid] = read_csv_instance(data, f"{where} ({name})") if kind == "csv" else \
+            read_xml_instance(data, f"{where} ({name})")
+    return out, used

@@ -1,0 +1,508 @@
+"""XForm controls and binds -> the Questions and Pages of a FormDef.
+
+Pages: a top-level group is a page (``field-list`` -> every question on one
+screen, else one per screen); questions outside groups share a page titled
+with the form. A group inside a page adds its relevance to what it holds.
+Nodes with no control (calculations, constants) become hidden calculations,
+in their repeat when they are in one. Metadata nodes (instanceID, start, end,
+deviceid …) are not questions: the submission side fills them (OdkForm.meta).
+
+Types: the bind's type and the control decide (see TYPE_OF below). What a
+desktop kiosk cannot do (barcode, external apps, drawing, traces) becomes a
+note saying so; if such a question is required the form is refused, naming it.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question
+from kiosk.forms.odk_meta import OdkForm
+from kiosk.forms.xform_body import Control, walk_body
+from kiosk.forms.xform_instances import secondary_instances
+from kiosk.forms.xform_itext import Itext, guess_language, inline_text, read_itext
+from kiosk.forms.xform_paths import normalise_path, rewrite, split_itemset
+
+XF = "{http://www.w3.org/2002/xforms}"
+JR = "{http://openrosa.org/javarosa}"
+ODK = "{http://www.opendatakit.org/xforms}"
+JR_TEMPLATE = JR + "template"
+
+# (control kind, bind type) -> model type; None for the bind type means "any".
+TYPE_OF: dict[tuple[str, str | None], str] = {
+    ("input", "string"): "text", ("input", "int"): "integer", ("input", "integer"): "integer",
+    ("input", "long"): "integer", ("input", "short"): "integer",
+    ("input", "decimal"): "decimal", ("input", "double"): "decimal", ("input", "float"): "decimal",
+    ("input", "date"): "date", ("input", "time"): "time", ("input", "dateTime"): "datetime",
+    ("input", "boolean"): "yes_no", ("input", "geopoint"): "geopoint",
+    ("select1", None): "select_one", ("select", None): "select_multiple", ("rank", None): "rank",
+    ("trigger", None): "acknowledge", ("range", None): "range", ("upload", None): "attachment",
+}
+# What a kiosk cannot offer: bind type or appearance -> i18n reason key (xform.json).
+UNAVAILABLE_TYPES = {"barcode": "barcode", "geotrace": "geotrace", "geoshape": "geoshape"}
+UNAVAILABLE_APPEARANCES = {"draw": "draw", "annotate": "annotate", "printer": "external_app"}
+ACCEPT = {
+    "image": ("image/jpeg", "image/png"),
+    "audio": ("audio/mpeg", "audio/ogg", "audio/wav", "audio/x-wav", "audio/mp4", "audio/aac"),
+    "video": ("video/mp4", "video/webm", "video/quicktime", "video/3gpp"),
+}
+HIDDEN_TYPE = {"int": "integer", "integer": "integer", "decimal": "decimal", "date": "date",
+               "boolean": "yes_no", "dateTime": "datetime", "time": "time", "geopoint": "geopoint"}
+MEDIA_FORMS = {"audio": "audio", "image": "image", "big-image": "big-image", "video": "video"}
+
+
+def _btype(bind: dict[str, str]) -> str:
+    return (bind.get("type") or "string").split(":")[-1]
+
+
+def _and(a: str | None, b: str | None) -> str | None:
+    if a and b:
+        return f"({a}) and ({b})"
+    return a or b
+
+
+def _literal(text: str) -> str:
+    return f"'{text}'" if "'" not in text else f'"{text}"'
+
+
+class FormBuilder:
+    """One XForm being read; see the module doc for how it maps."""
+
+    def __init__(self, model: ET.Element, body: ET.Element, data: ET.Element,
+                 media_dir: Path | None, odk: OdkForm) -> None:
+        self.model, self.body, self.data, self.odk = model, body, data, odk
+        self.root_path = "/" + data.tag.split("}")[-1]
+        self.binds: dict[str, dict[str, str]] = {}
+        for bind in model.iter(XF + "bind"):
+            nodeset = bind.get("nodeset") or bind.get("ref")
+            if nodeset:
+                self.binds[normalise_path(nodeset, self.root_path)] = dict(bind.attrib)
+        default_lang = next((tr.get("lang") for tr in model.iter(XF + "translation")
+                             if tr.get("default") in ("true()", "true")), None)
+        self.itext: Itext = read_itext(model, default_lang)
+        self.instances, csv_used = secondary_instances(model, media_dir)
+        self.media_uris: list[str] = [f"jr://file-csv/{n}" if n.lower().endswith(".csv")
+                                      else f"jr://file/{n}" for n in csv_used]
+        self.nodes: dict[str, ET.Element] = {}  # path -> instance element (template first)
+        self.initial: dict[str, int] = {}  # repeat path -> instances in the template
+        self._index(data, self.root_path)
+        self.controls = walk_body(body, self.root_path)
+        self.names: dict[str, str] = {}  # path -> question name
+        self.questions: dict[str, Question] = {}
+        self.lang = self.itext.default if self.itext.languages else guess_language(
+            [t for t in body.itertext()] + [head_title(model)])
+        self.warnings: list[str] = []
+        self._choice_cache: dict[tuple[str, str, str], list[Choice]] = {}
+
+    # -- the instance -------------------------------------------------------------------
+    def _index(self, el: ET.Element, path: str) -> None:
+        for child in el:
+            cpath = f"{path}/{child.tag.split('}')[-1]}"
+            is_template = JR_TEMPLATE in child.attrib
+            if not is_template:
+                self.initial[cpath] = self.initial.get(cpath, 0) + 1
+            if cpath not in self.nodes or is_template:
+                self.nodes[cpath] = child
+            self._index(child, cpath)
+
+    def _is_leaf(self, path: str) -> bool:
+        return len(self.nodes[path]) == 0
+
+    # -- names ------------------------------------------------------------------------
+    def _name(self, path: str) -> str:
+        if path in self.names:
+            return self.names[path]
+        base = re.sub(r"[^A-Za-z0-9_]", "_", path.rsplit("/", 1)[-1]) or "q"
+        if not re.match(r"[A-Za-z_]", base):
+            base = "q_" + base
+        name, n = base, 2
+        taken = set(self.names.values())
+        while name in taken:
+            name, n = f"{base}_{n}", n + 1
+        self.names[path] = name
+        return name
+
+    def _resolve(self, path: str) -> str | None:
+        return self.names.get(path)
+
+    def _rw(self, expr: str | None, context: str, where: str) -> str | None:
+        """An expression as the engine takes it: XPath, paths resolved by its compiler
+        against FormDef.by_path and the question's own path (kiosk.forms.expr_paths)."""
+        text = (expr or "").strip()
+        return text or None
+
+    # -- build ------------------------------------------------------------------------
+    def build(self, form_id: str, title: str) -> FormDef:
+        from kiosk.forms.xform_read import preload_kind
+
+        control_paths: set[str] = set()
+        self.repeats: list[str] = []
+        self._collect(self.controls, control_paths)
+        hidden: list[str] = []
+        for path in self.nodes:
+            if path in control_paths or not self._is_leaf(path):
+                continue
+            bind = self.binds.get(path, {})
+            kind = preload_kind(bind, path)
+            if kind == "today":
+                hidden.append(path)
+            elif kind is not None:
+                self.odk.meta[path] = kind
+                if kind == "instanceName" and bind.get("calculate"):
+                    self.odk.instance_name = bind["calculate"]
+            elif any(path.startswith(m + "/") for m in [self.root_path + "/meta"]):
+                self.odk.meta[path] = path.rsplit("/", 1)[-1]
+            else:
+                hidden.append(path)
+        for path in hidden:
+            self._name(path)
+
+        self.pages: list[Page] = []
+        self._emit(self.controls, None, {self.lang: title}, "")
+        self._hidden(hidden)
+        return FormDef(
+            id=form_id, version=self.odk.version or "0", title={self.lang: title},
+            description={}, category="", icon="", agency="", pages=self.pages,
+            questions=self.questions, instances=self.instances,
+        )
+
+    def _collect(self, controls: list[Control], paths: set[str]) -> None:
+        """Name every control's node (document order) before any expression is rewritten."""
+        for ctl in controls:
+            if ctl.kind == "group":
+                self._collect(ctl.children, paths)
+                continue
+            if ctl.path not in self.nodes:
+                raise FormLoadError(ctl.where, f"{ctl.path} is not a node of the primary instance")
+            if ctl.kind == "repeat":
+                self.repeats.append(ctl.path)
+                paths.add(ctl.path)
+                self._name(ctl.path)
+                self._collect(ctl.children, paths)
+            else:
+                paths.add(ctl.path)
+                self._name(ctl.path)
+
+    def _is_wrapper(self, ctl: Control) -> bool:
+        """pyxform's <group ref=X><label/><repeat nodeset=X/></group>."""
+        return (ctl.kind == "group" and len(ctl.children) == 1 and ctl.children[0].kind == "repeat"
+                and ctl.children[0].path == ctl.path)
+
+    def _group_rel(self, ctl: Control) -> str | None:
+        if not ctl.path:
+            return None
+        return self._rw(self.binds.get(ctl.path, {}).get("relevant"), ctl.path, f"{ctl.where}@relevant")
+
+    def _emit(self, controls: list[Control], rel: str | None, title: dict[str, str], prefix: str) -> None:
+        """Pages for ``controls`` (top level, or a plain group's children)."""
+        cur: Page | None = None
+        for ctl in controls:
+            if ctl.kind == "group" and not self._is_wrapper(ctl):
+                cur = None
+                grel = _and(rel, self._group_rel(ctl))
+                gtitle = self._texts(ctl.element.find(XF + "label"), ctl.path or self.root_path)[0] or title
+                if "field-list" in ctl.appearance.split():
+                    page = self._page(ctl.path or "group", gtitle, "group", grel, ctl.where)
+                    page.questions += self._flatten(ctl.children, page, (), None)
+                else:
+                    self._emit(ctl.children, grel, gtitle, ctl.path)
+                continue
+            if cur is None:
+                cur = self._page(prefix or "main", title, "one-per-screen", rel, ctl.where)
+            cur.questions += self._flatten([ctl], cur, (), None)
+
+    def _page(self, path: str, title: dict[str, str], layout: str, rel: str | None, where: str) -> Page:
+        base = re.sub(r"[^A-Za-z0-9_]", "_", path.rsplit("/", 1)[-1]) or "page"
+        name, n = base, 2
+        while any(p.name == name for p in self.pages):
+            name, n = f"{base}_{n}", n + 1
+        page = Page(name=name, title=title, layout=layout, json_path=where, relevant=rel)
+        self.pages.append(page)
+        return page
+
+    def _flatten(self, controls: list[Control], page: Page, repeat_path: tuple[str, ...],
+                 rel: str | None) -> list[Question]:
+        out: list[Question] = []
+        for ctl in controls:
+            if ctl.kind == "group" and self._is_wrapper(ctl):
+                out.append(self._repeat(ctl.children[0], page, repeat_path, rel, ctl))
+            elif ctl.kind == "group":
+                out += self._flatten(ctl.children, page, repeat_path, _and(rel, self._group_rel(ctl)))
+            elif ctl.kind == "repeat":
+                out.append(self._repeat(ctl, page, repeat_path, rel, None))
+            else:
+                out.append(self._question(ctl, page, repeat_path, rel))
+        return out
+
+    def _repeat(self, ctl: Control, page: Page, repeat_path: tuple[str, ...], rel: str | None,
+                wrapper: Control | None) -> Question:
+        name = self._name(ctl.path)
+        label_el = (wrapper.element if wrapper is not None else ctl.element).find(XF + "label")
+        label, _media = self._texts(label_el, ctl.path)
+        bind = self.binds.get(ctl.path, {})
+        q = Question(name=name, type="repeat", json_path=ctl.where, page=page.name, label_texts=label,
+                     relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
+                     parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
+                     appearance=ctl.appearance or None, path=ctl.path)
+        count = ctl.element.get(JR + "count")
+        if count and count.strip():
+            text = count.strip()
+            value: int | str | None = int(text) if text.isdigit() else self._rw(
+                text, ctl.path, f"{ctl.where}@jr:count")
+            q.min_count = q.max_count = value
+        elif ctl.element.get(JR + "noAddRemove") in ("true()", "true"):
+            q.min_count = q.max_count = self.initial.get(ctl.path, 1)
+        self.questions[name] = q
+        inner = (*repeat_path, name)
+        q.children = self._flatten(ctl.children, page, inner, None)
+        if not q.children:
+            raise FormLoadError(ctl.where, "a repeat needs questions")
+        return q
+
+    def _question(self, ctl: Control, page: Page, repeat_path: tuple[str, ...],
+                  rel: str | None) -> Question:
+        bind = self.binds.get(ctl.path, {})
+        btype = _btype(bind)
+        where = ctl.where
+        label, media = self._texts(ctl.element.find(XF + "label"), ctl.path)
+        hint, _ = self._texts(ctl.element.find(XF + "hint"), ctl.path)
+        qtype = TYPE_OF.get((ctl.kind, btype)) or TYPE_OF.get((ctl.kind, None)) or ""
+        reason = self._unavailable(ctl, btype)
+        readonly = (bind.get("readonly") or "").strip()
+        calculate = self._rw(bind.get("calculate"), ctl.path, f"{where}@calculate")
+        if not reason and ctl.kind == "input" and readonly == "true()" and not calculate:
+            qtype = "note"
+        if not reason and not qtype:
+            raise FormLoadError(where, f"a <{ctl.kind}> of type {btype!r} is not supported")
+        q = Question(
+            name=self._name(ctl.path), type=qtype or "note", json_path=where, page=page.name,
+            label_texts=label, hint_texts=hint, media=media,
+            relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{where}@relevant")),
+            constraint=self._rw(bind.get("constraint"), ctl.path, f"{where}@constraint"),
+            constraint_message=self._message(bind.get(JR + "constraintMsg"), ctl.path),
+            required_message=self._message(bind.get(JR + "requiredMsg"), ctl.path),
+            calculate=calculate, appearance=ctl.appearance or None,
+            parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path, path=ctl.path,
+        )
+        q.required_spec = self._flag(bind.get("required"), ctl.path, f"{where}@required")
+        q.read_only_spec = self._flag(bind.get("readonly"), ctl.path, f"{where}@readonly")
+        if reason:
+            self._make_unavailable(q, reason)
+        elif qtype in ("select_one", "select_multiple", "rank"):
+            self._choices(q, ctl)
+        elif qtype == "attachment":
+            self._upload(q, ctl)
+        elif qtype == "range":
+            q.params = {k: _number(ctl.element.get(k), where, k) for k in ("start", "end", "step")
+                        if ctl.element.get(k) is not None}
+        if qtype not in ("note", "repeat") and not reason:
+            q.default = self._default(ctl.path, qtype)
+        self.questions[q.name] = q
+        return q
+
+    # -- pieces ---------------------------------------------------------------------------
+    def _unavailable(self, ctl: Control, btype: str) -> str | None:
+        if btype in UNAVAILABLE_TYPES:
+            return UNAVAILABLE_TYPES[btype]
+        words = ctl.appearance.split()
+        if any(w.startswith("ex:") for w in words):
+            return "external_app"
+        for w in words:
+            if w in UNAVAILABLE_APPEARANCES:
+                return UNAVAILABLE_APPEARANCES[w]
+        if ctl.kind == "upload" and (ctl.element.get("mediatype") or "").startswith("osm"):
+            return "external_app"
+        return None
+
+    def _make_unavailable(self, q: Question, reason: str) -> None:
+        from kiosk.i18n import t
+
+        if q.required_spec is not False:
+            raise FormLoadError(q.json_path, f"question {q.name!r} is required but cannot be answered "
+                                             f"on this kiosk ({t('xform.unavailable_' + reason, 'en')})")
+        q.type, q.calculate, q.constraint = "note", None, None
+        q.params = {"unavailable": reason}
+        q.hint_texts = {lang: t("xform.unavailable_" + reason, lang) for lang in ("mn", "en")}
+
+    def _upload(self, q: Question, ctl: Control) -> None:
+        mediatype = (ctl.element.get("mediatype") or "").strip()
+        words = ctl.appearance.split()
+        if mediatype.startswith("image") and "signature" in words:
+            q.type = "signature"
+            return
+        q.accept = ACCEPT.get(mediatype.split("/")[0], ())
+
+    def _flag(self, value: str | None, context: str, where: str) -> bool | str:
+        text = (value or "").strip()
+        if text in ("", "false()", "false"):
+            return False
+        if text in ("true()", "true"):
+            return True
+        return self._rw(text, context, where) or False
+
+    def _default(self, path: str, qtype: str) -> Any:
+        el = self.nodes.get(path)
+        text = (el.text or "").strip() if el is not None else ""
+        if not text:
+            return None
+        if qtype == "integer":
+            return int(text) if re.fullmatch(r"[+-]?\d+", text) else text
+        if qtype in ("decimal", "range"):
+            try:
+                return float(text) if "." in text else int(text)
+            except ValueError:
+                return text
+        if qtype in ("select_multiple", "rank"):
+            return text.split()
+        if qtype == "yes_no":
+            return text in ("true", "1", "yes")
+        return text
+
+    def _message(self, value: str | None, context: str) -> dict[str, str] | None:
+        if not value or not value.strip():
+            return None
+        m = re.fullmatch(r"\s*jr:itext\(\s*['\"]([^'\"]+)['\"]\s*\)\s*", value)
+        if m:
+            entry = self.itext.get(m.group(1))
+            return dict(entry.text) if entry and entry.text else None
+        return {self.lang: value.strip()}
+
+    def _texts(self, el: ET.Element | None, context: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+        """(texts by language, media by form and language) of a <label>/<hint>."""
+        if el is None:
+            return {}, {}
+        ref = el.get("ref") or ""
+        m = re.fullmatch(r"\s*jr:itext\(\s*['\"]([^'\"]+)['\"]\s*\)\s*", ref)
+        if m:
+            entry = self.itext.get(m.group(1))
+            if entry is None:
+                raise FormLoadError(f"<label ref={ref!r}>", f"no itext entry {m.group(1)!r}")
+            texts = {k: self._outputs(v, context) for k, v in entry.text.items()}
+            media = {MEDIA_FORMS[f]: dict(v) for f, v in entry.media.items() if f in MEDIA_FORMS}
+            for uris in media.values():
+                self.media_uris += uris.values()
+            return texts, media
+        text = inline_text(el)
+        return ({self.lang: self._outputs(text, context)} if text else {}), {}
+
+    def _outputs(self, text: str, context: str) -> str:
+        """<output value="path"/> markers -> ``${name}``."""
+        def repl(m: re.Match[str]) -> str:
+            out = rewrite(m.group(1), context, self._resolve, f"<output value={m.group(1)!r}>")
+            return out if out else ""
+        return re.sub("\x00([^\x00]*)\x00", repl, text)
+
+    def _choices(self, q: Question, ctl: Control) -> None:
+        itemset = ctl.element.find(XF + "itemset")
+        if itemset is None:
+            q.choice_list = self._inline_items(ctl)
+        else:
+            iid, flt = split_itemset(itemset.get("nodeset") or "", f"{ctl.where}/<itemset>")
+            value_el = itemset.find(XF + "value")
+            value_ref = (value_el.get("ref") if value_el is not None else None) or "name"
+            label_el = itemset.find(XF + "label")
+            label_ref = (label_el.get("ref") if label_el is not None else None) or "label"
+            q.choice_list = self._itemset(iid, value_ref, label_ref, ctl.where)
+            if flt:
+                q.choice_filter = self._rw(flt, ctl.path, f"{ctl.where}/<itemset>[…]")
+        if not q.choice_list:
+            raise FormLoadError(ctl.where, f"question {q.name!r} has no choices")
+
+    def _inline_items(self, ctl: Control) -> list[Choice]:
+        out: list[Choice] = []
+        seen: set[str] = set()
+        for item in ctl.element.findall(XF + "item"):
+            value = (item.findtext(XF + "value") or "").strip()
+            if not value:
+                raise FormLoadError(f"{ctl.where}/<item>", "a choice has no value")
+            if value in seen:
+                raise FormLoadError(f"{ctl.where}/<item>", f"choice value {value!r} is used twice")
+            seen.add(value)
+            label, media = self._texts(item.find(XF + "label"), ctl.path)
+            out.append(Choice(value=value, label=label, media=media))
+        return out
+
+    def _itemset(self, iid: str, value_ref: str, label_ref: str, where: str) -> list[Choice]:
+        key = (iid, value_ref, label_ref)
+        if key in self._choice_cache:
+            return self._choice_cache[key]
+        root = self.instances.get(iid)
+        if root is None:
+            raise FormLoadError(f"{where}/<itemset>", f"no secondary instance {iid!r}")
+        m = re.fullmatch(r"\s*jr:itext\(\s*([A-Za-z_][\w.\-]*)\s*\)\s*", label_ref)
+        out: list[Choice] = []
+        seen: set[str] = set()
+        for item in root.findall("item"):
+            value = (item.findtext(value_ref) or "").strip()
+            if not value:
+                continue
+            if value in seen:
+                raise FormLoadError(f"<instance id={iid!r}>", f"choice value {value!r} is used twice")
+            seen.add(value)
+            media: dict[str, dict[str, str]] = {}
+            if m:
+                entry = self.itext.get((item.findtext(m.group(1)) or "").strip())
+                label = dict(entry.text) if entry else {}
+                if entry:
+                    media = {MEDIA_FORMS[f]: dict(v) for f, v in entry.media.items() if f in MEDIA_FORMS}
+                    for uris in media.values():
+                        self.media_uris += uris.values()
+            else:
+                text = (item.findtext(label_ref) or "").strip()
+                label = {self.lang: text} if text else {}
+            extra = {child.tag: (child.text or "").strip() for child in item
+                     if child.tag not in ("itextId",)}
+            out.append(Choice(value=value, label=label, extra=extra, media=media))
+        self._choice_cache[key] = out
+        return out
+
+    def _hidden(self, paths: list[str]) -> None:
+        """Calculations and constants: hidden questions, in their repeat if they are in one."""
+        if not paths:
+            return
+        repeats = {q.path: q for q in self.questions.values() if q.is_repeat}
+        page: Page | None = None
+        for path in paths:
+            owner = max((r for r in repeats if path.startswith(r + "/")), key=len, default=None)
+            bind = self.binds.get(path, {})
+            where = f"<bind nodeset={path!r}>" if bind else f"<{path.rsplit('/', 1)[-1]}> {path}"
+            calc = self._rw(bind.get("calculate"), path, f"{where}@calculate")
+            if calc is None:
+                kind = bind.get(JR + "preload")
+                if kind == "date":
+                    calc = "today()"
+                else:
+                    el = self.nodes[path]
+                    calc = _literal((el.text or "").strip())
+            btype = _btype(bind)
+            if owner is not None:
+                parent = repeats[owner]
+                target_page, rpath = parent.page, (*parent.repeat_path, parent.name)
+            else:
+                if page is None:
+                    page = self._page("calculations", {}, "one-per-screen", None, "<model>")
+                target_page, rpath = page.name, ()
+            q = Question(name=self._name(path), type=HIDDEN_TYPE.get(btype, "text"), json_path=where,
+                         page=target_page, calculate=calc,
+                         relevant=self._rw(bind.get("relevant"), path, f"{where}@relevant"),
+                         parent=rpath[-1] if rpath else None, repeat_path=rpath, path=path)
+            self.questions[q.name] = q
+            if owner is not None:
+                repeats[owner].children.append(q)
+            elif page is not None:
+                page.questions.append(q)
+
+
+def head_title(model: ET.Element) -> str:
+    return ""
+
+
+def _number(text: str | None, where: str, attr: str) -> float | int:
+    try:
+        value = float(text or "")
+    except ValueError:
+        raise FormLoadError(f"{where}@{attr}", f"{text!r} is not a number") from None
+    return int(value) if value == int(value) else value

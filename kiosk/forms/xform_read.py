@@ -1,0 +1,138 @@
+"""Reading an ODK XForm (XML) into the kiosk's one form model (FormDef).
+
+The UI, the store, the receipt and the envelope only ever see a FormDef, so an
+XForm becomes exactly what a JSON v1 form becomes: pages of Questions with
+the same types and expressions. The pieces: kiosk.forms.xform_body (the body
+as a tree), xform_itext (texts and media in mn/en), xform_instances
+(secondary instances, CSV/XML), xform_paths (node paths in expressions),
+xform_questions (controls -> Questions and pages). What only ODK needs to send
+the submission back (instance template, meta nodes, key, URL) goes to
+``FormDef.odk`` (kiosk.forms.odk_meta). Every refusal is a FormLoadError whose
+message names the element.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from kiosk.forms.model import FormDef, FormLoadError
+from kiosk.forms.odk_meta import PRELOAD_KINDS, MediaFile, OdkForm
+
+H = "{http://www.w3.org/1999/xhtml}"
+XF = "{http://www.w3.org/2002/xforms}"
+JR = "{http://openrosa.org/javarosa}"
+ORX = "{http://openrosa.org/xforms}"
+MAX_XFORM_BYTES = 16 * 1024 * 1024
+
+
+def local(tag: str) -> str:
+    return tag.split("}", 1)[-1]
+
+
+def parse_xml(xml: bytes, source: str) -> ET.Element:
+    """The root element; DTDs and entities are refused (defusedxml), as is a huge file."""
+    from defusedxml import ElementTree as SafeET
+    from defusedxml.common import DefusedXmlException
+
+    if len(xml) > MAX_XFORM_BYTES:
+        raise FormLoadError("<h:html>", f"the form is larger than {MAX_XFORM_BYTES // 2**20} MB")
+    try:
+        return SafeET.fromstring(xml)
+    except ET.ParseError as exc:
+        line, col = exc.position
+        raise FormLoadError(f"line {line} column {col + 1}", "not well-formed XML") from None
+    except DefusedXmlException:
+        raise FormLoadError("<!DOCTYPE>", "DTDs and entities are not allowed in a form") from None
+
+
+def _namespaces(xml: bytes) -> dict[str, str]:
+    import io
+
+    out: dict[str, str] = {}
+    try:
+        for _event, (prefix, uri) in ET.iterparse(io.BytesIO(xml), events=("start-ns",)):
+            out.setdefault(prefix, uri)
+    except ET.ParseError:
+        pass
+    return out
+
+
+def kiosk_form_id(xml_form_id: str) -> str:
+    """An ODK form id as a kiosk form id: lower case, ``[a-z0-9-]`` (``Household_Survey``
+    -> ``household-survey``)."""
+    text = re.sub(r"[^a-z0-9]+", "-", xml_form_id.lower()).strip("-")
+    return text or "form"
+
+
+def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> FormDef:
+    """The checked, compiled FormDef of an XForm. ``source`` names the file in errors;
+    ``media_dir`` holds its media (CSV/XML instances, audio, images)."""
+    from kiosk.forms.expr_check import compile_form
+    from kiosk.forms.xform_questions import FormBuilder
+
+    root = parse_xml(xml, source)
+    if local(root.tag) != "html":
+        raise FormLoadError(f"<{local(root.tag)}>", "not an XForm: the root element is not <h:html>")
+    head = root.find(H + "head")
+    model = head.find(XF + "model") if head is not None else None
+    if head is None or model is None:
+        raise FormLoadError("<h:head>", "an XForm needs <h:head> with a <model>")
+    body = root.find(H + "body")
+    if body is None:
+        raise FormLoadError("<h:body>", "an XForm needs a <h:body>")
+    primary = model.find(XF + "instance")
+    data = next(iter(primary), None) if primary is not None else None
+    if primary is None or data is None or primary.get("id"):
+        raise FormLoadError("<model>", "the first <instance> must hold the primary instance")
+    xml_form_id = data.get("id") or ""
+    if not xml_form_id:
+        raise FormLoadError(f"<{local(data.tag)}>", "the primary instance root has no id attribute")
+    title = (head.findtext(H + "title") or "").strip() or xml_form_id
+
+    odk = OdkForm(
+        xml_form_id=xml_form_id, version=data.get("version") or "", instance=data,
+        namespaces=_namespaces(xml), title=title,
+    )
+    submission = model.find(XF + "submission")
+    if submission is not None:
+        odk.base64_rsa_public_key = (submission.get("base64RsaPublicKey") or "").strip() or None
+        odk.submission_url = (submission.get("action") or "").strip() or None
+
+    builder = FormBuilder(model, body, data, media_dir, odk)
+    form = builder.build(kiosk_form_id(xml_form_id), title)
+    form.content_hash = hashlib.sha256(xml).hexdigest()
+    form.odk = odk
+    odk.media = _media(builder, media_dir)
+    compile_form(form)
+    return form
+
+
+def _media(builder: object, media_dir: Path | None) -> list[MediaFile]:
+    """Every media file the form names, and where the kiosk has it."""
+    names: dict[str, str] = {}
+    for uri in getattr(builder, "media_uris", []):
+        m = re.match(r"jr://([a-z\-]+)/(.+)$", uri.strip())
+        if m:
+            kind = {"images": "image", "audio": "audio", "video": "video", "file-csv": "csv"}.get(
+                m.group(1), "xml" if m.group(2).lower().endswith(".xml") else "file")
+            names.setdefault(m.group(2), kind)
+    out = []
+    for name, kind in names.items():
+        path = media_dir / name if media_dir is not None else None
+        out.append(MediaFile(name, kind, str(path) if path is not None and path.is_file() else None))
+    return out
+
+
+def preload_kind(bind: dict[str, str], path: str) -> str | None:
+    """The meta kind of a bind (``jr:preload``) or of a node under ``/…/meta``."""
+    preload = bind.get(JR + "preload")
+    if preload:
+        params = (bind.get(JR + "preloadParams") or "").strip()
+        return PRELOAD_KINDS.get((preload, params)) or f"{preload}:{params}"
+    parts = path.strip("/").split("/")
+    if len(parts) == 3 and parts[1] == "meta":
+        return parts[2]
+    return None

@@ -1,0 +1,195 @@
+"""XLSForm spreadsheets -> XForm XML, through pyxform (the reference converter).
+
+Form authors see pyxform's own findings, placed: every refusal is an
+XlsFormError naming the sheet, the row and (when known) the column, taken from
+pyxform's message or, where pyxform gives none (an unknown type), found by
+reading the survey sheet for the offending cell. The settings sheet is checked
+here for what pyxform lets through but a kiosk cannot use (a public key that is
+not an RSA key, a submission URL that is not http(s), a default language that no
+column has). Conversion never runs ODK Validate (no Java on a kiosk): the
+kiosk's own reader checks the XForm next.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from kiosk.forms.model import FormLoadError
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls")
+
+
+class XlsFormError(FormLoadError):
+    """A spreadsheet refused: ``json_path`` is "sheet S, row N[, column C]"."""
+
+    def __init__(self, where: str, message: str, row: int | None = None, sheet: str | None = None) -> None:
+        super().__init__(where, message)
+        self.row, self.sheet = row, sheet
+
+
+def _where(sheet: str | None, row: int | None, column: str | None) -> str:
+    parts = [f"sheet {sheet or 'survey'}"]
+    if row is not None:
+        parts.append(f"row {row}")
+    if column:
+        parts.append(f"column {column}")
+    return ", ".join(parts)
+
+
+def sheet_rows(path: Path, sheet: str) -> list[dict[str, str]]:
+    """The rows of one sheet as {header: text}, index 0 = spreadsheet row 2 (header is row 1);
+    [] when the sheet is absent or unreadable (the converter reports that itself)."""
+    rows: list[list[Any]] = []
+    try:
+        if path.suffix.lower() == ".xls":
+            import xlrd
+
+            book = xlrd.open_workbook(str(path))
+            if sheet in book.sheet_names():
+                ws = book.sheet_by_name(sheet)
+                rows = [ws.row_values(i) for i in range(ws.nrows)]
+        else:
+            import openpyxl
+
+            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            try:
+                if sheet in book.sheetnames:
+                    rows = [list(r) for r in book[sheet].iter_rows(values_only=True)]
+            finally:
+                book.close()
+    except Exception:  # noqa: BLE001 - any unreadable file: pyxform says why
+        return []
+    if not rows:
+        return []
+    header = [str(h).strip() if h is not None else "" for h in rows[0]]
+    return [{h: ("" if v is None else str(v).strip()) for h, v in zip(header, r, strict=False) if h}
+            for r in rows[1:]]
+
+
+def _find_row(path: Path, sheet: str, column: str, value: str) -> int | None:
+    for i, row in enumerate(sheet_rows(path, sheet)):
+        cell = row.get(column, "")
+        if cell == value or (column == "type" and cell.split(" ")[0] == value):
+            return i + 2
+    return None
+
+
+def place_pyxform_error(path: Path, exc: Exception) -> XlsFormError:
+    """pyxform's message as an XlsFormError with sheet/row/column."""
+    text = str(exc).strip()
+    context = getattr(exc, "context", None) or {}
+    row = context.get("row")
+    sheet = context.get("sheet")
+    column = context.get("column")
+    m = re.match(r"\[row\s*:\s*(\d+)\]\s*", text)
+    if m:
+        row = row or int(m.group(1))
+        text = text[m.end():]
+    m = re.search(r"On the '(\w+)' sheet", text)
+    if m:
+        sheet = sheet or m.group(1)
+    m = re.search(r"the '([\w:\- ]+)' value", text)
+    if m and not column:
+        column = m.group(1)
+    if row is None:
+        m = re.search(r"Unknown question type '([^']+)'", text)
+        if m:
+            sheet, column = "survey", "type"
+            row = _find_row(path, "survey", "type", m.group(1))
+    if row is None and sheet is None and re.search(r"survey sheet|'survey'", text):
+        sheet = "survey"
+    text = re.sub(r"\s*Learn more: \S+", "", text).strip()
+    where = _where(sheet, row, column) if row is not None or sheet else "$"
+    return XlsFormError(where, text, row=row, sheet=sheet or ("survey" if row else None))
+
+
+def place_reader_error(path: Path, exc: FormLoadError) -> XlsFormError:
+    """A refusal of the kiosk's XForm reader for a converted spreadsheet, placed on the survey
+    row of the question it names (``<input ref='/data/grp/age'>`` -> the row named age)."""
+    m = re.search(r"ref=['\"]([^'\"]+)['\"]|nodeset=['\"]([^'\"]+)['\"]", exc.json_path)
+    name = (m.group(1) or m.group(2)).rstrip("/").rsplit("/", 1)[-1] if m else None
+    row = _find_row(path, "survey", "name", name) if name else None
+    if row is None:
+        return XlsFormError(f"sheet survey ({exc.json_path})", exc.message, sheet="survey")
+    field = exc.json_path.rsplit(".", 1)[-1] if "." in exc.json_path.rsplit(">", 1)[-1] else None
+    column = {"relevant": "relevant", "constraint": "constraint", "calculate": "calculation",
+              "required": "required", "read_only": "read_only", "choice_filter": "choice_filter",
+              "min_count": "repeat_count", "max_count": "repeat_count"}.get(field or "")
+    return XlsFormError(_where("survey", row, column), exc.message, row=row, sheet="survey")
+
+
+def convert(path: Path | str) -> bytes:
+    """The XForm XML of an XLSForm file; XlsFormError naming sheet/row/column if refused."""
+    return convert_with_warnings(path)[0]
+
+
+def convert_with_warnings(path: Path | str) -> tuple[bytes, list[str]]:
+    from pyxform.errors import PyXFormError
+    from pyxform.xls2xform import convert as pyxform_convert
+
+    path = Path(path)
+    if path.suffix.lower() not in SUFFIXES:
+        raise XlsFormError("$", f"not an XLSForm: expected one of {', '.join(SUFFIXES)}")
+    warnings: list[str] = []
+    try:
+        result = pyxform_convert(str(path), warnings=warnings, validate=False, pretty_print=False)
+    except PyXFormError as exc:
+        raise place_pyxform_error(path, exc) from None
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        # pyxform raises plain exceptions for some malformed sheets; still one placed line.
+        raise place_pyxform_error(path, exc) from None
+    data: dict[str, Any] = result._pyxform or {}
+    check_settings(path, data)
+    return result.xform.encode("utf-8"), [re.sub(r"\s*Learn more: \S+", "", w) for w in warnings]
+
+
+def check_settings(path: Path, data: dict[str, Any]) -> None:
+    """What the settings sheet says that pyxform accepts but a kiosk cannot use."""
+    rows = sheet_rows(path, "settings")
+    settings = rows[0] if rows else {}
+
+    def fail(column: str, message: str) -> None:
+        raise XlsFormError(_where("settings", 2, column), message, row=2, sheet="settings")
+
+    form_id = settings.get("form_id") or settings.get("id_string") or ""
+    if form_id and not re.fullmatch(r"[A-Za-z_][\w.\-]*", form_id):
+        fail("form_id", f"form_id {form_id!r} must start with a letter and hold only letters, digits, "
+                        "'_', '-' or '.'")
+    version = settings.get("version", "")
+    if version and (len(version) > 64 or re.search(r"\s", version)):
+        fail("version", f"version {version!r} must be one word of at most 64 characters")
+    key = settings.get("public_key", "")
+    if key:
+        try:
+            import base64
+
+            from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+            from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+            loaded = load_der_public_key(base64.b64decode(re.sub(r"\s+", "", key), validate=True))
+            if not isinstance(loaded, RSAPublicKey):
+                raise ValueError("not RSA")
+        except (ValueError, TypeError):
+            fail("public_key", "public_key is not a base64 RSA public key (SubjectPublicKeyInfo)")
+    url = settings.get("submission_url", "")
+    if url and not re.match(r"https?://[^\s/]+", url):
+        fail("submission_url", f"submission_url {url!r} is not an http(s) URL")
+    lang = settings.get("default_language", "")
+    if lang and lang != "default":
+        langs = _survey_languages(path)
+        if langs and lang not in langs:
+            fail("default_language", f"default_language {lang!r} is not a language of the survey "
+                                     f"columns ({', '.join(sorted(langs))})")
+
+
+def _survey_languages(path: Path) -> set[str]:
+    rows = sheet_rows(path, "survey")
+    headers = set(rows[0]) if rows else set()
+    out = set()
+    for h in headers:
+        m = re.match(r"(?:label|hint|media::\w+|constraint_message|required_message)::(.+)$", h)
+        if m:
+            out.add(m.group(1).strip())
+    return out
