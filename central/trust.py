@@ -131,11 +131,11 @@ def routes(central: Any) -> list[Route]:
     from central.app import Problem
 
     async def keys(request: Request) -> Response:
+        await central.body(request, 0)
         return JSONResponse({"signature": signed_key_list(central), "server_kid": central.kid})
 
     async def audit_head(request: Request) -> Response:
-        raw, decoded = await central.body(request, 4_000)
-        device_id = central.authenticate(request, raw)
+        device_id, _, decoded = await central.authenticate(request, 4_000)
         data = central.json_body(request, decoded)
         try:
             seq, digest = parse_head(data)
