@@ -1,19 +1,27 @@
 """The reference central server: a Starlette app implementing sync/contract/openapi.yaml.
 
 Every reply is JSON or ``application/problem+json``; nothing unexpected ever
-leaves as a stack trace (it is logged here with a reference instead). Bodies
-may arrive gzip-compressed (``Content-Encoding: gzip``) and replies are gzip'd
-when the client accepts it. Request signatures are checked over the raw bytes
-received, before decompression.
+leaves as a stack trace (it is logged here with a reference instead), and a
+client's mistake is never logged as one. Bodies may arrive gzip-compressed
+(``Content-Encoding: gzip``, exactly one member) and replies are gzip'd when the
+client accepts it.
+
+Order of checks on a signed route: the request signature (method, target,
+covered headers, freshness) is verified *before* the body is read and before
+the device's status is told — an unknown device gets the same answer as a bad
+signature, and only the key holder learns "revoked". Then the body streams in
+(bounded in bytes and time, hashed as it comes) and must match the signed
+hash; then JSON is parsed with limits. Failed authentication and enrolment are
+rate-limited per address and per device (``429`` + ``Retry-After``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
 import time
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,18 +39,34 @@ from starlette.routing import Route
 from central import attachments as att
 from central import intake
 from central.catalog import ServedCatalog, build_catalog
+from central.http_body import (
+    BodyProblem,
+    BodyTimeouts,
+    decode_small,
+    file_encoding,
+    gunzip_file,
+    read_small,
+    read_to_file,
+)
 from central.keys import server_key, server_kid
-from central.storage import CentralStore
+from central.ratelimit import RateLimiter
+from central.storage import CentralStore, EnrolCollision, Replay, private_dir
+from kiosk import ids
 from kiosk.errors import SecurityError
+from sync import jsonlimits
 from sync.auth import (
     ENROLMENT_TYP,
     HEALTH_TYP,
+    WINDOW_SECONDS,
     AuthFailure,
+    RequestClaims,
     import_public,
     public_jwk,
+    request_device,
     sign_json,
     verify_request,
 )
+from sync.jsonlimits import JsonLimitError, JsonLimits
 
 log = logging.getLogger("central.app")
 
@@ -63,23 +87,55 @@ class Limits:
 
 
 @dataclass
+class Guards:
+    """Limits on abuse, not on payloads (so not advertised to kiosks)."""
+
+    body: BodyTimeouts = field(default_factory=BodyTimeouts)
+    enrol_per_minute: float = 10.0  # per address
+    enrol_burst: int = 10
+    enrol_device_per_minute: float = 3.0  # per device key
+    enrol_device_burst: int = 5
+    auth_failures_per_minute: float = 30.0  # per address and per claimed device
+    auth_failures_burst: int = 30
+    parallel_bundles: int = 1  # bundle imports at once (each may hold a big line)
+
+
+@dataclass
 class Settings:
     data_dir: Path
     catalog_dir: Path
     accept_demo: bool = False
     limits: Limits = field(default_factory=Limits)
+    guards: Guards = field(default_factory=Guards)
 
 
 class Problem(Exception):
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(self, status: int, code: str, detail: str, *,
+                 headers: dict[str, str] | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail, self.extra = status, code, detail, extra
+        self.headers = headers or {}
 
 
-def problem_response(status: int, code: str, detail: str, **extra: Any) -> Response:
+def problem_response(status: int, code: str, detail: str, *,
+                     headers: dict[str, str] | None = None, **extra: Any) -> Response:
     body = {"type": PROBLEM_BASE + code, "title": code.replace("-", " "), "status": status,
             "detail": detail, **extra}
-    return Response(json.dumps(body), status_code=status, media_type=PROBLEM)
+    return Response(json.dumps(body), status_code=status, media_type=PROBLEM,
+                    headers=headers)
+
+
+JSON_LIMITS = JsonLimits(max_bytes=64_000, max_depth=8, max_items=64, max_int_digits=20)
+
+
+def _json_limits(max_bytes: int, max_items: int) -> JsonLimits:
+    # a batch item is {submission_id, record, jwe}: 4 values; the body adds 2
+    return JsonLimits(max_bytes=max_bytes, max_depth=8, max_items=8 * max_items + 8,
+                      max_int_digits=20)
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 class Central:
@@ -87,7 +143,10 @@ class Central:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
+        self.tmp_dir = private_dir(settings.data_dir / "tmp")
+        for stale in self.tmp_dir.glob("upload-*"):  # left by a crash mid-upload
+            stale.unlink(missing_ok=True)
         self.store = CentralStore(settings.data_dir / "central.db")
         self.key: OKPKey = server_key(settings.data_dir)
         self.kid = server_kid(self.key)
@@ -95,74 +154,104 @@ class Central:
             settings.catalog_dir, settings.data_dir, self.key, self.kid,
             demo=settings.accept_demo,
         )
-        self.attachments = att.AttachmentStore(settings.data_dir / "attachments", self.store)
+        self.attachments = att.AttachmentStore(
+            private_dir(settings.data_dir / "attachments"), self.store)
+        g = settings.guards
+        self.enrol_by_address = RateLimiter(g.enrol_per_minute, g.enrol_burst)
+        self.enrol_by_device = RateLimiter(g.enrol_device_per_minute, g.enrol_device_burst)
+        self.failures_by_address = RateLimiter(g.auth_failures_per_minute, g.auth_failures_burst)
+        self.failures_by_device = RateLimiter(g.auth_failures_per_minute, g.auth_failures_burst)
+        self._bundle_gate: asyncio.Semaphore | None = None
 
     # -- helpers -------------------------------------------------------------
-    async def body(self, request: Request, limit: int) -> tuple[bytes, bytes]:
-        """(raw bytes as received, decoded bytes); 413/400 problems past ``limit``."""
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise Problem(413, "too-large", f"request body over {limit} bytes")
-        chunks, total = [], 0
-        async for chunk in request.stream():
-            total += len(chunk)
-            if total > limit:
-                raise Problem(413, "too-large", f"request body over {limit} bytes")
-            chunks.append(chunk)
-        raw = b"".join(chunks)
-        encoding = request.headers.get("content-encoding", "identity").lower()
-        if encoding in ("", "identity"):
-            return raw, raw
-        if encoding != "gzip":
-            raise Problem(415, "unsupported-encoding", f"content encoding {encoding} not supported")
-        try:
-            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-            decoded = inflater.decompress(raw, limit + 1)
-            if len(decoded) > limit or inflater.unconsumed_tail:
-                raise Problem(413, "too-large", f"decompressed body over {limit} bytes")
-            if not inflater.eof:
-                raise Problem(400, "bad-request", "gzip body is truncated")
-        except zlib.error:
-            raise Problem(400, "bad-request", "gzip body is corrupt") from None
-        return raw, decoded
+    async def body(self, request: Request, limit: int,
+                   claims: RequestClaims | None = None) -> tuple[bytes, bytes]:
+        """(raw bytes as received, decoded bytes); 413/408/400 problems.
 
-    def json_body(self, request: Request, decoded: bytes) -> Any:
+        With ``claims`` the raw bytes must hash to what the signature covers.
+        """
+        try:
+            raw, digest = await read_small(request, limit, self.settings.guards.body)
+            if claims is not None:
+                try:
+                    claims.check_body(digest)
+                except AuthFailure as exc:
+                    self._auth_failed(request, claims.device_id)
+                    raise Problem(401, exc.code, str(exc)) from None
+            return raw, decode_small(request.headers, raw, limit)
+        except BodyProblem as exc:
+            raise Problem(exc.status, exc.code, exc.detail) from None
+
+    def json_body(self, request: Request, decoded: bytes,
+                  limits: JsonLimits = JSON_LIMITS) -> Any:
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype != "application/json":
             raise Problem(415, "unsupported-media-type", "request body must be application/json")
         try:
-            return json.loads(decoded)
-        except (ValueError, UnicodeDecodeError):
-            raise Problem(400, "bad-request", "request body is not valid JSON") from None
+            return jsonlimits.loads(decoded, limits)
+        except JsonLimitError as exc:
+            raise Problem(400, "bad-request", f"request body: {exc}") from None
 
-    def authenticate(self, request: Request, raw: bytes) -> str:
+    def _target(self, request: Request) -> str:
         target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
         query = request.scope.get("query_string", b"").decode("latin-1")
-        if query:
-            target += "?" + query
+        return target + "?" + query if query else target
 
-        def key_for(device_id: str) -> OKPKey:
-            row = self.store.device(device_id)
-            if row is None:
-                raise AuthFailure("unknown-device", f"device {device_id} is not enrolled here")
-            if row.get("revoked_at"):
-                raise AuthFailure("revoked", f"device {device_id} has been revoked")
-            return import_public(json.loads(row["public_jwk"]))
+    def _auth_failed(self, request: Request, device_id: str | None) -> None:
+        self.failures_by_address.spend(_address(request))
+        if device_id:
+            self.failures_by_device.spend(device_id)
+
+    def _check_auth_budget(self, request: Request, device_id: str | None) -> None:
+        waits = [self.failures_by_address.retry_after(_address(request))]
+        if device_id:
+            waits.append(self.failures_by_device.retry_after(device_id))
+        wait = max((w for w in waits if w is not None), default=None)
+        if wait is not None:
+            raise Problem(429, "too-many-requests",
+                          f"too many failed authentications; try again in {wait} s",
+                          headers={"Retry-After": str(wait)})
+
+    def verify(self, request: Request) -> RequestClaims:
+        """Check the request signature (not yet the body, nonce or device status)."""
+        header = request.headers.get("authorization")
+        claimed = request_device(header)
+        self._check_auth_budget(request, claimed)
+
+        def key_for(device_id: str) -> OKPKey | None:
+            row = self.store.device(device_id) if ids.is_device_id(device_id) else None
+            return import_public(json.loads(row["public_jwk"])) if row else None
 
         try:
-            claims = verify_request(
-                request.headers.get("authorization"), method=request.method, target=target,
-                body=raw, now=time.time(), key_for=key_for,
-            )
+            claims = verify_request(header, method=request.method, target=self._target(request),
+                                    headers=request.headers, now=time.time(), key_for=key_for)
         except AuthFailure as exc:
-            status = 403 if exc.code == "revoked" else 401
-            raise Problem(status, exc.code, str(exc)) from None
+            self._auth_failed(request, claimed)
+            raise Problem(401, exc.code, str(exc)) from None
         except SecurityError as exc:
+            self._auth_failed(request, claimed)
             raise Problem(401, "bad-signature", str(exc)) from None
-        if not self.store.use_nonce(claims.device_id, claims.nonce, time.time() + 2 * 300):
+        row = self.store.device(claims.device_id)
+        if row is None or row.get("revoked_at"):  # told only to the key's holder
+            raise Problem(403, "revoked", f"device {claims.device_id} has been revoked")
+        return claims
+
+    def accept(self, claims: RequestClaims) -> None:
+        """Record the nonce and touch the device in one commit (401 on a replay)."""
+        if not self.store.use_nonce(claims.device_id, claims.nonce, self._nonce_expiry()):
             raise Problem(401, "replay", "this request was already received (replayed nonce)")
-        self.store.touch(claims.device_id)
-        return claims.device_id
+
+    @staticmethod
+    def _nonce_expiry() -> float:
+        return time.time() + 2 * WINDOW_SECONDS
+
+    async def authenticate(self, request: Request, limit: int = 0) -> tuple[str, bytes, bytes]:
+        """Signature, then body (bounded, matching the signed hash), then nonce:
+        (device ID, raw body, decoded body)."""
+        claims = self.verify(request)
+        raw, decoded = await self.body(request, limit, claims)
+        self.accept(claims)
+        return claims.device_id, raw, decoded
 
     def device_jwk(self, device_id: str) -> dict[str, Any]:
         row = self.store.device(device_id)
@@ -171,6 +260,7 @@ class Central:
 
     # -- endpoints ------------------------------------------------------------
     async def health(self, request: Request) -> Response:
+        await self.body(request, 0)
         nonce = request.query_params.get("nonce", "")
         if len(nonce) > 128:
             raise Problem(400, "bad-request", "nonce longer than 128 characters")
@@ -182,7 +272,12 @@ class Central:
                              "marker": marker, "limits": self.settings.limits.as_dict()})
 
     async def enroll(self, request: Request) -> Response:
-        _, decoded = await self.body(request, 64_000)
+        wait = self.enrol_by_address.spend(_address(request))
+        if wait is not None:
+            raise Problem(429, "too-many-requests",
+                          f"too many enrolment attempts from this address; try again in {wait} s",
+                          headers={"Retry-After": str(wait)})
+        _, decoded = await self.body(request, JSON_LIMITS.max_bytes)
         data = self.json_body(request, decoded)
         if not isinstance(data, dict):
             raise Problem(400, "bad-request", "enrolment request must be a JSON object")
@@ -198,10 +293,20 @@ class Central:
             device_id = device_id_for(jwk)  # type: ignore[arg-type]
         except SecurityError as exc:
             raise Problem(400, "bad-request", str(exc)) from None
+        wait = self.enrol_by_device.spend(device_id)
+        if wait is not None:
+            raise Problem(429, "too-many-requests",
+                          f"too many enrolment attempts for this device; try again in {wait} s",
+                          headers={"Retry-After": str(wait)})
         public = {"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]}  # type: ignore[index]
-        refused = self.store.use_enroll_code(code, device_id, public, name)
+        try:
+            refused = self.store.use_enroll_code(code, device_id, public, name)
+        except EnrolCollision:
+            raise Problem(409, "already-enrolled", "this device is already enrolled") from None
         if refused:
-            raise Problem(403, "enrolment-refused", refused)
+            status, kind = (409, "already-enrolled") if "already enrolled" in refused else (
+                403, "enrolment-refused")
+            raise Problem(status, kind, refused)
         certificate = sign_json(
             {"device_id": device_id, "device_jwk": public, "enrolled_at": int(time.time()),
              "server_kid": self.kid}, self.key, typ=ENROLMENT_TYP, kid=self.kid)
@@ -214,8 +319,7 @@ class Central:
         }, status_code=201)
 
     async def catalog_listing(self, request: Request) -> Response:
-        raw, _ = await self.body(request, 0)
-        self.authenticate(request, raw)
+        await self.authenticate(request)
         etag = self.catalog.etag
         inm = request.headers.get("if-none-match")
         if inm and etag in [t.strip() for t in inm.split(",")]:
@@ -223,37 +327,47 @@ class Central:
         return JSONResponse(self.catalog.body, headers={"ETag": etag})
 
     async def catalog_form(self, request: Request) -> Response:
-        raw, _ = await self.body(request, 0)
-        self.authenticate(request, raw)
+        await self.authenticate(request)
         digest = request.path_params["sha256"]
         data = self.catalog.forms.get(digest)
         if data is None:
-            raise Problem(404, "not-found", f"no form file with SHA-256 {digest}")
+            raise Problem(404, "not-found", f"no form file with SHA-256 {ids.printable(digest)}")
         return Response(data, media_type="application/json",
                         headers={"Cache-Control": "public, max-age=31536000, immutable"})
 
     async def submissions(self, request: Request) -> Response:
         limits = self.settings.limits
-        raw, decoded = await self.body(request, limits.max_batch_bytes + 64_000)
-        device_id = self.authenticate(request, raw)
-        data = self.json_body(request, decoded)
+        claims = self.verify(request)
+        raw, decoded = await self.body(request, limits.max_batch_bytes + 64_000, claims)
+        if self.store.nonce_seen(claims.device_id, claims.nonce):
+            raise Problem(401, "replay", "this request was already received (replayed nonce)")
+        device_id = claims.device_id
+        data = self.json_body(request, decoded, _json_limits(limits.max_batch_bytes + 64_000,
+                                                             limits.max_batch_items))
         items = data.get("items") if isinstance(data, dict) else None
         if not isinstance(items, list) or not items:
             raise Problem(400, "bad-request", "body must be {\"items\": [ ... ]} with one item or more")
         if len(items) > limits.max_batch_items:
             raise Problem(413, "too-large", f"at most {limits.max_batch_items} items per batch")
         jwk = self.device_jwk(device_id)
+        mark = intake.RequestMark(device_id, claims.nonce, self._nonce_expiry())
 
         def work() -> list[dict[str, Any]]:
             checked = [
                 intake.check_item(item, device_id, jwk, accept_demo=self.settings.accept_demo,
+                                  max_attachment_bytes=limits.max_attachment_bytes,
                                   attachment_ready=lambda s, n: self.attachments.ready(
                                       device_id, s, n))
                 for item in items
             ]
-            return intake.commit(self.store, checked, key=self.key, kid=self.kid, via="online")
+            return intake.commit(self.store, checked, key=self.key, kid=self.kid, via="online",
+                                 mark=mark)
 
-        results = await run_in_threadpool(work)
+        try:
+            results = await run_in_threadpool(work)
+        except Replay:
+            raise Problem(401, "replay", "this request was already received (replayed nonce)") \
+                from None
         return JSONResponse({"results": results, "server_time": int(time.time())})
 
     async def attachment(self, request: Request) -> Response:
@@ -262,10 +376,16 @@ class Central:
             return await self.attachment_put(request)
         return await self.attachment_status(request)
 
+    def _digest(self, request: Request) -> str:
+        digest = str(request.path_params["sha256"])
+        if not ids.is_sha256(digest):
+            raise Problem(404, "not-found", "attachments are named by a lowercase hex SHA-256")
+        return digest
+
     async def attachment_status(self, request: Request) -> Response:
-        raw, _ = await self.body(request, 0)
-        device_id = self.authenticate(request, raw)
-        status = self.attachments.status(device_id, request.path_params["sha256"])
+        device_id, _, _ = await self.authenticate(request)
+        status = await run_in_threadpool(self.attachments.status, device_id,
+                                         self._digest(request))
         headers = {"Upload-Offset": str(status["offset"])}
         if request.method == "HEAD":
             return Response(status_code=200, headers=headers)
@@ -273,11 +393,21 @@ class Central:
 
     async def attachment_put(self, request: Request) -> Response:
         limits = self.settings.limits
-        raw, _ = await self.body(request, limits.max_chunk_bytes)
-        device_id = self.authenticate(request, raw)
-        digest = request.path_params["sha256"]
+        claims = self.verify(request)
+        raw, _ = await self.body(request, limits.max_chunk_bytes, claims)
+        self.accept(claims)
+        device_id = claims.device_id
+        digest = self._digest(request)
+        content_range = request.headers.get("content-range")
+        finished = att.empty_range_total(content_range)
+        if finished is not None and not raw:  # an older kiosk asking "is it all there?"
+            status = await run_in_threadpool(self.attachments.status, device_id, digest)
+            if status["complete"] and status["size"] == finished:
+                return JSONResponse(status, headers={"Upload-Offset": str(status["offset"])})
+            raise Problem(409, "offset-mismatch", f"upload must continue at byte "
+                          f"{status['offset']}", offset=status["offset"])
         try:
-            start, end, total = att.parse_content_range(request.headers.get("content-range"))
+            start, end, total = att.parse_content_range(content_range)
         except ValueError as exc:
             raise Problem(400, "bad-request", str(exc)) from None
         if total > limits.max_attachment_bytes:
@@ -294,13 +424,54 @@ class Central:
         return JSONResponse(status, headers={"Upload-Offset": str(status["offset"])})
 
     async def bundle(self, request: Request) -> Response:
-        from central.bundle_import import import_bundle_bytes
+        """A bundle over HTTP: needs a credential before a byte of the body is read —
+        a technician token (``Authorization: Bearer``, from ``kiosk-central
+        technician-token``) or the device's own request signature (then only that
+        device's bundle is accepted). The body streams to a temp file; the import
+        itself (manifest first, item by item) runs in a thread, one at a time."""
+        from central.bundle_import import import_bundle_file
 
-        raw, decoded = await self.body(request, self.settings.limits.max_bundle_bytes)
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if ctype != "application/x-ndjson":
             raise Problem(415, "unsupported-media-type", "bundle must be application/x-ndjson")
-        report = await run_in_threadpool(import_bundle_bytes, self, decoded)
+        header = request.headers.get("authorization") or ""
+        claims: RequestClaims | None = None
+        if header.startswith("Bearer "):
+            self._check_auth_budget(request, None)
+            if not self.store.technician_token_valid(header[7:].strip()):
+                self._auth_failed(request, None)
+                raise Problem(401, "unauthenticated", "technician token unknown or expired")
+        else:
+            claims = self.verify(request)
+        limit = self.settings.limits.max_bundle_bytes
+        guards = self.settings.guards
+        paths: list[Path] = []
+        try:
+            try:
+                raw_path, digest = await read_to_file(request, limit, guards.body, self.tmp_dir)
+                paths.append(raw_path)
+                if claims is not None:
+                    try:
+                        claims.check_body(digest)
+                    except AuthFailure as exc:
+                        self._auth_failed(request, claims.device_id)
+                        raise Problem(401, exc.code, str(exc)) from None
+                    self.accept(claims)
+                path = raw_path
+                if file_encoding(request.headers) == "gzip":
+                    path = await run_in_threadpool(gunzip_file, raw_path, limit, self.tmp_dir)
+                    paths.append(path)
+            except BodyProblem as exc:
+                raise Problem(exc.status, exc.code, exc.detail) from None
+            if self._bundle_gate is None:
+                self._bundle_gate = asyncio.Semaphore(max(1, guards.parallel_bundles))
+            async with self._bundle_gate:
+                report = await run_in_threadpool(
+                    import_bundle_file, self, path,
+                    only_device=claims.device_id if claims else None)
+        finally:
+            for p in paths:
+                p.unlink(missing_ok=True)
         return JSONResponse(report)
 
 
@@ -309,7 +480,8 @@ def create_app(settings: Settings) -> Starlette:
 
     async def on_problem(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, Problem)
-        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+        return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers,
+                                **exc.extra)
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)

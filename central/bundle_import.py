@@ -1,5 +1,17 @@
 """Import a removable-media bundle: same verification and dedup as online intake.
 
+Order matters, because a bundle may come from anyone holding a USB stick:
+
+1. the header's signed manifest must verify with the key of an enrolled,
+   not revoked device (the one the header names) — otherwise nothing at all is
+   stored and the report says why;
+2. each line must be the one the manifest lists for its submission ID (its
+   SHA-256), name the same device, and carry a record that verifies — only
+   then are its attachment blobs written, and only blobs the verified record
+   binds (hash and size);
+3. rows are committed in chunks, so a bundle of any length is imported with
+   one line in memory at a time.
+
 Every intact, valid item is imported even when others are not; each bad one is
 named (submission ID, else line number) with the reason. Re-importing the same
 file only yields ``duplicate`` results.
@@ -8,94 +20,155 @@ file only yields ``duplicate`` results.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from central import intake
+from kiosk import ids
 from kiosk.errors import SecurityError
-from sync.bundles import decode_attachments, read_bundle, verify_manifest
+from sync.bundles import decode_attachments, read_bundle_file, verify_manifest
 
 if TYPE_CHECKING:
     from central.app import Central
 
+COMMIT_EVERY = 100
+
+
+def _manifest(central: Central, header: dict[str, Any] | None,
+              only_device: str | None) -> tuple[str | None, dict[str, Any] | None,
+                                                list[str], str | None]:
+    """(device ID, device JWK, manifest order, error) — the bundle proving itself."""
+    if header is None:
+        return None, None, [], None
+    device_id = header.get("device_id")
+    if not ids.is_device_id(device_id):
+        return None, None, [], f"manifest: device ID {ids.shown(device_id)} is not a device ID"
+    assert isinstance(device_id, str)
+    if only_device is not None and device_id != only_device:
+        return None, None, [], "manifest: the bundle is another device's (a device may send " \
+                               "only its own bundles; use a technician token)"
+    row = central.store.device(device_id)
+    if row is None:
+        return None, None, [], f"manifest: device {device_id} is not enrolled here"
+    if row.get("revoked_at"):
+        return None, None, [], f"manifest: device {device_id} has been revoked"
+    jwk = json.loads(row["public_jwk"])
+    try:
+        claims = verify_manifest(header, jwk)
+    except SecurityError as exc:
+        return None, None, [], f"manifest: {exc}"
+    return device_id, jwk, claims["items"], None
+
+
+def import_bundle_file(central: Central, path: Path, *,
+                       only_device: str | None = None) -> dict[str, Any]:
+    with open(path, "rb") as fh:
+        return _import(central, fh, only_device)
+
 
 def import_bundle_bytes(central: Central, data: bytes) -> dict[str, Any]:
-    header, header_error, lines = read_bundle(data)
-    errors: list[str] = []
-    if header_error:
-        errors.append(header_error)
+    """For callers holding the bytes already (tests): spooled to a 0600 temp file."""
+    fd, name = tempfile.mkstemp(prefix="upload-", suffix=".ndjson", dir=central.tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        return import_bundle_file(central, Path(name))
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _import(central: Central, fh: Any, only_device: str | None) -> dict[str, Any]:
+    header, header_error, lines = read_bundle_file(fh)
+    errors: list[str] = [header_error] if header_error else []
+    device_id, jwk, entries, problem = _manifest(central, header, only_device)
+    report_head = {"format": header.get("format") if header else None,
+                   "device_id": ids.printable(header.get("device_id"), 64) if header else None}
+    if problem or device_id is None or jwk is None:
+        if problem:
+            errors.append(problem)
+        # nothing is stored from a bundle that does not prove itself
+        return {**report_head, "manifest_verified": False, "errors": errors, "counts": {},
+                "results": []}
+
     expected: dict[str, str] = {}
-    order: list[str] = []  # manifest order = line order (line 2 is item 0)
-    manifest_ok = False
-    device_cache: dict[str, dict[str, Any] | str] = {}
+    order: list[str] = []
+    results: list[dict[str, Any]] = []
+    for entry in entries:
+        sid = entry.get("submission_id") if isinstance(entry, dict) else None
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not ids.is_submission_id(sid) or not ids.is_sha256(digest):
+            errors.append(f"manifest lists {ids.shown(sid)}, which is not a submission ID "
+                          "with a SHA-256")
+            order.append("")
+            continue
+        assert isinstance(sid, str) and isinstance(digest, str)
+        expected[sid] = digest
+        order.append(sid)
 
-    def device(device_id: str) -> dict[str, Any] | str:
-        if device_id not in device_cache:
-            row = central.store.device(device_id)
-            if row is None:
-                device_cache[device_id] = f"device {device_id} is not enrolled here"
-            elif row.get("revoked_at"):
-                device_cache[device_id] = f"device {device_id} has been revoked"
-            else:
-                device_cache[device_id] = json.loads(row["public_jwk"])
-        return device_cache[device_id]
-
-    if header is not None:
-        dev = device(str(header.get("device_id")))
-        if isinstance(dev, str):
-            errors.append(f"manifest: {dev}")
-        else:
-            try:
-                claims = verify_manifest(header, dev)
-                entries = [e for e in claims["items"] if isinstance(e, dict)]
-                expected = {str(e.get("submission_id")): str(e.get("sha256")) for e in entries}
-                order = [str(e.get("submission_id")) for e in entries]
-                manifest_ok = True
-            except SecurityError as exc:
-                errors.append(f"manifest: {exc}")
-
-    checked: list[intake.Checked] = []
+    limits = central.settings.limits
+    pending: list[intake.Checked] = []
     seen: set[str] = set()
+
+    def flush() -> None:
+        results.extend(intake.commit(central.store, pending, key=central.key, kid=central.kid,
+                                     via="bundle"))
+        pending.clear()
+
     for line in lines:
-        if line.item is None:
-            index = line.number - 2
-            name = order[index] if 0 <= index < len(order) else f"line {line.number}"
-            seen.add(name)
-            checked.append(intake._reject(name, line.error or "damaged"))
-            continue
-        item = line.item
-        sid = str(item.get("submission_id") or f"line {line.number}")
-        seen.add(sid)
-        if manifest_ok and expected.get(sid) != line.sha256:
-            checked.append(intake._reject(sid, "item does not match the signed manifest "
-                                               "(tampered or not from this bundle)"))
-            continue
-        if header is not None and item.get("device_id") != header.get("device_id"):
-            checked.append(intake._reject(sid, "item names another device than the bundle"))
-            continue
-        dev = device(str(item.get("device_id")))
-        if isinstance(dev, str):
-            checked.append(intake._reject(sid, dev))
-            continue
-        device_id = str(item["device_id"])
-        try:
-            for digest, blob in decode_attachments(item):
-                central.attachments.put_complete(device_id, digest, blob)
-        except (SecurityError, ValueError, TypeError) as exc:
-            checked.append(intake._reject(sid, f"attachment damaged: {exc}"))
-            continue
-        checked.append(intake.check_item(
-            item, device_id, dev, accept_demo=central.settings.accept_demo,
-            attachment_ready=lambda s, n, d=device_id: central.attachments.ready(d, s, n)))
-    results = intake.commit(central.store, checked, key=central.key, kid=central.kid,
-                            via="bundle")
+        checked = _check_line(central, line, device_id, jwk, expected, order, limits)
+        seen.add(checked.submission_id)
+        pending.append(checked)
+        if len(pending) >= COMMIT_EVERY:
+            flush()
+    flush()
     for sid in expected:
-        if sid not in seen and not any(r["submission_id"] == sid for r in results):
+        if sid not in seen:
             results.append({"submission_id": sid, "status": "missing",
                             "reason": "listed in the manifest but not in the file (truncated)"})
     counts: dict[str, int] = {}
     for r in results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return {"format": header.get("format") if header else None,
-            "device_id": header.get("device_id") if header else None,
-            "manifest_verified": manifest_ok, "errors": errors, "counts": counts,
+    return {**report_head, "manifest_verified": True, "errors": errors, "counts": counts,
             "results": results}
+
+
+def _check_line(central: Central, line: Any, device_id: str, jwk: dict[str, Any],
+                expected: dict[str, str], order: list[str], limits: Any) -> intake.Checked:
+    """One line, verified before anything of it is written."""
+    if line.item is None:
+        index = line.number - 2
+        name = order[index] if 0 <= index < len(order) and order[index] else \
+            f"line {line.number}"
+        return intake._reject(name, line.error or "damaged")
+    item = line.item
+    raw_sid = item.get("submission_id")
+    if not ids.is_submission_id(raw_sid):
+        return intake._reject(f"line {line.number}", f"submission ID {ids.shown(raw_sid)} is "
+                                                     "not a canonical UUIDv7")
+    sid = str(raw_sid)
+    if expected.get(sid) != line.sha256:
+        return intake._reject(sid, "item does not match the signed manifest "
+                                   "(tampered or not from this bundle)")
+    if item.get("device_id") != device_id:
+        return intake._reject(sid, "item names another device than the bundle")
+    checked = intake.check_item(item, device_id, jwk, accept_demo=central.settings.accept_demo,
+                                max_attachment_bytes=limits.max_attachment_bytes)
+    if checked.row is None:
+        return checked
+    bound = {a["sha256"]: a["size"] for a in checked.attachments}
+    try:
+        blobs = decode_attachments(item, limits.max_attachment_bytes)
+        for digest, blob in blobs:
+            if bound.get(digest) != len(blob):
+                raise SecurityError(f"attachment {digest[:12]}… is not one the record binds")
+    except SecurityError as exc:
+        return intake._reject(sid, f"attachment damaged: {exc}")
+    for digest, blob in blobs:  # the record verified and binds each of these
+        central.attachments.put_complete(device_id, digest, blob)
+    for digest, size in bound.items():
+        if not central.attachments.ready(device_id, digest, size):
+            return intake._reject(sid, f"attachment {digest} is neither in the bundle nor "
+                                       "uploaded", retry=True)
+    return checked

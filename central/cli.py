@@ -1,7 +1,8 @@
 """``kiosk-central``: run and administer the reference central server.
 
 Sub-commands: serve, enroll-code, devices, revoke, submissions, decrypt,
-import, export-acks. Errors are one line and an exit code (kiosk.errors),
+import, technician-token, export-acks. Anything a device or bundle chose (IDs,
+names, reasons) is escaped before it reaches the terminal (``kiosk.ids.printable``). Errors are one line and an exit code (kiosk.errors),
 never a traceback. The data folder holds the database and the server's keys.
 """
 
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.errors import EXIT_INTERNAL, KioskError, NotFoundError, SecurityError
+from kiosk.ids import printable
 
 log = logging.getLogger("central.cli")
 DEFAULT_DATA = "central-data"
@@ -85,8 +87,8 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print("no devices enrolled")
     for row in rows:
         state = "REVOKED" if row.get("revoked_at") else "active"
-        print(f"{row['device_id']}  {state:7}  submissions={row['submissions']}  "
-              f"{row.get('name') or ''}")
+        print(f"{printable(row['device_id'])}  {state:7}  submissions={row['submissions']}  "
+              f"{printable(row.get('name') or '')}")
     return 0
 
 
@@ -113,8 +115,8 @@ def cmd_submissions(args: argparse.Namespace) -> int:
         print("no submissions received")
     for r in out:
         flags = ("verified" if r["verified"] else "UNVERIFIED") + ("  DEMO" if r["demo"] else "")
-        print(f"{r['submission_id']}  {r['device_id']}  {r['form_id']:24}  {r['received_at']}  "
-              f"{flags}")
+        print(f"{printable(r['submission_id'])}  {printable(r['device_id'])}  "
+              f"{printable(r['form_id']):24}  {r['received_at']}  {flags}")
     return 0
 
 
@@ -128,31 +130,43 @@ def cmd_decrypt(args: argparse.Namespace) -> int:
         print(f"decrypted {report['decrypted']} submission(s) into {args.out}; "
               f"skipped {report['skipped']} for other keys; failed {len(report['failed'])}")
         for fail in report["failed"]:
-            print(f"  {fail['submission_id']}: {fail['reason']}", file=sys.stderr)
+            print(f"  {printable(fail['submission_id'])}: {printable(fail['reason'])}",
+                  file=sys.stderr)
     return 1 if report["failed"] else 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from central.bundle_import import import_bundle_bytes
+    from central.bundle_import import import_bundle_file
 
     path = Path(args.bundle)
     if not path.is_file():
         raise NotFoundError(f"{path}: no such bundle file")
-    report = import_bundle_bytes(_central(args), path.read_bytes())
+    report = import_bundle_file(_central(args), path)
     if args.json:
         _print_json(report)
     else:
         counts = ", ".join(f"{k} {v}" for k, v in sorted(report["counts"].items())) or "nothing"
-        print(f"{path.name}: {counts}")
+        print(f"{printable(path.name)}: {counts}")
         for err in report["errors"]:
-            print(f"  {err}", file=sys.stderr)
+            print(f"  {printable(err)}", file=sys.stderr)
         for r in report["results"]:
             if r["status"] not in ("accepted", "duplicate"):
-                print(f"  {r['submission_id']}: {r['status']}: {r.get('reason', '')}",
-                      file=sys.stderr)
+                print(f"  {printable(r['submission_id'])}: {r['status']}: "
+                      f"{printable(r.get('reason', ''))}", file=sys.stderr)
     bad = report["errors"] or any(
         r["status"] not in ("accepted", "duplicate") for r in report["results"])
     return 1 if bad else 0
+
+
+def cmd_technician_token(args: argparse.Namespace) -> int:
+    token, expires = _store(args).new_technician_token(int(args.ttl * 60), args.note or "")
+    if args.json:
+        _print_json({"token": token, "expires_at": int(expires)})
+    else:
+        print(token)
+        print("for POST /v1/bundles as 'Authorization: Bearer <token>'; expires "
+              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(expires))}", file=sys.stderr)
+    return 0
 
 
 def cmd_export_acks(args: argparse.Namespace) -> int:
@@ -208,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("bundle", metavar="BUNDLE")
     p.add_argument("--catalog", metavar="DIR", help=argparse.SUPPRESS)
     p.add_argument("--accept-demo", action="store_true", help="accept DEMO submissions")
+    p = add("technician-token", cmd_technician_token,
+            "make a token a technician uses to upload bundles over HTTP", json_flag=True)
+    p.add_argument("--ttl", type=float, default=24 * 60, metavar="MINUTES",
+                   help="validity (minutes, default one day)")
+    p.add_argument("--note", metavar="TEXT", help="who or what it is for (kept on the server)")
     p = add("export-acks", cmd_export_acks, "write acknowledgements for `kiosk import-acks`")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--device", metavar="DEVICE", help="only this device's acknowledgements")

@@ -4,27 +4,116 @@ Only submissions sealed to the given agency key (the record's ``agency_kid``)
 are opened; each payload is written as ``<submission_id>.json`` with its
 attachments decrypted beside it (``<submission_id>/<name>``), after the inner
 device signature and every attachment hash have been checked. The output is
-plaintext personal data: it belongs on the agency's protected system only.
+plaintext personal data: it belongs on the agency's protected system only, so
+folders are made 0700 and files 0600, and nothing is written through a symlink.
+
+Every path is built from parts that passed the grammar (``kiosk.ids``: the
+submission ID a canonical UUIDv7, the device ID, the blob SHA-256, the file
+name a plain name — else ``attachment-N``) and checked to stay under ``--out``
+(or the data folder); a row that fails is reported and the rest still decrypt.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from central.storage import CentralStore
+from kiosk import ids
 from kiosk.errors import ConfigError, SecurityError
+from sync import jsonlimits
 
 
 def _claims(record: str) -> dict[str, Any]:
-    part = record.split(".")[1]
-    return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+    parts = record.split(".") if isinstance(record, str) else []
+    try:
+        if len(parts) != 3:
+            raise ValueError("not three parts")
+        claims = jsonlimits.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except ValueError:
+        raise SecurityError("record is damaged (not a compact JWS)") from None
+    if not isinstance(claims, dict):
+        raise SecurityError("record is damaged (not a JSON object)")
+    return claims
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write 0600, never through a symlink someone planted in ``--out``."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+
+
+def _private_dir(path: Path) -> None:
+    if path.is_symlink():
+        raise SecurityError(f"{ids.shown(str(path))} is a symbolic link")
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def _attachment_name(entry: dict[str, Any], index: int, used: set[str]) -> str:
+    """The sender's file name if it is a plain one, else ``attachment-N``; unique."""
+    try:
+        name = ids.file_name(entry.get("name"))
+    except ids.BadIdentifier:
+        name = f"attachment-{index}"
+    if name.lower() in used:
+        name = f"{index}-{name}"
+    used.add(name.lower())
+    return name
+
+
+def _decrypt_one(row: dict[str, Any], store: CentralStore, data_dir: Path, key: dict[str, Any],
+                 out: Path) -> list[str]:
+    from kiosk.envelope import open_envelope, verify_attachment
+
+    sid = ids.submission_id(row["submission_id"])
+    device_id = ids.device_id(row["device_id"])
+    device = store.device(device_id)
+    if device is None:
+        raise SecurityError("sending device is unknown")
+    device_jwk = json.loads(device["public_jwk"])
+    payload = open_envelope(row["jwe"], key, device_jwk)
+    if payload.get("submission_id") != sid:
+        raise SecurityError("payload is for another submission")
+    files = []
+    attachments = payload.get("attachments", [])
+    if not isinstance(attachments, list):
+        raise SecurityError("payload lists attachments wrongly")
+    used: set[str] = set()
+    blobs = data_dir / "attachments"
+    for index, entry in enumerate(attachments):
+        if not isinstance(entry, dict):
+            raise SecurityError("payload lists attachments wrongly")
+        blob = ids.inside(blobs, device_id, ids.sha256_hex(entry.get("blob_sha256"))).read_bytes()
+        entry, plain = verify_attachment(payload, blob, index=index)
+        folder = ids.inside(out, sid)
+        _private_dir(folder)
+        target = ids.inside(folder, _attachment_name(entry, index, used))
+        _write_private(target, plain)
+        files.append(f"{sid}/{target.name}")
+    public = {k: v for k, v in payload.items() if k != "attachments"}
+    public["attachments"] = [
+        {k: v for k, v in a.items() if k != "key"} for a in attachments
+    ]
+    doc = {"submission_id": sid, "device_id": device_id,
+           "device_signature": "verified", "demo": bool(row["demo"]),
+           "payload": public, "attachment_files": files}
+    _write_private(ids.inside(out, f"{sid}.json"),
+                   json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8"))
+    return files
 
 
 def decrypt_all(data_dir: Path, key_file: Path, out: Path) -> dict[str, Any]:
-    from kiosk.envelope import agency_kid, open_envelope, verify_attachment
+    from kiosk.envelope import agency_kid
 
     try:
         key = json.loads(key_file.read_text("utf-8"))
@@ -34,42 +123,25 @@ def decrypt_all(data_dir: Path, key_file: Path, out: Path) -> dict[str, Any]:
         raise ConfigError(f"{key_file}: not a private JWK")
     kid = key.get("kid") or agency_kid(key)
     store = CentralStore(data_dir / "central.db")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        _private_dir(out)
+    except (OSError, SecurityError) as exc:
+        raise ConfigError(f"{out}: cannot use it as the output folder ({exc})") from None
     decrypted, skipped, failed = 0, 0, []
-    for row in store.submissions(with_payload=True):
-        sid = row["submission_id"]
-        if _claims(row["record"]).get("agency_kid") != kid:
-            skipped += 1
-            continue
-        device = store.device(row["device_id"])
-        try:
-            if device is None:
-                raise SecurityError("sending device is unknown")
-            device_jwk = json.loads(device["public_jwk"])
-            payload = open_envelope(row["jwe"], key, device_jwk)
-            if payload.get("submission_id") != sid:
-                raise SecurityError("payload is for another submission")
-            files = []
-            for index, entry in enumerate(payload.get("attachments", [])):
-                blob_path = (data_dir / "attachments" / row["device_id"]
-                             / str(entry.get("blob_sha256")))
-                blob = blob_path.read_bytes()
-                entry, plain = verify_attachment(payload, blob, index=index)
-                target = out / sid / Path(str(entry.get("name") or f"attachment-{index}")).name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(plain)
-                files.append(str(target.relative_to(out)))
-            public = {k: v for k, v in payload.items() if k != "attachments"}
-            public["attachments"] = [
-                {k: v for k, v in a.items() if k != "key"} for a in payload.get("attachments", [])
-            ]
-            doc = {"submission_id": sid, "device_id": row["device_id"],
-                   "device_signature": "verified", "demo": bool(row["demo"]),
-                   "payload": public, "attachment_files": files}
-            (out / f"{sid}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2),
-                                             "utf-8")
-            decrypted += 1
-        except (SecurityError, OSError) as exc:
-            failed.append({"submission_id": sid, "reason": str(exc)})
-    store.close()
+    try:
+        for row in store.submissions(with_payload=True):
+            sid = row["submission_id"]
+            try:
+                if _claims(row["record"]).get("agency_kid") != kid:
+                    skipped += 1
+                    continue
+                _decrypt_one(row, store, data_dir, key, out)
+                decrypted += 1
+            except (SecurityError, OSError, ValueError, KeyError, TypeError,
+                    IndexError) as exc:
+                # one bad row (stored by an older server, or damaged) never stops the rest
+                failed.append({"submission_id": ids.printable(sid),
+                               "reason": ids.printable(str(exc) or type(exc).__name__)})
+    finally:
+        store.close()
     return {"decrypted": decrypted, "skipped": skipped, "failed": failed, "out": str(out)}

@@ -2,7 +2,8 @@
 
 Verification never decrypts: the device-signed record (a JWS over the metadata,
 including the JWE's SHA-256) is checked against the enrolled device key and the
-JWE bytes. Dedup is the primary key (device, submission ID): the same bytes
+JWE bytes; every identifier in it must be in the grammar of ``kiosk.ids``.
+Dedup is the primary key (device, submission ID): the same bytes
 again → ``duplicate`` with the original receipt; other bytes → ``conflict``.
 Rows are committed in one transaction before the caller builds its reply.
 """
@@ -18,6 +19,7 @@ from typing import Any
 from joserfc.jwk import OKPKey
 
 from central.storage import CentralStore
+from kiosk import ids
 from kiosk.errors import SecurityError
 from sync.auth import RECEIPT_TYP, item_digest, sign_json
 
@@ -39,9 +41,46 @@ def _reject(sid: str, reason: str, *, retry: bool = False) -> Checked:
     return Checked(sid, result)
 
 
+MAX_ATTACHMENTS = 100
+MAX_TEXT = 40
+
+
+def _claims_problem(claims: dict[str, Any], sid: str, device_id: str,
+                    max_attachment_bytes: int) -> str | None:
+    """Why the record's own claims are outside the grammar (None = fine)."""
+    if claims.get("submission_id") != sid:
+        return "record is for another submission ID"
+    if claims.get("device_id") not in (None, device_id):
+        return "record was signed for another device"
+    if not ids.is_form_id(claims.get("form_id")):
+        return f"record's form ID {ids.shown(claims.get('form_id'))} is not a form ID"
+    if not ids.is_form_version(str(claims.get("form_version", "")) or "-"):
+        return "record's form version is not printable text of at most 40 characters"
+    finalized = claims.get("finalized_at", "")
+    if not isinstance(finalized, str) or len(finalized) > MAX_TEXT or not finalized.isprintable():
+        return "record's finalized_at is not a short timestamp"
+    attachments = claims.get("attachments") or []
+    if not isinstance(attachments, list) or len(attachments) > MAX_ATTACHMENTS:
+        return "record lists attachments wrongly"
+    for att in attachments:
+        if not isinstance(att, dict) or not ids.is_sha256(att.get("sha256")):
+            return "record lists an attachment without a SHA-256 (64 lowercase hex digits)"
+        size = att.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or not (
+                0 <= size <= max_attachment_bytes):
+            return f"record lists attachment {att['sha256'][:12]}… with a size out of range"
+    return None
+
+
 def check_item(item: Any, device_id: str, device_jwk: dict[str, Any], *, accept_demo: bool,
-               attachment_ready: Any = None) -> Checked:
-    """Verify one item without touching the database (except attachment lookups)."""
+               attachment_ready: Any = None, max_attachment_bytes: int = 1 << 40) -> Checked:
+    """Verify one item without touching the database (except attachment lookups).
+
+    Every identifier is checked against the one grammar (kiosk.ids) before the
+    row is built: the submission ID must be a canonical UUIDv7, the form ID a
+    form ID, attachment hashes hex SHA-256 — anything else is a per-item
+    ``rejected`` with the reason, so nothing unsafe reaches a file name later.
+    """
     from kiosk.envelope import verify_record
 
     if not isinstance(item, dict):
@@ -50,6 +89,8 @@ def check_item(item: Any, device_id: str, device_jwk: dict[str, Any], *, accept_
     record, jwe = item.get("record"), item.get("jwe")
     if not isinstance(sid, str) or not sid:
         return _reject("", "item has no submission_id")
+    if not ids.is_submission_id(sid):
+        return _reject(sid, f"submission ID {ids.shown(sid)} is not a canonical UUIDv7")
     if not isinstance(record, str) or not isinstance(jwe, str):
         return _reject(sid, "item needs record and jwe as compact JOSE strings")
     try:
@@ -59,20 +100,17 @@ def check_item(item: Any, device_id: str, device_jwk: dict[str, Any], *, accept_
     except Exception as exc:  # noqa: BLE001 - malformed input must be a per-item refusal
         log.warning("record check failed for %s: %s", sid, type(exc).__name__)
         return _reject(sid, "record does not verify: malformed")
-    if claims.get("submission_id") != sid:
-        return _reject(sid, "record is for another submission ID")
-    if claims.get("device_id") not in (None, device_id):
-        return _reject(sid, "record was signed for another device")
+    problem = _claims_problem(claims, sid, device_id, max_attachment_bytes)
+    if problem:
+        return _reject(sid, problem)
     demo = bool(claims.get("demo"))
     if demo and not accept_demo:
         return _reject(sid, "DEMO submission refused: this is a real server")
     attachments = claims.get("attachments") or []
-    if not isinstance(attachments, list):
-        return _reject(sid, "record lists attachments wrongly")
     if attachment_ready is not None:
         for att in attachments:
-            if not attachment_ready(str(att.get("sha256")), int(att.get("size", -1))):
-                return _reject(sid, f"attachment {att.get('sha256')} not uploaded yet",
+            if not attachment_ready(att["sha256"], att["size"]):
+                return _reject(sid, f"attachment {att['sha256']} not uploaded yet",
                                retry=True)
     row = {
         "device_id": device_id,
@@ -90,12 +128,28 @@ def check_item(item: Any, device_id: str, device_jwk: dict[str, Any], *, accept_
     return Checked(sid, {"submission_id": sid}, row, attachments)
 
 
+@dataclass(frozen=True)
+class RequestMark:
+    """The request's nonce and device, recorded in the same commit as its rows."""
+
+    device_id: str
+    nonce: str
+    expires_at: float
+
+
 def commit(store: CentralStore, checked: list[Checked], *, key: OKPKey, kid: str,
-           via: str) -> list[dict[str, Any]]:
-    """Insert the verified rows in one durable transaction; per-item results in order."""
+           via: str, mark: RequestMark | None = None) -> list[dict[str, Any]]:
+    """Insert the verified rows in one durable transaction; per-item results in order.
+
+    With ``mark`` the request's nonce and the device's last-seen time are written
+    in the same transaction (one fsync'd commit per request); a replayed nonce
+    raises ``storage.Replay`` and nothing is committed.
+    """
     now = time.time()
     results: list[dict[str, Any]] = []
     with store.transaction() as conn:
+        if mark is not None:
+            store.accept_request(conn, mark.device_id, mark.nonce, mark.expires_at)
         for item in checked:
             if item.row is None:
                 results.append(item.result)

@@ -4,12 +4,19 @@ One writer at a time (a lock around a single connection): intake must commit a
 submission before its reply is sent, and dedup on (device, submission ID) is a
 primary key, so it is permanent and race-free. WAL + ``synchronous=FULL``: a
 reply means the row is on disk.
+
+One durable write per request where that is safe: the request's nonce and the
+device's ``last_seen`` go into the same transaction as what the request stores
+(``accept_request`` inside ``transaction()``), so an intake costs one fsync'd
+commit, not three. The data folder is 0700 and the database 0600 (it holds
+every device's records and the enrolment state).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 import sqlite3
 import threading
@@ -24,13 +31,38 @@ import sqlite_utils
 SCHEMA_VERSION = 1
 
 
+class EnrolCollision(Exception):
+    """Another row already holds this device ID (raced enrolment): an error, never a replace."""
+
+
 def _hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode("utf-8")).hexdigest()
 
 
+class Replay(Exception):
+    """The (device, nonce) pair was already used: the request is a replay."""
+
+
+def private_dir(path: Path) -> Path:
+    """Make ``path`` (and parents) and keep it owner-only (0700)."""
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+    return path
+
+
+def _private_file(path: Path) -> None:
+    """Create ``path`` 0600 if missing, and make an existing one 0600."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
 class CentralStore:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
+        for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            if part == path or part.exists():
+                _private_file(part)
         self.path = path
         self.lock = threading.RLock()
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -76,6 +108,11 @@ class CentralStore:
                     pk=("device_id", "nonce"),
                 )
                 db.table("nonces").create_index(["expires_at"])
+            if "technician_tokens" not in db.table_names():
+                db.table("technician_tokens").create(
+                    {"token_hash": str, "created_at": float, "expires_at": float, "note": str},
+                    pk="token_hash",
+                )
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -118,15 +155,29 @@ class CentralStore:
                 return "enrolment code already used"
             if row[0] < now:
                 return "enrolment code expired"
+            # A real insert: enrolment never replaces a row. The device ID is derived
+            # from the key, so the same key (revoked or active) always collides here;
+            # the key itself is checked too, whatever ID it was stored under.
+            known = conn.execute(
+                "SELECT revoked_at FROM devices WHERE device_id = ? OR public_jwk = ?",
+                (device_id, json.dumps(public_jwk, sort_keys=True)),
+            ).fetchall()
+            if any(r[0] is not None for r in known):
+                return "this device key has been revoked; it can never enrol again"
+            if known:
+                return "this device key is already enrolled here"
             conn.execute(
                 "UPDATE enroll_codes SET used_at = ?, device_id = ? WHERE code_hash = ?",
                 (now, device_id, _hash_code(code)),
             )
-            conn.execute(
-                "INSERT OR REPLACE INTO devices (device_id, public_jwk, name, enrolled_at) "
-                "VALUES (?, ?, ?, ?)",
-                (device_id, json.dumps(public_jwk, sort_keys=True), name, now),
-            )
+            try:
+                conn.execute(
+                    "INSERT INTO devices (device_id, public_jwk, name, enrolled_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    (device_id, json.dumps(public_jwk, sort_keys=True), name, now),
+                )
+            except sqlite3.IntegrityError:
+                raise EnrolCollision(device_id) from None
         return None
 
     def device(self, device_id: str) -> dict[str, Any] | None:
@@ -156,25 +207,64 @@ class CentralStore:
             return cur.rowcount > 0
 
     def touch(self, device_id: str) -> None:
-        with self.lock:
-            self.db.conn.execute(
+        with self.transaction() as conn:
+            conn.execute(
                 "UPDATE devices SET last_seen = ? WHERE device_id = ?", (time.time(), device_id)
             )
 
     # -- replay protection ---------------------------------------------------
+    @staticmethod
+    def accept_request(conn: sqlite3.Connection, device_id: str, nonce: str,
+                       expires_at: float) -> None:
+        """Inside a transaction: record the nonce (Replay if seen) and touch the device."""
+        now = time.time()
+        conn.execute("DELETE FROM nonces WHERE expires_at < ?", (now,))
+        try:
+            conn.execute(
+                "INSERT INTO nonces (device_id, nonce, expires_at) VALUES (?, ?, ?)",
+                (device_id, nonce, expires_at),
+            )
+        except sqlite3.IntegrityError:
+            raise Replay(nonce) from None
+        conn.execute("UPDATE devices SET last_seen = ? WHERE device_id = ?", (now, device_id))
+
+    def nonce_seen(self, device_id: str, nonce: str) -> bool:
+        """A cheap read before costly work; ``accept_request`` is the real check."""
+        with self.lock:
+            return self.db.conn.execute(
+                "SELECT 1 FROM nonces WHERE device_id = ? AND nonce = ? AND expires_at >= ?",
+                (device_id, nonce, time.time()),
+            ).fetchone() is not None
+
     def use_nonce(self, device_id: str, nonce: str, expires_at: float) -> bool:
-        """True the first time (device, nonce) is seen; False is a replay."""
+        """True the first time (device, nonce) is seen (and the device is touched, in the
+        same commit); False is a replay."""
+        try:
+            with self.transaction() as conn:
+                self.accept_request(conn, device_id, nonce, expires_at)
+        except Replay:
+            return False
+        return True
+
+    # -- technician tokens (bundle upload over HTTP) ------------------------
+    def new_technician_token(self, ttl_seconds: int, note: str = "") -> tuple[str, float]:
+        token = "kct_" + secrets.token_urlsafe(32)
         now = time.time()
         with self.transaction() as conn:
-            conn.execute("DELETE FROM nonces WHERE expires_at < ?", (now,))
-            try:
-                conn.execute(
-                    "INSERT INTO nonces (device_id, nonce, expires_at) VALUES (?, ?, ?)",
-                    (device_id, nonce, expires_at),
-                )
-            except sqlite3.IntegrityError:
-                return False
-        return True
+            conn.execute(
+                "INSERT INTO technician_tokens (token_hash, created_at, expires_at, note) "
+                "VALUES (?, ?, ?, ?)",
+                (hashlib.sha256(token.encode()).hexdigest(), now, now + ttl_seconds, note),
+            )
+        return token, now + ttl_seconds
+
+    def technician_token_valid(self, token: str) -> bool:
+        digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+        with self.lock:
+            row = self.db.conn.execute(
+                "SELECT expires_at FROM technician_tokens WHERE token_hash = ?", (digest,)
+            ).fetchone()
+        return row is not None and float(row[0]) >= time.time()
 
     # -- submissions -----------------------------------------------------------
     def submission(self, device_id: str, submission_id: str) -> dict[str, Any] | None:

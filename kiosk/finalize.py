@@ -46,6 +46,15 @@ def finalize_session(
 ) -> SealedEnvelope:
     """Validate (FormSession.document()), seal and store in one transaction."""
     document = session.document()  # raises KioskError naming the first bad question
+    if session.form.odk is not None and not session.form.agency:
+        # a form from an ODK server: sealed for OpenRosa delivery (sync.odk, found by name
+        # so the core does not import sync statically)
+        import importlib
+
+        device = device or load_or_create_device(store.secrets())
+        odk_seal = importlib.import_module("sync.odk.seal")
+        return odk_seal.finalize_form(store, session.form, document, device=device,  # type: ignore[no-any-return]
+                                      draft_id=draft_id, submission_id=submission_id)
     jwk, demo = agency_key(catalog, session.form.agency)
     device = device or load_or_create_device(store.secrets())
     return store.finalize(
@@ -66,8 +75,10 @@ def fill_from_file(
     *,
     lang: str = "mn",
     default_max_kb: int = 4096,
+    location: str = "",
 ) -> SealedEnvelope:
-    """Headless fill + finalize (``kiosk fill``): files are encrypted into the store."""
+    """Headless fill + finalize (``kiosk fill``): files are encrypted into the store.
+    ``location`` (the config's) answers location questions the file leaves out."""
     from kiosk.forms import FormSession, answers_from_file, check_attachment
     from kiosk.store import uuid7
 
@@ -94,6 +105,10 @@ def fill_from_file(
         unknown = session.restore(answers)
         if unknown:
             raise KioskError(f"{answers_path}: {unknown[0]}: not a question of form {form_id}")
+        if location:
+            from kiosk.forms.kiosk_location import answer_locations
+
+            answer_locations(session, location)
         return finalize_session(store, session, catalog, draft_id=draft_id)
     except BaseException:
         store.discard_draft(draft_id)  # drop captured files of a fill that failed

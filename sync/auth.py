@@ -3,9 +3,10 @@
 Every request a kiosk makes after enrolment carries ``Authorization: KioskJWS
 <compact JWS>``: a JWS (RFC 7515, ``alg: Ed25519`` per RFC 9864/8037) made with
 the device key over the method, the request target (path + query), the SHA-256
-of the body bytes exactly as sent (after compression), the created time and a
-random nonce. That is the same set of covered components RFC 9421 would sign,
-in a token any JOSE library checks; the server keeps a nonce store and a time
+of the body bytes exactly as sent (after compression), the headers that change
+what the body means (Content-Type, Content-Encoding, Content-Range,
+Content-Length), the created time and a random nonce. Those are the covered
+components RFC 9421 would sign, in a token any JOSE library checks; the server keeps a nonce store and a time
 window, so a captured request cannot be replayed and an old one is refused.
 
 The server signs with its own Ed25519 key, which the kiosk pins at enrolment:
@@ -19,9 +20,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
+import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +32,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey
 
 from kiosk.errors import SecurityError
+from sync import jsonlimits
+from sync.jsonlimits import JsonLimitError, JsonLimits
 
 SCHEME = "KioskJWS"
 ALG = "Ed25519"
@@ -38,6 +41,10 @@ ALGORITHMS = [ALG]
 REQUEST_TYP = "kiosk-request+jws"
 WINDOW_SECONDS = 300  # a request's created time may differ this much from the server's clock
 MAX_HEADER_CHARS = 4096
+# JOSE headers and request claims are small and flat; signed payloads (a bundle
+# manifest lists every item) may be large but never deep.
+HEADER_JSON_LIMITS = JsonLimits(max_bytes=8192, max_depth=4, max_items=64)
+SIGNED_JSON_LIMITS = JsonLimits(max_bytes=10_000_000, max_depth=16, max_items=2_000_000)
 
 
 def b64url(data: bytes) -> str:
@@ -94,14 +101,14 @@ def verify_json(token: str, key: OKPKey, *, typ: str | None = None) -> dict[str,
         raise SecurityError("signature is not a compact JWS")
     try:
         result = jws.deserialize_compact(token, key, algorithms=ALGORITHMS)
-    except (JoseError, ValueError, TypeError) as exc:
+    except (JoseError, ValueError, TypeError, RecursionError) as exc:
         raise SecurityError(f"signature does not verify ({exc.__class__.__name__})") from None
     if typ is not None and result.protected.get("typ") != typ:
         raise SecurityError(f"signed object has the wrong type (expected {typ})")
     try:
-        payload = json.loads(result.payload)
-    except ValueError:
-        raise SecurityError("signed payload is not JSON") from None
+        payload = jsonlimits.loads(result.payload, SIGNED_JSON_LIMITS)
+    except JsonLimitError as exc:
+        raise SecurityError(f"signed payload is not acceptable JSON ({exc})") from None
     if not isinstance(payload, dict):
         raise SecurityError("signed payload is not a JSON object")
     return payload
@@ -112,12 +119,27 @@ def unverified_header(token: str) -> dict[str, Any]:
     try:
         head = token.split(".", 1)[0]
         raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
-        header = json.loads(raw)
+        header = jsonlimits.loads(raw, HEADER_JSON_LIMITS)
     except (ValueError, IndexError):
         raise SecurityError("authorization token is malformed") from None
     if not isinstance(header, dict):
         raise SecurityError("authorization token is malformed")
     return header
+
+
+# Headers that change what a body means: a signature that left them out would let
+# a proxy or attacker rewrite, say, Content-Range on a signed PUT and reset an upload.
+SIGNED_HEADERS = ("content-type", "content-encoding", "content-range", "content-length")
+
+
+def signed_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """The covered headers present in ``headers`` (names lowercased, values as sent)."""
+    found: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        low = name.lower()
+        if low in SIGNED_HEADERS:
+            found[low] = value
+    return found
 
 
 def sign_request(
@@ -129,12 +151,18 @@ def sign_request(
     body: bytes,
     created: int,
     nonce: str | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> str:
-    """The ``Authorization`` header value for one request."""
+    """The ``Authorization`` header value for one request.
+
+    ``headers`` are the request's headers as they will be sent; the ones in
+    ``SIGNED_HEADERS`` are covered (an absent one is covered as absent).
+    """
     claims = {
         "m": method.upper(),
         "t": target,
         "d": sha256_b64(body),
+        "h": signed_headers(headers),
         "c": int(created),
         "n": nonce or secrets.token_urlsafe(16),
     }
@@ -148,6 +176,12 @@ class RequestClaims:
     device_id: str
     nonce: str
     created: int
+    body_sha256: str = ""  # base64url SHA-256 the signer gave for the body bytes
+
+    def check_body(self, digest_b64: str) -> None:
+        """The body received (hashed while it streamed in) is the one that was signed."""
+        if not hmac.compare_digest(self.body_sha256, digest_b64):
+            raise AuthFailure("bad-signature", "request body does not match its signature")
 
 
 class AuthFailure(SecurityError):
@@ -158,20 +192,40 @@ class AuthFailure(SecurityError):
         self.code = code
 
 
+def request_device(header_value: str | None) -> str | None:
+    """The device a request claims to come from (unverified: for rate limits only)."""
+    if not header_value or len(header_value) > MAX_HEADER_CHARS:
+        return None
+    scheme, _, token = header_value.partition(" ")
+    if scheme != SCHEME:
+        return None
+    try:
+        kid = unverified_header(token).get("kid")
+    except SecurityError:
+        return None
+    return kid if isinstance(kid, str) and len(kid) <= 64 else None
+
+
 def verify_request(
     header_value: str | None,
     *,
     method: str,
     target: str,
-    body: bytes,
     now: float,
-    key_for: Callable[[str], OKPKey],
+    key_for: Callable[[str], OKPKey | None],
+    body: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
     window: int = WINDOW_SECONDS,
 ) -> RequestClaims:
-    """Check signature, binding and freshness. Nonce reuse is the caller's store's job.
+    """Check signature, binding (method, target, covered headers) and freshness.
 
-    ``key_for(device_id)`` returns the enrolled device's key or raises AuthFailure
-    (unknown / revoked device).
+    Runs before the body is read: the server streams the body afterwards and
+    calls ``RequestClaims.check_body`` with its hash (or pass ``body`` here).
+    ``key_for(device_id)`` returns the enrolled key, or None for a device it does
+    not know — which is answered exactly like a bad signature, so the reply never
+    tells a stranger which device IDs exist. Device status (revoked) is the
+    caller's to check *after* this returns: only the key holder learns it.
+    Nonce reuse is the caller's store's job.
     """
     if not header_value or len(header_value) > MAX_HEADER_CHARS:
         raise AuthFailure("unauthenticated", "request is not signed")
@@ -185,26 +239,36 @@ def verify_request(
     if not isinstance(device_id, str) or not device_id:
         raise AuthFailure("unauthenticated", "request signature names no device")
     key = key_for(device_id)
+    if key is None:
+        raise AuthFailure("bad-signature", "request signature does not verify")
     try:
         result = jws.deserialize_compact(token, key, algorithms=ALGORITHMS)
-        claims = json.loads(result.payload)
-    except (JoseError, ValueError, TypeError):
+        claims = jsonlimits.loads(result.payload, HEADER_JSON_LIMITS)
+    except (JoseError, ValueError, TypeError, RecursionError):
         raise AuthFailure("bad-signature", "request signature does not verify") from None
     if not isinstance(claims, dict):
         raise AuthFailure("bad-signature", "request signature payload is malformed")
     if claims.get("m") != method.upper() or claims.get("t") != target:
         raise AuthFailure("bad-signature", "request signature is for another request")
-    if claims.get("d") != sha256_b64(body):
-        raise AuthFailure("bad-signature", "request body does not match its signature")
+    if claims.get("h") != signed_headers(headers):
+        raise AuthFailure("bad-signature", "request headers (Content-Type, Content-Encoding, "
+                                           "Content-Range, Content-Length) differ from the "
+                                           "signed ones")
     created = claims.get("c")
     nonce = claims.get("n")
-    if not isinstance(created, int) or not isinstance(nonce, str) or not 8 <= len(nonce) <= 128:
+    digest = claims.get("d")
+    if (not isinstance(created, int) or isinstance(created, bool) or not isinstance(nonce, str)
+            or not 8 <= len(nonce) <= 128 or not isinstance(digest, str)):
         raise AuthFailure("bad-signature", "request signature lacks created time or nonce")
     if abs(now - created) > window:
         raise AuthFailure(
             "stale", f"request created {int(now - created)} s from server time (window {window} s)"
         )
-    return RequestClaims(device_id=device_id, nonce=nonce, created=created)
+    verified = RequestClaims(device_id=device_id, nonce=nonce, created=created,
+                             body_sha256=digest)
+    if body is not None:
+        verified.check_body(sha256_b64(body))
+    return verified
 
 
 # -- what the server signs (pinned key) -------------------------------------

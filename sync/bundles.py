@@ -25,18 +25,21 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from joserfc.jwk import OKPKey
 
 from kiosk.errors import SecurityError
+from sync import jsonlimits
 from sync.auth import MANIFEST_TYP, import_public, sign_json, unverified_header, verify_json
+from sync.jsonlimits import JsonLimitError, JsonLimits
 
 BUNDLE_FORMAT = "soum-kiosk-bundle/1"
 ACKS_FORMAT = "soum-kiosk-acks/1"
@@ -102,35 +105,77 @@ class ParsedLine:
     error: str | None = None
 
 
-def read_bundle(data: bytes) -> tuple[dict[str, Any] | None, str | None, Iterator[ParsedLine]]:
-    """(header or None, header error, item lines). Never raises on bad content."""
-    first, _, rest = data.partition(b"\n")
+# An item line holds base64url of its (already encrypted) blobs; the header holds
+# the manifest. Both flat: a few levels deep, a bounded number of values.
+LINE_LIMITS = JsonLimits(max_bytes=MAX_LINE_BYTES, max_depth=4, max_items=1_000)
+HEADER_LIMITS = JsonLimits(max_bytes=MAX_LINE_BYTES, max_depth=2, max_items=16)
+
+
+def _read_line(fh: BinaryIO, limit: int) -> tuple[bytes | None, bool]:
+    """(line without newline, too_long); (None, False) at the end of the file.
+
+    Never holds more than ``limit`` bytes: an overlong line is skipped to its end.
+    """
+    line = fh.readline(limit + 1)
+    if not line:
+        return None, False
+    if len(line) > limit and not line.endswith(b"\n"):
+        while True:  # skip the rest of the overlong line in bounded steps
+            more = fh.readline(1 << 20)
+            if not more or more.endswith(b"\n"):
+                break
+        return b"", True
+    return line.rstrip(b"\n").rstrip(b"\r") if line.endswith(b"\n") else line, False
+
+
+def read_bundle_file(fh: BinaryIO) -> tuple[dict[str, Any] | None, str | None,
+                                            Iterator[ParsedLine]]:
+    """(header or None, header error, item lines) from an open binary file, streamed:
+    one line in memory at a time. Never raises on bad content."""
+    first, too_long = _read_line(fh, MAX_LINE_BYTES)
     header: dict[str, Any] | None = None
     error: str | None = None
-    try:
-        parsed = json.loads(first)
-        if not isinstance(parsed, dict) or parsed.get("format") != BUNDLE_FORMAT:
-            error = f"not a {BUNDLE_FORMAT} file (first line is not its header)"
-        else:
-            header = parsed
-    except (ValueError, UnicodeDecodeError):
-        error = "the bundle header (line 1) is damaged"
+    if too_long:
+        error = "the bundle header (line 1) is too long"
+    else:
+        try:
+            parsed = jsonlimits.loads(first or b"", HEADER_LIMITS)
+            if not isinstance(parsed, dict) or parsed.get("format") != BUNDLE_FORMAT:
+                error = f"not a {BUNDLE_FORMAT} file (first line is not its header)"
+            else:
+                header = parsed
+        except JsonLimitError:
+            error = "the bundle header (line 1) is damaged"
 
     def lines() -> Iterator[ParsedLine]:
-        for number, raw in enumerate(rest.split(b"\n"), start=2):
+        number = 1
+        while True:
+            raw, overlong = _read_line(fh, MAX_LINE_BYTES)
+            if raw is None:
+                return
+            number += 1
+            if overlong:
+                yield ParsedLine(number, "", None,
+                                 f"line {number} is longer than {MAX_LINE_BYTES} bytes")
+                continue
             if not raw.strip():
                 continue
             digest = hashlib.sha256(raw).hexdigest()
             try:
-                item = json.loads(raw)
+                item = jsonlimits.loads(raw, LINE_LIMITS)
                 if not isinstance(item, dict):
-                    raise ValueError("not an object")
-            except (ValueError, UnicodeDecodeError):
+                    raise JsonLimitError("not an object")
+            except JsonLimitError:
                 yield ParsedLine(number, digest, None, f"line {number} is damaged or truncated")
                 continue
             yield ParsedLine(number, digest, item)
 
     return header, error, lines()
+
+
+def read_bundle(data: bytes) -> tuple[dict[str, Any] | None, str | None, Iterator[ParsedLine]]:
+    """``read_bundle_file`` over bytes already in memory."""
+    return read_bundle_file(io.BytesIO(data))
 
 
 def verify_manifest(header: dict[str, Any], device_jwk: dict[str, Any]) -> dict[str, Any]:
@@ -148,11 +193,26 @@ def verify_manifest(header: dict[str, Any], device_jwk: dict[str, Any]) -> dict[
     return claims
 
 
-def decode_attachments(item: dict[str, Any]) -> list[tuple[str, bytes]]:
+def decode_attachments(item: dict[str, Any], max_bytes: int = MAX_LINE_BYTES
+                       ) -> list[tuple[str, bytes]]:
+    """The item's blobs, each checked against its SHA-256 (grammar first); SecurityError."""
+    from kiosk import ids
+
+    atts = item.get("attachments") or []
+    if not isinstance(atts, list):
+        raise SecurityError("attachments must be a list")
     out = []
-    for att in item.get("attachments") or []:
-        digest = str(att.get("sha256", ""))
-        data = b64d(str(att.get("data", "")))
+    for att in atts:
+        if not isinstance(att, dict) or not ids.is_sha256(att.get("sha256")):
+            raise SecurityError("an attachment is not named by a hex SHA-256")
+        digest = str(att["sha256"])
+        text = att.get("data")
+        if not isinstance(text, str) or len(text) > max_bytes * 4 // 3 + 4:
+            raise SecurityError(f"attachment {digest[:12]}… has no data or too much")
+        try:
+            data = b64d(text)
+        except ValueError:
+            raise SecurityError(f"attachment {digest[:12]}… is not base64url") from None
         if hashlib.sha256(data).hexdigest() != digest:
             raise SecurityError(f"attachment {digest[:12]}… does not match its hash")
         out.append((digest, data))

@@ -206,6 +206,7 @@ class CentralClient:
                 device_id=self.device.device_id, key=self.device.private_key,
                 method=method, target=request.url.raw_path.decode("ascii"), body=body,
                 created=int(self.now()), nonce=secrets.token_urlsafe(16),
+                headers=request.headers,
             )
         self.state.requests += 1
         self.state.bytes_sent += len(body)
@@ -391,14 +392,28 @@ class CentralClient:
         return int(data.get("offset", 0)), bool(data.get("complete"))
 
     def upload_attachment(self, sha256: str, blob: bytes, chunk: int | None = None) -> None:
-        """Resume from the server's offset; done when the server says complete."""
+        """Resume from the server's offset; done when the server says complete.
+
+        The server's offset is the truth. When it says every byte is there but not
+        yet complete (it stopped between the last write and sealing the upload),
+        asking again lets it finish; nothing here ever sends an empty range.
+        """
         # a few seconds of the measured link each, so a chunk never looks like a stall
         chunk = chunk or min(int(self.state.limits.get("max_chunk_bytes", 256 * 1024)),
                              self.bytes_per_request(256 * 1024))
         offset, complete = self.attachment_offset(sha256)
-        for _ in range(len(blob) // max(chunk, 1) + 3):
+        restarted = False
+        for _ in range(len(blob) // max(chunk, 1) + 4):
             if complete:
                 return
+            if not 0 <= offset < len(blob):
+                # all bytes on the server (or a nonsense offset): ask once more, then
+                # leave it for the next round rather than send a range that cannot exist
+                offset, complete = self.attachment_offset(sha256)
+                if complete:
+                    return
+                if not 0 <= offset < len(blob):
+                    break
             part = blob[offset:offset + chunk]
             end = offset + len(part) - 1
             try:
@@ -408,6 +423,10 @@ class CentralClient:
                     headers={"Content-Range": f"bytes {offset}-{end}/{len(blob)}"})
             except Refused as exc:
                 if exc.status == 409:  # resume where the server really is
+                    offset, complete = self.attachment_offset(sha256)
+                    continue
+                if exc.status == 422 and not restarted:  # server dropped a bad copy
+                    restarted = True
                     offset, complete = self.attachment_offset(sha256)
                     continue
                 raise

@@ -9,16 +9,19 @@ signed by the pinned server key for exactly the bytes this kiosk holds.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from kiosk import ids
 from kiosk.errors import KioskError, NotFoundError, SecurityError
 from kiosk.paths import Home
+from sync import jsonlimits
 from sync.auth import verify_receipt
 from sync.bundles import ACKS_FORMAT, BundleItem, write_bundle
+from sync.jsonlimits import JsonLimits
 
-ALL_DUE = 1e18  # "now" far in the future: every unsent item is due
+ALL_DUE = 1e18
+ACKS_LIMITS = JsonLimits(max_bytes=256_000_000, max_depth=4, max_items=5_000_000)  # "now" far in the future: every unsent item is due
 
 
 def export_queue(home: Home, store: Any, out: Path, *, device: Any) -> dict[str, Any]:
@@ -49,10 +52,10 @@ def export_queue(home: Home, store: Any, out: Path, *, device: Any) -> dict[str,
 
 def import_acks(store: Any, path: Path, *, device_id: str, server_key: Any) -> dict[str, Any]:
     try:
-        doc = json.loads(path.read_text("utf-8"))
+        doc = jsonlimits.loads(path.read_bytes(), ACKS_LIMITS)
     except FileNotFoundError:
         raise NotFoundError(f"{path}: no such file") from None
-    except (OSError, ValueError, UnicodeDecodeError) as exc:
+    except (OSError, ValueError) as exc:
         raise KioskError(f"{path}: not a readable acknowledgements file ({exc})") from None
     if not isinstance(doc, dict) or doc.get("format") != ACKS_FORMAT:
         raise KioskError(f"{path}: not a {ACKS_FORMAT} file")
@@ -62,10 +65,15 @@ def import_acks(store: Any, path: Path, *, device_id: str, server_key: Any) -> d
         if not isinstance(ack, dict):
             counts["invalid"] += 1
             continue
-        sid = str(ack.get("submission_id"))
+        raw_sid = ack.get("submission_id")
         if ack.get("device_id") != device_id:
             counts["other_device"] += 1
             continue
+        if not ids.is_submission_id(raw_sid):  # same grammar as the server's intake
+            counts["invalid"] += 1
+            problems.append(f"{ids.shown(raw_sid)}: not a submission ID")
+            continue
+        sid = str(raw_sid)
         env = store.envelope(sid)
         if env is None:
             counts["unknown"] += 1

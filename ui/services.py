@@ -30,6 +30,8 @@ class StaffSnapshot:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (number, reason)
     drafts: list[dict[str, str]] = field(default_factory=list)  # id, form_id, when
     store_available: bool = True
+    # the ODK server connection (token masked) and its submissions by state, if connected
+    odk: dict[str, Any] | None = None
 
 
 class Services:
@@ -44,6 +46,7 @@ class Services:
         self.index: Any = None
         self.last_receipt: Any = None
         self.enrolled = False
+        self.odk: dict[str, Any] | None = None  # sync.odk.connection describe(), if connected
         # Why answers could not be kept safely here (no usable keyring, fallback without its
         # passphrase, …): while set, residents are not offered forms they could not save.
         self.secrets_problem: str | None = None
@@ -77,18 +80,33 @@ class Services:
                                              category=raw.get("category", ""), icon=raw.get("icon", "")))
             except (OSError, ValueError, KeyError, TypeError):
                 continue  # the full load reports it to staff
+        forms += self._local_index()
         forms.sort(key=lambda f: (order.get(f.category, len(order)), _mn(f.title)))
         self.index = SimpleNamespace(folder=folder, forms={f.id: f for f in forms},
                                      categories=categories, problems=[])
         return self.index
 
+    def _local_index(self) -> list[SimpleNamespace]:
+        """Imported (XLSForm/XForm) forms of the data folder, from their meta.json only
+        (kiosk.forms.local_catalog writes it), so the home screen needs no engine."""
+        out = []
+        folder = Path(self.home.local_forms)
+        for meta_file in sorted(folder.glob("*/meta.json")) if folder.is_dir() else []:
+            try:
+                raw = json.loads(meta_file.read_text(encoding="utf-8"))
+                out.append(SimpleNamespace(id=str(raw["id"]), title=raw.get("title", {}),
+                                           category=raw.get("category", ""), icon=raw.get("icon", "")))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # the full load reports it to staff
+        return out
+
     def load_catalog(self) -> Any:
-        """The full catalog (any thread; loaded once)."""
+        """The full catalog (any thread; loaded once), imported forms included."""
         with self._catalog_lock:
             if self._catalog is None:
                 from kiosk.forms import load_catalog
 
-                self._catalog = load_catalog(self.catalog_folder())
+                self._catalog = load_catalog(self.catalog_folder(), self.home.local_forms)
             return self._catalog
 
     @property
@@ -205,6 +223,25 @@ class Services:
         return dict(self.device().public_jwk)
 
     # -- staff ------------------------------------------------------------------------
+    def check_odk(self) -> bool:
+        """Whether this kiosk delivers to an ODK server (`kiosk odk connect`)."""
+        try:
+            from kiosk.secrets import open_secrets
+            from sync.odk.connection import load
+
+            conn = load(open_secrets(self.home.root, interactive=False))
+        except Exception:  # noqa: BLE001 - no ODK connection is read as "not connected"
+            conn = None
+        self.odk = conn.describe() if conn is not None else None
+        return self.odk is not None
+
+    def _odk_snapshot(self, store: Any) -> dict[str, Any] | None:
+        if self.odk is None:
+            return None
+        counts = dict(store.read("SELECT state, COUNT(*) FROM submissions "
+                                 "WHERE jwe LIKE 'odk1.%' GROUP BY state"))
+        return {**self.odk, "counts": counts}
+
     def staff_snapshot(self) -> StaffSnapshot:
         if not self.store_available:
             return StaffSnapshot(store_available=False)
@@ -224,6 +261,7 @@ class Services:
         last = store.last_error() if hasattr(store, "last_error") else None
         if last:
             snap.failed.append(("—", str(last)))
+        snap.odk = self._odk_snapshot(store)
         return snap
 
     def latest_receipt(self) -> dict[str, Any] | None:

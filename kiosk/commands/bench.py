@@ -24,6 +24,7 @@ SUITES = {
     "catalog": "kiosk.bench.catalog_fresh",
     "store": "kiosk.bench.store",
     "sync": "sync.bench",
+    "odk": "sync.odk.bench",  # against the real ODK Central, when it is on this machine
     "ui": "ui.bench",
 }
 

@@ -236,7 +236,8 @@ def _catalog_links(form: FormDef, catalog: Catalog, shown: str) -> list[LoadProb
     out = []
     if form.category not in {c.id for c in catalog.categories}:
         out.append(LoadProblem(shown, "$.category", f"unknown category {form.category!r} (not in catalog.json)"))
-    if form.agency not in catalog.agencies:
+    # a form from an ODK server delivers to that server, not to a kiosk-central agency
+    if form.agency not in catalog.agencies and not (form.odk is not None and not form.agency):
         out.append(LoadProblem(shown, "$.agency", f"unknown agency {form.agency!r} (not in catalog.json)"))
     return out
 

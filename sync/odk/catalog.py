@@ -7,10 +7,13 @@ resumed with ``Range`` after a cut (a server that ignores Range just sends it wh
 a file counts only once its md5 matches the hash the server announced, and then it is
 renamed into place, so a half-downloaded form is never offered.
 
-Layout (in the data folder): ``odk/index.json`` (what we hold, by form id),
-``odk/forms/<id>.xml``, ``odk/media/<id>/<file>``. A form the server no longer lists
-is marked ``withdrawn``: it stops being offered, but its files stay, so drafts can be
-finished and queued submissions (whose bytes were fixed at finalize) are delivered.
+Layout (in the data folder): ``odk/index.json`` (what we hold, by form id, and the
+home-screen category chosen at connect), the download cache ``odk/forms/<id>.xml`` and
+``odk/forms/<id>-media/<file>``. A complete form that the XForm reader accepts is then
+installed into the local catalog (kiosk.forms.local_catalog, origin ``odk``), where
+the home screen offers it in its category. A form the server no longer lists is marked
+``withdrawn`` and taken out of the local catalog, so it stops being offered; its cached
+files stay, and queued submissions (whose bytes were fixed at finalize) are delivered.
 """
 
 from __future__ import annotations
@@ -87,7 +90,7 @@ class LocalCatalog:
         return self.root / "forms" / f"{_safe_name(form_id, 'form')}.xml"
 
     def media_dir(self, form_id: str) -> Path:
-        return self.root / "media" / _safe_name(form_id, "form")
+        return self.root / "forms" / f"{_safe_name(form_id, 'form')}-media"
 
     def offered(self) -> list[dict[str, Any]]:
         """Forms to show residents: downloaded and not withdrawn."""
@@ -120,10 +123,14 @@ def download(client: OpenRosaClient, url: str, dest: Path, announced_hash: str) 
     return got
 
 
-def pull_forms(home: Any, client: OpenRosaClient, *, now: float | None = None) -> PullReport:
-    """One pass over the server's formList (see the module doc)."""
+def pull_forms(home: Any, client: OpenRosaClient, *, now: float | None = None,
+               category: str | None = None) -> PullReport:
+    """One pass over the server's formList (see the module doc). ``category``: the home
+    screen category for this server's forms (kept in the index for later pulls)."""
     local = LocalCatalog(odk_dir(home))
     index = local.index()
+    if category:
+        index["category"] = category
     held: dict[str, Any] = index["forms"]
     report = PullReport()
     offered = client.form_list()
@@ -137,16 +144,23 @@ def pull_forms(home: Any, client: OpenRosaClient, *, now: float | None = None) -
         seen.add(entry.form_id)
         try:
             changed = _pull_one(client, local, held, entry, report)
+            _offer(home, local, held[entry.form_id], entry.form_id,
+                   str(index.get("category") or ""), report, changed)
         except KioskError as exc:
             report.problems.append(f"{entry.form_id}: {exc}")
             continue
         (report.downloaded if changed else report.unchanged).append(entry.form_id)
         held[entry.form_id]["pulled_at"] = now or time.time()
         local.save(index)  # after each form: a cut link keeps what is complete
+    index["forms_pulled_at"] = now or time.time()
     for form_id, info in held.items():
         if form_id not in seen and not info.get("withdrawn"):
             info["withdrawn"] = True
             report.withdrawn.append(form_id)
+            if info.get("kiosk_id"):
+                from kiosk.forms.local_catalog import remove
+
+                remove(Path(home.root), str(info["kiosk_id"]))
     local.save(index)
     return report
 
@@ -176,5 +190,30 @@ def _pull_one(client: OpenRosaClient, local: LocalCatalog, held: dict[str, Any],
             (folder / stale).unlink(missing_ok=True)
     held[entry.form_id] = {"hash": entry.hash, "version": entry.version, "name": entry.name,
                            "media": media, "withdrawn": False,
-                           "pulled_at": info.get("pulled_at")}
+                           "pulled_at": info.get("pulled_at"),
+                           "kiosk_id": info.get("kiosk_id"), "usable": info.get("usable")}
     return changed
+
+
+def _offer(home: Any, local: LocalCatalog, info: dict[str, Any], form_id: str, category: str,
+           report: PullReport, changed: bool) -> None:
+    """Install a complete download into the local catalog (the home screen offers it);
+    a form the XForm reader refuses is reported once and not offered."""
+    from kiosk.forms.local_catalog import Source, check_source, install, local_dir
+    from kiosk.forms.model import FormLoadError
+
+    kiosk_id = info.get("kiosk_id")
+    if not changed and info.get("usable") is False:
+        return
+    if not changed and kiosk_id and (local_dir(Path(home.root)) / kiosk_id / "form.xml").is_file():
+        return
+    path = local.form_file(form_id)
+    source = Source(path, path.read_bytes())
+    try:
+        form = check_source(source)
+    except FormLoadError as exc:
+        info["usable"] = False
+        report.problems.append(f"{form_id}: the kiosk cannot use this form: {exc}")
+        return
+    install(Path(home.root), source, form, category=category, agency="", origin="odk")
+    info["kiosk_id"], info["usable"] = form.id, True

@@ -24,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--user", metavar="NAME", help="user name (then the password is asked for)")
     c.add_argument("--password-stdin", action="store_true",
                    help="read the password from standard input (one line)")
+    c.add_argument("--category", metavar="ID",
+                   help="home-screen category for this server's forms (default: the catalog's "
+                        "first)")
     add_home(c)
     add_json(c)
     c.set_defaults(func=cmd_connect)
@@ -75,7 +78,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
         offered = client.form_list()  # proves URL and credentials before anything is saved
         secrets = open_secrets(home.root)
         connection.save(secrets, conn)
-        report = pull_forms(home, client)
+        report = pull_forms(home, client, category=_category(home, args.category))
     info = {**conn.describe(), "forms": len(offered), "pull": report.as_dict()}
     if args.json:
         print_json(info)
@@ -83,6 +86,22 @@ def cmd_connect(args: argparse.Namespace) -> int:
         print(t("odk.connected", lang, url=conn.shown_url, forms=len(offered)))
         _print_pull(report, lang)
     return EXIT_OK
+
+
+def _category(home: Any, wanted: str | None) -> str:
+    """The category ODK forms appear in: one of the active catalog's (checked here)."""
+    from kiosk.config import load_config
+    from kiosk.errors import KioskError
+    from kiosk.forms import active_catalog_dir, load_catalog
+
+    catalog = load_catalog(active_catalog_dir(home, load_config(home.config_file)))
+    ids = [c.id for c in catalog.categories]
+    if wanted:
+        if wanted not in ids:
+            raise KioskError(f"--category {wanted!r} is not a category of the catalog "
+                             f"({', '.join(ids) or 'none'})")
+        return wanted
+    return ids[0] if ids else ""
 
 
 def _print_pull(report: Any, lang: str) -> None:

@@ -168,7 +168,8 @@ def build_instance(
     ``template`` is the primary instance's root element (not modified); ``questions``
     the form's top-level questions (repeats carry ``children``); ``answers`` the
     document's nested answers (a repeat is a list of dicts); ``fixed``: leaf name -> text
-    for nodes the kiosk fills itself (the first leaf of that name, e.g. the signature file).
+    for nodes the kiosk fills itself: an absolute path, or the first leaf of that name (the
+    signature file).
     """
     root = copy.deepcopy(template)
     for leaf in root.iter():
@@ -177,6 +178,11 @@ def build_instance(
     writer = _Writer(root)
     writer.fill(root, "/" + _local(root.tag), questions, answers, ())
     for name, text in (fixed or {}).items():
+        if name.startswith("/"):  # an absolute node path (meta nodes the kiosk fills)
+            node = _child_path(root, name.strip("/").split("/")[1:], create=False)
+            if node is not None and len(node) == 0:
+                node.text = text
+            continue
         for el in root.iter():
             if _local(el.tag) == name and len(el) == 0:
                 el.text = text

@@ -56,6 +56,19 @@ def open_wire(atrest: Any, submission_id: str, envelope_text: str) -> tuple[Wire
     return WireSubmission.from_dict(data["wire"]), str(data["instance_sha256"])
 
 
+def meta_values(meta: XFormMeta, device_id: str, finalized_at: str) -> dict[str, str]:
+    """The metadata nodes the kiosk fills (never answers): times, date, device."""
+    out: dict[str, str] = {}
+    for path, kind in (meta.meta or {}).items():
+        if kind in ("start", "end"):
+            out[path] = finalized_at
+        elif kind == "today":
+            out[path] = finalized_at[:10]
+        elif kind == "deviceid":
+            out[path] = f"soum-kiosk:{device_id}"
+    return out
+
+
 def make_sealer(meta: XFormMeta, questions: Iterable[Any], store: Any, *,
                 deprecated_id: str | None = None) -> Any:
     """A ``sealer`` for ``Store.finalize`` (same call shape as kiosk.envelope.seal)."""
@@ -80,9 +93,10 @@ def make_sealer(meta: XFormMeta, questions: Iterable[Any], store: Any, *,
         media = {a.name: (store.attachment_plaintext(a.blob_sha256), a.media_type)
                  for a in attachments}
         sign = wants_signature(meta)
+        fills = meta_values(meta, device.device_id, finalized_at)
         wire = build_submission(meta, questions, answers, submission_id=submission_id,
                                 media=media, deprecated_id=deprecated_id,
-                                signature_jws=signed if sign else None)
+                                signature_jws=signed if sign else None, meta_values=fills)
         plain_sha = _instance_sha(meta, questions, answers, submission_id, deprecated_id)
         sealed = store.atrest.seal({"wire": wire.to_dict(), "instance_sha256": plain_sha},
                                    table=_AT_REST_TABLE, row_id=submission_id)
@@ -110,6 +124,20 @@ def _instance_sha(meta: XFormMeta, questions: list[Any], answers: dict[str, Any]
     xml, _ = instance_xml(meta, questions, answers, submission_id=submission_id,
                           deprecated_id=deprecated_id, with_signature=wants_signature(meta))
     return hashlib.sha256(xml).hexdigest()
+
+
+def finalize_form(store: Any, form: Any, document: dict[str, Any], *, device: DeviceIdentity,
+                  draft_id: str | None = None, submission_id: str | None = None,
+                  deprecated_id: str | None = None) -> SealedEnvelope:
+    """kiosk.finalize's entry for a FormDef read from an XForm (``form.odk``)."""
+    from sync.odk.xformmeta import odk_meta
+
+    meta = odk_meta(form)
+    if meta is None:
+        raise KioskError(f"form {form.id} is not an ODK form")
+    return finalize_odk(store, document, meta, form.pages_questions(), device=device,
+                        draft_id=draft_id, submission_id=submission_id,
+                        deprecated_id=deprecated_id)
 
 
 def finalize_odk(store: Any, document: dict[str, Any], meta: XFormMeta,

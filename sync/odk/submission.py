@@ -67,12 +67,16 @@ class WireSubmission:
 
 def instance_xml(meta: XFormMeta, questions: Iterable[Any], answers: Mapping[str, Any], *,
                  submission_id: str, deprecated_id: str | None = None,
-                 with_signature: bool = False) -> tuple[bytes, list[str]]:
-    """(the plaintext instance XML, attachment names it refers to)."""
+                 with_signature: bool = False, meta_values: Mapping[str, str] | None = None
+                 ) -> tuple[bytes, list[str]]:
+    """(the plaintext instance XML, attachment names it refers to). ``meta_values``: node
+    path -> text for the metadata the kiosk fills (start, end, today, deviceid)."""
+    fixed = dict(meta_values or {})
+    if with_signature:
+        fixed[SIGNATURE_FIELD] = SIGNATURE_ATTACHMENT
     return build_instance(
         meta.template, questions, answers, instance_id=instance_id_for(submission_id),
-        deprecated_id=instance_id_for(deprecated_id) if deprecated_id else None,
-        fixed={SIGNATURE_FIELD: SIGNATURE_ATTACHMENT} if with_signature else None)
+        deprecated_id=instance_id_for(deprecated_id) if deprecated_id else None, fixed=fixed)
 
 
 def build_submission(
@@ -84,6 +88,7 @@ def build_submission(
     media: Mapping[str, tuple[bytes, str]] | None = None,
     deprecated_id: str | None = None,
     signature_jws: str | None = None,
+    meta_values: Mapping[str, str] | None = None,
 ) -> WireSubmission:
     """The parts for one submission. ``media``: file name -> (bytes, content type) of
     every attachment the answers name; ``signature_jws``: the kiosk's JWS over the
@@ -92,7 +97,8 @@ def build_submission(
     instance_id = instance_id_for(submission_id)
     xml, names = instance_xml(meta, questions, answers, submission_id=submission_id,
                               deprecated_id=deprecated_id,
-                              with_signature=signature_jws is not None)
+                              with_signature=signature_jws is not None,
+                              meta_values=meta_values)
     missing = [n for n in names if n not in media]
     if missing:
         raise KioskError(f"attachment {missing[0]} of form {meta.form_id} was not captured")

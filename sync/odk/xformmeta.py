@@ -27,6 +27,7 @@ class XFormMeta:
     base64_rsa_public_key: str | None
     submission_url: str | None
     title: str
+    meta: dict[str, str] | None = None  # node path -> kind (start, end, today, deviceid …)
 
 
 def _local(tag: str) -> str:
@@ -63,11 +64,7 @@ def odk_meta(form: Any) -> XFormMeta | None:
     if odk is None:
         return None
     return XFormMeta(
-        form_id=str(getattr(odk, "xml_form_id", "") or form.id),
-        version=getattr(odk, "version", None),
-        template=odk.template if hasattr(odk, "template") else odk.instance_template,
-        base64_rsa_public_key=getattr(odk, "base64RsaPublicKey", None)
-        or getattr(odk, "base64_rsa_public_key", None),
-        submission_url=getattr(odk, "submission_url", None),
-        title=form.title_text("en") if hasattr(form, "title_text") else str(form.id),
-    )
+        form_id=str(odk.xml_form_id or form.id), version=odk.version or None,
+        template=odk.instance, base64_rsa_public_key=odk.base64_rsa_public_key,
+        submission_url=odk.submission_url, title=odk.title or str(form.id),
+        meta=dict(odk.meta or {}))

@@ -48,7 +48,7 @@ class DeviceAuth(requests.auth.AuthBase):
             body = body.encode("utf-8")
         r.headers["Authorization"] = sign_request(
             device_id=self.device.device_id, key=self.device.private_key, method=r.method or "GET",
-            target=r.path_url, body=body, created=int(time.time()))
+            target=r.path_url, body=body, created=int(time.time()), headers=r.headers)
         return r
 
 

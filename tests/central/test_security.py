@@ -18,11 +18,16 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
+def _sent_headers(body: bytes, ctype: str = "application/json") -> dict[str, str]:
+    """The covered headers ``_post`` sends (httpx adds Content-Length)."""
+    return {"Content-Type": ctype, "Content-Length": str(len(body))}
+
+
 def _signed_post(kiosk, server, body: bytes, *, created: float | None = None,
                  target: str = "/v1/submissions"):
     auth = sign_request(device_id=kiosk.device.device_id, key=kiosk.device.private_key,
                         method="POST", target=target, body=body,
-                        created=int(created or time.time()))
+                        created=int(created or time.time()), headers=_sent_headers(body))
     return auth
 
 
@@ -118,14 +123,19 @@ def test_unknown_device_is_refused_and_sync_stops(server, kiosk, tmp_path):
     stranger = DeviceIdentity.from_private_jwk(dict(generate_key().as_dict(private=True)))
     body = b'{"items": []}'
     auth = sign_request(device_id=stranger.device_id, key=stranger.private_key, method="POST",
-                        target="/v1/submissions", body=body, created=int(time.time()))
-    resp = _post(server, body, auth)
-    assert resp.status_code == 401 and _detail(resp) == "unknown-device"
-    # a kiosk claiming an enrolled ID with another key fails the signature
+                        target="/v1/submissions", body=body, created=int(time.time()),
+                        headers=_sent_headers(body))
+    unknown = _post(server, body, auth)
+    assert unknown.status_code == 401
+    # a kiosk claiming an enrolled ID with another key fails the signature — and gets
+    # exactly the same answer, so nobody can probe which device IDs are enrolled
     auth = sign_request(device_id=kiosk.device.device_id, key=stranger.private_key,
                         method="POST", target="/v1/submissions", body=body,
-                        created=int(time.time()))
-    assert _post(server, body, auth).status_code == 401
+                        created=int(time.time()), headers=_sent_headers(body))
+    wrong_key = _post(server, body, auth)
+    assert wrong_key.status_code == 401
+    assert _detail(unknown) == _detail(wrong_key) == "bad-signature"
+    assert unknown.json()["detail"] == wrong_key.json()["detail"]
 
 
 def test_revoked_device_is_refused_and_told(server, kiosk, kiosk_cli):
@@ -169,7 +179,10 @@ def test_same_id_other_bytes_is_a_conflict(server, kiosk):
 
 def test_no_stack_trace_on_garbage(server, kiosk):
     body = b"\x1f\x8b not really gzip"
-    auth = _signed_post(kiosk, server, body)
+    auth = sign_request(device_id=kiosk.device.device_id, key=kiosk.device.private_key,
+                        method="POST", target="/v1/submissions", body=body,
+                        created=int(time.time()),
+                        headers={**_sent_headers(body), "Content-Encoding": "gzip"})
     resp = httpx.post(server.url + "/v1/submissions", content=body,
                       headers={"Authorization": auth, "Content-Type": "application/json",
                                "Content-Encoding": "gzip"})

@@ -34,9 +34,12 @@ def test_clock_skew_is_measured_and_signatures_use_server_time(server, kiosk, mo
     assert 3590 <= clock_info(kiosk.home)["skew_seconds"] <= 3610
 
 
-def _auth(kiosk, method, target, body=b""):
+def _auth(kiosk, method, target, body=b"", headers=None):
+    """Signed over the body and the covered headers httpx will send (Content-Length too)."""
+    sent = {**(headers or {}), **({"Content-Length": str(len(body))} if body else {})}
     return sign_request(device_id=kiosk.device.device_id, key=kiosk.device.private_key,
-                        method=method, target=target, body=body, created=int(time.time()))
+                        method=method, target=target, body=body, created=int(time.time()),
+                        headers=sent)
 
 
 def test_gzip_both_ways(server, kiosk):
@@ -47,10 +50,10 @@ def test_gzip_both_ways(server, kiosk):
     raw = json.dumps({"items": items}).encode()
     body = gzip.compress(raw)
     assert len(body) < len(raw) * 0.9
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
     resp = httpx.post(server.url + "/v1/submissions", content=body, headers={
-        "Authorization": _auth(kiosk, "POST", "/v1/submissions", body),
-        "Content-Type": "application/json", "Content-Encoding": "gzip",
-        "Accept-Encoding": "gzip"})
+        "Authorization": _auth(kiosk, "POST", "/v1/submissions", body, headers),
+        **headers, "Accept-Encoding": "gzip"})
     assert resp.status_code == 200
     assert resp.headers["content-encoding"] == "gzip"
     assert [r["status"] for r in resp.json()["results"]] == ["accepted"] * 20
@@ -58,9 +61,9 @@ def test_gzip_both_ways(server, kiosk):
 
 def test_gzip_bomb_is_refused_without_a_5xx(server, kiosk):
     body = gzip.compress(b"{" + b" " * 50_000_000 + b"}")
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
     resp = httpx.post(server.url + "/v1/submissions", content=body, headers={
-        "Authorization": _auth(kiosk, "POST", "/v1/submissions", body),
-        "Content-Type": "application/json", "Content-Encoding": "gzip"})
+        "Authorization": _auth(kiosk, "POST", "/v1/submissions", body, headers), **headers})
     assert resp.status_code == 413
     assert resp.headers["content-type"] == "application/problem+json"
 

@@ -239,6 +239,9 @@ class StaffView(Page):
         _button_row(queue, [sync, refresh])
         self.controls += [sync, refresh]
 
+        if snap is not None and snap.odk is not None:
+            self._render_odk(snap.odk, lang)
+
         failed = self._section(t("ui.staff_failed", lang))
         items = snap.failed if snap is not None else []
         if not items:
@@ -297,6 +300,16 @@ class StaffView(Page):
         quit_btn.clicked.connect(self.win.quit_kiosk)
         _button_row(self.column, [leave, quit_btn])
         self.controls += [leave, quit_btn]
+
+    def _render_odk(self, odk: dict[str, Any], lang: str) -> None:
+        """The ODK server this kiosk delivers to (token masked) and where its items are."""
+        box = self._section(t("odk.staff_title", lang))
+        box.addWidget(text_label(t("odk.staff_server", lang, url=odk.get("url", ""))))
+        counts = odk.get("counts") or {}
+        waiting = sum(counts.get(s, 0) for s in ("sealed", "queued", "sent"))
+        box.addWidget(text_label(t("odk.staff_counts", lang, waiting=waiting,
+                                   delivered=counts.get("acknowledged", 0),
+                                   refused=counts.get("rejected", 0))))
 
     def _selected_draft(self) -> dict[str, str] | None:
         if self.drafts_list is None or self.drafts_list.currentItem() is None:
