@@ -37,6 +37,7 @@ COMMAND_MODULES = (
     "kiosk.commands.receipt",  # receipt verify STRING
     "kiosk.commands.audit",  # audit verify
     "kiosk.commands.pin",  # pin set | pin status
+    "kiosk.commands.location",  # location show | location set
     "sync.commands",  # enroll, sync, export, import-acks
     "sync.odk.commands",  # odk connect | forms | pull | disconnect
     "kiosk.commands.doctor",  # doctor

@@ -57,6 +57,11 @@ catalog_dir = ""
 keyring_fallback = ""          # "" or "encrypted-file"
 keyring_fallback_file = ""     # path, default: <data folder>/secrets.jwe
 
+# Where this kiosk stands, for forms that ask for a location (ODK geopoint):
+# "latitude longitude" in decimal degrees, optionally altitude (m) and accuracy (m),
+# e.g. "47.9185 106.9176 1350 10". Empty: such questions cannot be answered.
+location = ""
+
 # Log level for the rotating log files in <data folder>/logs.
 log_level = "INFO"
 """
@@ -77,6 +82,7 @@ class Config:
     keyring_fallback: str = ""
     keyring_fallback_file: str = ""
     log_level: str = "INFO"
+    location: str = ""
     source: Path | None = field(default=None, compare=False)
 
     def validate(self) -> None:
@@ -101,11 +107,27 @@ class Config:
                 f"{where}: log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
                 f"not {self.log_level!r}"
             )
+        if self.location and location_problem(self.location):
+            raise ConfigError(f"{where}: location {location_problem(self.location)}")
         if self.keyring_fallback not in ("", "encrypted-file"):
             raise ConfigError(
                 f'{where}: keyring_fallback must be "" or "encrypted-file", '
                 f"not {self.keyring_fallback!r}"
             )
+
+
+def location_problem(text: str) -> str | None:
+    """Why ``text`` is not "lat lon [altitude [accuracy]]" in decimal degrees, or None."""
+    parts = text.split()
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        return f"must be numbers: \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+    if not 2 <= len(numbers) <= 4:
+        return f"must be \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+    if not (-90 <= numbers[0] <= 90 and -180 <= numbers[1] <= 180):
+        return f"latitude must be -90 to 90 and longitude -180 to 180, not {text!r}"
+    return None
 
 
 def _coerce(path: Path, key: str, value: Any, default: Any) -> Any:

@@ -75,8 +75,10 @@ def fill_from_file(
     *,
     lang: str = "mn",
     default_max_kb: int = 4096,
+    location: str = "",
 ) -> SealedEnvelope:
-    """Headless fill + finalize (``kiosk fill``): files are encrypted into the store."""
+    """Headless fill + finalize (``kiosk fill``): files are encrypted into the store.
+    ``location`` (the config's) answers location questions the file leaves out."""
     from kiosk.forms import FormSession, answers_from_file, check_attachment
     from kiosk.store import uuid7
 
@@ -103,6 +105,10 @@ def fill_from_file(
         unknown = session.restore(answers)
         if unknown:
             raise KioskError(f"{answers_path}: {unknown[0]}: not a question of form {form_id}")
+        if location:
+            from kiosk.forms.kiosk_location import answer_locations
+
+            answer_locations(session, location)
         return finalize_session(store, session, catalog, draft_id=draft_id)
     except BaseException:
         store.discard_draft(draft_id)  # drop captured files of a fill that failed

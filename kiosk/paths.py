@@ -83,6 +83,11 @@ class Home:
         return self.root / "catalog"
 
     @property
+    def local_forms(self) -> Path:
+        """Imported XLSForm/XForm forms (kiosk.forms.local_catalog), one folder each."""
+        return self.root / "local-forms"
+
+    @property
     def backups(self) -> Path:
         return self.root / "backups"
 

@@ -49,7 +49,10 @@ def _screenshots(args: argparse.Namespace) -> int:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from ui import qtlog
     from ui.screenshots import take_screenshots
+
+    qtlog.install()  # no "propagateSizeHints" line per rendered screen
 
     langs = tuple(dict.fromkeys(args.lang)) if args.lang else ("mn", "en")
     written = take_screenshots(Path(args.out), langs, quick=args.quick)

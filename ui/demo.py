@@ -22,6 +22,7 @@ import queue
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,30 @@ from kiosk.paths import ENV_HOME, Home, bundled_catalog_dir
 READY_LINE = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 SYNC_INTERVAL = 5
 SAMPLE_FORM = "id-card"
+#: The demo kiosk's staff PIN, printed when the demo starts (a demo has no secrets to keep).
+DEMO_PIN = "472915"
+
+
+class DemoStopped(KioskError):
+    """SIGTERM outside the UI: unwinds to the clean-up (server child, temporary folder)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(t("demo.stopped", "en", signal=signal.Signals(signum).name), 128 + signum)
+
+
+def _raise_stopped(signum: int, _frame: Any) -> None:
+    raise DemoStopped(signum)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Linux: the server child gets SIGTERM if the demo itself is killed (even by SIGKILL)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -82,6 +107,7 @@ class DemoServer:
                 stderr=log,
                 text=True,
                 encoding="utf-8",
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
             )
         threading.Thread(target=self._drain, daemon=True, name="demo-server-out").start()
         deadline = time.monotonic() + self.timeout
@@ -190,10 +216,27 @@ def _send_sample(home: Home, form_id: str, lang: str) -> str:
     return str(env.submission_id)
 
 
+def _set_demo_pin(home: Home, lang: str) -> None:
+    from kiosk.pin import set_pin
+    from kiosk.store import Store
+
+    with Store.open(home) as store:
+        set_pin(store, DEMO_PIN, lang)
+
+
 def run(args: argparse.Namespace) -> int:
+    """The demo; SIGTERM and SIGINT (Ctrl+C) at any point stop the server and remove the folder."""
+    _require_central()
+    previous_term = signal.signal(signal.SIGTERM, _raise_stopped)
+    try:
+        return _run(args)
+    finally:
+        signal.signal(signal.SIGTERM, previous_term)
+
+
+def _run(args: argparse.Namespace) -> int:
     from sync.enrol import enroll
 
-    _require_central()
     lang = getattr(args, "lang", None) or "en"
     base = Path(args.dir).resolve() if args.dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     saved_env = {k: os.environ.get(k) for k in (ENV_HOME, "KIOSK_SECRETS_PASSPHRASE")}
@@ -204,19 +247,24 @@ def run(args: argparse.Namespace) -> int:
         code = str(server.call("enroll-code")["code"])
         home = _prepare_kiosk_home(base / "kiosk")
         info = enroll(home, url, code, name="kiosk-demo")
+        _set_demo_pin(home, lang)
         print(t("demo.enrolled", lang, device=info.get("device_id", "?"), home=home.root),
               flush=True)
         if args.no_ui:
             submission_id = _send_sample(home, args.form, lang)
         else:
-            print(t("demo.open_ui", lang, seconds=SYNC_INTERVAL), flush=True)
+            print(t("demo.open_ui", lang, seconds=SYNC_INTERVAL, pin=DEMO_PIN), flush=True)
             submission_id = ""
             if not os.environ.get("QT_QPA_PLATFORM") == "offscreen":
                 os.environ.setdefault("KIOSK_WINDOWED", "1")
             import importlib
 
             ui_args = argparse.Namespace(home=str(home.root), lang=getattr(args, "lang", None))
-            importlib.import_module("ui.app").run(ui_args)
+            ui_code = int(importlib.import_module("ui.app").run(ui_args))
+            if ui_code >= 128:  # stopped by SIGTERM/SIGINT: clean up and say so, nothing more
+                print(t("demo.stopped", lang, signal=signal.Signals(ui_code - 128).name),
+                      file=sys.stderr, flush=True)
+                return ui_code
         received = server.call("submissions")
         ids = [str(r.get("submission_id")) for r in received]
         print(t("demo.received", lang, count=len(ids), url=url), flush=True)
@@ -225,11 +273,17 @@ def run(args: argparse.Namespace) -> int:
             return 1
         return 0
     finally:
-        server.stop()
-        for key, value in saved_env.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        if not args.dir:
-            shutil.rmtree(base, ignore_errors=True)
+        # A second signal must not cut the clean-up short.
+        held = {s: signal.signal(s, signal.SIG_IGN) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            server.stop()
+            for key, value in saved_env.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+            if not args.dir:
+                shutil.rmtree(base, ignore_errors=True)
+        finally:
+            for signum, handler in held.items():
+                signal.signal(signum, handler)

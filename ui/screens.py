@@ -64,6 +64,7 @@ class Screens:
         view = FormView(win.prefs, win.reader, win.save_draft)
         view.max_attachment_kb = win.services.config.max_attachment_kb
         view.scans_folder = win.services.config.scans_folder
+        view.location = win.services.config.location
         view.to_review.connect(win.show_review)
         view.cancelled.connect(win.ask_cancel)
         return view

@@ -80,18 +80,33 @@ class Services:
                                              category=raw.get("category", ""), icon=raw.get("icon", "")))
             except (OSError, ValueError, KeyError, TypeError):
                 continue  # the full load reports it to staff
+        forms += self._local_index()
         forms.sort(key=lambda f: (order.get(f.category, len(order)), _mn(f.title)))
         self.index = SimpleNamespace(folder=folder, forms={f.id: f for f in forms},
                                      categories=categories, problems=[])
         return self.index
 
+    def _local_index(self) -> list[SimpleNamespace]:
+        """Imported (XLSForm/XForm) forms of the data folder, from their meta.json only
+        (kiosk.forms.local_catalog writes it), so the home screen needs no engine."""
+        out = []
+        folder = Path(self.home.local_forms)
+        for meta_file in sorted(folder.glob("*/meta.json")) if folder.is_dir() else []:
+            try:
+                raw = json.loads(meta_file.read_text(encoding="utf-8"))
+                out.append(SimpleNamespace(id=str(raw["id"]), title=raw.get("title", {}),
+                                           category=raw.get("category", ""), icon=raw.get("icon", "")))
+            except (OSError, ValueError, KeyError, TypeError):
+                continue  # the full load reports it to staff
+        return out
+
     def load_catalog(self) -> Any:
-        """The full catalog (any thread; loaded once)."""
+        """The full catalog (any thread; loaded once), imported forms included."""
         with self._catalog_lock:
             if self._catalog is None:
                 from kiosk.forms import load_catalog
 
-                self._catalog = load_catalog(self.catalog_folder())
+                self._catalog = load_catalog(self.catalog_folder(), self.home.local_forms)
             return self._catalog
 
     @property

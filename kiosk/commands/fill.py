@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
             Path(args.answers),
             lang=lang,
             default_max_kb=config.max_attachment_kb,
+            location=config.location,
         )
         qr = store.receipt_qr(env.submission_id)
     if args.json:

@@ -24,7 +24,7 @@ from typing import Any
 
 from kiosk.forms.model import FormDef, FormLoadError
 
-LOCAL_DIR = "local-forms"
+LOCAL_DIR = "local-forms"  # = kiosk.paths.Home.local_forms
 XFORM_SUFFIXES = (".xml",)
 
 
@@ -178,16 +178,3 @@ def iter_local_forms(base: Path) -> Iterator[tuple[str, FormDef | None, FormLoad
             yield shown, None, FormLoadError("$", f"form id {form.id!r} differs from its folder name")
             continue
         yield shown, form, None
-
-
-def index_entries(base: Path) -> list[dict[str, Any]]:
-    """Light entries for the home screen before the full load: id, title, category, icon."""
-    out: list[dict[str, Any]] = []
-    if not base.is_dir():
-        return out
-    for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        meta = read_meta(folder)
-        if meta and isinstance(meta.get("id"), str):
-            out.append({"id": meta["id"], "title": meta.get("title") or {}, "category": meta.get("category", ""),
-                        "icon": meta.get("icon", "")})
-    return out

@@ -32,11 +32,19 @@ class QuestionView:
     def __repr__(self) -> str:
         return f"QuestionView({self.definition.name!r}, {self.definition.type!r})"
 
-    def label(self, lang: str | None = None) -> str:
-        return self.definition.label(lang or self._s.lang)
+    def label(self, lang: str | None = None, item: Item = ()) -> str:
+        return self._fill(self.definition.label(lang or self._s.lang), lang, item)
 
-    def hint(self, lang: str | None = None) -> str:
-        return self.definition.hint(lang or self._s.lang)
+    def hint(self, lang: str | None = None, item: Item = ()) -> str:
+        return self._fill(self.definition.hint(lang or self._s.lang), lang, item)
+
+    def _fill(self, text: str, lang: str | None, item: Item) -> str:
+        """``${name}`` in a label (XForm ``<output>``) -> that answer as the review shows it."""
+        if "${" not in text:
+            return text
+        from kiosk.forms.display import label_outputs
+
+        return label_outputs(text, self._s, lang or self._s.lang, tuple(item))
 
     def choices(self, lang: str | None = None, item: Item = ()) -> list[ChoiceView]:
         """Choices after choice_filter; for aimag_soum, the aimags (see ``soums``)."""

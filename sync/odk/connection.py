@@ -16,9 +16,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from kiosk.errors import ConfigError, KioskError
+from kiosk.secrets import ODK_CONNECTION
 from sync.odk.openrosa import OpenRosaAuth, OpenRosaClient, safe_url
 
-SECRET_NAME = "odk-connection"
+SECRET_NAME = ODK_CONNECTION
 _APP_USER = re.compile(r"^(?P<base>https?://[^/?#]+(?:/[^?#]*?)?)/v1/key/(?P<token>[^/?#]+)"
                        r"/projects/(?P<project>\d+)/?$")
 
@@ -67,9 +68,8 @@ def parse_url(url: str, *, username: str | None = None, password: str | None = N
                          "for a server URL give --user and the password")
     if password is None:
         raise KioskError("a password is needed for --user (typed, or --password-stdin)")
-    if parts.scheme != "https" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        # Basic would send the password in clear; only Digest is allowed then
-        pass
+    # over plain http (not loopback) the password goes only with Digest: OpenRosaAuth
+    # never sends Basic there, so such a server answers 401 and connect says so
     project = ""
     pm = re.search(r"/projects/(\d+)", parts.path)
     if pm:

@@ -149,3 +149,31 @@ def required_barcode_form(path: Path) -> Path:
     return write_xlsform(path, [["type", "name", "label", "required"], ["text", "a", "A"],
                                 ["barcode", "code", "Scan the code", "yes"]],
                          None, {"form_title": "Barcode", "form_id": "barcode_form"})
+
+
+def odk_types_form(path: Path, form_id: str = "odk_types") -> Path:
+    """The XForm types a kiosk offers: time, dateTime, geopoint, range, rank, acknowledge,
+    text with appearance numbers, and an optional barcode (shown as not available)."""
+    survey = [
+        ["type", "name", MN, EN, "required", "appearance", "parameters"],
+        ["time", "visit_time", "Ирсэн цаг", "Time of visit", "yes"],
+        ["dateTime", "appointment", "Уулзалтын огноо, цаг", "Appointment", "yes"],
+        ["geopoint", "where", "Байршил", "Location", "yes"],
+        ["range", "satisfaction", "Сэтгэл ханамж", "Satisfaction", "yes", "", "start=1 end=5 step=1"],
+        ["rank priority", "priorities", "Эрэмбэлнэ үү", "Put in order", "yes"],
+        ["acknowledge", "confirm", "Зөвшөөрч байна", "I agree", "yes"],
+        ["text", "door", "Хаалганы дугаар", "Door number", "yes", "numbers"],
+        ["barcode", "code", "Бар код", "Barcode"],
+    ]
+    choices = [["list_name", "name", MN, EN],
+               ["priority", "water", "Ус", "Water"], ["priority", "road", "Зам", "Road"],
+               ["priority", "school", "Сургууль", "School"]]
+    return write_xlsform(path, survey, choices, {"form_title": "ODK төрлүүд", "form_id": form_id,
+                                                 "version": "1", "default_language": "Mongolian (mn)"})
+
+
+def odk_types_answers(location: str = "47.9185 106.9176 1350 10") -> dict[str, Any]:
+    return {"answers": {
+        "visit_time": "09:45", "appointment": "2026-12-24T15:30:00", "where": location,
+        "satisfaction": 4, "priorities": ["school", "water", "road"], "confirm": "OK", "door": "12",
+    }}

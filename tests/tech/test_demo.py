@@ -16,6 +16,14 @@ def test_demo_headless_delivers_the_sample_to_the_server(kiosk_cli, tmp_path: Pa
     # The demo kiosk kept its secrets in its own encrypted file, not in the keyring.
     assert (tmp_path / "demo" / "kiosk" / "secrets.enc").exists()
     assert not keyring_file.exists() or "device-key" not in keyring_file.read_text()
+    # The demo kiosk has the known demo staff PIN it announces.
+    from kiosk.pin import check_pin
+    from kiosk.store import Store
+    from ui.demo import DEMO_PIN
+
+    assert len(DEMO_PIN) == 6 and DEMO_PIN.isascii() and DEMO_PIN.isdigit()
+    with Store.open(Home(tmp_path / "demo" / "kiosk")) as store:
+        assert check_pin(store, DEMO_PIN)
 
 
 def test_demo_opens_the_ui_and_ends_cleanly(kiosk_cli, tmp_path: Path, monkeypatch) -> None:

@@ -100,3 +100,4 @@ def test_readme_desktop_packages_are_installed_by_ci() -> None:
         "libxcb-render0", "libxcb-shm0", "libxcb-sync1", "libxcb-util1", "libxcb-xfixes0",
         "libxcb-xinerama0", "libxcb-xinput0", "libxcb1",  # pulled in by the ones listed
     }
+

@@ -29,7 +29,9 @@ WIDGETS: dict[str, type[QuestionWidget]] = {
 
 def make_widget(question: Any, ctx: Context) -> QuestionWidget | None:
     """The input for ``question``; None for types with no input (note)."""
-    cls = WIDGETS.get(question.type)
+    from ui.widgets.odk import odk_widget_class  # XForm types and appearances
+
+    cls = odk_widget_class(question) or WIDGETS.get(question.type)
     return cls(question, ctx) if cls is not None else None
 
 

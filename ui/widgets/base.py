@@ -26,6 +26,7 @@ class Context:
     derived: dict[str, Any] = field(default_factory=dict)
     read_only: bool = False
     label: str = ""  # the question's label, for accessible names
+    location: str = ""  # the kiosk's own location (config ``location``), for geopoint
 
 
 class QuestionWidget(QWidget):

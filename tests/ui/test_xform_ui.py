@@ -1,0 +1,92 @@
+"""Imported XLSForms filled through the real window (keyboard only and touch only), with the
+XForm widgets; the submission is sealed like any other form's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.forms.xlsform_builders import (
+    household_answers,
+    household_form,
+    odk_types_answers,
+    odk_types_form,
+)
+from tests.ui.odk_driver import fill_with, tap
+
+LOCATION = "47.9185 106.9176 1350 10"
+
+
+def _import(home: Path, xlsx: Path, category: str = "civil-registration") -> str:
+    from kiosk.forms.local_catalog import check_source, install, read_source
+
+    source = read_source(xlsx)
+    form = check_source(source)
+    install(home, source, form, category=category, agency="gasr")
+    return form.id
+
+
+@pytest.fixture
+def odk_kiosk(qtbot, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    (isolated_home / "config.toml").write_text(f'location = "{LOCATION}"\n', "utf-8")
+    ids = [_import(isolated_home, household_form(tmp_path / "household.xlsx")),
+           _import(isolated_home, odk_types_form(tmp_path / "types.xlsx"))]
+    from kiosk.paths import Home
+    from ui.app import build
+
+    k = build(Home(isolated_home), "mn")
+    qtbot.addWidget(k.window)
+    k.window.show()
+    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+    k.imported = ids
+    yield k
+    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+    k.bridge.shutdown()
+    k.services.close()
+
+
+def _reference(kiosk, form_id: str, answers: dict):  # noqa: ANN001
+    from kiosk.forms import answers_from_file
+
+    file = Path(kiosk.services.home.root) / "ref.json"
+    file.write_text(json.dumps(answers, ensure_ascii=False), "utf-8")
+    session = kiosk.services.new_session(form_id, "mn")
+    session.restore(answers_from_file(session.form, file))
+    assert session.is_complete(), session.errors()
+    return session
+
+
+def _submit(qtbot, kiosk) -> dict:  # noqa: ANN001
+    window = kiosk.window
+    with qtbot.waitSignal(window.submitted, timeout=20_000):
+        tap(qtbot, window.review.submit_btn)
+    qtbot.waitUntil(kiosk.bridge.is_idle)
+    store = kiosk.services.store()
+    assert store.counts().get("sealed", 0) + store.counts().get("queued", 0) >= 1
+    return store.counts()
+
+
+@pytest.mark.parametrize("mode", ["touch", "keyboard"])
+def test_imported_household_form_through_the_window(qtbot, odk_kiosk, mode: str) -> None:  # noqa: ANN001
+    window = odk_kiosk.window
+    assert "household-survey" in window.home.tiles
+    ref = _reference(odk_kiosk, "household-survey", household_answers())
+    tap(qtbot, window.home.tiles["household-survey"])
+    fill_with(qtbot, odk_kiosk, ref, mode)
+    session = window.flow.s
+    assert session.document()["answers"]["member"][1]["member_name"] == "Сараа"
+    _submit(qtbot, odk_kiosk)
+
+
+@pytest.mark.parametrize("mode", ["touch", "keyboard"])
+def test_xform_types_through_the_window(qtbot, odk_kiosk, mode: str) -> None:  # noqa: ANN001
+    window = odk_kiosk.window
+    ref = _reference(odk_kiosk, "odk-types", odk_types_answers(LOCATION))
+    tap(qtbot, window.home.tiles["odk-types"])
+    fill_with(qtbot, odk_kiosk, ref, mode)
+    answers = window.flow.s.document()["answers"]
+    assert answers == {**odk_types_answers(LOCATION)["answers"], "visit_time": "09:45:00"}
+    _submit(qtbot, odk_kiosk)

@@ -1,0 +1,74 @@
+"""SIGTERM and SIGINT end the Qt event loop cleanly instead of killing the process.
+
+A Python signal handler only runs when the interpreter gets control, which a
+blocked ``app.exec()`` never gives it. The C-level handler therefore writes to a
+socket (``signal.set_wakeup_fd``) that a QSocketNotifier watches: the notifier's
+slot runs Python, the Python handler runs with it and quits the loop. The code
+after ``exec()`` then saves the open draft, stops workers and (in ``kiosk
+demo``) the server child and the temporary folder — what a bare SIGTERM would
+have skipped.
+"""
+
+from __future__ import annotations
+
+import signal
+import socket
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from ui.qt import QtCore
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+class QuitOnSignals:
+    """While installed, a stop signal calls ``quit`` (on the GUI thread) and is remembered."""
+
+    def __init__(self, quit: Callable[[], None]) -> None:
+        self.quit = quit
+        self.received: int | None = None
+        self._previous: dict[int, Any] = {}
+        self._wakeup_previous = -1
+        self._pair: tuple[socket.socket, socket.socket] | None = None
+        self._notifier: Any = None
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.received = signum
+        self.quit()
+
+    def _drain(self) -> None:
+        if self._pair is not None:
+            try:
+                self._pair[0].recv(64)
+            except OSError:
+                pass
+
+    def __enter__(self) -> QuitOnSignals:
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+        self._pair = (reader, writer)
+        self._notifier = QtCore.QSocketNotifier(reader.fileno(), QtCore.QSocketNotifier.Type.Read)
+        self._notifier.activated.connect(self._drain)
+        self._wakeup_previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        for signum in STOP_SIGNALS:
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        signal.set_wakeup_fd(self._wakeup_previous)
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier = None
+        if self._pair is not None:
+            for sock in self._pair:
+                sock.close()
+            self._pair = None
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number, as a shell reports a process ended by it; 0 if none came."""
+        return 128 + self.received if self.received else 0
