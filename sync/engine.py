@@ -123,6 +123,8 @@ class SyncEngine:
             self.client.health()
             if self.pull_catalog:
                 report.catalog = self._catalog()
+                if self.odk is not None:  # the ODK server's forms, when due (sync.odk)
+                    self.odk.maybe_pull_forms()
             self._push(report, deadline)
         except AuthRefused as exc:
             report.state, report.error = "auth", str(exc)

@@ -37,6 +37,9 @@ class Kiosk:
     bridge: Bridge
     prefs: Prefs
     reader: Reader
+    # The after-first-paint work (store, full catalog) is queued: waiting for this and then
+    # for an idle bridge is waiting for a fully started kiosk (tests, screenshots).
+    startup_queued: bool = False
 
     def close(self) -> None:
         loop = getattr(self.window, "sync_loop", None)
@@ -97,6 +100,7 @@ def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: b
             return pending, services.check_odk() or enrolled  # sync runs for either server
 
         bridge.run_db(Operation(startup, started, label="startup"))
+        kiosk.startup_queued = True
 
     QTimer.singleShot(0, after_first_paint)
     return kiosk

@@ -23,7 +23,7 @@ from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question
 from kiosk.forms.odk_meta import OdkForm
 from kiosk.forms.xform_body import Control, walk_body
 from kiosk.forms.xform_instances import secondary_instances
-from kiosk.forms.xform_itext import Itext, guess_language, inline_text, read_itext
+from kiosk.forms.xform_itext import Itext, guess_language, inline_text, language_code, read_itext
 from kiosk.forms.xform_paths import normalise_path, rewrite, split_itemset
 
 XF = "{http://www.w3.org/2002/xforms}"
@@ -451,10 +451,14 @@ class FormBuilder:
                     for uris in media.values():
                         self.media_uris += uris.values()
             else:
-                text = (item.findtext(label_ref) or "").strip()
-                label = {self.lang: text} if text else {}
+                label = {}
+                for child in item.findall(label_ref):
+                    text = (child.text or "").strip()
+                    code = language_code(child.get("lang") or "") if child.get("lang") else self.lang
+                    if text and code and code not in label:
+                        label[code] = text
             extra = {child.tag: (child.text or "").strip() for child in item
-                     if child.tag not in ("itextId",)}
+                     if child.tag not in ("itextId",) and "lang" not in child.attrib}
             out.append(Choice(value=value, label=label, extra=extra, media=media))
         self._choice_cache[key] = out
         return out
