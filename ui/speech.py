@@ -19,6 +19,7 @@ log = logging.getLogger("kiosk.ui.speech")
 
 class Reader(QObject):
     spoken = Signal(str)  # every text handed to the engine (tests, diagnostics)
+    played = Signal(str)  # every recorded prompt started (ui/prompts.py)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -26,6 +27,7 @@ class Reader(QObject):
         self._started = False
         self.engine = ""
         self.history: list[str] = []
+        self._prompts: Any | None = None
 
     def _start(self) -> None:
         """Load the module and the engine on first use, not at kiosk start-up."""
@@ -59,7 +61,17 @@ class Reader(QObject):
         self._start()
         return self._tts is not None
 
-    def say(self, text: str, lang: str) -> None:
+    def say(self, text: str, lang: str, recording: Any = None) -> None:
+        """Speak ``text``; with a ``recording`` (a form's own audio) play that first, then
+        speak ``text`` with the synthetic voice."""
+        if recording is not None:
+            from ui.prompts import PromptPlayer
+
+            self._prompts = self._prompts or PromptPlayer(self)
+            if self._prompts.play(recording, lambda: self.say(text, lang)):
+                self.history.append(f"[recording] {recording.name}")
+                self.played.emit(recording.name)
+                return
         text = " ".join(text.split())
         if not text:
             return
@@ -78,5 +90,7 @@ class Reader(QObject):
             log.warning("read-aloud failed: %s", type(exc).__name__)
 
     def stop(self) -> None:
+        if self._prompts is not None:
+            self._prompts.stop()
         if self._tts is not None:
             self._tts.stop()

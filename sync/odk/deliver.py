@@ -47,7 +47,7 @@ def due_odk_items(store: Any, now: float, limit: int = 20) -> list[Any]:
     rows = store.read(
         "SELECT id, form_id, record, jwe, attachments, size, attempts, demo FROM submissions "
         "WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ? "
-        "AND jwe LIKE 'odk1.%' ORDER BY next_attempt_at, id LIMIT ?", (now, limit))
+        "AND agency_kid = 'odk' ORDER BY next_attempt_at, id LIMIT ?", (now, limit))
     import json
 
     return [OutboxItem(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], bool(r[7]))

@@ -177,3 +177,29 @@ def test_optional_barcode_is_a_note_saying_not_available() -> None:
     code = f.questions["code"]
     assert code.type == "note" and code.params == {"unavailable": "barcode"}
     assert "not available on this kiosk" in code.hint_texts["en"] and code.hint_texts["mn"]
+
+
+def test_setvalue_actions_are_defaults_calculations_or_warnings(tmp_path: Path) -> None:
+    from tests.forms.xlsform_builders import write_xlsform
+
+    path = write_xlsform(tmp_path / "sv.xlsx", [
+        ["type", "name", "label", "default", "trigger", "calculation"],
+        ["date", "d", "D", "today()"], ["integer", "n", "N", "5"], ["text", "x", "X"],
+        ["calculate", "c", "", "", "${x}", "concat('a', ${x})"]])
+    f = read_xform(to_xform(path), source=path.name)
+    assert f.questions["n"].default == 5
+    assert squash(f.questions["c"].calculate) == "concat('a',/data/x)"
+    assert f.questions["d"].default is None
+    assert any("'today()'" in w and "not applied" in w for w in f.odk.warnings)
+    assert any("/data/c" in w and "calculation" in w for w in f.odk.warnings)
+    s = FormSession(f, "en")
+    s.set_answer("x", "b")
+    assert s.value("c") == "ab"
+
+
+def test_required_message_is_the_forms_own(household) -> None:  # type: ignore[no-untyped-def]
+    s = FormSession(household, "en")
+    assert s.errors()[("head_name", ())] == "Please give the name"
+    s2 = FormSession(household, "mn")
+    assert s2.errors()[("head_name", ())] == "Нэрээ бичнэ үү"
+    assert s2.errors()[("members", ())] == "Энэ асуултад заавал хариулна уу."  # no message: the kiosk's
