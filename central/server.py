@@ -16,6 +16,8 @@ import uvicorn
 
 from central.app import Settings, create_app
 
+CONNECTION_LIMIT = 500
+
 
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
@@ -27,8 +29,11 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _config(app: Any, log_level: str) -> uvicorn.Config:
+    # limit_concurrency: past that many open connections and tasks uvicorn answers 503
+    # (the kiosk backs off) instead of letting a flood of idle sockets exhaust the process
     return uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
-                          timeout_keep_alive=30, server_header=False, date_header=True)
+                          timeout_keep_alive=30, server_header=False, date_header=True,
+                          limit_concurrency=CONNECTION_LIMIT)
 
 
 def serve_forever(settings: Settings, host: str, port: int, *, on_ready: Any = None) -> None:

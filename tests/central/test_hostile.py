@@ -418,3 +418,39 @@ def test_the_grammar_accepts_what_the_kiosk_makes():
 
     assert all(is_submission_id(uuid7()) for _ in range(1000))
     assert not any(is_submission_id(s) for s in HOSTILE_IDS)
+
+
+def _durable_writes(statements: list[str]) -> int:
+    """Commits, counting a write outside BEGIN…COMMIT as its own (autocommit) commit."""
+    writes, in_tx = 0, False
+    for sql in statements:
+        head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        if head == "BEGIN":
+            in_tx = True
+        elif head in ("COMMIT", "END"):
+            in_tx, writes = False, writes + 1
+        elif head == "ROLLBACK":
+            in_tx = False
+        elif head in ("INSERT", "UPDATE", "DELETE", "REPLACE") and not in_tx:
+            writes += 1
+    return writes
+
+
+def test_intake_is_one_durable_write_per_request(server, kiosk):
+    """Issue 14: the nonce and the device's last-seen time ride in the intake commit."""
+    store = kiosk.store()
+    finalize(kiosk, store, 3)
+    items = [{"submission_id": i.id, "record": i.record, "jwe": i.jwe}
+             for i in store.next_batch(time.time() + 10, 10**9, 10)]
+    statements: list[str] = []
+    conn = server.central.store.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        resp = post_items(server, kiosk, items)
+    finally:
+        conn.set_trace_callback(None)
+    assert [r["status"] for r in resp.json()["results"]] == ["accepted"] * 3
+    assert _durable_writes(statements) == 1, statements
+    assert server.central.store.device(kiosk.device.device_id)["last_seen"]
+    again = post_items(server, kiosk, items)  # a new nonce: duplicates, still one commit
+    assert [r["status"] for r in again.json()["results"]] == ["duplicate"] * 3
