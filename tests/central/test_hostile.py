@@ -129,7 +129,15 @@ def test_terminal_output_is_escaped(server, kiosk):
         "code": code, "name": "evil\x1b[2J\r\nkiosk-0000000000000000  active",
         "device_public_jwk": {"kty": "OKP", "crv": "Ed25519",
                               "x": key.as_dict(private=False)["x"]}})
+    assert resp.status_code == 400 and "printable" in resp.json()["detail"]
+    # a name stored by an older server is still shown escaped
+    resp = httpx.post(server.url + "/v1/enroll", json={
+        "code": code, "name": "front desk", "device_public_jwk": {
+            "kty": "OKP", "crv": "Ed25519", "x": key.as_dict(private=False)["x"]}})
     assert resp.status_code == 201
+    with server.central.store.transaction() as conn:
+        conn.execute("UPDATE devices SET name = ? WHERE name = 'front desk'",
+                     ("evil\x1b[2J\r\nkiosk-0000000000000000  active",))
     for command in ("submissions", "devices"):
         res = central_cli(command, data=data)
         assert res.returncode == 0, res.stderr
@@ -387,6 +395,38 @@ def test_slow_body_is_cut_off(tmp_path, isolated_home):
             sock.settimeout(10)
             reply = sock.recv(4096)
         assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+    finally:
+        server.stop()
+
+
+def test_slow_headers_are_cut_off(tmp_path, isolated_home):
+    """Slowloris: one header line a moment never completes a request; the server closes."""
+    import socket
+
+    from central.app import Guards
+
+    server = _guarded_server(tmp_path / "c", Guards(header_timeout=1.0))
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")
+            sock.settimeout(0.2)
+            deadline = time.monotonic() + 15
+            closed = False
+            while time.monotonic() < deadline and not closed:
+                try:
+                    closed = sock.recv(100) == b""
+                except TimeoutError:
+                    try:
+                        sock.sendall(b"X-Trickle: 1\r\n")
+                    except OSError:
+                        closed = True
+                except OSError:
+                    closed = True
+            assert closed, "a header trickle held the connection open"
+        # a normal client on a kept-alive connection is not affected
+        with httpx.Client() as client:
+            assert client.get(server.url + "/v1/health").status_code == 200
+            assert client.get(server.url + "/v1/health").status_code == 200
     finally:
         server.stop()
 
