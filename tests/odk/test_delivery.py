@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kiosk.errors import KioskError
@@ -148,6 +150,9 @@ def test_export_odk_writes_briefcase_folders(make_form, central, isolated_home, 
         client.submit(plan_requests((folder / "submission.xml").read_bytes(), files))
     tables, media = central.decrypted_export(pid, form_id, PASSPHRASE)
     assert media == {"photo.jpg": PHOTO} and len(tables[f"{form_id}.csv"]) == 1
+    bundle = kiosk_cli("export", "--out", str(tmp_path / "usb" / "central.bundle"), "--json")
+    assert bundle.returncode == 0, bundle.stderr
+    assert json.loads(bundle.stdout)["count"] == 0  # kiosk-central's bundle leaves ODK out
 
 
 def test_engine_round_ends_when_odk_refuses_the_kiosk(make_form, central, isolated_home,
