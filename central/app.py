@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from central import attachments as att
-from central import intake
+from central import intake, trust
 from central.catalog import ServedCatalog, build_catalog
 from central.gate import RequestGate
 from central.http_body import (
@@ -340,6 +340,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/v1/submissions", central.submissions, methods=["POST"]),
         Route(f"/v1/attachments/{hex64}", central.attachment, methods=["GET", "HEAD", "PUT"]),
         Route("/v1/bundles", central.bundle, methods=["POST"]),
+        *trust.routes(central),  # device key list, audit heads
     ]
     app = Starlette(
         routes=routes,
