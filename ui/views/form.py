@@ -281,7 +281,7 @@ class FormView(QWidget):
             rows.append(row)
         self.repeat_rows[rep.key] = rows
         if inline_add:  # several repeats on one page: each its own Add, under its rows
-            add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name=f"repeat-add-{rep.key}")
+            add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name="repeat-add")
             add.clicked.connect(lambda _=False, e=rep: self._add_item(e))
             add.setEnabled(can_add(flow, rep) and not flow.read_only(rep))
             block.layout().insertWidget(block.layout().count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
