@@ -35,7 +35,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from central import attachments as att
-from central import intake
+from central import intake, trust
 from central.catalog import ServedCatalog, build_catalog
 from central.gate import RequestGate
 from central.http_body import (
@@ -119,8 +119,9 @@ class Central(RequestGate):
         name = data.get("name") or ""
         if not isinstance(code, str) or not code or len(code) > 64:
             raise Problem(400, "bad-request", "enrolment needs a one-time code")
-        if not isinstance(name, str) or len(name) > 200:
-            raise Problem(400, "bad-request", "device name must be text up to 200 characters")
+        if not isinstance(name, str) or len(name) > 200 or not name.isprintable():
+            raise Problem(400, "bad-request", "device name must be printable text up to 200 "
+                                              "characters")
         from kiosk.device import device_id_for
 
         try:
@@ -339,6 +340,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/v1/submissions", central.submissions, methods=["POST"]),
         Route(f"/v1/attachments/{hex64}", central.attachment, methods=["GET", "HEAD", "PUT"]),
         Route("/v1/bundles", central.bundle, methods=["POST"]),
+        *trust.routes(central),  # device key list, audit heads
     ]
     app = Starlette(
         routes=routes,

@@ -40,6 +40,8 @@ class FormSession(AnswerState):
         stored = self._answers.get(key)
         if stored is None or (q.type == "consent" and stored is False):
             if self.is_required(q.name, item):
+                if q.required_message:  # the form's own words (XForm jr:requiredMsg)
+                    return pick(q.required_message, self.lang)
                 return t("forms.consent_required" if q.type == "consent" else "forms.required", self.lang)
             return None
         if q.type in ("select_one", "select_multiple") and q.choice_filter:
