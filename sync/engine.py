@@ -141,6 +141,8 @@ class SyncEngine:
             report.state, report.error = exc.kind, str(exc)
         except SecurityError as exc:
             report.state, report.error = "security", str(exc)
+        if report.state != "ok" and self.odk is not None:
+            self._odk_alone(report, deadline)
         report.skew_seconds = self.client.state.skew_seconds
         report.requests = self.client.state.requests - requests_before
         report.counts = self.store.counts()
@@ -209,6 +211,13 @@ class SyncEngine:
             if not ready:
                 continue
             self._send(ready, report)
+
+    def _odk_alone(self, report: RoundReport, deadline: float | None) -> None:
+        """kiosk-central is out of reach (or refused): the ODK server may not be, so its
+        submissions still go this round; the round's state stays kiosk-central's."""
+        odk = self.odk.run_once(deadline=deadline, pull_forms=False)
+        for name in ("sent", "accepted", "duplicate", "rejected", "retry"):
+            setattr(report, name, getattr(report, name) + getattr(odk, name))
 
     def _route(self, batch: list[Any], report: RoundReport) -> list[Any]:
         """Each submission to its destination: ODK ones (envelope ``odk1.``) over OpenRosa

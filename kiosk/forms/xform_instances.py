@@ -105,6 +105,8 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
         else:
             raise FormLoadError(where, f"src {src!r}: only jr://file-csv/… and jr://file/….xml are supported")
         path = (media_dir / name) if media_dir is not None else None
+        if media_dir is not None and path is not None and not path.resolve().is_relative_to(media_dir.resolve()):
+            raise FormLoadError(where, f"media file name {name!r} leaves the form's media folder")
         if path is None or not path.is_file():
             raise FormLoadError(where, f"needs the media file {name!r}, which is not beside the form")
         if path.stat().st_size > MAX_MEDIA_BYTES:

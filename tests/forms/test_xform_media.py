@@ -60,3 +60,19 @@ def test_a_broken_local_form_is_skipped_and_reported(tmp_path: Path) -> None:
     assert "media-form" not in catalog.forms and "birth-registration" in catalog.forms
     problem = catalog.problems[0]
     assert problem.file == "local-forms/media-form/form.xml" and "soums.csv" in problem.message
+
+
+def test_a_media_name_may_not_leave_the_media_folder(tmp_path: Path) -> None:
+    from kiosk.forms.xform_read import read_xform
+
+    secret = tmp_path / "secret.csv"
+    secret.write_text("name,label\nroot,SECRET\n", "utf-8")
+    (tmp_path / "media").mkdir()
+    xml = (b'<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml">'
+           b'<h:head><h:title>T</h:title><model><instance><d id="x"><a/></d></instance>'
+           b'<instance id="s" src="jr://file-csv/../secret.csv"/></model></h:head>'
+           b'<h:body><select1 ref="/d/a"><label>A</label><itemset nodeset="instance(\'s\')/root/item">'
+           b'<value ref="name"/><label ref="label"/></itemset></select1></h:body></h:html>')
+    with pytest.raises(FormLoadError) as err:
+        read_xform(xml, source="x.xml", media_dir=tmp_path / "media")
+    assert "leaves the form's media folder" in err.value.message

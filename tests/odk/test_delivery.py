@@ -181,3 +181,25 @@ def test_engine_round_ends_when_odk_refuses_the_kiosk(make_form, central, isolat
         assert report.retry >= 3
     finally:
         server.stop()
+
+
+def test_odk_still_delivered_while_kiosk_central_is_down(make_form, central, isolated_home,
+                                                        tmp_path) -> None:
+    from sync.runtime import open_engine
+    from tests.sync.helpers import enrolled_kiosk, finalize, start_server
+
+    server = start_server(tmp_path / "central-data")
+    jose = enrolled_kiosk(server, isolated_home)
+    server.stop()  # kiosk-central out of reach from here on
+    pid, form_id, user = make_form(household_xform())
+    odk = connect_kiosk(isolated_home, user.url, form_id)
+    odk_id = odk.finalize()
+    (jose_id,) = finalize(jose, odk.store, 1)
+    engine = open_engine(odk.home, store=odk.store, pull_catalog=False,
+                         client_kwargs={"connect_timeout": 2.0})
+    report = engine.run_once()
+    engine.client.close()
+    assert report.state == "offline" and report.accepted == 1
+    assert odk.store.submission(odk_id)["state"] == "acknowledged"
+    assert odk.store.submission(jose_id)["state"] == "sealed"
+    assert central.count(pid, form_id) == 1
