@@ -166,7 +166,7 @@ def take_screenshots(out: Path, langs: tuple[str, ...] = ("mn", "en"), quick: bo
         try:
             kiosk = build(Home(Path(tmp)), langs[0])
             kiosk.window.show()
-            settle(lambda: kiosk.bridge.is_idle())
+            settle(lambda: kiosk.startup_queued and kiosk.bridge.is_idle())
             types = type_examples(kiosk)
             for lang in langs:
                 for theme_name, scale in combos(quick):

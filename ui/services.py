@@ -239,7 +239,7 @@ class Services:
         if self.odk is None:
             return None
         counts = dict(store.read("SELECT state, COUNT(*) FROM submissions "
-                                 "WHERE jwe LIKE 'odk1.%' GROUP BY state"))
+                                 "WHERE agency_kid = 'odk' GROUP BY state"))
         return {**self.odk, "counts": counts}
 
     def staff_snapshot(self) -> StaffSnapshot:

@@ -28,6 +28,7 @@ LANGUAGES = {"mn": QLocale.Language.Mongolian, "en": QLocale.Language.English}
 
 class Reader(QObject):
     spoken = Signal(str)  # every text the kiosk asked to speak (tests, diagnostics)
+    played = Signal(str)  # every recorded prompt started (ui/prompts.py)
     state_changed = Signal(str)  # the engine's state: "ready", "speaking", "paused", "error"
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -37,6 +38,7 @@ class Reader(QObject):
         self.engine = ""
         self.problem = ""  # why there is no engine (for staff and the log; never a resident)
         self.history: list[str] = []
+        self._prompts: Any | None = None
 
     def _start(self) -> None:
         """Load the module and the engine on first use, not at kiosk start-up."""
@@ -89,8 +91,20 @@ class Reader(QObject):
         except Exception:  # noqa: BLE001
             return False
 
-    def say(self, text: str, lang: str) -> bool:
-        """Speak ``text`` in ``lang``; False when it cannot be (no engine, no voice for ``lang``)."""
+    def say(self, text: str, lang: str, recording: Any = None) -> bool:
+        """Speak ``text`` in ``lang``; False when it cannot be (no engine, no voice for ``lang``).
+
+        With a ``recording`` (a form's own audio) that is played first, then ``text`` is
+        spoken with the synthetic voice.
+        """
+        if recording is not None:
+            from ui.prompts import PromptPlayer
+
+            self._prompts = self._prompts or PromptPlayer(self)
+            if self._prompts.play(recording, lambda: self.say(text, lang)):
+                self.history.append(f"[recording] {recording.name}")
+                self.played.emit(recording.name)
+                return True
         text = " ".join(text.split())
         if not text:
             return False
@@ -111,5 +125,7 @@ class Reader(QObject):
         return True
 
     def stop(self) -> None:
+        if self._prompts is not None:
+            self._prompts.stop()
         if self._tts is not None:
             self._tts.stop()

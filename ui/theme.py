@@ -11,6 +11,7 @@ themselves instead of trusting a comment.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 from pathlib import Path
 from string import Template
@@ -18,16 +19,13 @@ from string import Template
 from kiosk.paths import ASSETS_DIR
 from ui.qt import (
     QApplication,
-    QBuffer,
     QByteArray,
     QColor,
     QFont,
     QFontDatabase,
-    QImageReader,
-    QIODevice,
+    QImage,
     QPalette,
     QPixmap,
-    QSize,
 )
 
 THEMES_DIR = ASSETS_DIR / "themes"
@@ -128,6 +126,11 @@ def sizes(scale: int) -> dict[str, int]:
         "target": max(56, round(body * 1.9) + 14),
         "pad": round(8 * f),
         "pad2": round(16 * f),
+        # Padding under a focus ring 2 px (4 px for the doubled ring) wider than the border.
+        "pad_f": round(8 * f) - 2,
+        "pad2_f": round(16 * f) - 2,
+        "pad_r": round(8 * f) - 4,
+        "pad2_r": round(16 * f) - 4,
         "indicator": max(36, round(body * 1.4)),
         # Scroll bars and their arrows, the dropdown's arrow: touch targets too (>= 44 px).
         "scrollbar": max(MIN_TARGET_PX, round(22 * f)),
@@ -204,13 +207,13 @@ def icon_pixmap(path: Path, size: int, color: QColor | str) -> QPixmap:
 
 
 @lru_cache(maxsize=256)
-def _icon_image(path: str, size: int, color: str):  # noqa: ANN202 - QImage
+def _icon_image(path: str, size: int, color: str) -> QImage:
     svg = Path(path).read_text(encoding="utf-8").replace("currentColor", color)
-    buffer = QBuffer()
-    buffer.setData(QByteArray(svg.encode("utf-8")))
-    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-    reader = QImageReader(buffer, QByteArray(b"svg"))
-    reader.setScaledSize(QSize(size, size))
-    image = reader.read()
-    buffer.close()
+    # Drawn at the target size by giving the root element that size (its viewBox scales
+    # the drawing), not by scaling a small raster up.
+    root_end = svg.index(">", svg.index("<svg"))
+    root = re.sub(r'\s(width|height)="[^"]*"', "", svg[:root_end])
+    svg = f'{root} width="{size}" height="{size}"' + svg[root_end:]
+    image = QImage()
+    image.loadFromData(QByteArray(svg.encode("utf-8")), "SVG")
     return image

@@ -99,6 +99,7 @@ class KioskWindow(QMainWindow):
         self.keyboard = OnScreenKeyboard()
         self.keyboard.hide()
         outer.addWidget(self.keyboard)
+        self.keyboard.shown.connect(lambda on: self.form.make_room(on))  # room for the keys
         self.setCentralWidget(central)
 
         self.home_btn.clicked.connect(self.go_home_button)
@@ -233,8 +234,8 @@ class KioskWindow(QMainWindow):
         """Keep the field being typed into in view above the keyboard."""
         page = self.stack.currentWidget()
         scroller = getattr(page, "page", page)
-        if widget is not None and hasattr(scroller, "ensureWidgetVisible") and scroller.isAncestorOf(widget):
-            scroller.ensureWidgetVisible(widget, 20, 20)
+        if widget is not None and hasattr(scroller, "reveal") and scroller.isAncestorOf(widget):
+            scroller.reveal(widget)  # the whole field, not only its text cursor (ui.widgets.common.Page)
 
     # -- navigation -------------------------------------------------------------------
     def render_home(self) -> None:

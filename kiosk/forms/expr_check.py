@@ -16,6 +16,7 @@ import re
 from datetime import date
 from typing import Any
 
+from kiosk.forms.deps import build_graph, set_graph
 from kiosk.forms.expr_eval import FUNCTIONS, compile_node
 from kiosk.forms.expr_parse import (
     BinOp,
@@ -302,7 +303,12 @@ def compile_form(form: FormDef) -> None:
                 )
     _check_defaults(form)
     _check_cycles(form)
-    form.affects = _affects(form)
+    graph = build_graph(form)
+    set_graph(form, graph)
+    form.affects = {
+        name: frozenset((*graph.values.get(name, ()), *graph.others.get(name, ())))
+        for name in form.questions
+    }
 
 
 def _check_defaults(form: FormDef) -> None:
@@ -323,19 +329,20 @@ def _check_defaults(form: FormDef) -> None:
                                 f"form {form.id}, question {q.name}: {q.default!r} is not a valid {q.type}")
 
 
-def _value_deps(form: FormDef, q: Question) -> list[tuple[str, str, str]]:
+def _value_deps(form: FormDef, q: Question, pages: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(referenced name, field, json path) pairs q's value or visibility depends on."""
     out = [(r, f, f"{q.json_path}.{f}") for f in ("calculate", "relevant") for r in q.refs.get(f, ())]
     for outer in q.repeat_path:
         oq = form.questions[outer]
         out += [(r, "relevant", f"{oq.json_path}.relevant") for r in oq.refs.get("relevant", ())]
-    page = form.page_of(q)
+    page = pages[q.page]
     out += [(r, "relevant", f"{page.json_path}.relevant") for r in page.refs]
     return out
 
 
 def _check_cycles(form: FormDef) -> None:
-    deps = {name: _value_deps(form, q) for name, q in form.questions.items()}
+    pages = {p.name: p for p in form.pages}
+    deps = {name: _value_deps(form, q, pages) for name, q in form.questions.items()}
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done
 
     def visit(name: str, trail: list[str]) -> None:
@@ -357,40 +364,3 @@ def _check_cycles(form: FormDef) -> None:
     for name in form.questions:
         if name not in state:
             visit(name, [])
-
-
-def _affects(form: FormDef) -> dict[str, frozenset[str]]:
-    dependents: dict[str, set[str]] = {}
-
-    def edge(src: str, dst: str) -> None:
-        dependents.setdefault(src, set()).add(dst)
-
-    def subtree(q: Question) -> list[Question]:
-        out = [q]
-        for c in q.children:
-            out += subtree(c)
-        return out
-
-    for page in form.pages:
-        for ref in page.refs:
-            for top in page.questions:
-                for inner in subtree(top):
-                    edge(ref, inner.name)
-    for q in form.questions.values():
-        for field_refs in q.refs.values():
-            for ref in field_refs:
-                for d in subtree(q):
-                    edge(ref, d.name)
-    closure: dict[str, frozenset[str]] = {}
-    for name in form.questions:
-        seen: set[str] = set()
-        stack = [name]
-        while stack:
-            for dep in dependents.get(stack.pop(), ()):
-                if dep not in seen:
-                    seen.add(dep)
-                    stack.append(dep)
-        closure[name] = frozenset(seen)
-    return closure
-
-

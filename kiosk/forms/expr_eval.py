@@ -80,7 +80,22 @@ def _doc(env: Any) -> Any:
 
 # ---------------------------------------------------------------- compilation
 
+_COMPILED: dict[Node, Compiled] = {}
+
+
 def compile_node(node: Node) -> Compiled:
+    """A closure evaluating ``node`` (shared by equal trees: closures hold no state);
+    unknown functions raise ExpressionError here."""
+    fn = _COMPILED.get(node)
+    if fn is None:
+        fn = _compile(node)
+        if len(_COMPILED) > 20_000:
+            _COMPILED.clear()
+        _COMPILED[node] = fn
+    return fn
+
+
+def _compile(node: Node) -> Compiled:
     """A closure evaluating ``node``; unknown functions raise ExpressionError here."""
     if isinstance(node, Num):
         num = node.value

@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 MAX_LENGTH = 4000  # a form author's expression; longer is surely a mistake
 MAX_DEPTH = 60  # nesting; keeps the recursive parser far from Python's limit
@@ -168,8 +170,7 @@ _TOKEN_RE = re.compile(
 _OP_WORDS = frozenset({"or", "and", "div", "mod"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # num, str, ref, op, name, end
     text: str
     pos: int
@@ -429,9 +430,15 @@ def _shown(tok: Token) -> str:
 
 
 def parse(text: str) -> Node:
-    """Parse ``text`` into a tree; raises ExpressionError with the column."""
+    """Parse ``text`` into a tree; raises ExpressionError with the column. Trees are
+    immutable, so the same text (common across a form's questions) is parsed once."""
     if not isinstance(text, str):
         raise ExpressionError("an expression must be text", 0)
+    return _parse(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str) -> Node:
     return _Parser(text).parse()
 
 

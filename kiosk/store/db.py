@@ -170,6 +170,6 @@ def open_db(
             ) from None
         raise _sqlite_error(path, "create the database", exc) from None
     log.info("database schema upgraded from %d to %d", current, newest)
-    if on_migrated is not None and current > 0:
+    if on_migrated is not None:
         on_migrated(conn, current, newest)
     return conn

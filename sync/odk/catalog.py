@@ -152,6 +152,7 @@ def pull_forms(home: Any, client: OpenRosaClient, *, now: float | None = None,
         (report.downloaded if changed else report.unchanged).append(entry.form_id)
         held[entry.form_id]["pulled_at"] = now or time.time()
         local.save(index)  # after each form: a cut link keeps what is complete
+    index["forms_pulled_at"] = now or time.time()
     for form_id, info in held.items():
         if form_id not in seen and not info.get("withdrawn"):
             info["withdrawn"] = True

@@ -37,6 +37,7 @@ from sync.odk.seal import is_odk, open_wire
 
 log = logging.getLogger("sync.odk")
 NOT_CONNECTED_RETRY = 300.0
+FORMS_PULL_EVERY = 900.0  # a formList per 15 min: a few hundred bytes when nothing changed
 
 
 def due_odk_items(store: Any, now: float, limit: int = 20) -> list[Any]:
@@ -46,7 +47,7 @@ def due_odk_items(store: Any, now: float, limit: int = 20) -> list[Any]:
     rows = store.read(
         "SELECT id, form_id, record, jwe, attachments, size, attempts, demo FROM submissions "
         "WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ? "
-        "AND jwe LIKE 'odk1.%' ORDER BY next_attempt_at, id LIMIT ?", (now, limit))
+        "AND agency_kid = 'odk' ORDER BY next_attempt_at, id LIMIT ?", (now, limit))
     import json
 
     return [OutboxItem(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], bool(r[7]))
@@ -56,11 +57,29 @@ def due_odk_items(store: Any, now: float, limit: int = 20) -> list[Any]:
 class OdkDelivery:
     def __init__(self, store: Any, client: OpenRosaClient | None, *,
                  clock: Callable[[], float] = time.time,
-                 rng: Callable[[], float] = random.random) -> None:
+                 rng: Callable[[], float] = random.random, home: Any = None) -> None:
         self.store = store
         self.client = client
         self.clock = clock
         self.rng = rng
+        self.home = home
+
+    def maybe_pull_forms(self, *, force: bool = False) -> dict[str, Any] | None:
+        """New and changed forms at most every FORMS_PULL_EVERY seconds; a failure is
+        logged and left for the next round (delivery goes on)."""
+        if self.client is None or self.home is None:
+            return None
+        from sync.odk.catalog import LocalCatalog, odk_dir, pull_forms
+
+        last = LocalCatalog(odk_dir(self.home)).index().get("forms_pulled_at") or 0
+        if not force and self.clock() - float(last) < FORMS_PULL_EVERY:
+            return None
+        try:
+            report = pull_forms(self.home, self.client, now=self.clock())
+        except (SyncError, AuthRefused, KioskError, OSError) as exc:
+            log.warning("ODK forms not updated: %s", exc)
+            return {"error": str(exc)}
+        return report.as_dict()
 
     def _retry(self, item: Any, error: str, base: float, cap: float, report: RoundReport,
                at_least: float = 1.0) -> None:
@@ -118,20 +137,33 @@ class OdkDelivery:
         """Deliver the ODK items of a kiosk-central batch; return the others. A link or
         server problem on the ODK side never stops the kiosk-central round."""
         rest = []
+        stopped: str | None = None
         for item in items:
             if not is_odk(item.jwe):
                 rest.append(item)
                 continue
+            if stopped is not None:  # every ODK item leaves this batch with a new due time
+                self.store.schedule_retry(item.id, stopped, self.clock() + NOT_CONNECTED_RETRY)
+                report.retry += 1
+                continue
             try:
                 self.deliver(item, report)
-            except (SyncError, AuthRefused) as exc:
+            except AuthRefused as exc:
+                stopped = str(exc)
+                self.store.schedule_retry(item.id, stopped, self.clock() + NOT_CONNECTED_RETRY)
+                report.retry += 1
+                log.warning("ODK delivery stopped: %s", exc)
+            except SyncError as exc:  # already due again (deliver scheduled it)
+                stopped = str(exc)
                 log.warning("ODK delivery: %s", exc)
         return rest
 
-    def run_once(self, *, deadline: float | None = None) -> RoundReport:
+    def run_once(self, *, deadline: float | None = None, pull_forms: bool = True) -> RoundReport:
         """A round for an ODK-only kiosk (no kiosk-central enrolment)."""
         report = RoundReport()
         try:
+            if pull_forms:
+                report.catalog = self.maybe_pull_forms()
             while deadline is None or self.clock() < deadline:
                 batch = due_odk_items(self.store, self.clock())
                 if not batch:
@@ -160,4 +192,4 @@ def open_delivery(home: Any, store: Any, **client_kwargs: Any) -> OdkDelivery | 
     conn = load(open_secrets(home.root, interactive=False))
     if conn is None:
         return None
-    return OdkDelivery(store, conn.client(**client_kwargs))
+    return OdkDelivery(store, conn.client(**client_kwargs), home=home)

@@ -20,14 +20,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from central.app import Guards, Limits
-from central.bundle_import import import_bundle_file
-from kiosk.ids import is_submission_id
+from central.app import Limits
 from sync.auth import generate_key
 from tests.central.attack import hostile_item, post_items, problem_type, signed
 from tests.sync.helpers import engine, enroll_code, finalize, start_server
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def import_bundle_file(central, path: Path) -> dict:
+    from central.bundle_import import import_bundle_bytes
+
+    return import_bundle_bytes(central, path.read_bytes())
 HOSTILE_IDS = ["../../../../tmp/owned", "/etc/cron.d/owned", "a\nb", "\x1b[31mred\x1b[0m",
                "0190f5a2-7c3e-7000-8000-00000000000G", "0190F5A2-7C3E-7ABC-8DEF-0123456789AB",
                "0190f5a2-7c3e-4abc-8def-0123456789ab", "x" * 64]
@@ -321,7 +325,7 @@ def test_gzip_body_is_exactly_one_member(server, kiosk, tail):
 
 
 # -- abuse -----------------------------------------------------------------------
-def _guarded_server(data: Path, guards: Guards):
+def _guarded_server(data: Path, guards):
     from central.app import Settings
     from central.server import start_in_thread
     from kiosk.paths import bundled_catalog_dir
@@ -330,6 +334,8 @@ def _guarded_server(data: Path, guards: Guards):
 
 
 def test_enrolment_and_failed_auth_are_rate_limited(tmp_path, isolated_home):
+    from central.app import Guards
+
     # slow refill so the test does not depend on how fast this machine sends
     server = _guarded_server(tmp_path / "c", Guards(
         enrol_per_minute=0.1, enrol_burst=10, enrol_device_per_minute=0.1, enrol_device_burst=3,
@@ -352,6 +358,8 @@ def test_enrolment_and_failed_auth_are_rate_limited(tmp_path, isolated_home):
 
 
 def test_enrolment_per_device_key_is_rate_limited(tmp_path, isolated_home):
+    from central.app import Guards
+
     server = _guarded_server(tmp_path / "c", Guards(enrol_device_per_minute=0.1,
                                                     enrol_device_burst=3))
     try:
@@ -367,6 +375,7 @@ def test_enrolment_per_device_key_is_rate_limited(tmp_path, isolated_home):
 def test_slow_body_is_cut_off(tmp_path, isolated_home):
     import socket
 
+    from central.app import Guards
     from central.http_body import BodyTimeouts
 
     server = start_server(tmp_path / "c")
@@ -404,6 +413,7 @@ def test_data_folder_and_database_are_private(server):
 
 
 def test_the_grammar_accepts_what_the_kiosk_makes():
+    from kiosk.ids import is_submission_id
     from kiosk.store import uuid7
 
     assert all(is_submission_id(uuid7()) for _ in range(1000))

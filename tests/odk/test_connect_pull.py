@@ -70,3 +70,40 @@ def test_connect_refuses_a_wrong_url_in_one_line(kiosk_cli, odk_env) -> None:
     assert len(r.stderr.strip().splitlines()) == 1 and "nonsense" not in r.stderr
     r = kiosk_cli("odk", "connect", "ftp://example.test/x")
     assert r.returncode != 0 and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_sync_rounds_pull_new_forms_when_due(central, kiosk_cli, isolated_home) -> None:
+    import time
+
+    from kiosk.paths import Home
+    from kiosk.store import Store
+    from sync.odk.deliver import FORMS_PULL_EVERY, open_delivery
+
+    pid, (plain, media_form), user = _two_forms(central)
+    assert kiosk_cli("odk", "connect", user.url).returncode == 0
+    later = central.publish(pid, household_xform().replace(b"{FORM_ID}", b"later_form_x"))
+    central.assign(pid, later, user.id)
+    home = Home(isolated_home)
+    with Store.open(home) as store:
+        delivery = open_delivery(home, store)
+        assert delivery is not None
+        assert delivery.run_once().catalog is None  # pulled at connect: not due yet
+        delivery.clock = lambda: time.time() + FORMS_PULL_EVERY + 1
+        report = delivery.run_once()
+    assert report.catalog is not None and report.catalog["downloaded"] == [later]
+    assert (isolated_home / "local-forms" / "later-form-x" / "form.xml").is_file()
+
+
+def test_a_download_cut_earlier_is_completed_and_checked(central, kiosk_cli,
+                                                         isolated_home) -> None:
+    """A `.part` left by a cut link: the next pull completes it (Central ignores Range, so
+    it sends the file whole and the part is replaced) and only a file matching the
+    announced md5 is moved into place."""
+    pid, (plain, media_form), user = _two_forms(central)
+    part = isolated_home / "odk" / "forms" / f"{media_form}-media" / "villages.csv.part"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(VILLAGES_CSV[:10] + b"garbage from a cut link")
+    r = kiosk_cli("odk", "connect", user.url, "--json")
+    assert r.returncode == 0, r.stderr
+    assert (part.parent / "villages.csv").read_bytes() == VILLAGES_CSV
+    assert not part.exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kiosk.errors import KioskError
@@ -148,3 +150,56 @@ def test_export_odk_writes_briefcase_folders(make_form, central, isolated_home, 
         client.submit(plan_requests((folder / "submission.xml").read_bytes(), files))
     tables, media = central.decrypted_export(pid, form_id, PASSPHRASE)
     assert media == {"photo.jpg": PHOTO} and len(tables[f"{form_id}.csv"]) == 1
+    bundle = kiosk_cli("export", "--out", str(tmp_path / "usb" / "central.bundle"), "--json")
+    assert bundle.returncode == 0, bundle.stderr
+    assert json.loads(bundle.stdout)["count"] == 0  # kiosk-central's bundle leaves ODK out
+
+
+def test_engine_round_ends_when_odk_refuses_the_kiosk(make_form, central, isolated_home,
+                                                      tmp_path) -> None:
+    """A revoked app user while kiosk-central works: the kiosk-central item is delivered,
+    the ODK items get the reason and a later due time, and the round ends (no spin)."""
+    from sync.runtime import open_engine
+    from tests.sync.helpers import enrolled_kiosk, finalize, start_server
+
+    server = start_server(tmp_path / "central-data")
+    try:
+        jose = enrolled_kiosk(server, isolated_home)
+        pid, form_id, user = make_form(household_xform())
+        odk = connect_kiosk(isolated_home, user.url, form_id)
+        odk_ids = [odk.finalize() for _ in range(3)]
+        (jose_id,) = finalize(jose, odk.store, 1)
+        central._ok(central._http.delete(f"{central.api}/projects/{pid}/app-users/{user.id}"))
+        engine = open_engine(odk.home, store=odk.store, pull_catalog=False)
+        report = engine.run_once()
+        engine.client.close()
+        assert odk.store.submission(jose_id)["state"] == "acknowledged"
+        for sid in odk_ids:
+            row = odk.store.submission(sid)
+            assert row["state"] in ("queued", "sent") and row["last_error"], row
+            assert "403" in row["last_error"] or "401" in row["last_error"]
+        assert report.retry >= 3
+    finally:
+        server.stop()
+
+
+def test_odk_still_delivered_while_kiosk_central_is_down(make_form, central, isolated_home,
+                                                        tmp_path) -> None:
+    from sync.runtime import open_engine
+    from tests.sync.helpers import enrolled_kiosk, finalize, start_server
+
+    server = start_server(tmp_path / "central-data")
+    jose = enrolled_kiosk(server, isolated_home)
+    server.stop()  # kiosk-central out of reach from here on
+    pid, form_id, user = make_form(household_xform())
+    odk = connect_kiosk(isolated_home, user.url, form_id)
+    odk_id = odk.finalize()
+    (jose_id,) = finalize(jose, odk.store, 1)
+    engine = open_engine(odk.home, store=odk.store, pull_catalog=False,
+                         client_kwargs={"connect_timeout": 2.0})
+    report = engine.run_once()
+    engine.client.close()
+    assert report.state == "offline" and report.accepted == 1
+    assert odk.store.submission(odk_id)["state"] == "acknowledged"
+    assert odk.store.submission(jose_id)["state"] == "sealed"
+    assert central.count(pid, form_id) == 1

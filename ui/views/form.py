@@ -119,7 +119,7 @@ class FormView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
-        head = QFrame()
+        self.head = head = QFrame()
         head_box = QVBoxLayout(head)
         head_box.setContentsMargins(32, 10, 32, 0)
         head_box.setSpacing(4)
@@ -140,15 +140,28 @@ class FormView(QWidget):
         self.cancel = button("", "", name="cancel")
         self.read = button("", "", name="read")
         self.next = button("", "", "primary", name="next")
+        # A repeat screen's "Add": in the bar, so it never scrolls away or under the bar.
+        self.add = button("", "", name="repeat-add")
+        self.add.hide()
+        self._add_for: Entry | None = None
+        self.add.clicked.connect(lambda: self._add_item(self._add_for) if self._add_for else None)
         self.back.clicked.connect(self.go_back)
         self.next.clicked.connect(self.go_next)
         self.cancel.clicked.connect(self.cancelled.emit)
         self.read.clicked.connect(lambda: self.read_aloud(force=True))
-        button_bar(outer, [self.back, self.cancel], [self.read, self.next])
+        button_bar(outer, [self.back, self.cancel], [self.read, self.add, self.next])
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(400)
         self._save_timer.timeout.connect(self._save_now)
+
+    def make_room(self, keyboard_open: bool) -> None:
+        """With the on-screen keyboard open the form's title line gives its height to the
+        question (at 200 % that is what keeps the hint and the field above the keys);
+        the progress stays available to screen readers on the Next button's screen."""
+        self.head.setVisible(not keyboard_open)
+        if keyboard_open:
+            QTimer.singleShot(0, self, self.page.reveal_focus)  # after the keys took their room
 
     # -- lifecycle --------------------------------------------------------------------
     def start(self, flow: Flow) -> None:
@@ -227,12 +240,21 @@ class FormView(QWidget):
             self.blocks[entry.key] = block
             self.page.column.addWidget(block)
             block.show()  # now, not on the next event loop pass: keys typed at once reach it
-        for rep in flow.repeats():
-            self._render_repeat(rep, lang)
+        repeats = flow.repeats()
+        self._add_for = repeats[0] if len(repeats) == 1 else None
+        self.add.setVisible(self._add_for is not None)
+        if self._add_for is not None:
+            from ui.views.repeats import can_add
+
+            self.add.setText(t("ui.repeat_add", lang))
+            a11y.label(self.add, self.add.text(), t("ui.repeat_add_desc", lang))
+            self.add.setEnabled(can_add(flow, self._add_for) and not flow.read_only(self._add_for))
+        for rep in repeats:
+            self._render_repeat(rep, lang, inline_add=self._add_for is None)
         self.page.column.addStretch(1)
         if self.checked:
             self._show_errors()
-        a11y.chain_focus([*self.input_widgets(), self.back, self.cancel, self.read, self.next])
+        a11y.chain_focus([*self.input_widgets(), self.back, self.cancel, self.read, self.add, self.next])
         if focus:
             self.page.verticalScrollBar().setValue(0)  # a new screen starts at its top
             first = self.input_widgets()
@@ -241,9 +263,9 @@ class FormView(QWidget):
             target.setFocus(Qt.FocusReason.OtherFocusReason)
         self.read_aloud()
 
-    def _render_repeat(self, rep: Entry, lang: str) -> None:
+    def _render_repeat(self, rep: Entry, lang: str, inline_add: bool = True) -> None:
         """Each item as a row with its first answers, Edit, and Remove (asked first); then Add."""
-        from ui.views.repeats import RepeatRow, item_screen, item_summary
+        from ui.views.repeats import RepeatRow, can_add, item_screen, item_summary
 
         flow = self.flow
         assert flow is not None
@@ -262,15 +284,19 @@ class FormView(QWidget):
             self.repeat_controls += row.all_buttons()
             rows.append(row)
         self.repeat_rows[rep.key] = rows
-        add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name="repeat-add")
-        add.clicked.connect(lambda _=False, e=rep: self._add_item(e))
-        block.layout().insertWidget(block.layout().count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
-        self.repeat_controls.append(add)
+        if inline_add:  # several repeats on one page: each its own Add, under its rows
+            add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name="repeat-add")
+            add.clicked.connect(lambda _=False, e=rep: self._add_item(e))
+            add.setEnabled(can_add(flow, rep) and not flow.read_only(rep))
+            block.layout().insertWidget(block.layout().count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
+            self.repeat_controls.append(add)
         self.blocks[rep.key] = block
         self.page.column.addWidget(block)
         block.show()
 
-    def _add_item(self, rep: Entry) -> None:
+    def _add_item(self, rep: Entry | None) -> None:
+        if rep is None:
+            return
         if self.flow is not None and self.flow.add_item(rep):
             self._save_timer.start()
             # The new item's questions come next: go there directly.
@@ -288,7 +314,8 @@ class FormView(QWidget):
             self._save_timer.start()
             self.render(focus=False)
             rows = self.repeat_rows.get(rep.key, [])
-            target = rows[min(index, len(rows) - 1)].remove if rows else self.repeat_controls[-1]
+            target = rows[min(index, len(rows) - 1)].remove if rows else (
+                self.add if self.add.isVisible() else self.next)
             target.setFocus(Qt.FocusReason.OtherFocusReason)
             a11y.announce(target, t("widgets.repeat_removed", self.prefs.lang, index=index + 1))
 
@@ -406,13 +433,25 @@ class FormView(QWidget):
         if not (self.prefs.read_aloud or force):
             return
         parts: list[str] = []
-        for block in self.blocks.values():
-            parts.append(block.title.text())
+        recording = self._recording()
+        for i, block in enumerate(self.blocks.values()):
+            if not (i == 0 and recording is not None):  # the recording says the first label
+                parts.append(block.title.text())
             if block.hint is not None:
                 parts.append(block.hint.text())
             if block.widget is not None:
                 parts.append(block.widget.speakable())
-        self.reader.say(". ".join(p for p in parts if p), self.prefs.lang)
+        self.reader.say(". ".join(p for p in parts if p), self.prefs.lang, recording)
+
+    def _recording(self) -> Any:
+        """The first question's recorded prompt (XLSForm media::audio), if the kiosk has it."""
+        from kiosk.forms.media import question_media
+
+        first = next(iter(self.blocks.values()), None)
+        if first is None or self.flow is None:
+            return None
+        q = getattr(first.question, "definition", first.question)
+        return question_media(self.flow.form, q, "audio", self.prefs.lang) if q.media else None
 
     def _say(self, text: str) -> None:
         if self.prefs.read_aloud:

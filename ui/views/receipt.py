@@ -77,6 +77,16 @@ class ReceiptView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         self.page = Page()
         outer.addWidget(self.page, 1)
+        # Print results sit just above the buttons, outside the scrolling page: at 200 %
+        # the end of the page is far below the fold, and "could not print" must be seen.
+        self.status_host = QWidget()
+        status_box = QVBoxLayout(self.status_host)
+        status_box.setContentsMargins(32, 8, 32, 8)
+        self.status = text_label("", "hint")
+        self.status.setObjectName("receiptStatus")
+        status_box.addWidget(self.status)
+        self.status_host.hide()
+        outer.addWidget(self.status_host)
         self.print80 = button("", "", name="print-80mm")
         self.printa4 = button("", "", name="print-a4")
         self.finish_btn = button("", "", "primary", name="finish")
@@ -84,7 +94,7 @@ class ReceiptView(QWidget):
         self.printa4.clicked.connect(lambda: self.print_receipt.emit("a4"))
         self.finish_btn.clicked.connect(self.finish.emit)
         button_bar(outer, [self.print80, self.printa4], [self.finish_btn])
-        self.status = text_label("", "hint")
+        self.demo: QLabel | None = None
         self.number_label = QLabel()
         self.qr = QLabel()
         self.info: ReceiptInfo | None = None
@@ -105,11 +115,16 @@ class ReceiptView(QWidget):
         if large:  # with large text the number comes first, before anything scrolls away
             col.addWidget(caption)
             col.addWidget(self.number_label)
-        col.addWidget(text_label(t("ui.receipt_form", lang, title=pick(info.form_title, lang)), "hint"))
+        self.demo = None
         if info.demo:
-            demo = text_label(t("ui.receipt_demo", lang))
-            demo.setObjectName("demoBanner")
-            col.addWidget(demo)
+            self.demo = text_label(t("ui.receipt_demo", lang))
+            self.demo.setObjectName("demoBanner")
+            a11y.label(self.demo, self.demo.text())
+        if large and self.demo is not None:
+            col.addWidget(self.demo)  # what the number is worth, right under it
+        col.addWidget(text_label(t("ui.receipt_form", lang, title=pick(info.form_title, lang)), "hint"))
+        if not large and self.demo is not None:
+            col.addWidget(self.demo)
         body = QHBoxLayout()
         body.setSpacing(32)
         self.qr = QLabel()
@@ -135,21 +150,25 @@ class ReceiptView(QWidget):
             body.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
             body.addLayout(texts, 1)
             col.addLayout(body)
-        self.status = text_label("", "hint")
-        self.status.setObjectName("receiptStatus")
-        self.status.hide()
-        col.addWidget(self.status)
         col.addStretch(1)
+        self.show_status("")
+        # Number, DEMO notice and QR take the keyboard focus (Tab), and the page scrolls to
+        # each: at 200 % they are below the fold, and a keyboard user cannot swipe.
+        self.readable = [w for w in (self.number_label, self.demo, self.qr) if w is not None]
+        for w in self.readable:
+            w.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            self.page.reveal_on_focus(w)
         self.page.show_all()
         for b, key in ((self.print80, "receipt_print_80"), (self.printa4, "receipt_print_a4"),
                        (self.finish_btn, "receipt_finish")):
             b.setText(t(f"ui.{key}", lang))
             a11y.label(b, b.text(), t(f"ui.{key}_desc", lang))
-        a11y.chain_focus([self.print80, self.printa4, self.finish_btn])
+        a11y.chain_focus([*self.readable, self.print80, self.printa4, self.finish_btn])
         self.finish_btn.setFocus()
 
     def show_status(self, text: str, role: str = "hint") -> None:
         show_status(self.status, text, role)
+        self.status_host.setVisible(bool(text))
 
     def focus_order(self) -> list[QWidget]:
-        return [self.print80, self.printa4, self.finish_btn]
+        return [*getattr(self, "readable", []), self.print80, self.printa4, self.finish_btn]

@@ -56,6 +56,14 @@ def item_screen(flow: Flow, rep: Entry, index: int) -> str | None:
     return None
 
 
+def can_add(flow: Flow, rep: Entry) -> bool:
+    """False when a fixed max_count is reached (Add is then shown disabled, not refused
+    after a tap); a computed limit is left to the session, which refuses quietly."""
+    definition = getattr(rep.question, "definition", rep.question)
+    limit = getattr(definition, "max_count", None)
+    return not (isinstance(limit, int) and not isinstance(limit, bool) and flow.item_count(rep) >= limit)
+
+
 def _children(rep: Entry) -> list[Any]:
     definition = getattr(rep.question, "definition", rep.question)
     return list(getattr(definition, "children", []) or [])

@@ -19,6 +19,7 @@ from ui.qt import (
     QHBoxLayout,
     QIcon,
     QLabel,
+    QObject,
     QPixmap,
     QPushButton,
     QRect,
@@ -26,6 +27,7 @@ from ui.qt import (
     QSize,
     QSizePolicy,
     Qt,
+    QTimer,
     QVBoxLayout,
     QWidget,
 )
@@ -216,6 +218,12 @@ def restyle(widget: QWidget, name: str, value: str) -> None:
     style = widget.style()
     style.unpolish(widget)
     style.polish(widget)
+    # Re-polishing recolours but keeps the old box model (padding, border): an error line
+    # that started as a hint drew its red bar over its first letter. A StyleChange event
+    # makes the widget take the new margins (and a FitLabel re-measure its height).
+    from ui.qt import QApplication
+
+    QApplication.sendEvent(widget, QEvent(QEvent.Type.StyleChange))
 
 
 def show_status(label: QWidget, text: str, role: str = "hint") -> None:
@@ -241,6 +249,65 @@ class Page(QScrollArea):
         self.column.setSpacing(20)
         self.setWidget(self.body)
 
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().resizeEvent(event)
+        # The on-screen keyboard opening (or larger text) shrinks the page: the field being
+        # typed into must stay in view, above the keyboard, with the text in it.
+        if event.size().height() < event.oldSize().height():
+            self.reveal_focus()
+            # Once more after the pending layout passes (labels re-measure at the new size).
+            QTimer.singleShot(0, self, self.reveal_focus)
+
+    def reveal_focus(self) -> None:
+        from ui.qt import QApplication
+
+        focus = QApplication.focusWidget()
+        if focus is not None and self.body.isAncestorOf(focus) and focus.isVisible():
+            self.reveal(focus)
+
+    def reveal_on_focus(self, widget: QWidget) -> None:
+        """Scroll ``widget`` into view whenever it gets the keyboard focus, from anywhere
+        (Qt does so only for Tab moves that start inside the scroll area)."""
+        if not hasattr(self, "_focus_reveal"):
+            self._focus_reveal = _RevealOnFocus(self)
+        widget.installEventFilter(self._focus_reveal)
+
+    def reveal(self, widget: QWidget, margin: int = 12) -> None:
+        """Scroll so that ``widget`` is in view, with as much of what belongs to it as fits.
+
+        The largest ancestor (below the page body) that still fits the viewport is shown
+        first — a question's label, hint and field together when there is room — and then
+        the widget itself, which always wins when space is short.
+        """
+        room = self.viewport().height() - 2 * margin
+        best: QWidget | None = None
+        parent = widget.parentWidget()
+        while parent is not None and parent is not self.body:
+            if parent.height() <= room:
+                best = parent
+            parent = parent.parentWidget()
+        if best is not None:
+            self._scroll_to(best, margin)
+        self._scroll_to(widget, margin)
+
+    def _scroll_to(self, widget: QWidget, margin: int) -> None:
+        """The whole widget in view (its top wins when it is taller than the view).
+
+        Not QScrollArea.ensureWidgetVisible: for a text field that only brings the text
+        cursor into view, leaving the field's lower half (and the text) under the keyboard.
+        """
+        from ui.qt import QPoint
+
+        top = widget.mapTo(self.body, QPoint(0, 0)).y()
+        bottom = top + widget.height()
+        bar = self.verticalScrollBar()
+        value, view = bar.value(), self.viewport().height()
+        if bottom + margin > value + view:
+            value = bottom + margin - view
+        if top - margin < value:
+            value = top - margin
+        bar.setValue(max(bar.minimum(), min(value, bar.maximum())))
+
     def clear(self, keep_scroll: bool = False) -> None:
         clear_layout(self.column)
         if not keep_scroll:
@@ -254,6 +321,17 @@ class Page(QScrollArea):
             explicit = w.testAttribute(Qt.WidgetAttribute.WA_WState_ExplicitShowHide)  # noqa: E501
             if not (explicit and w.isHidden()):
                 w.show()
+
+
+class _RevealOnFocus(QObject):
+    def __init__(self, page: Page) -> None:
+        super().__init__(page)
+        self.page = page
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.FocusIn and isinstance(obj, QWidget):
+            self.page.reveal(obj)
+        return False
 
 
 def clear_layout(layout) -> None:  # noqa: ANN001 - any QLayout

@@ -36,6 +36,7 @@ BACKSPACE = "⌫"
 
 class OnScreenKeyboard(QFrame):
     closed = Signal()
+    shown = Signal(bool)  # opened (True) or put away (False): screens make room for it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,6 +58,11 @@ class OnScreenKeyboard(QFrame):
         if not self.built:
             self.build()
         super().showEvent(event)
+        self.shown.emit(True)
+
+    def hideEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().hideEvent(event)
+        self.shown.emit(False)
 
     def set_lang(self, lang: str) -> None:
         self.lang = lang
@@ -116,11 +122,25 @@ class OnScreenKeyboard(QFrame):
         specials.append((BACKSPACE, t("ui.keyboard_backspace", self.lang), "key-backspace", self.backspace))
         specials.append((t("ui.keyboard_hide", self.lang), t("ui.keyboard_hide", self.lang), "key-hide",
                          self.closed.emit))
-        span = max(1, width // len(specials))
-        for i, (text, desc, name, action) in enumerate(specials):
-            b = self._key(text, desc, name)
-            b.clicked.connect(lambda _=False, a=action: a())  # type: ignore[operator]
-            self.grid.addWidget(b, bottom, i * span, 1, span)
+        if self.layout_name == "digits":
+            # The number pad keeps to the letter keyboard's four rows: its special keys sit
+            # beside the digits, not in a fifth row under them, so opening it never takes
+            # more height from the question (at 200 % the hint would be pushed out).
+            places = {"key-backspace": (0, 3, 2), "key-space": (1, 3, 2), "key-hide": (3, 3, 2)}
+            layout_keys = [sp for sp in specials if sp[2].startswith("layout-")]
+            for i, sp in enumerate(layout_keys):
+                places[sp[2]] = (2, 3 + i, 1)
+            for text, desc, name, action in specials:
+                b = self._key(text, desc, name)
+                b.clicked.connect(lambda _=False, a=action: a())  # type: ignore[operator]
+                r, c, span = places[name]
+                self.grid.addWidget(b, r, c, 1, span)
+        else:
+            span = max(1, width // len(specials))
+            for i, (text, desc, name, action) in enumerate(specials):
+                b = self._key(text, desc, name)
+                b.clicked.connect(lambda _=False, a=action: a())  # type: ignore[operator]
+                self.grid.addWidget(b, bottom, i * span, 1, span)
         for key in self.keys:
             key.show()  # at once: a tap right after a layout switch must find its key
 

@@ -1,0 +1,130 @@
+"""The screen lint (tests/ui/screen_lint.py) over every screen ``kiosk screenshots`` renders,
+in both languages, both themes and at 100/150/200 % text, and proof that it can fail."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from tests.ui import screen_lint
+from ui import theme
+
+COMBOS = [(lang, th, sc) for lang in ("mn", "en") for th in theme.THEMES for sc in theme.SCALES]
+
+
+def _typed_answers(kiosk) -> set[str]:  # noqa: ANN001
+    """What the example answers put on screen (shown back on review): the resident's words."""
+    from kiosk.forms import answers_from_file
+    from ui.examples import example_path
+
+    found: set[str] = set()
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, str) and len(value) > 1:
+            found.add(value)
+
+    for form_id in kiosk.services.catalog.forms:
+        path = example_path(kiosk.window, form_id)
+        if path.exists():
+            walk(answers_from_file(kiosk.services.form(form_id), path))
+    return found
+
+
+@pytest.mark.parametrize(("lang", "theme_name", "scale"), COMBOS)
+def test_every_screenshot_screen_passes_the_lint(qtbot, kiosk, lang, theme_name, scale):
+    from ui.screenshots import type_examples, use, walk
+
+    use(kiosk, lang, theme_name, scale)
+    data = _typed_answers(kiosk)
+    problems: list[str] = []
+    screens = []
+    for name in walk(kiosk, type_examples(kiosk)):
+        screens.append(name)
+        problems += screen_lint.lint(kiosk.window, lang, theme_name, name, data)
+    assert len(screens) >= 15, screens
+    assert not problems, f"{len(problems)} findings:\n" + "\n".join(problems[:60])
+
+
+@pytest.fixture
+def styled(qapp):  # noqa: ANN001, ANN201
+    """The kiosk's own stylesheet and palette on the application (default theme, 100 %)."""
+    theme.apply(qapp, "default", 100)
+    yield qapp
+    qapp.setStyleSheet("")
+
+
+def _bad_screen() -> tuple[QWidget, dict[str, QWidget]]:
+    """A screen with one thing wrong for each rule, styled by the kiosk's own stylesheet."""
+    from ui.widgets.common import button, text_label
+
+    host = QWidget()
+    host.setObjectName("screen")
+    host.resize(800, 600)
+    outer = QVBoxLayout(host)
+    body = QWidget()
+    column = QVBoxLayout(body)
+    clipped = QLabel("This sentence is far too long for the box it has been given")
+    clipped.setObjectName("clipped")
+    clipped.setFixedWidth(60)
+    latin = text_label("Өргөдөл sent амжилттай")
+    latin.setObjectName("latin")
+    faint = text_label("Бүдэг бичиг")
+    faint.setObjectName("faint")
+    faint.setStyleSheet("color: #B0B0B0;")
+    tiny = button("x", "tiny", name="tiny")
+    tiny.setStyleSheet("min-height: 20px; min-width: 20px; max-width: 20px; max-height: 20px; padding: 0px;")
+    ringless = button("Дараах", "no ring", name="ringless")
+    ringless.setStyleSheet("QPushButton:focus { border: 2px solid #6B6B6B; }")
+    for w in (clipped, latin, faint, tiny, ringless):
+        column.addWidget(w)
+    outer.addWidget(body, 1)
+    bar = QFrame()
+    bar.setObjectName("topBar")
+    bar.setFixedHeight(90)
+    QHBoxLayout(bar).addWidget(button("Буцах", "back", name="back"))
+    outer.addWidget(bar)
+    hidden = button("Нэмэх", "under the bar", name="under")
+    hidden.setParent(host)
+    host.show()
+    QWidget.setFocus(ringless)
+    hidden.move(20, 600 - 60)
+    hidden.raise_()
+    hidden.show()
+    return host, {"clipped": clipped, "latin": latin, "faint": faint, "tiny": tiny,
+                  "ringless": ringless, "under": hidden}
+
+
+def test_the_lint_finds_what_is_wrong(qtbot, styled):
+    host, parts = _bad_screen()
+    qtbot.addWidget(host)
+    qtbot.waitExposed(host)
+    rule_for = {"clipped": "fits", "latin": "script", "faint": "contrast", "tiny": "targets",
+                "ringless": "focus_ring", "under": "under_bar"}
+    for part, rule in rule_for.items():
+        found = screen_lint.lint(host, "mn", "default", "bad", rules=(rule,))
+        named = [f for f in found if f"{parts[part].objectName()!r}" in f or parts[part].text()[:20] in f]
+        assert named, f"{rule} did not flag {part}: {found}"
+    # And the English side of the script rule.
+    found = screen_lint.script(host, "en", "bad")
+    assert any("Cyrillic" in f for f in found), found
+
+
+def test_the_lint_finds_nothing_on_a_clean_screen(qtbot, styled):
+    from ui.widgets.common import button, text_label
+
+    host = QWidget()
+    host.setObjectName("screen")
+    column = QVBoxLayout(host)
+    column.addWidget(text_label("Сайн байна уу? QR кодыг уншуулна уу."))
+    column.addWidget(button("Дараах", "Дараагийн хуудас", "primary", name="next"))
+    host.resize(800, 400)
+    host.show()
+    qtbot.addWidget(host)
+    qtbot.waitExposed(host)
+    assert screen_lint.lint(host, "mn", "default", "clean") == []
