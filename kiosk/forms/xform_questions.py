@@ -392,6 +392,8 @@ class FormBuilder:
                 return text
         if qtype in ("select_multiple", "rank"):
             return text.split()
+        if qtype == "date" and re.match(r"\d{4}-\d{2}-\d{2}[T ]", text):
+            return text[:10]  # a spreadsheet date cell carries a time of 00:00
         if qtype == "yes_no":
             return text in ("true", "1", "yes")
         return text
@@ -426,7 +428,13 @@ class FormBuilder:
     def _outputs(self, text: str, context: str) -> str:
         """<output value="path"/> markers -> ``${name}``."""
         def repl(m: re.Match[str]) -> str:
-            out = rewrite(m.group(1), context, self._resolve, f"<output value={m.group(1)!r}>")
+            where = f"<output value={m.group(1)!r}>"
+            try:
+                out = rewrite(m.group(1), context, self._resolve, where)
+            except FormLoadError as exc:
+                # e.g. the form's start time or device id: filled only in the submission
+                self.odk.warnings.append(f"{where}: {exc.message}; the label shows nothing there")
+                return ""
             return out if out else ""
         return re.sub("\x00([^\x00]*)\x00", repl, text)
 
@@ -475,7 +483,8 @@ class FormBuilder:
             if not value:
                 continue
             if value in seen:
-                raise FormLoadError(f"<instance id={iid!r}>", f"choice value {value!r} is used twice")
+                # ODK allows it (allow_choice_duplicates, or one name under two filters)
+                self._dup_warn(iid, value)
             seen.add(value)
             media: dict[str, dict[str, str]] = {}
             if m:
@@ -497,6 +506,11 @@ class FormBuilder:
             out.append(Choice(value=value, label=label, extra=extra, media=media))
         self._choice_cache[key] = out
         return out
+
+    def _dup_warn(self, iid: str, value: str) -> None:
+        text = f"<instance id={iid!r}>: choice value {value!r} is used more than once"
+        if text not in self.odk.warnings:
+            self.odk.warnings.append(text)
 
     def _hidden(self, paths: list[str]) -> None:
         """Calculations and constants: hidden questions, in their repeat if they are in one."""

@@ -216,3 +216,21 @@ def test_one_name_at_two_paths_gets_a_unique_name() -> None:
     assert not s.visible("name_2", ())
     s.set_answer("name", "Bat")
     assert s.visible("name_2", ())
+
+
+def test_one_choice_name_under_two_filters_is_allowed() -> None:
+    model = ('<instance><d id="x"><state/><county/></d></instance>'
+             '<instance id="counties"><root><item><name>king</name><label>King (WA)</label><state>wa</state></item>'
+             '<item><name>king</name><label>King (TX)</label><state>tx</state></item></root></instance>')
+    body = ('<select1 ref="/d/state"><label>S</label><item><label>WA</label><value>wa</value></item>'
+            '<item><label>TX</label><value>tx</value></item></select1>'
+            '<select1 ref="/d/county"><label>C</label><itemset nodeset="instance(\'counties\')/root/item[state=/d/state]">'
+            '<value ref="name"/><label ref="label"/></itemset></select1>')
+    f = read_xform(xform(model, body), source="x.xml")
+    assert [c.value for c in f.questions["county"].choice_list] == ["king", "king"]
+    assert any("'king' is used more than once" in w for w in f.odk.warnings)
+    s = FormSession(f, "en")
+    s.set_answer("state", "tx")
+    assert [c.label for c in s.choices("county", (), "en")] == ["King (TX)"]
+    s.set_answer("county", "king")
+    assert ("county", ()) not in s.errors()
