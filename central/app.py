@@ -119,8 +119,9 @@ class Central(RequestGate):
         name = data.get("name") or ""
         if not isinstance(code, str) or not code or len(code) > 64:
             raise Problem(400, "bad-request", "enrolment needs a one-time code")
-        if not isinstance(name, str) or len(name) > 200:
-            raise Problem(400, "bad-request", "device name must be text up to 200 characters")
+        if not isinstance(name, str) or len(name) > 200 or not name.isprintable():
+            raise Problem(400, "bad-request", "device name must be printable text up to 200 "
+                                              "characters")
         from kiosk.device import device_id_for
 
         try:

@@ -40,6 +40,7 @@ class Guards:
     """Limits on abuse, not on payloads (so not advertised to kiosks)."""
 
     body: BodyTimeouts = field(default_factory=BodyTimeouts)
+    header_timeout: float = 30.0  # seconds from connection (or last reply) to a request's headers
     enrol_per_minute: float = 10.0  # per address
     enrol_burst: int = 10
     enrol_device_per_minute: float = 3.0  # per device key
