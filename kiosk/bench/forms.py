@@ -136,12 +136,17 @@ def _percentile(values: list[float], pct: float) -> float:
 
 
 def _drop_expression_caches() -> None:
-    from kiosk.forms import expr_eval, expr_parse
+    from kiosk.forms import expr_parse
 
     parsed = getattr(expr_parse, "_parse", None)
     if parsed is not None:
         parsed.cache_clear()
-    getattr(expr_eval, "_COMPILED", {}).clear()
+    from kiosk.forms import expr_check
+
+    for name in ("_analysed", "_compiled_text"):
+        cached = getattr(expr_check, name, None)
+        if cached is not None:
+            cached.cache_clear()
 
 
 def _compile_cold(data: dict[str, Any]) -> tuple[Any, float, float]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from kiosk.forms.deps import build_graph, set_graph
@@ -33,6 +34,7 @@ from kiosk.forms.expr_parse import (
     Str,
     parse,
     refs,
+    walk,
 )
 from kiosk.forms.expr_paths import PathResolver, dynamic_deps
 from kiosk.forms.expr_values import parse_date_text, to_number
@@ -256,13 +258,34 @@ def _bad_date(text: str) -> bool:
     return parse_date_text(text) is None
 
 
+@lru_cache(maxsize=8192)
+def _analysed(text: str) -> tuple[Node, bool, frozenset[str]]:
+    """(tree, whether it has no paths to resolve, its ${} references), once per text:
+    the same expression text recurs across a form's questions."""
+    tree = parse(text)
+    static = not any(isinstance(n, (Path, Filter)) or isinstance(n, Call)
+                     and n.func == "jr:choice-name" for n in walk(tree))
+    return tree, static, frozenset(refs(tree))
+
+
+@lru_cache(maxsize=8192)
+def _compiled_text(text: str) -> Any:
+    return compile_node(_analysed(text)[0])
+
+
 def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str,
              page: str = "") -> tuple[Any, frozenset[str]]:
     checker = _Checker(form, q, field, path, page)
     try:
-        tree = parse(text)
+        tree, static, names = _analysed(text)
     except ExpressionError as exc:
         raise checker.fail(exc.column, exc.reason) from None
+    if static:  # nothing to resolve: shared tree and closure
+        checker.kind(tree)
+        try:
+            return _compiled_text(text), names
+        except ExpressionError as exc:  # pragma: no cover - the checker saw it first
+            raise checker.fail(exc.column, exc.reason) from None
     try:
         tree = PathResolver(form, q, field).resolve(tree)
     except ExpressionError as exc:

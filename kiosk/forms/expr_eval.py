@@ -80,19 +80,9 @@ def _doc(env: Any) -> Any:
 
 # ---------------------------------------------------------------- compilation
 
-_COMPILED: dict[Node, Compiled] = {}
-
-
 def compile_node(node: Node) -> Compiled:
-    """A closure evaluating ``node`` (shared by equal trees: closures hold no state);
-    unknown functions raise ExpressionError here."""
-    fn = _COMPILED.get(node)
-    if fn is None:
-        fn = _compile(node)
-        if len(_COMPILED) > 20_000:
-            _COMPILED.clear()
-        _COMPILED[node] = fn
-    return fn
+    """A closure evaluating ``node``; unknown functions raise ExpressionError here."""
+    return _compile(node)
 
 
 def _compile(node: Node) -> Compiled:

@@ -41,7 +41,7 @@ class StaffView(Page):
         self.pin_edit: QLineEdit | None = None
         self.drafts_list: QListWidget | None = None
         self.controls: list[QWidget] = []
-        self.sync_status: dict[str, Any] = {}
+        self.sync_status: dict[str, Any] = dict(window.listener.latest)  # built on first use
         window.listener.status_changed.connect(self.on_status)
 
     def on_status(self, status: dict[str, Any]) -> None:
