@@ -72,7 +72,10 @@ def require_kiosk(where: Home, lang: str) -> Home:
     from kiosk.errors import NotFoundError
 
     usable_home(where, lang)
-    if not where.db.is_file() or where.db.stat().st_size == 0:
+    has_db = where.db.is_file() and where.db.stat().st_size > 0
+    # a kiosk's marks: its database, an enrolment, an ODK connection's files, its config
+    marks = ("enrolment.json", "odk", "config.toml")
+    if not has_db and not any((where.root / mark).exists() for mark in marks):
         from kiosk.i18n import t
 
         raise NotFoundError(t("trust.no_kiosk_here", lang, path=where.root))

@@ -93,6 +93,10 @@ def run_verify(args: argparse.Namespace) -> int:
     home = get_home(args)
     lang = cli_lang(args, home)
     usable_home(home, lang)
+    if not args.key:
+        from kiosk.commands._common import require_kiosk
+
+        require_kiosk(home, lang)
     own = _own_device(home) if home.root.is_dir() else None
     key, anchored = _public_key(args, peek_device_id(args.text), own, lang)
     claims = verify_receipt(args.text, key)

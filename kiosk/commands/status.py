@@ -41,11 +41,13 @@ def collect(store: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from kiosk.commands._common import cli_lang, require_kiosk
     from kiosk.config import load_config
     from kiosk.i18n import t
     from kiosk.store import STATES, Store
 
-    home = get_home(args).ensure()
+    home = get_home(args)
+    require_kiosk(home, cli_lang(args, home))
     lang = getattr(args, "lang", None) or load_config(home.config_file).language
     with Store.open(home) as store:
         info = collect(store)

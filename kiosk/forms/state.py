@@ -83,6 +83,9 @@ class _Env:
     def form_version(self) -> str:
         return self.s.form.version
 
+    def language(self) -> str:
+        return self.s.lang
+
     def dot(self) -> Any:
         return self.s._own_value(self.q, self.item)
 

@@ -88,3 +88,14 @@ def test_auth_answers_a_digest_challenge_and_remembers_it() -> None:
         assert auth.scheme == "digest"
         assert client.get("http://kobo.example.mn/formList").status_code == 200
     assert "Basic" not in seen and seen[-1] == "Digest"
+
+
+def test_server_xml_with_entities_is_refused_in_one_line() -> None:
+    from sync.client import OutcomeUnknown
+    from sync.odk.openrosa import parse_form_list
+
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><xforms><xform><formID>&b;</formID>'
+            b"</xform></xforms>")
+    with pytest.raises(OutcomeUnknown, match="not usable XML"):
+        parse_form_list(bomb)
