@@ -287,6 +287,7 @@ class FormBuilder:
             value: int | str | None = int(text) if text.isdigit() else self._rw(
                 text, ctl.path, f"{ctl.where}@jr:count")
             q.min_count = q.max_count = value
+            q.params["count"] = True  # the session keeps exactly that many items
         elif ctl.element.get(JR + "noAddRemove") in ("true()", "true"):
             q.min_count = q.max_count = self.initial.get(ctl.path, 1)
         self.questions[name] = q

@@ -200,6 +200,10 @@ class FormView(QWidget):
         a11y.label(self.next, self.next.text(), t("ui.form_next_desc", lang))
         self.back.setEnabled(flow.index > 0)
         self.read.setVisible(self.prefs.read_aloud)
+        if self.prefs.read_aloud and not self.reader.has_voice(lang):  # say why nothing is heard
+            self.read.setText(t("ui.form_read_no_voice", lang))
+            a11y.label(self.read, self.read.text(), t(f"ui.a11y_read_aloud_no_voice_{lang}", lang))
+        self.read.setEnabled(not self.prefs.read_aloud or self.reader.has_voice(lang))
         flow.set_lang(lang)
         section = flow.page_title()
         self.form_title.setText(f"{flow.title(lang)} — {section}" if section else flow.title(lang))
