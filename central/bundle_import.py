@@ -186,8 +186,11 @@ def _check_line(central: Central, line: Any, device_id: str, jwk: dict[str, Any]
                 raise SecurityError(f"attachment {digest[:12]}… is not one the record binds")
     except SecurityError as exc:
         return intake._reject(sid, f"attachment damaged: {exc}")
-    for digest, blob in blobs:  # the record verified and binds each of these
+    item.pop("attachments", None)  # base64 text no longer needed: only the blobs
+    while blobs:  # the record verified and binds each of these
+        digest, blob = blobs.pop()
         central.attachments.put_complete(device_id, digest, blob)
+        del blob
     for digest, size in bound.items():
         if not central.attachments.ready(device_id, digest, size):
             return intake._reject(sid, f"attachment {digest} is neither in the bundle nor "

@@ -175,6 +175,8 @@ def read_bundle_file(fh: BinaryIO) -> tuple[dict[str, Any] | None, str | None,
             except JsonLimitError:
                 yield ParsedLine(number, digest, None, f"line {number} is damaged or truncated")
                 continue
+            finally:
+                del raw  # a line may be tens of MB: keep only the parsed item
             yield ParsedLine(number, digest, item)
 
     return header, error, lines()
