@@ -18,11 +18,9 @@ rate-limited per address and per device (``429`` + ``Retry-After``).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,108 +35,43 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from central import attachments as att
-from central import intake
+from central import intake, trust
 from central.catalog import ServedCatalog, build_catalog
+from central.gate import RequestGate
 from central.http_body import (
     BodyProblem,
-    BodyTimeouts,
-    decode_small,
     file_encoding,
     gunzip_file,
-    read_small,
     read_to_file,
 )
 from central.keys import server_key, server_kid
-from central.ratelimit import RateLimiter
+from central.settings import (  # noqa: F401 - re-exported: tests and the CLI import them here
+    JSON_LIMITS,
+    PROBLEM,
+    PROBLEM_BASE,
+    Guards,
+    Limits,
+    Problem,
+    Settings,
+    address,
+    batch_json_limits,
+    problem_response,
+)
 from central.storage import CentralStore, EnrolCollision, Replay, private_dir
 from kiosk import ids
 from kiosk.errors import SecurityError
-from sync import jsonlimits
 from sync.auth import (
     ENROLMENT_TYP,
     HEALTH_TYP,
-    WINDOW_SECONDS,
     AuthFailure,
     RequestClaims,
-    import_public,
     public_jwk,
-    request_device,
     sign_json,
-    verify_request,
 )
-from sync.jsonlimits import JsonLimitError, JsonLimits
 
 log = logging.getLogger("central.app")
 
-PROBLEM = "application/problem+json"
-PROBLEM_BASE = "https://soum-kiosk.example/problems/"
-
-
-@dataclass
-class Limits:
-    max_batch_items: int = 500
-    max_batch_bytes: int = 2_000_000
-    max_attachment_bytes: int = 32_000_000
-    max_chunk_bytes: int = 1_000_000
-    max_bundle_bytes: int = 512_000_000
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(self.__dict__)
-
-
-@dataclass
-class Guards:
-    """Limits on abuse, not on payloads (so not advertised to kiosks)."""
-
-    body: BodyTimeouts = field(default_factory=BodyTimeouts)
-    enrol_per_minute: float = 10.0  # per address
-    enrol_burst: int = 10
-    enrol_device_per_minute: float = 3.0  # per device key
-    enrol_device_burst: int = 5
-    auth_failures_per_minute: float = 30.0  # per address and per claimed device
-    auth_failures_burst: int = 30
-    parallel_bundles: int = 1  # bundle imports at once (each may hold a big line)
-
-
-@dataclass
-class Settings:
-    data_dir: Path
-    catalog_dir: Path
-    accept_demo: bool = False
-    limits: Limits = field(default_factory=Limits)
-    guards: Guards = field(default_factory=Guards)
-
-
-class Problem(Exception):
-    def __init__(self, status: int, code: str, detail: str, *,
-                 headers: dict[str, str] | None = None, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status, self.code, self.detail, self.extra = status, code, detail, extra
-        self.headers = headers or {}
-
-
-def problem_response(status: int, code: str, detail: str, *,
-                     headers: dict[str, str] | None = None, **extra: Any) -> Response:
-    body = {"type": PROBLEM_BASE + code, "title": code.replace("-", " "), "status": status,
-            "detail": detail, **extra}
-    return Response(json.dumps(body), status_code=status, media_type=PROBLEM,
-                    headers=headers)
-
-
-JSON_LIMITS = JsonLimits(max_bytes=64_000, max_depth=8, max_items=64, max_int_digits=20)
-
-
-def _json_limits(max_bytes: int, max_items: int) -> JsonLimits:
-    # a batch item is {submission_id, record, jwe}: 4 values; the body adds 2
-    return JsonLimits(max_bytes=max_bytes, max_depth=8, max_items=8 * max_items + 8,
-                      max_int_digits=20)
-
-
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-class Central:
+class Central(RequestGate):
     """The server's state: store, keys, catalog. One per app."""
 
     def __init__(self, settings: Settings) -> None:
@@ -156,107 +89,8 @@ class Central:
         )
         self.attachments = att.AttachmentStore(
             private_dir(settings.data_dir / "attachments"), self.store)
-        g = settings.guards
-        self.enrol_by_address = RateLimiter(g.enrol_per_minute, g.enrol_burst)
-        self.enrol_by_device = RateLimiter(g.enrol_device_per_minute, g.enrol_device_burst)
-        self.failures_by_address = RateLimiter(g.auth_failures_per_minute, g.auth_failures_burst)
-        self.failures_by_device = RateLimiter(g.auth_failures_per_minute, g.auth_failures_burst)
+        self.init_gate()
         self._bundle_gate: asyncio.Semaphore | None = None
-
-    # -- helpers -------------------------------------------------------------
-    async def body(self, request: Request, limit: int,
-                   claims: RequestClaims | None = None) -> tuple[bytes, bytes]:
-        """(raw bytes as received, decoded bytes); 413/408/400 problems.
-
-        With ``claims`` the raw bytes must hash to what the signature covers.
-        """
-        try:
-            raw, digest = await read_small(request, limit, self.settings.guards.body)
-            if claims is not None:
-                try:
-                    claims.check_body(digest)
-                except AuthFailure as exc:
-                    self._auth_failed(request, claims.device_id)
-                    raise Problem(401, exc.code, str(exc)) from None
-            return raw, decode_small(request.headers, raw, limit)
-        except BodyProblem as exc:
-            raise Problem(exc.status, exc.code, exc.detail) from None
-
-    def json_body(self, request: Request, decoded: bytes,
-                  limits: JsonLimits = JSON_LIMITS) -> Any:
-        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        if ctype != "application/json":
-            raise Problem(415, "unsupported-media-type", "request body must be application/json")
-        try:
-            return jsonlimits.loads(decoded, limits)
-        except JsonLimitError as exc:
-            raise Problem(400, "bad-request", f"request body: {exc}") from None
-
-    def _target(self, request: Request) -> str:
-        target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
-        query = request.scope.get("query_string", b"").decode("latin-1")
-        return target + "?" + query if query else target
-
-    def _auth_failed(self, request: Request, device_id: str | None) -> None:
-        self.failures_by_address.spend(_address(request))
-        if device_id:
-            self.failures_by_device.spend(device_id)
-
-    def _check_auth_budget(self, request: Request, device_id: str | None) -> None:
-        waits = [self.failures_by_address.retry_after(_address(request))]
-        if device_id:
-            waits.append(self.failures_by_device.retry_after(device_id))
-        wait = max((w for w in waits if w is not None), default=None)
-        if wait is not None:
-            raise Problem(429, "too-many-requests",
-                          f"too many failed authentications; try again in {wait} s",
-                          headers={"Retry-After": str(wait)})
-
-    def verify(self, request: Request) -> RequestClaims:
-        """Check the request signature (not yet the body, nonce or device status)."""
-        header = request.headers.get("authorization")
-        claimed = request_device(header)
-        self._check_auth_budget(request, claimed)
-
-        def key_for(device_id: str) -> OKPKey | None:
-            row = self.store.device(device_id) if ids.is_device_id(device_id) else None
-            return import_public(json.loads(row["public_jwk"])) if row else None
-
-        try:
-            claims = verify_request(header, method=request.method, target=self._target(request),
-                                    headers=request.headers, now=time.time(), key_for=key_for)
-        except AuthFailure as exc:
-            self._auth_failed(request, claimed)
-            raise Problem(401, exc.code, str(exc)) from None
-        except SecurityError as exc:
-            self._auth_failed(request, claimed)
-            raise Problem(401, "bad-signature", str(exc)) from None
-        row = self.store.device(claims.device_id)
-        if row is None or row.get("revoked_at"):  # told only to the key's holder
-            raise Problem(403, "revoked", f"device {claims.device_id} has been revoked")
-        return claims
-
-    def accept(self, claims: RequestClaims) -> None:
-        """Record the nonce and touch the device in one commit (401 on a replay)."""
-        if not self.store.use_nonce(claims.device_id, claims.nonce, self._nonce_expiry()):
-            raise Problem(401, "replay", "this request was already received (replayed nonce)")
-
-    @staticmethod
-    def _nonce_expiry() -> float:
-        return time.time() + 2 * WINDOW_SECONDS
-
-    async def authenticate(self, request: Request, limit: int = 0) -> tuple[str, bytes, bytes]:
-        """Signature, then body (bounded, matching the signed hash), then nonce:
-        (device ID, raw body, decoded body)."""
-        claims = self.verify(request)
-        raw, decoded = await self.body(request, limit, claims)
-        self.accept(claims)
-        return claims.device_id, raw, decoded
-
-    def device_jwk(self, device_id: str) -> dict[str, Any]:
-        row = self.store.device(device_id)
-        assert row is not None
-        return dict(json.loads(row["public_jwk"]))
 
     # -- endpoints ------------------------------------------------------------
     async def health(self, request: Request) -> Response:
@@ -272,7 +106,7 @@ class Central:
                              "marker": marker, "limits": self.settings.limits.as_dict()})
 
     async def enroll(self, request: Request) -> Response:
-        wait = self.enrol_by_address.spend(_address(request))
+        wait = self.enrol_by_address.spend(address(request))
         if wait is not None:
             raise Problem(429, "too-many-requests",
                           f"too many enrolment attempts from this address; try again in {wait} s",
@@ -285,8 +119,9 @@ class Central:
         name = data.get("name") or ""
         if not isinstance(code, str) or not code or len(code) > 64:
             raise Problem(400, "bad-request", "enrolment needs a one-time code")
-        if not isinstance(name, str) or len(name) > 200:
-            raise Problem(400, "bad-request", "device name must be text up to 200 characters")
+        if not isinstance(name, str) or len(name) > 200 or not name.isprintable():
+            raise Problem(400, "bad-request", "device name must be printable text up to 200 "
+                                              "characters")
         from kiosk.device import device_id_for
 
         try:
@@ -342,7 +177,7 @@ class Central:
         if self.store.nonce_seen(claims.device_id, claims.nonce):
             raise Problem(401, "replay", "this request was already received (replayed nonce)")
         device_id = claims.device_id
-        data = self.json_body(request, decoded, _json_limits(limits.max_batch_bytes + 64_000,
+        data = self.json_body(request, decoded, batch_json_limits(limits.max_batch_bytes + 64_000,
                                                              limits.max_batch_items))
         items = data.get("items") if isinstance(data, dict) else None
         if not isinstance(items, list) or not items:
@@ -505,6 +340,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/v1/submissions", central.submissions, methods=["POST"]),
         Route(f"/v1/attachments/{hex64}", central.attachment, methods=["GET", "HEAD", "PUT"]),
         Route("/v1/bundles", central.bundle, methods=["POST"]),
+        *trust.routes(central),  # device key list, audit heads
     ]
     app = Starlette(
         routes=routes,

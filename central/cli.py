@@ -186,6 +186,12 @@ def cmd_export_acks(args: argparse.Namespace) -> int:
     return 0
 
 
+def _receipt_verify(args: argparse.Namespace) -> int:
+    from central.trust import cmd_receipt_verify
+
+    return cmd_receipt_verify(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kiosk-central",
@@ -227,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ttl", type=float, default=24 * 60, metavar="MINUTES",
                    help="validity (minutes, default one day)")
     p.add_argument("--note", metavar="TEXT", help="who or what it is for (kept on the server)")
+    p = add("receipt", _receipt_verify, "check a kiosk receipt against the signed list of "
+            "enrolled devices' keys", json_flag=True)
+    p.add_argument("verb", choices=("verify",))
+    p.add_argument("text", metavar="STRING", help="the text of the receipt QR code")
+    p.add_argument("--keys", metavar="FILE", help="a saved GET /v1/devices/keys reply")
+    p.add_argument("--server-key", metavar="FILE", help="the server's public JWK (with --keys)")
     p = add("export-acks", cmd_export_acks, "write acknowledgements for `kiosk import-acks`")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--device", metavar="DEVICE", help="only this device's acknowledgements")

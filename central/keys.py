@@ -17,6 +17,7 @@ from typing import Any
 
 from joserfc.jwk import ECKey, OKPKey
 
+from kiosk import ids
 from sync.auth import generate_key
 
 
@@ -48,8 +49,8 @@ def server_kid(key: OKPKey) -> str:
 
 def agency_public_key(data_dir: Path, agency: str) -> dict[str, Any]:
     """The public JWK for ``agency``, making the key pair on first use."""
-    safe = "".join(c for c in agency if c.isalnum() or c in "-_") or "agency"
-    path = data_dir / "agency-keys" / f"{safe}.jwk"
+    safe = "".join(c for c in agency if c.isascii() and (c.isalnum() or c in "-_")) or "agency"
+    path = ids.inside(data_dir / "agency-keys", f"{safe}.jwk")
     if path.exists():
         private = json.loads(path.read_text("utf-8"))
     else:

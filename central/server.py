@@ -15,6 +15,9 @@ from typing import Any
 import uvicorn
 
 from central.app import Settings, create_app
+from central.header_timeout import with_header_timeout
+
+CONNECTION_LIMIT = 500
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -26,15 +29,21 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _config(app: Any, log_level: str) -> uvicorn.Config:
+def _config(app: Any, log_level: str, settings: Settings) -> uvicorn.Config:
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    http = with_header_timeout(AutoHTTPProtocol, settings.guards.header_timeout)
+    # limit_concurrency: past that many open connections and tasks uvicorn answers 503
+    # (the kiosk backs off) instead of letting a flood of idle sockets exhaust the process
     return uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
-                          timeout_keep_alive=30, server_header=False, date_header=True)
+                          timeout_keep_alive=30, server_header=False, date_header=True,
+                          limit_concurrency=CONNECTION_LIMIT, http=http)
 
 
 def serve_forever(settings: Settings, host: str, port: int, *, on_ready: Any = None) -> None:
     sock = _bind(host, port)
     app = create_app(settings)
-    server = uvicorn.Server(_config(app, "info"))
+    server = uvicorn.Server(_config(app, "info", settings))
     if on_ready:
         on_ready(sock.getsockname()[1])
     server.run(sockets=[sock])
@@ -63,7 +72,7 @@ def start_in_thread(settings: Settings, host: str = "127.0.0.1", port: int = 0,
     """A real uvicorn on a loopback socket, ready when this returns."""
     sock = _bind(host, port)
     app = create_app(settings)
-    server = uvicorn.Server(_config(app, log_level))
+    server = uvicorn.Server(_config(app, log_level, settings))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name="central-uvicorn", daemon=True)
     thread.start()

@@ -46,6 +46,11 @@ COMMAND_MODULES = (
     "kiosk.commands.bench",  # bench
 )
 
+# Commands that only read or send: they never create a data folder (or a kiosk in it).
+READ_ONLY_COMMANDS = frozenset(
+    {"status", "sync", "export", "audit", "receipt", "import-acks", "logs", "doctor"}
+)
+
 # Modules that must exist in a complete build; until every part has landed a
 # missing one is skipped so the rest of the CLI keeps working.
 _REQUIRED: frozenset[str] = frozenset()
@@ -104,6 +109,18 @@ def _bare_start(argv: Sequence[str]) -> argparse.Namespace | None:
     return args
 
 
+def _accept_lang_everywhere(parser: argparse.ArgumentParser) -> None:
+    """``--lang`` after any sub-command too (``kiosk sync --once --lang en``)."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                if child._subparsers is None and "--lang" not in child._option_string_actions:
+                    child.add_argument("--lang", choices=("mn", "en"),
+                                       default=argparse.SUPPRESS,
+                                       help="language of this command's messages")
+                _accept_lang_everywhere(child)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _base_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -111,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name not in _REQUIRED and not _available(name):
             continue
         importlib.import_module(name).register(sub)
+    _accept_lang_everywhere(parser)
     return parser
 
 
@@ -142,7 +160,19 @@ def _self_test(args: argparse.Namespace) -> int:
     return int(importlib.import_module("kiosk.selftest").run(args))
 
 
+def _check_home(args: argparse.Namespace) -> None:
+    """A ``--home`` (or KIOSK_HOME) that cannot be a folder: one line, whatever the command."""
+    from kiosk.commands._common import cli_lang, usable_home
+    from kiosk.paths import home
+
+    where = home(args.home)
+    usable_home(where, cli_lang(args, where) if where.root.is_dir() else (args.lang or "en"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything this process writes is private: the data folder holds the database,
+    # logs, config, enrolment and secrets; an export on a USB stick is for the agency.
+    os.umask(0o077)
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _bare_start(argv)
     if args is None:
@@ -151,8 +181,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One source of truth for every part (and for child processes).
         os.environ["KIOSK_HOME"] = os.path.abspath(args.home)
     # Rotating, scrubbed log files in the data folder (kiosk/logs.py).
-    configure_for_cli(args.home)
+    configure_for_cli(args.home, create=getattr(args, "command", None) not in READ_ONLY_COMMANDS)
     try:
+        _check_home(args)
         if args.self_test:
             return _self_test(args)
         func = getattr(args, "func", None)

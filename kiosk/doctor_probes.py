@@ -99,7 +99,7 @@ def catalog_info(home: Home, config: Config) -> dict[str, Any]:
 
     forms = module("kiosk.forms")
     folder = Path(_attr(forms, "active_catalog_dir")(home, config))
-    catalog = _attr(forms, "load_catalog")(folder)
+    catalog = _attr(forms, "load_catalog")(folder, home.local_forms)  # imported forms too
     if config.catalog_dir:
         source = "configured"
     elif folder == bundled_catalog_dir():

@@ -125,6 +125,44 @@ class ScrubFormatter(logging.Formatter):
         return scrub(super().format(record))
 
 
+class _QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A log file that can fail (disk full, read-only, removed) without a traceback.
+
+    The standard handler prints ``--- Logging error ---`` and a traceback on
+    stderr for every record it cannot write, in front of a technician or over
+    the one clear line a command promised. This one says so once, in one line,
+    and stops writing; the kiosk carries on. New files are created 0600.
+    """
+
+    failed = False
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        import os
+
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 - logging API
+        if self.failed:
+            return
+        self.failed = True
+        exc = sys.exc_info()[1]
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        try:
+            sys.stderr.write(f"kiosk: warning: cannot write the log file {self.baseFilename} "
+                             f"({reason}); continuing without it\n")
+        except (OSError, ValueError):
+            pass
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 - a full disk may fail the close too
+            pass
+
+
 def _level(level: str | int) -> int:
     if isinstance(level, int):
         return level
@@ -148,7 +186,7 @@ def setup_logging(home: Home, level: str | int = "INFO") -> Path | None:
         for folder in (home.root, home.logs):  # private, like Home.ensure() makes them
             if not folder.exists():
                 folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+        handler: logging.Handler = _QuietRotatingFileHandler(
             path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
         )
     except OSError as exc:
@@ -166,17 +204,25 @@ def setup_logging(home: Home, level: str | int = "INFO") -> Path | None:
     return path
 
 
-def configure_for_cli(cli_home: str | None = None) -> Path | None:
+def configure_for_cli(cli_home: str | None = None, *, create: bool = True) -> Path | None:
     """What ``kiosk.cli.main`` calls after parsing: the data folder's logs, at its level.
 
     A broken config must still get a log file (the error itself is reported
     by the command that loads the config), so the level falls back to INFO.
+    ``create=False`` (commands that only read or send) never makes a data folder
+    where there is none: no log file then, and the command says why it stops.
+    A ``--home`` that is not a folder is left to the command to report, too.
     """
     from kiosk.config import load_config
     from kiosk.errors import KioskError
     from kiosk.paths import home as resolve
 
     where = resolve(cli_home)
+    existing = next((p for p in (where.root, *where.root.parents) if p.exists()), None)
+    if existing is not None and not existing.is_dir():
+        return None
+    if not create and not where.root.is_dir():
+        return None
     try:
         level = load_config(where.config_file).log_level
     except KioskError:

@@ -1,34 +1,45 @@
 """The staff PIN: the only way out of the locked-down kiosk screen.
 
-Stored as a slow hash (scrypt from ``cryptography``, random salt) in the
-store's settings — never the PIN itself. Wrong attempts are rate-limited and
-the limit survives a restart (it is in the database, not in memory): after
-``FREE_ATTEMPTS`` wrong PINs each further one locks the screen for twice as
-long as the last, up to an hour. Every attempt is in the audit log (no PIN).
+What a copied database gives an attacker: a slow hash to guess against —
+scrypt (random salt, N=2^16, r=8, p=2: at least 0.25 s and 64 MiB a guess;
+``kiosk bench`` reports the figure), never the PIN itself. The verifier is
+deliberately not keyed by the secrets store: staff must be able to unlock staff
+mode (and see the diagnostics) on a kiosk whose keyring is broken.
+
+PINs are 6 to 12 ASCII digits. Wrong attempts are rate-limited: after
+``FREE_ATTEMPTS`` wrong PINs each further one locks the screen for twice as long
+as the last, up to an hour. The attempt is counted *before* the PIN is checked,
+in one IMMEDIATE transaction, so parallel attempts (several processes) each
+count. The lock is measured as elapsed time on the boot clock
+(kiosk/clock.py): it survives a restart and a clock set back or forward cannot
+stretch it beyond its length. Every attempt is in the audit log (no PIN).
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import os
-import time
+import re
 from typing import Any
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from kiosk import audit
+from kiosk.clock import elapsed_since, stamp
 from kiosk.envelope import b64url, b64url_decode
 from kiosk.errors import KioskError
 from kiosk.i18n import t
 
 PIN_KEY = "staff_pin"
 STATE_KEY = "staff_pin_attempts"
-MIN_LENGTH = 4
+MIN_LENGTH = 6
 MAX_LENGTH = 12
 FREE_ATTEMPTS = 5
 FIRST_LOCK_SECONDS = 30.0
 MAX_LOCK_SECONDS = 3600.0
-_N, _R, _P = 2**14, 8, 1
+_N, _R, _P = 2**16, 8, 2  # 64 MiB; ~0.46 s a guess on one core of the dev machine
+_PIN_RE = re.compile(f"[0-9]{{{MIN_LENGTH},{MAX_LENGTH}}}")
 
 
 class PinLocked(KioskError):
@@ -37,41 +48,90 @@ class PinLocked(KioskError):
         super().__init__(t("store.pin_locked", lang, seconds=self.seconds))
 
 
+def valid_format(pin: str) -> bool:
+    """6..12 ASCII digits ("١٢٣٤٥٦" and other Unicode digits are not a PIN)."""
+    return bool(_PIN_RE.fullmatch(pin))
+
+
 def _derive(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(pin.encode("utf-8"))
+
+
+def _verifier(pin: str, record: dict[str, Any]) -> bytes:
+    return _derive(pin, b64url_decode(record["salt"]), record["n"], record["r"], record["p"])
+
+
+def guess_seconds(repeat: int = 3) -> float:
+    """What one guess costs with the current parameters (best of ``repeat``): the bench."""
+    import time
+
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _derive("000000", b"\0" * 16, _N, _R, _P)
+        best = min(best, time.perf_counter() - started)
+    return best
 
 
 def has_pin(store: Any) -> bool:
     return store.get_setting(PIN_KEY) is not None
 
 
-def set_pin(store: Any, pin: str, lang: str = "mn") -> None:
-    """Set or change the staff PIN (digits only, MIN_LENGTH..MAX_LENGTH)."""
-    if not (pin.isdigit() and MIN_LENGTH <= len(pin) <= MAX_LENGTH):
+def set_pin(store: Any, pin: str, lang: str = "mn", *, event: str = "staff_pin_set") -> None:
+    """Set the staff PIN (6..12 ASCII digits). Callers that change an existing PIN
+    check the current one first (``change_pin``)."""
+    if not valid_format(pin):
         raise KioskError(t("store.pin_too_short", lang, min=MIN_LENGTH))
     salt = os.urandom(16)
-    record = {
-        "kdf": "scrypt",
-        "n": _N,
-        "r": _R,
-        "p": _P,
-        "salt": b64url(salt),
-        "hash": b64url(_derive(pin, salt, _N, _R, _P)),
-    }
+    record: dict[str, Any] = {"kdf": "scrypt", "n": _N, "r": _R, "p": _P, "salt": b64url(salt)}
+    record["hash"] = b64url(_verifier(pin, record))
     with store.write() as conn:
-        for key, value in ((PIN_KEY, record), (STATE_KEY, {"failures": 0, "locked_until": 0})):
-            conn.execute(
-                "INSERT INTO settings (key, value) VALUES (?, json(?)) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, _json(value)),
-            )
-        audit.append(conn, "staff_pin_set")
+        for key, value in ((PIN_KEY, record), (STATE_KEY, {"failures": 0})):
+            _put(conn, key, value)
+        audit.append(conn, event)
 
 
-def _json(value: Any) -> str:
-    import json
+def change_pin(store: Any, new_pin: str, *, current: str | None = None, reset: bool = False,
+               lang: str = "mn") -> None:
+    """Set or replace the PIN: over an existing one, the current PIN (an attempt like
+    any other: counted, rate-limited) or an explicit technician reset (audited)."""
+    if not valid_format(new_pin):
+        raise KioskError(t("store.pin_too_short", lang, min=MIN_LENGTH))
+    if has_pin(store) and not reset:
+        if current is None or not check_pin(store, current, lang=lang):
+            raise KioskError(t("trust.pin_current_wrong", lang))
+    set_pin(store, new_pin, lang, event="staff_pin_reset" if reset and has_pin(store)
+            else "staff_pin_set")
 
-    return json.dumps(value)
+
+def _put(conn: Any, key: str, value: Any) -> None:
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, json.dumps(value)),
+    )
+
+
+def _get(conn: Any, key: str, default: Any) -> Any:
+    row = conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def _remaining(state: dict[str, Any], now: float | None) -> float:
+    lock = float(state.get("lock_seconds", 0) or 0)
+    if lock <= 0:
+        return 0.0
+    mark = state.get("locked_at")
+    if now is not None:  # injected clock (tests): wall time only
+        mark = {"wall": float(state.get("locked_wall", now))}
+        return max(0.0, lock - max(0.0, min(lock, now - mark["wall"])))
+    return max(0.0, lock - elapsed_since(mark, limit=lock))
+
+
+def _lock_for(failures: int) -> float:
+    if failures < FREE_ATTEMPTS:
+        return 0.0
+    return min(MAX_LOCK_SECONDS, FIRST_LOCK_SECONDS * 2 ** (failures - FREE_ATTEMPTS))
 
 
 def check_pin(store: Any, pin: str, *, now: float | None = None, lang: str = "mn") -> bool:
@@ -79,37 +139,34 @@ def check_pin(store: Any, pin: str, *, now: float | None = None, lang: str = "mn
 
     With no PIN set yet, nothing matches: the technician sets one at install.
     """
-    now = time.time() if now is None else now
-    state = store.get_setting(STATE_KEY, {"failures": 0, "locked_until": 0})
-    if now < state.get("locked_until", 0):
-        raise PinLocked(state["locked_until"] - now, lang)
     record = store.get_setting(PIN_KEY)
+    # 1. count the attempt first, atomically: a parallel attempt sees it
+    with store.write() as conn:
+        state = _get(conn, STATE_KEY, {"failures": 0})
+        remaining = _remaining(state, now)
+        if remaining > 0:
+            raise PinLocked(remaining, lang)
+        failures = int(state.get("failures", 0)) + 1
+        lock = _lock_for(failures)
+        mark = stamp()
+        _put(conn, STATE_KEY, {"failures": failures, "lock_seconds": lock, "locked_at": mark,
+                               "locked_wall": mark["wall"] if now is None else now})
+    # 2. the slow check, outside the write lock
     ok = False
     if record is not None:
-        digest = _derive(pin, b64url_decode(record["salt"]), record["n"], record["r"], record["p"])
-        ok = hmac.compare_digest(digest, b64url_decode(record["hash"]))
-    failures = 0 if ok else int(state.get("failures", 0)) + 1
-    locked_until = 0.0
-    if failures >= FREE_ATTEMPTS:
-        lock = min(MAX_LOCK_SECONDS, FIRST_LOCK_SECONDS * 2 ** (failures - FREE_ATTEMPTS))
-        locked_until = now + lock
+        ok = hmac.compare_digest(_verifier(pin, record), b64url_decode(record["hash"]))
+    # 3. a right PIN clears the counter; either way the audit log has the attempt
     with store.write() as conn:
-        conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?, ?) "
-            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (STATE_KEY, _json({"failures": failures, "locked_until": locked_until})),
-        )
-        audit.append(
-            conn, "staff_login" if ok else "staff_login_failed", None, {"failures": failures}
-        )
+        if ok:
+            _put(conn, STATE_KEY, {"failures": 0})
+        audit.append(conn, "staff_login" if ok else "staff_login_failed", None,
+                     {"failures": 0 if ok else failures})
     return ok
 
 
 def lockout_remaining(store: Any, now: float | None = None) -> float:
     """Seconds until the next attempt is allowed (0 when it is allowed now)."""
-    now = time.time() if now is None else now
-    state = store.get_setting(STATE_KEY, {"failures": 0, "locked_until": 0})
-    return max(0.0, float(state.get("locked_until", 0)) - now)
+    return _remaining(store.get_setting(STATE_KEY, {"failures": 0}), now)
 
 
 def check_for_ui(where: Any, pin: str, *, now: float | None = None) -> tuple[bool, str]:

@@ -3,13 +3,21 @@
 The QR text is a compact JWS (EdDSA by the device key, ``typ``
 ``kiosk-receipt+jws``) over a tiny claim set — no personal data:
 
-    {"v": 1, "id": <submission ID>, "ph": <first 16 hex of the payload SHA-256>,
+    {"v": 2, "id": <submission ID>, "eh": <first 16 hex of the envelope's SHA-256>,
      "t": <finalized time, UTC>, "dev": <device ID>, "demo": <bool>}
 
-Anyone with the device's public key (the kiosk itself, the central server, an
-agency) verifies it with any JOSE library; ``kiosk receipt verify STRING``
-does so offline. The printed slip shows the same ID, so a resident can ask
-about a submission without revealing anything else.
+``eh`` hashes the sealed envelope (the JWE as sent), not the answers: the JWE
+is encrypted with a fresh random key, so the hash cannot be recomputed from
+guessed answers — a receipt confirms nothing about what was written. (Version 1
+receipts carried ``ph``, an unsalted prefix of the answers' hash, which could
+confirm a guess offline; they still verify, and are reported as version 1.)
+
+What a receipt proves (docs/security.md): the holder of the device key named
+``dev`` signed that submission ``id`` was sealed at ``t`` with an envelope whose
+SHA-256 starts with ``eh``. It is only as good as the key it is checked with:
+this kiosk's own key (``kiosk receipt verify``), or the central server's signed
+list of enrolled devices' keys (``kiosk-central receipt verify``). A key handed
+over with a receipt proves nothing — anyone can make a key and sign with it.
 """
 
 from __future__ import annotations
@@ -26,12 +34,12 @@ HASH_PREFIX = 16
 
 
 def receipt_claims(
-    *, submission_id: str, payload_sha256: str, finalized_at: str, device_id: str, demo: bool
+    *, submission_id: str, envelope_sha256: str, finalized_at: str, device_id: str, demo: bool
 ) -> dict[str, Any]:
     return {
-        "v": 1,
+        "v": 2,
         "id": submission_id,
-        "ph": payload_sha256[:HASH_PREFIX],
+        "eh": envelope_sha256[:HASH_PREFIX],
         "t": finalized_at,
         "dev": device_id,
         "demo": bool(demo),
@@ -42,14 +50,14 @@ def make_receipt(
     device: DeviceIdentity,
     *,
     submission_id: str,
-    payload_sha256: str,
+    envelope_sha256: str,
     finalized_at: str,
     demo: bool,
 ) -> str:
     """The QR text for one submission, signed by this device."""
     claims = receipt_claims(
         submission_id=submission_id,
-        payload_sha256=payload_sha256,
+        envelope_sha256=envelope_sha256,
         finalized_at=finalized_at,
         device_id=device.device_id,
         demo=demo,
@@ -57,6 +65,13 @@ def make_receipt(
     return jws_sign(
         canonical_json(claims), device.private_key, kid=device.device_id, typ=RECEIPT_TYP
     )
+
+
+def matches_envelope(claims: dict[str, Any], *, jwe_sha256: str, payload_sha256: str) -> bool:
+    """Does this receipt vouch for the stored envelope (v2: ``eh``; v1: ``ph``)?"""
+    if claims.get("v") == 2:
+        return jwe_sha256.startswith(str(claims.get("eh", "")) or "-")
+    return payload_sha256.startswith(str(claims.get("ph", "")) or "-")
 
 
 def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, Any]:
@@ -71,7 +86,7 @@ def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, An
         claims = json.loads(payload)
     except ValueError:
         raise SecurityError("receipt content is not JSON") from None
-    if not isinstance(claims, dict) or claims.get("v") != 1:
+    if not isinstance(claims, dict) or claims.get("v") not in (1, 2):
         raise SecurityError("receipt format is unknown")
     device_id = device_id_for(device_public_jwk)
     if claims.get("dev") != device_id or header.get("kid") != device_id:

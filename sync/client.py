@@ -386,6 +386,13 @@ class CentralClient:
                 raise OutcomeUnknown("batch reply results do not match the items sent")
         return results
 
+    def report_audit_head(self, head: dict[str, Any]) -> dict[str, Any]:
+        """Tell the server where this kiosk's audit log ends; Refused(409,
+        "audit-regressed") if it ended further on before."""
+        reply = self.request("POST", "/v1/audit-head",
+                             json_body={"seq": int(head["seq"]), "hash": str(head["hash"])})
+        return dict(reply.data) if isinstance(reply.data, dict) else {}
+
     def attachment_offset(self, sha256: str) -> tuple[int, bool]:
         reply = self.request("GET", f"/v1/attachments/{sha256}")
         data = reply.data if isinstance(reply.data, dict) else {}

@@ -97,11 +97,23 @@ def _print_round(report: Any, lang: str) -> None:
         print(t("sync.skew", lang, seconds=int(report.skew_seconds)))
 
 
+def _lang_of(args: argparse.Namespace, home: Any) -> str:
+    return str(getattr(args, "lang", None) or _lang(home))
+
+
+def _kiosk_here(args: argparse.Namespace) -> Any:
+    """The data folder, if it holds a kiosk (one clear line if not: never made here)."""
+    from kiosk.commands._common import require_kiosk
+
+    home = get_home(args)
+    return require_kiosk(home, _lang_of(args, home))
+
+
 def cmd_sync(args: argparse.Namespace) -> int:
     from sync.runtime import make_loop, open_any_engine
 
-    home = get_home(args)
-    lang = _lang(home)
+    home = _kiosk_here(args)
+    lang = _lang_of(args, home)
     if args.once:
         engine = open_any_engine(home, pull_catalog=not args.no_catalog)
         try:
@@ -147,7 +159,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kiosk.store import Store
     from sync.media import export_queue
 
-    home = get_home(args)
+    home = _kiosk_here(args)
     if args.odk:
         from sync.odk.export import export_odk
 
@@ -157,7 +169,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             print_json(info)
         else:
             key = "odk.exported" if info["count"] else "odk.export_empty"
-            print(t(key, _lang(home), count=info["count"], path=info["path"]))
+            print(t(key, _lang_of(args, home), count=info["count"], path=info["path"]))
         return EXIT_OK
     device = load_device(open_secrets(home.root))
     with Store.open(home) as store:
@@ -166,7 +178,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         print_json(info)
     else:
         key = "sync.exported" if info["count"] else "sync.export_empty"
-        print(t(key, _lang(home), count=info["count"], path=info["path"]))
+        print(t(key, _lang_of(args, home), count=info["count"], path=info["path"]))
     return EXIT_OK
 
 
@@ -177,7 +189,7 @@ def cmd_import_acks(args: argparse.Namespace) -> int:
     from sync.enrol import require_enrolment
     from sync.media import import_acks
 
-    home = get_home(args)
+    home = _kiosk_here(args)
     enrolment = require_enrolment(open_secrets(home.root))
     with Store.open(home) as store:
         report = import_acks(store, Path(args.file), device_id=enrolment.device_id,
@@ -185,7 +197,7 @@ def cmd_import_acks(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
     else:
-        print(t("sync.acks_imported", _lang(home), **{k: report[k] for k in (
+        print(t("sync.acks_imported", _lang_of(args, home), **{k: report[k] for k in (
             "acknowledged", "already", "unknown", "invalid")}))
         for problem in report["problems"]:
             print(f"  {problem}")

@@ -78,6 +78,7 @@ class RoundReport:
     catalog: dict[str, Any] | None = None
     skew_seconds: float | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    audit_head: str | None = None  # reported | regressed | not-reported | unsupported
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -126,6 +127,7 @@ class SyncEngine:
                 if self.odk is not None:  # the ODK server's forms, when due (sync.odk)
                     self.odk.maybe_pull_forms()
             self._push(report, deadline)
+            self._report_audit_head(report)
         except AuthRefused as exc:
             report.state, report.error = "auth", str(exc)
             state.auth_failed = True
@@ -139,6 +141,8 @@ class SyncEngine:
             report.state, report.error = exc.kind, str(exc)
         except SecurityError as exc:
             report.state, report.error = "security", str(exc)
+        if report.state != "ok" and self.odk is not None:
+            self._odk_alone(report, deadline)
         report.skew_seconds = self.client.state.skew_seconds
         report.requests = self.client.state.requests - requests_before
         report.counts = self.store.counts()
@@ -154,6 +158,24 @@ class SyncEngine:
         if report.error:
             log.warning("sync round: %s: %s", report.state, report.error)
         return report
+
+    def _report_audit_head(self, report: RoundReport) -> None:
+        """The audit log's end, to the server (which refuses one that went backwards)."""
+        head_of = getattr(self.store, "audit_head", None)
+        if head_of is None:
+            return
+        try:
+            self.client.report_audit_head(head_of())
+            report.audit_head = "reported"
+        except Refused as exc:
+            if exc.code == "audit-regressed":
+                report.audit_head = "regressed"
+                log.error("the server says this kiosk's audit log went backwards: %s", exc)
+            else:  # an older server without the route: nothing to anchor to
+                report.audit_head = "unsupported"
+        except (OutcomeUnknown, ServerBusy) as exc:
+            report.audit_head = "not-reported"
+            log.warning("audit head not reported: %s", exc)
 
     def _catalog(self) -> dict[str, Any] | None:
         from sync.catalog_pull import pull_catalog
@@ -189,6 +211,13 @@ class SyncEngine:
             if not ready:
                 continue
             self._send(ready, report)
+
+    def _odk_alone(self, report: RoundReport, deadline: float | None) -> None:
+        """kiosk-central is out of reach (or refused): the ODK server may not be, so its
+        submissions still go this round; the round's state stays kiosk-central's."""
+        odk = self.odk.run_once(deadline=deadline, pull_forms=False)
+        for name in ("sent", "accepted", "duplicate", "rejected", "retry"):
+            setattr(report, name, getattr(report, name) + getattr(odk, name))
 
     def _route(self, batch: list[Any], report: RoundReport) -> list[Any]:
         """Each submission to its destination: ODK ones (envelope ``odk1.``) over OpenRosa

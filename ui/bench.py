@@ -1,7 +1,10 @@
 """UI bench (``kiosk bench --only ui``): start-up, opening and walking a big form, GUI stalls.
 
-* ``cold_start_ms``: ``python -m kiosk`` in a fresh process (offscreen) until the home
-  screen is shown and the event loop has run once — median of several starts.
+* ``cold_start_ms``: ``python -m kiosk`` in a fresh process (offscreen) from just before
+  the process is spawned until the home screen's first paint has been delivered (the
+  event-loop turn after the window's first paint event) — median of several starts.
+* ``cold_start_ready_ms``: the same starts until the kiosk is ready for a resident: the
+  full catalog loaded and checked, the store opened, secrets and enrolment read.
 * ``open_form_300q_ms``: opening a 300-question form (synthetic, from the forms bench)
   until its first screen is rendered.
 * ``next_ms``: pressing Next on that form — validation, skip-logic re-evaluation and
@@ -28,8 +31,10 @@ TARGETS = {"cold_start_ms": 400.0, "open_form_300q_ms": 30.0, "next_ms": 16.0, "
 REPO = Path(__file__).resolve().parent.parent
 
 
-def _cold_start(workdir: Path, runs: int) -> list[float]:
-    times: list[float] = []
+def _cold_start(workdir: Path, runs: int) -> tuple[list[float], list[float]]:
+    """(first paint, ready) in ms for ``runs`` fresh starts."""
+    painted: list[float] = []
+    ready: list[float] = []
     from kiosk.secrets import scratch_secrets
 
     cold = workdir / "cold-home"
@@ -40,11 +45,13 @@ def _cold_start(workdir: Path, runs: int) -> list[float]:
         env["KIOSK_LAUNCH_NS"] = str(time.time_ns())
         done = subprocess.run([sys.executable, "-m", "kiosk"], env=env, capture_output=True, text=True,
                               timeout=120, cwd=REPO)
-        line = next((x for x in done.stdout.splitlines() if x.startswith("kiosk-ready-ms=")), None)
-        if done.returncode != 0 or line is None:
+        figures = dict(line.split("=", 1) for line in done.stdout.splitlines()
+                       if line.startswith(("kiosk-painted-ms=", "kiosk-ready-ms=")))
+        if done.returncode != 0 or len(figures) != 2:
             raise RuntimeError(f"kiosk did not start: {done.stderr.strip().splitlines()[-1:]}")
-        times.append(float(line.split("=", 1)[1]))
-    return times
+        painted.append(float(figures["kiosk-painted-ms"]))
+        ready.append(float(figures["kiosk-ready-ms"]))
+    return painted, ready
 
 
 def _bench_catalog(workdir: Path) -> Path:
@@ -215,9 +222,11 @@ def _stalls(kiosk: Any, quick: bool) -> dict[str, Any]:
 
 def run(quick: bool, workdir: Path) -> dict[str, Any]:
     figures: dict[str, Any] = {}
-    starts = _cold_start(workdir, 3 if quick else 7)
-    figures["cold_start_ms"] = round(statistics.median(starts), 1)
-    figures["cold_start_runs_ms"] = [round(s, 1) for s in starts]
+    painted, ready = _cold_start(workdir, 3 if quick else 7)
+    figures["cold_start_ms"] = round(statistics.median(painted), 1)
+    figures["cold_start_runs_ms"] = [round(s, 1) for s in painted]
+    figures["cold_start_ready_ms"] = round(statistics.median(ready), 1)
+    figures["cold_start_ready_runs_ms"] = [round(s, 1) for s in ready]
     figures.update(_in_process(workdir, quick))
     for name, target in TARGETS.items():
         figures[f"{name}_target"] = target

@@ -81,6 +81,11 @@ class Bridge(QObject):
         with self._lock:
             self._pending -= 1
             idle = self._pending == 0
+        if self._closed:
+            # Shut down: the window these callbacks would update is closing or gone. (The
+            # work itself ran: shutdown waits for queued database work.)
+            log.debug("%s finished after shutdown; result not delivered", op.label)
+            return
         try:
             if error is not None:
                 if op.failure is not None:
@@ -124,6 +129,8 @@ class StatusListener(QObject):
         self._timer.timeout.connect(self._flush)
         self._poke.connect(self._arm, Qt.ConnectionType.QueuedConnection)
         self.batches = 0
+        #: Everything reported so far, merged: a screen built later starts from it.
+        self.latest: dict[str, Any] = {}
 
     def notify(self, event: dict[str, Any]) -> None:
         """Thread-safe: merge ``event`` into the next refresh."""
@@ -140,4 +147,5 @@ class StatusListener(QObject):
             batch, self._pending = self._pending, {}
         if batch:
             self.batches += 1
+            self.latest.update(batch)
             self.status_changed.emit(batch)

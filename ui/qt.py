@@ -106,10 +106,17 @@ __all__ = [
     "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
     "QPushButton", "QRadioButton", "QScrollArea", "QScrollBar", "QSizePolicy", "QSpacerItem",
     "QStackedWidget", "QToolButton", "QVBoxLayout", "QWidget",
-    "text_to_speech", "multimedia", "multimedia_widgets", "print_support",
+    "text_to_speech", "multimedia", "multimedia_widgets", "print_support", "is_valid",
 ]  # fmt: skip
 
 _optional: dict[str, ModuleType | None] = {}
+
+
+def is_valid(obj: Any) -> bool:
+    """False once the C++ object behind ``obj`` was deleted (a closed window's widgets)."""
+    import shiboken6
+
+    return bool(shiboken6.isValid(obj))
 
 
 def _immortal_none() -> None:

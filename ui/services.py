@@ -122,7 +122,19 @@ class Services:
         return self._catalog if self._catalog is not None else (self.index or self.load_index())
 
     def form(self, form_id: str) -> Any:
-        return self.catalog.form(form_id)
+        from kiosk.errors import NotFoundError
+
+        try:
+            return self.catalog.form(form_id)
+        except NotFoundError:
+            # a form its ODK server withdrew: not offered any more, but its drafts can be
+            # finished (and then delivered: the server may still take them)
+            from sync.odk.catalog import withdrawn_form
+
+            form = withdrawn_form(self.home, form_id)
+            if form is None:
+                raise
+            return form
 
     def new_session(self, form_id: str, lang: str) -> Any:
         from kiosk.forms import FormSession
@@ -239,7 +251,7 @@ class Services:
         if self.odk is None:
             return None
         counts = dict(store.read("SELECT state, COUNT(*) FROM submissions "
-                                 "WHERE jwe LIKE 'odk1.%' GROUP BY state"))
+                                 "WHERE agency_kid = 'odk' GROUP BY state"))
         return {**self.odk, "counts": counts}
 
     def staff_snapshot(self) -> StaffSnapshot:

@@ -12,6 +12,7 @@ pages of one QStackedWidget so every one of them can be rendered offscreen by
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from kiosk.errors import KioskError
@@ -91,7 +92,9 @@ class KioskWindow(QMainWindow):
         self.drafts = Drafts(self)
         self.submission = Submission(self)
         self.session_end = SessionEnd(self)
-        self.screens.build_all()
+        #: Set by ui.app.build: starts the background start-up if a resident or staff acts
+        #: before the first paint started it (see ui.startup).
+        self.before_first_use: Callable[[], None] | None = None
         outer.addWidget(self.stack, 1)
         self.keyboard = OnScreenKeyboard()
         self.keyboard.hide()
@@ -191,6 +194,8 @@ class KioskWindow(QMainWindow):
             self.title.setVisible(self.prefs.scale <= 100)
         if which == "read_aloud":
             key = "ui.read_aloud_on_notice" if self.prefs.read_aloud else "ui.read_aloud_off_notice"
+            if self.prefs.read_aloud and not self.reader.has_voice(self.prefs.lang):
+                key = f"ui.a11y_read_aloud_no_voice_{self.prefs.lang}"  # on, but silent in this language
             a11y.announce(self, t(key, self.prefs.lang))
             if self.prefs.read_aloud:
                 self.reader.say(t(key, self.prefs.lang), self.prefs.lang)
@@ -273,8 +278,13 @@ class KioskWindow(QMainWindow):
         else:
             self.show_home()
 
+    def _first_use(self) -> None:
+        if self.before_first_use is not None:
+            self.before_first_use()
+
     def open_form(self, form_id: str, answers: dict[str, Any] | None = None, draft_id: str | None = None,
                   position: str | None = None) -> Flow | None:
+        self._first_use()
         if self.services.secrets_problem:
             self.show_home()  # never let a resident fill a form that cannot be kept
             return None
@@ -357,6 +367,7 @@ class KioskWindow(QMainWindow):
 
     # -- staff ------------------------------------------------------------------------
     def open_staff(self) -> None:
+        self._first_use()
         self.show_page(self.staff)
         self.staff.start()
 
@@ -366,14 +377,15 @@ class KioskWindow(QMainWindow):
     locked = False
     _quit_allowed = False
 
-    def _flush_form(self) -> None:
+    def flush_form(self) -> None:
+        """Save the open form's draft now (if the form screen was ever built)."""
         form = self.screens.built("form")
         if form is not None:
             form.flush()  # type: ignore[attr-defined]
 
     def quit_kiosk(self) -> None:
         """Staff "close the kiosk program": the one sanctioned way out of lockdown."""
-        self._flush_form()
+        self.flush_form()
         self._quit_allowed = True
         self.close()
         app = QApplication.instance()
@@ -384,7 +396,7 @@ class KioskWindow(QMainWindow):
         if self.locked and not self._quit_allowed:
             event.ignore()
             return
-        self._flush_form()
+        self.flush_form()
         super().closeEvent(event)
 
 

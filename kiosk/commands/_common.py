@@ -31,3 +31,52 @@ def print_json(obj: object) -> None:
     """Machine output for ``--json``: UTF-8, one document, stable key order."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str))
     sys.stdout.write("\n")
+
+
+def cli_lang(args: argparse.Namespace, where: Home) -> str:
+    """``--lang`` (before or after the sub-command), else the config's, else "mn".
+
+    A broken config is reported by the command that needs it, not here.
+    """
+    lang = getattr(args, "lang", None)
+    if lang:
+        return str(lang)
+    try:
+        from kiosk.config import load_config
+
+        return load_config(where.config_file).language
+    except Exception:  # noqa: BLE001 - the language of an error must not cause one
+        return "mn"
+
+
+def usable_home(where: Home, lang: str) -> Home:
+    """``where`` if it can be a data folder; one clear line (ConfigError) if not."""
+    from kiosk.errors import ConfigError
+    from kiosk.i18n import t
+
+    root = where.root
+    if root.exists() and not root.is_dir():
+        raise ConfigError(t("trust.home_not_folder", lang, path=root))
+    parent = next((p for p in (root, *root.parents) if p.exists()), None)
+    if parent is not None and not parent.is_dir():
+        raise ConfigError(t("trust.home_not_folder", lang, path=parent))
+    return where
+
+
+def require_kiosk(where: Home, lang: str) -> Home:
+    """For commands that only read or send: the data folder must hold a kiosk.
+
+    Such a command never creates an empty kiosk where there was none (a typo in
+    ``--home`` would otherwise "succeed" on an empty queue).
+    """
+    from kiosk.errors import NotFoundError
+
+    usable_home(where, lang)
+    has_db = where.db.is_file() and where.db.stat().st_size > 0
+    # a kiosk's marks: its database, an enrolment, an ODK connection's files, its config
+    marks = ("enrolment.json", "odk", "config.toml")
+    if not has_db and not any((where.root / mark).exists() for mark in marks):
+        from kiosk.i18n import t
+
+        raise NotFoundError(t("trust.no_kiosk_here", lang, path=where.root))
+    return where

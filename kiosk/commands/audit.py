@@ -25,11 +25,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
+    from kiosk.commands._common import cli_lang, require_kiosk
     from kiosk.config import load_config
     from kiosk.i18n import t
     from kiosk.store import Store
 
-    home = get_home(args).ensure()
+    home = get_home(args)
+    require_kiosk(home, cli_lang(args, home))
     lang = getattr(args, "lang", None) or load_config(home.config_file).language
     with Store.open(home) as store:
         report = store.verify_audit()
@@ -45,9 +47,11 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from kiosk.commands._common import cli_lang, require_kiosk
     from kiosk.store import Store
 
-    home = get_home(args).ensure()
+    home = get_home(args)
+    require_kiosk(home, cli_lang(args, home))
     with Store.open(home) as store:
         rows = store.read(
             "SELECT seq, at, event, subject, details FROM audit_log ORDER BY seq DESC LIMIT ?",

@@ -24,6 +24,8 @@ SUITES = {
     "catalog": "kiosk.bench.catalog_fresh",
     "store": "kiosk.bench.store",
     "sync": "sync.bench",
+    "stall": "sync.bench_stall",  # a black-holed 2G link: how long a round is held
+    "pin": "kiosk.bench.pin",  # what one staff PIN guess costs
     "odk": "sync.odk.bench",  # against the real ODK Central, when it is on this machine
     "ui": "ui.bench",
 }

@@ -32,6 +32,13 @@ def register(verbs: argparse._SubParsersAction) -> None:
     add_json(imp)
     imp.set_defaults(func=run_import)
 
+    ex = verbs.add_parser("export-xlsform", help="write a catalog form as an XLSForm spreadsheet")
+    ex.add_argument("form_id", metavar="FORM_ID")
+    ex.add_argument("--out", required=True, metavar="FILE", help="the .xlsx file to write")
+    add_home(ex)
+    add_json(ex)
+    ex.set_defaults(func=run_export)
+
     rm = verbs.add_parser("remove", help="remove an imported form (drafts and submissions are kept)")
     rm.add_argument("form_id", metavar="FORM_ID")
     add_home(rm)
@@ -41,6 +48,12 @@ def register(verbs: argparse._SubParsersAction) -> None:
 
 def is_form_file(path: Path) -> bool:
     return path.suffix.lower() in FORM_SUFFIXES
+
+
+def all_warnings(source: Any, form: Any) -> list[str]:
+    """pyxform's warnings (one per line) and the kiosk reader's."""
+    lines = [ln.strip() for w in source.warnings for ln in str(w).splitlines() if ln.strip()]
+    return lines + list(form.odk.warnings if form.odk else [])
 
 
 def check_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, str]], list[str]]:
@@ -56,7 +69,7 @@ def check_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, str]],
     summary = {"id": form.id, "version": form.version, "title": form.title,
                "questions": len(form.questions),
                "xml_form_id": form.odk.xml_form_id if form.odk else form.id}
-    return summary, [], source.warnings
+    return summary, [], all_warnings(source, form)
 
 
 def run_check_file(args: argparse.Namespace, path: Path) -> int:
@@ -117,7 +130,7 @@ def run_import(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise KioskError(f"{path}: cannot write the local catalog ({exc.__class__.__name__})") from None
         row.update(ok=True, id=form.id, version=form.version, title=form.title, category=category,
-                   agency=agency, warnings=source.warnings, questions=len(form.questions))
+                   agency=agency, warnings=all_warnings(source, form), questions=len(form.questions))
         results.append(row)
     if args.json:
         print_json({"imported": [r for r in results if r["ok"]],
@@ -144,4 +157,30 @@ def run_remove(args: argparse.Namespace) -> int:
         print_json({"removed": args.form_id})
     else:
         print(f"removed {args.form_id}")
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from kiosk.config import load_config
+    from kiosk.forms import load_active_catalog
+    from kiosk.forms.xlsform_export import export_xlsform
+
+    home = get_home(args)
+    catalog = load_active_catalog(home, load_config(home.config_file))
+    form = catalog.form(args.form_id)
+    if form.odk is not None:
+        raise UsageError(f"{form.id} was imported from an XForm: publish its own XLSForm/XForm")
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out must name an .xlsx file, not {out.name!r}")
+    try:
+        warnings = export_xlsform(form, out)
+    except OSError as exc:
+        raise KioskError(f"{out}: cannot write ({exc.__class__.__name__})") from None
+    if args.json:
+        print_json({"form": form.id, "out": str(out), "warnings": warnings})
+    else:
+        for w in warnings:
+            print(f"warning: {w}")
+        print(f"wrote {out}")
     return EXIT_OK

@@ -1,8 +1,13 @@
 """``kiosk receipt verify STRING [--key FILE] [--json]`` and ``kiosk receipt show ID``.
 
-Verification is offline: the receipt is a JWS by the device key, checked
-against this kiosk's own public key or one given with ``--key`` (a public JWK
-file, e.g. from the central server). Exit 0 valid, 7 not authentic.
+Verification is offline and anchored to this kiosk's own device key: without
+``--key`` a receipt verifies only if this kiosk signed it. ``--key`` checks a
+receipt of another kiosk against a public key the technician got from the
+central server's signed key list; a receipt that names *this* kiosk but is
+signed by any other key is refused whatever ``--key`` says, and a valid
+signature by a given key is reported as exactly that ("signed by the key you
+gave"), never as proof that an enrolled kiosk issued it. Exit 0 valid, 7 not
+authentic.
 """
 
 from __future__ import annotations
@@ -34,53 +39,87 @@ def register(sub: argparse._SubParsersAction) -> None:
     s.set_defaults(func=run_show)
 
 
-def _public_key(args: argparse.Namespace, claimed: str | None) -> dict:
-    from kiosk.device import device_id_for, load_device
+def _own_device(home: object) -> object | None:
+    from kiosk.device import load_device
+    from kiosk.errors import ConfigError
+    from kiosk.secrets import open_secrets
 
+    try:
+        return load_device(open_secrets(home.root))  # type: ignore[attr-defined]
+    except (ConfigError, NotFoundError):
+        return None
+
+
+def _given_key(path: str) -> dict:
+    from kiosk.device import device_id_for
+
+    try:
+        jwk = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFoundError(f"key file not found: {path}") from None
+    except (OSError, ValueError) as exc:
+        raise SecurityError(f"{path}: not a JWK file ({exc.__class__.__name__})") from None
+    if not isinstance(jwk, dict):
+        raise SecurityError(f"{path}: not a JWK")
+    jwk = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x")}
+    device_id_for(jwk)  # validates the key type
+    return jwk
+
+
+def _public_key(args: argparse.Namespace, claimed: str | None, own: object | None,
+                lang: str) -> tuple[dict, bool]:
+    """(key to verify with, anchored?) — anchored means it is this kiosk's own key."""
+    from kiosk.device import device_id_for
+    from kiosk.i18n import t
+
+    own_id = getattr(own, "device_id", None)
     if args.key:
-        try:
-            jwk = json.loads(Path(args.key).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise NotFoundError(f"key file not found: {args.key}") from None
-        except (OSError, ValueError) as exc:
-            raise SecurityError(f"{args.key}: not a JWK file ({exc.__class__.__name__})") from None
-        if not isinstance(jwk, dict):
-            raise SecurityError(f"{args.key}: not a JWK")
-        if "d" in jwk:
-            jwk = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x")}
-        device_id_for(jwk)  # validates the key type
-        return jwk
-    own = load_device()
-    if claimed and claimed != own.device_id:
-        raise SecurityError(
-            f"this receipt is from device {claimed}, not this kiosk ({own.device_id}); "
-            "give that device's public key with --key FILE"
-        )
-    return own.public_jwk
+        jwk = _given_key(args.key)
+        if own_id is not None and claimed == own_id and device_id_for(jwk) != own_id:
+            raise SecurityError(t("trust.receipt_foreign_key", lang, device=own_id))
+        return jwk, own_id is not None and device_id_for(jwk) == own_id
+    if own is None:
+        raise SecurityError(t("trust.receipt_no_own_key", lang))
+    if claimed and claimed != own_id:
+        raise SecurityError(t("trust.receipt_other_kiosk", lang, device=claimed, own=own_id))
+    return own.public_jwk, True  # type: ignore[attr-defined]
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from kiosk.config import load_config
+    from kiosk.commands._common import cli_lang, usable_home
     from kiosk.i18n import t
-    from kiosk.receipt import peek_device_id, verify_receipt
+    from kiosk.receipt import matches_envelope, peek_device_id, verify_receipt
 
     home = get_home(args)
-    lang = getattr(args, "lang", None) or load_config(home.config_file).language
-    claims = verify_receipt(args.text, _public_key(args, peek_device_id(args.text)))
+    lang = cli_lang(args, home)
+    usable_home(home, lang)
+    if not args.key:
+        from kiosk.commands._common import require_kiosk
+
+        require_kiosk(home, lang)
+    own = _own_device(home) if home.root.is_dir() else None
+    key, anchored = _public_key(args, peek_device_id(args.text), own, lang)
+    claims = verify_receipt(args.text, key)
     local = None
-    if home.db.exists():
+    if home.db.is_file():
         from kiosk.store import Store
 
         with Store.open(home) as store:
             env = store.envelope(claims["id"])
             if env is not None:
-                if not env.payload_sha256.startswith(claims["ph"]):
+                if not matches_envelope(claims, jwe_sha256=env.jwe_sha256,
+                                        payload_sha256=env.payload_sha256):
                     raise SecurityError(t("store.receipt_hash_mismatch", lang))
                 local = store.submission(claims["id"])["state"]
     if args.json:
-        print_json({"valid": True, "claims": claims, "local_state": local})
+        print_json({"valid": True, "anchored": anchored, "claims": claims, "local_state": local})
         return 0
-    print(t("store.receipt_valid", lang, id=claims["id"], device=claims["dev"], time=claims["t"]))
+    if anchored:
+        print(t("store.receipt_valid", lang, id=claims["id"], device=claims["dev"],
+                time=claims["t"]))
+    else:
+        print(t("trust.receipt_valid_given_key", lang, id=claims["id"], device=claims["dev"],
+                time=claims["t"]))
     if claims.get("demo"):
         print(t("store.demo_label", lang))
     if local:
@@ -89,12 +128,12 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from kiosk.commands._common import cli_lang, require_kiosk
     from kiosk.receipt import render_png, render_svg
     from kiosk.store import Store
 
     home = get_home(args)
-    if not home.db.exists():
-        raise NotFoundError(f"no kiosk database in {home.root}")
+    require_kiosk(home, cli_lang(args, home))
     with Store.open(home) as store:
         info = store.submission(args.submission_id)
     qr = info["receipt_qr"]

@@ -23,6 +23,9 @@ def collect(store: Any) -> dict[str, Any]:
     counts = store.counts()
     demo = store.demo_counts()
     age = store.oldest_unsent_age()
+    # submissions for an ODK server (sync.odk seals them with agency_kid "odk")
+    odk = dict(store.read("SELECT state, COUNT(*) FROM submissions WHERE agency_kid = 'odk' "
+                          "GROUP BY state"))
     return {
         "counts": counts,
         "demo_counts": demo,
@@ -33,15 +36,18 @@ def collect(store: Any) -> dict[str, Any]:
         "interrupted_drafts": len(store.interrupted_drafts()),
         "last_error": store.last_error(),
         "schema_version": store.schema_version(),
+        "odk_counts": odk,
     }
 
 
 def run(args: argparse.Namespace) -> int:
+    from kiosk.commands._common import cli_lang, require_kiosk
     from kiosk.config import load_config
     from kiosk.i18n import t
     from kiosk.store import STATES, Store
 
-    home = get_home(args).ensure()
+    home = get_home(args)
+    require_kiosk(home, cli_lang(args, home))
     lang = getattr(args, "lang", None) or load_config(home.config_file).language
     with Store.open(home) as store:
         info = collect(store)
@@ -59,6 +65,10 @@ def run(args: argparse.Namespace) -> int:
     if info["oldest_unsent_seconds"] is not None:
         hours = round(info["oldest_unsent_seconds"] / 3600, 1)
         print(t("store.status_oldest_unsent", lang, hours=hours))
+    if info["odk_counts"]:
+        c = info["odk_counts"]
+        print(t("odk.status_line", lang, waiting=sum(c.get(s, 0) for s in ("sealed", "queued", "sent")),
+                delivered=c.get("acknowledged", 0), refused=c.get("rejected", 0)))
     if info["interrupted_drafts"]:
         print(t("store.status_interrupted", lang, count=info["interrupted_drafts"]))
     if info["last_error"]:

@@ -14,8 +14,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
+from kiosk.forms.deps import build_graph, set_graph
 from kiosk.forms.expr_eval import FUNCTIONS, compile_node
 from kiosk.forms.expr_parse import (
     BinOp,
@@ -30,6 +32,7 @@ from kiosk.forms.expr_parse import (
     Path,
     Ref,
     Str,
+    children,
     parse,
     refs,
 )
@@ -255,13 +258,40 @@ def _bad_date(text: str) -> bool:
     return parse_date_text(text) is None
 
 
+@lru_cache(maxsize=8192)
+def _analysed(text: str) -> tuple[Node, bool, frozenset[str]]:
+    """(tree, whether it has no paths to resolve, its ${} references), once per text:
+    the same expression text recurs across a form's questions."""
+    tree = parse(text)
+    static, names, stack = True, set(), [tree]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Ref):
+            names.add(n.name)
+        elif isinstance(n, (Path, Filter)) or isinstance(n, Call) and n.func == "jr:choice-name":
+            static = False
+        stack.extend(children(n))
+    return tree, static, frozenset(names)
+
+
+@lru_cache(maxsize=8192)
+def _compiled_text(text: str) -> Any:
+    return compile_node(_analysed(text)[0])
+
+
 def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str,
              page: str = "") -> tuple[Any, frozenset[str]]:
     checker = _Checker(form, q, field, path, page)
     try:
-        tree = parse(text)
+        tree, static, names = _analysed(text)
     except ExpressionError as exc:
         raise checker.fail(exc.column, exc.reason) from None
+    if static:  # nothing to resolve: shared tree and closure
+        checker.kind(tree)
+        try:
+            return _compiled_text(text), names
+        except ExpressionError as exc:  # pragma: no cover - the checker saw it first
+            raise checker.fail(exc.column, exc.reason) from None
     try:
         tree = PathResolver(form, q, field).resolve(tree)
     except ExpressionError as exc:
@@ -302,7 +332,12 @@ def compile_form(form: FormDef) -> None:
                 )
     _check_defaults(form)
     _check_cycles(form)
-    form.affects = _affects(form)
+    graph = build_graph(form)
+    set_graph(form, graph)
+    form.affects = {
+        name: frozenset((*graph.values.get(name, ()), *graph.others.get(name, ())))
+        for name in form.questions
+    }
 
 
 def _check_defaults(form: FormDef) -> None:
@@ -323,19 +358,20 @@ def _check_defaults(form: FormDef) -> None:
                                 f"form {form.id}, question {q.name}: {q.default!r} is not a valid {q.type}")
 
 
-def _value_deps(form: FormDef, q: Question) -> list[tuple[str, str, str]]:
+def _value_deps(form: FormDef, q: Question, pages: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(referenced name, field, json path) pairs q's value or visibility depends on."""
     out = [(r, f, f"{q.json_path}.{f}") for f in ("calculate", "relevant") for r in q.refs.get(f, ())]
     for outer in q.repeat_path:
         oq = form.questions[outer]
         out += [(r, "relevant", f"{oq.json_path}.relevant") for r in oq.refs.get("relevant", ())]
-    page = form.page_of(q)
+    page = pages[q.page]
     out += [(r, "relevant", f"{page.json_path}.relevant") for r in page.refs]
     return out
 
 
 def _check_cycles(form: FormDef) -> None:
-    deps = {name: _value_deps(form, q) for name, q in form.questions.items()}
+    pages = {p.name: p for p in form.pages}
+    deps = {name: _value_deps(form, q, pages) for name, q in form.questions.items()}
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done
 
     def visit(name: str, trail: list[str]) -> None:
@@ -357,40 +393,3 @@ def _check_cycles(form: FormDef) -> None:
     for name in form.questions:
         if name not in state:
             visit(name, [])
-
-
-def _affects(form: FormDef) -> dict[str, frozenset[str]]:
-    dependents: dict[str, set[str]] = {}
-
-    def edge(src: str, dst: str) -> None:
-        dependents.setdefault(src, set()).add(dst)
-
-    def subtree(q: Question) -> list[Question]:
-        out = [q]
-        for c in q.children:
-            out += subtree(c)
-        return out
-
-    for page in form.pages:
-        for ref in page.refs:
-            for top in page.questions:
-                for inner in subtree(top):
-                    edge(ref, inner.name)
-    for q in form.questions.values():
-        for field_refs in q.refs.values():
-            for ref in field_refs:
-                for d in subtree(q):
-                    edge(ref, d.name)
-    closure: dict[str, frozenset[str]] = {}
-    for name in form.questions:
-        seen: set[str] = set()
-        stack = [name]
-        while stack:
-            for dep in dependents.get(stack.pop(), ()):
-                if dep not in seen:
-                    seen.add(dep)
-                    stack.append(dep)
-        closure[name] = frozenset(seen)
-    return closure
-
-

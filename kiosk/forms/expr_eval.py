@@ -82,6 +82,11 @@ def _doc(env: Any) -> Any:
 
 def compile_node(node: Node) -> Compiled:
     """A closure evaluating ``node``; unknown functions raise ExpressionError here."""
+    return _compile(node)
+
+
+def _compile(node: Node) -> Compiled:
+    """A closure evaluating ``node``; unknown functions raise ExpressionError here."""
     if isinstance(node, Num):
         num = node.value
         return lambda env: num

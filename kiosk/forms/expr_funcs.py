@@ -388,6 +388,22 @@ def _valid_phone(env: Env, v: Any) -> bool:
     return check_phone(to_string(v)).error is None
 
 
+def _unit_name(env: Env, code: Any) -> str:
+    """The name of an aimag or soum code in the session's language ('' if unknown)."""
+    from kiosk.admin_units import admin_units
+
+    units = admin_units()
+    text = to_string(code).strip()
+    unit = units.aimag(text) or units.soum(text)
+    return unit.name(_opt(env, "language", "mn")) if unit is not None else ""
+
+
+def _valid_aimag_soum(env: Env, aimag: Any, soum: Any) -> bool:
+    from kiosk.admin_units import admin_units
+
+    return admin_units().check_pair(to_string(aimag).strip(), to_string(soum).strip()) is None
+
+
 def _bool_from_string(env: Env, v: Any) -> bool:
     text = to_string(v).strip()
     return text.lower() == "true" or text == "1"
@@ -487,4 +503,7 @@ FUNCTIONS: dict[str, Spec] = {
     "registry-sex": (1, 1, _rd_sex, "string"),
     "valid-registry-number": (1, 1, _valid_rd, "bool"),
     "valid-phone": (1, 1, _valid_phone, "bool"),
+    "aimag-name": (1, 1, _unit_name, "string"),
+    "soum-name": (1, 1, _unit_name, "string"),
+    "valid-aimag-soum": (2, 2, _valid_aimag_soum, "bool"),
 }

@@ -33,6 +33,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import NamedTuple
 
 MAX_LENGTH = 4000  # a form author's expression; longer is surely a mistake
 MAX_DEPTH = 60  # nesting; keeps the recursive parser far from Python's limit
@@ -168,30 +170,25 @@ _TOKEN_RE = re.compile(
 _OP_WORDS = frozenset({"or", "and", "div", "mod"})
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     kind: str  # num, str, ref, op, name, end
     text: str
     pos: int
 
 
-def _ends_value(tok: Token | None) -> bool:
-    """Whether ``tok`` can end an operand (XPath's rule for ``*`` and operator names)."""
-    if tok is None:
-        return False
-    if tok.kind in ("num", "str", "ref", "name"):
-        return True
-    return tok.kind == "op" and tok.text in (")", "]", ".", "..", "*name")
+_VALUE_END_OPS = frozenset({")", "]", ".", "..", "*name"})
 
 
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"expression longer than {MAX_LENGTH} characters", 0)
     tokens: list[Token] = []
-    i = 0
-    prev: Token | None = None
-    while i < len(text):
-        m = _TOKEN_RE.match(text, i)
+    append = tokens.append
+    match = _TOKEN_RE.match
+    i, n = 0, len(text)
+    ends_value = False  # whether the previous token can end an operand
+    while i < n:
+        m = match(text, i)
         if m is None:
             ch = text[i]
             if ch in "'\"":
@@ -199,22 +196,23 @@ def tokenize(text: str) -> list[Token]:
             if text.startswith("${", i):
                 raise ExpressionError("malformed reference: write ${name}", i + 1)
             raise ExpressionError(f"unexpected character {ch!r}", i + 1)
-        kind = m.lastgroup if m.lastgroup != "refname" else "ref"
-        tok: Token | None = None
-        if m.group("ref"):
-            tok = Token("ref", m.group("refname"), i + 1)
-        elif kind == "op" and m.group(0) == "*" and not _ends_value(prev):
-            tok = Token("op", "*name", i + 1)  # a name test, not multiplication
-        elif kind == "name" and m.group(0) in _OP_WORDS and _ends_value(prev):
-            tok = Token("op", m.group(0), i + 1)
-        elif kind != "ws":
-            assert kind is not None
-            tok = Token(kind, m.group(0), i + 1)
-        if tok is not None:
-            tokens.append(tok)
-            prev = tok
+        kind = m.lastgroup
         i = m.end()
-    tokens.append(Token("end", "", len(text) + 1))
+        if kind == "ws":
+            continue
+        if kind in ("ref", "refname"):
+            tok = Token("ref", m.group("refname"), m.start() + 1)
+        else:
+            word = m.group()
+            if kind == "op" and word == "*" and not ends_value:
+                word = "*name"  # a name test, not multiplication
+            elif kind == "name" and ends_value and word in _OP_WORDS:
+                kind = "op"
+            tok = Token(kind, word, m.start() + 1)  # type: ignore[arg-type]
+        append(tok)
+        ends_value = tok.kind in ("num", "str", "ref", "name") or (
+            tok.kind == "op" and tok.text in _VALUE_END_OPS)
+    append(Token("end", "", n + 1))
     return tokens
 
 
@@ -233,7 +231,9 @@ class _Parser:
         self.depth = 0
 
     def peek(self, ahead: int = 0) -> Token:
-        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
+        if ahead:
+            return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
+        return self.tokens[self.i]
 
     def take(self) -> Token:
         tok = self.tokens[self.i]
@@ -295,9 +295,11 @@ class _Parser:
 
     def union(self) -> Node:
         left = self.path()
-        while self.is_op("|"):
-            tok = self.take()
+        tok = self.tokens[self.i]
+        while tok.kind == "op" and tok.text == "|":
+            self.i += 1
             left = BinOp(tok.pos, "|", left, self.path())
+            tok = self.tokens[self.i]
         return left
 
     # ------------------------------------------------------------ paths
@@ -313,8 +315,13 @@ class _Parser:
         return True
 
     def path(self) -> Node:
-        tok = self.peek()
-        if tok.kind == "op" and tok.text in ("/", "//"):
+        tok = self.tokens[self.i]
+        kind = tok.kind
+        if kind == "num" or kind == "str" or kind == "ref":  # the common case, fast
+            nxt = self.tokens[self.i + 1]
+            if nxt.kind != "op" or nxt.text not in ("[", "/", "//"):
+                return self.primary()
+        if kind == "op" and tok.text in ("/", "//"):
             self.take()
             steps: list[Step] = []
             if tok.text == "//":
@@ -429,9 +436,15 @@ def _shown(tok: Token) -> str:
 
 
 def parse(text: str) -> Node:
-    """Parse ``text`` into a tree; raises ExpressionError with the column."""
+    """Parse ``text`` into a tree; raises ExpressionError with the column. Trees are
+    immutable, so the same text (common across a form's questions) is parsed once."""
     if not isinstance(text, str):
         raise ExpressionError("an expression must be text", 0)
+    return _parse(text)
+
+
+@lru_cache(maxsize=8192)
+def _parse(text: str) -> Node:
     return _Parser(text).parse()
 
 

@@ -142,6 +142,14 @@ def read_meta(folder: Path) -> dict[str, Any] | None:
     return meta if isinstance(meta, dict) else None
 
 
+def _media_state(folder: Path) -> list[tuple[str, int, int]]:
+    """(name, size, mtime) of every media file: a changed or missing file means a new load."""
+    if not folder.is_dir():
+        return []
+    return sorted((str(p.relative_to(folder)), p.stat().st_size, p.stat().st_mtime_ns)
+                  for p in folder.rglob("*") if p.is_file())
+
+
 def iter_local_forms(base: Path) -> Iterator[tuple[str, FormDef | None, FormLoadError | None]]:
     """(shown name, form or None, why not) for every form folder of the local catalog."""
     from kiosk.forms.xform_read import read_xform
@@ -159,7 +167,8 @@ def iter_local_forms(base: Path) -> Iterator[tuple[str, FormDef | None, FormLoad
         except OSError as exc:
             yield shown, None, FormLoadError("$", f"cannot read: {exc.__class__.__name__}")
             continue
-        key = hashlib.sha256(xml + json.dumps(meta, sort_keys=True).encode()).hexdigest()
+        key = hashlib.sha256(xml + json.dumps([meta, str(folder), _media_state(folder / "media")],
+                                              sort_keys=True).encode()).hexdigest()
         form = _cache.get(key)
         if form is None:
             try:

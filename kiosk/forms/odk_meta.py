@@ -60,6 +60,8 @@ class OdkForm:
     instance_name: str | None = None  # the orx:instanceName calculate, if any
     media: list[MediaFile] = field(default_factory=list)
     title: str = ""
+    # what the kiosk reads differently from an ODK client (shown at import, never silent)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def encrypted(self) -> bool:

@@ -24,6 +24,26 @@ __all__ = ["ChoiceView", "FormSession", "QuestionView", "check_attachment"]
 class FormSession(AnswerState):
     """One resident filling one form. Never raises on bad answers: see ``errors()``."""
 
+    # ------------------------------------------------------------ counted repeats
+    # XForm jr:count: the form, not the resident, sets how many items (repeat_count.py)
+    def set_answer(self, name: str, value: Any, item: Item = ()) -> None:
+        super().set_answer(name, value, item)
+        self._sync_counts()
+
+    def restore(self, answers: dict[str, Any]) -> list[str]:
+        unknown = super().restore(answers)
+        self._sync_counts()
+        return unknown
+
+    def _sync_counts(self) -> None:
+        from kiosk.forms.repeat_count import counted_repeats, sync_counts
+
+        repeats = getattr(self, "_counted", None)
+        if repeats is None:
+            repeats = self._counted = counted_repeats(self.form.pages_questions())
+        if repeats:
+            sync_counts(self, repeats)
+
     # ------------------------------------------------------------ errors
     def _question_error(self, q: Question, item: Item) -> str | None:
         hit = self._hit(q.name, "err", item)
@@ -40,6 +60,8 @@ class FormSession(AnswerState):
         stored = self._answers.get(key)
         if stored is None or (q.type == "consent" and stored is False):
             if self.is_required(q.name, item):
+                if q.required_message:  # the form's own words (XForm jr:requiredMsg)
+                    return pick(q.required_message, self.lang)
                 return t("forms.consent_required" if q.type == "consent" else "forms.required", self.lang)
             return None
         if q.type in ("select_one", "select_multiple") and q.choice_filter:
@@ -90,10 +112,7 @@ class FormSession(AnswerState):
 
     def screens(self) -> list[Screen]:
         """The navigation units currently visible, in order."""
-        pairs = self._all_pairs()
-        if self._screens is None:
-            self._screens = self._builder().screens(pairs)
-        return self._screens
+        return self._layout_screens(self._builder())
 
     @property
     def index(self) -> int:
@@ -101,10 +120,10 @@ class FormSession(AnswerState):
         screens = self.screens()
         if not screens:
             return 0
-        for i, s in enumerate(screens):
-            if s.key == self._key:
-                self._pos = i
-                return i
+        found = self._screen_pos.get(self._key) if self._key is not None else None
+        if found is not None:
+            self._pos = found
+            return found
         self._pos = min(self._pos, len(screens) - 1)
         self._key = screens[self._pos].key
         return self._pos
@@ -147,11 +166,12 @@ class FormSession(AnswerState):
 
     def go_to(self, key: str) -> bool:
         """Jump to the screen with ``key`` (e.g. from the review); False if it is not visible."""
-        for i, s in enumerate(self.screens()):
-            if s.key == key:
-                self._pos, self._key = i, key
-                return True
-        return False
+        self.screens()
+        found = self._screen_pos.get(key)
+        if found is None:
+            return False
+        self._pos, self._key = found, key
+        return True
 
     # ------------------------------------------------------------ results
     def document(self) -> dict[str, Any]:

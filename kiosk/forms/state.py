@@ -12,6 +12,7 @@ visibility it was built on actually changed. Repeat items are addressed by
 
 from __future__ import annotations
 
+import heapq
 import math
 from datetime import date
 from typing import Any
@@ -20,6 +21,7 @@ from kiosk.admin_units import admin_units
 from kiosk.errors import KioskError
 from kiosk.forms import values as V
 from kiosk.forms import xpath_nodes as X
+from kiosk.forms.deps import graph_of
 from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.screens import Screen, ScreenBuilder
@@ -81,6 +83,9 @@ class _Env:
     def form_version(self) -> str:
         return self.s.form.version
 
+    def language(self) -> str:
+        return self.s.lang
+
     def dot(self) -> Any:
         return self.s._own_value(self.q, self.item)
 
@@ -108,7 +113,9 @@ class AnswerState:
         self.form = form
         self.max_attachment_kb = max_attachment_kb
         self._lang = lang
-        self.today = today or date.today()
+        from kiosk.clock import trusted_today
+
+        self.today = today or trusted_today()  # never before the build date (a wrong clock)
         self._answers: dict[Key, Any] = {}
         self._bad: dict[Key, str] = {}
         self._counts: dict[Key, int] = {}
@@ -117,7 +124,14 @@ class AnswerState:
         self._screens: list[Screen] | None = None
         self._pairs: list[tuple[Question, Item]] | None = None
         self._stale_vis: dict[Key, Any] = {}  # visibility results dropped since the layout
-        self._page_vis: list[bool] = []
+        self._page_vis: dict[str, bool] = {}
+        self._page_cache: dict[str, bool] = {}  # page relevance results
+        self._pages_touched: set[str] = set()  # page relevance dropped since the layout
+        self._page_pairs: dict[str, list[tuple[Question, Item]]] = {}  # layout, per page
+        self._page_screens: dict[str, list[Screen]] = {}
+        self._screen_pos: dict[str, int] = {}  # screen key -> position in the screen list
+        self._pages = {p.name: p for p in form.pages}
+        self._graph = graph_of(form)
         self._views: dict[str, QuestionView] = {}  # stateless wrappers, made once
         self._key: str | None = None
         self._pos = 0
@@ -233,43 +247,100 @@ class AnswerState:
             self._apply_defaults(q.children, (*item, i))
 
     def _invalidate(self, name: str) -> None:
-        """Drop cached results of ``name`` and of what it affects. The screen layout is kept
-        unless a visibility result it was built on turns out to change (see _layout)."""
-        cache, stale = self._cache, self._stale_vis
-        for other in (name, *self.form.affects.get(name, ())):
-            per = cache.pop(other, None)
+        """After ``name`` changed: re-evaluate what depends on it, in dependency order,
+        going further only from results that actually changed (so an answer costs what it
+        changes, not the size of the form). Errors, required states and choices that use a
+        changed result are dropped and recomputed when asked for. The screen layout is
+        patched only for pages where a visibility changed (see _all_pairs)."""
+        graph, cache, stale = self._graph, self._cache, self._stale_vis
+        rank = graph.rank
+        heap = [(rank.get(name, 0), name)]
+        queued = {name}
+        while heap:
+            _r, n = heapq.heappop(heap)
+            per = cache.pop(n, None)
+            changed = n == name
             if per:
+                q = self.form.questions[n]
                 for (slot, item), old in per.items():
-                    if slot == "vis" and (other, item) not in stale:
-                        stale[(other, item)] = old
+                    if slot == "vis":
+                        if (n, item) not in stale:
+                            stale[(n, item)] = old
+                        if not changed and self.visible(n, item) != old:
+                            changed = True
+                    elif slot == "v" and not changed and not _same(self._expr_value(q, item), old):
+                        changed = True
+            if not changed:
+                continue
+            for d in graph.others.get(n, ()):
+                per_d = cache.get(d)
+                if per_d:
+                    for key in [k for k in per_d if k[0] in ("err", "req", "choices")]:
+                        del per_d[key]
+            for page in graph.pages.get(n, ()):
+                self._page_cache.pop(page, None)
+                self._pages_touched.add(page)
+            for d in graph.values.get(n, ()):
+                if d not in queued:
+                    queued.add(d)
+                    heapq.heappush(heap, (rank.get(d, 0), d))
 
     def _clear(self) -> None:
         self._cache.clear()
+        self._page_cache.clear()
         self._screens = self._pairs = None
+        self._page_pairs.clear()
+        self._page_screens.clear()
         self._stale_vis.clear()
 
-    def _layout_valid(self) -> bool:
+    def _dirty_pages(self) -> set[str] | None:
+        """Pages whose layout changed since it was built (None: rebuild everything)."""
         if self._pairs is None:
-            return False
+            return None
+        dirty: set[str] = set()
         if self._stale_vis:
             stale, self._stale_vis = self._stale_vis, {}
             for (name, item), old in stale.items():
                 if self.visible(name, item) != old:
-                    self._screens = self._pairs = None
-                    return False
-        if [self.page_visible(p.name) for p in self.form.pages] != self._page_vis:
-            self._screens = self._pairs = None
-            return False
-        return True
+                    dirty.add(self.form.questions[name].page)
+        touched, self._pages_touched = self._pages_touched, set()
+        for name in touched:
+            now = self.page_visible(name)
+            if self._page_vis.get(name) != now:
+                self._page_vis[name] = now
+                dirty.add(name)
+        return dirty
 
     def _all_pairs(self) -> list[tuple[Question, Item]]:
         """Visible (question, item) pairs in form order, repeats after their items."""
-        if not self._layout_valid() or self._pairs is None:
+        dirty = self._dirty_pages()
+        if dirty is None:
             self._stale_vis.clear()
-            self._page_vis = [self.page_visible(p.name) for p in self.form.pages]
-            self._pairs = ScreenBuilder(self).all_pairs()
+            self._pages_touched.clear()
+            self._page_vis = {p.name: self.page_visible(p.name) for p in self.form.pages}
+            dirty = set(self._pages)
+        if dirty or self._pairs is None:
+            builder = ScreenBuilder(self)
+            for name in dirty:
+                self._page_pairs[name] = list(builder.walk(self._pages[name].questions, ()))
+                self._page_screens.pop(name, None)
+            self._pairs = [pair for p in self.form.pages for pair in self._page_pairs[p.name]]
             self._screens = None
         return self._pairs
+
+    def _layout_screens(self, builder: ScreenBuilder) -> list[Screen]:
+        """The screens, rebuilt only for pages whose pairs changed."""
+        self._all_pairs()
+        if self._screens is None:
+            out: list[Screen] = []
+            for p in self.form.pages:
+                screens = self._page_screens.get(p.name)
+                if screens is None:
+                    screens = self._page_screens[p.name] = builder.screens(self._page_pairs[p.name])
+                out += screens
+            self._screens = out
+            self._screen_pos = {sc.key: i for i, sc in enumerate(out)}
+        return self._screens
 
     # ------------------------------------------------------------ repeats
     def item_count(self, repeat_name: str, parent_item: Item = ()) -> int:
@@ -463,13 +534,17 @@ class AnswerState:
 
     def page_visible(self, page_name: str) -> bool:
         """Whether a page's own ``relevant`` holds (pages without one always do)."""
-        page = next(p for p in self.form.pages if p.name == page_name)
+        hit = self._page_cache.get(page_name)
+        if hit is not None:
+            return hit
+        page = self._pages[page_name]
         if page.compiled_relevant is None:
             return True
         first = page.questions[0] if page.questions else None
         if first is None:
             return False
-        return to_bool(page.compiled_relevant(_Env(self, first, ())))
+        value = self._page_cache[page_name] = to_bool(page.compiled_relevant(_Env(self, first, ())))
+        return value
 
     def is_required(self, name: str, item: Item = ()) -> bool:
         """``required`` now (it may be an expression over other answers)."""
@@ -558,6 +633,13 @@ class AnswerState:
                 if value is not None:
                     out[q.name] = value
         return out
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal results (NaN equals NaN here: nothing changed)."""
+    if a == b:
+        return type(a) is type(b) or not (isinstance(a, bool) or isinstance(b, bool))
+    return isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+
 
 def _coerce(qtype: str, v: Any) -> Any:
     """A calculation's result as the question's type (expression-level value)."""

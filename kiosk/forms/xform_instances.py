@@ -52,7 +52,10 @@ def read_csv_instance(data: bytes, where: str) -> ET.Element:
     if not rows or not any(h.strip() for h in rows[0]):
         raise FormLoadError(where, "the CSV file has no header row")
     header = [h.strip() for h in rows[0]]
-    bad = [h for h in header if h and not re.fullmatch(r"[A-Za-z_][\w.\-]*(?::[\w.\-]+)?", h)]
+    # "label::English (en)" (a translated column) -> <label lang="English (en)">
+    columns = [(h.split("::", 1)[0].strip(), h.split("::", 1)[1].strip()) if "::" in h else (h, None)
+               for h in header]
+    bad = [h for (h, _lang) in columns if h and not re.fullmatch(r"[A-Za-z_][\w.\-]*(?::[\w.\-]+)?", h)]
     if bad:
         raise FormLoadError(where, f"CSV column name {bad[0]!r} is not a valid XML name")
     root = ET.Element("root")
@@ -62,9 +65,10 @@ def read_csv_instance(data: bytes, where: str) -> ET.Element:
         if len(row) > len(header):
             raise FormLoadError(where, f"CSV row {line} has {len(row)} cells, the header {len(header)}")
         item = ET.SubElement(root, "item")
-        for name, cell in zip(header, row, strict=False):
+        for (name, lang), cell in zip(columns, row, strict=False):
             if name:
-                ET.SubElement(item, name).text = cell
+                child = ET.SubElement(item, name, {"lang": lang} if lang else {})
+                child.text = cell
     return root
 
 
@@ -101,6 +105,8 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
         else:
             raise FormLoadError(where, f"src {src!r}: only jr://file-csv/… and jr://file/….xml are supported")
         path = (media_dir / name) if media_dir is not None else None
+        if media_dir is not None and path is not None and not path.resolve().is_relative_to(media_dir.resolve()):
+            raise FormLoadError(where, f"media file name {name!r} leaves the form's media folder")
         if path is None or not path.is_file():
             raise FormLoadError(where, f"needs the media file {name!r}, which is not beside the form")
         if path.stat().st_size > MAX_MEDIA_BYTES:

@@ -23,7 +23,7 @@ from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question
 from kiosk.forms.odk_meta import OdkForm
 from kiosk.forms.xform_body import Control, walk_body
 from kiosk.forms.xform_instances import secondary_instances
-from kiosk.forms.xform_itext import Itext, guess_language, inline_text, read_itext
+from kiosk.forms.xform_itext import Itext, guess_language, inline_text, language_code, read_itext
 from kiosk.forms.xform_paths import normalise_path, rewrite, split_itemset
 
 XF = "{http://www.w3.org/2002/xforms}"
@@ -96,6 +96,8 @@ class FormBuilder:
             [t for t in body.itertext()] + [head_title(model)])
         self.warnings: list[str] = []
         self._choice_cache: dict[tuple[str, str, str], list[Choice]] = {}
+        self.setvalue_calc: dict[str, str] = {}
+        self.first_load: dict[str, str] = {}
 
     # -- the instance -------------------------------------------------------------------
     def _index(self, el: ET.Element, path: str) -> None:
@@ -159,6 +161,7 @@ class FormBuilder:
                 hidden.append(path)
         for path in hidden:
             self._name(path)
+        self._setvalues(control_paths)
 
         self.pages: list[Page] = []
         self._emit(self.controls, None, {self.lang: title}, "")
@@ -168,6 +171,37 @@ class FormBuilder:
             description={}, category="", icon="", agency="", pages=self.pages,
             questions=self.questions, instances=self.instances,
         )
+
+    def _setvalues(self, control_paths: set[str]) -> None:
+        """``<setvalue>`` actions: a literal on first load is the question's default; an
+        expression on first load or on a change of another answer cannot run here. On a
+        node with no control it becomes its calculation (same value, kept up to date);
+        on a question it is left out with a warning."""
+        from kiosk.forms.xform_read import local
+
+        actions = list(self.model.findall(XF + "setvalue"))
+        for el in self.body.iter():
+            actions += el.findall(XF + "setvalue")
+        for sv in actions:
+            ref = sv.get("ref") or sv.get("bind") or ""
+            path = normalise_path(ref, self.root_path) if ref else ""
+            value = sv.get("value")
+            if value is None:
+                value = _literal((sv.text or "").strip())
+            event = sv.get("event") or ""
+            text = value.strip()
+            literal = re.fullmatch(r"'([^']*)'|\"([^\"]*)\"|(-?\d+(?:\.\d+)?)", text)
+            if "odk-instance-first-load" in event and literal:
+                self.first_load[path] = next(g for g in literal.groups() if g is not None)
+            elif path not in control_paths and path in self.nodes:
+                self.setvalue_calc[path] = text
+                self.odk.warnings.append(
+                    f"<{local(sv.tag)} ref={path!r}>: {text!r} is kept up to date as a calculation "
+                    f"(an ODK client sets it only on {event or 'its event'})")
+            else:
+                self.odk.warnings.append(
+                    f"<{local(sv.tag)} ref={path!r}>: the value {text!r} set on "
+                    f"{event or 'an event'} is not applied on this kiosk; the question starts empty")
 
     def _collect(self, controls: list[Control], paths: set[str]) -> None:
         """Name every control's node (document order) before any expression is rewritten."""
@@ -253,6 +287,7 @@ class FormBuilder:
             value: int | str | None = int(text) if text.isdigit() else self._rw(
                 text, ctl.path, f"{ctl.where}@jr:count")
             q.min_count = q.max_count = value
+            q.params["count"] = True  # the session keeps exactly that many items
         elif ctl.element.get(JR + "noAddRemove") in ("true()", "true"):
             q.min_count = q.max_count = self.initial.get(ctl.path, 1)
         self.questions[name] = q
@@ -346,6 +381,7 @@ class FormBuilder:
     def _default(self, path: str, qtype: str) -> Any:
         el = self.nodes.get(path)
         text = (el.text or "").strip() if el is not None else ""
+        text = self.first_load.get(path, text)
         if not text:
             return None
         if qtype == "integer":
@@ -357,6 +393,8 @@ class FormBuilder:
                 return text
         if qtype in ("select_multiple", "rank"):
             return text.split()
+        if qtype == "date" and re.match(r"\d{4}-\d{2}-\d{2}[T ]", text):
+            return text[:10]  # a spreadsheet date cell carries a time of 00:00
         if qtype == "yes_no":
             return text in ("true", "1", "yes")
         return text
@@ -391,7 +429,13 @@ class FormBuilder:
     def _outputs(self, text: str, context: str) -> str:
         """<output value="path"/> markers -> ``${name}``."""
         def repl(m: re.Match[str]) -> str:
-            out = rewrite(m.group(1), context, self._resolve, f"<output value={m.group(1)!r}>")
+            where = f"<output value={m.group(1)!r}>"
+            try:
+                out = rewrite(m.group(1), context, self._resolve, where)
+            except FormLoadError as exc:
+                # e.g. the form's start time or device id: filled only in the submission
+                self.odk.warnings.append(f"{where}: {exc.message}; the label shows nothing there")
+                return ""
             return out if out else ""
         return re.sub("\x00([^\x00]*)\x00", repl, text)
 
@@ -440,7 +484,8 @@ class FormBuilder:
             if not value:
                 continue
             if value in seen:
-                raise FormLoadError(f"<instance id={iid!r}>", f"choice value {value!r} is used twice")
+                # ODK allows it (allow_choice_duplicates, or one name under two filters)
+                self._dup_warn(iid, value)
             seen.add(value)
             media: dict[str, dict[str, str]] = {}
             if m:
@@ -451,13 +496,22 @@ class FormBuilder:
                     for uris in media.values():
                         self.media_uris += uris.values()
             else:
-                text = (item.findtext(label_ref) or "").strip()
-                label = {self.lang: text} if text else {}
+                label = {}
+                for child in item.findall(label_ref):
+                    text = (child.text or "").strip()
+                    code = language_code(child.get("lang") or "") if child.get("lang") else self.lang
+                    if text and code and code not in label:
+                        label[code] = text
             extra = {child.tag: (child.text or "").strip() for child in item
-                     if child.tag not in ("itextId",)}
+                     if child.tag not in ("itextId",) and "lang" not in child.attrib}
             out.append(Choice(value=value, label=label, extra=extra, media=media))
         self._choice_cache[key] = out
         return out
+
+    def _dup_warn(self, iid: str, value: str) -> None:
+        text = f"<instance id={iid!r}>: choice value {value!r} is used more than once"
+        if text not in self.odk.warnings:
+            self.odk.warnings.append(text)
 
     def _hidden(self, paths: list[str]) -> None:
         """Calculations and constants: hidden questions, in their repeat if they are in one."""
@@ -469,7 +523,9 @@ class FormBuilder:
             owner = max((r for r in repeats if path.startswith(r + "/")), key=len, default=None)
             bind = self.binds.get(path, {})
             where = f"<bind nodeset={path!r}>" if bind else f"<{path.rsplit('/', 1)[-1]}> {path}"
-            calc = self._rw(bind.get("calculate"), path, f"{where}@calculate")
+            calc = self._rw(bind.get("calculate") or self.setvalue_calc.get(path), path, f"{where}@calculate")
+            if calc is None and path in self.first_load:
+                calc = _literal(self.first_load[path])
             if calc is None:
                 kind = bind.get(JR + "preload")
                 if kind == "date":

@@ -122,7 +122,8 @@ def _media(builder: object, media_dir: Path | None) -> list[MediaFile]:
     out = []
     for name, kind in names.items():
         path = media_dir / name if media_dir is not None else None
-        out.append(MediaFile(name, kind, str(path) if path is not None and path.is_file() else None))
+        inside = path is not None and media_dir is not None and path.resolve().is_relative_to(media_dir.resolve())
+        out.append(MediaFile(name, kind, str(path) if inside and path is not None and path.is_file() else None))
     return out
 
 

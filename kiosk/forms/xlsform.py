@@ -154,12 +154,12 @@ def check_settings(path: Path, data: dict[str, Any]) -> None:
         raise XlsFormError(_where("settings", 2, column), message, row=2, sheet="settings")
 
     form_id = settings.get("form_id") or settings.get("id_string") or ""
-    if form_id and not re.fullmatch(r"[A-Za-z_][\w.\-]*", form_id):
+    if form_id and (len(form_id) > 100 or not re.fullmatch(r"[A-Za-z_][\w .\-]*", form_id)):
         fail("form_id", f"form_id {form_id!r} must start with a letter and hold only letters, digits, "
-                        "'_', '-' or '.'")
+                        "spaces, '_', '-' or '.' (at most 100)")
     version = settings.get("version", "")
-    if version and (len(version) > 64 or re.search(r"\s", version)):
-        fail("version", f"version {version!r} must be one word of at most 64 characters")
+    if version and (len(version) > 255 or re.search(r"[\r\n\t]", version)):
+        fail("version", f"version {version!r} must be one line of at most 255 characters")
     key = settings.get("public_key", "")
     if key:
         try:

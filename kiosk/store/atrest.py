@@ -22,6 +22,16 @@ class AtRest:
         if len(key) != 32:
             raise ValueError("data key must be 32 bytes")
         self._aead = AESGCM(key)
+        self._key = key
+
+    def subkey(self, purpose: str) -> bytes:
+        """A separate 32-byte key for one purpose (HKDF-SHA256 from the data key), so a
+        MAC made for one use (audit head, PIN verifier) never doubles as another."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                    info=f"soum-kiosk/{purpose}".encode()).derive(self._key)
 
     def seal(self, obj: Any, *, table: str, row_id: str) -> bytes:
         nonce = os.urandom(12)

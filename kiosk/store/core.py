@@ -60,15 +60,45 @@ class StoreBase:
         self._data_key = data_key
         self._secrets = secrets
         self._atrest: AtRest | None = None
+        self._head_key_value: bytes | None = None
+        self._head_key_warned = False
         self.conn: sqlite3.Connection = open_db(
             self.path, self.backups, on_migrated=self._record_upgrade
         )
 
-    @staticmethod
-    def _record_upgrade(conn: sqlite3.Connection, old: int, new: int) -> None:
+    def _record_upgrade(self, conn: sqlite3.Connection, old: int, new: int) -> None:
+        """First entry of a new database, or the record of an upgrade (sealed if the
+        secrets are at hand; the next write seals it otherwise)."""
         conn.execute("BEGIN IMMEDIATE")
-        audit_log.append(conn, "database_upgraded", None, {"from": old, "to": new})
+        if old == 0:
+            audit_log.append(conn, "database_created", None, {"schema": new})
+        else:
+            audit_log.append(conn, "database_upgraded", None, {"from": old, "to": new})
+        try:  # self.conn is not set yet: no proof of the key against the rows here
+            data_key = self._data_key or self.secrets().data_key(create=old == 0)
+            audit_log.sign_head(conn, AtRest(data_key).subkey("audit-head"))
+        except (ConfigError, StorageError, ValueError) as exc:
+            log.warning("audit head not sealed yet: %s", exc)
         conn.execute("COMMIT")
+
+    def _head_key(self) -> bytes | None:
+        """The audit-head sealing key (from the data key in the secrets store), or None
+        when the secrets are not available to this process (logged once)."""
+        if self._head_key_value is None:
+            try:
+                self._head_key_value = self.atrest.subkey("audit-head")
+            except (ConfigError, StorageError) as exc:
+                if not self._head_key_warned:
+                    log.warning("audit head not sealed: %s", exc)
+                    self._head_key_warned = True
+                return None
+        return self._head_key_value
+
+    def audit_head(self) -> dict[str, Any]:
+        """{seq, hash} of the newest entry: what the kiosk reports to the server."""
+        with self._lock:
+            stored = audit_log.head(self.conn) or {}
+        return {"seq": int(stored.get("seq", 0)), "hash": str(stored.get("hash", ""))}
 
     # --- lifecycle -------------------------------------------------------
 
@@ -157,6 +187,8 @@ class StoreBase:
                 raise _sqlite_error(self.path, "start writing", exc) from None
             try:
                 yield self.conn
+                if self.conn.in_transaction:
+                    self._seal_head()
             except BaseException as exc:
                 self._rollback()
                 if isinstance(exc, sqlite3.Error):
@@ -203,9 +235,23 @@ class StoreBase:
         with self.write() as conn:
             audit_log.append(conn, event, subject, details)
 
+    def _seal_head(self) -> None:
+        """Reseal the audit head if this transaction moved it (one indexed read)."""
+        current = audit_log.head(self.conn)
+        if current and "mac" not in current:
+            key = self._head_key()
+            if key is not None:
+                audit_log.sign_head(self.conn, key)
+
     def verify_audit(self) -> audit_log.AuditReport:
+        problem = None
+        key = None
+        try:
+            key = self.atrest.subkey("audit-head")
+        except (ConfigError, StorageError) as exc:
+            problem = str(exc)
         with self._lock:
-            return audit_log.verify(self.conn)
+            return audit_log.verify(self.conn, key, problem)
 
     # --- health -------------------------------------------------------------
 

@@ -132,7 +132,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
         qr = make_receipt(
             device,
             submission_id=submission_id,
-            payload_sha256=env.payload_sha256,
+            envelope_sha256=env.jwe_sha256,
             finalized_at=finalized_at,
             demo=demo,
         )

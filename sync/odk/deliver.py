@@ -8,6 +8,10 @@ second row). The store's state machine is the one every submission uses: marked
 the reason on a 409 (staff see it) or another definitive 4xx, due again with the
 engine's backoff on 5xx/timeouts; 401/403 stop the round and say so.
 
+Up to ``PARALLEL`` submissions are on the wire at once (OpenRosa has no batch request;
+on 2G the round trip, not the bytes, is what a one-at-a-time client waits for). The
+store is only touched from the calling thread; worker threads only POST.
+
 Used two ways: by the kiosk-central engine, which routes each item of its batches by
 its envelope (``route``), and alone (``run_once``) on a kiosk that delivers only to an
 ODK server.
@@ -17,8 +21,10 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kiosk.errors import KioskError
@@ -47,22 +53,43 @@ def due_odk_items(store: Any, now: float, limit: int = 20) -> list[Any]:
     rows = store.read(
         "SELECT id, form_id, record, jwe, attachments, size, attempts, demo FROM submissions "
         "WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ? "
-        "AND jwe LIKE 'odk1.%' ORDER BY next_attempt_at, id LIMIT ?", (now, limit))
+        "AND agency_kid = 'odk' ORDER BY next_attempt_at, id LIMIT ?", (now, limit))
     import json
 
     return [OutboxItem(r[0], r[1], r[2], r[3], json.loads(r[4]), r[5], r[6], bool(r[7]))
             for r in rows]
 
 
+PARALLEL = 3  # submissions on the wire at once: hides the 2G round trip, gentle on servers
+_SEVERITY = (AuthRefused, Unreachable, ServerBusy, OutcomeUnknown)
+
+
 class OdkDelivery:
+    """``client`` serves HEAD, forms and the first worker; ``client_factory`` makes one
+    more client per further worker thread (each its own connection and auth state)."""
+
     def __init__(self, store: Any, client: OpenRosaClient | None, *,
                  clock: Callable[[], float] = time.time,
-                 rng: Callable[[], float] = random.random, home: Any = None) -> None:
+                 rng: Callable[[], float] = random.random, home: Any = None,
+                 client_factory: Callable[[], OpenRosaClient] | None = None,
+                 parallel: int = PARALLEL) -> None:
         self.store = store
         self.client = client
         self.clock = clock
         self.rng = rng
         self.home = home
+        self.client_factory = client_factory
+        self.parallel = max(1, parallel if client_factory is not None else 1)
+        self._extra: list[OpenRosaClient] = []
+        self._free: list[OpenRosaClient] = [client] if client is not None else []
+        self._extra_lock = threading.Lock()
+
+    def close(self) -> None:
+        for c in self._extra:
+            c.close()
+        self._extra.clear()
+        if self.client is not None:
+            self.client.close()
 
     def maybe_pull_forms(self, *, force: bool = False) -> dict[str, Any] | None:
         """New and changed forms at most every FORMS_PULL_EVERY seconds; a failure is
@@ -87,76 +114,123 @@ class OdkDelivery:
         self.store.schedule_retry(item.id, error, self.clock() + delay)
         report.retry += 1
 
+    def _take(self) -> OpenRosaClient:
+        """A client no other worker uses now: the main one first, then made as needed
+        (kept for the next batches; closed by ``close``)."""
+        with self._extra_lock:
+            if self._free:
+                return self._free.pop()
+            assert self.client_factory is not None
+            client = self.client_factory()
+            self._extra.append(client)
+            return client
+
+    def _give(self, client: OpenRosaClient) -> None:
+        with self._extra_lock:
+            self._free.append(client)
+
     def deliver(self, item: Any, report: RoundReport) -> None:
-        """One submission: all its POSTs; raises the round-stopping errors (offline,
-        outcome unknown, busy, auth) after recording what they mean for the item."""
-        if self.client is None:
-            self.store.schedule_retry(item.id, "not connected to an ODK server "
-                                      "(kiosk odk connect)", self.clock() + NOT_CONNECTED_RETRY)
-            report.retry += 1
+        self.deliver_many([item], report)
+
+    def deliver_many(self, items: list[Any], report: RoundReport) -> None:
+        """Several submissions, up to ``parallel`` of them on the wire at once (each its own
+        POSTs, in order). Every item leaves with its outcome recorded in the store; then
+        the most serious round-stopping error (auth, offline, busy, unknown) is raised."""
+        if not items:
             return
-        try:
-            wire, _ = open_wire(self.store.atrest, item.id, item.jwe)
-        except KioskError as exc:
-            self.store.mark_rejected(item.id, f"cannot open the stored submission: {exc}")
-            report.rejected += 1
+        if self.client is None:
+            for item in items:
+                self.store.schedule_retry(item.id, "not connected to an ODK server "
+                                          "(kiosk odk connect)", self.clock() + NOT_CONNECTED_RETRY)
+                report.retry += 1
+            return
+        ready: list[tuple[Any, Any]] = []
+        for item in items:
+            try:
+                ready.append((item, open_wire(self.store.atrest, item.id, item.jwe)[0]))
+            except KioskError as exc:
+                self.store.mark_rejected(item.id, f"cannot open the stored submission: {exc}")
+                report.rejected += 1
+        if not ready:
             return
         try:
             max_body = self.client.max_body()
-            requests = plan_requests(wire.xml, wire.files, max_body)
-            self.store.mark_sent([item.id], now=self.clock())
-            report.sent += 1
-            received = self.client.submit(requests)
-        except Unreachable as exc:  # nothing went out: due again soon, round stops offline
-            self._retry(item, str(exc), UNKNOWN_BASE, UNKNOWN_CAP, report)
+        except Exception as exc:  # noqa: BLE001 - recorded per item, then raised
+            for item, _ in ready:
+                self._outcome(item, exc, report)
             raise
-        except Conflict as exc:
+        plans = {item.id: plan_requests(wire.xml, wire.files, max_body) for item, wire in ready}
+        self.store.mark_sent([item.id for item, _ in ready], now=self.clock())
+        report.sent += len(ready)
+
+        def post(item_id: str) -> Any:
+            client = self._take()
+            try:
+                return client.submit(plans[item_id])
+            finally:
+                self._give(client)
+
+        results: list[tuple[Any, Any, Any, BaseException | None]] = []
+        if self.parallel == 1 or len(ready) == 1:
+            for item, wire in ready:
+                try:
+                    results.append((item, wire, self.client.submit(plans[item.id]), None))
+                except Exception as exc:  # noqa: BLE001 - recorded below
+                    results.append((item, wire, None, exc))
+        else:
+            with ThreadPoolExecutor(max_workers=min(self.parallel, len(ready)),
+                                    thread_name_prefix="odk-post") as pool:
+                futures = [(item, wire, pool.submit(post, item.id)) for item, wire in ready]
+                for item, wire, fut in futures:
+                    failure = fut.exception()
+                    results.append((item, wire, None if failure else fut.result(), failure))
+        worst: BaseException | None = None
+        for item, wire, received, failure in results:
+            if failure is None:
+                self.store.mark_acknowledged(item.id, {
+                    "status": "accepted", "server": "openrosa",
+                    "http_status": received.status, "message": received.message,
+                    "instance_id": wire.instance_id, "posts": len(plans[item.id]),
+                    "at": self.clock()})
+                report.accepted += 1
+                continue
+            self._outcome(item, failure, report)
+            if isinstance(failure, _SEVERITY) and (worst is None or _rank(failure) < _rank(worst)):
+                worst = failure
+        if worst is not None:
+            raise worst
+
+    def _outcome(self, item: Any, exc: BaseException, report: RoundReport) -> None:
+        """What a failed submission means for its row (see the module doc)."""
+        if isinstance(exc, Conflict):
             self.store.mark_rejected(item.id, f"conflict: {exc}")
             report.rejected += 1
-            return
-        except AuthRefused:
-            raise
-        except OutcomeUnknown as exc:
-            self._retry(item, str(exc), UNKNOWN_BASE, UNKNOWN_CAP, report)
-            raise
-        except ServerBusy as exc:
+        elif isinstance(exc, AuthRefused):
+            self.store.schedule_retry(item.id, str(exc), self.clock() + NOT_CONNECTED_RETRY)
+            report.retry += 1
+        elif isinstance(exc, ServerBusy):
             self._retry(item, str(exc), BUSY_BASE, BUSY_CAP, report,
                         at_least=max(exc.retry_after or 0.0, 1.0))
-            raise
-        except Refused as exc:
+        elif isinstance(exc, Unreachable | OutcomeUnknown):
+            self._retry(item, str(exc), UNKNOWN_BASE, UNKNOWN_CAP, report)
+        elif isinstance(exc, Refused):
             self.store.mark_rejected(item.id, str(exc))
             report.rejected += 1
-            return
-        self.store.mark_acknowledged(item.id, {
-            "status": "accepted", "server": "openrosa", "http_status": received.status,
-            "message": received.message, "instance_id": wire.instance_id,
-            "posts": len(requests), "at": self.clock()})
-        report.accepted += 1
+        else:  # a bug or a local failure: keep the item, try again later, say why in the log
+            log.error("ODK delivery of %s failed: %s", item.id, type(exc).__name__)
+            self._retry(item, f"internal error ({type(exc).__name__})", UNKNOWN_BASE,
+                        UNKNOWN_CAP, report)
 
     def route(self, items: list[Any], report: RoundReport) -> list[Any]:
         """Deliver the ODK items of a kiosk-central batch; return the others. A link or
-        server problem on the ODK side never stops the kiosk-central round."""
-        rest = []
-        stopped: str | None = None
-        for item in items:
-            if not is_odk(item.jwe):
-                rest.append(item)
-                continue
-            if stopped is not None:  # every ODK item leaves this batch with a new due time
-                self.store.schedule_retry(item.id, stopped, self.clock() + NOT_CONNECTED_RETRY)
-                report.retry += 1
-                continue
-            try:
-                self.deliver(item, report)
-            except AuthRefused as exc:
-                stopped = str(exc)
-                self.store.schedule_retry(item.id, stopped, self.clock() + NOT_CONNECTED_RETRY)
-                report.retry += 1
-                log.warning("ODK delivery stopped: %s", exc)
-            except SyncError as exc:  # already due again (deliver scheduled it)
-                stopped = str(exc)
-                log.warning("ODK delivery: %s", exc)
-        return rest
+        server problem on the ODK side never stops the kiosk-central round (every ODK
+        item of the batch leaves it with its outcome or a new due time)."""
+        mine = [i for i in items if is_odk(i.jwe)]
+        try:
+            self.deliver_many(mine, report)
+        except (SyncError, AuthRefused) as exc:
+            log.warning("ODK delivery: %s", exc)
+        return [i for i in items if not is_odk(i.jwe)]
 
     def run_once(self, *, deadline: float | None = None, pull_forms: bool = True) -> RoundReport:
         """A round for an ODK-only kiosk (no kiosk-central enrolment)."""
@@ -168,8 +242,7 @@ class OdkDelivery:
                 batch = due_odk_items(self.store, self.clock())
                 if not batch:
                     break
-                for item in batch:
-                    self.deliver(item, report)
+                self.deliver_many(batch, report)
         except AuthRefused as exc:
             report.state, report.error = "auth", str(exc)
         except Unreachable as exc:
@@ -184,6 +257,10 @@ class OdkDelivery:
         return report
 
 
+def _rank(exc: BaseException) -> int:
+    return next(i for i, cls in enumerate(_SEVERITY) if isinstance(exc, cls))
+
+
 def open_delivery(home: Any, store: Any, **client_kwargs: Any) -> OdkDelivery | None:
     """The delivery for this kiosk's ODK connection, or None when it has none."""
     from kiosk.secrets import open_secrets
@@ -192,4 +269,5 @@ def open_delivery(home: Any, store: Any, **client_kwargs: Any) -> OdkDelivery | 
     conn = load(open_secrets(home.root, interactive=False))
     if conn is None:
         return None
-    return OdkDelivery(store, conn.client(**client_kwargs), home=home)
+    return OdkDelivery(store, conn.client(**client_kwargs), home=home,
+                       client_factory=lambda: conn.client(**client_kwargs))

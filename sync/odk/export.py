@@ -28,7 +28,7 @@ def export_odk(store: Any, out: Path) -> dict[str, Any]:
     if not out.parent.is_dir():
         raise NotFoundError(f"{out.parent}: folder not found (is the USB stick mounted?)")
     rows = store.read("SELECT id, jwe FROM submissions WHERE state IN ('sealed', 'queued', "
-                      "'sent') AND jwe LIKE 'odk1.%' ORDER BY id")
+                      "'sent') AND agency_kid = 'odk' ORDER BY id")
     written: list[str] = []
     try:
         for sid, text in rows:

@@ -33,6 +33,7 @@ XFORMS_LIST_NS = "http://openrosa.org/xforms/xformsList"
 MANIFEST_NS = "http://openrosa.org/xforms/xformsManifest"
 RESPONSE_NS = "http://openrosa.org/http/response"
 SLOWEST_LINK_BYTES_PER_S = 2000  # as sync.client: a 2G link still gets its time
+MAX_REPLY_BYTES = 8 * 1024 * 1024  # formList, manifest, submission replies (downloads: fetch_to)
 
 
 class Conflict(Refused):
@@ -104,11 +105,22 @@ def _basic_allowed(url: httpx.URL) -> bool:
     return url.scheme == "https" or url.host in ("127.0.0.1", "localhost", "::1")
 
 
+def _parse(body: bytes) -> ET.Element:
+    """Server XML with DTDs and entities refused (defusedxml): a hostile or broken server
+    cannot make the kiosk expand an entity bomb."""
+    from defusedxml import ElementTree as SafeET
+
+    return SafeET.fromstring(body)
+
+
 def _xml(body: bytes, what: str) -> ET.Element:
+    from defusedxml.common import DefusedXmlException
+
     try:
-        return ET.fromstring(body)
-    except ET.ParseError as exc:
-        raise OutcomeUnknown(f"the server's {what} is not XML ({exc})") from None
+        return _parse(body)
+    except (ET.ParseError, DefusedXmlException) as exc:
+        raise OutcomeUnknown(f"the server's {what} is not usable XML ({type(exc).__name__})") \
+            from None
 
 
 def _text(el: ET.Element, local: str) -> str:
@@ -142,9 +154,11 @@ def parse_manifest(body: bytes) -> list[MediaEntry]:
 
 
 def _message(body: bytes) -> str:
+    from defusedxml.common import DefusedXmlException
+
     try:
-        root = ET.fromstring(body)
-    except ET.ParseError:
+        root = _parse(body)
+    except (ET.ParseError, DefusedXmlException):
         return body[:200].decode("utf-8", "replace").strip()
     texts = [(el.text or "").strip() for el in root.iter() if el.tag.endswith("message")]
     return " ".join(t for t in texts if t)[:300]
@@ -197,8 +211,24 @@ class OpenRosaClient:
                                     connect=self._http.timeout.connect)
         where = safe_url(url)
         try:
-            resp = self._http.request(method, url, content=body, headers=headers,
-                                      timeout=timeout if timeout else httpx.USE_CLIENT_DEFAULT)
+            request = self._http.build_request(
+                method, url, content=body, headers=headers,
+                timeout=timeout if timeout else httpx.USE_CLIENT_DEFAULT)
+            streamed = self._http.send(request, stream=True)
+            try:
+                data = bytearray()
+                for chunk in streamed.iter_bytes():
+                    data += chunk
+                    if len(data) > MAX_REPLY_BYTES:  # a reply, not a download: cut it off
+                        raise OutcomeUnknown(f"{method} {where}: the reply is larger than "
+                                             f"{MAX_REPLY_BYTES} bytes")
+            finally:
+                streamed.close()
+            headers_out = httpx.Headers([(k, v) for k, v in streamed.headers.multi_items()
+                                         if k.lower() not in ("content-encoding",
+                                                              "transfer-encoding")])
+            resp = httpx.Response(streamed.status_code, headers=headers_out, content=bytes(data),
+                                  request=request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
             raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
         except httpx.TransportError as exc:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from central.attachments import CRASH_ENV
 from kiosk.paths import Home
 from tests.sync.helpers import Kiosk, engine, enroll_code
 
 REPO = Path(__file__).resolve().parents[2]
-BLOB = 600 * 1024  # three upload chunks of at most 256 KB
+BLOB = 600 * 1024
+CRASH_ENV = "KIOSK_CENTRAL_TEST_CRASH_AT"  # central.attachments: SIGKILL at a named moment  # three upload chunks of at most 256 KB
 
 
 def _free_port() -> int:

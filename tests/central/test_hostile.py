@@ -20,14 +20,18 @@ from pathlib import Path
 import httpx
 import pytest
 
-from central.app import Guards, Limits
-from central.bundle_import import import_bundle_file
-from kiosk.ids import is_submission_id
+from central.app import Limits
 from sync.auth import generate_key
 from tests.central.attack import hostile_item, post_items, problem_type, signed
 from tests.sync.helpers import engine, enroll_code, finalize, start_server
 
 REPO = Path(__file__).resolve().parents[2]
+
+
+def import_bundle_file(central, path: Path) -> dict:
+    from central.bundle_import import import_bundle_bytes
+
+    return import_bundle_bytes(central, path.read_bytes())
 HOSTILE_IDS = ["../../../../tmp/owned", "/etc/cron.d/owned", "a\nb", "\x1b[31mred\x1b[0m",
                "0190f5a2-7c3e-7000-8000-00000000000G", "0190F5A2-7C3E-7ABC-8DEF-0123456789AB",
                "0190f5a2-7c3e-4abc-8def-0123456789ab", "x" * 64]
@@ -125,7 +129,15 @@ def test_terminal_output_is_escaped(server, kiosk):
         "code": code, "name": "evil\x1b[2J\r\nkiosk-0000000000000000  active",
         "device_public_jwk": {"kty": "OKP", "crv": "Ed25519",
                               "x": key.as_dict(private=False)["x"]}})
+    assert resp.status_code == 400 and "printable" in resp.json()["detail"]
+    # a name stored by an older server is still shown escaped
+    resp = httpx.post(server.url + "/v1/enroll", json={
+        "code": code, "name": "front desk", "device_public_jwk": {
+            "kty": "OKP", "crv": "Ed25519", "x": key.as_dict(private=False)["x"]}})
     assert resp.status_code == 201
+    with server.central.store.transaction() as conn:
+        conn.execute("UPDATE devices SET name = ? WHERE name = 'front desk'",
+                     ("evil\x1b[2J\r\nkiosk-0000000000000000  active",))
     for command in ("submissions", "devices"):
         res = central_cli(command, data=data)
         assert res.returncode == 0, res.stderr
@@ -321,7 +333,7 @@ def test_gzip_body_is_exactly_one_member(server, kiosk, tail):
 
 
 # -- abuse -----------------------------------------------------------------------
-def _guarded_server(data: Path, guards: Guards):
+def _guarded_server(data: Path, guards):
     from central.app import Settings
     from central.server import start_in_thread
     from kiosk.paths import bundled_catalog_dir
@@ -330,6 +342,8 @@ def _guarded_server(data: Path, guards: Guards):
 
 
 def test_enrolment_and_failed_auth_are_rate_limited(tmp_path, isolated_home):
+    from central.app import Guards
+
     # slow refill so the test does not depend on how fast this machine sends
     server = _guarded_server(tmp_path / "c", Guards(
         enrol_per_minute=0.1, enrol_burst=10, enrol_device_per_minute=0.1, enrol_device_burst=3,
@@ -352,6 +366,8 @@ def test_enrolment_and_failed_auth_are_rate_limited(tmp_path, isolated_home):
 
 
 def test_enrolment_per_device_key_is_rate_limited(tmp_path, isolated_home):
+    from central.app import Guards
+
     server = _guarded_server(tmp_path / "c", Guards(enrol_device_per_minute=0.1,
                                                     enrol_device_burst=3))
     try:
@@ -367,6 +383,7 @@ def test_enrolment_per_device_key_is_rate_limited(tmp_path, isolated_home):
 def test_slow_body_is_cut_off(tmp_path, isolated_home):
     import socket
 
+    from central.app import Guards
     from central.http_body import BodyTimeouts
 
     server = start_server(tmp_path / "c")
@@ -378,6 +395,38 @@ def test_slow_body_is_cut_off(tmp_path, isolated_home):
             sock.settimeout(10)
             reply = sock.recv(4096)
         assert reply.startswith(b"HTTP/1.1 408"), reply[:200]
+    finally:
+        server.stop()
+
+
+def test_slow_headers_are_cut_off(tmp_path, isolated_home):
+    """Slowloris: one header line a moment never completes a request; the server closes."""
+    import socket
+
+    from central.app import Guards
+
+    server = _guarded_server(tmp_path / "c", Guards(header_timeout=1.0))
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n")
+            sock.settimeout(0.2)
+            deadline = time.monotonic() + 15
+            closed = False
+            while time.monotonic() < deadline and not closed:
+                try:
+                    closed = sock.recv(100) == b""
+                except TimeoutError:
+                    try:
+                        sock.sendall(b"X-Trickle: 1\r\n")
+                    except OSError:
+                        closed = True
+                except OSError:
+                    closed = True
+            assert closed, "a header trickle held the connection open"
+        # a normal client on a kept-alive connection is not affected
+        with httpx.Client() as client:
+            assert client.get(server.url + "/v1/health").status_code == 200
+            assert client.get(server.url + "/v1/health").status_code == 200
     finally:
         server.stop()
 
@@ -404,7 +453,44 @@ def test_data_folder_and_database_are_private(server):
 
 
 def test_the_grammar_accepts_what_the_kiosk_makes():
+    from kiosk.ids import is_submission_id
     from kiosk.store import uuid7
 
     assert all(is_submission_id(uuid7()) for _ in range(1000))
     assert not any(is_submission_id(s) for s in HOSTILE_IDS)
+
+
+def _durable_writes(statements: list[str]) -> int:
+    """Commits, counting a write outside BEGIN…COMMIT as its own (autocommit) commit."""
+    writes, in_tx = 0, False
+    for sql in statements:
+        head = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+        if head == "BEGIN":
+            in_tx = True
+        elif head in ("COMMIT", "END"):
+            in_tx, writes = False, writes + 1
+        elif head == "ROLLBACK":
+            in_tx = False
+        elif head in ("INSERT", "UPDATE", "DELETE", "REPLACE") and not in_tx:
+            writes += 1
+    return writes
+
+
+def test_intake_is_one_durable_write_per_request(server, kiosk):
+    """Issue 14: the nonce and the device's last-seen time ride in the intake commit."""
+    store = kiosk.store()
+    finalize(kiosk, store, 3)
+    items = [{"submission_id": i.id, "record": i.record, "jwe": i.jwe}
+             for i in store.next_batch(time.time() + 10, 10**9, 10)]
+    statements: list[str] = []
+    conn = server.central.store.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        resp = post_items(server, kiosk, items)
+    finally:
+        conn.set_trace_callback(None)
+    assert [r["status"] for r in resp.json()["results"]] == ["accepted"] * 3
+    assert _durable_writes(statements) == 1, statements
+    assert server.central.store.device(kiosk.device.device_id)["last_seen"]
+    again = post_items(server, kiosk, items)  # a new nonce: duplicates, still one commit
+    assert [r["status"] for r in again.json()["results"]] == ["duplicate"] * 3

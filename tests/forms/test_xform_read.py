@@ -177,3 +177,75 @@ def test_optional_barcode_is_a_note_saying_not_available() -> None:
     code = f.questions["code"]
     assert code.type == "note" and code.params == {"unavailable": "barcode"}
     assert "not available on this kiosk" in code.hint_texts["en"] and code.hint_texts["mn"]
+
+
+def test_setvalue_actions_are_defaults_calculations_or_warnings(tmp_path: Path) -> None:
+    from tests.forms.xlsform_builders import write_xlsform
+
+    path = write_xlsform(tmp_path / "sv.xlsx", [
+        ["type", "name", "label", "default", "trigger", "calculation"],
+        ["date", "d", "D", "today()"], ["integer", "n", "N", "5"], ["text", "x", "X"],
+        ["calculate", "c", "", "", "${x}", "concat('a', ${x})"]])
+    f = read_xform(to_xform(path), source=path.name)
+    assert f.questions["n"].default == 5
+    assert squash(f.questions["c"].calculate) == "concat('a',/data/x)"
+    assert f.questions["d"].default is None
+    assert any("'today()'" in w and "not applied" in w for w in f.odk.warnings)
+    assert any("/data/c" in w and "calculation" in w for w in f.odk.warnings)
+    s = FormSession(f, "en")
+    s.set_answer("x", "b")
+    assert s.value("c") == "ab"
+
+
+def test_required_message_is_the_forms_own(household) -> None:  # type: ignore[no-untyped-def]
+    s = FormSession(household, "en")
+    assert s.errors()[("head_name", ())] == "Please give the name"
+    s2 = FormSession(household, "mn")
+    assert s2.errors()[("head_name", ())] == "Нэрээ бичнэ үү"
+    assert s2.errors()[("members", ())] == "Энэ асуултад заавал хариулна уу."  # no message: the kiosk's
+
+
+def test_one_name_at_two_paths_gets_a_unique_name() -> None:
+    model = ('<instance><d id="x"><g1><name/></g1><g2><name/></g2></d></instance>'
+             '<bind nodeset="/d/g2/name" type="string" relevant="string-length(/d/g1/name) &gt; 0"/>')
+    body = ('<group ref="/d/g1"><label>One</label><input ref="/d/g1/name"><label>A</label></input></group>'
+            '<group ref="/d/g2"><label>Two</label><input ref="/d/g2/name"><label>B</label></input></group>')
+    f = read_xform(xform(model, body), source="x.xml")
+    assert [(q.name, q.path) for q in f.questions.values()] == [("name", "/d/g1/name"), ("name_2", "/d/g2/name")]
+    s = FormSession(f, "en")
+    assert not s.visible("name_2", ())
+    s.set_answer("name", "Bat")
+    assert s.visible("name_2", ())
+
+
+def test_one_choice_name_under_two_filters_is_allowed() -> None:
+    model = ('<instance><d id="x"><state/><county/></d></instance>'
+             '<instance id="counties"><root><item><name>king</name><label>King (WA)</label><state>wa</state></item>'
+             '<item><name>king</name><label>King (TX)</label><state>tx</state></item></root></instance>')
+    body = ('<select1 ref="/d/state"><label>S</label><item><label>WA</label><value>wa</value></item>'
+            '<item><label>TX</label><value>tx</value></item></select1>'
+            '<select1 ref="/d/county"><label>C</label><itemset nodeset="instance(\'counties\')/root/item[state=/d/state]">'
+            '<value ref="name"/><label ref="label"/></itemset></select1>')
+    f = read_xform(xform(model, body), source="x.xml")
+    assert [c.value for c in f.questions["county"].choice_list] == ["king", "king"]
+    assert any("'king' is used more than once" in w for w in f.odk.warnings)
+    s = FormSession(f, "en")
+    s.set_answer("state", "tx")
+    assert [c.label for c in s.choices("county", (), "en")] == ["King (TX)"]
+    s.set_answer("county", "king")
+    assert ("county", ()) not in s.errors()
+
+
+def test_a_counted_repeat_has_as_many_items_as_its_count(household) -> None:  # type: ignore[no-untyped-def]
+    s = FormSession(household, "en")
+    assert s.item_count("member", ()) == 0
+    s.set_answer("members", 3)
+    assert s.item_count("member", ()) == 3 and s.question("member_age").definition.default == 30
+    s.set_answer("member_name", "Сараа", (1,))
+    s.set_answer("members", 2)
+    assert s.item_count("member", ()) == 2 and s.answer("member_name", (1,)) == "Сараа"
+    s.set_answer("members", None)  # no number: the items stay
+    assert s.item_count("member", ()) == 2
+    restored = FormSession(household, "en")
+    restored.restore({"members": 4})
+    assert restored.item_count("member", ()) == 4

@@ -177,3 +177,49 @@ def odk_types_answers(location: str = "47.9185 106.9176 1350 10") -> dict[str, A
         "visit_time": "09:45", "appointment": "2026-12-24T15:30:00", "where": location,
         "satisfaction": 4, "priorities": ["school", "water", "road"], "confirm": "OK", "door": "12",
     }}
+
+
+def write_wav(path: Path, seconds: float = 0.2) -> Path:
+    """A short tone, as a recorded prompt (WAV, made here: no file is shipped)."""
+    import math
+    import struct
+    import wave
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"".join(struct.pack("<h", int(6000 * math.sin(i / 4)))
+                               for i in range(int(8000 * seconds))))
+    return path
+
+
+def media_form(path: Path, form_id: str = "media_form") -> Path:
+    """Recorded prompts (media::audio in mn), a choice image, and choices from an external
+    CSV (select_one_from_file) filtered by another answer; writes the media beside it."""
+    folder = path.parent
+    write_wav(folder / "name-mn.wav")
+    (folder / "horse.png").write_bytes(
+        bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                      "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"))
+    (folder / "soums.csv").write_text(
+        "name,label::Mongolian (mn),label::English (en),aimag\n"
+        "MN1101,Багануур,Baganuur,MN11\nMN1102,Багахангай,Bagakhangai,MN11\n"
+        "MN2101,Хэрлэн,Kherlen,MN21\n", "utf-8")
+    survey = [
+        ["type", "name", MN, EN, "media::audio::Mongolian (mn)", "choice_filter", "required",
+         "hint::Mongolian (mn)", "hint::English (en)"],
+        ["text", "name", "Таны нэр", "Your name", "name-mn.wav", "", "yes", "Овог, нэрээ бичнэ үү",
+         "Family and given name"],
+        ["select_one animal", "animal", "Мал", "Animal"],
+        ["select_one aimag", "aimag", "Аймаг", "Aimag", "", "", "yes"],
+        ["select_one_from_file soums.csv", "soum", "Сум", "Soum", "", "aimag = ${aimag}", "yes"],
+    ]
+    choices = [["list_name", "name", MN, EN, "media::image::Mongolian (mn)"],
+               ["animal", "horse", "Адуу", "Horse", "horse.png"],
+               ["animal", "cow", "Үхэр", "Cow", ""],
+               ["aimag", "MN11", "Улаанбаатар", "Ulaanbaatar"],
+               ["aimag", "MN21", "Дорнод", "Dornod"]]
+    return write_xlsform(path, survey, choices, {"form_title": "Медиа", "form_id": form_id,
+                                                 "default_language": "Mongolian (mn)"})

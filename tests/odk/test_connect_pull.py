@@ -107,3 +107,19 @@ def test_a_download_cut_earlier_is_completed_and_checked(central, kiosk_cli,
     assert r.returncode == 0, r.stderr
     assert (part.parent / "villages.csv").read_bytes() == VILLAGES_CSV
     assert not part.exists()
+
+
+def test_user_connection_over_plain_http_is_refused_with_centrals_reason(
+        central, kiosk_cli, odk_env, isolated_home) -> None:
+    """Central takes a web user's password only over HTTPS: the kiosk relays that in one
+    line (exit 7) and keeps nothing — the password is not stored anywhere."""
+    pid = central.project()
+    r = kiosk_cli("odk", "connect", f"{odk_env['ODK_BASE']}/v1/projects/{pid}", "--user",
+                  odk_env["ODK_ADMIN_EMAIL"], "--password-stdin",
+                  input=odk_env["ODK_ADMIN_PASSWORD"] + "\n")
+    assert r.returncode == 7, r.stderr
+    assert "only available over HTTPS" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert odk_env["ODK_ADMIN_PASSWORD"] not in r.stderr + r.stdout
+    for f in _files_under(isolated_home):
+        assert odk_env["ODK_ADMIN_PASSWORD"].encode() not in f.read_bytes(), f
+    assert kiosk_cli("odk", "forms").returncode == 4  # nothing was saved

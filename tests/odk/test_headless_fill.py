@@ -58,7 +58,10 @@ def test_connect_fill_sync_and_read_back(make_form, central, kiosk_cli, isolated
     again = kiosk_cli("sync", "--once", "--json")
     assert json.loads(again.stdout)["sent"] == 0
     status = kiosk_cli("status", "--json")
-    assert status.returncode == 0 and '"acknowledged": 1' in status.stdout
+    assert status.returncode == 0, status.stderr
+    assert json.loads(status.stdout)["odk_counts"] == {"acknowledged": 1}
+    human = kiosk_cli("status", "--lang", "en")
+    assert "To the ODK server: waiting 0, received 1, refused 0" in human.stdout
     assert central.count(pid, form_id) == 1
     if encrypted:
         tables, media = central.decrypted_export(pid, form_id, PASSPHRASE)

@@ -25,7 +25,7 @@ def test_odk_texts_exist_in_both_languages() -> None:
         assert re.search("[а-яөүА-ЯӨҮ]", texts["mn"]), f"odk.{key} is not Mongolian"
     used = set()
     for file in [*(REPO / "sync" / "odk").glob("*.py"), REPO / "sync" / "commands.py",
-                 REPO / "ui" / "views" / "staff.py"]:
+                 REPO / "ui" / "views" / "staff.py", REPO / "kiosk" / "commands" / "status.py"]:
         used |= {m.group(1) for m in re.finditer(r"[\"']odk\.([a-z_]+)[\"']",
                                                   file.read_text("utf-8"))}
     used |= {f"state_{s}" for s in ("new", "changed", "current", "withdrawn")}  # built names
@@ -88,3 +88,14 @@ def test_auth_answers_a_digest_challenge_and_remembers_it() -> None:
         assert auth.scheme == "digest"
         assert client.get("http://kobo.example.mn/formList").status_code == 200
     assert "Basic" not in seen and seen[-1] == "Digest"
+
+
+def test_server_xml_with_entities_is_refused_in_one_line() -> None:
+    from sync.client import OutcomeUnknown
+    from sync.odk.openrosa import parse_form_list
+
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><xforms><xform><formID>&b;</formID>'
+            b"</xform></xforms>")
+    with pytest.raises(OutcomeUnknown, match="not usable XML"):
+        parse_form_list(bomb)

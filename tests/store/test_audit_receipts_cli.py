@@ -66,13 +66,13 @@ def test_receipt_qr_round_trip_through_a_real_decoder(device):
     text = make_receipt(
         device,
         submission_id="01900000-0000-7000-8000-000000000001",
-        payload_sha256="ab" * 32,
+        envelope_sha256="ab" * 32,
         finalized_at="2026-11-26T10:00:00.000Z",
         demo=True,
     )
     claims = verify_receipt(text, device.public_jwk)
-    assert claims["ph"] == "ab" * 8 and claims["demo"] is True
-    assert set(claims) == {"v", "id", "ph", "t", "dev", "demo"}  # no personal data
+    assert claims["eh"] == "ab" * 8 and claims["demo"] is True
+    assert set(claims) == {"v", "id", "eh", "t", "dev", "demo"}  # no personal data
     import io
 
     [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(render_png(text))))
@@ -119,7 +119,7 @@ def test_fill_status_receipt_audit_end_to_end(kiosk_cli, tmp_path, isolated_home
     foreign = make_receipt(
         other_dev,
         submission_id="x",
-        payload_sha256="0" * 64,
+        envelope_sha256="0" * 64,
         finalized_at="2026-01-01T00:00:00.000Z",
         demo=False,
     )

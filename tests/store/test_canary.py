@@ -118,3 +118,47 @@ def test_the_scan_can_fail(isolated_home):
     wal = (isolated_home / "probe.db-wal").read_bytes()
     conn.close()
     assert any(n in wal for n in _needles({CANARY_NAME}))
+
+
+def test_no_canary_in_plaintext_from_imported_forms(kiosk_cli, isolated_home, tmp_path, monkeypatch):
+    """The same scan after XLSForm imports (`kiosk forms import`) and fills of them."""
+    from tests.forms.xlsform_builders import (
+        household_answers,
+        household_form,
+        odk_types_answers,
+        odk_types_form,
+    )
+
+    temp = tmp_path / "process-tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    sources = [household_form(tmp_path / "src" / "household.xlsx"), odk_types_form(tmp_path / "src" / "types.xlsx")]
+    result = kiosk_cli("forms", "import", *map(str, sources), "--category", "civil-registration",
+                       "--agency", "gasr")
+    assert result.returncode == 0, result.stdout + result.stderr
+    canary_phone = "99118273"
+    household = household_answers()
+    household["answers"]["head_name"] = f"{CANARY_NAME} Батболд"
+    household["answers"]["member"][1]["member_name"] = f"{CANARY_NAME} Сараа"
+    household["answers"]["street"] = f"{canary_phone} гудамж"
+    types = odk_types_answers("47.9185 106.9176")
+    types["answers"]["door"] = "55501234"
+    canaries = {CANARY_NAME, canary_phone, "55501234"}
+    for form_id, answers in (("household-survey", household), ("odk-types", types)):
+        path = tmp_path / f"{form_id}.json"
+        path.write_text(json.dumps(answers, ensure_ascii=False), encoding="utf-8")
+        result = kiosk_cli("fill", form_id, "--answers", str(path), "--json")
+        assert result.returncode == 0, f"{form_id}: {result.stderr}"
+        assert not any(n in result.stderr.encode() for n in _needles(canaries))
+    from kiosk.store import Store
+
+    with Store.open(isolated_home) as store:
+        store.save_draft(None, form_id="household-survey", form_version="2026.1",
+                         answers={"head_name": CANARY_NAME, "street": canary_phone})
+        assert store.counts()["sealed"] == 2
+        files = [p for p in isolated_home.rglob("*") if p.is_file()]
+        files += [p for p in temp.rglob("*") if p.is_file()]
+        assert any(p.parent.name == "household-survey" for p in files), "the import should be on disk"
+        needles = _needles(canaries)
+        hits = [(str(p.relative_to(p.anchor)), n[:20]) for p in files for n in needles if n in p.read_bytes()]
+        assert hits == []

@@ -11,25 +11,25 @@ from kiosk.store import Store
 
 
 def test_pin_hash_and_rate_limit(store, isolated_home):
-    assert not has_pin(store) and not check_pin(store, "1234", now=0)
-    set_pin(store, "2468")
+    assert not has_pin(store) and not check_pin(store, "123456", now=0)
+    set_pin(store, "246813")
     assert has_pin(store)
     raw = store.read("SELECT value FROM settings WHERE key = 'staff_pin'")[0][0]
-    assert "2468" not in raw and "scrypt" in raw
-    assert check_pin(store, "2468", now=100)
+    assert "246813" not in raw and "scrypt" in raw
+    assert check_pin(store, "246813", now=100)
     for i in range(FREE_ATTEMPTS):
-        assert not check_pin(store, "0000", now=100 + i)
+        assert not check_pin(store, "000000", now=100 + i)
     with pytest.raises(PinLocked) as locked:
-        check_pin(store, "2468", now=105)  # even the right PIN waits
+        check_pin(store, "246813", now=105)  # even the right PIN waits
     assert 1 <= locked.value.seconds <= 30
     store.close()
     again = Store.open(home(isolated_home))  # a restart does not reset the limit
     assert lockout_remaining(again, now=110) > 0
     with pytest.raises(PinLocked):
-        check_pin(again, "2468", now=110)
-    assert not check_pin(again, "1111", now=200)  # wrong after the lock: longer lock
+        check_pin(again, "246813", now=110)
+    assert not check_pin(again, "111111", now=200)  # wrong after the lock: longer lock
     assert lockout_remaining(again, now=200) == pytest.approx(60)
-    assert check_pin(again, "2468", now=300)
+    assert check_pin(again, "246813", now=300)
     assert lockout_remaining(again, now=300) == 0
     events = [r[0] for r in again.read("SELECT event FROM audit_log")]
     assert "staff_login" in events and "staff_login_failed" in events
@@ -38,7 +38,7 @@ def test_pin_hash_and_rate_limit(store, isolated_home):
 
 
 def test_pin_format(store):
-    for bad in ("12", "abcd", "1234567890123"):
+    for bad in ("12", "12345", "abcdef", "1234567890123", "١٢٣٤٥٦", "１２３４５６"):
         with pytest.raises(KioskError):
             set_pin(store, bad)
 
@@ -47,11 +47,11 @@ def test_check_for_ui_reasons(isolated_home):
     from kiosk.pin import check_for_ui
 
     h = home(isolated_home)
-    assert check_for_ui(h, "1234") == (False, "not_set")
+    assert check_for_ui(h, "123456") == (False, "not_set")
     with Store.open(h) as store:
-        set_pin(store, "1234")
-    assert check_for_ui(h, "1234", now=10) == (True, "")
+        set_pin(store, "123456")
+    assert check_for_ui(h, "123456", now=10) == (True, "")
     for i in range(FREE_ATTEMPTS):
-        assert check_for_ui(h, "9999", now=20 + i) == (False, "wrong")
-    ok, reason = check_for_ui(h, "1234", now=30)
+        assert check_for_ui(h, "999999", now=20 + i) == (False, "wrong")
+    ok, reason = check_for_ui(h, "123456", now=30)
     assert not ok and reason.startswith("locked:")

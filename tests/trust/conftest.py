@@ -13,3 +13,6 @@ def server(tmp_path: Path) -> Iterator:
     srv = start_server(tmp_path / "central-data")
     yield srv
     srv.stop()
+
+
+from tests.store.conftest import agency, device  # noqa: E402,F401 - shared fixtures

@@ -19,9 +19,8 @@ def kiosk(qtbot, isolated_home: Path, monkeypatch: pytest.MonkeyPatch):
     k = build(Home(isolated_home), "mn")
     qtbot.addWidget(k.window)
     k.window.show()
-    # Started, not just idle: the store and full catalog are queued after the first paint,
-    # and their results must not reach a window a short test has already closed.
-    qtbot.waitUntil(lambda: k.startup_queued and k.bridge.is_idle(), timeout=10_000)
+    # Painted, then the background start-up (catalog, store, secrets) done and delivered.
+    qtbot.waitUntil(lambda: k.is_ready() and k.bridge.is_idle(), timeout=10_000)
     yield k
     qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
     k.bridge.shutdown()

@@ -109,7 +109,8 @@ def fill_with(qtbot, kiosk, ref, mode: str) -> None:  # noqa: ANN001
                 enter(qtbot, window, block.widget, ref.answer(entry.name, entry.item), mode)
             elif entry.question.is_repeat and (
                     view.flow.s.item_count(entry.name, entry.item) < ref.item_count(entry.name, entry.item)):
-                add = next(b for b in block.findChildren(QPushButton, "repeat-add") if b.isVisible())
+                add = next(b for b in [*block.findChildren(QPushButton, "repeat-add"), view.add]
+                           if b.isVisible())  # one repeat on the screen: its Add is in the bottom bar
                 _activate(qtbot, window, add, mode)
                 n = view.flow.s.item_count(entry.name, entry.item)
                 if not window.form.flow.screen_key.endswith(f"#{n}"):

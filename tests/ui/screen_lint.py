@@ -64,6 +64,7 @@ _CODE_SPANS = re.compile(
     r"|--?[a-z][\w-]*"      # options
     r"|\S+@\S+"             # e-mail
     r"|\b\w+\.\w+\b"        # file names, versions, dotted names
+    r"|\b[0-9A-F]{4}(?: [0-9A-F]{4}){2}\b"  # a receipt number (hex groups; "EDCB" is no word)
     r"|\b\w*\d\w*\b"        # codes and numbers
     r"|\b[0-9A-F]{4}\b"     # groups of a receipt number
     r"|\b[a-z]+(?:[-_][a-z]+)+\b"  # ids (form ids, backend names)
@@ -207,7 +208,7 @@ def script(root: QWidget, lang: str, where: str, data: Iterable[str] = ()) -> li
         if name == "language" or name.startswith(("key-", "pin-")):
             continue  # the other language's name; the keyboard's letters
         plain = REGISTRY_NUMBER.sub(" ", text) if lang == "en" else text
-        for d in typed:
+        for d in sorted(typed, key=len, reverse=True):  # "Энхбат Солонго" before "Солонго"
             plain = plain.replace(d, " ")
         if lang == "en":
             if CYRILLIC.search(plain):

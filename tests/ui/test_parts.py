@@ -187,13 +187,13 @@ def test_staff_mode_with_the_pin_shows_queue_drafts_and_diagnostics(qtbot, kiosk
 
     window = kiosk.window
     qtbot.waitUntil(kiosk.bridge.is_idle)
-    pin.set_pin(kiosk.services.store(), "2468")
+    pin.set_pin(kiosk.services.store(), "246813")
     qtbot.mouseClick(window.staff_btn, Qt.MouseButton.LeftButton)
     window.staff.pin_edit.setText("1111")
     window.staff.try_pin()
     qtbot.waitUntil(lambda: window.staff.message != "", timeout=5000)
     assert not window.staff.unlocked and shown(window.staff, "sync-now") is None
-    for digit in "2468":  # the on-screen PIN pad
+    for digit in "246813":  # the on-screen PIN pad
         qtbot.mouseClick(shown(window.staff, f"pin-{digit}"), Qt.MouseButton.LeftButton)
     qtbot.mouseClick(shown(window.staff, "pin-enter"), Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.staff.unlocked and window.staff.snapshot is not None, timeout=10_000)
@@ -219,9 +219,9 @@ def test_interrupted_draft_can_be_resumed_by_staff(qtbot, kiosk):
     assert store.mark_open_drafts_interrupted() == 1  # as after a power cut
     window.flow = None
     window.show_home()
-    pin.set_pin(store, "2468")
+    pin.set_pin(store, "246813")
     window.open_staff()
-    window.staff.pin_edit.setText("2468")
+    window.staff.pin_edit.setText("246813")
     window.staff.try_pin()
     qtbot.waitUntil(lambda: window.staff.snapshot is not None and window.staff.drafts_list is not None, timeout=10_000)
     assert window.staff.drafts_list.count() == 1
@@ -277,9 +277,9 @@ def test_staff_reprints_the_last_receipt_from_the_store(qtbot, kiosk, monkeypatc
     printed: list = []
     monkeypatch.setattr(printing, "print_receipt", lambda info, lang, paper, pdf=None: printed.append(info))
     qtbot.waitUntil(kiosk.bridge.is_idle)
-    pin.set_pin(kiosk.services.store(), "2468")
+    pin.set_pin(kiosk.services.store(), "246813")
     window.open_staff()
-    window.staff.pin_edit.setText("2468")
+    window.staff.pin_edit.setText("246813")
     window.staff.try_pin()
     qtbot.waitUntil(lambda: window.staff.unlocked and window.staff.snapshot is not None, timeout=10_000)
     assert window.staff.snapshot.counts.get("sealed", 0) + window.staff.snapshot.counts.get("queued", 0) == 1
@@ -299,10 +299,10 @@ def test_locked_down_window_refuses_close_until_staff_quits(qtbot, kiosk, monkey
     assert window.close() is False and window.isVisible()
     quits: list[bool] = []
     monkeypatch.setattr(QApplication, "quit", staticmethod(lambda: quits.append(True)))
-    pin.set_pin(kiosk.services.store(), "2468")
+    pin.set_pin(kiosk.services.store(), "246813")
     window.open_staff()
     assert shown(window.staff, "staff-quit") is None  # not before the PIN
-    window.staff.pin_edit.setText("2468")
+    window.staff.pin_edit.setText("246813")
     window.staff.try_pin()
     qtbot.waitUntil(lambda: shown(window.staff, "staff-quit") is not None, timeout=10_000)
     qtbot.mouseClick(shown(window.staff, "staff-quit"), Qt.MouseButton.LeftButton)

@@ -156,7 +156,7 @@ def test_the_picker_goes_up_only_to_its_roots_and_refuses_links_out(qtbot, place
     assert list(picker.items) == ["docs"]  # the link to /secret and the link to passwd.png are not shown
     tap(qtbot, picker.items["docs"])
     assert list(picker.items) == ["id-card.png"]
-    assert "STICK › docs" in picker.where.text()
+    assert "USB диск: STICK › docs" in picker.where.text()
     tap(qtbot, picker.up)
     tap(qtbot, picker.up)
     assert picker.root is None and len(picker.items) == 2  # the list of places, never the disk
@@ -224,3 +224,66 @@ def test_no_file_dialog_on_any_screen_of_any_form(qtbot, kiosk, places, monkeypa
         window.wipe(discard=True)
         qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
     assert pickers >= 1  # the attachment questions were really reached
+
+
+def test_the_picker_closes_with_its_screen_on_the_idle_warning(qtbot, kiosk, places, monkeypatch,
+                                                               no_file_dialog):
+    """A resident who walks away from the open picker: the idle warning is not hidden behind it."""
+    from ui.examples import open_example
+    from ui.screenshots import type_examples
+    from ui.widgets import filesource
+    from ui.widgets.media import AttachmentWidget
+
+    monkeypatch.setattr(filesource, "MEDIA_BASES", (places["media"],))
+    window = kiosk.window
+    form_id, key = type_examples(kiosk)["attachment"]
+    open_example(window, form_id)
+    window.form.go_to(key)
+    widget = next(b.widget for b in window.form.blocks.values() if isinstance(b.widget, AttachmentWidget))
+    tap(qtbot, widget.pick)
+    picker = widget.picker
+    qtbot.waitUntil(picker.isVisible)
+    assert picker.geometry() == window.geometry()  # covers the kiosk window, nothing else shows
+    window.idle_warning()
+    qtbot.waitUntil(lambda: widget.picker is None)
+    assert window.stack.currentWidget() is window.idle
+    assert not [w for w in QApplication.topLevelWidgets() if w.isVisible() and w is picker]
+    window.keep_session()
+    window.wipe(discard=True)
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+
+
+@pytest.mark.parametrize(("lang", "theme_name", "scale"),
+                         [("mn", "default", 100), ("en", "high-contrast", 200), ("mn", "default", 150)])
+def test_the_picker_passes_the_screen_lint(qtbot, kiosk, places, monkeypatch, no_file_dialog,
+                                           lang, theme_name, scale):
+    """The same lint as every screenshot screen (text fits, nothing under the bar, the screen's
+    language only, contrast, focus ring, 44 px targets), over the picker's places and files."""
+    from tests.ui import screen_lint
+    from ui.examples import open_example
+    from ui.screenshots import settle, type_examples, use
+    from ui.widgets import filesource
+    from ui.widgets.media import AttachmentWidget
+
+    monkeypatch.setattr(filesource, "MEDIA_BASES", (places["media"],))
+    monkeypatch.setattr(os.path, "ismount", places["is_mount"])
+    use(kiosk, lang, theme_name, scale)
+    window = kiosk.window
+    form_id, key = type_examples(kiosk)["attachment"]
+    open_example(window, form_id)
+    window.form.go_to(key)
+    widget = next(b.widget for b in window.form.blocks.values() if isinstance(b.widget, AttachmentWidget))
+    widget.ctx.scans_folder = str(places["scans"])
+    widget.choose_file()
+    picker = widget.picker
+    qtbot.waitUntil(picker.isVisible)
+    settle()
+    names = ["STICK", "docs", "id-card.png"]  # the stick's own names: the resident's, not the screen's
+    problems = screen_lint.lint(picker, lang, theme_name, "picker-places", data=names)
+    picker.open_folder(picker.places()[1], picker.places()[1].path / "docs")  # the stick's docs
+    settle()
+    problems += screen_lint.lint(picker, lang, theme_name, "picker-files", data=names)
+    assert not problems, "\n".join(problems)
+    picker.reject()
+    window.wipe(discard=True)
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)

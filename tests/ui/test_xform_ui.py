@@ -90,3 +90,65 @@ def test_xform_types_through_the_window(qtbot, odk_kiosk, mode: str) -> None:  #
     answers = window.flow.s.document()["answers"]
     assert answers == {**odk_types_answers(LOCATION)["answers"], "visit_time": "09:45:00"}
     _submit(qtbot, odk_kiosk)
+
+
+@pytest.fixture
+def media_kiosk(qtbot, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    from tests.forms.xlsform_builders import media_form
+
+    _import(isolated_home, media_form(tmp_path / "src" / "media.xlsx"))
+    from kiosk.paths import Home
+    from ui.app import build
+
+    k = build(Home(isolated_home), "mn")
+    qtbot.addWidget(k.window)
+    k.window.show()
+    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+    yield k
+    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+    k.bridge.shutdown()
+    k.services.close()
+
+
+def test_read_aloud_plays_the_recorded_prompt_before_the_synthetic_voice(qtbot, media_kiosk) -> None:  # noqa: ANN001
+    window, reader = media_kiosk.window, media_kiosk.reader
+    media_kiosk.prefs.set_read_aloud(True)
+    reader.history.clear()
+    with qtbot.waitSignal(reader.played, timeout=5_000) as played:
+        tap(qtbot, window.home.tiles["media-form"])
+    assert played.args == ["name-mn.wav"]
+    # the synthetic voice follows the recording, without the label the recording said
+    with qtbot.waitSignal(reader.spoken, timeout=10_000) as spoken:
+        pass
+    assert spoken.args[0] == "Овог, нэрээ бичнэ үү"  # the hint; the label was the recording
+    assert reader.history == ["[recording] name-mn.wav", spoken.args[0]]
+    # a question without a recording is read by the synthetic voice alone
+    from tests.ui.odk_driver import enter
+
+    view = window.form
+    enter(qtbot, window, next(iter(view.blocks.values())).widget, "Бат", "touch")
+    reader.history.clear()
+    with qtbot.waitSignal(reader.spoken, timeout=5_000) as spoken:
+        tap(qtbot, view.next)
+    assert "Мал" in spoken.args[0] and reader.history == [spoken.args[0]]
+
+
+def test_staff_change_the_kiosk_location(qtbot, odk_kiosk, isolated_home: Path) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+
+    window = odk_kiosk.window
+    odk_kiosk.prefs.set_lang("en")
+    window.open_staff()
+    window.staff.unlocked = True
+    window.staff.render()
+    edit = window.staff.findChild(QLineEdit, "staff-location")
+    assert edit is not None and edit.text() == LOCATION
+    status = window.staff.findChild(QLabel, "staff-location-status")
+    edit.setText("91 106")
+    tap(qtbot, window.staff.findChild(QPushButton, "staff-location-save"))
+    assert "latitude must be -90 to 90" in status.text() and odk_kiosk.services.config.location == LOCATION
+    edit.setText("46.1  100.25")
+    tap(qtbot, window.staff.findChild(QPushButton, "staff-location-save"))
+    assert status.text() == "The location is saved." and odk_kiosk.services.config.location == "46.1 100.25"
+    assert 'location = "46.1 100.25"' in (isolated_home / "config.toml").read_text("utf-8")

@@ -200,6 +200,10 @@ class FormView(QWidget):
         a11y.label(self.next, self.next.text(), t("ui.form_next_desc", lang))
         self.back.setEnabled(flow.index > 0)
         self.read.setVisible(self.prefs.read_aloud)
+        if self.prefs.read_aloud and not self.reader.has_voice(lang):  # say why nothing is heard
+            self.read.setText(t("ui.form_read_no_voice", lang))
+            a11y.label(self.read, self.read.text(), t(f"ui.a11y_read_aloud_no_voice_{lang}", lang))
+        self.read.setEnabled(not self.prefs.read_aloud or self.reader.has_voice(lang))
         flow.set_lang(lang)
         section = flow.page_title()
         self.form_title.setText(f"{flow.title(lang)} — {section}" if section else flow.title(lang))
@@ -281,7 +285,7 @@ class FormView(QWidget):
             rows.append(row)
         self.repeat_rows[rep.key] = rows
         if inline_add:  # several repeats on one page: each its own Add, under its rows
-            add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name=f"repeat-add-{rep.key}")
+            add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name="repeat-add")
             add.clicked.connect(lambda _=False, e=rep: self._add_item(e))
             add.setEnabled(can_add(flow, rep) and not flow.read_only(rep))
             block.layout().insertWidget(block.layout().count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
@@ -429,13 +433,25 @@ class FormView(QWidget):
         if not (self.prefs.read_aloud or force):
             return
         parts: list[str] = []
-        for block in self.blocks.values():
-            parts.append(block.title.text())
+        recording = self._recording()
+        for i, block in enumerate(self.blocks.values()):
+            if not (i == 0 and recording is not None):  # the recording says the first label
+                parts.append(block.title.text())
             if block.hint is not None:
                 parts.append(block.hint.text())
             if block.widget is not None:
                 parts.append(block.widget.speakable())
-        self.reader.say(". ".join(p for p in parts if p), self.prefs.lang)
+        self.reader.say(". ".join(p for p in parts if p), self.prefs.lang, recording)
+
+    def _recording(self) -> Any:
+        """The first question's recorded prompt (XLSForm media::audio), if the kiosk has it."""
+        from kiosk.forms.media import question_media
+
+        first = next(iter(self.blocks.values()), None)
+        if first is None or self.flow is None:
+            return None
+        q = getattr(first.question, "definition", first.question)
+        return question_media(self.flow.form, q, "audio", self.prefs.lang) if q.media else None
 
     def _say(self, text: str) -> None:
         if self.prefs.read_aloud:

@@ -65,6 +65,11 @@ class AccessibilityView(Page):
             note = text_label(t("ui.a11y_read_aloud_unavailable", lang), "error")
             note.setObjectName("readAloudUnavailable")
             col.addWidget(note)
+        elif not self.reader.has_voice(lang):
+            # The engine works but has no voice for this language (espeak-ng: no Mongolian).
+            note = text_label(t(f"ui.a11y_read_aloud_no_voice_{lang}", lang), "error")
+            note.setObjectName("readAloudNoVoice")
+            col.addWidget(note)
         close = button(t("ui.a11y_close", lang), t("ui.a11y_close_desc", lang), "primary", name="a11y-close")
         close.clicked.connect(self.done.emit)
         col.addWidget(close, 0, Qt.AlignmentFlag.AlignLeft)

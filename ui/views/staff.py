@@ -41,7 +41,7 @@ class StaffView(Page):
         self.pin_edit: QLineEdit | None = None
         self.drafts_list: QListWidget | None = None
         self.controls: list[QWidget] = []
-        self.sync_status: dict[str, Any] = {}
+        self.sync_status: dict[str, Any] = dict(window.listener.latest)  # built on first use
         window.listener.status_changed.connect(self.on_status)
 
     def on_status(self, status: dict[str, Any]) -> None:
@@ -241,6 +241,10 @@ class StaffView(Page):
 
         if snap is not None and snap.odk is not None:
             self._render_odk(snap.odk, lang)
+
+        from ui.views.staff_location import render_location
+
+        render_location(self, lang)
 
         failed = self._section(t("ui.staff_failed", lang))
         items = snap.failed if snap is not None else []

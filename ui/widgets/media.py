@@ -66,7 +66,7 @@ class AttachmentWidget(QuestionWidget):
         row = QHBoxLayout(row_host)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(16)
-        self.pick = button(t("ui.attachment_file", ctx.lang), t("ui.attachment_file_desc", ctx.lang), "primary", name="attach-file")
+        self.pick = button(t("widgets.attachment_pick", ctx.lang), t("widgets.attachment_pick_desc", ctx.lang), "primary", name="attach-file")
         self.pick.clicked.connect(self.choose_file)
         row.addWidget(self.pick)
         self.camera: QWidget | None = None

@@ -119,13 +119,16 @@ class FilePicker(QDialog):
         if not places:
             self.page.column.insertWidget(0, text_label(t("widgets.picker_nothing", self.lang), "hint"))
         for i, root in enumerate(places):
-            key = "widgets.picker_scans" if root.kind == "scans" else "widgets.picker_usb"
-            text = t(key, self.lang, name=root.label)
+            text = self.root_name(root)
             b = self._item(text, t("widgets.picker_open_desc", self.lang, name=text), _folder_icon(self._side()))
             b.setObjectName(f"picker-root-{i + 1}")
             b.clicked.connect(lambda _=False, r=root: self.open_folder(r, r.path))
             self._place(grid, b, i)
         self._finish()
+
+    def root_name(self, root: filesource.Root) -> str:
+        key = "widgets.picker_scans" if root.kind == "scans" else "widgets.picker_usb"
+        return t(key, self.lang, name=root.label)
 
     def open_folder(self, root: filesource.Root, folder: Path) -> None:
         here = filesource.inside(root, folder)
@@ -134,7 +137,8 @@ class FilePicker(QDialog):
             return
         self.root, self.folder = root, here
         rel = here.relative_to(root.path)
-        shown = root.label if not rel.parts else f"{root.label} › " + " › ".join(rel.parts)
+        name = self.root_name(root)
+        shown = name if not rel.parts else f"{name} › " + " › ".join(rel.parts)
         self.where.setText(t("widgets.picker_where", self.lang, place=shown))
         self.up.setEnabled(True)
         entries = filesource.list_folder(root, here)

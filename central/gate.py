@@ -1,0 +1,142 @@
+"""Checks every request passes before an endpoint acts on it: signature first, then
+the body (bounded, hashed, matching the signature), then the nonce; JSON with
+limits; rate limits on failed authentication.
+
+The order is the point: an unauthenticated client cannot make the server read
+a body, an unknown device ID is answered exactly like a bad signature (no
+enumeration), and "revoked" is told only to the holder of the key.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from joserfc.jwk import OKPKey
+from starlette.requests import Request
+
+from central.http_body import BodyProblem, decode_small, read_small
+from central.ratelimit import RateLimiter
+from central.settings import JSON_LIMITS, Problem, Settings, address
+from central.storage import CentralStore
+from kiosk import ids
+from kiosk.errors import SecurityError
+from sync import jsonlimits
+from sync.auth import (
+    WINDOW_SECONDS,
+    AuthFailure,
+    RequestClaims,
+    import_public,
+    request_device,
+    verify_request,
+)
+from sync.jsonlimits import JsonLimitError, JsonLimits
+
+
+class RequestGate:
+    """Mixed into ``central.app.Central`` (which provides ``settings`` and ``store``)."""
+
+    settings: Settings
+    store: CentralStore
+
+    def init_gate(self) -> None:
+        g = self.settings.guards
+        self.enrol_by_address = RateLimiter(g.enrol_per_minute, g.enrol_burst)
+        self.enrol_by_device = RateLimiter(g.enrol_device_per_minute, g.enrol_device_burst)
+        self.failures_by_address = RateLimiter(g.auth_failures_per_minute, g.auth_failures_burst)
+        self.failures_by_device = RateLimiter(g.auth_failures_per_minute, g.auth_failures_burst)
+
+    async def body(self, request: Request, limit: int,
+                   claims: RequestClaims | None = None) -> tuple[bytes, bytes]:
+        """(raw bytes as received, decoded bytes); 413/408/400 problems.
+
+        With ``claims`` the raw bytes must hash to what the signature covers.
+        """
+        try:
+            raw, digest = await read_small(request, limit, self.settings.guards.body)
+            if claims is not None:
+                try:
+                    claims.check_body(digest)
+                except AuthFailure as exc:
+                    self._auth_failed(request, claims.device_id)
+                    raise Problem(401, exc.code, str(exc)) from None
+            return raw, decode_small(request.headers, raw, limit)
+        except BodyProblem as exc:
+            raise Problem(exc.status, exc.code, exc.detail) from None
+
+    def json_body(self, request: Request, decoded: bytes,
+                  limits: JsonLimits = JSON_LIMITS) -> Any:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype != "application/json":
+            raise Problem(415, "unsupported-media-type", "request body must be application/json")
+        try:
+            return jsonlimits.loads(decoded, limits)
+        except JsonLimitError as exc:
+            raise Problem(400, "bad-request", f"request body: {exc}") from None
+
+    def _target(self, request: Request) -> str:
+        target = request.scope.get("raw_path", request.url.path.encode()).decode("latin-1")
+        query = request.scope.get("query_string", b"").decode("latin-1")
+        return target + "?" + query if query else target
+
+    def _auth_failed(self, request: Request, device_id: str | None) -> None:
+        self.failures_by_address.spend(address(request))
+        if device_id:
+            self.failures_by_device.spend(device_id)
+
+    def _check_auth_budget(self, request: Request, device_id: str | None) -> None:
+        waits = [self.failures_by_address.retry_after(address(request))]
+        if device_id:
+            waits.append(self.failures_by_device.retry_after(device_id))
+        wait = max((w for w in waits if w is not None), default=None)
+        if wait is not None:
+            raise Problem(429, "too-many-requests",
+                          f"too many failed authentications; try again in {wait} s",
+                          headers={"Retry-After": str(wait)})
+
+    def verify(self, request: Request) -> RequestClaims:
+        """Check the request signature (not yet the body, nonce or device status)."""
+        header = request.headers.get("authorization")
+        claimed = request_device(header)
+        self._check_auth_budget(request, claimed)
+
+        def key_for(device_id: str) -> OKPKey | None:
+            row = self.store.device(device_id) if ids.is_device_id(device_id) else None
+            return import_public(json.loads(row["public_jwk"])) if row else None
+
+        try:
+            claims = verify_request(header, method=request.method, target=self._target(request),
+                                    headers=request.headers, now=time.time(), key_for=key_for)
+        except AuthFailure as exc:
+            self._auth_failed(request, claimed)
+            raise Problem(401, exc.code, str(exc)) from None
+        except SecurityError as exc:
+            self._auth_failed(request, claimed)
+            raise Problem(401, "bad-signature", str(exc)) from None
+        row = self.store.device(claims.device_id)
+        if row is None or row.get("revoked_at"):  # told only to the key's holder
+            raise Problem(403, "revoked", f"device {claims.device_id} has been revoked")
+        return claims
+
+    def accept(self, claims: RequestClaims) -> None:
+        """Record the nonce and touch the device in one commit (401 on a replay)."""
+        if not self.store.use_nonce(claims.device_id, claims.nonce, self._nonce_expiry()):
+            raise Problem(401, "replay", "this request was already received (replayed nonce)")
+
+    @staticmethod
+    def _nonce_expiry() -> float:
+        return time.time() + 2 * WINDOW_SECONDS
+
+    async def authenticate(self, request: Request, limit: int = 0) -> tuple[str, bytes, bytes]:
+        """Signature, then body (bounded, matching the signed hash), then nonce:
+        (device ID, raw body, decoded body)."""
+        claims = self.verify(request)
+        raw, decoded = await self.body(request, limit, claims)
+        self.accept(claims)
+        return claims.device_id, raw, decoded
+
+    def device_jwk(self, device_id: str) -> dict[str, Any]:
+        row = self.store.device(device_id)
+        assert row is not None
+        return dict(json.loads(row["public_jwk"]))
