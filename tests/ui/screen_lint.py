@@ -63,7 +63,7 @@ _CODE_SPANS = re.compile(
     r"|\bkiosk(?: [a-z][\w-]*)+(?: --?[\w-]+(?: [A-Z]+)?)*"  # kiosk commands with options
     r"|--?[a-z][\w-]*"      # options
     r"|\S+@\S+"             # e-mail
-    r"|\b\w+\.\w+\b"        # file names, versions, dotted names
+    r"|[\w-]+\.\w+\b"       # file names, versions, dotted names
     r"|\b[0-9A-F]{4}(?: [0-9A-F]{4}){2}\b"  # a receipt number (hex groups; "EDCB" is no word)
     r"|\b\w*\d\w*\b"        # codes and numbers
     r"|\b[0-9A-F]{4}\b"     # groups of a receipt number
