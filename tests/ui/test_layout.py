@@ -120,6 +120,9 @@ def test_receipt_number_demo_notice_and_qr_are_reachable_at_200(qtbot, kiosk):
     view = window.receipt_view
     page = view.page
     assert _in_view(page, view.number_label)  # the number first, without scrolling
+    # DEMO is said on the first screen too: the window's banner stays above the page, and the
+    # receipt's own notice follows the number (in view in English; one Tab away in Mongolian).
+    assert window.banner.isVisible()
     for target in (view.demo, view.qr):
         assert target is not None and target.focusPolicy() != Qt.FocusPolicy.NoFocus
     # Tab from Finish goes round to the number, the DEMO notice, the QR: each scrolled into view.
