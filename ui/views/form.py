@@ -62,6 +62,11 @@ class QuestionBlock(QWidget):
         self.title = text_label(label, "question")
         self.title.setObjectName(f"label-{entry.key}")
         box.addWidget(self.title)
+        from ui.widgets.odk import label_image  # an XForm label's image (media::image)
+
+        self.image = label_image(question, lang, entry.key)
+        if self.image is not None:
+            box.addWidget(self.image)
         hint = question.hint(lang, entry.item)
         self.hint = text_label(hint, "hint") if hint else None
         if self.hint is not None:
