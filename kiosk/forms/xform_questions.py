@@ -94,7 +94,8 @@ class FormBuilder:
         self._taken: set[str] = set()
         self.questions: dict[str, Question] = {}
         self.lang = self.itext.default if self.itext.languages else guess_language(
-            [t for t in body.itertext()] + [head_title(model)])
+            [*body.itertext(), odk.title,
+             *(el.text or "" for inst in self.instances.values() for el in inst.iter("label"))])
         self.warnings: list[str] = []
         self._choice_cache: dict[tuple[str, str, str], list[Choice]] = {}
         self.setvalue_calc: dict[str, str] = {}
@@ -551,10 +552,6 @@ class FormBuilder:
                 repeats[owner].children.append(q)
             elif page is not None:
                 page.questions.append(q)
-
-
-def head_title(model: ET.Element) -> str:
-    return ""
 
 
 def _number(text: str | None, where: str, attr: str) -> float | int:
