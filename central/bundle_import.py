@@ -20,6 +20,7 @@ file only yields ``duplicate`` results.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from central.app import Central
 
 COMMIT_EVERY = 100
+log = logging.getLogger("central.bundle_import")
 
 
 def _manifest(central: Central, header: dict[str, Any] | None,
@@ -59,7 +61,26 @@ def _manifest(central: Central, header: dict[str, Any] | None,
         claims = verify_manifest(header, jwk)
     except SecurityError as exc:
         return None, None, [], f"manifest: {exc}"
+    _record_audit_head(central, device_id, claims.get("audit_head"))
     return device_id, jwk, claims["items"], None
+
+
+def _record_audit_head(central: Central, device_id: str, head: Any) -> None:
+    """The audit head in a verified manifest, kept like one reported online (a
+    regression is flagged for the operator; the bundle's items still count)."""
+    if head is None:
+        return
+    from central import trust
+
+    try:
+        seq, digest = trust.parse_head(head)
+    except ValueError as exc:
+        log.warning("bundle from %s: audit head ignored (%s)", device_id, exc)
+        return
+    result = trust.record_head(central.store, device_id, seq, digest, via="bundle")
+    if result["status"] == "regressed":
+        log.error("bundle from %s: the kiosk's audit log went backwards: %s", device_id,
+                  result["detail"])
 
 
 def import_bundle_file(central: Central, path: Path, *,
@@ -165,8 +186,11 @@ def _check_line(central: Central, line: Any, device_id: str, jwk: dict[str, Any]
                 raise SecurityError(f"attachment {digest[:12]}… is not one the record binds")
     except SecurityError as exc:
         return intake._reject(sid, f"attachment damaged: {exc}")
-    for digest, blob in blobs:  # the record verified and binds each of these
+    item.pop("attachments", None)  # base64 text no longer needed: only the blobs
+    while blobs:  # the record verified and binds each of these
+        digest, blob = blobs.pop()
         central.attachments.put_complete(device_id, digest, blob)
+        del blob
     for digest, size in bound.items():
         if not central.attachments.ready(device_id, digest, size):
             return intake._reject(sid, f"attachment {digest} is neither in the bundle nor "

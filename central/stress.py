@@ -7,7 +7,9 @@ technician token, then sends, one scenario after another:
   limit and beyond), while ``/v1/health`` is polled to see whether the event loop
   stalls;
 - ``parallel``: N bundles of ``--mb`` MB each at the same time (streamed from a
-  generator, so the client holds almost nothing).
+  generator, so the client holds almost nothing);
+- ``big_line``: the legitimate worst case, an enrolled device's bundle whose one
+  item carries a ``--line-mb`` MB attachment (one line of 4/3 that size).
 
 Prints the server's peak RSS (``VmHWM`` from /proc) after each scenario, the HTTP
 statuses and the slowest health reply. Linux only (reads /proc). Not a test: the
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -70,6 +73,46 @@ def _stream(mb: int) -> Iterator[bytes]:
     block = line * 256  # ~1 MB
     for _ in range(mb):
         yield block
+
+
+def _big_line(url: str, data: Path, headers: dict[str, str], mb: int, pid: int) -> dict[str, Any]:
+    """A legitimate worst case: an enrolled device's bundle whose one item carries an
+    ``mb`` MB attachment (one line of about 4/3 of that), verified and stored."""
+    from joserfc.jwk import ECKey
+
+    from kiosk.device import DeviceIdentity
+    from kiosk.envelope import make_attachment, seal
+    from kiosk.store import uuid7
+    from sync.auth import generate_key
+    from sync.bundles import BundleItem, write_bundle
+
+    device = DeviceIdentity.from_private_jwk(dict(generate_key().as_dict(private=True)))
+    code = json.loads(subprocess.run(
+        [sys.executable, "-m", "central.cli", "enroll-code", "--json", "--data", str(data)],
+        capture_output=True, text=True, check=True).stdout)["code"]
+    pub = {k: device.public_jwk[k] for k in ("kty", "crv", "x")}
+    with httpx.Client(timeout=60) as client:
+        client.post(url + "/v1/enroll", json={"code": code, "device_public_jwk": pub})
+    agency = dict(ECKey.generate_key("P-256").as_dict(private=False))
+    ref, blob = make_attachment(os.urandom(mb << 20), name="big.bin",
+                                media_type="application/octet-stream")
+    env = seal({"form_id": "test-form", "form_version": "1", "answers": {}},
+               submission_id=uuid7(), device=device, agency_jwk=agency, demo=False,
+               attachments=[ref], finalized_at="2026-01-01T00:00:00Z")
+    path = data.parent / "big.ndjson"
+    write_bundle(path, device_id=device.device_id, key=device.private_key,
+                 items=[BundleItem(env.submission_id, env.record, env.jwe,
+                                   [(ref.blob_sha256, blob)])], tmp_dir=data.parent / "t")
+    del blob
+    before = _kib(pid, "VmHWM")
+    t = time.monotonic()
+    with open(path, "rb") as body, httpx.Client(timeout=600) as client:
+        resp = client.post(url + "/v1/bundles", content=body.read(), headers=headers)
+    return {"attachment_mb": mb, "line_mb": round(path.stat().st_size / 2**20, 1),
+            "status": resp.status_code, "counts": resp.json().get("counts"),
+            "seconds": round(time.monotonic() - t, 2),
+            "peak_rss_mb_before": round(before / 1024, 1),
+            "peak_rss_mb": round(_kib(pid, "VmHWM") / 1024, 1)}
 
 
 def _health_probe(url: str, stop: threading.Event, worst: list[float]) -> None:
@@ -129,6 +172,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                    "statuses": statuses,
                                    "seconds": round(time.monotonic() - t, 1),
                                    "peak_rss_mb": round(_kib(proc.pid, "VmHWM") / 1024, 1)}
+            results["big_line"] = _big_line(url, data, headers, args.line_mb, proc.pid)
         finally:
             proc.terminate()
             proc.wait(timeout=30)
@@ -140,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bomb-mb", type=int, default=1024, help="what the gzip bomb inflates to")
     p.add_argument("--parallel", type=int, default=3)
     p.add_argument("--mb", type=int, default=300, help="size of each parallel bundle (MB)")
+    p.add_argument("--line-mb", type=int, default=30,
+                   help="attachment size in the one-big-line bundle (MB, server max 32 MB)")
     args = p.parse_args(argv)
     if not Path("/proc/self/status").exists():
         print("central.stress reads /proc: Linux only", file=sys.stderr)

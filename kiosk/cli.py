@@ -170,6 +170,9 @@ def _check_home(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Everything this process writes is private: the data folder holds the database,
+    # logs, config, enrolment and secrets; an export on a USB stick is for the agency.
+    os.umask(0o077)
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _bare_start(argv)
     if args is None:

@@ -13,7 +13,7 @@ has not run yet). Nothing stored may depend on the wall clock staying put:
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 # The day this source was released. A build stamps nothing else: the clock can
@@ -24,6 +24,12 @@ BUILD_EPOCH = datetime.fromisoformat(BUILD_DATE).replace(tzinfo=UTC).timestamp()
 
 def wall_clock_before_build(now: float | None = None) -> bool:
     return (time.time() if now is None else now) < BUILD_EPOCH
+
+
+def trusted_today() -> date:
+    """Today by the kiosk clock, but never before the build's release date: a clock
+    far behind must not make a recent date look like one in the future."""
+    return max(date.today(), date.fromisoformat(BUILD_DATE))
 
 
 def boot_id() -> str:

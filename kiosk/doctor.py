@@ -201,16 +201,30 @@ def check_keyring(ctx: _Ctx) -> Check:
     if not info.get("usable"):
         return _mk(ctx, "keyring", FAIL, "keyring_unusable", "fix_keyring", details,
                    backend=backend, error=info.get("error", ""))
+    if info.get("fallback") and _passphrase_missing(ctx):
+        return _mk(ctx, "keyring", PASS, "trust.keyring_no_passphrase", "trust.fix_passphrase",
+                   details, backend=backend)
     if info.get("fallback"):
         return _mk(ctx, "keyring", PASS, "keyring_fallback", details=details, backend=backend)
     return _mk(ctx, "keyring", PASS, "keyring_ok", details=details, backend=backend)
+
+
+def _passphrase_missing(ctx: _Ctx) -> bool:
+    """The encrypted-file fallback is configured but its passphrase was not given."""
+    from kiosk.secrets import ENV_PASSPHRASE
+
+    return ctx.config.keyring_fallback == "encrypted-file" and not os.environ.get(ENV_PASSPHRASE)
+
+
+def _secrets_fix(ctx: _Ctx) -> str:
+    return "trust.fix_passphrase" if _passphrase_missing(ctx) else "fix_keyring"
 
 
 def check_device(ctx: _Ctx) -> Check:
     info = probes.device_info(ctx.home, ctx.config)
     details = dict(info)
     if info.get("error"):
-        return _mk(ctx, "device", FAIL, "device_secrets_error", "fix_keyring", details,
+        return _mk(ctx, "device", FAIL, "device_secrets_error", _secrets_fix(ctx), details,
                    error=info["error"])
     if not info.get("enrolled"):
         return _mk(ctx, "device", WARN, "device_not_enrolled", "fix_enroll", details)
@@ -226,7 +240,7 @@ def check_server(ctx: _Ctx) -> Check:
     details = dict(info)
     url = info.get("url") or ""
     if info.get("unreadable"):
-        return _mk(ctx, "server", WARN, "server_unreadable", "fix_keyring", details)
+        return _mk(ctx, "server", WARN, "server_unreadable", _secrets_fix(ctx), details)
     if not url:
         return _mk(ctx, "server", WARN, "server_none", "fix_enroll", details)
     if info.get("captive_portal"):
@@ -235,6 +249,23 @@ def check_server(ctx: _Ctx) -> Check:
         return _mk(ctx, "server", WARN, "server_unreachable", "fix_server", details,
                    url=url, error=info.get("error", ""))
     return _mk(ctx, "server", PASS, "server_ok", details=details, url=url)
+
+
+def check_odk(ctx: _Ctx) -> Check:
+    """The ODK server connection (`kiosk odk connect`), when the kiosk has one."""
+    info = probes.odk_info(ctx.home, ctx.config, ctx.server_timeout)
+    url = info.get("url") or ""
+    if info.get("unreadable"):
+        return _mk(ctx, "odk", WARN, "server_unreadable", "fix_keyring", info)
+    if not info.get("connected"):
+        return _mk(ctx, "odk", PASS, "odk.doctor_none", details=info)
+    if info.get("auth_refused"):
+        return _mk(ctx, "odk", FAIL, "odk.doctor_auth", "odk.doctor_fix_auth", info, url=url,
+                   error=info.get("error", ""))
+    if not info.get("reachable"):
+        return _mk(ctx, "odk", WARN, "server_unreachable", "fix_server", info, url=url,
+                   error=info.get("error", ""))
+    return _mk(ctx, "odk", PASS, "odk.doctor_ok", details=info, url=url, forms=info.get("forms", 0))
 
 
 def check_clock(ctx: _Ctx) -> Check:
@@ -326,6 +357,7 @@ CHECKS: tuple[tuple[str, Callable[[_Ctx], Check]], ...] = (
     ("keyring", check_keyring),
     ("device", check_device),
     ("server", check_server),
+    ("odk", check_odk),
     ("clock", check_clock),
     ("queue", check_queue),
     ("last_sync", check_last_sync),

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.device import DeviceIdentity, load_or_create_device
 from kiosk.envelope import SealedEnvelope
-from kiosk.errors import ConfigError, KioskError
+from kiosk.errors import ConfigError, KioskError, StorageError
+from kiosk.i18n import t
 
 if TYPE_CHECKING:
     from kiosk.forms import Catalog, FormSession
@@ -110,6 +111,13 @@ def fill_from_file(
 
             answer_locations(session, location)
         return finalize_session(store, session, catalog, draft_id=draft_id)
-    except BaseException:
-        store.discard_draft(draft_id)  # drop captured files of a fill that failed
+    except BaseException as exc:
+        try:
+            store.discard_draft(draft_id)  # drop captured files of a fill that failed
+        except StorageError:
+            pass  # the disk is failing: the next start removes the orphaned rows
+        if isinstance(exc, StorageError) and "draft is kept" in exc.message:
+            # `fill` keeps no draft: say what is true (nothing saved; run it again)
+            cause = exc.message.split(";")[0]
+            raise StorageError(t("trust.fill_not_saved", lang, cause=cause)) from None
         raise

@@ -99,12 +99,26 @@ class Home:
         return self.root / "backups"
 
     def ensure(self) -> Home:
+        """Create the folders (0700) and make the files already in the root 0600 —
+        a data folder written by an older build, or by hand, is made private too."""
         for folder in (self.root, self.logs, self.tmp, self.catalog, self.backups):
             folder.mkdir(parents=True, exist_ok=True)
             try:
                 folder.chmod(0o700)
             except OSError:  # e.g. FAT on a USB stick; not fatal
                 pass
+        for folder in (self.root, self.logs, self.backups):
+            try:
+                entries = list(folder.iterdir())
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    if entry.is_file() and not entry.is_symlink() and (
+                            entry.stat().st_mode & 0o077):
+                        entry.chmod(0o600)
+                except OSError:
+                    pass
         return self
 
 

@@ -134,6 +134,11 @@ def unusable_reason(backend: object) -> str | None:
     return None
 
 
+# A new encrypted secrets file needs at least this long a passphrase: the file may be
+# copied off the kiosk and attacked offline (scrypt slows each guess, it cannot save "1").
+MIN_PASSPHRASE_CHARS = 12
+
+
 class EncryptedFileBackend:
     """The technician-configured fallback: one AES-256-GCM file, scrypt-derived key.
 
@@ -164,6 +169,11 @@ class EncryptedFileBackend:
         from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
         if not self.path.exists():
+            if len(self._passphrase.decode("utf-8")) < MIN_PASSPHRASE_CHARS:
+                raise ConfigError(
+                    f"{self.path}: the passphrase for a new secrets file must have at least "
+                    f"{MIN_PASSPHRASE_CHARS} characters (a few words is best); nothing was written"
+                )
             self._salt = os.urandom(16)
             self._key = self._derive(self._salt)
             return {}

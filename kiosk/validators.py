@@ -75,8 +75,12 @@ def parse_registry_number(raw: object, today: date | None = None) -> RegistryInf
     born = registry_birth_date(value[2:8])
     if born is None:
         return "rd_date"
-    if born > (today or date.today()):
-        return "rd_future"
+    from kiosk.clock import trusted_today, wall_clock_before_build
+
+    if born > (today or trusted_today()):
+        # a kiosk clock before this build's release is certainly wrong: say so, do
+        # not tell the resident their (correct) number is impossible
+        return "rd_clock" if wall_clock_before_build() else "rd_future"
     sex = "male" if int(value[8]) % 2 == 1 else "female"
     return RegistryInfo(value=value, birth_date=born, sex=sex)
 

@@ -63,8 +63,12 @@ class BundleItem:
 
 
 def write_bundle(path: Path, *, device_id: str, key: OKPKey, items: Iterable[BundleItem],
-                 tmp_dir: Path) -> int:
-    """Write the bundle atomically (temp file in ``tmp_dir``, fsync, rename); item count."""
+                 tmp_dir: Path, audit_head: dict[str, Any] | None = None) -> int:
+    """Write the bundle atomically (temp file in ``tmp_dir``, fsync, rename); item count.
+
+    ``audit_head`` ({seq, hash} of the kiosk's audit log) goes into the signed
+    manifest, so a bundle anchors the log's end as a sync round does.
+    """
     tmp_dir.mkdir(parents=True, exist_ok=True)
     body_tmp = tmp_dir / f"bundle-{os.getpid()}-{time.monotonic_ns()}.part"
     entries: list[dict[str, str]] = []
@@ -79,9 +83,12 @@ def write_bundle(path: Path, *, device_id: str, key: OKPKey, items: Iterable[Bun
                 entries.append({"submission_id": item.submission_id,
                                 "sha256": hashlib.sha256(line).hexdigest()})
                 body.write(line + b"\n")
-        manifest = sign_json(
-            {"format": BUNDLE_FORMAT, "device_id": device_id, "created_at": int(time.time()),
-             "items": entries}, key, typ=MANIFEST_TYP, kid=device_id)
+        claims: dict[str, Any] = {"format": BUNDLE_FORMAT, "device_id": device_id,
+                                  "created_at": int(time.time()), "items": entries}
+        if audit_head is not None:
+            claims["audit_head"] = {"seq": int(audit_head["seq"]),
+                                    "hash": str(audit_head["hash"])}
+        manifest = sign_json(claims, key, typ=MANIFEST_TYP, kid=device_id)
         header = json.dumps({"format": BUNDLE_FORMAT, "device_id": device_id,
                              "manifest": manifest}).encode("utf-8")
         out_tmp = path.with_name(path.name + ".part")
@@ -168,6 +175,8 @@ def read_bundle_file(fh: BinaryIO) -> tuple[dict[str, Any] | None, str | None,
             except JsonLimitError:
                 yield ParsedLine(number, digest, None, f"line {number} is damaged or truncated")
                 continue
+            finally:
+                del raw  # a line may be tens of MB: keep only the parsed item
             yield ParsedLine(number, digest, item)
 
     return header, error, lines()

@@ -40,8 +40,9 @@ def export_queue(home: Home, store: Any, out: Path, *, device: Any) -> dict[str,
     if not out.parent.is_dir():
         raise NotFoundError(f"{out.parent}: folder not found (is the USB stick mounted?)")
     try:
+        head = store.audit_head() if hasattr(store, "audit_head") else None
         count = write_bundle(out, device_id=device.device_id, key=device.private_key,
-                             items=bundle_items(), tmp_dir=home.tmp)
+                             items=bundle_items(), tmp_dir=home.tmp, audit_head=head)
     except OSError as exc:
         raise KioskError(f"{out}: cannot write the bundle ({exc.strerror or exc})") from None
     if items:

@@ -122,7 +122,19 @@ class Services:
         return self._catalog if self._catalog is not None else (self.index or self.load_index())
 
     def form(self, form_id: str) -> Any:
-        return self.catalog.form(form_id)
+        from kiosk.errors import NotFoundError
+
+        try:
+            return self.catalog.form(form_id)
+        except NotFoundError:
+            # a form its ODK server withdrew: not offered any more, but its drafts can be
+            # finished (and then delivered: the server may still take them)
+            from sync.odk.catalog import withdrawn_form
+
+            form = withdrawn_form(self.home, form_id)
+            if form is None:
+                raise
+            return form
 
     def new_session(self, form_id: str, lang: str) -> Any:
         from kiosk.forms import FormSession

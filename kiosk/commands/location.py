@@ -8,10 +8,9 @@ and rewrites only that key of config.toml, keeping every other line and comment.
 from __future__ import annotations
 
 import argparse
-import re
 
 from kiosk.commands._common import add_home, add_json, get_home, print_json
-from kiosk.errors import EXIT_OK, ConfigError
+from kiosk.errors import EXIT_OK
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,24 +39,10 @@ def run_show(args: argparse.Namespace) -> int:
 
 
 def run_set(args: argparse.Namespace) -> int:
-    from kiosk.config import load_config, location_problem, write_default_config
+    from kiosk.config_edit import set_location
 
-    value = " ".join(args.value.split())
-    problem = location_problem(value) if value else None
-    if problem:
-        raise ConfigError(f"location {problem}")
     home = get_home(args).ensure()
-    path = home.config_file
-    load_config(path)  # a broken file is reported, never overwritten
-    write_default_config(path)
-    text = path.read_text(encoding="utf-8")
-    line = f'location = "{value}"'
-    pattern = re.compile(r"^location\s*=.*$", re.MULTILINE)
-    text = pattern.sub(line, text, count=1) if pattern.search(text) else text.rstrip("\n") + f"\n{line}\n"
-    tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    load_config(tmp)  # the result must still be a valid config
-    tmp.replace(path)
+    value = set_location(home.config_file, args.value).location
     if args.json:
         print_json({"location": value})
     else:

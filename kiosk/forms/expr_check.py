@@ -32,9 +32,9 @@ from kiosk.forms.expr_parse import (
     Path,
     Ref,
     Str,
+    children,
     parse,
     refs,
-    walk,
 )
 from kiosk.forms.expr_paths import PathResolver, dynamic_deps
 from kiosk.forms.expr_values import parse_date_text, to_number
@@ -263,9 +263,15 @@ def _analysed(text: str) -> tuple[Node, bool, frozenset[str]]:
     """(tree, whether it has no paths to resolve, its ${} references), once per text:
     the same expression text recurs across a form's questions."""
     tree = parse(text)
-    static = not any(isinstance(n, (Path, Filter)) or isinstance(n, Call)
-                     and n.func == "jr:choice-name" for n in walk(tree))
-    return tree, static, frozenset(refs(tree))
+    static, names, stack = True, set(), [tree]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, Ref):
+            names.add(n.name)
+        elif isinstance(n, (Path, Filter)) or isinstance(n, Call) and n.func == "jr:choice-name":
+            static = False
+        stack.extend(children(n))
+    return tree, static, frozenset(names)
 
 
 @lru_cache(maxsize=8192)

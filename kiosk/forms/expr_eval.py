@@ -39,6 +39,7 @@ from kiosk.forms.expr_parse import (
     Path,
     Ref,
     Str,
+    walk,
 )
 from kiosk.forms.expr_values import (
     NAN,
@@ -263,7 +264,7 @@ def _nodes_of(v: Any) -> list[Any]:
 
 
 def _compile_path(node: Path) -> NodesFn:
-    steps = [(s.axis, s.test, [compile_node(p) for p in s.preds]) for s in node.steps]
+    steps = [(s.axis, s.test, [compile_node(p) for p in s.preds], _lookup(s)) for s in node.steps]
     absolute = node.absolute and node.base is None
     base = compile_nodes(node.base) if node.base is not None else None
 
@@ -278,9 +279,14 @@ def _compile_path(node: Path) -> NodesFn:
         else:
             nodes = _one(ctx)
         pin = ctx if absolute else None
-        for axis, test, preds in steps:
+        for axis, test, preds, lookup in steps:
             out: list[Any] = []
             for n in nodes:
+                if lookup is not None and isinstance(n, X.XNode) and n.el is not None:
+                    found = lookup(env, n)
+                    if found is not None:
+                        out += found
+                        continue
                 # an absolute path is pinned to the context's repeat items, except at
                 # steps that choose their own nodes with predicates
                 found = X.step(doc, n, axis, test, None if preds else pin)
@@ -293,6 +299,50 @@ def _compile_path(node: Path) -> NodesFn:
         return nodes
 
     return run
+
+
+def _independent(node: Node) -> bool:
+    """Whether ``node``'s value is the same for every candidate of a predicate."""
+    for n in walk(node):
+        if isinstance(n, (Name, Dot)) or isinstance(n, Path) and n.base is None and not n.absolute:
+            return False
+        if isinstance(n, Call) and n.func in ("position", "last", "name", "local-name") and not n.args:
+            return False
+    return True
+
+
+def _lookup(step: Any) -> Callable[[Any, Any], list[Any] | None] | None:
+    """For ``item[key = value]`` over a secondary instance (choice lists, lookups in big
+    CSV files): the matching children through an index built once per instance element,
+    instead of evaluating the predicate for every child. None when the step is not of
+    that shape; the function returns None when the value is not text (numbers compare as
+    numbers, so those take the general way)."""
+    if step.axis != "child" or len(step.preds) != 1 or step.test in ("*", "node()", "text()"):
+        return None
+    pred = step.preds[0]
+    if not (isinstance(pred, BinOp) and pred.op == "="):
+        return None
+    if isinstance(pred.left, Name) and _independent(pred.right):
+        key, other = pred.left.name, pred.right
+    elif isinstance(pred.right, Name) and _independent(pred.left):
+        key, other = pred.right.name, pred.left
+    else:
+        return None
+    value_fn = compile_node(other)
+    test = step.test
+
+    def lookup(env: Any, parent: Any) -> list[Any] | None:
+        v = value_fn(env)
+        if isinstance(v, NodeSet):
+            if len(v) != 1:
+                return None
+            v = v[0]
+        if not isinstance(v, str):
+            return None
+        index = X.child_index(parent.el, test, key)
+        return [X.XNode(el, parent, i) for el, i in index.get(v, ())]
+
+    return lookup
 
 
 def _filter(env: Any, nodes: list[Any], preds: list[Compiled]) -> list[Any]:

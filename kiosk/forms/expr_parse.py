@@ -295,9 +295,11 @@ class _Parser:
 
     def union(self) -> Node:
         left = self.path()
-        while self.is_op("|"):
-            tok = self.take()
+        tok = self.tokens[self.i]
+        while tok.kind == "op" and tok.text == "|":
+            self.i += 1
             left = BinOp(tok.pos, "|", left, self.path())
+            tok = self.tokens[self.i]
         return left
 
     # ------------------------------------------------------------ paths
@@ -313,8 +315,13 @@ class _Parser:
         return True
 
     def path(self) -> Node:
-        tok = self.peek()
-        if tok.kind == "op" and tok.text in ("/", "//"):
+        tok = self.tokens[self.i]
+        kind = tok.kind
+        if kind == "num" or kind == "str" or kind == "ref":  # the common case, fast
+            nxt = self.tokens[self.i + 1]
+            if nxt.kind != "op" or nxt.text not in ("[", "/", "//"):
+                return self.primary()
+        if kind == "op" and tok.text in ("/", "//"):
             self.take()
             steps: list[Step] = []
             if tok.text == "//":

@@ -24,6 +24,26 @@ __all__ = ["ChoiceView", "FormSession", "QuestionView", "check_attachment"]
 class FormSession(AnswerState):
     """One resident filling one form. Never raises on bad answers: see ``errors()``."""
 
+    # ------------------------------------------------------------ counted repeats
+    # XForm jr:count: the form, not the resident, sets how many items (repeat_count.py)
+    def set_answer(self, name: str, value: Any, item: Item = ()) -> None:
+        super().set_answer(name, value, item)
+        self._sync_counts()
+
+    def restore(self, answers: dict[str, Any]) -> list[str]:
+        unknown = super().restore(answers)
+        self._sync_counts()
+        return unknown
+
+    def _sync_counts(self) -> None:
+        from kiosk.forms.repeat_count import counted_repeats, sync_counts
+
+        repeats = getattr(self, "_counted", None)
+        if repeats is None:
+            repeats = self._counted = counted_repeats(self.form.pages_questions())
+        if repeats:
+            sync_counts(self, repeats)
+
     # ------------------------------------------------------------ errors
     def _question_error(self, q: Question, item: Item) -> str | None:
         hit = self._hit(q.name, "err", item)

@@ -51,5 +51,6 @@ class Store(RetentionMixin, OutboxMixin):
     def mark_open_drafts_interrupted(self) -> int:
         """The kiosk-start hook: drafts left open become interrupted, and retention runs."""
         count = super().mark_open_drafts_interrupted()
+        self.clean_orphan_attachments()
         self.apply_retention()
         return count

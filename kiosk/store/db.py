@@ -36,6 +36,16 @@ def _connect(path: Path, *, readonly: bool = False) -> sqlite3.Connection:
     return conn
 
 
+def _private(path: Path) -> None:
+    """The database and its journal files: 0600, whatever the umask was."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except OSError:  # e.g. FAT on a USB stick: no modes to set
+            pass
+
+
 def _sqlite_error(path: Path, action: str, exc: BaseException) -> StorageError:
     text = str(exc)
     if "disk is full" in text or "database or disk is full" in text:
@@ -147,6 +157,7 @@ def open_db(
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = _connect(path)
+        _private(path)  # SQLite gives the -wal/-shm files the database file's mode
         _apply_durability(conn, path)
         current = int(conn.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.Error as exc:

@@ -107,6 +107,24 @@ class DraftsMixin(StoreBase):
             log.info("%d interrupted draft(s) are waiting for staff", count)
         return count
 
+    def clean_orphan_attachments(self, *, older_than: float = 600.0) -> int:
+        """Delete encrypted attachment rows that belong to nothing: no submission and no
+        saved draft (a fill or capture that failed before its clean-up could run, e.g.
+        under I/O errors). Only rows older than ``older_than`` seconds, so a capture in
+        progress in another process is left alone."""
+        from datetime import UTC, datetime, timedelta
+
+        cutoff = (datetime.now(UTC) - timedelta(seconds=older_than)).strftime(
+            "%Y-%m-%dT%H:%M:%S.%fZ")
+        where = ("submission_id IS NULL AND created_at < ? AND (draft_id IS NULL OR "
+                 "draft_id NOT IN (SELECT id FROM drafts))")
+        if not self.read(f"SELECT 1 FROM attachments WHERE {where} LIMIT 1", (cutoff,)):
+            return 0
+        with self.write() as conn:
+            count = conn.execute(f"DELETE FROM attachments WHERE {where}", (cutoff,)).rowcount
+        log.info("removed %d orphaned attachment row(s)", count)
+        return int(count)
+
     def interrupted_drafts(self) -> list[DraftInfo]:
         return self.drafts("interrupted")
 

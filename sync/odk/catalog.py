@@ -217,3 +217,25 @@ def _offer(home: Any, local: LocalCatalog, info: dict[str, Any], form_id: str, c
         return
     install(Path(home.root), source, form, category=category, agency="", origin="odk")
     info["kiosk_id"], info["usable"] = form.id, True
+
+
+def withdrawn_form(home: Any, kiosk_id: str) -> Any:
+    """The FormDef of a form the server withdrew, from the download cache, or None — so
+    staff can still finish its interrupted drafts (it is no longer offered to residents)."""
+    from kiosk.forms.model import FormLoadError
+    from kiosk.forms.xform_read import read_xform
+
+    local = LocalCatalog(odk_dir(home))
+    for form_id, info in local.index()["forms"].items():
+        if not info.get("withdrawn") or info.get("kiosk_id") != kiosk_id:
+            continue
+        path = local.form_file(form_id)
+        try:
+            form = read_xform(path.read_bytes(), source=f"odk/forms/{path.name}",
+                              media_dir=local.media_dir(form_id))
+        except (OSError, FormLoadError) as exc:
+            log.warning("withdrawn ODK form %s cannot be read: %s", form_id, exc)
+            return None
+        form.category, form.agency = "", ""
+        return form
+    return None

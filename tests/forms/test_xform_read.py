@@ -234,3 +234,18 @@ def test_one_choice_name_under_two_filters_is_allowed() -> None:
     assert [c.label for c in s.choices("county", (), "en")] == ["King (TX)"]
     s.set_answer("county", "king")
     assert ("county", ()) not in s.errors()
+
+
+def test_a_counted_repeat_has_as_many_items_as_its_count(household) -> None:  # type: ignore[no-untyped-def]
+    s = FormSession(household, "en")
+    assert s.item_count("member", ()) == 0
+    s.set_answer("members", 3)
+    assert s.item_count("member", ()) == 3 and s.question("member_age").definition.default == 30
+    s.set_answer("member_name", "Сараа", (1,))
+    s.set_answer("members", 2)
+    assert s.item_count("member", ()) == 2 and s.answer("member_name", (1,)) == "Сараа"
+    s.set_answer("members", None)  # no number: the items stay
+    assert s.item_count("member", ()) == 2
+    restored = FormSession(household, "en")
+    restored.restore({"members": 4})
+    assert restored.item_count("member", ()) == 4

@@ -96,3 +96,22 @@ def test_check_a_good_file_and_an_xform(kiosk_cli, tmp_path: Path) -> None:  # t
     bad.write_text("<h:html xmlns:h='http://www.w3.org/1999/xhtml'><h:head/></h:html>")
     result = kiosk_cli("forms", "check", str(bad))
     assert result.returncode == 1 and "bad.xml: <h:head>: an XForm needs <h:head> with a <model>" in result.stdout
+
+
+def test_fill_answers_a_left_out_location_with_the_kiosks(kiosk_cli, tmp_path: Path, isolated_home: Path) -> None:  # type: ignore[no-untyped-def]
+    from tests.forms.xlsform_builders import odk_types_answers, odk_types_form
+
+    xlsx = odk_types_form(tmp_path / "types.xlsx")
+    assert kiosk_cli("forms", "import", str(xlsx), "--category", "land", "--agency", "gasr").returncode == 0
+    answers = odk_types_answers()
+    del answers["answers"]["where"]
+    file = tmp_path / "answers.json"
+    file.write_text(json.dumps(answers), "utf-8")
+    refused = kiosk_cli("fill", "odk-types", "--answers", str(file), "--lang", "en")
+    assert refused.returncode == 1 and "where" in refused.stderr  # no location set: required, unanswered
+    assert kiosk_cli("location", "set", "47.9185 106.9176").returncode == 0
+    assert 'location = "47.9185 106.9176"' in (isolated_home / "config.toml").read_text("utf-8")
+    filled = kiosk_cli("fill", "odk-types", "--answers", str(file), "--json")
+    assert filled.returncode == 0, filled.stderr
+    bad = kiosk_cli("location", "set", "91 200")
+    assert bad.returncode == 4 and "latitude must be -90 to 90" in bad.stderr

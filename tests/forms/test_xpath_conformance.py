@@ -150,3 +150,53 @@ def test_every_function_has_a_case() -> None:
     text = CASES_FILE.read_text("utf-8")
     missing = [f for f in FUNCTIONS if not re.search(rf"(?<![\w:-]){re.escape(f)}\(", text)]
     assert missing == []
+
+
+_ATOMS = ["0", "-1", "2.5", "(1 div 0)", "(0 div 0)", "''", "'abc'", "' 7 '", "'2012-01-01'",
+          "'2012-1-1T10:00:00Z'", "'a b c'", "'1.1e6'", "true()", "false()", "${empty}",
+          "${age}", "${dob}", "${fruits}", "${agree}", "${name}", "/f/members/mage",
+          "/f/members[mage > 18]", "instance('cities')/root/item", "instance('nope')/root",
+          "current()", "..", "/f/members/mname", "'MD5'", "'%Y-%m-%d %H'", "'0 0;0 1;1 1'",
+          "99999999999", "-99999999999.5"]
+
+
+def _expressions() -> Any:
+    from hypothesis import strategies as st
+
+    from kiosk.forms.expr_funcs import FUNCTIONS
+
+    names = sorted(f for f in FUNCTIONS if f not in ("indexed-repeat", "jr:choice-name"))
+
+    def call(name: str, args: list[str]) -> str:
+        lo, hi, _impl, _kind = FUNCTIONS[name]
+        n = min(max(len(args), lo), hi if hi is not None else lo + 3)
+        args = (args * (n // max(len(args), 1) + 1))[:n] if args else ["0"] * n
+        return f"{name}({', '.join(args)})"
+
+    atom = st.sampled_from(_ATOMS)
+    return st.recursive(
+        atom,
+        lambda inner: st.one_of(
+            st.builds(call, st.sampled_from(names), st.lists(inner, min_size=0, max_size=4)),
+            st.builds(lambda a, op, b: f"({a} {op} {b})", inner,
+                      st.sampled_from(["+", "-", "*", "div", "mod", "=", "!=", "<", ">=",
+                                       "and", "or", "|"]), inner),
+        ),
+        max_leaves=6,
+    )
+
+
+def test_evaluation_never_raises() -> None:
+    """Whatever the function and arguments, an expression that loads evaluates."""
+    from hypothesis import given, settings
+
+    @settings(max_examples=600, deadline=None, database=None)
+    @given(_expressions())
+    def check(expr: str) -> None:
+        try:
+            fn, _refs = _compile(FORM, FORM.questions["mctx"], "constraint", expr, "$")
+        except FormLoadError:
+            return
+        fn(_Env(SESSION, FORM.questions["mctx"], (1,)))
+
+    check()

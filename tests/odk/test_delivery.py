@@ -203,3 +203,44 @@ def test_odk_still_delivered_while_kiosk_central_is_down(make_form, central, iso
     assert odk.store.submission(odk_id)["state"] == "acknowledged"
     assert odk.store.submission(jose_id)["state"] == "sealed"
     assert central.count(pid, form_id) == 1
+
+
+def test_a_closing_form_stops_being_offered_but_its_work_is_delivered(
+        make_form, central, kiosk_cli, isolated_home) -> None:
+    """Central's "closing" state: out of the formList, still taking submissions. The kiosk
+    takes the form off the home screen; a queued submission and a draft finished by staff
+    afterwards are both delivered."""
+    from kiosk.config import load_config
+    from kiosk.finalize import finalize_session
+    from kiosk.paths import Home
+    from ui.services import Services
+
+    pid, form_id, user = make_form(household_xform())
+    assert kiosk_cli("odk", "connect", user.url).returncode == 0
+    home = Home(isolated_home)
+    services = Services(home, load_config(home.config_file))
+    kiosk_id = form_id.replace("_", "-").lower()
+    assert kiosk_id in services.load_index().forms
+    queued = kiosk_cli("fill", kiosk_id, "--answers", str(_answers_file(isolated_home.parent)),
+                       "--json")
+    assert queued.returncode == 0, queued.stderr
+    central._ok(central._http.patch(f"{central.api}/projects/{pid}/forms/{form_id}",
+                                    json={"state": "closing"}))
+    rep = json.loads(kiosk_cli("odk", "pull", "--json").stdout)
+    assert rep["withdrawn"] == [form_id]
+    services = Services(home, load_config(home.config_file))
+    assert kiosk_id not in services.load_index().forms  # not offered to residents
+    assert kiosk_id not in services.load_catalog().forms
+    session = services.new_session(kiosk_id, "mn")  # staff finish a draft of it
+    session.restore({"name": "Draft finished", "age": 30})
+    finalize_session(services.store(), session, services.catalog)
+    services.close()
+    synced = kiosk_cli("sync", "--once", "--json")
+    assert json.loads(synced.stdout)["accepted"] == 2, synced.stdout
+    assert central.count(pid, form_id) == 2
+
+
+def _answers_file(folder) -> object:  # noqa: ANN001
+    path = folder / "closing.answers.json"
+    path.write_text(json.dumps({"answers": {"name": "Queued one", "age": 5}}), "utf-8")
+    return path

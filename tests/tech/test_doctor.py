@@ -14,7 +14,7 @@ from kiosk.paths import Home
 
 NAMES = [
     "config", "version", "data_folder", "database", "schema", "catalog", "keyring",
-    "device", "server", "clock", "queue", "last_sync",
+    "device", "server", "odk", "clock", "queue", "last_sync",
 ]
 
 
@@ -217,12 +217,12 @@ def test_configured_fallback_with_wrong_passphrase_fails(isolated_home, monkeypa
 
     path = isolated_home / "secrets.enc"
     secrets.open_secrets(
-        isolated_home, fallback="encrypted-file", fallback_file=str(path), passphrase="right one"
+        isolated_home, fallback="encrypted-file", fallback_file=str(path), passphrase="the right passphrase"
     ).data_key()
-    monkeypatch.setenv("KIOSK_SECRETS_PASSPHRASE", "wrong one")
+    monkeypatch.setenv("KIOSK_SECRETS_PASSPHRASE", "a wrong passphrase")
     config = Config(keyring_fallback="encrypted-file", keyring_fallback_file=str(path))
     assert _check(isolated_home, "keyring", config).status == doctor.FAIL
-    monkeypatch.setenv("KIOSK_SECRETS_PASSPHRASE", "right one")
+    monkeypatch.setenv("KIOSK_SECRETS_PASSPHRASE", "the right passphrase")
     assert _check(isolated_home, "keyring", config).status == doctor.PASS
 
 

@@ -84,3 +84,38 @@ def test_lang_after_any_sub_command(isolated_home):
     assert "Version" in [c["title"] for c in json.loads(out.stdout)["checks"]]
     out = _kiosk("forms", "list", "--lang", "en")
     assert out.returncode == 0, out.stderr
+
+
+def test_everything_in_the_data_folder_is_private(server, isolated_home, tmp_path):
+    import os
+    import stat
+
+    from kiosk.paths import bundled_catalog_dir
+    from tests.sync.helpers import enroll_code
+
+    old = os.umask(0o022)  # a typical login umask: files would be 0644
+    try:
+        home = str(isolated_home)
+        out = _kiosk("enroll", "--server", server.url, "--code", enroll_code(server),
+                     "--home", home)
+        assert out.returncode == 0, out.stderr
+        example = bundled_catalog_dir() / "examples" / "id-card.answers.json"
+        out = _kiosk("fill", "id-card", "--answers", str(example), "--home", home)
+        assert out.returncode == 0, out.stderr
+        _kiosk("sync", "--once", "--home", home)
+        _kiosk("pin", "set", "--stdin", "--home", home, input="482913\n")
+        _kiosk("doctor", "--home", home)
+    finally:
+        os.umask(old)
+    loose = []
+    for root, dirs, files in os.walk(isolated_home):
+        for name in dirs:
+            mode = stat.S_IMODE(os.stat(os.path.join(root, name)).st_mode)
+            if mode != 0o700:
+                loose.append((os.path.join(root, name), oct(mode)))
+        for name in files:
+            mode = stat.S_IMODE(os.stat(os.path.join(root, name)).st_mode)
+            if mode != 0o600:
+                loose.append((os.path.join(root, name), oct(mode)))
+    assert not loose, loose
+    assert (isolated_home / "kiosk.db").exists() and (isolated_home / "enrolment.json").exists()

@@ -129,3 +129,24 @@ def test_server_refuses_an_audit_head_that_went_backwards(server, isolated_home,
     assert report.audit_head == "regressed"
     flagged = head_of(server.central.store, kiosk.device.device_id)
     assert flagged["regressed_at"] is not None and flagged["seq"] == later["seq"]
+
+
+def test_a_bundle_carries_the_audit_head_and_a_regression_is_flagged(server, isolated_home,
+                                                                     tmp_path):
+    from central.bundle_import import import_bundle_file
+    from central.trust import head_of
+    from sync.media import export_queue
+
+    kiosk = enrolled_kiosk(server, isolated_home)
+    with kiosk.store() as store:
+        finalize(kiosk, store, 2)
+        head = store.audit_head()
+        export_queue(kiosk.home, store, tmp_path / "a.bundle", device=kiosk.device)
+    report = import_bundle_file(server.central, tmp_path / "a.bundle")
+    assert report["manifest_verified"]
+    known = head_of(server.central.store, kiosk.device.device_id)
+    assert known["seq"] == head["seq"] and known["via"] == "bundle"
+    from central.trust import record_head
+
+    assert record_head(server.central.store, kiosk.device.device_id, head["seq"] - 1,
+                       "0" * 64)["status"] == "regressed"

@@ -94,6 +94,8 @@ def test_repeat_add_is_never_under_the_bottom_bar(qtbot, kiosk, scale):
     flow = window.form.flow
     rep = flow.repeats()[0]
     assert flow.item_count(rep) == 2 and not add.isEnabled()  # witnesses: exactly two, no more
+    full = window.form.findChild(QWidget, "repeat-full-witnesses")
+    assert full is not None and full.isVisible() and "2" in full.text()  # and it says why
     window.wipe(discard=True)
     from ui.examples import open_example
 
@@ -120,6 +122,9 @@ def test_receipt_number_demo_notice_and_qr_are_reachable_at_200(qtbot, kiosk):
     view = window.receipt_view
     page = view.page
     assert _in_view(page, view.number_label)  # the number first, without scrolling
+    # DEMO is said on the first screen too: the window's banner stays above the page, and the
+    # receipt's own notice follows the number (in view in English; one Tab away in Mongolian).
+    assert window.banner.isVisible()
     for target in (view.demo, view.qr):
         assert target is not None and target.focusPolicy() != Qt.FocusPolicy.NoFocus
     # Tab from Finish goes round to the number, the DEMO notice, the QR: each scrolled into view.

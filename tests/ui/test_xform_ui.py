@@ -132,3 +132,28 @@ def test_read_aloud_plays_the_recorded_prompt_before_the_synthetic_voice(qtbot, 
     with qtbot.waitSignal(reader.spoken, timeout=5_000) as spoken:
         tap(qtbot, view.next)
     assert "Мал" in spoken.args[0] and reader.history == [spoken.args[0]]
+    # the question's own image is shown under its label
+    from PySide6.QtWidgets import QLabel
+
+    block = next(iter(window.form.blocks.values()))
+    assert block.image is not None and isinstance(block.image, QLabel) and not block.image.pixmap().isNull()
+
+
+def test_staff_change_the_kiosk_location(qtbot, odk_kiosk, isolated_home: Path) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton
+
+    window = odk_kiosk.window
+    odk_kiosk.prefs.set_lang("en")
+    window.open_staff()
+    window.staff.unlocked = True
+    window.staff.render()
+    edit = window.staff.findChild(QLineEdit, "staff-location")
+    assert edit is not None and edit.text() == LOCATION
+    status = window.staff.findChild(QLabel, "staff-location-status")
+    edit.setText("91 106")
+    tap(qtbot, window.staff.findChild(QPushButton, "staff-location-save"))
+    assert "latitude must be -90 to 90" in status.text() and odk_kiosk.services.config.location == LOCATION
+    edit.setText("46.1  100.25")
+    tap(qtbot, window.staff.findChild(QPushButton, "staff-location-save"))
+    assert status.text() == "The location is saved." and odk_kiosk.services.config.location == "46.1 100.25"
+    assert 'location = "46.1 100.25"' in (isolated_home / "config.toml").read_text("utf-8")

@@ -103,7 +103,10 @@ class ReceiptView(QWidget):
         self.info = info
         self.page.clear()
         col = self.page.column
-        col.addWidget(text_label(t("ui.receipt_title", lang), "title"))
+        large = scale >= 150
+        # At large text the thank-you line is set a size smaller than a page title, so the
+        # number and the DEMO notice under it fit the first screen without scrolling.
+        col.addWidget(text_label(t("ui.receipt_title", lang), "question" if large else "title"))
         from kiosk.i18n import pick
 
         self.number_label = text_label(info.number, "big-number")
@@ -111,7 +114,6 @@ class ReceiptView(QWidget):
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         a11y.label(self.number_label, t("ui.receipt_number_desc", lang, number=info.number))
         caption = text_label(t("ui.receipt_number", lang), "hint")
-        large = scale >= 150
         if large:  # with large text the number comes first, before anything scrolls away
             col.addWidget(caption)
             col.addWidget(self.number_label)

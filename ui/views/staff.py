@@ -242,6 +242,10 @@ class StaffView(Page):
         if snap is not None and snap.odk is not None:
             self._render_odk(snap.odk, lang)
 
+        from ui.views.staff_location import render_location
+
+        render_location(self, lang)
+
         failed = self._section(t("ui.staff_failed", lang))
         items = snap.failed if snap is not None else []
         if not items:
