@@ -202,6 +202,35 @@ def test_bundle_route_needs_a_credential_before_reading_the_body(server, kiosk, 
     assert own.status_code == 200 and own.json()["counts"] == {"accepted": 1, "duplicate": 2}
 
 
+def test_device_may_send_only_its_own_bundle_and_bodies_are_bounded(tmp_path, isolated_home):
+    from tests.sync.helpers import enrolled_kiosk
+
+    server = start_server(tmp_path / "c", limits=Limits(max_bundle_bytes=50_000))
+    try:
+        from kiosk.device import DeviceIdentity
+
+        alice = enrolled_kiosk(server, isolated_home)
+        bob = DeviceIdentity.from_private_jwk(dict(generate_key().as_dict(private=True)))
+        pub = {k: bob.public_jwk[k] for k in ("kty", "crv", "x")}
+        assert server.central.store.use_enroll_code(enroll_code(server), bob.device_id, pub,
+                                                    "bob") is None
+        body = _bundle(alice, tmp_path, 1).read_bytes()
+        headers = {"Content-Type": "application/x-ndjson"}
+        resp = httpx.post(server.url + "/v1/bundles", content=body, headers=signed(
+            alice, "POST", "/v1/bundles", body, headers=headers, key=bob.private_key,
+            device_id=bob.device_id))
+        assert resp.status_code == 200 and resp.json()["results"] == []
+        assert "another device" in resp.json()["errors"][0]
+        big = body + b"\n" * 60_000
+        resp = httpx.post(server.url + "/v1/bundles", content=big,
+                          headers=signed(alice, "POST", "/v1/bundles", big, headers=headers))
+        assert resp.status_code == 413
+        assert server.central.store.count() == 0
+        assert not list((tmp_path / "c" / "tmp").iterdir())
+    finally:
+        server.stop()
+
+
 def test_forged_bundle_item_writes_nothing_for_an_enrolled_device(server, kiosk, tmp_path):
     """A bundle naming an enrolled device but not signed by it: no blob, no row."""
     from kiosk.device import DeviceIdentity
@@ -494,3 +523,17 @@ def test_intake_is_one_durable_write_per_request(server, kiosk):
     assert server.central.store.device(kiosk.device.device_id)["last_seen"]
     again = post_items(server, kiosk, items)  # a new nonce: duplicates, still one commit
     assert [r["status"] for r in again.json()["results"]] == ["duplicate"] * 3
+
+
+def test_kiosk_survives_a_server_reply_of_deep_json():
+    """The other direction: a hostile or broken server cannot crash the kiosk's sync."""
+    from sync.client import CentralClient, OutcomeUnknown
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=deep, headers={"Content-Type": "application/json"})
+
+    with CentralClient("http://central.test", transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(OutcomeUnknown):
+            client.health()
