@@ -50,6 +50,7 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 # names of things staff type or see on the machine.
 LATIN_ALLOWED = {
     "QR", "PIN", "USB", "PDF", "ID", "URL", "SMS", "GPS", "OK", "PNG", "JPEG", "JPG",
+    "ODK",  # the name of the forms server (ODK Central), as staff know it
     "keyring", "kiosk", "Python", "SQLite", "soum",
     "ABC",  # the on-screen keyboard's key for the Latin letters
     "Enter", "Shift", "Tab", "Esc",  # names printed on the keys of a keyboard
