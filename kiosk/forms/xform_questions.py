@@ -184,6 +184,10 @@ class FormBuilder:
         actions = list(self.model.findall(XF + "setvalue"))
         for el in self.body.iter():
             actions += el.findall(XF + "setvalue")
+        for el in [*self.model.iter(ODK + "setgeopoint"), *self.body.iter(ODK + "setgeopoint")]:
+            ref = el.get("ref") or ""
+            self.odk.warnings.append(f"<odk:setgeopoint ref={ref!r}>: a device location is not taken on "
+                                     "this kiosk; the node stays empty")
         for sv in actions:
             ref = sv.get("ref") or sv.get("bind") or ""
             path = normalise_path(ref, self.root_path) if ref else ""
