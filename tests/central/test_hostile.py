@@ -523,3 +523,17 @@ def test_intake_is_one_durable_write_per_request(server, kiosk):
     assert server.central.store.device(kiosk.device.device_id)["last_seen"]
     again = post_items(server, kiosk, items)  # a new nonce: duplicates, still one commit
     assert [r["status"] for r in again.json()["results"]] == ["duplicate"] * 3
+
+
+def test_kiosk_survives_a_server_reply_of_deep_json():
+    """The other direction: a hostile or broken server cannot crash the kiosk's sync."""
+    from sync.client import CentralClient, OutcomeUnknown
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=deep, headers={"Content-Type": "application/json"})
+
+    with CentralClient("http://central.test", transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(OutcomeUnknown):
+            client.health()
