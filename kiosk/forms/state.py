@@ -22,7 +22,15 @@ from kiosk.errors import KioskError
 from kiosk.forms import values as V
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.deps import graph_of
-from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
+from kiosk.forms.expr_eval import (
+    CHOICE_PLANS,
+    NodeSet,
+    to_bool,
+    to_date,
+    to_list,
+    to_number,
+    to_string,
+)
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.screens import Screen, ScreenBuilder
 from kiosk.forms.views import ChoiceView, QuestionView
@@ -130,6 +138,7 @@ class AnswerState:
         self._page_pairs: dict[str, list[tuple[Question, Item]]] = {}  # layout, per page
         self._page_screens: dict[str, list[Screen]] = {}
         self._screen_pos: dict[str, int] = {}  # screen key -> position in the screen list
+        self._choice_indexes: dict[tuple[str, str], Any] = {}
         self._pages = {p.name: p for p in form.pages}
         self._graph = graph_of(form)
         self._views: dict[str, QuestionView] = {}  # stateless wrappers, made once
@@ -608,8 +617,27 @@ class AnswerState:
         if fn is None:
             return q.choice_list
         return list(self._cached(q.name, "choices", item, lambda: [
-            c for c in q.choice_list if to_bool(fn(_Env(self, q, item, c)))
+            c for c in self._candidates(q, item, fn) if to_bool(fn(_Env(self, q, item, c)))
         ]))
+
+    def _candidates(self, q: Question, item: Item, fn: Any) -> list[Choice]:
+        """The choices a filter ``key = value [and …]`` can accept, through an index of
+        the choice list by that key (a long CSV list costs what it matches); else all."""
+        plan = CHOICE_PLANS.get(fn)
+        if plan is None:
+            return q.choice_list
+        key, value_fn = plan
+        v = value_fn(_Env(self, q, item))
+        if isinstance(v, NodeSet):
+            v = v[0] if len(v) == 1 else None
+        if not isinstance(v, str):
+            return q.choice_list
+        index = self._choice_indexes.get((q.name, key), _MISS)
+        if index is _MISS:
+            index = self._choice_indexes[(q.name, key)] = _index_choices(q.choice_list, key)
+        if index is None:
+            return q.choice_list
+        return index.get(v, [])
 
 
     def _nest(self, questions: list[Question], item: Item, raw: bool) -> dict[str, Any]:
@@ -633,6 +661,20 @@ class AnswerState:
                 if value is not None:
                     out[q.name] = value
         return out
+
+def _index_choices(choices: list[Choice], key: str) -> dict[str, list[Choice]] | None:
+    """Choices by the text of ``key`` (None when a value is not text: numbers compare as
+    numbers, so the whole list is filtered then)."""
+    out: dict[str, list[Choice]] = {}
+    for c in choices:
+        v = c.value if key == "value" else c.extra.get(key)
+        if v is None:
+            v = ""
+        if not isinstance(v, str):
+            return None
+        out.setdefault(v, []).append(c)
+    return out
+
 
 def _same(a: Any, b: Any) -> bool:
     """Equal results (NaN equals NaN here: nothing changed)."""
