@@ -27,11 +27,16 @@ from sync.auth import (
     WINDOW_SECONDS,
     AuthFailure,
     RequestClaims,
+    generate_key,
     import_public,
     request_device,
     verify_request,
 )
 from sync.jsonlimits import JsonLimitError, JsonLimits
+
+# A key nobody holds: a request naming an unknown device is checked against it, so it
+# fails at the same step, in the same time, as one signed with the wrong key.
+_STRANGER_KEY = generate_key()
 
 
 class RequestGate:
@@ -103,7 +108,9 @@ class RequestGate:
 
         def key_for(device_id: str) -> OKPKey | None:
             row = self.store.device(device_id) if ids.is_device_id(device_id) else None
-            return import_public(json.loads(row["public_jwk"])) if row else None
+            if row is None:  # verify anyway (and fail): no timing difference to probe IDs by
+                return _STRANGER_KEY
+            return import_public(json.loads(row["public_jwk"]))
 
         try:
             claims = verify_request(header, method=request.method, target=self._target(request),

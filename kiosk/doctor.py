@@ -247,6 +247,23 @@ def check_server(ctx: _Ctx) -> Check:
     return _mk(ctx, "server", PASS, "server_ok", details=details, url=url)
 
 
+def check_odk(ctx: _Ctx) -> Check:
+    """The ODK server connection (`kiosk odk connect`), when the kiosk has one."""
+    info = probes.odk_info(ctx.home, ctx.config, ctx.server_timeout)
+    url = info.get("url") or ""
+    if info.get("unreadable"):
+        return _mk(ctx, "odk", WARN, "server_unreadable", "fix_keyring", info)
+    if not info.get("connected"):
+        return _mk(ctx, "odk", PASS, "odk.doctor_none", details=info)
+    if info.get("auth_refused"):
+        return _mk(ctx, "odk", FAIL, "odk.doctor_auth", "odk.doctor_fix_auth", info, url=url,
+                   error=info.get("error", ""))
+    if not info.get("reachable"):
+        return _mk(ctx, "odk", WARN, "server_unreachable", "fix_server", info, url=url,
+                   error=info.get("error", ""))
+    return _mk(ctx, "odk", PASS, "odk.doctor_ok", details=info, url=url, forms=info.get("forms", 0))
+
+
 def check_clock(ctx: _Ctx) -> Check:
     from kiosk.clock import BUILD_DATE, wall_clock_before_build
 
@@ -336,6 +353,7 @@ CHECKS: tuple[tuple[str, Callable[[_Ctx], Check]], ...] = (
     ("keyring", check_keyring),
     ("device", check_device),
     ("server", check_server),
+    ("odk", check_odk),
     ("clock", check_clock),
     ("queue", check_queue),
     ("last_sync", check_last_sync),

@@ -228,6 +228,63 @@ def _size(n: int, quick: bool, workdir: Path) -> dict[str, Any]:
     return out
 
 
+def _lookup_figures(quick: bool) -> dict[str, Any]:
+    """A calculation looking a value up in a 10,000-row secondary instance (a big CSV):
+    ``[name = ${key}]`` (indexed) and ``[number(code) = ${key_n}]`` (the general way)."""
+    import xml.etree.ElementTree as ET
+
+    from kiosk.forms import FormSession
+    from kiosk.forms.expr_check import compile_form
+    from kiosk.forms.model import build_form
+
+    def tx(t: str) -> dict[str, str]:
+        return {"mn": t, "en": t}
+
+    rows = 10_000
+    root = ET.Element("root")
+    for i in range(rows):
+        item = ET.SubElement(root, "item")
+        ET.SubElement(item, "name").text = f"n{i}"
+        ET.SubElement(item, "code").text = str(i)
+        ET.SubElement(item, "label").text = f"Label {i}"
+    data = {"format": 1, "id": "lookup", "version": "1", "title": tx("Lookup"),
+            "category": "bench", "agency": "bench", "pages": [{"name": "p", "title": tx("p"),
+            "questions": [
+                {"name": "key", "type": "text", "label": tx("key")},
+                {"name": "key_n", "type": "integer", "label": tx("key_n")},
+                {"name": "found", "type": "text", "label": tx("found"),
+                 "calculate": "instance('big')/root/item[name = ${key}]/label"},
+                {"name": "scanned", "type": "text", "label": tx("scanned"),
+                 "calculate": "instance('big')/root/item[number(code) = ${key_n}]/label"},
+                {"name": "village", "type": "select_one", "label": tx("village"),
+                 "choices": [{"value": f"v{i}", "label": tx(f"V{i}"), "soum": f"n{i % 500}"}
+                             for i in range(rows)],
+                 "choice_filter": "soum = ${key}"},
+            ]}]}
+    form = build_form(data)
+    form.instances["big"] = root
+    compile_form(form)
+    session = FormSession(form, "mn", today=date(2026, 11, 26))
+    out: dict[str, Any] = {}
+    for name, question, values in (("indexed", "key", [f"n{i * 37 % rows}" for i in range(50)]),
+                                   ("scan", "key_n", [i * 37 % rows for i in range(50)])):
+        times = []
+        for v in values[: 10 if quick else 50]:
+            started = time.perf_counter()
+            session.set_answer(question, v)
+            session.value("found" if name == "indexed" else "scanned")
+            times.append((time.perf_counter() - started) * 1000)
+        out[f"lookup_10000_rows_{name}_median_ms"] = round(statistics.median(times), 3)
+    times = []
+    for i in range(10 if quick else 50):
+        started = time.perf_counter()
+        session.set_answer("key", f"n{i * 7 % 500}")
+        session.choices("village")
+        times.append((time.perf_counter() - started) * 1000)
+    out["choice_filter_10000_choices_median_ms"] = round(statistics.median(times), 3)
+    return out
+
+
 def run(quick: bool, workdir: Path) -> dict[str, Any]:
     from kiosk.forms import load_catalog
     from kiosk.forms import loader as forms_loader
@@ -237,6 +294,7 @@ def run(quick: bool, workdir: Path) -> dict[str, Any]:
     for n in SIZES:
         figures.update(_size(n, quick, workdir))
     figures["compile_3000q_target_ms"] = TARGET_COMPILE_3000_MS
+    figures.update(_lookup_figures(quick))
 
     folder = bundled_catalog_dir()
     cold: list[float] = []

@@ -20,6 +20,7 @@ Evaluation never raises on any input value: a bad argument gives empty/NaN.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol
@@ -39,6 +40,7 @@ from kiosk.forms.expr_parse import (
     Path,
     Ref,
     Str,
+    walk,
 )
 from kiosk.forms.expr_values import (
     NAN,
@@ -263,7 +265,7 @@ def _nodes_of(v: Any) -> list[Any]:
 
 
 def _compile_path(node: Path) -> NodesFn:
-    steps = [(s.axis, s.test, [compile_node(p) for p in s.preds]) for s in node.steps]
+    steps = [(s.axis, s.test, [compile_node(p) for p in s.preds], _lookup(s)) for s in node.steps]
     absolute = node.absolute and node.base is None
     base = compile_nodes(node.base) if node.base is not None else None
 
@@ -278,9 +280,14 @@ def _compile_path(node: Path) -> NodesFn:
         else:
             nodes = _one(ctx)
         pin = ctx if absolute else None
-        for axis, test, preds in steps:
+        for axis, test, preds, lookup in steps:
             out: list[Any] = []
             for n in nodes:
+                if lookup is not None and isinstance(n, X.XNode) and n.el is not None:
+                    found = lookup(env, n)
+                    if found is not None:
+                        out += found
+                        continue
                 # an absolute path is pinned to the context's repeat items, except at
                 # steps that choose their own nodes with predicates
                 found = X.step(doc, n, axis, test, None if preds else pin)
@@ -293,6 +300,80 @@ def _compile_path(node: Path) -> NodesFn:
         return nodes
 
     return run
+
+
+def _independent(node: Node) -> bool:
+    """Whether ``node``'s value is the same for every candidate of a predicate."""
+    for n in walk(node):
+        if isinstance(n, (Name, Dot)) or isinstance(n, Path) and n.base is None and not n.absolute:
+            return False
+        if isinstance(n, Call) and n.func in ("position", "last", "name", "local-name") and not n.args:
+            return False
+    return True
+
+
+def _key_equality(pred: Node) -> tuple[str, Node] | None:
+    """(key, value expression) when ``pred`` is ``key = value`` (or an ``and`` of
+    conditions with one such) where only ``key`` depends on the candidate, and nothing
+    in it asks for the candidate's position."""
+    for n in walk(pred):
+        if isinstance(n, Call) and n.func in ("position", "last") and not n.args:
+            return None
+    stack = [pred]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, BinOp) and n.op == "and":
+            stack += [n.right, n.left]
+        elif isinstance(n, BinOp) and n.op == "=":
+            if isinstance(n.left, Name) and _independent(n.right):
+                return n.left.name, n.right
+            if isinstance(n.right, Name) and _independent(n.left):
+                return n.right.name, n.left
+    return None
+
+
+CHOICE_PLANS: weakref.WeakKeyDictionary[Any, tuple[str, Compiled]] = weakref.WeakKeyDictionary()
+
+
+def plan_choice_index(fn: Compiled, tree: Node) -> None:
+    """For a choice filter compiled to ``fn``: remember (choice key, value closure) so a
+    session narrows the choices through an index before evaluating the whole filter on
+    what is left (kiosk.forms.state)."""
+    found = _key_equality(tree)
+    if found is not None and found[0] != "label":
+        CHOICE_PLANS[fn] = (found[0], compile_node(found[1]))
+
+
+def _lookup(step: Any) -> Callable[[Any, Any], list[Any] | None] | None:
+    """For ``item[key = value]`` over a secondary instance (choice lists, lookups in big
+    CSV files): the matching children through an index built once per instance element,
+    then the whole predicate on those only, instead of the predicate for every child.
+    None when the step is not of that shape; the function returns None when the value is
+    not text (numbers compare as numbers, so those take the general way)."""
+    if step.axis != "child" or len(step.preds) != 1 or step.test in ("*", "node()", "text()"):
+        return None
+    found = _key_equality(step.preds[0])
+    if found is None:
+        return None
+    key, other = found
+    whole = compile_node(step.preds[0])
+    exact = isinstance(step.preds[0], BinOp) and step.preds[0].op == "="
+    value_fn = compile_node(other)
+    test = step.test
+
+    def lookup(env: Any, parent: Any) -> list[Any] | None:
+        v = value_fn(env)
+        if isinstance(v, NodeSet):
+            if len(v) != 1:
+                return None
+            v = v[0]
+        if not isinstance(v, str):
+            return None
+        index = X.child_index(parent.el, test, key)
+        hits = [X.XNode(el, parent, i) for el, i in index.get(v, ())]
+        return hits if exact else _filter(env, hits, [whole])
+
+    return lookup
 
 
 def _filter(env: Any, nodes: list[Any], preds: list[Compiled]) -> list[Any]:

@@ -350,17 +350,16 @@ def _instance(env: Env, instance_id: Any) -> NodeSet:
 
 
 def _pulldata(env: Env, instance_id: Any, wanted: Any, key_field: Any, key: Any) -> str:
-    """``instance(id)/root/item[key_field = key]/wanted`` (first match)."""
+    """``instance(id)/root/item[key_field = key]/wanted`` (first match; indexed)."""
     doc = _opt(env, "instance", None, to_string(instance_id))
-    if doc is None:
+    if doc is None or doc.root is None:
         return ""
-    want, field, needle = to_string(wanted), to_string(key_field), to_string(key)
-    for root in X.children(None, doc, "*"):
-        for item in X.children(None, root, "*"):
-            keys = X.children(None, item, field)
-            if keys and to_string(X.node_value(None, keys[0])) == needle:
-                found = X.children(None, item, want)
-                return to_string(X.node_value(None, found[0])) if found else ""
+    want = to_string(wanted)
+    for el, _i in X.child_index(doc.root, "*", to_string(key_field)).get(to_string(key), ()):
+        for sub in el:
+            if isinstance(sub.tag, str) and X.local(sub.tag) == want:
+                return "".join(sub.itertext())
+        return ""
     return ""
 
 

@@ -38,6 +38,14 @@ class QuestionView:
     def hint(self, lang: str | None = None, item: Item = ()) -> str:
         return self._fill(self.definition.hint(lang or self._s.lang), lang, item)
 
+    def media_file(self, kind: str, lang: str | None = None) -> Any:
+        """The local file (Path) of the label's ``kind`` media ("image", "audio"), or None."""
+        if not self.definition.media:
+            return None
+        from kiosk.forms.media import question_media
+
+        return question_media(self._s.form, self.definition, kind, lang or self._s.lang)
+
     def _fill(self, text: str, lang: str | None, item: Item) -> str:
         """``${name}`` in a label (XForm ``<output>``) -> that answer as the review shows it."""
         if "${" not in text:

@@ -91,9 +91,11 @@ class FormBuilder:
         self._index(data, self.root_path)
         self.controls = walk_body(body, self.root_path)
         self.names: dict[str, str] = {}  # path -> question name
+        self._taken: set[str] = set()
         self.questions: dict[str, Question] = {}
         self.lang = self.itext.default if self.itext.languages else guess_language(
-            [t for t in body.itertext()] + [head_title(model)])
+            [*body.itertext(), odk.title,
+             *(el.text or "" for inst in self.instances.values() for el in inst.iter("label"))])
         self.warnings: list[str] = []
         self._choice_cache: dict[tuple[str, str, str], list[Choice]] = {}
         self.setvalue_calc: dict[str, str] = {}
@@ -121,10 +123,10 @@ class FormBuilder:
         if not re.match(r"[A-Za-z_]", base):
             base = "q_" + base
         name, n = base, 2
-        taken = set(self.names.values())
-        while name in taken:
+        while name in self._taken:
             name, n = f"{base}_{n}", n + 1
         self.names[path] = name
+        self._taken.add(name)
         return name
 
     def _resolve(self, path: str) -> str | None:
@@ -161,6 +163,9 @@ class FormBuilder:
                 hidden.append(path)
         for path in hidden:
             self._name(path)
+        if f"{self.root_path}/meta/entity" in self.nodes:
+            self.odk.warnings.append(f"<entity> in {self.root_path}/meta: ODK entities are not created "
+                                     "or updated by this kiosk (the answers are still sent)")
         self._setvalues(control_paths)
 
         self.pages: list[Page] = []
@@ -182,6 +187,10 @@ class FormBuilder:
         actions = list(self.model.findall(XF + "setvalue"))
         for el in self.body.iter():
             actions += el.findall(XF + "setvalue")
+        for el in [*self.model.iter(ODK + "setgeopoint"), *self.body.iter(ODK + "setgeopoint")]:
+            ref = el.get("ref") or ""
+            self.odk.warnings.append(f"<odk:setgeopoint ref={ref!r}>: a device location is not taken on "
+                                     "this kiosk; the node stays empty")
         for sv in actions:
             ref = sv.get("ref") or sv.get("bind") or ""
             path = normalise_path(ref, self.root_path) if ref else ""
@@ -550,10 +559,6 @@ class FormBuilder:
                 repeats[owner].children.append(q)
             elif page is not None:
                 page.questions.append(q)
-
-
-def head_title(model: ET.Element) -> str:
-    return ""
 
 
 def _number(text: str | None, where: str, attr: str) -> float | int:

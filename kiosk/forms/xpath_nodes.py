@@ -121,6 +121,36 @@ class ChoiceNode:
         return "item"
 
 
+_INDEXES: weakref.WeakKeyDictionary[Element, dict[tuple[str, str], dict[str, list[tuple[Element, int]]]]]
+_INDEXES = weakref.WeakKeyDictionary()
+
+
+def child_index(el: Element, test: str, key: str) -> dict[str, list[tuple[Element, int]]]:
+    """``el``'s children named ``test`` by the text of their ``key`` children (with each
+    child's position among its like-named siblings), built once per element: secondary
+    instances do not change after load."""
+    per = _INDEXES.get(el)
+    if per is None:
+        per = _INDEXES[el] = {}
+    found = per.get((test, key))
+    if found is None:
+        found = per[(test, key)] = {}
+        seen: dict[str, int] = {}
+        for child in el:
+            if not isinstance(child.tag, str):
+                continue
+            name = local(child.tag)
+            i = seen[name] = seen.get(name, 0) + 1
+            if not _matches(name, test):
+                continue
+            for sub in child:
+                if isinstance(sub.tag, str) and _matches(local(sub.tag), key):
+                    hits = found.setdefault("".join(sub.itertext()), [])
+                    if not hits or hits[-1][0] is not child:
+                        hits.append((child, i - 1))
+    return found
+
+
 def local(tag: Any) -> str:
     text = str(tag)
     return text.rsplit("}", 1)[-1] if text.startswith("{") else text

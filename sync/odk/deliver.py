@@ -185,18 +185,26 @@ class OdkDelivery:
                     failure = fut.exception()
                     results.append((item, wire, None if failure else fut.result(), failure))
         worst: BaseException | None = None
+        acks: list[tuple[str, dict[str, Any]]] = []
         for item, wire, received, failure in results:
             if failure is None:
-                self.store.mark_acknowledged(item.id, {
+                acks.append((item.id, {
                     "status": "accepted", "server": "openrosa",
                     "http_status": received.status, "message": received.message,
                     "instance_id": wire.instance_id, "posts": len(plans[item.id]),
-                    "at": self.clock()})
+                    "at": self.clock()}))
                 report.accepted += 1
                 continue
             self._outcome(item, failure, report)
             if isinstance(failure, _SEVERITY) and (worst is None or _rank(failure) < _rank(worst)):
                 worst = failure
+        if acks:  # one transaction (one fsync) for the batch's receipts
+            many = getattr(self.store, "mark_acknowledged_many", None)
+            if many is not None:
+                many(acks)
+            else:
+                for sid, receipt in acks:
+                    self.store.mark_acknowledged(sid, receipt)
         if worst is not None:
             raise worst
 

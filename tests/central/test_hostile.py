@@ -120,6 +120,25 @@ def test_decrypt_writes_only_under_out_and_survives_bad_rows(server, kiosk, tmp_
         assert mode == (0o700 if p.is_dir() else 0o600), (p, oct(mode))
 
 
+def test_decrypt_never_writes_through_a_planted_symlink(server, kiosk, tmp_path):
+    from central.decrypt import decrypt_all
+
+    ids = finalize(kiosk, kiosk.store(), 2)
+    assert engine(kiosk, kiosk.store()).run_once().accepted == 2
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "authorized_keys"
+    victim.write_text("original")
+    (out / f"{ids[0]}.json").symlink_to(victim)
+    data = server.central.settings.data_dir
+    key = next(p for p in (data / "agency-keys").glob("*.jwk")
+               if json.loads(p.read_text())["kid"] == kiosk.agency_jwk["kid"])
+    result = decrypt_all(data, key, out)
+    assert victim.read_text() == "original"
+    assert result["decrypted"] == 1 and [f["submission_id"] for f in result["failed"]] == [ids[0]]
+    assert stat.S_IMODE((out / f"{ids[1]}.json").stat().st_mode) == 0o600
+
+
 def test_terminal_output_is_escaped(server, kiosk):
     data = server.central.settings.data_dir
     _raw_row(server.central, "\x1b]0;owned\x07\x1b[2J", form_id="\x1b[31mred")
@@ -200,6 +219,35 @@ def test_bundle_route_needs_a_credential_before_reading_the_body(server, kiosk, 
     own = httpx.post(server.url + "/v1/bundles", content=body,
                      headers=signed(kiosk, "POST", "/v1/bundles", body, headers=headers))
     assert own.status_code == 200 and own.json()["counts"] == {"accepted": 1, "duplicate": 2}
+
+
+def test_device_may_send_only_its_own_bundle_and_bodies_are_bounded(tmp_path, isolated_home):
+    from tests.sync.helpers import enrolled_kiosk
+
+    server = start_server(tmp_path / "c", limits=Limits(max_bundle_bytes=50_000))
+    try:
+        from kiosk.device import DeviceIdentity
+
+        alice = enrolled_kiosk(server, isolated_home)
+        bob = DeviceIdentity.from_private_jwk(dict(generate_key().as_dict(private=True)))
+        pub = {k: bob.public_jwk[k] for k in ("kty", "crv", "x")}
+        assert server.central.store.use_enroll_code(enroll_code(server), bob.device_id, pub,
+                                                    "bob") is None
+        body = _bundle(alice, tmp_path, 1).read_bytes()
+        headers = {"Content-Type": "application/x-ndjson"}
+        resp = httpx.post(server.url + "/v1/bundles", content=body, headers=signed(
+            alice, "POST", "/v1/bundles", body, headers=headers, key=bob.private_key,
+            device_id=bob.device_id))
+        assert resp.status_code == 200 and resp.json()["results"] == []
+        assert "another device" in resp.json()["errors"][0]
+        big = body + b"\n" * 60_000
+        resp = httpx.post(server.url + "/v1/bundles", content=big,
+                          headers=signed(alice, "POST", "/v1/bundles", big, headers=headers))
+        assert resp.status_code == 413
+        assert server.central.store.count() == 0
+        assert not list((tmp_path / "c" / "tmp").iterdir())
+    finally:
+        server.stop()
 
 
 def test_forged_bundle_item_writes_nothing_for_an_enrolled_device(server, kiosk, tmp_path):
@@ -494,3 +542,17 @@ def test_intake_is_one_durable_write_per_request(server, kiosk):
     assert server.central.store.device(kiosk.device.device_id)["last_seen"]
     again = post_items(server, kiosk, items)  # a new nonce: duplicates, still one commit
     assert [r["status"] for r in again.json()["results"]] == ["duplicate"] * 3
+
+
+def test_kiosk_survives_a_server_reply_of_deep_json():
+    """The other direction: a hostile or broken server cannot crash the kiosk's sync."""
+    from sync.client import CentralClient, OutcomeUnknown
+
+    deep = b"[" * 100_000 + b"]" * 100_000
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=deep, headers={"Content-Type": "application/json"})
+
+    with CentralClient("http://central.test", transport=httpx.MockTransport(handler)) as client:
+        with pytest.raises(OutcomeUnknown):
+            client.health()

@@ -76,3 +76,21 @@ def test_a_media_name_may_not_leave_the_media_folder(tmp_path: Path) -> None:
     with pytest.raises(FormLoadError) as err:
         read_xform(xml, source="x.xml", media_dir=tmp_path / "media")
     assert "leaves the form's media folder" in err.value.message
+
+
+def test_external_xml_instance_feeds_an_itemset(tmp_path: Path) -> None:
+    from kiosk.forms.xform_read import read_xform
+
+    (tmp_path / "places.xml").write_text(
+        '<root><item><name>bz</name><label>Баянзүрх</label></item>'
+        '<item><name>sb</name><label>Сүхбаатар</label></item></root>', "utf-8")
+    xml = (b'<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml">'
+           b'<h:head><h:title>T</h:title><model><instance><d id="x"><a/></d></instance>'
+           b'<instance id="places" src="jr://file/places.xml"/></model></h:head>'
+           b'<h:body><select1 ref="/d/a"><label>A</label><itemset nodeset="instance(\'places\')/root/item">'
+           b'<value ref="name"/><label ref="label"/></itemset></select1></h:body></h:html>')
+    form = read_xform(xml, source="x.xml", media_dir=tmp_path)
+    assert [(c.value, c.label) for c in form.questions["a"].choice_list] == [
+        ("bz", {"mn": "Баянзүрх"}), ("sb", {"mn": "Сүхбаатар"})]
+    assert form.instances["places"].tag == "root"
+    assert [m.name for m in form.odk.media] == ["places.xml"]

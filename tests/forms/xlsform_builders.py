@@ -195,24 +195,35 @@ def write_wav(path: Path, seconds: float = 0.2) -> Path:
     return path
 
 
+def png(width: int, height: int) -> bytes:
+    """A small grey PNG, made here."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
 def media_form(path: Path, form_id: str = "media_form") -> Path:
     """Recorded prompts (media::audio in mn), a choice image, and choices from an external
     CSV (select_one_from_file) filtered by another answer; writes the media beside it."""
     folder = path.parent
     write_wav(folder / "name-mn.wav")
-    (folder / "horse.png").write_bytes(
-        bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-                      "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"))
+    (folder / "horse.png").write_bytes(png(8, 6))
     (folder / "soums.csv").write_text(
         "name,label::Mongolian (mn),label::English (en),aimag\n"
         "MN1101,Багануур,Baganuur,MN11\nMN1102,Багахангай,Bagakhangai,MN11\n"
         "MN2101,Хэрлэн,Kherlen,MN21\n", "utf-8")
     survey = [
         ["type", "name", MN, EN, "media::audio::Mongolian (mn)", "choice_filter", "required",
-         "hint::Mongolian (mn)", "hint::English (en)"],
+         "hint::Mongolian (mn)", "hint::English (en)", "media::image::Mongolian (mn)"],
         ["text", "name", "Таны нэр", "Your name", "name-mn.wav", "", "yes", "Овог, нэрээ бичнэ үү",
          "Family and given name"],
-        ["select_one animal", "animal", "Мал", "Animal"],
+        ["select_one animal", "animal", "Мал", "Animal", "", "", "", "", "", "horse.png"],
         ["select_one aimag", "aimag", "Аймаг", "Aimag", "", "", "yes"],
         ["select_one_from_file soums.csv", "soum", "Сум", "Soum", "", "aimag = ${aimag}", "yes"],
     ]

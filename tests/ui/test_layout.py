@@ -94,6 +94,8 @@ def test_repeat_add_is_never_under_the_bottom_bar(qtbot, kiosk, scale):
     flow = window.form.flow
     rep = flow.repeats()[0]
     assert flow.item_count(rep) == 2 and not add.isEnabled()  # witnesses: exactly two, no more
+    full = window.form.findChild(QWidget, "repeat-full-witnesses")
+    assert full is not None and full.isVisible() and "2" in full.text()  # and it says why
     window.wipe(discard=True)
     from ui.examples import open_example
 

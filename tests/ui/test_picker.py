@@ -287,3 +287,116 @@ def test_the_picker_passes_the_screen_lint(qtbot, kiosk, places, monkeypatch, no
     picker.reject()
     window.wipe(discard=True)
     qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+
+
+class _FakeSignal:
+    def __init__(self) -> None:
+        self.slots = []
+
+    def connect(self, slot) -> None:  # noqa: ANN001
+        self.slots.append(slot)
+
+    def emit(self, *args) -> None:  # noqa: ANN002
+        for slot in self.slots:
+            slot(*args)
+
+
+class _FakeMultimedia:
+    """Stands in for QtMultimedia only: no camera exists on a test machine. Everything on
+    screen (dialog, buttons, the video area as a plain widget) is real Qt."""
+
+    class QMediaDevices:
+        @staticmethod
+        def videoInputs():  # noqa: ANN205
+            return ["fake camera"]
+
+        @staticmethod
+        def defaultVideoInput():  # noqa: ANN205
+            return "fake camera"
+
+    class QCamera:
+        def __init__(self, _device) -> None:  # noqa: ANN001
+            self.running = False
+
+        def start(self) -> None:
+            self.running = True
+
+        def stop(self) -> None:
+            self.running = False
+
+    class QImageCapture:
+        def __init__(self) -> None:
+            self.imageCaptured = _FakeSignal()
+
+        def capture(self) -> None:
+            image = QImage(64, 48, QImage.Format.Format_RGB32)
+            image.fill(0x445566)
+            self.imageCaptured.emit(1, image)
+
+    class QMediaCaptureSession:
+        def setCamera(self, _c) -> None:  # noqa: N802, ANN001
+            pass
+
+        def setImageCapture(self, _c) -> None:  # noqa: N802, ANN001
+            pass
+
+        def setVideoOutput(self, _v) -> None:  # noqa: N802, ANN001
+            pass
+
+
+class _FakeMultimediaWidgets:
+    from PySide6.QtWidgets import QWidget as QVideoWidget
+
+
+@pytest.mark.parametrize("press", ["camera-cancel", "camera-shoot"])
+def test_the_camera_screen_covers_the_kiosk_and_can_be_left_by_touch(qtbot, kiosk, monkeypatch, press):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QDialog
+
+    from ui.examples import open_example
+    from ui.screenshots import type_examples
+    from ui.views import camera
+    from ui.widgets import media
+
+    monkeypatch.setattr(media, "multimedia", lambda: _FakeMultimedia)
+    monkeypatch.setattr(camera, "multimedia", lambda: _FakeMultimedia)
+    monkeypatch.setattr(camera, "multimedia_widgets", lambda: _FakeMultimediaWidgets)
+    window = kiosk.window
+    form_id, key = type_examples(kiosk)["attachment"]
+    open_example(window, form_id)
+    window.form.go_to(key)
+    widget = next(b.widget for b in window.form.blocks.values() if isinstance(b.widget, media.AttachmentWidget))
+    assert widget.camera is not None and widget.camera.isVisible()
+    seen: dict[str, object] = {}
+
+    tries = [0]
+
+    def on_screen() -> None:
+        dialog = widget.findChild(QDialog, "cameraScreen")
+        if dialog is None or not dialog.isVisible():
+            tries[0] += 1
+            if tries[0] > 200:  # not the kiosk's camera screen: end whatever dialog is open
+                for w in QApplication.topLevelWidgets():
+                    if isinstance(w, QDialog) and w.isVisible():
+                        w.reject()
+                return
+            QTimer.singleShot(10, on_screen)
+            return
+        seen["geometry"] = dialog.geometry() == window.geometry()
+        seen["texts"] = [b.text() for b in dialog.findChildren(QAbstractButton)]
+        dialog.findChild(QAbstractButton, press).click()
+
+    QTimer.singleShot(0, on_screen)
+    before = widget.value()
+    widget.take_photo()  # the dialog's own event loop runs until a button ends it
+    assert seen.get("geometry") is True
+    assert seen.get("texts") == ["Болих", "Камераар авах"]  # translated, a way out without Esc
+    if press == "camera-cancel":
+        assert widget.value() == before
+    else:
+        value = widget.value()
+        assert value["name"] == "camera.jpg" and value["media_type"] == "image/jpeg" and "data" in value
+    window.form.flush()
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+    window.wipe(discard=True)
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)

@@ -132,6 +132,11 @@ def test_read_aloud_plays_the_recorded_prompt_before_the_synthetic_voice(qtbot, 
     with qtbot.waitSignal(reader.spoken, timeout=5_000) as spoken:
         tap(qtbot, view.next)
     assert "Мал" in spoken.args[0] and reader.history == [spoken.args[0]]
+    # the question's own image is shown under its label
+    from PySide6.QtWidgets import QLabel
+
+    block = next(iter(window.form.blocks.values()))
+    assert block.image is not None and isinstance(block.image, QLabel) and not block.image.pixmap().isNull()
 
 
 def test_staff_change_the_kiosk_location(qtbot, odk_kiosk, isolated_home: Path) -> None:  # noqa: ANN001

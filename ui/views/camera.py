@@ -2,6 +2,10 @@
 
 Only offered when a camera is present. The photo is returned as JPEG bytes in
 memory: a document photo is personal data and never touches a temp file.
+
+The camera screen covers the kiosk window (frameless, like the document picker),
+says what to do in the resident's language, and has a Cancel button: a touch-only
+resident must be able to leave it without Esc.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ from ui.qt import (
     QDialog,
     QImage,
     QIODevice,
+    Qt,
     QVBoxLayout,
     multimedia,
     multimedia_widgets,
 )
-from ui.widgets.common import button
+from ui.widgets.common import button, button_bar, text_label
 
 
 def capture_photo(parent, lang: str) -> bytes | None:  # noqa: ANN001 - any QWidget
@@ -25,13 +30,27 @@ def capture_photo(parent, lang: str) -> bytes | None:  # noqa: ANN001 - any QWid
     if mm is None or mmw is None or not mm.QMediaDevices.videoInputs():
         return None
     dialog = QDialog(parent)
+    dialog.setObjectName("cameraScreen")
+    dialog.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
     dialog.setWindowTitle(t("ui.attachment_camera", lang))
+    top = parent.window() if parent is not None else None
+    if top is not None:
+        dialog.setGeometry(top.geometry())
     box = QVBoxLayout(dialog)
+    box.setContentsMargins(0, 0, 0, 0)
+    box.setSpacing(0)
+    head = QVBoxLayout()
+    head.setContentsMargins(32, 16, 32, 8)
+    head.addWidget(text_label(t("widgets.camera_title", lang), "title"))
+    head.addWidget(text_label(t("widgets.camera_hint", lang), "hint"))
+    box.addLayout(head)
     view = mmw.QVideoWidget()
-    view.setMinimumSize(640, 480)
-    box.addWidget(view)
-    shoot = button(t("ui.attachment_camera", lang), t("ui.attachment_camera_desc", lang), "primary")
-    box.addWidget(shoot)
+    view.setMinimumSize(640, 360)
+    box.addWidget(view, 1)
+    cancel = button(t("widgets.picker_cancel", lang), t("widgets.camera_cancel_desc", lang), name="camera-cancel")
+    shoot = button(t("ui.attachment_camera", lang), t("ui.attachment_camera_desc", lang), "primary",
+                   name="camera-shoot")
+    button_bar(box, [cancel], [shoot])
     session = mm.QMediaCaptureSession()
     camera = mm.QCamera(mm.QMediaDevices.defaultVideoInput())
     capture = mm.QImageCapture()
@@ -50,7 +69,10 @@ def capture_photo(parent, lang: str) -> bytes | None:  # noqa: ANN001 - any QWid
 
     capture.imageCaptured.connect(captured)
     shoot.clicked.connect(lambda: capture.capture())
+    cancel.clicked.connect(dialog.reject)
     camera.start()
+    shoot.setFocus(Qt.FocusReason.OtherFocusReason)
     dialog.exec()
     camera.stop()
+    dialog.deleteLater()
     return result.get("jpeg")

@@ -62,6 +62,11 @@ class QuestionBlock(QWidget):
         self.title = text_label(label, "question")
         self.title.setObjectName(f"label-{entry.key}")
         box.addWidget(self.title)
+        from ui.widgets.odk import label_image  # an XForm label's image (media::image)
+
+        self.image = label_image(question, lang, entry.key)
+        if self.image is not None:
+            box.addWidget(self.image)
         hint = question.hint(lang, entry.item)
         self.hint = text_label(hint, "hint") if hint else None
         if self.hint is not None:
@@ -284,6 +289,10 @@ class FormView(QWidget):
             self.repeat_controls += row.all_buttons()
             rows.append(row)
         self.repeat_rows[rep.key] = rows
+        if not can_add(flow, rep):  # say why Add is greyed out
+            full = text_label(t("widgets.repeat_full", lang, count=count), "hint")
+            full.setObjectName(f"repeat-full-{rep.key}")
+            block.layout().insertWidget(block.layout().count() - 1, full)
         if inline_add:  # several repeats on one page: each its own Add, under its rows
             add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name="repeat-add")
             add.clicked.connect(lambda _=False, e=rep: self._add_item(e))

@@ -59,9 +59,14 @@ def item_screen(flow: Flow, rep: Entry, index: int) -> str | None:
 def can_add(flow: Flow, rep: Entry) -> bool:
     """False when a fixed max_count is reached (Add is then shown disabled, not refused
     after a tap); a computed limit is left to the session, which refuses quietly."""
+    limit = fixed_max(rep)
+    return limit is None or flow.item_count(rep) < limit
+
+
+def fixed_max(rep: Entry) -> int | None:
     definition = getattr(rep.question, "definition", rep.question)
     limit = getattr(definition, "max_count", None)
-    return not (isinstance(limit, int) and not isinstance(limit, bool) and flow.item_count(rep) >= limit)
+    return limit if isinstance(limit, int) and not isinstance(limit, bool) else None
 
 
 def _children(rep: Entry) -> list[Any]:

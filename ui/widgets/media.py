@@ -10,6 +10,7 @@ from typing import Any
 from kiosk.i18n import t
 from ui import a11y
 from ui.qt import (
+    QDialog,
     QHBoxLayout,
     QImage,
     QLabel,
@@ -114,9 +115,11 @@ class AttachmentWidget(QuestionWidget):
             self.pick.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def hideEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
-        # The screen went away under the picker (idle warning, wipe): close it with it.
+        # The screen went away under the picker or the camera (idle warning, wipe): close them.
         if self.picker is not None:
             self.picker.reject()
+        for camera in self.findChildren(QDialog, "cameraScreen"):
+            camera.reject()
         super().hideEvent(event)
 
     def load_file(self, path: Path, documents_only: bool = False) -> bool:

@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from kiosk.i18n import t
-from ui.qt import QHBoxLayout, QLineEdit, QWidget
+from ui.qt import QHBoxLayout, QLabel, QLineEdit, QWidget
 from ui.widgets.base import Context, QuestionWidget
 from ui.widgets.common import WrapButton, button, text_label
 from ui.widgets.inputs import DateWidget, TextWidget, _regex_validator, line_edit
@@ -297,6 +297,32 @@ class AcknowledgeWidget(QuestionWidget):
 
     def focus_widgets(self) -> list[QWidget]:
         return [self.ok]
+
+
+def label_image(question: Any, lang: str, key: str, max_px: int = 480) -> QLabel | None:
+    """The question's own image (XLSForm media::image) under its label, scaled to fit;
+    None when it has none, or the file is not an image the kiosk can read."""
+    path = question.media_file("image", lang) if hasattr(question, "media_file") else None
+    if path is None:
+        return None
+    from ui.qt import QImageReader, QPixmap, Qt
+
+    reader = QImageReader(str(path))
+    size = reader.size()
+    if not size.isValid() or size.width() * size.height() > 40_000_000:  # no decompression bomb
+        return None
+    image = reader.read()
+    if image.isNull():
+        return None
+    pixmap = QPixmap.fromImage(image)
+    if pixmap.width() > max_px or pixmap.height() > max_px:
+        pixmap = pixmap.scaled(max_px, max_px, Qt.AspectRatioMode.KeepAspectRatio,
+                               Qt.TransformationMode.SmoothTransformation)
+    label = QLabel()
+    label.setObjectName(f"image-{key}")
+    label.setPixmap(pixmap)
+    label.setAccessibleName(question.label(lang) if hasattr(question, "label") else "")
+    return label
 
 
 def _fmt(x: float | int) -> str:
