@@ -239,6 +239,13 @@ def server_info(home: Home, config: Config, timeout: float) -> dict[str, Any]:
     return dict(func(home, config, timeout))
 
 
+def odk_info(home: Home, config: Config, timeout: float) -> dict[str, Any]:
+    """``connected``, ``url`` (token masked), ``reachable``, ``auth_refused``, ``forms``,
+    ``error`` for the ODK server connection (sync.odk.probe)."""
+    probe = module("sync.odk.probe")
+    return dict(_attr(probe, "odk_info")(home, timeout))
+
+
 def clock_info(home: Home, config: Config, timeout: float) -> dict[str, Any]:
     """``skew_seconds`` (kiosk minus server), None when never measured."""
     state = module("sync.state")

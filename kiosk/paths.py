@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from importlib.resources import files
 from pathlib import Path
 
 APP_NAME = "soum-kiosk"
@@ -20,14 +19,22 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _assets_dir() -> Path:
-    """The ``kiosk/assets`` data folder, found through importlib.resources.
+    """The ``kiosk/assets`` data folder: package data of the ``kiosk`` package.
 
-    It ships inside the ``kiosk`` package (package-data in pyproject.toml,
-    ``datas`` in build.spec), so a source checkout, an editable install, a
-    wheel and the PyInstaller bundle all find it the same way. The app reads
-    it with plain file APIs (glob, Qt loaders), so it must be a real folder:
-    zip imports are not supported.
+    It ships inside the package (package-data in pyproject.toml, ``datas`` in
+    build.spec), so a source checkout, an editable install, a wheel and the
+    PyInstaller bundle all find it the same way. For a package on the file system
+    ``importlib.resources.files("kiosk") / "assets"`` is exactly the folder beside
+    this file, which is checked first: importing importlib.resources costs
+    40-60 ms at start-up here (tempfile, zipfile). Any other loader goes through
+    importlib.resources. The app reads the assets with plain file APIs (glob, Qt
+    loaders), so it must be a real folder: zip imports are refused plainly.
     """
+    beside = PACKAGE_DIR / "assets"
+    if beside.is_dir():
+        return beside
+    from importlib.resources import files
+
     resource = files("kiosk").joinpath("assets")
     if not isinstance(resource, Path):  # a zipped install: there is no folder to hand Qt
         raise RuntimeError(f"kiosk assets are not on the file system ({resource!r})")

@@ -34,9 +34,12 @@ from joserfc.jwk import OKPKey
 
 from kiosk.device import DeviceIdentity
 from kiosk.errors import NetworkError, SecurityError
+from sync import jsonlimits
 from sync.auth import CATALOG_TYP, HEALTH_TYP, sign_request, verify_json
 
 USER_AGENT = "soum-kiosk-sync/1"
+REPLY_JSON_LIMITS = jsonlimits.JsonLimits(max_bytes=64 * 1024 * 1024, max_depth=64,
+                                          max_items=10_000_000, max_int_digits=40)
 GZIP_MIN_BYTES = 1024
 # Stall detection is by progress, never by size: a request during which no byte
 # moves for this long is abandoned as outcome-unknown (config: sync_stall_seconds).
@@ -281,8 +284,8 @@ class CentralClient:
                     "not the central server: a captive portal or proxy is in the way")
             raise OutcomeUnknown(f"reply from {self.base_url} has the wrong content type "
                                  f"({ctype or 'none'}, HTTP {reply.status})")
-        try:
-            return json.loads(reply.body)
+        try:  # a hostile or broken server must not crash the kiosk with deep JSON either
+            return jsonlimits.loads(reply.body, REPLY_JSON_LIMITS)
         except (ValueError, UnicodeDecodeError):
             raise OutcomeUnknown(f"reply from {self.base_url} is not valid JSON "
                                  f"(truncated or damaged, HTTP {reply.status})") from None

@@ -13,83 +13,121 @@ from __future__ import annotations
 import ctypes
 import sys
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import QtCore, QtGui, QtWidgets
-from PySide6.QtCore import (
-    QBuffer,
-    QByteArray,
-    QCoreApplication,
-    QEvent,
-    QIODevice,
-    QLocale,
-    QMarginsF,
-    QObject,
-    QPoint,
-    QPointF,
-    QRect,
-    QRectF,
-    QSize,
-    QSizeF,
-    Qt,
-    QTimer,
-    Signal,
-    Slot,
-)
-from PySide6.QtGui import (
-    QAccessible,
-    QAccessibleAnnouncementEvent,
-    QAccessibleEvent,
-    QColor,
-    QFont,
-    QFontDatabase,
-    QFontMetrics,
-    QGuiApplication,
-    QIcon,
-    QImage,
-    QImageReader,
-    QKeyEvent,
-    QKeySequence,
-    QMouseEvent,
-    QPageLayout,
-    QPageSize,
-    QPainter,
-    QPainterPath,
-    QPalette,
-    QPen,
-    QPixmap,
-    QShortcut,
-    QTextDocument,
-)
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QApplication,
-    QButtonGroup,
-    QCheckBox,
-    QComboBox,
-    QDialog,
-    QFileDialog,
-    QFrame,
-    QGridLayout,
-    QHBoxLayout,
-    QLabel,
-    QLayout,
-    QLineEdit,
-    QListWidget,
-    QListWidgetItem,
-    QMainWindow,
-    QMessageBox,
-    QPlainTextEdit,
-    QPushButton,
-    QRadioButton,
-    QScrollArea,
-    QSizePolicy,
-    QSpacerItem,
-    QStackedWidget,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+
+# Qt names are looked up on first use (module ``__getattr__``), not all at import: PySide6
+# creates each wrapped type lazily, so resolving only the ones the first screen needs keeps
+# start-up short. Type checkers see plain imports.
+_WHERE: dict[str, ModuleType] = {}
+for _module, _names in (
+    (QtCore, (
+        "QBuffer", "QByteArray", "QCoreApplication", "QEvent", "QIODevice", "QLocale", "QMarginsF",
+        "QObject", "QPoint", "QPointF", "QRect", "QRectF", "QSize", "QSizeF", "Qt", "QTimer", "Signal",
+        "Slot",
+    )),
+    (QtGui, (
+        "QAccessible", "QAccessibleAnnouncementEvent", "QAccessibleEvent", "QColor", "QFont",
+        "QFontDatabase", "QFontMetrics", "QGuiApplication", "QIcon", "QImage", "QImageReader",
+        "QKeyEvent", "QKeySequence", "QMouseEvent", "QPageLayout", "QPageSize", "QPainter",
+        "QPainterPath", "QPalette", "QPen", "QPixmap", "QShortcut", "QTextDocument",
+    )),
+    (QtWidgets, (
+        "QAbstractButton", "QApplication", "QButtonGroup", "QCheckBox", "QComboBox", "QDialog",
+        "QFileDialog", "QFrame", "QGridLayout", "QHBoxLayout", "QLabel", "QLayout", "QLineEdit",
+        "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
+        "QPushButton", "QRadioButton", "QScrollArea", "QSizePolicy", "QSpacerItem", "QStackedWidget",
+        "QToolButton", "QVBoxLayout", "QWidget",
+    )),
+):
+    _WHERE.update(dict.fromkeys(_names, _module))
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import (
+        QBuffer,
+        QByteArray,
+        QCoreApplication,
+        QEvent,
+        QIODevice,
+        QLocale,
+        QMarginsF,
+        QObject,
+        QPoint,
+        QPointF,
+        QRect,
+        QRectF,
+        QSize,
+        QSizeF,
+        Qt,
+        QTimer,
+        Signal,
+        Slot,
+    )
+    from PySide6.QtGui import (
+        QAccessible,
+        QAccessibleAnnouncementEvent,
+        QAccessibleEvent,
+        QColor,
+        QFont,
+        QFontDatabase,
+        QFontMetrics,
+        QGuiApplication,
+        QIcon,
+        QImage,
+        QImageReader,
+        QKeyEvent,
+        QKeySequence,
+        QMouseEvent,
+        QPageLayout,
+        QPageSize,
+        QPainter,
+        QPainterPath,
+        QPalette,
+        QPen,
+        QPixmap,
+        QShortcut,
+        QTextDocument,
+    )
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QApplication,
+        QButtonGroup,
+        QCheckBox,
+        QComboBox,
+        QDialog,
+        QFileDialog,
+        QFrame,
+        QGridLayout,
+        QHBoxLayout,
+        QLabel,
+        QLayout,
+        QLineEdit,
+        QListWidget,
+        QListWidgetItem,
+        QMainWindow,
+        QMessageBox,
+        QPlainTextEdit,
+        QPushButton,
+        QRadioButton,
+        QScrollArea,
+        QSizePolicy,
+        QSpacerItem,
+        QStackedWidget,
+        QToolButton,
+        QVBoxLayout,
+        QWidget,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__} has no attribute {name!r}")
+    value = getattr(module, name)
+    globals()[name] = value  # the next lookup is a plain module attribute
+    return value
+
 
 __all__ = [
     "QtCore", "QtGui", "QtWidgets",

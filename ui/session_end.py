@@ -61,7 +61,7 @@ class SessionEnd:
         if clipboard is not None:
             clipboard.clear()
         win.idle_watch.countdown.stop()
-        win.keyboard.hide()
+        win.hide_keyboard()
         win.reader.stop()
         win._return_to = None
         win.prefs.reset()

@@ -20,8 +20,6 @@ from kiosk.i18n import t
 from ui import a11y, theme
 from ui.bridge import Bridge, StatusListener
 from ui.chrome import TopBar, demo_banner
-from ui.drafts import Drafts
-from ui.flow import Flow
 from ui.idle import ActivityFilter, IdleWatch
 from ui.qt import (
     QApplication,
@@ -35,21 +33,22 @@ from ui.qt import (
 )
 from ui.screens import Screens
 from ui.services import Services
-from ui.session_end import SessionEnd
 from ui.speech import Reader
 from ui.state import Prefs
-from ui.submission import Submission
-from ui.views.receipt import ReceiptInfo
 from ui.widgets.common import text_label
-from ui.widgets.keyboard import OnScreenKeyboard
 
 if TYPE_CHECKING:
+    from ui.drafts import Drafts
+    from ui.flow import Flow
+    from ui.session_end import SessionEnd
+    from ui.submission import Submission
     from ui.views.form import FormView
     from ui.views.home import HomeView
     from ui.views.panels import AccessibilityView, ConfirmView, IdleView
-    from ui.views.receipt import ReceiptView
+    from ui.views.receipt import ReceiptInfo, ReceiptView
     from ui.views.review import ReviewView
     from ui.views.staff import StaffView
+    from ui.widgets.keyboard import OnScreenKeyboard
 
 log = logging.getLogger("kiosk.ui")
 
@@ -71,6 +70,9 @@ class KioskWindow(QMainWindow):
         self.print_message = ""
         self.stored_attachments: set[str] = set()
         self._return_to: QWidget | None = None
+        self._drafts: Drafts | None = None
+        self._submission: Submission | None = None
+        self._session_end: SessionEnd | None = None
         self.setWindowTitle(t("ui.app_title", prefs.lang))
         self.setObjectName("kioskWindow")
 
@@ -89,17 +91,12 @@ class KioskWindow(QMainWindow):
 
         self.stack = QStackedWidget()
         self.screens = Screens(self)
-        self.drafts = Drafts(self)
-        self.submission = Submission(self)
-        self.session_end = SessionEnd(self)
         #: Set by ui.app.build: starts the background start-up if a resident or staff acts
         #: before the first paint started it (see ui.startup).
         self.before_first_use: Callable[[], None] | None = None
         outer.addWidget(self.stack, 1)
-        self.keyboard = OnScreenKeyboard()
-        self.keyboard.hide()
-        outer.addWidget(self.keyboard)
-        self.keyboard.shown.connect(lambda on: self.form.make_room(on))  # room for the keys
+        self._outer = outer
+        self._keyboard: OnScreenKeyboard | None = None  # built when first needed (keyboard)
         self.setCentralWidget(central)
 
         self.home_btn.clicked.connect(self.go_home_button)
@@ -107,7 +104,6 @@ class KioskWindow(QMainWindow):
         self.a11y_btn.clicked.connect(self.open_settings)
         self.staff_btn.clicked.connect(self.open_staff)
         self.keyboard_btn.clicked.connect(self.toggle_keyboard)
-        self.keyboard.closed.connect(self.toggle_keyboard)
         prefs.changed.connect(self.on_prefs)
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
 
@@ -156,6 +152,31 @@ class KioskWindow(QMainWindow):
         page = self.screens.built(name)
         return page is not None and self.stack.currentWidget() is page
 
+    # -- the session's parts, made on first use (nothing of them is needed to paint home)
+    @property
+    def drafts(self) -> Drafts:
+        if self._drafts is None:
+            from ui.drafts import Drafts
+
+            self._drafts = Drafts(self)
+        return self._drafts
+
+    @property
+    def submission(self) -> Submission:
+        if self._submission is None:
+            from ui.submission import Submission
+
+            self._submission = Submission(self)
+        return self._submission
+
+    @property
+    def session_end(self) -> SessionEnd:
+        if self._session_end is None:
+            from ui.session_end import SessionEnd
+
+            self._session_end = SessionEnd(self)
+        return self._session_end
+
     @property
     def remaining(self) -> int:
         return self.idle_watch.remaining
@@ -167,7 +188,8 @@ class KioskWindow(QMainWindow):
         self.top_bar.retranslate(lang)
         self.banner.setText(t("ui.demo_banner", lang))
         self.banner.setVisible(not self.services.enrolled)
-        self.keyboard.set_lang(lang)
+        if self._keyboard is not None:
+            self._keyboard.set_lang(lang)
 
     def chrome_buttons(self) -> list[QWidget]:
         return [w for w in self.top_bar.buttons() if w.isVisible()]
@@ -219,6 +241,25 @@ class KioskWindow(QMainWindow):
         elif name == "idle":
             self.idle.render(self.prefs.lang, self.remaining)
 
+    @property
+    def keyboard(self) -> OnScreenKeyboard:
+        """The on-screen keyboard under the screens (built the first time it is needed)."""
+        if self._keyboard is None:
+            from ui.widgets.keyboard import OnScreenKeyboard
+
+            keyboard = OnScreenKeyboard()
+            keyboard.hide()
+            self._outer.addWidget(keyboard)
+            keyboard.shown.connect(lambda on: self.form.make_room(on))  # room for the keys
+            keyboard.closed.connect(self.toggle_keyboard)
+            keyboard.set_lang(self.prefs.lang)
+            self._keyboard = keyboard
+        return self._keyboard
+
+    def hide_keyboard(self) -> None:
+        if self._keyboard is not None:
+            self._keyboard.hide()
+
     def toggle_keyboard(self) -> None:
         self.keyboard.setVisible(not self.keyboard.isVisible())
         if self.keyboard.isVisible():
@@ -226,7 +267,7 @@ class KioskWindow(QMainWindow):
             QTimer.singleShot(0, lambda: self._reveal(QApplication.focusWidget()))
 
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if self.keyboard.isVisible():
+        if self._keyboard is not None and self._keyboard.isVisible():
             self.keyboard.follow_focus(new)
             self._reveal(new)
 
@@ -294,6 +335,7 @@ class KioskWindow(QMainWindow):
             self.show_error(t("ui.error_form_open", self.prefs.lang, message=exc.message))
             return None
         from kiosk.store.ids import uuid7
+        from ui.flow import Flow
 
         self.flow = Flow(session, draft_id or uuid7())
         self.stored_attachments = set()

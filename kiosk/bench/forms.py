@@ -256,6 +256,10 @@ def _lookup_figures(quick: bool) -> dict[str, Any]:
                  "calculate": "instance('big')/root/item[name = ${key}]/label"},
                 {"name": "scanned", "type": "text", "label": tx("scanned"),
                  "calculate": "instance('big')/root/item[number(code) = ${key_n}]/label"},
+                {"name": "village", "type": "select_one", "label": tx("village"),
+                 "choices": [{"value": f"v{i}", "label": tx(f"V{i}"), "soum": f"n{i % 500}"}
+                             for i in range(rows)],
+                 "choice_filter": "soum = ${key}"},
             ]}]}
     form = build_form(data)
     form.instances["big"] = root
@@ -271,6 +275,13 @@ def _lookup_figures(quick: bool) -> dict[str, Any]:
             session.value("found" if name == "indexed" else "scanned")
             times.append((time.perf_counter() - started) * 1000)
         out[f"lookup_10000_rows_{name}_median_ms"] = round(statistics.median(times), 3)
+    times = []
+    for i in range(10 if quick else 50):
+        started = time.perf_counter()
+        session.set_answer("key", f"n{i * 7 % 500}")
+        session.choices("village")
+        times.append((time.perf_counter() - started) * 1000)
+    out["choice_filter_10000_choices_median_ms"] = round(statistics.median(times), 3)
     return out
 
 

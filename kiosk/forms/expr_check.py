@@ -18,7 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from kiosk.forms.deps import build_graph, set_graph
-from kiosk.forms.expr_eval import FUNCTIONS, compile_node
+from kiosk.forms.expr_eval import FUNCTIONS, compile_node, plan_choice_index
 from kiosk.forms.expr_parse import (
     BinOp,
     Call,
@@ -289,9 +289,12 @@ def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str
     if static:  # nothing to resolve: shared tree and closure
         checker.kind(tree)
         try:
-            return _compiled_text(text), names
+            fn = _compiled_text(text)
         except ExpressionError as exc:  # pragma: no cover - the checker saw it first
             raise checker.fail(exc.column, exc.reason) from None
+        if field == "choice_filter":
+            plan_choice_index(fn, tree)
+        return fn, names
     try:
         tree = PathResolver(form, q, field).resolve(tree)
     except ExpressionError as exc:
@@ -301,6 +304,8 @@ def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str
         fn = compile_node(tree)
     except ExpressionError as exc:  # pragma: no cover - the checker saw it first
         raise checker.fail(exc.column, exc.reason) from None
+    if field == "choice_filter":
+        plan_choice_index(fn, tree)
     return fn, frozenset(refs(tree) | dynamic_deps(form, q, field, tree))
 
 

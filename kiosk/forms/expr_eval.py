@@ -20,6 +20,7 @@ Evaluation never raises on any input value: a bad argument gives empty/NaN.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol
@@ -311,23 +312,52 @@ def _independent(node: Node) -> bool:
     return True
 
 
+def _key_equality(pred: Node) -> tuple[str, Node] | None:
+    """(key, value expression) when ``pred`` is ``key = value`` (or an ``and`` of
+    conditions with one such) where only ``key`` depends on the candidate, and nothing
+    in it asks for the candidate's position."""
+    for n in walk(pred):
+        if isinstance(n, Call) and n.func in ("position", "last") and not n.args:
+            return None
+    stack = [pred]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, BinOp) and n.op == "and":
+            stack += [n.right, n.left]
+        elif isinstance(n, BinOp) and n.op == "=":
+            if isinstance(n.left, Name) and _independent(n.right):
+                return n.left.name, n.right
+            if isinstance(n.right, Name) and _independent(n.left):
+                return n.right.name, n.left
+    return None
+
+
+CHOICE_PLANS: weakref.WeakKeyDictionary[Any, tuple[str, Compiled]] = weakref.WeakKeyDictionary()
+
+
+def plan_choice_index(fn: Compiled, tree: Node) -> None:
+    """For a choice filter compiled to ``fn``: remember (choice key, value closure) so a
+    session narrows the choices through an index before evaluating the whole filter on
+    what is left (kiosk.forms.state)."""
+    found = _key_equality(tree)
+    if found is not None and found[0] != "label":
+        CHOICE_PLANS[fn] = (found[0], compile_node(found[1]))
+
+
 def _lookup(step: Any) -> Callable[[Any, Any], list[Any] | None] | None:
     """For ``item[key = value]`` over a secondary instance (choice lists, lookups in big
     CSV files): the matching children through an index built once per instance element,
-    instead of evaluating the predicate for every child. None when the step is not of
-    that shape; the function returns None when the value is not text (numbers compare as
-    numbers, so those take the general way)."""
+    then the whole predicate on those only, instead of the predicate for every child.
+    None when the step is not of that shape; the function returns None when the value is
+    not text (numbers compare as numbers, so those take the general way)."""
     if step.axis != "child" or len(step.preds) != 1 or step.test in ("*", "node()", "text()"):
         return None
-    pred = step.preds[0]
-    if not (isinstance(pred, BinOp) and pred.op == "="):
+    found = _key_equality(step.preds[0])
+    if found is None:
         return None
-    if isinstance(pred.left, Name) and _independent(pred.right):
-        key, other = pred.left.name, pred.right
-    elif isinstance(pred.right, Name) and _independent(pred.left):
-        key, other = pred.right.name, pred.left
-    else:
-        return None
+    key, other = found
+    whole = compile_node(step.preds[0])
+    exact = isinstance(step.preds[0], BinOp) and step.preds[0].op == "="
     value_fn = compile_node(other)
     test = step.test
 
@@ -340,7 +370,8 @@ def _lookup(step: Any) -> Callable[[Any, Any], list[Any] | None] | None:
         if not isinstance(v, str):
             return None
         index = X.child_index(parent.el, test, key)
-        return [X.XNode(el, parent, i) for el, i in index.get(v, ())]
+        hits = [X.XNode(el, parent, i) for el, i in index.get(v, ())]
+        return hits if exact else _filter(env, hits, [whole])
 
     return lookup
 

@@ -3,11 +3,11 @@
 Keeps the answers (normalised per type; bad input kept with its error key so
 the resident can fix it), repeat item counts, and evaluates relevance,
 calculations and choice filters. Results of expressions are cached per
-(question, repeat item); after one answer only the questions the form's
-dependency graph says it can affect (FormDef.affects) are dropped from the
-cache and recomputed on demand, and the screen layout is rebuilt only when a
-visibility it was built on actually changed. Repeat items are addressed by
-``item``: a tuple of 0-based indices, one per enclosing repeat.
+(question, repeat item); after one answer what depends on it is re-evaluated
+in dependency order (kiosk.forms.deps), going further only from results that
+changed, and the screen layout is patched only for pages where a visibility it
+was built on actually changed. Repeat items are addressed by ``item``: a tuple
+of 0-based indices, one per enclosing repeat.
 """
 
 from __future__ import annotations
@@ -22,7 +22,15 @@ from kiosk.errors import KioskError
 from kiosk.forms import values as V
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.deps import graph_of
-from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
+from kiosk.forms.expr_eval import (
+    CHOICE_PLANS,
+    NodeSet,
+    to_bool,
+    to_date,
+    to_list,
+    to_number,
+    to_string,
+)
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.screens import Screen, ScreenBuilder
 from kiosk.forms.views import ChoiceView, QuestionView
@@ -103,6 +111,20 @@ class _Env:
 
 
 
+class _PageEnv(_Env):
+    """A page's relevance: its context node is the instance's root element (the page
+    has no node of its own), as the compiler resolved its relative paths."""
+
+    __slots__ = ()
+
+    def node(self) -> Any:
+        root = self.s.form.by_path and next(iter(self.s.form.by_path)).split("/")[1]
+        return X.PNode("/" + root if root else "", (), None)
+
+    def current(self) -> Any:
+        return self.node()
+
+
 class AnswerState:
     """Answers, repeats and expression results of one session (see FormSession)."""
 
@@ -130,6 +152,7 @@ class AnswerState:
         self._page_pairs: dict[str, list[tuple[Question, Item]]] = {}  # layout, per page
         self._page_screens: dict[str, list[Screen]] = {}
         self._screen_pos: dict[str, int] = {}  # screen key -> position in the screen list
+        self._choice_indexes: dict[tuple[str, str], Any] = {}
         self._pages = {p.name: p for p in form.pages}
         self._graph = graph_of(form)
         self._views: dict[str, QuestionView] = {}  # stateless wrappers, made once
@@ -543,7 +566,7 @@ class AnswerState:
         first = page.questions[0] if page.questions else None
         if first is None:
             return False
-        value = self._page_cache[page_name] = to_bool(page.compiled_relevant(_Env(self, first, ())))
+        value = self._page_cache[page_name] = to_bool(page.compiled_relevant(_PageEnv(self, first, ())))
         return value
 
     def is_required(self, name: str, item: Item = ()) -> bool:
@@ -608,8 +631,27 @@ class AnswerState:
         if fn is None:
             return q.choice_list
         return list(self._cached(q.name, "choices", item, lambda: [
-            c for c in q.choice_list if to_bool(fn(_Env(self, q, item, c)))
+            c for c in self._candidates(q, item, fn) if to_bool(fn(_Env(self, q, item, c)))
         ]))
+
+    def _candidates(self, q: Question, item: Item, fn: Any) -> list[Choice]:
+        """The choices a filter ``key = value [and …]`` can accept, through an index of
+        the choice list by that key (a long CSV list costs what it matches); else all."""
+        plan = CHOICE_PLANS.get(fn)
+        if plan is None:
+            return q.choice_list
+        key, value_fn = plan
+        v = value_fn(_Env(self, q, item))
+        if isinstance(v, NodeSet):
+            v = v[0] if len(v) == 1 else None
+        if not isinstance(v, str):
+            return q.choice_list
+        index = self._choice_indexes.get((q.name, key), _MISS)
+        if index is _MISS:
+            index = self._choice_indexes[(q.name, key)] = _index_choices(q.choice_list, key)
+        if index is None:
+            return q.choice_list
+        return index.get(v, [])
 
 
     def _nest(self, questions: list[Question], item: Item, raw: bool) -> dict[str, Any]:
@@ -633,6 +675,20 @@ class AnswerState:
                 if value is not None:
                     out[q.name] = value
         return out
+
+def _index_choices(choices: list[Choice], key: str) -> dict[str, list[Choice]] | None:
+    """Choices by the text of ``key`` (None when a value is not text: numbers compare as
+    numbers, so the whole list is filtered then)."""
+    out: dict[str, list[Choice]] = {}
+    for c in choices:
+        v = c.value if key == "value" else c.extra.get(key)
+        if v is None:
+            v = ""
+        if not isinstance(v, str):
+            return None
+        out.setdefault(v, []).append(c)
+    return out
+
 
 def _same(a: Any, b: Any) -> bool:
     """Equal results (NaN equals NaN here: nothing changed)."""

@@ -163,6 +163,9 @@ class FormBuilder:
                 hidden.append(path)
         for path in hidden:
             self._name(path)
+        if f"{self.root_path}/meta/entity" in self.nodes:
+            self.odk.warnings.append(f"<entity> in {self.root_path}/meta: ODK entities are not created "
+                                     "or updated by this kiosk (the answers are still sent)")
         self._setvalues(control_paths)
 
         self.pages: list[Page] = []

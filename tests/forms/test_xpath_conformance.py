@@ -200,3 +200,28 @@ def test_evaluation_never_raises() -> None:
         fn(_Env(SESSION, FORM.questions["mctx"], (1,)))
 
     check()
+
+
+def test_loading_path_like_text_fails_only_with_a_load_error() -> None:
+    """Any text with path syntax either loads or is refused with a FormLoadError (never
+    another exception), and what loads evaluates."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = "/[]@|*.:()'$ {}fmembersagcityinstance01-=<>"
+    words = st.sampled_from(["/f", "/f/members", "mage", "..", ".", "current()", "instance('cities')",
+                             "/root", "/item", "[1]", "[mage > 1]", "[name = 'x']", "@code", "|",
+                             "//", "*", "count(", ")", " and ", " div ", "${age}", "text()"])
+    texts = st.one_of(st.text(alphabet=alphabet, max_size=30),
+                      st.lists(words, min_size=1, max_size=8).map("".join))
+
+    @settings(max_examples=500, deadline=None, database=None)
+    @given(texts)
+    def check(text: str) -> None:
+        try:
+            fn, _refs = _compile(FORM, FORM.questions["mctx"], "constraint", text, "$")
+        except FormLoadError:
+            return
+        fn(_Env(SESSION, FORM.questions["mctx"], (0,)))
+
+    check()

@@ -198,3 +198,56 @@ def test_cutoff_propagation_matches_a_fresh_session() -> None:
             fresh.restore(s.answers())
             fresh.go_to(s.current.key)
             assert _snapshot(s) == _snapshot(fresh), f"step {step}"
+
+
+def test_indexed_choice_filters_and_lookups_agree_with_the_full_filter() -> None:
+    """Filters of the form key = value [and …] go through an index; the result is the
+    same as evaluating the filter on every choice (text, numbers, missing keys)."""
+    import xml.etree.ElementTree as ET
+
+    choices = [{"value": f"v{i}", "label": {"mn": f"L{i}", "en": f"L{i}"},
+                "state": f"s{i % 3}", "kind": "a" if i % 2 else "b"} for i in range(12)]
+    choices.append({"value": "odd", "label": {"mn": "o", "en": "o"}})  # no state at all
+    numeric = [{"value": f"n{i}", "label": {"mn": "n", "en": "n"}, "code": i % 4} for i in range(8)]
+    f = build([
+        q("s"), q("n", "integer"),
+        q("one", "select_one", choices=choices, choice_filter="state = ${s}"),
+        q("two", "select_one", choices=choices, choice_filter="state = ${s} and kind = 'a'"),
+        q("num", "select_one", choices=numeric, choice_filter="code = ${n}"),
+        q("look", calculate="concat(instance('x')/root/item[k = ${s}]/v, '|',"
+                            " count(instance('x')/root/item[k = ${s} and v != 'b']))"),
+    ])
+    f.instances["x"] = ET.fromstring(
+        "<root><item><k>s1</k><v>a</v></item><item><k>s2</k><v>b</v></item>"
+        "<item><k>s1</k><v>b</v></item><item><k>s1</k><v>c</v></item></root>")
+    s = FormSession(f, "en", today=TODAY)
+
+    def values(name: str) -> list[str]:
+        return [c.value for c in s.choices(name)]
+
+    s.set_answer("s", "s1")
+    assert values("one") == [f"v{i}" for i in range(12) if i % 3 == 1]
+    assert values("two") == [f"v{i}" for i in range(12) if i % 3 == 1 and i % 2]
+    assert s.value("look") == "abc|2"  # concat() joins every value of a node-set
+    s.set_answer("s", "")
+    assert values("one") == ["odd"]
+    s.set_answer("s", "s9")
+    assert values("one") == [] and s.value("look") == "|0"
+    s.set_answer("n", 2)
+    assert values("num") == ["n2", "n6"]
+
+
+def test_page_relevance_paths_start_at_the_root() -> None:
+    data = {"pages": [
+        {"name": "a", "title": {"mn": "a"}, "questions": [
+            q("r", "repeat", questions=[q("x", "integer")])]},
+        {"name": "b", "title": {"mn": "b"}, "relevant": "count(r[x > 2]) > 0 and count(/test-form/r[x > 2]) = count(./r[x > 2])",
+         "questions": [q("shown")]},
+    ]}
+    f = build([], **data)
+    s = FormSession(f, "en", today=TODAY)
+    assert not s.visible("shown")
+    item = s.add_item("r")
+    assert item is not None
+    s.set_answer("x", 5, item)
+    assert s.visible("shown")

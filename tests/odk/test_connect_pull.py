@@ -123,3 +123,21 @@ def test_user_connection_over_plain_http_is_refused_with_centrals_reason(
     for f in _files_under(isolated_home):
         assert odk_env["ODK_ADMIN_PASSWORD"].encode() not in f.read_bytes(), f
     assert kiosk_cli("odk", "forms").returncode == 4  # nothing was saved
+
+
+def test_doctor_reports_the_odk_connection(central, kiosk_cli, isolated_home) -> None:
+    pid, _, user = _two_forms(central)
+
+    def odk_check() -> dict:  # type: ignore[type-arg]
+        r = kiosk_cli("doctor", "--json", "--timeout", "5", "--lang", "en")
+        assert "Traceback" not in r.stderr, r.stderr
+        return next(c for c in json.loads(r.stdout)["checks"] if c["name"] == "odk")
+
+    assert odk_check()["status"] == "pass"  # not connected: fine
+    assert kiosk_cli("odk", "connect", user.url).returncode == 0
+    check = odk_check()
+    assert check["status"] == "pass" and "offers 2 forms" in check["message"]
+    assert user.token not in json.dumps(check)
+    central._ok(central._http.delete(f"{central.api}/projects/{pid}/app-users/{user.id}"))
+    check = odk_check()
+    assert check["status"] == "fail" and "kiosk odk connect" in check["fix"]

@@ -14,7 +14,7 @@ from kiosk.paths import Home
 
 NAMES = [
     "config", "version", "data_folder", "database", "schema", "catalog", "keyring",
-    "device", "server", "clock", "queue", "last_sync",
+    "device", "server", "odk", "clock", "queue", "last_sync",
 ]
 
 
