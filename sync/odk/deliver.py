@@ -101,7 +101,9 @@ class OdkDelivery:
         from sync.odk.catalog import LocalCatalog, odk_dir, pull_forms
 
         last = LocalCatalog(odk_dir(self.home)).index().get("forms_pulled_at") or 0
-        if not force and self.clock() - float(last) < FORMS_PULL_EVERY:
+        since = self.clock() - float(last)
+        # a negative "since" is a clock set back after the last pull: pull now, not in days
+        if not force and 0 <= since < FORMS_PULL_EVERY:
             return None
         try:
             report = pull_forms(self.home, self.client, now=self.clock())
