@@ -3,11 +3,11 @@
 Keeps the answers (normalised per type; bad input kept with its error key so
 the resident can fix it), repeat item counts, and evaluates relevance,
 calculations and choice filters. Results of expressions are cached per
-(question, repeat item); after one answer only the questions the form's
-dependency graph says it can affect (FormDef.affects) are dropped from the
-cache and recomputed on demand, and the screen layout is rebuilt only when a
-visibility it was built on actually changed. Repeat items are addressed by
-``item``: a tuple of 0-based indices, one per enclosing repeat.
+(question, repeat item); after one answer what depends on it is re-evaluated
+in dependency order (kiosk.forms.deps), going further only from results that
+changed, and the screen layout is patched only for pages where a visibility it
+was built on actually changed. Repeat items are addressed by ``item``: a tuple
+of 0-based indices, one per enclosing repeat.
 """
 
 from __future__ import annotations
@@ -109,6 +109,20 @@ class _Env:
             return c.extra[name]
         return True if name == "true" else (False if name == "false" else None)
 
+
+
+class _PageEnv(_Env):
+    """A page's relevance: its context node is the instance's root element (the page
+    has no node of its own), as the compiler resolved its relative paths."""
+
+    __slots__ = ()
+
+    def node(self) -> Any:
+        root = self.s.form.by_path and next(iter(self.s.form.by_path)).split("/")[1]
+        return X.PNode("/" + root if root else "", (), None)
+
+    def current(self) -> Any:
+        return self.node()
 
 
 class AnswerState:
@@ -552,7 +566,7 @@ class AnswerState:
         first = page.questions[0] if page.questions else None
         if first is None:
             return False
-        value = self._page_cache[page_name] = to_bool(page.compiled_relevant(_Env(self, first, ())))
+        value = self._page_cache[page_name] = to_bool(page.compiled_relevant(_PageEnv(self, first, ())))
         return value
 
     def is_required(self, name: str, item: Item = ()) -> bool:

@@ -235,3 +235,19 @@ def test_indexed_choice_filters_and_lookups_agree_with_the_full_filter() -> None
     assert values("one") == [] and s.value("look") == "|0"
     s.set_answer("n", 2)
     assert values("num") == ["n2", "n6"]
+
+
+def test_page_relevance_paths_start_at_the_root() -> None:
+    data = {"pages": [
+        {"name": "a", "title": {"mn": "a"}, "questions": [
+            q("r", "repeat", questions=[q("x", "integer")])]},
+        {"name": "b", "title": {"mn": "b"}, "relevant": "count(r[x > 2]) > 0 and count(/test-form/r[x > 2]) = count(./r[x > 2])",
+         "questions": [q("shown")]},
+    ]}
+    f = build([], **data)
+    s = FormSession(f, "en", today=TODAY)
+    assert not s.visible("shown")
+    item = s.add_item("r")
+    assert item is not None
+    s.set_answer("x", 5, item)
+    assert s.visible("shown")

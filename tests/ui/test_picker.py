@@ -400,3 +400,42 @@ def test_the_camera_screen_covers_the_kiosk_and_can_be_left_by_touch(qtbot, kios
     qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
     window.wipe(discard=True)
     qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+
+
+def test_a_document_taken_from_a_stick_survives_the_stick_being_pulled_out(qtbot, kiosk, places,
+                                                                             monkeypatch, no_file_dialog):
+    """The bytes are read at the choice: the draft saved after the stick is gone still has them."""
+    from ui.examples import open_example
+    from ui.screenshots import type_examples
+    from ui.widgets import filesource
+    from ui.widgets.media import AttachmentWidget
+
+    monkeypatch.setattr(filesource, "MEDIA_BASES", (places["media"],))
+    monkeypatch.setattr(os.path, "ismount", places["is_mount"])
+    window = kiosk.window
+    form_id, key = type_examples(kiosk)["attachment"]
+    open_example(window, form_id)
+    window.form.go_to(key)
+    widget = next(b.widget for b in window.form.blocks.values() if isinstance(b.widget, AttachmentWidget))
+    tap(qtbot, widget.pick)
+    picker = widget.picker
+    qtbot.waitUntil(picker.isVisible)
+    tap(qtbot, next(b for name, b in picker.items.items() if "STICK" in name))
+    tap(qtbot, picker.items["docs"])
+    document = places["stick"] / "docs" / "id-card.png"
+    expected = document.read_bytes()
+    with qtbot.waitSignal(widget.changed):
+        tap(qtbot, picker.items["id-card.png"])
+    document.unlink()  # the resident pulls the stick out
+    with qtbot.waitSignal(window.draft_saved, timeout=10_000):
+        window.form.flush()
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+    value = widget.value()
+    assert "file" not in value and value["data"] == expected
+    store = kiosk.services.store()
+    draft_id = window.flow.draft_id
+    import hashlib
+
+    assert store.draft_attachment(draft_id, hashlib.sha256(expected).hexdigest()) == expected
+    window.wipe(discard=True)
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
