@@ -556,3 +556,20 @@ def test_kiosk_survives_a_server_reply_of_deep_json():
     with CentralClient("http://central.test", transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(OutcomeUnknown):
             client.health()
+
+
+def test_a_device_cannot_open_unlimited_uploads(server, kiosk):
+    """Disk as a target: a device may not start upload after upload and never finish."""
+    from central.attachments import MAX_OPEN_UPLOADS
+
+    statuses = []
+    for i in range(MAX_OPEN_UPLOADS + 1):
+        digest = f"{i:064x}"
+        target = f"/v1/attachments/{digest}"
+        headers = {"Content-Type": "application/octet-stream",
+                   "Content-Range": "bytes 0-0/1000000"}
+        resp = httpx.put(server.url + target, content=b"x",
+                         headers=signed(kiosk, "PUT", target, b"x", headers=headers))
+        statuses.append(resp.status_code)
+    assert statuses[:-1] == [200] * MAX_OPEN_UPLOADS
+    assert statuses[-1] == 429
