@@ -117,3 +117,16 @@ def _range(q: Question, value: Any) -> tuple[Any, str | None]:
         if abs(steps - round(steps)) > 1e-9:
             return value, "xform.bad_range"
     return (int(number) if number == int(number) else number), None
+
+
+def normalise_repeat_choice(q: Question, value: Any) -> tuple[Any, str | None]:
+    """A select whose choices are a repeat's answers: any value text (one, or a list); whether
+    it is one of the answers now is the session's check (they change as the resident types)."""
+    if q.type == "select_one":
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value).strip(), None
+        return value, "forms.bad_choice"
+    items = value.split() if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        return value, "forms.bad_choice"
+    return list(dict.fromkeys(items)), None

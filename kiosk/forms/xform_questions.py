@@ -453,16 +453,44 @@ class FormBuilder:
         if itemset is None:
             q.choice_list = self._inline_items(ctl)
         else:
-            iid, flt = split_itemset(itemset.get("nodeset") or "", f"{ctl.where}/<itemset>")
+            nodeset = (itemset.get("nodeset") or "").strip()
             value_el = itemset.find(XF + "value")
             value_ref = (value_el.get("ref") if value_el is not None else None) or "name"
             label_el = itemset.find(XF + "label")
             label_ref = (label_el.get("ref") if label_el is not None else None) or "label"
+            if not nodeset.startswith("instance("):
+                self._repeat_choices(q, ctl, nodeset, value_ref, label_ref)
+                return
+            iid, flt = split_itemset(nodeset, f"{ctl.where}/<itemset>")
             q.choice_list = self._itemset(iid, value_ref, label_ref, ctl.where)
             if flt:
                 q.choice_filter = self._rw(flt, ctl.path, f"{ctl.where}/<itemset>[…]")
         if not q.choice_list:
             raise FormLoadError(ctl.where, f"question {q.name!r} has no choices")
+
+    def _repeat_choices(self, q: Question, ctl: Control, nodeset: str, value_ref: str,
+                        label_ref: str) -> None:
+        """Choices from the answers of a repeat (XLSForm ``select_one ${name}``): the items'
+        ``value_ref`` answers, shown with their ``label_ref`` answers (FormSession reads them
+        when the question is shown). Only the "not empty" filter pyxform writes is taken;
+        another filter is refused rather than ignored."""
+        where = f"{ctl.where}/<itemset>"
+        m = re.fullmatch(r"(.+?)\s*(?:\[(.*)\])?", nodeset, re.DOTALL)
+        path = normalise_path(m.group(1), ctl.path) if m else ""
+        repeat = self.names.get(path) if path in self.repeats else None
+        if repeat is None:
+            raise FormLoadError(where, f"itemset nodeset {nodeset!r}: choices come from a secondary "
+                                       "instance or from a repeat of this form")
+        value_q = self.names.get(normalise_path(value_ref, path))
+        label_q = self.names.get(normalise_path(label_ref, path))
+        if value_q is None or label_q is None:
+            raise FormLoadError(where, f"value {value_ref!r} / label {label_ref!r} are not questions "
+                                       f"of the repeat {repeat!r}")
+        flt = re.sub(r"\s+", "", (m.group(2) or "") if m else "")
+        if flt and flt not in (f"./{value_ref}!=''", f"{value_ref}!=''", f'./{value_ref}!=""'):
+            raise FormLoadError(where, f"a filter on choices from a repeat ({m.group(2) if m else ''!r}) "
+                                       "is not supported on this kiosk")
+        q.params["choices_from"] = {"repeat": repeat, "value": value_q, "label": label_q}
 
     def _inline_items(self, ctl: Control) -> list[Choice]:
         out: list[Choice] = []

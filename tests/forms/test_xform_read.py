@@ -249,3 +249,30 @@ def test_a_counted_repeat_has_as_many_items_as_its_count(household) -> None:  # 
     restored = FormSession(household, "en")
     restored.restore({"members": 4})
     assert restored.item_count("member", ()) == 4
+
+
+def test_choices_from_the_answers_of_a_repeat(household) -> None:  # type: ignore[no-untyped-def]
+    q = household.questions["respondent"]
+    assert q.params["choices_from"] == {"repeat": "member", "value": "member_name", "label": "member_name"}
+    s = FormSession(household, "en")
+    s.set_answer("members", 2)
+    assert s.choices("respondent", (), "en") == [] or [c.value for c in s.choices("respondent", (), "en")] == []
+    s.set_answer("member_name", "Батболд", (0,))
+    s.set_answer("member_name", "Сараа", (1,))
+    assert [c.value for c in s.choices("respondent", (), "en")] == ["Батболд", "Сараа"]
+    s.set_answer("respondent", "Сараа")
+    assert ("respondent", ()) not in s.errors()
+    s.set_answer("member_name", "Сарнай", (1,))  # the chosen answer is gone: the choice is refused
+    assert s.errors()[("respondent", ())] == "Please choose from the list."
+    s.set_answer("respondent", "Сарнай")
+    assert ("respondent", ()) not in s.errors()
+
+
+def test_a_filter_on_choices_from_a_repeat_is_refused() -> None:
+    model = '<instance><d id="x"><p><n/></p><pick/></d></instance>'
+    body = ('<repeat nodeset="/d/p"><input ref="/d/p/n"><label>N</label></input></repeat>'
+            '<select1 ref="/d/pick"><label>P</label><itemset nodeset="/d/p[position() &gt; 1]">'
+            '<value ref="n"/><label ref="n"/></itemset></select1>')
+    with pytest.raises(FormLoadError) as err:
+        read_xform(xform(model, body), source="x.xml")
+    assert "a filter on choices from a repeat" in err.value.message
