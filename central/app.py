@@ -256,6 +256,9 @@ class Central(RequestGate):
             raise Problem(409, "offset-mismatch", str(exc), offset=exc.offset) from None
         except att.DigestMismatch as exc:
             raise Problem(422, "digest-mismatch", str(exc)) from None
+        except att.TooManyOpenUploads as exc:
+            raise Problem(429, "too-many-requests", str(exc), headers={"Retry-After": "60"}) \
+                from None
         return JSONResponse(status, headers={"Upload-Offset": str(status["offset"])})
 
     async def bundle(self, request: Request) -> Response:

@@ -45,6 +45,13 @@ class DigestMismatch(Exception):
     pass
 
 
+class TooManyOpenUploads(Exception):
+    """A device started more uploads than it finished (a kiosk uploads one at a time)."""
+
+
+MAX_OPEN_UPLOADS = 64
+
+
 class BadDigest(ValueError):
     pass
 
@@ -144,6 +151,10 @@ class AttachmentStore:
             if state["complete"]:  # a retry after the upload finished: say so
                 return state
             if state["size"] != total:  # new upload (or the size changed): start clean
+                if state["size"] is None and self.store.open_uploads(device_id) >= \
+                        MAX_OPEN_UPLOADS:
+                    raise TooManyOpenUploads(f"more than {MAX_OPEN_UPLOADS} unfinished uploads; "
+                                             "finish one first")
                 path.unlink(missing_ok=True)
                 self.store.set_attachment(device_id, digest, total, 0, False)
             offset = self._size(path)

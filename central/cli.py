@@ -79,7 +79,12 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    rows = _store(args).devices()
+    from central.trust import head_of
+
+    store = _store(args)
+    rows = store.devices()
+    for row in rows:  # the audit head each kiosk last reported (and any regression)
+        row["audit_head"] = head_of(store, row["device_id"])
     if args.json:
         _print_json(rows)
         return 0
@@ -87,8 +92,12 @@ def cmd_devices(args: argparse.Namespace) -> int:
         print("no devices enrolled")
     for row in rows:
         state = "REVOKED" if row.get("revoked_at") else "active"
+        head = row["audit_head"] or {}
+        audit = f"audit={head['seq']}" if head else "audit=?"
+        if head.get("regressed_at"):
+            audit += " AUDIT-LOG-WENT-BACKWARDS"
         print(f"{printable(row['device_id'])}  {state:7}  submissions={row['submissions']}  "
-              f"{printable(row.get('name') or '')}")
+              f"{audit}  {printable(row.get('name') or '')}")
     return 0
 
 

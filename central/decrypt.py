@@ -52,11 +52,14 @@ def _write_private(path: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _private_dir(path: Path) -> None:
+def _private_dir(path: Path, *, ours: bool = True) -> None:
+    """Make ``path`` 0700; an existing folder the user named (``ours=False``) keeps its mode."""
     if path.is_symlink():
         raise SecurityError(f"{ids.shown(str(path))} is a symbolic link")
+    existed = path.is_dir()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(path, 0o700)
+    if ours or not existed:
+        os.chmod(path, 0o700)
 
 
 def _attachment_name(entry: dict[str, Any], index: int, used: set[str]) -> str:
@@ -124,7 +127,7 @@ def decrypt_all(data_dir: Path, key_file: Path, out: Path) -> dict[str, Any]:
     kid = key.get("kid") or agency_kid(key)
     store = CentralStore(data_dir / "central.db")
     try:
-        _private_dir(out)
+        _private_dir(out, ours=False)
     except (OSError, SecurityError) as exc:
         raise ConfigError(f"{out}: cannot use it as the output folder ({exc})") from None
     decrypted, skipped, failed = 0, 0, []

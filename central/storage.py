@@ -304,6 +304,14 @@ class CentralStore:
             )
         return rows[0] if rows else None
 
+    def open_uploads(self, device_id: str, within_s: float = 86_400) -> int:
+        """How many of this device's uploads were started in the last day and are not
+        complete (older abandoned ones do not count, so they never block a kiosk)."""
+        with self.lock:
+            return int(self.db.conn.execute(
+                "SELECT COUNT(*) FROM attachments WHERE device_id = ? AND complete = 0 "
+                "AND updated_at > ?", (device_id, time.time() - within_s)).fetchone()[0])
+
     def set_attachment(self, device_id: str, sha256: str, size: int, received: int,
                        complete: bool) -> None:
         with self.transaction():

@@ -77,17 +77,13 @@ class _Ctx:
 def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = None,
         details: dict[str, Any] | None = None, **params: Any) -> Check:
     lang = ctx.lang
-    # a key with a dot names its own section (e.g. "trust.x"); plain keys are doctor's
-    msg_key = msg_key if "." in msg_key else f"doctor.{msg_key}"
-    if fix_key:
-        fix_key = fix_key if "." in fix_key else f"doctor.{fix_key}"
     # One line each, whatever an error message from below looked like.
     params = {k: " ".join(v.split()) if isinstance(v, str) else v for k, v in params.items()}
     return Check(
         name=name,
         status=status,
-        message=t(msg_key, lang, **params),
-        fix=t(fix_key, lang, **params) if fix_key else "",
+        message=t(f"doctor.{msg_key}", lang, **params),
+        fix=t(f"doctor.{fix_key}", lang, **params) if fix_key else "",
         title=t(f"doctor.title_{name}", lang),
         details=details or {},
     )
@@ -202,7 +198,7 @@ def check_keyring(ctx: _Ctx) -> Check:
         return _mk(ctx, "keyring", FAIL, "keyring_unusable", "fix_keyring", details,
                    backend=backend, error=info.get("error", ""))
     if info.get("fallback") and _passphrase_missing(ctx):
-        return _mk(ctx, "keyring", PASS, "trust.keyring_no_passphrase", "trust.fix_passphrase",
+        return _mk(ctx, "keyring", PASS, "keyring_no_passphrase", "fix_passphrase",
                    details, backend=backend)
     if info.get("fallback"):
         return _mk(ctx, "keyring", PASS, "keyring_fallback", details=details, backend=backend)
@@ -217,7 +213,7 @@ def _passphrase_missing(ctx: _Ctx) -> bool:
 
 
 def _secrets_fix(ctx: _Ctx) -> str:
-    return "trust.fix_passphrase" if _passphrase_missing(ctx) else "fix_keyring"
+    return "fix_passphrase" if _passphrase_missing(ctx) else "fix_keyring"
 
 
 def check_device(ctx: _Ctx) -> Check:
@@ -276,7 +272,7 @@ def check_clock(ctx: _Ctx) -> Check:
     skew = info.get("skew_seconds")
     if wall_clock_before_build():
         details["build_date"] = BUILD_DATE
-        return _mk(ctx, "clock", FAIL, "trust.clock_before_build", "fix_clock", details,
+        return _mk(ctx, "clock", FAIL, "clock_before_build", "fix_clock", details,
                    now=time.strftime("%Y-%m-%d %H:%M"), build=BUILD_DATE)
     if skew is None:
         return _mk(ctx, "clock", WARN, "clock_unknown", "fix_clock_unknown", details)
@@ -301,11 +297,11 @@ def check_queue(ctx: _Ctx) -> Check:
         return _mk(ctx, "queue", WARN, "queue_unreadable", "fix_schema_older", details,
                    error=info["error"])
     if int(info.get("stranded_ahead", 0)) > 0:
-        return _mk(ctx, "queue", WARN, "trust.queue_ahead", "trust.fix_queue_ahead", details,
+        return _mk(ctx, "queue", WARN, "queue_ahead", "fix_queue_ahead", details,
                    summary=summary, count=info["stranded_ahead"])
     due_for = info.get("due_for_seconds")
     if due_for is not None and due_for >= QUEUE_STUCK_S:
-        return _mk(ctx, "queue", WARN, "trust.queue_stuck", "trust.fix_queue_stuck", details,
+        return _mk(ctx, "queue", WARN, "queue_stuck", "fix_queue_stuck", details,
                    summary=summary, count=info.get("due", 0), minutes=round(due_for / 60))
     if int(counts.get("rejected", 0)) > 0:
         return _mk(ctx, "queue", WARN, "queue_rejected", "fix_rejected", details,

@@ -172,6 +172,9 @@ def _render_home(home: Home, out: Path, lang: str) -> Path:
     shots = _module_or_none("ui.screenshots")
     if app_mod is None or shots is None:
         raise StepFailed("the kiosk UI is not in this build")
+    qtlog = _module_or_none("ui.qtlog")
+    if qtlog is not None:
+        qtlog.install()  # no "propagateSizeHints" lines in the technician's terminal
     kiosk = app_mod.build(home, lang)
     try:
         kiosk.window.show()

@@ -153,8 +153,11 @@ class DemoServer:
 
     def call(self, *args: str) -> Any:
         """Run ``kiosk-central ARGS --json --data DIR`` and return its JSON."""
+        # A stop signal can land while subprocess is still starting the child, before it
+        # is known to anyone who could stop it: the child then dies with the demo itself.
         result = subprocess.run(self._central(*args, "--json"), capture_output=True, text=True,
-                                encoding="utf-8", timeout=60)
+                                encoding="utf-8", timeout=60,
+                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)  # noqa: PLW1509
         if result.returncode != 0:
             raise KioskError(f"kiosk-central {args[0]}: {result.stderr.strip().splitlines()[-1:]}")
         return json.loads(result.stdout)

@@ -13,12 +13,9 @@ This module does not import Qt: it only finds PySide6's plugin folder.
 
 from __future__ import annotations
 
-import ctypes
 import importlib.util
 import os
 import re
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -87,6 +84,9 @@ def plugin_file(platform: str) -> Path | None:
 
 def missing_libraries(plugin: Path) -> list[str]:
     """Sonames the dynamic loader cannot find for ``plugin`` (and what it links), in order."""
+    import shutil
+    import subprocess
+
     ldd = shutil.which("ldd")
     if ldd:
         try:
@@ -96,6 +96,8 @@ def missing_libraries(plugin: Path) -> list[str]:
             out = None
         if out is not None:
             return list(dict.fromkeys(_NOT_FOUND.findall(out)))
+    import ctypes
+
     try:  # no ldd: the loader names the first library it cannot find
         ctypes.CDLL(str(plugin), mode=getattr(os, "RTLD_LAZY", 1) | getattr(os, "RTLD_LOCAL", 0))
     except OSError as exc:

@@ -2,7 +2,7 @@
 
 A Python signal handler only runs when the interpreter gets control, which a
 blocked ``app.exec()`` never gives it. The C-level handler therefore writes to a
-socket (``signal.set_wakeup_fd``) that a QSocketNotifier watches: the notifier's
+pipe (``signal.set_wakeup_fd``) that a QSocketNotifier watches: the notifier's
 slot runs Python, the Python handler runs with it and quits the loop. The code
 after ``exec()`` then saves the open draft, stops workers and (in ``kiosk
 demo``) the server child and the temporary folder — what a bare SIGTERM would
@@ -11,8 +11,9 @@ have skipped.
 
 from __future__ import annotations
 
+import os
 import signal
-import socket
+import sys
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -30,7 +31,8 @@ class QuitOnSignals:
         self.received: int | None = None
         self._previous: dict[int, Any] = {}
         self._wakeup_previous = -1
-        self._pair: tuple[socket.socket, socket.socket] | None = None
+        self._fds: tuple[int, int] | None = None  # (read, write) of the wake-up pipe
+        self._pair: Any = None  # Windows: a socket pair (set_wakeup_fd wants a socket there)
         self._notifier: Any = None
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
@@ -38,20 +40,32 @@ class QuitOnSignals:
         self.quit()
 
     def _drain(self) -> None:
-        if self._pair is not None:
-            try:
+        try:
+            if self._fds is not None:
+                os.read(self._fds[0], 64)
+            elif self._pair is not None:
                 self._pair[0].recv(64)
-            except OSError:
-                pass
+        except OSError:
+            pass
+
+    def _wakeup_fds(self) -> tuple[int, int]:
+        if sys.platform != "win32":  # a pipe: no socket module to import at start-up
+            self._fds = os.pipe()
+            for fd in self._fds:
+                os.set_blocking(fd, False)
+            return self._fds
+        import socket
+
+        self._pair = socket.socketpair()
+        for sock in self._pair:
+            sock.setblocking(False)
+        return self._pair[0].fileno(), self._pair[1].fileno()
 
     def __enter__(self) -> QuitOnSignals:
-        reader, writer = socket.socketpair()
-        reader.setblocking(False)
-        writer.setblocking(False)
-        self._pair = (reader, writer)
-        self._notifier = QtCore.QSocketNotifier(reader.fileno(), QtCore.QSocketNotifier.Type.Read)
+        read_fd, write_fd = self._wakeup_fds()
+        self._notifier = QtCore.QSocketNotifier(read_fd, QtCore.QSocketNotifier.Type.Read)
         self._notifier.activated.connect(self._drain)
-        self._wakeup_previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        self._wakeup_previous = signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
         for signum in STOP_SIGNALS:
             self._previous[signum] = signal.signal(signum, self._handle)
         return self
@@ -63,6 +77,10 @@ class QuitOnSignals:
         if self._notifier is not None:
             self._notifier.setEnabled(False)
             self._notifier = None
+        if self._fds is not None:
+            for fd in self._fds:
+                os.close(fd)
+            self._fds = None
         if self._pair is not None:
             for sock in self._pair:
                 sock.close()

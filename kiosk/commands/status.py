@@ -23,9 +23,12 @@ def collect(store: Any) -> dict[str, Any]:
     counts = store.counts()
     demo = store.demo_counts()
     age = store.oldest_unsent_age()
-    # submissions for an ODK server (sync.odk seals them with agency_kid "odk")
-    odk = dict(store.read("SELECT state, COUNT(*) FROM submissions WHERE agency_kid = 'odk' "
-                          "GROUP BY state"))
+    # submissions for an ODK server (sync.odk seals them with agency_kid "odk"); only on a
+    # kiosk that ever connected to one (its odk/ folder), so others keep their flat reads
+    odk: dict[str, int] = {}
+    if (store.path.parent / "odk").is_dir():
+        odk = dict(store.read("SELECT state, COUNT(*) FROM submissions "
+                              "WHERE agency_kid = 'odk' GROUP BY state"))
     return {
         "counts": counts,
         "demo_counts": demo,

@@ -285,7 +285,8 @@ class _Parser:
             left = BinOp(tok.pos, tok.text, left, right)
 
     def unary(self) -> Node:
-        if self.is_op("-"):
+        tok = self.tokens[self.i]
+        if tok.kind == "op" and tok.text == "-":
             tok = self.take()
             self.nest(tok.pos)
             operand = self.unary()
@@ -393,6 +394,9 @@ class _Parser:
         return Step(tok.pos, axis, test, self.preds())
 
     def preds(self) -> tuple[Node, ...]:
+        tok = self.tokens[self.i]
+        if tok.kind != "op" or tok.text != "[":
+            return ()
         out: list[Node] = []
         while self.is_op("["):
             self.take()

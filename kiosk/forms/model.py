@@ -151,7 +151,8 @@ class FormDef:
     file: Path | None = None
     odk: OdkForm | None = None  # set for forms read from an ODK XForm
     content_hash: str = ""
-    # name -> every question whose relevance/value/constraint may change with it
+    # name -> the questions whose relevance/value/constraint/choices use it directly
+    # (kiosk.forms.deps has the graph a session re-evaluates by)
     affects: dict[str, frozenset[str]] = field(default_factory=dict)
     # Question.path -> question (built from ``questions`` when not given)
     by_path: dict[str, Question] = field(default_factory=dict)

@@ -35,6 +35,55 @@ class FormSession(AnswerState):
         self._sync_counts()
         return unknown
 
+    # ------------------------------------------------------------ choices from a repeat
+    # XLSForm select_one ${name}: the choices are the answers of a repeat (read each time:
+    # they change as the resident types, so nothing about them is cached)
+    def choices(self, name: str, item: Item = (), lang: str | None = None) -> list[ChoiceView]:
+        q = self._q(name)
+        source = q.params.get("choices_from")
+        if not source:
+            return super().choices(name, item, lang)
+        return [ChoiceView(v, label) for v, label in self._repeat_choices(q, tuple(item), lang or self.lang)]
+
+    def _repeat_choices(self, q: Question, item: Item, lang: str) -> list[tuple[str, str]]:
+        from kiosk.forms.display import display_value
+
+        src = q.params["choices_from"]
+        rep = self._q(src["repeat"])
+        parent = item[: len(rep.repeat_path)]
+        label_q = self._q(src["label"])
+        out: dict[str, str] = {}
+        for i in range(self.item_count(rep.name, parent)):
+            at = (*parent, i)
+            value = self.value(src["value"], at)
+            if value in (None, "") or str(value) in out:
+                continue
+            label = self.value(label_q.name, at)
+            out[str(value)] = display_value(label_q, label, lang) if label not in (None, "") else str(value)
+        return list(out.items())
+
+    def _repeat_choice_error(self, q: Question, item: Item) -> str | None:
+        error = self._compute_error(q, item)
+        stored = self._answers.get((q.name, item))
+        if error is None and stored is not None and self.visible(q.name, item):
+            allowed = {v for v, _label in self._repeat_choices(q, item, self.lang)}
+            if any(v not in allowed for v in ([stored] if isinstance(stored, str) else stored)):
+                return t("forms.bad_choice", self.lang)
+        return error
+
+    # ------------------------------------------------------------ defaults that are expressions
+    def _apply_defaults(self, questions: list[Question], item: Item) -> None:
+        super()._apply_defaults(questions, item)
+        for q in questions:
+            fn = q.compiled.get("default")  # XForm first-load setvalue (xform_read)
+            if fn is None or q.is_repeat or (q.name, item) in self._answers:
+                continue
+            from kiosk.forms.values_odk import expression_answer
+
+            value = expression_answer(fn(_Env(self, q, item)))
+            if value is not None:
+                self._store(q, item, value)
+
     def _sync_counts(self) -> None:
         from kiosk.forms.repeat_count import counted_repeats, sync_counts
 
@@ -46,6 +95,8 @@ class FormSession(AnswerState):
 
     # ------------------------------------------------------------ errors
     def _question_error(self, q: Question, item: Item) -> str | None:
+        if q.params.get("choices_from"):
+            return self._repeat_choice_error(q, item)  # never cached: see choices()
         hit = self._hit(q.name, "err", item)
         if hit is not _MISS:
             return hit  # type: ignore[no-any-return]

@@ -14,7 +14,7 @@ from typing import Any
 
 from kiosk.admin_units import admin_units
 from kiosk.forms.model import Question
-from kiosk.forms.values_odk import ODK_TYPES, normalise_odk
+from kiosk.forms.values_odk import ODK_TYPES, normalise_odk, normalise_repeat_choice
 from kiosk.validators import check_phone, check_postal_code, check_registry_number
 
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
@@ -48,6 +48,8 @@ def normalise(q: Question, value: Any, today: date) -> tuple[Any, str | None]:
     if _empty(value):
         return None, None
     t = q.type
+    if t in ("select_one", "select_multiple") and q.params.get("choices_from"):
+        return normalise_repeat_choice(q, value)  # choices are answers: checked by the session
     if t == "text":
         return (str(value).strip(), None) if not isinstance(value, (dict, list)) else (value, "forms.bad_text")
     if t == "integer":

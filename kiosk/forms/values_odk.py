@@ -117,3 +117,34 @@ def _range(q: Question, value: Any) -> tuple[Any, str | None]:
         if abs(steps - round(steps)) > 1e-9:
             return value, "xform.bad_range"
     return (int(number) if number == int(number) else number), None
+
+
+def normalise_repeat_choice(q: Question, value: Any) -> tuple[Any, str | None]:
+    """A select whose choices are a repeat's answers: any value text (one, or a list); whether
+    it is one of the answers now is the session's check (they change as the resident types)."""
+    if q.type == "select_one":
+        if isinstance(value, (str, int)) and not isinstance(value, bool):
+            return str(value).strip(), None
+        return value, "forms.bad_choice"
+    items = value.split() if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        return value, "forms.bad_choice"
+    return list(dict.fromkeys(items)), None
+
+
+def expression_answer(value: Any) -> Any:
+    """An expression result as an answer to store (a default that is an expression): dates
+    and date-times as ISO text, whole numbers as integers; None for empty/NaN."""
+    from datetime import date
+
+    if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0, tzinfo=None).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value == int(value):
+        return int(value)
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return value

@@ -100,6 +100,7 @@ class FormBuilder:
         self._choice_cache: dict[tuple[str, str, str], list[Choice]] = {}
         self.setvalue_calc: dict[str, str] = {}
         self.first_load: dict[str, str] = {}
+        self.first_load_expr: dict[str, str] = {}
 
     # -- the instance -------------------------------------------------------------------
     def _index(self, el: ET.Element, path: str) -> None:
@@ -163,6 +164,9 @@ class FormBuilder:
                 hidden.append(path)
         for path in hidden:
             self._name(path)
+        if f"{self.root_path}/meta/entity" in self.nodes:
+            self.odk.warnings.append(f"<entity> in {self.root_path}/meta: ODK entities are not created "
+                                     "or updated by this kiosk (the answers are still sent)")
         self._setvalues(control_paths)
 
         self.pages: list[Page] = []
@@ -175,10 +179,11 @@ class FormBuilder:
         )
 
     def _setvalues(self, control_paths: set[str]) -> None:
-        """``<setvalue>`` actions: a literal on first load is the question's default; an
-        expression on first load or on a change of another answer cannot run here. On a
-        node with no control it becomes its calculation (same value, kept up to date);
-        on a question it is left out with a warning."""
+        """``<setvalue>`` actions: on first load (or a new repeat item) a literal is the
+        question's default and an expression its default expression (evaluated once when
+        the session starts or the item is added). On a change of another answer it cannot
+        run here: on a node with no control it becomes its calculation (same value, kept up
+        to date); on a question it is left out with a warning."""
         from kiosk.forms.xform_read import local
 
         actions = list(self.model.findall(XF + "setvalue"))
@@ -197,8 +202,11 @@ class FormBuilder:
             event = sv.get("event") or ""
             text = value.strip()
             literal = re.fullmatch(r"'([^']*)'|\"([^\"]*)\"|(-?\d+(?:\.\d+)?)", text)
-            if "odk-instance-first-load" in event and literal:
+            start = "odk-instance-first-load" in event or "odk-new-repeat" in event
+            if start and literal:
                 self.first_load[path] = next(g for g in literal.groups() if g is not None)
+            elif start and path in control_paths:
+                self.first_load_expr[path] = text  # evaluated once when a session starts
             elif path not in control_paths and path in self.nodes:
                 self.setvalue_calc[path] = text
                 self.odk.warnings.append(
@@ -341,6 +349,8 @@ class FormBuilder:
                         if ctl.element.get(k) is not None}
         if qtype not in ("note", "repeat") and not reason:
             q.default = self._default(ctl.path, qtype)
+            if ctl.path in self.first_load_expr and not calculate:
+                q.params["default_expr"] = self.first_load_expr[ctl.path]
         self.questions[q.name] = q
         return q
 
@@ -450,16 +460,44 @@ class FormBuilder:
         if itemset is None:
             q.choice_list = self._inline_items(ctl)
         else:
-            iid, flt = split_itemset(itemset.get("nodeset") or "", f"{ctl.where}/<itemset>")
+            nodeset = (itemset.get("nodeset") or "").strip()
             value_el = itemset.find(XF + "value")
             value_ref = (value_el.get("ref") if value_el is not None else None) or "name"
             label_el = itemset.find(XF + "label")
             label_ref = (label_el.get("ref") if label_el is not None else None) or "label"
+            if not nodeset.startswith("instance("):
+                self._repeat_choices(q, ctl, nodeset, value_ref, label_ref)
+                return
+            iid, flt = split_itemset(nodeset, f"{ctl.where}/<itemset>")
             q.choice_list = self._itemset(iid, value_ref, label_ref, ctl.where)
             if flt:
                 q.choice_filter = self._rw(flt, ctl.path, f"{ctl.where}/<itemset>[…]")
         if not q.choice_list:
             raise FormLoadError(ctl.where, f"question {q.name!r} has no choices")
+
+    def _repeat_choices(self, q: Question, ctl: Control, nodeset: str, value_ref: str,
+                        label_ref: str) -> None:
+        """Choices from the answers of a repeat (XLSForm ``select_one ${name}``): the items'
+        ``value_ref`` answers, shown with their ``label_ref`` answers (FormSession reads them
+        when the question is shown). Only the "not empty" filter pyxform writes is taken;
+        another filter is refused rather than ignored."""
+        where = f"{ctl.where}/<itemset>"
+        m = re.fullmatch(r"(.+?)\s*(?:\[(.*)\])?", nodeset, re.DOTALL)
+        path = normalise_path(m.group(1), ctl.path) if m else ""
+        repeat = self.names.get(path) if path in self.repeats else None
+        if repeat is None:
+            raise FormLoadError(where, f"itemset nodeset {nodeset!r}: choices come from a secondary "
+                                       "instance or from a repeat of this form")
+        value_q = self.names.get(normalise_path(value_ref, path))
+        label_q = self.names.get(normalise_path(label_ref, path))
+        if value_q is None or label_q is None:
+            raise FormLoadError(where, f"value {value_ref!r} / label {label_ref!r} are not questions "
+                                       f"of the repeat {repeat!r}")
+        flt = re.sub(r"\s+", "", (m.group(2) or "") if m else "")
+        if flt and flt not in (f"./{value_ref}!=''", f"{value_ref}!=''", f'./{value_ref}!=""'):
+            raise FormLoadError(where, f"a filter on choices from a repeat ({m.group(2) if m else ''!r}) "
+                                       "is not supported on this kiosk")
+        q.params["choices_from"] = {"repeat": repeat, "value": value_q, "label": label_q}
 
     def _inline_items(self, ctl: Control) -> list[Choice]:
         out: list[Choice] = []

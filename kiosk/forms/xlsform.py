@@ -138,8 +138,16 @@ def convert_with_warnings(path: Path | str) -> tuple[bytes, list[str]]:
     except PyXFormError as exc:
         raise place_pyxform_error(path, exc) from None
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        # pyxform raises plain exceptions for some malformed sheets; still one placed line.
-        raise place_pyxform_error(path, exc) from None
+        # pyxform fails with a plain exception on some sheets it does not expect: say so,
+        # with what it named (a KeyError names the missing key, e.g. a choice list).
+        placed = place_pyxform_error(path, exc)
+        if isinstance(exc, KeyError):
+            placed = XlsFormError(placed.json_path, f"pyxform could not convert the sheet: no {exc} "
+                                                    "(a choice list or column it looked for)")
+        elif placed.row is None:
+            placed = XlsFormError(placed.json_path, f"pyxform could not convert the sheet "
+                                                    f"({exc.__class__.__name__}: {exc})")
+        raise placed from None
     data: dict[str, Any] = result._pyxform or {}
     check_settings(path, data)
     return result.xform.encode("utf-8"), [re.sub(r"\s*Learn more: \S+", "", w) for w in warnings]

@@ -44,7 +44,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.set_defaults(func=cmd_disconnect)
 
 
-def _lang(home: Any) -> str:
+def _lang(home: Any, args: argparse.Namespace | None = None) -> str:
+    if args is not None and getattr(args, "lang", None):
+        return str(args.lang)
     try:
         from kiosk.config import load_config
 
@@ -72,7 +74,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
     from sync.odk.catalog import pull_forms
 
     home = get_home(args).ensure()
-    lang = _lang(home)
+    lang = _lang(home, args)
     conn = connection.parse_url(args.url, username=args.user, password=_password(args, lang))
     with conn.client() as client:
         offered = client.form_list()  # proves URL and credentials before anything is saved
@@ -121,7 +123,7 @@ def cmd_forms(args: argparse.Namespace) -> int:
     from sync.odk.catalog import LocalCatalog, odk_dir
 
     home = get_home(args)
-    lang = _lang(home)
+    lang = _lang(home, args)
     conn = connection.require(open_secrets(home.root))
     with conn.client() as client:
         offered = client.form_list()
@@ -159,7 +161,7 @@ def cmd_pull(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.as_dict())
     else:
-        _print_pull(report, _lang(home))
+        _print_pull(report, _lang(home, args))
     return EXIT_FAILED if report.problems else EXIT_OK
 
 
@@ -169,7 +171,7 @@ def cmd_disconnect(args: argparse.Namespace) -> int:
     from sync.odk import connection
 
     home = get_home(args)
-    lang = _lang(home)
+    lang = _lang(home, args)
     removed = connection.forget(open_secrets(home.root))
     if args.json:
         print_json({"disconnected": removed})

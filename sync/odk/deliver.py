@@ -50,6 +50,8 @@ def due_odk_items(store: Any, now: float, limit: int = 20) -> list[Any]:
     """The due ODK submissions, oldest first (the store's outbox rows, ODK ones only)."""
     from kiosk.store.outbox import OutboxItem
 
+    if hasattr(store, "unstrand"):  # due times left far ahead by a clock set back: due now
+        store.unstrand(now)
     rows = store.read(
         "SELECT id, form_id, record, jwe, attachments, size, attempts, demo FROM submissions "
         "WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ? "
@@ -99,7 +101,9 @@ class OdkDelivery:
         from sync.odk.catalog import LocalCatalog, odk_dir, pull_forms
 
         last = LocalCatalog(odk_dir(self.home)).index().get("forms_pulled_at") or 0
-        if not force and self.clock() - float(last) < FORMS_PULL_EVERY:
+        since = self.clock() - float(last)
+        # a negative "since" is a clock set back after the last pull: pull now, not in days
+        if not force and 0 <= since < FORMS_PULL_EVERY:
             return None
         try:
             report = pull_forms(self.home, self.client, now=self.clock())

@@ -120,6 +120,25 @@ def test_decrypt_writes_only_under_out_and_survives_bad_rows(server, kiosk, tmp_
         assert mode == (0o700 if p.is_dir() else 0o600), (p, oct(mode))
 
 
+def test_decrypt_never_writes_through_a_planted_symlink(server, kiosk, tmp_path):
+    from central.decrypt import decrypt_all
+
+    ids = finalize(kiosk, kiosk.store(), 2)
+    assert engine(kiosk, kiosk.store()).run_once().accepted == 2
+    out = tmp_path / "out"
+    out.mkdir()
+    victim = tmp_path / "authorized_keys"
+    victim.write_text("original")
+    (out / f"{ids[0]}.json").symlink_to(victim)
+    data = server.central.settings.data_dir
+    key = next(p for p in (data / "agency-keys").glob("*.jwk")
+               if json.loads(p.read_text())["kid"] == kiosk.agency_jwk["kid"])
+    result = decrypt_all(data, key, out)
+    assert victim.read_text() == "original"
+    assert result["decrypted"] == 1 and [f["submission_id"] for f in result["failed"]] == [ids[0]]
+    assert stat.S_IMODE((out / f"{ids[1]}.json").stat().st_mode) == 0o600
+
+
 def test_terminal_output_is_escaped(server, kiosk):
     data = server.central.settings.data_dir
     _raw_row(server.central, "\x1b]0;owned\x07\x1b[2J", form_id="\x1b[31mred")
@@ -537,3 +556,20 @@ def test_kiosk_survives_a_server_reply_of_deep_json():
     with CentralClient("http://central.test", transport=httpx.MockTransport(handler)) as client:
         with pytest.raises(OutcomeUnknown):
             client.health()
+
+
+def test_a_device_cannot_open_unlimited_uploads(server, kiosk):
+    """Disk as a target: a device may not start upload after upload and never finish."""
+    from central.attachments import MAX_OPEN_UPLOADS
+
+    statuses = []
+    for i in range(MAX_OPEN_UPLOADS + 1):
+        digest = f"{i:064x}"
+        target = f"/v1/attachments/{digest}"
+        headers = {"Content-Type": "application/octet-stream",
+                   "Content-Range": "bytes 0-0/1000000"}
+        resp = httpx.put(server.url + target, content=b"x",
+                         headers=signed(kiosk, "PUT", target, b"x", headers=headers))
+        statuses.append(resp.status_code)
+    assert statuses[:-1] == [200] * MAX_OPEN_UPLOADS
+    assert statuses[-1] == 429

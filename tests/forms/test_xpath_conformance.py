@@ -58,16 +58,15 @@ def _fixture_form() -> FormDef:
     colors = [{"value": "red", "label": {"mn": "Улаан", "en": "Red"}},
               {"value": "green", "label": {"mn": "Ногоон", "en": "Green"}}]
     fruits = [{"value": v, "label": {"mn": v, "en": v}} for v in ("a", "b", "c")]
-    f = build([
+    return build([
         _q("name"), _q("age", "integer"), _q("weight", "decimal"), _q("dob", "date"),
         _q("fruits", "select_multiple", choices=fruits), _q("color", "select_one", choices=colors),
         _q("agree", "yes_no"), _q("empty"), _q("city"),
         _q("members", "repeat", questions=[_q("mname"), _q("mage", "integer"), _q("mctx")]),
         _q("ctx"),
-    ], form_id="f", version="7")
-    f.instances.update({"cities": ET.fromstring(_CITIES), "letters": _letters("ABCDEF"),
-                        "letters8": _letters("ABCDEFGH")})
-    return f
+    ], form_id="f", version="7", instances={
+        "cities": ET.fromstring(_CITIES), "letters": _letters("ABCDEF"),
+        "letters8": _letters("ABCDEFGH")})
 
 
 FORM = _fixture_form()
@@ -198,5 +197,30 @@ def test_evaluation_never_raises() -> None:
         except FormLoadError:
             return
         fn(_Env(SESSION, FORM.questions["mctx"], (1,)))
+
+    check()
+
+
+def test_loading_path_like_text_fails_only_with_a_load_error() -> None:
+    """Any text with path syntax either loads or is refused with a FormLoadError (never
+    another exception), and what loads evaluates."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    alphabet = "/[]@|*.:()'$ {}fmembersagcityinstance01-=<>"
+    words = st.sampled_from(["/f", "/f/members", "mage", "..", ".", "current()", "instance('cities')",
+                             "/root", "/item", "[1]", "[mage > 1]", "[name = 'x']", "@code", "|",
+                             "//", "*", "count(", ")", " and ", " div ", "${age}", "text()"])
+    texts = st.one_of(st.text(alphabet=alphabet, max_size=30),
+                      st.lists(words, min_size=1, max_size=8).map("".join))
+
+    @settings(max_examples=500, deadline=None, database=None)
+    @given(texts)
+    def check(text: str) -> None:
+        try:
+            fn, _refs = _compile(FORM, FORM.questions["mctx"], "constraint", text, "$")
+        except FormLoadError:
+            return
+        fn(_Env(SESSION, FORM.questions["mctx"], (0,)))
 
     check()

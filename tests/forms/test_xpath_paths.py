@@ -90,6 +90,8 @@ def test_predicates_positions_and_sums_over_repeats_follow_answers() -> None:
 
 @pytest.mark.parametrize("expr, column, reason", [
     ("/test-form/nope + 1", 1, "unknown path /test-form/nope"),
+    ("count(instance('nope')/root/item)", 16, "unknown instance 'nope'"),
+    ("pulldata('nope', 'a', 'b', 'c')", 10, "unknown instance 'nope'"),
     ("../../x", 1, "unknown path /x"),
     ("current()/../missing", 1, "unknown path /test-form/missing"),
 ])
@@ -140,9 +142,7 @@ def test_choice_filter_sees_the_choice_as_context_and_current_as_the_question() 
         q("soum", "select_one", choices=choices,
           choice_filter="aimag = current()/../aimag and "
                         "not(instance('off')/root/item[name = current()/../aimag]/off = value)"),
-    ])
-    f.instances["off"] = ET.fromstring(
-        "<root><item><name>a</name><off>x3</off></item></root>")
+    ], instances={"off": ET.fromstring("<root><item><name>a</name><off>x3</off></item></root>")})
     s = FormSession(f, "en", today=TODAY)
     s.set_answer("aimag", "a")
     assert [c.value for c in s.choices("soum")] == ["x1"]
@@ -216,10 +216,9 @@ def test_indexed_choice_filters_and_lookups_agree_with_the_full_filter() -> None
         q("num", "select_one", choices=numeric, choice_filter="code = ${n}"),
         q("look", calculate="concat(instance('x')/root/item[k = ${s}]/v, '|',"
                             " count(instance('x')/root/item[k = ${s} and v != 'b']))"),
-    ])
-    f.instances["x"] = ET.fromstring(
+    ], instances={"x": ET.fromstring(
         "<root><item><k>s1</k><v>a</v></item><item><k>s2</k><v>b</v></item>"
-        "<item><k>s1</k><v>b</v></item><item><k>s1</k><v>c</v></item></root>")
+        "<item><k>s1</k><v>b</v></item><item><k>s1</k><v>c</v></item></root>")})
     s = FormSession(f, "en", today=TODAY)
 
     def values(name: str) -> list[str]:
@@ -235,3 +234,19 @@ def test_indexed_choice_filters_and_lookups_agree_with_the_full_filter() -> None
     assert values("one") == [] and s.value("look") == "|0"
     s.set_answer("n", 2)
     assert values("num") == ["n2", "n6"]
+
+
+def test_page_relevance_paths_start_at_the_root() -> None:
+    data = {"pages": [
+        {"name": "a", "title": {"mn": "a"}, "questions": [
+            q("r", "repeat", questions=[q("x", "integer")])]},
+        {"name": "b", "title": {"mn": "b"}, "relevant": "count(r[x > 2]) > 0 and count(/test-form/r[x > 2]) = count(./r[x > 2])",
+         "questions": [q("shown")]},
+    ]}
+    f = build([], **data)
+    s = FormSession(f, "en", today=TODAY)
+    assert not s.visible("shown")
+    item = s.add_item("r")
+    assert item is not None
+    s.set_answer("x", 5, item)
+    assert s.visible("shown")

@@ -51,7 +51,8 @@ def to_xform(path: Path) -> bytes:
 def household_form(path: Path, form_id: str = "household_survey", version: str = "2026.1") -> Path:
     """Bilingual (mn/en) household form: text with constraint and messages, integer,
     select_one with a choice filter, select_multiple, a hidden calculation, a note with
-    an output, a field-list group, a repeat with jr:count, date, relevance, meta."""
+    an output, a field-list group, a repeat with jr:count, date, relevance, meta, and a
+    select_one whose choices are the repeat's answers (select_one ${member_name})."""
     survey = [
         ["type", "name", MN, EN, "hint::Mongolian (mn)", "hint::English (en)", "required",
          "required_message::Mongolian (mn)", "required_message::English (en)", "relevant", "constraint",
@@ -81,6 +82,8 @@ def household_form(path: Path, form_id: str = "household_survey", version: str =
         ["date", "member_birth", "Төрсөн огноо", "Date of birth", "", "", "", "", "", "", ". <= today()"],
         ["integer", "member_age", "Нас", "Age", "", "", "", "", "", "", ". >= 0", "", "", "", "", "", "", "30"],
         ["end repeat"],
+        ["select_one ${member_name}", "respondent", "Хэн хариулж байна?", "Who is answering?", "", "",
+         "yes"],
         ["text", "remarks", "Тайлбар", "Remarks", "", "", "", "", "", "", "", "", "", "", "multiline"],
     ]
     choices = [
@@ -108,6 +111,7 @@ def household_answers() -> dict[str, Any]:
             {"member_name": "Батболд", "member_birth": "1980-04-02", "member_age": 46},
             {"member_name": "Сараа", "member_birth": "1984-10-11", "member_age": 42},
         ],
+        "respondent": "Сараа",
     }}
 
 

@@ -28,7 +28,15 @@ _CANNOT_INSTALL = ("postgresql is not installed and this is not root", "need npm
 
 
 def central_dir() -> Path:
-    return Path(os.environ.get("ODK_CENTRAL_DIR") or REPO.parent / "shared" / "odk-central")
+    """ODK_CENTRAL_DIR, else the nearest ``shared/odk-central`` beside the repo or one of its
+    parents (a clone sits beside ``shared/``; a git worktree may sit a level deeper)."""
+    if os.environ.get("ODK_CENTRAL_DIR"):
+        return Path(os.environ["ODK_CENTRAL_DIR"])
+    for parent in REPO.parents:
+        candidate = parent / "shared" / "odk-central"
+        if (candidate / "start.sh").is_file():
+            return candidate
+    return REPO.parent / "shared" / "odk-central"
 
 
 def parse_env(stdout: str) -> dict[str, str]:

@@ -179,7 +179,15 @@ def test_fill_without_keyring_is_one_plain_line(kiosk_cli, monkeypatch):
     assert len(result.stderr.strip().splitlines()) == 1
 
 
-def test_status_on_an_empty_home(kiosk_cli):
+def test_status_on_an_empty_home(kiosk_cli, isolated_home):
+    # a folder with no kiosk in it: said in one line, and no kiosk is made there (issue 10)
+    nothing = kiosk_cli("status", "--json")
+    assert nothing.returncode == 3 and nothing.stderr.count("\n") == 1
+    assert not (isolated_home / "kiosk.db").exists()
+    from kiosk.paths import Home
+    from kiosk.store import Store
+
+    Store.open(Home(isolated_home)).close()  # a kiosk with nothing in it yet
     result = kiosk_cli("status", "--json")
     assert result.returncode == 0
     assert json.loads(result.stdout)["total"] == 0

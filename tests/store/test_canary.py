@@ -140,6 +140,7 @@ def test_no_canary_in_plaintext_from_imported_forms(kiosk_cli, isolated_home, tm
     household = household_answers()
     household["answers"]["head_name"] = f"{CANARY_NAME} Батболд"
     household["answers"]["member"][1]["member_name"] = f"{CANARY_NAME} Сараа"
+    household["answers"]["respondent"] = f"{CANARY_NAME} Сараа"  # chosen from the members
     household["answers"]["street"] = f"{canary_phone} гудамж"
     types = odk_types_answers("47.9185 106.9176")
     types["answers"]["door"] = "55501234"

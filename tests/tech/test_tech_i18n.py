@@ -27,8 +27,8 @@ def _keys_used() -> set[str]:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         if arg is node.args[1]:
                             keys.add(f"doctor.title_{arg.value}")
-                        else:
-                            keys.add(f"doctor.{arg.value}")
+                        else:  # _mk: a key with a dot names its own section (trust.x, odk.x)
+                            keys.add(arg.value if "." in arg.value else f"doctor.{arg.value}")
     return keys
 
 

@@ -150,3 +150,15 @@ def test_a_bundle_carries_the_audit_head_and_a_regression_is_flagged(server, iso
 
     assert record_head(server.central.store, kiosk.device.device_id, head["seq"] - 1,
                        "0" * 64)["status"] == "regressed"
+
+
+def test_central_devices_lists_a_regressed_audit_log(server, isolated_home):
+    from central.trust import record_head
+
+    kiosk = enrolled_kiosk(server, isolated_home)
+    store = server.central.store
+    record_head(store, kiosk.device.device_id, 10, "a" * 64)
+    assert record_head(store, kiosk.device.device_id, 4, "b" * 64)["status"] == "regressed"
+    out = _run("central.cli", "devices", "--data", str(server.central.settings.data_dir))
+    assert out.returncode == 0, out.stderr
+    assert "audit=10" in out.stdout and "AUDIT-LOG-WENT-BACKWARDS" in out.stdout

@@ -96,3 +96,19 @@ def test_failed_fill_says_no_draft_was_kept(isolated_home, monkeypatch):
         fill_from_file(store, catalog, "id-card", example, lang="en")
     assert "draft is kept" not in err.value.message
     assert "no draft was kept" in err.value.message and "disk I/O error" in err.value.message
+
+
+def test_odk_items_stranded_by_a_clock_set_back_are_due(isolated_home, device, agency):
+    import time
+
+    from kiosk.store import Store
+    from sync.odk.deliver import due_odk_items
+    from tests.store.conftest import document
+
+    with Store.open(Home(isolated_home)) as store:
+        env = store.finalize(document(a=1), device=device, agency_jwk=agency[1], demo=True)
+        with store.write() as conn:  # scheduled while the clock was 30 days ahead
+            conn.execute("UPDATE submissions SET agency_kid = 'odk', state = 'queued', "
+                         "next_attempt_at = ? WHERE id = ?",
+                         (time.time() + 30 * 86400, env.submission_id))
+        assert [i.id for i in due_odk_items(store, time.time())] == [env.submission_id]

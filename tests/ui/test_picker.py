@@ -136,7 +136,7 @@ def test_choose_file_opens_the_kiosk_picker_and_takes_a_scan(qtbot, places, monk
     qtbot.waitUntil(lambda: not picker.isVisible())
     value = w.value()
     assert value["name"] == "scan-001.png" and value["media_type"] == "image/png"
-    assert Path(value["file"]) == (places["scans"] / "scan-001.png").resolve()
+    assert value["data"] == (places["scans"] / "scan-001.png").read_bytes()  # read at the choice
     assert w.picker is None
 
 
@@ -398,5 +398,44 @@ def test_the_camera_screen_covers_the_kiosk_and_can_be_left_by_touch(qtbot, kios
         assert value["name"] == "camera.jpg" and value["media_type"] == "image/jpeg" and "data" in value
     window.form.flush()
     qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+    window.wipe(discard=True)
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+
+
+def test_a_document_taken_from_a_stick_survives_the_stick_being_pulled_out(qtbot, kiosk, places,
+                                                                             monkeypatch, no_file_dialog):
+    """The bytes are read at the choice: the draft saved after the stick is gone still has them."""
+    from ui.examples import open_example
+    from ui.screenshots import type_examples
+    from ui.widgets import filesource
+    from ui.widgets.media import AttachmentWidget
+
+    monkeypatch.setattr(filesource, "MEDIA_BASES", (places["media"],))
+    monkeypatch.setattr(os.path, "ismount", places["is_mount"])
+    window = kiosk.window
+    form_id, key = type_examples(kiosk)["attachment"]
+    open_example(window, form_id)
+    window.form.go_to(key)
+    widget = next(b.widget for b in window.form.blocks.values() if isinstance(b.widget, AttachmentWidget))
+    tap(qtbot, widget.pick)
+    picker = widget.picker
+    qtbot.waitUntil(picker.isVisible)
+    tap(qtbot, next(b for name, b in picker.items.items() if "STICK" in name))
+    tap(qtbot, picker.items["docs"])
+    document = places["stick"] / "docs" / "id-card.png"
+    expected = document.read_bytes()
+    with qtbot.waitSignal(widget.changed):
+        tap(qtbot, picker.items["id-card.png"])
+    document.unlink()  # the resident pulls the stick out
+    with qtbot.waitSignal(window.draft_saved, timeout=10_000):
+        window.form.flush()
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+    value = widget.value()
+    assert "file" not in value and value["data"] == expected
+    store = kiosk.services.store()
+    draft_id = window.flow.draft_id
+    import hashlib
+
+    assert store.draft_attachment(draft_id, hashlib.sha256(expected).hexdigest()) == expected
     window.wipe(discard=True)
     qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)

@@ -46,7 +46,9 @@ def test_the_missing_library_is_found_as_the_loader_sees_it(broken_plugin: Path)
 
 
 def test_the_dlopen_fallback_names_a_missing_library_too(broken_plugin: Path, monkeypatch) -> None:
-    monkeypatch.setattr(platform_check.shutil, "which", lambda _name: None)
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
     assert platform_check.missing_libraries(broken_plugin)  # the first one the loader met
 
 

@@ -92,8 +92,16 @@ class RepeatRow(QFrame):
         self.title = text_label(title, "question")
         self.summary = text_label(summary or t("widgets.repeat_row_empty", lang), "" if summary else "hint")
         self.summary.setObjectName(f"repeat-summary-{number}")
-        box.addWidget(self.title)
-        box.addWidget(self.summary)
+        # Number and summary on the left, Edit and Remove beside them: a row stays one
+        # row high even at 200 %, so several items and their buttons fit one screen.
+        top = QHBoxLayout()
+        top.setSpacing(16)
+        texts = QVBoxLayout()
+        texts.setSpacing(4)
+        texts.addWidget(self.title)
+        texts.addWidget(self.summary)
+        top.addLayout(texts, 1)
+        box.addLayout(top)
         self.buttons_host = QWidget()
         row = QHBoxLayout(self.buttons_host)
         row.setContentsMargins(0, 0, 0, 0)
@@ -113,8 +121,7 @@ class RepeatRow(QFrame):
         self.remove.clicked.connect(self.ask)
         row.addWidget(self.edit)
         row.addWidget(self.remove)
-        row.addStretch(1)
-        box.addWidget(self.buttons_host)
+        top.addWidget(self.buttons_host, 0, Qt.AlignmentFlag.AlignVCenter)
         # The question "remove it?", hidden until Remove is pressed.
         self.confirm_host = QWidget()
         confirm = QVBoxLayout(self.confirm_host)

@@ -104,8 +104,10 @@ class AttachmentWidget(QuestionWidget):
         self.picker.open()
 
     def _picked(self, path: Path) -> None:
-        # Only what the picker itself accepts by name is read; the content must agree.
-        self.load_file(path, documents_only=True)
+        # Only what the picker itself accepts by name is read; the content must agree. The
+        # bytes are kept in memory (as a camera photo): the USB stick may be pulled out
+        # before the draft is saved, and a path to a gone file would lose the document.
+        self.load_file(path, documents_only=True, keep_bytes=True)
 
     def _picker_closed(self, _result: int = 0) -> None:
         picker, self.picker = self.picker, None
@@ -122,7 +124,7 @@ class AttachmentWidget(QuestionWidget):
             camera.reject()
         super().hideEvent(event)
 
-    def load_file(self, path: Path, documents_only: bool = False) -> bool:
+    def load_file(self, path: Path, documents_only: bool = False, keep_bytes: bool = False) -> bool:
         """Check and take ``path``; a refusal is shown in plain words, nothing is kept."""
         try:
             size = path.stat().st_size
@@ -136,7 +138,7 @@ class AttachmentWidget(QuestionWidget):
         if documents_only and sniff_media_type(data[:16], "") not in DOCUMENT_TYPES:
             self._refuse(t("ui.attachment_bad_type", self.lang))
             return False
-        return self.load_bytes(data, path.name, str(path))
+        return self.load_bytes(data, path.name, "" if keep_bytes else str(path))
 
     def load_bytes(self, data: bytes, name: str, file: str = "") -> bool:
         if len(data) > self.limit_kb * 1024:
