@@ -16,7 +16,7 @@ from pathlib import Path
 from kiosk.paths import Home
 from kiosk.secrets import scratch_secrets
 from ui.app import WINDOW_SIZE
-from ui.qt import QApplication, QEvent
+from ui.qt import QApplication, QEvent, QPoint, QWidget
 from ui.theme import SCALES, THEMES
 
 QUICK_COMBOS = (("default", 100), ("high-contrast", 200))
@@ -127,6 +127,11 @@ def walk(kiosk, types: dict[str, tuple[str, str]]) -> Iterator[str]:  # noqa: AN
     win.staff.run_diagnostics()
     settle(lambda: kiosk.bridge.is_idle() and win.staff.checks is not None, timeout=30)
     yield ready("62-staff-dashboard")
+    rows = [w for w in win.staff.body.findChildren(QWidget) if w.property("role") == "check"]
+    if rows:  # the doctor's checks, further down the staff screen
+        top = rows[0].mapTo(win.staff.body, QPoint(0, 0)).y()
+        win.staff.verticalScrollBar().setValue(top - rows[0].height())  # the summary line too
+        yield ready("63-staff-diagnostics")
     win.staff.leave()
 
 
@@ -166,7 +171,7 @@ def take_screenshots(out: Path, langs: tuple[str, ...] = ("mn", "en"), quick: bo
         try:
             kiosk = build(Home(Path(tmp)), langs[0])
             kiosk.window.show()
-            settle(lambda: kiosk.startup_queued and kiosk.bridge.is_idle())
+            settle(lambda: kiosk.is_ready() and kiosk.bridge.is_idle())
             types = type_examples(kiosk)
             for lang in langs:
                 for theme_name, scale in combos(quick):

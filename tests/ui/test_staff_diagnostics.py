@@ -91,3 +91,16 @@ def test_queue_states_are_words_of_the_reader_language(monkeypatch, isolated_hom
                for lang in ("mn", "en")}
     assert "битүүмжилсэн 1" in by_lang["mn"] and "sealed" not in by_lang["mn"], by_lang
     assert "sealed 1" in by_lang["en"] and not CYRILLIC.search(by_lang["en"]), by_lang
+
+
+@pytest.mark.parametrize("lang", ["mn", "en"])
+def test_no_check_shows_a_catalog_key(isolated_home, lang):
+    """A key missing from the catalog comes back as the key itself: the staff would read it."""
+    from kiosk.config import Config
+    from kiosk.doctor import run_checks
+    from kiosk.paths import Home
+
+    raw = re.compile(r"^[a-z_]+\.[a-z_.]+$")
+    for check in run_checks(Home(isolated_home).ensure(), Config(), server_timeout=1.0, lang=lang):
+        for text in (check.title, check.message, check.fix):
+            assert not raw.match(text or ""), f"{check.name}: {text!r}"
