@@ -177,6 +177,9 @@ def run(args: argparse.Namespace) -> int:
         window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         window.locked = True
         window.showFullScreen()
+    # Take the keyboard focus: a kiosk often runs with no window manager to give it, and
+    # a keyboard-only resident (or a screen reader) could not type until someone touched it.
+    window.activateWindow()
     launched = int(os.environ.get("KIOSK_LAUNCH_NS", "0") or 0)
     if launched:
         # The cold-start benchmark (and tests): the first painted home, then "ready".
