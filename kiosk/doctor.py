@@ -75,8 +75,8 @@ class _Ctx:
 
 
 def _key(key: str) -> str:
-    """A doctor text's catalog key: ``name`` is in doctor.json, ``section.name`` elsewhere
-    (a part's own checks keep their words in its own file, e.g. odk.json)."""
+    """A check's message key: ``doctor.<key>``, or a full key when it names its own
+    section (``odk.doctor_ok`` lives in odk.json, with the part it checks)."""
     return key if "." in key else f"doctor.{key}"
 
 
