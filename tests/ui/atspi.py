@@ -151,7 +151,7 @@ class Tree:
         return self._reply(msg).body[0][1]
 
     def _reply(self, msg: Any) -> Any:
-        reply = self.conn.send_and_get_reply(msg, timeout=10)
+        reply = self.conn.send_and_get_reply(msg, timeout=30)
         if reply.header.message_type == MessageType.error:
             raise DBusErrorResponse(reply)
         return reply

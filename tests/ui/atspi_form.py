@@ -12,7 +12,7 @@ from tests.ui.atspi import SELECTION, Node, Ref, Tree
 TEXT_TYPES = ("text", "integer", "decimal", "phone", "registry_number", "postal_code")
 
 
-def _poll(check, timeout: float = 15.0):  # noqa: ANN001, ANN202
+def _poll(check, timeout: float = 30.0):  # noqa: ANN001, ANN202
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()

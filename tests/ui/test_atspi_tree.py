@@ -70,11 +70,11 @@ def _start(desktop, reader, isolated_home: Path, lang: str, tmp_path: Path):  # 
         tiles = [n for n in reader.nodes(app) if n.role == "push button" and n.name]
         return app if len(tiles) > 5 else None
 
-    app = _wait(ready, 60)
+    app = _wait(ready, 120)
     return proc, app
 
 
-def _wait(check, timeout: float = 15.0):  # noqa: ANN001, ANN202
+def _wait(check, timeout: float = 30.0):  # noqa: ANN001, ANN202
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         result = check()
@@ -218,7 +218,7 @@ def test_screen_reader_tree_names_every_control_and_completes_a_form(
             before = driver.names()
             driver.press(t("ui.form_next", lang))
             # The next screen (or this one with its error) before looking again.
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + 30
             while driver.names() == before and time.monotonic() < deadline:
                 time.sleep(0.05)
         else:
