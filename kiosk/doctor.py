@@ -74,6 +74,12 @@ class _Ctx:
     lang: str
 
 
+def _key(key: str) -> str:
+    """A check's message key: ``doctor.<key>``, or a full key when it names its own
+    section (``odk.doctor_ok`` lives in odk.json, with the part it checks)."""
+    return key if "." in key else f"doctor.{key}"
+
+
 def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = None,
         details: dict[str, Any] | None = None, **params: Any) -> Check:
     lang = ctx.lang
@@ -82,8 +88,8 @@ def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = N
     return Check(
         name=name,
         status=status,
-        message=t(f"doctor.{msg_key}", lang, **params),
-        fix=t(f"doctor.{fix_key}", lang, **params) if fix_key else "",
+        message=t(_key(msg_key), lang, **params),
+        fix=t(_key(fix_key), lang, **params) if fix_key else "",
         title=t(f"doctor.title_{name}", lang),
         details=details or {},
     )

@@ -20,6 +20,7 @@ from ui.qt import (
     QLineEdit,
     QListWidget,
     QPlainTextEdit,
+    QScrollBar,
     Qt,
     QWidget,
 )
@@ -60,3 +61,32 @@ def chain_focus(widgets: Iterable[QWidget]) -> None:
         if previous is not None:
             QWidget.setTabOrder(previous, w)
         previous = w
+
+
+def pickable(combo: QComboBox) -> QComboBox:
+    """Let assistive technology choose an item of a closed dropdown.
+
+    A screen reader picks from a dropdown's list by selecting one of its items
+    (AT-SPI Selection / the item's Toggle action). Qt only takes a choice made in
+    the open popup, so such a selection would change nothing; here a selection
+    made while the popup is closed becomes the dropdown's choice. With the popup
+    open (touch, keyboard) Qt's own behaviour is kept.
+    """
+    view = combo.view()
+
+    def selected(*_args: object) -> None:
+        if view.isVisible():
+            return
+        rows = view.selectionModel().selectedRows()
+        if rows and rows[0].row() != combo.currentIndex():
+            combo.setCurrentIndex(rows[0].row())
+
+    view.selectionModel().selectionChanged.connect(selected)
+    return combo
+
+
+def name_scroll_bars(root: QWidget, name: str) -> None:
+    """Scroll bars are controls too: a screen reader says what they are for."""
+    for bar in root.findChildren(QScrollBar):
+        if bar.accessibleName() != name:
+            bar.setAccessibleName(name)

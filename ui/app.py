@@ -166,6 +166,9 @@ def _show(kiosk: Kiosk) -> None:
         window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         window.locked = True
         window.showFullScreen()
+    # Take the keyboard focus: a kiosk often runs with no window manager to give it, and
+    # a keyboard-only resident (or a screen reader) could not type until someone touched it.
+    window.activateWindow()
 
 
 def _report_start(kiosk: Kiosk) -> None:

@@ -37,7 +37,8 @@ for _module, _names in (
         "QAbstractButton", "QApplication", "QButtonGroup", "QCheckBox", "QComboBox", "QDialog",
         "QFileDialog", "QFrame", "QGridLayout", "QHBoxLayout", "QLabel", "QLayout", "QLineEdit",
         "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
-        "QPushButton", "QRadioButton", "QScrollArea", "QSizePolicy", "QSpacerItem", "QStackedWidget",
+        "QPushButton", "QRadioButton", "QScrollArea", "QScrollBar", "QSizePolicy", "QSpacerItem",
+        "QStackedWidget",
         "QToolButton", "QVBoxLayout", "QWidget",
     )),
 ):
@@ -111,6 +112,7 @@ if TYPE_CHECKING:
         QPushButton,
         QRadioButton,
         QScrollArea,
+        QScrollBar,
         QSizePolicy,
         QSpacerItem,
         QStackedWidget,
@@ -141,7 +143,7 @@ __all__ = [
     "QAbstractButton", "QApplication", "QButtonGroup", "QCheckBox", "QComboBox", "QDialog",
     "QFileDialog", "QFrame", "QGridLayout", "QHBoxLayout", "QLabel", "QLayout", "QLineEdit",
     "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
-    "QPushButton", "QRadioButton", "QScrollArea", "QSizePolicy", "QSpacerItem",
+    "QPushButton", "QRadioButton", "QScrollArea", "QScrollBar", "QSizePolicy", "QSpacerItem",
     "QStackedWidget", "QToolButton", "QVBoxLayout", "QWidget",
     "text_to_speech", "multimedia", "multimedia_widgets", "print_support", "is_valid",
 ]  # fmt: skip

@@ -190,12 +190,14 @@ class KioskWindow(QMainWindow):
         self.banner.setVisible(not self.services.enrolled)
         if self._keyboard is not None:
             self._keyboard.set_lang(lang)
+        a11y.name_scroll_bars(self, t("ui.scroll_bar", lang))
 
     def chrome_buttons(self) -> list[QWidget]:
         return [w for w in self.top_bar.buttons() if w.isVisible()]
 
     def show_page(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
+        a11y.name_scroll_bars(page, t("ui.scroll_bar", self.prefs.lang))
         name = self.screens.name_of(page)
         self.home_btn.setVisible(name in ("settings", "staff", "review"))
         self.staff_btn.setVisible(name == "home")

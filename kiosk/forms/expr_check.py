@@ -191,6 +191,10 @@ class _Checker:
             want = str(lo) if lo == hi else f"{lo} to {hi if hi is not None else 'any'}"
             raise self.fail(node.pos, f"{node.func}() takes {want} argument(s), not {n}")
         f, args = node.func, node.args
+        if f in ("instance", "pulldata") and isinstance(args[0], Str) and (
+            args[0].value not in self.form.instances
+        ):
+            raise self.fail(args[0].pos, f"unknown instance {args[0].value!r}")
         if f in ("indexed-repeat", "position", "randomize", "count-non-empty", "name", "local-name"):
             self._counting = True  # these take repeats (and repeated questions) as they are
             try:

@@ -87,6 +87,12 @@ def install(home_root: Path, source: Source, form: FormDef, *, category: str, ag
     base = local_dir(home_root)
     base.mkdir(parents=True, exist_ok=True)
     final = base / form.id
+    old_meta = read_meta(final) if final.is_dir() else None
+    xml_form_id = form.odk.xml_form_id if form.odk else form.id
+    if old_meta and old_meta.get("xml_form_id") not in (None, xml_form_id):
+        # "Household_Survey" and "household-survey" are one kiosk id: never replace silently
+        raise FormLoadError("$", f"kiosk form id {form.id!r} is already used by the imported form "
+                                 f"{old_meta.get('xml_form_id')!r}; remove it first (kiosk forms remove)")
     tmp = Path(tempfile.mkdtemp(prefix=f".{form.id}.", dir=base))
     try:
         (tmp / "media").mkdir()

@@ -71,6 +71,19 @@ class FormSession(AnswerState):
                 return t("forms.bad_choice", self.lang)
         return error
 
+    # ------------------------------------------------------------ defaults that are expressions
+    def _apply_defaults(self, questions: list[Question], item: Item) -> None:
+        super()._apply_defaults(questions, item)
+        for q in questions:
+            fn = q.compiled.get("default")  # XForm first-load setvalue (xform_read)
+            if fn is None or q.is_repeat or (q.name, item) in self._answers:
+                continue
+            from kiosk.forms.values_odk import expression_answer
+
+            value = expression_answer(fn(_Env(self, q, item)))
+            if value is not None:
+                self._store(q, item, value)
+
     def _sync_counts(self) -> None:
         from kiosk.forms.repeat_count import counted_repeats, sync_counts
 

@@ -130,3 +130,21 @@ def normalise_repeat_choice(q: Question, value: Any) -> tuple[Any, str | None]:
     if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
         return value, "forms.bad_choice"
     return list(dict.fromkeys(items)), None
+
+
+def expression_answer(value: Any) -> Any:
+    """An expression result as an answer to store (a default that is an expression): dates
+    and date-times as ISO text, whole numbers as integers; None for empty/NaN."""
+    from datetime import date
+
+    if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0, tzinfo=None).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value == int(value):
+        return int(value)
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return value

@@ -100,6 +100,7 @@ class FormBuilder:
         self._choice_cache: dict[tuple[str, str, str], list[Choice]] = {}
         self.setvalue_calc: dict[str, str] = {}
         self.first_load: dict[str, str] = {}
+        self.first_load_expr: dict[str, str] = {}
 
     # -- the instance -------------------------------------------------------------------
     def _index(self, el: ET.Element, path: str) -> None:
@@ -178,10 +179,11 @@ class FormBuilder:
         )
 
     def _setvalues(self, control_paths: set[str]) -> None:
-        """``<setvalue>`` actions: a literal on first load is the question's default; an
-        expression on first load or on a change of another answer cannot run here. On a
-        node with no control it becomes its calculation (same value, kept up to date);
-        on a question it is left out with a warning."""
+        """``<setvalue>`` actions: on first load (or a new repeat item) a literal is the
+        question's default and an expression its default expression (evaluated once when
+        the session starts or the item is added). On a change of another answer it cannot
+        run here: on a node with no control it becomes its calculation (same value, kept up
+        to date); on a question it is left out with a warning."""
         from kiosk.forms.xform_read import local
 
         actions = list(self.model.findall(XF + "setvalue"))
@@ -200,8 +202,11 @@ class FormBuilder:
             event = sv.get("event") or ""
             text = value.strip()
             literal = re.fullmatch(r"'([^']*)'|\"([^\"]*)\"|(-?\d+(?:\.\d+)?)", text)
-            if "odk-instance-first-load" in event and literal:
+            start = "odk-instance-first-load" in event or "odk-new-repeat" in event
+            if start and literal:
                 self.first_load[path] = next(g for g in literal.groups() if g is not None)
+            elif start and path in control_paths:
+                self.first_load_expr[path] = text  # evaluated once when a session starts
             elif path not in control_paths and path in self.nodes:
                 self.setvalue_calc[path] = text
                 self.odk.warnings.append(
@@ -344,6 +349,8 @@ class FormBuilder:
                         if ctl.element.get(k) is not None}
         if qtype not in ("note", "repeat") and not reason:
             q.default = self._default(ctl.path, qtype)
+            if ctl.path in self.first_load_expr and not calculate:
+                q.params["default_expr"] = self.first_load_expr[ctl.path]
         self.questions[q.name] = q
         return q
 

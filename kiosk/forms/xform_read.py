@@ -107,7 +107,20 @@ def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> For
     form.odk = odk
     odk.media = _media(builder, media_dir)
     compile_form(form)
+    _compile_default_exprs(form)
     return form
+
+
+def _compile_default_exprs(form: FormDef) -> None:
+    """Defaults that are expressions (XLSForm ``default`` = ``today()``, an XForm setvalue on
+    odk-instance-first-load): compiled like a calculation, evaluated once per session start
+    or new repeat item (kiosk.forms.session.FormSession._apply_defaults)."""
+    from kiosk.forms.expr_check import _compile
+
+    for q in form.questions.values():
+        text = q.params.get("default_expr")
+        if text:
+            q.compiled["default"], _refs = _compile(form, q, "calculate", text, f"{q.json_path}.default")
 
 
 def _media(builder: object, media_dir: Path | None) -> list[MediaFile]:

@@ -43,8 +43,10 @@ def write_catalog(folder: Path, forms: dict[str, Any], catalog: dict[str, Any] |
     return folder
 
 
-def build(questions: list[dict[str, Any]], **extra: Any):  # type: ignore[no-untyped-def]
-    """A compiled FormDef (raises FormLoadError like the loader would report)."""
+def build(questions: list[dict[str, Any]], instances: dict[str, Any] | None = None,
+          **extra: Any):  # type: ignore[no-untyped-def]
+    """A compiled FormDef (raises FormLoadError like the loader would report);
+    ``instances``: secondary instances (id -> root element), as an XForm brings them."""
     from kiosk.forms.expr_check import compile_form
     from kiosk.forms.loader import schema_problems
     from kiosk.forms.model import build_form
@@ -53,5 +55,6 @@ def build(questions: list[dict[str, Any]], **extra: Any):  # type: ignore[no-unt
     problems = schema_problems(data, "form-v1.schema.json", "test")
     assert not problems, problems
     f = build_form(data)
+    f.instances.update(instances or {})
     compile_form(f)
     return f

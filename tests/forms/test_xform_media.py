@@ -94,3 +94,18 @@ def test_external_xml_instance_feeds_an_itemset(tmp_path: Path) -> None:
         ("bz", {"mn": "Баянзүрх"}), ("sb", {"mn": "Сүхбаатар"})]
     assert form.instances["places"].tag == "root"
     assert [m.name for m in form.odk.media] == ["places.xml"]
+
+
+def test_two_odk_ids_with_one_kiosk_id_never_replace_each_other(tmp_path: Path) -> None:
+    from tests.forms.xlsform_builders import one_language_form
+
+    first = read_source(one_language_form(tmp_path / "a.xlsx", form_id="Village_Survey"))
+    install(tmp_path / "home", first, check_source(first), category="land", agency="gasr")
+    second = read_source(one_language_form(tmp_path / "b.xlsx", form_id="village-survey"))
+    form = check_source(second)
+    assert form.id == "village-survey"
+    with pytest.raises(FormLoadError) as err:
+        install(tmp_path / "home", second, form, category="land", agency="gasr")
+    assert "already used by the imported form 'Village_Survey'" in err.value.message
+    again = read_source(one_language_form(tmp_path / "c.xlsx", form_id="Village_Survey"))
+    install(tmp_path / "home", again, check_source(again), category="land", agency="gasr")  # an update

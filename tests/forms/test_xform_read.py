@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -189,10 +190,11 @@ def test_setvalue_actions_are_defaults_calculations_or_warnings(tmp_path: Path) 
     f = read_xform(to_xform(path), source=path.name)
     assert f.questions["n"].default == 5
     assert squash(f.questions["c"].calculate) == "concat('a',/data/x)"
-    assert f.questions["d"].default is None
-    assert any("'today()'" in w and "not applied" in w for w in f.odk.warnings)
+    assert f.questions["d"].params["default_expr"] == "today()"  # a default that is an expression
+    assert not any("not applied" in w for w in f.odk.warnings)
     assert any("/data/c" in w and "calculation" in w for w in f.odk.warnings)
-    s = FormSession(f, "en")
+    s = FormSession(f, "en", today=date(2026, 3, 4))
+    assert s.answer("d") == "2026-03-04" and s.answer("n") == 5
     s.set_answer("x", "b")
     assert s.value("c") == "ab"
 
@@ -276,3 +278,19 @@ def test_a_filter_on_choices_from_a_repeat_is_refused() -> None:
     with pytest.raises(FormLoadError) as err:
         read_xform(xform(model, body), source="x.xml")
     assert "a filter on choices from a repeat" in err.value.message
+
+
+def test_expression_defaults_in_repeats_apply_to_each_new_item(tmp_path: Path) -> None:
+    from tests.forms.xlsform_builders import write_xlsform
+
+    path = write_xlsform(tmp_path / "r.xlsx", [
+        ["type", "name", "label", "default"], ["integer", "n", "N", "7"],
+        ["begin repeat", "r", "R"], ["text", "tag", "Tag", "concat('n', ${n})"], ["end repeat"]])
+    f = read_xform(to_xform(path), source=path.name)
+    assert f.odk.warnings == []
+    s = FormSession(f, "en")
+    s.add_item("r", ())
+    assert s.answer("tag", (0,)) == "n7"
+    s.set_answer("n", 8)
+    s.add_item("r", ())
+    assert (s.answer("tag", (0,)), s.answer("tag", (1,))) == ("n7", "n8")  # once per item, as ODK

@@ -58,16 +58,15 @@ def _fixture_form() -> FormDef:
     colors = [{"value": "red", "label": {"mn": "Улаан", "en": "Red"}},
               {"value": "green", "label": {"mn": "Ногоон", "en": "Green"}}]
     fruits = [{"value": v, "label": {"mn": v, "en": v}} for v in ("a", "b", "c")]
-    f = build([
+    return build([
         _q("name"), _q("age", "integer"), _q("weight", "decimal"), _q("dob", "date"),
         _q("fruits", "select_multiple", choices=fruits), _q("color", "select_one", choices=colors),
         _q("agree", "yes_no"), _q("empty"), _q("city"),
         _q("members", "repeat", questions=[_q("mname"), _q("mage", "integer"), _q("mctx")]),
         _q("ctx"),
-    ], form_id="f", version="7")
-    f.instances.update({"cities": ET.fromstring(_CITIES), "letters": _letters("ABCDEF"),
-                        "letters8": _letters("ABCDEFGH")})
-    return f
+    ], form_id="f", version="7", instances={
+        "cities": ET.fromstring(_CITIES), "letters": _letters("ABCDEF"),
+        "letters8": _letters("ABCDEFGH")})
 
 
 FORM = _fixture_form()

@@ -90,6 +90,8 @@ def test_predicates_positions_and_sums_over_repeats_follow_answers() -> None:
 
 @pytest.mark.parametrize("expr, column, reason", [
     ("/test-form/nope + 1", 1, "unknown path /test-form/nope"),
+    ("count(instance('nope')/root/item)", 16, "unknown instance 'nope'"),
+    ("pulldata('nope', 'a', 'b', 'c')", 10, "unknown instance 'nope'"),
     ("../../x", 1, "unknown path /x"),
     ("current()/../missing", 1, "unknown path /test-form/missing"),
 ])
@@ -140,9 +142,7 @@ def test_choice_filter_sees_the_choice_as_context_and_current_as_the_question() 
         q("soum", "select_one", choices=choices,
           choice_filter="aimag = current()/../aimag and "
                         "not(instance('off')/root/item[name = current()/../aimag]/off = value)"),
-    ])
-    f.instances["off"] = ET.fromstring(
-        "<root><item><name>a</name><off>x3</off></item></root>")
+    ], instances={"off": ET.fromstring("<root><item><name>a</name><off>x3</off></item></root>")})
     s = FormSession(f, "en", today=TODAY)
     s.set_answer("aimag", "a")
     assert [c.value for c in s.choices("soum")] == ["x1"]
@@ -216,10 +216,9 @@ def test_indexed_choice_filters_and_lookups_agree_with_the_full_filter() -> None
         q("num", "select_one", choices=numeric, choice_filter="code = ${n}"),
         q("look", calculate="concat(instance('x')/root/item[k = ${s}]/v, '|',"
                             " count(instance('x')/root/item[k = ${s} and v != 'b']))"),
-    ])
-    f.instances["x"] = ET.fromstring(
+    ], instances={"x": ET.fromstring(
         "<root><item><k>s1</k><v>a</v></item><item><k>s2</k><v>b</v></item>"
-        "<item><k>s1</k><v>b</v></item><item><k>s1</k><v>c</v></item></root>")
+        "<item><k>s1</k><v>b</v></item><item><k>s1</k><v>c</v></item></root>")})
     s = FormSession(f, "en", today=TODAY)
 
     def values(name: str) -> list[str]:

@@ -50,8 +50,10 @@ LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z']*")
 # names of things staff type or see on the machine.
 LATIN_ALLOWED = {
     "QR", "PIN", "USB", "PDF", "ID", "URL", "SMS", "GPS", "OK", "PNG", "JPEG", "JPG",
+    "ODK",  # the name of the forms server (ODK Central), as staff know it
     "keyring", "kiosk", "Python", "SQLite", "soum",
     "ABC",  # the on-screen keyboard's key for the Latin letters
+    "Enter", "Shift", "Tab", "Esc",  # names printed on the keys of a keyboard
     "DEMO",  # the marker printed on demo receipts and in their QR codes
 }
 # Spans removed before looking at words: URLs, paths, command lines, options, file
@@ -62,9 +64,10 @@ _CODE_SPANS = re.compile(
     r"|\bkiosk(?: [a-z][\w-]*)+(?: --?[\w-]+(?: [A-Z]+)?)*"  # kiosk commands with options
     r"|--?[a-z][\w-]*"      # options
     r"|\S+@\S+"             # e-mail
-    r"|\b\w+\.\w+\b"        # file names, versions, dotted names
+    r"|[\w-]+\.\w+\b"       # file names, versions, dotted names
     r"|\b[0-9A-F]{4}(?: [0-9A-F]{4}){2}\b"  # a receipt number (hex groups; "EDCB" is no word)
     r"|\b\w*\d\w*\b"        # codes and numbers
+    r"|\b[0-9A-F]{4}\b"     # groups of a receipt number
     r"|\b[a-z]+(?:[-_][a-z]+)+\b"  # ids (form ids, backend names)
 )
 # A registry number is Cyrillic in every language (the format hint shows one).

@@ -13,8 +13,10 @@ COMBOS = [(lang, th, sc) for lang in ("mn", "en") for th in theme.THEMES for sc 
 
 
 def _typed_answers(kiosk) -> set[str]:  # noqa: ANN001
-    """What the example answers put on screen (shown back on review): the resident's words."""
-    from kiosk.forms import answers_from_file
+    """What the example answers put on screen (shown back on review and in repeat rows):
+    the resident's words, in whatever script the resident wrote them."""
+    import json
+
     from ui.examples import example_path
 
     found: set[str] = set()
@@ -32,7 +34,7 @@ def _typed_answers(kiosk) -> set[str]:  # noqa: ANN001
     for form_id in kiosk.services.catalog.forms:
         path = example_path(kiosk.window, form_id)
         if path.exists():
-            walk(answers_from_file(kiosk.services.form(form_id), path))
+            walk(json.loads(path.read_text(encoding="utf-8")).get("answers", {}))
     return found
 
 

@@ -161,10 +161,10 @@ class FormView(QWidget):
         self._save_timer.timeout.connect(self._save_now)
 
     def make_room(self, keyboard_open: bool) -> None:
-        """With the on-screen keyboard open the form's title line gives its height to the
-        question (at 200 % that is what keeps the hint and the field above the keys);
-        the progress stays available to screen readers on the Next button's screen."""
-        self.head.setVisible(not keyboard_open)
+        """With the on-screen keyboard open at large text, the form's title and progress line
+        gives its height to the question (at 200 % that keeps the hint and the field above
+        the keys); it comes back when the keyboard is put away."""
+        self.head.setVisible(not keyboard_open or self.prefs.scale <= 100)  # room enough at 100 %
         if keyboard_open:
             QTimer.singleShot(0, self, self.page.reveal_focus)  # after the keys took their room
 

@@ -169,6 +169,7 @@ class AimagSoumWidget(QuestionWidget):
             caption = text_label(t(key, ctx.lang), "hint")
             caption.setBuddy(combo)
             a11y.label(combo, f"{ctx.label}: {t(key, ctx.lang)}", t(desc, ctx.lang))
+            a11y.pickable(combo)
             combo.setEnabled(not ctx.read_only)
             combo.setMaxVisibleItems(8)
             self.box.addWidget(caption)

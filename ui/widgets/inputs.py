@@ -44,7 +44,7 @@ class TextWidget(QuestionWidget):
             self.edit.textChanged.connect(self._emit)
         else:
             self.edit = line_edit(desc, ctx.label)
-            self.edit.textEdited.connect(self._emit)
+            self.edit.textChanged.connect(self._emit)
         self.edit.setReadOnly(ctx.read_only)
         self.box.addWidget(self.edit)
 
@@ -84,7 +84,7 @@ class NumberWidget(QuestionWidget):
         self.edit.setValidator(_regex_validator(self.PATTERNS[kind], self.edit))
         self.edit.setProperty("keypad", "numeric")
         self.edit.setReadOnly(ctx.read_only)
-        self.edit.textEdited.connect(self._emit)
+        self.edit.textChanged.connect(self._emit)
         if kind in ("phone", "postal_code"):
             self.box.addWidget(text_label(desc, "hint"))
         self.box.addWidget(self.edit)
@@ -129,7 +129,7 @@ class RegistryWidget(QuestionWidget):
         self.edit = line_edit(hint, ctx.label)
         self.edit.setMaxLength(14)
         self.edit.setReadOnly(ctx.read_only)
-        self.edit.textEdited.connect(self._edited)
+        self.edit.textChanged.connect(self._edited)
         self.feedback = text_label("", "hint")
         self.feedback.setObjectName("registryFeedback")
         self.box.addWidget(self.edit)
@@ -207,7 +207,7 @@ class DateWidget(QuestionWidget):
             edit.setProperty("keypad", "numeric")
             edit.setFixedWidth(int((width * 26 + 60) * ctx.scale / 100))
             edit.setReadOnly(ctx.read_only)
-            edit.textEdited.connect(self._edited)
+            edit.textChanged.connect(self._edited)
             minus.clicked.connect(lambda _=False, p=part: self._step(p, -1))
             plus.clicked.connect(lambda _=False, p=part: self._step(p, +1))
             caption.setBuddy(edit)

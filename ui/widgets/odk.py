@@ -54,7 +54,7 @@ class TimeWidget(QuestionWidget):
             edit.setProperty("keypad", "numeric")
             edit.setFixedWidth(int(110 * ctx.scale / 100))
             edit.setReadOnly(ctx.read_only)
-            edit.textEdited.connect(lambda _t: self._emit())
+            edit.textChanged.connect(lambda _t: self._emit())
             minus.clicked.connect(lambda _=False, p=part, hi=top: self._step(p, -1, hi))
             plus.clicked.connect(lambda _=False, p=part, hi=top: self._step(p, +1, hi))
             for w in (minus, edit, plus):

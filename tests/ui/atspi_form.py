@@ -1,0 +1,124 @@
+"""Completing a form through the accessibility tree alone, as a screen-reader user would:
+find each question by its label in reading order, then operate the controls after it
+with their own actions (SetTextContents, Press, Toggle, list selection). No mouse, no keys."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.ui.atspi import SELECTION, Node, Ref, Tree
+
+TEXT_TYPES = ("text", "integer", "decimal", "phone", "registry_number", "postal_code")
+
+
+def _poll(check, timeout: float = 15.0):  # noqa: ANN001, ANN202
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    return check()
+
+
+class FormDriver:
+    """One form, one language: the form definition says what each label asks."""
+
+    def __init__(self, tree: Tree, app: Ref, form: dict[str, Any], answers: dict[str, Any],
+                 lang: str, words: dict[str, str]) -> None:
+        self.tree, self.app, self.lang, self.words = tree, app, lang, words
+        self.answers = answers
+        self.lists = form.get("choice_lists", {})
+        self.questions = {q["label"][lang]: q for p in form["pages"] for q in p["questions"]}
+
+    # -- reading ---------------------------------------------------------------------
+    def nodes(self) -> list[Node]:
+        return self.tree.nodes(self.app)
+
+    def button(self, name: str) -> Node | None:
+        return next((n for n in self.nodes() if n.role in ("push button", "toggle button")
+                     and n.name == name), None)
+
+    def press(self, name: str) -> None:
+        node = _poll(lambda: self.button(name))
+        assert node is not None, f"no button {name!r} on the screen: {self.names()}"
+        self.tree.do(node.ref, "Press")
+
+    def names(self) -> list[str]:
+        return [f"{n.role}:{n.name}" for n in self.nodes() if n.role not in ("filler", "panel")]
+
+    def _choice(self, q: dict[str, Any], value: Any) -> str:
+        if q["type"] == "yes_no":
+            return self.words["yes" if value else "no"]
+        for c in self.lists.get(q.get("choices"), []):
+            if c["value"] == value:
+                return str(c["label"][self.lang])
+        raise AssertionError(f"{q['name']}: no choice {value!r}")
+
+    # -- answering -------------------------------------------------------------------
+    def screen_questions(self) -> list[tuple[dict[str, Any], list[Node]]]:
+        """The questions on the screen, each with the controls read after its label."""
+        out: list[tuple[dict[str, Any], list[Node]]] = []
+        for n in self.nodes():
+            if n.role == "label" and n.name in self.questions:
+                out.append((self.questions[n.name], []))
+            elif out and n.role not in ("label", "filler", "panel"):
+                out[-1][1].append(n)
+        return out
+
+    def answer_screen(self) -> list[str]:
+        done = []
+        for q, controls in self.screen_questions():
+            value = self.answers.get(q["name"])
+            if value is None or q["type"] == "note":
+                continue
+            self.answer(q, value, controls)
+            done.append(q["name"])
+        return done
+
+    def answer(self, q: dict[str, Any], value: Any, controls: list[Node]) -> None:
+        kind = q["type"]
+        if kind in TEXT_TYPES:
+            edit = next(c for c in controls if c.role == "text")
+            self.tree.set_text(edit.ref, str(value))
+        elif kind == "date":
+            parts = dict(zip(("year", "month", "day"), str(value).split("-"), strict=True))
+            for part, text in parts.items():
+                edit = next(c for c in controls if c.role == "text" and c.name.endswith(self.words[part]))
+                self.tree.set_text(edit.ref, text)
+        elif kind in ("select_one", "yes_no"):
+            self._toggle_on(controls, self._choice(q, value))
+        elif kind == "select_multiple":
+            for v in value:
+                self._toggle_on(controls, self._choice(q, v))
+        elif kind == "consent":
+            self._toggle_on(controls, None)
+        elif kind == "aimag_soum":
+            from kiosk.admin_units import admin_units
+
+            units = admin_units()
+            combos = [c for c in controls if c.role == "combo box"]
+            aimag = next(u for u in units.aimags if u.code == value["aimag"])
+            self._pick(combos[0].ref, aimag.name(self.lang))
+            if value.get("soum"):
+                soum = next(u for u in units.soums(value["aimag"]) if u.code == value["soum"])
+                self._pick(combos[1].ref, soum.name(self.lang))
+        elif kind == "signature":
+            return  # drawn with keys by the caller: the pad has no action of its own
+        else:
+            raise AssertionError(f"{q['name']}: no way to answer a {kind} through the tree")
+
+    def _toggle_on(self, controls: list[Node], name: str | None) -> None:
+        node = next((c for c in controls if c.role in ("push button", "toggle button", "check box")
+                     and (name is None or c.name == name)), None)
+        assert node is not None, f"no control {name!r} among {[c.name for c in controls]}"
+        if not node.checked:
+            self.tree.do(node.ref, "Press" if "Press" in self.tree.actions(node.ref) else "Toggle")
+
+    def _pick(self, combo: Ref, item: str) -> None:
+        listing = self.tree.children(combo)[0]
+        names = [self.tree.name(c) for c in self.tree.children(listing)]
+        assert item in names, f"{item!r} is not offered ({names[:10]} …)"
+        self.tree.call(listing, SELECTION, "SelectChild", "i", (names.index(item),))
+        assert _poll(lambda: self.tree.name(combo) == item), f"choosing {item!r} did not take"
