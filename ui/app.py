@@ -158,18 +158,7 @@ def check_platform(lang: str | None) -> None:
                             libraries=", ".join(missing), packages=" ".join(packages)))
 
 
-def run(args: argparse.Namespace) -> int:
-    """``kiosk``: full screen on a kiosk; ``KIOSK_WINDOWED=1`` for a window (development).
-
-    SIGTERM/SIGINT end it like staff's "close": the open draft is saved, workers stop,
-    and the exit code is 128 + the signal's number.
-    """
-    from ui import qtlog
-    from ui.stop_signals import QuitOnSignals
-
-    check_platform(getattr(args, "lang", None))
-    qtlog.install()
-    kiosk = build(home(getattr(args, "home", None)), getattr(args, "lang", None), start_sync=True)
+def _show(kiosk: Kiosk) -> None:
     window = kiosk.window
     if os.environ.get("KIOSK_WINDOWED") or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
         window.show()
@@ -180,9 +169,12 @@ def run(args: argparse.Namespace) -> int:
     # Take the keyboard focus: a kiosk often runs with no window manager to give it, and
     # a keyboard-only resident (or a screen reader) could not type until someone touched it.
     window.activateWindow()
+
+
+def _report_start(kiosk: Kiosk) -> None:
+    """The cold-start benchmark (and tests): the first painted home, then "ready"."""
     launched = int(os.environ.get("KIOSK_LAUNCH_NS", "0") or 0)
     if launched:
-        # The cold-start benchmark (and tests): the first painted home, then "ready".
         def since_launch(ns: int) -> str:
             return f"{(ns - launched) / 1e6:.1f}"
 
@@ -197,7 +189,24 @@ def run(args: argparse.Namespace) -> int:
             lambda: print(f"kiosk-ready-ms={since_launch(kiosk.startup.ready_ns)}", flush=True))
     if os.environ.get("KIOSK_EXIT_WHEN_READY"):
         kiosk.startup.on_ready.append(kiosk.app.quit)
-    with QuitOnSignals(kiosk.app.quit) as stop:
+
+
+def run(args: argparse.Namespace) -> int:
+    """``kiosk``: full screen on a kiosk; ``KIOSK_WINDOWED=1`` for a window (development).
+
+    SIGTERM/SIGINT end it like staff's "close": the open draft is saved, workers stop,
+    and the exit code is 128 + the signal's number.
+    """
+    from ui import qtlog
+    from ui.stop_signals import QuitOnSignals
+
+    check_platform(getattr(args, "lang", None))
+    qtlog.install()
+    application()  # the signal watch needs Qt's event dispatcher
+    with QuitOnSignals(QApplication.quit) as stop:
+        kiosk = build(home(getattr(args, "home", None)), getattr(args, "lang", None), start_sync=True)
+        _show(kiosk)
+        _report_start(kiosk)
         code = kiosk.app.exec()
     kiosk.close()
     if stop.received:

@@ -16,6 +16,7 @@ server accepts only DEMO submissions sealed with the published demo keys.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import queue
@@ -28,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,19 +44,72 @@ SAMPLE_FORM = "id-card"
 DEMO_PIN = "472915"
 
 
-class DemoStopped(KioskError):
-    """SIGTERM outside the UI: unwinds to the clean-up (server child, temporary folder)."""
+class DemoStopped(BaseException):
+    """SIGTERM outside the UI: unwinds to the clean-up (server child, temporary folder).
+
+    A BaseException, like KeyboardInterrupt, so that no ``except Exception`` on the way
+    (keyring probes, HTTP retries) can swallow it and leave the demo running.
+    """
 
     def __init__(self, signum: int) -> None:
-        super().__init__(t("demo.stopped", "en", signal=signal.Signals(signum).name), 128 + signum)
+        super().__init__(signum)
+        self.signum = signum
+
+
+#: What a stopped demo must undo (server children, temporary folder), for the watchdog.
+_cleanups: list[Any] = []
+_finished = threading.Event()
+WATCHDOG_SECONDS = 15.0
 
 
 def _raise_stopped(signum: int, _frame: Any) -> None:
+    _watchdog(signum)
     raise DemoStopped(signum)
 
 
+def _watchdog(signum: int) -> None:
+    """A backstop for the unwinding: an exception raised by a signal handler can still be
+    lost (raised inside a finalizer or a C callback, which only report it). If the demo has
+    not finished WATCHDOG_SECONDS after the signal, clean up from here and exit."""
+    if getattr(_watchdog, "armed", False):
+        return
+    _watchdog.armed = True  # type: ignore[attr-defined]
+
+    def watch() -> None:
+        if _finished.wait(WATCHDOG_SECONDS):
+            return
+        for cleanup in list(_cleanups):
+            try:
+                cleanup()
+            except Exception:  # noqa: BLE001, S110 - best effort on the way out
+                pass
+        print(t("demo.stopped", "en", signal=signal.Signals(signum).name), file=sys.stderr, flush=True)
+        os._exit(128 + signum)
+
+    threading.Thread(target=watch, daemon=True, name="demo-stop-watchdog").start()
+
+
+_STOP = {signal.SIGTERM, signal.SIGINT}
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGTERM/SIGINT while a child is started and recorded, so it is never started
+    without anyone knowing to stop it (a signal during Popen's fork/exec leaked one)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is raised here
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: the server child gets SIGTERM if the demo itself is killed (even by SIGKILL)."""
+    """Linux: the child gets SIGTERM if the demo itself is killed (even by SIGKILL); the
+    signals held while starting it are not held in it."""
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP)
     try:
         import ctypes
 
@@ -92,6 +147,7 @@ class DemoServer:
         self.timeout = timeout
         self.url = ""
         self.proc: subprocess.Popen[str] | None = None
+        self.calls: set[subprocess.Popen[str]] = set()  # kiosk-central calls running now
         self._lines: queue.Queue[str | None] = queue.Queue()
         self.log_file = data / "server.log"
 
@@ -100,7 +156,7 @@ class DemoServer:
 
     def start(self) -> str:
         self.data.mkdir(parents=True, exist_ok=True)
-        with open(self.log_file, "ab") as log:
+        with open(self.log_file, "ab") as log, _signals_held():
             self.proc = subprocess.Popen(
                 self._central("serve", "--host", "127.0.0.1", "--port", "0", "--accept-demo"),
                 stdout=subprocess.PIPE,
@@ -153,24 +209,40 @@ class DemoServer:
 
     def call(self, *args: str) -> Any:
         """Run ``kiosk-central ARGS --json --data DIR`` and return its JSON."""
-        # A stop signal can land while subprocess is still starting the child, before it
-        # is known to anyone who could stop it: the child then dies with the demo itself.
-        result = subprocess.run(self._central(*args, "--json"), capture_output=True, text=True,
-                                encoding="utf-8", timeout=60,
-                                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)  # noqa: PLW1509
+        with _signals_held():
+            child = subprocess.Popen(
+                self._central(*args, "--json"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, encoding="utf-8",
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
+            )
+            self.calls.add(child)
+        try:
+            stdout, stderr = child.communicate(timeout=60)
+        finally:
+            _end(child)
+            self.calls.discard(child)
+        result = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
         if result.returncode != 0:
             raise KioskError(f"kiosk-central {args[0]}: {result.stderr.strip().splitlines()[-1:]}")
         return json.loads(result.stdout)
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        """Stop the server and any kiosk-central call still running; wait for each."""
+        for child in [*self.calls, self.proc]:
+            if child is not None:
+                _end(child)
+        self.calls.clear()
+
+
+def _end(child: subprocess.Popen[str]) -> None:
+    if child.poll() is not None:
+        return
+    child.terminate()
+    try:
+        child.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait(timeout=10)
 
 
 def _prepare_kiosk_home(root: Path) -> Home:
@@ -231,9 +303,15 @@ def run(args: argparse.Namespace) -> int:
     """The demo; SIGTERM and SIGINT (Ctrl+C) at any point stop the server and remove the folder."""
     _require_central()
     previous_term = signal.signal(signal.SIGTERM, _raise_stopped)
+    lang = getattr(args, "lang", None) or "en"
+    _finished.clear()
     try:
         return _run(args)
+    except DemoStopped as stop:  # cleaned up by _run's finally
+        print(t("demo.stopped", lang, signal=signal.Signals(stop.signum).name), file=sys.stderr)
+        return 128 + stop.signum
     finally:
+        _finished.set()
         signal.signal(signal.SIGTERM, previous_term)
 
 
@@ -244,6 +322,13 @@ def _run(args: argparse.Namespace) -> int:
     base = Path(args.dir).resolve() if args.dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     saved_env = {k: os.environ.get(k) for k in (ENV_HOME, "KIOSK_SECRETS_PASSPHRASE")}
     server = DemoServer(base / "central", timeout=args.timeout)
+
+    def remove_all() -> None:
+        server.stop()
+        if not args.dir:
+            shutil.rmtree(base, ignore_errors=True)
+
+    _cleanups.append(remove_all)
     try:
         url = server.start()
         print(t("demo.server_up", lang, url=url, data=server.data), flush=True)
@@ -288,5 +373,6 @@ def _run(args: argparse.Namespace) -> int:
             if not args.dir:
                 shutil.rmtree(base, ignore_errors=True)
         finally:
+            _cleanups.remove(remove_all)
             for signum, handler in held.items():
                 signal.signal(signum, handler)

@@ -24,7 +24,11 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class QuitOnSignals:
-    """While installed, a stop signal calls ``quit`` (on the GUI thread) and is remembered."""
+    """While installed, a stop signal queues ``quit`` (on the GUI thread) and is remembered.
+
+    Install it once a QCoreApplication exists and before the window is built, so that a
+    signal during start-up also ends the event loop as soon as it runs.
+    """
 
     def __init__(self, quit: Callable[[], None]) -> None:
         self.quit = quit
@@ -36,8 +40,11 @@ class QuitOnSignals:
         self._notifier: Any = None
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        # Never raise here: the handler can run inside a Qt callback, where PySide would
+        # report the exception and carry on. Queue the quit instead: it is taken by the
+        # event loop whether that is running already or starts later.
         self.received = signum
-        self.quit()
+        QtCore.QTimer.singleShot(0, self.quit)
 
     def _drain(self) -> None:
         try:

@@ -124,5 +124,7 @@ def test_sigterm_before_the_ui_still_cleans_up(tmp_path: Path) -> None:
     code = demo.proc.wait(timeout=90)
     assert code == 128 + signal.SIGTERM, demo.err
     assert not _survivors(servers)
-    assert not [p for p in tmp.iterdir() if p.name.startswith("kiosk-demo-")]
+    left = [str(f.relative_to(tmp)) for f in tmp.rglob("*")]
+    logs = [f.read_text(errors="replace")[-1500:] for f in tmp.rglob("*.log")]
+    assert not left, (left, logs, demo.err[-2000:])
     assert "Traceback" not in demo.err
