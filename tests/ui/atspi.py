@@ -58,7 +58,7 @@ def _poll(what: str, check: Callable[[], Any], timeout: float = 20.0) -> Any:
             result = None
         if result:
             return result
-        time.sleep(0.05)
+        time.sleep(0.2)
     raise TimeoutError(f"{what} did not happen within {timeout:.0f} s (last error: {last!r})")
 
 
@@ -189,27 +189,31 @@ class Tree:
                 continue
         return None
 
-    def walk(self, ref: Ref) -> Iterator[Ref]:
-        """Showing accessibles under ``ref``, in the tree's (reading) order. An object
-        that goes away while being read (a screen being replaced) is left out."""
+    def _walk(self, ref: Ref) -> Iterator[tuple[Ref, set[int]]]:
         try:
             children = self.children(ref)
         except DBusErrorResponse:
             return
         for child in children:
             try:
-                shown = self.showing(child)
+                states = self.states(child)
             except DBusErrorResponse:
                 continue
-            if shown:
-                yield child
-                yield from self.walk(child)
+            if STATE_SHOWING in states and STATE_VISIBLE in states:
+                yield child, states
+                yield from self._walk(child)
+
+    def walk(self, ref: Ref) -> Iterator[Ref]:
+        """Showing accessibles under ``ref``, in the tree's (reading) order. An object
+        that goes away while being read (a screen being replaced) is left out."""
+        for child, _states in self._walk(ref):
+            yield child
 
     def nodes(self, ref: Ref) -> list[Node]:
         out = []
-        for r in self.walk(ref):
+        for r, states in self._walk(ref):
             try:
-                out.append(Node(r, self.role(r), self.name(r), self.description(r), self.states(r)))
+                out.append(Node(r, self.role(r), self.name(r), self.description(r), states))
             except DBusErrorResponse:
                 continue
         return out

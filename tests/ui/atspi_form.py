@@ -18,7 +18,7 @@ def _poll(check, timeout: float = 30.0):  # noqa: ANN001, ANN202
         result = check()
         if result:
             return result
-        time.sleep(0.05)
+        time.sleep(0.2)
     return check()
 
 
