@@ -97,3 +97,17 @@ def test_repeat_rows_are_reachable_by_keyboard(qtbot, kiosk):
     press(qtbot, Qt.Key.Key_Space)
     assert flow.item_count(flow.repeats()[0]) == 1
     saved(qtbot, kiosk)
+
+
+def test_add_opens_the_new_item_not_the_first_one(qtbot, kiosk):
+    """With items already there, Add must open the new (third) item, not whatever screen
+    follows the repeat screen (the first item's)."""
+    window, flow, key = _repeat_screen(qtbot, kiosk)
+    form = window.form
+    add = form.add if form.add.isVisible() else next(
+        w for w in form.repeat_controls if w.objectName() == "repeat-add")
+    tap(qtbot, add)
+    assert form.flow.screen_key != key
+    items = {block.entry.item for block in form.blocks.values()}
+    assert items == {(2,)}, items
+    saved(qtbot, kiosk)

@@ -307,9 +307,14 @@ class FormView(QWidget):
         if rep is None:
             return
         if self.flow is not None and self.flow.add_item(rep):
+            from ui.views.repeats import item_screen
+
             self._save_timer.start()
-            # The new item's questions come next: go there directly.
-            self.flow.next()
+            # Open the new item itself, wherever its screens sit in the flow (the screen
+            # after this one may be another question of the same page)
+            screen = item_screen(self.flow, rep, self.flow.item_count(rep) - 1)
+            if screen is None or not self.flow.go_to(screen):
+                self.flow.next()
             self.checked = False
             self.render()
 
