@@ -76,6 +76,18 @@ def empty_range_total(value: str | None) -> int | None:
     return total if start == total and end == total - 1 and total > 0 else None
 
 
+def _write_durably(path: Path, data: bytes, mode: int) -> None:
+    """All of ``data`` written and fsynced (0600, never through a symlink) before return."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | mode | os.O_NOFOLLOW, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _crash_point(name: str) -> None:
     """Test-only hook: with ``KIOSK_CENTRAL_TEST_CRASH_AT=name`` the server SIGKILLs
     itself here, so a crash test hits an exact moment instead of a lucky one."""
@@ -164,14 +176,7 @@ class AttachmentStore:
             if start != offset:
                 raise OffsetMismatch(offset)
             private_dir(path.parent)
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _write_durably(path, data, os.O_APPEND)
             offset += len(data)
             if offset < total:
                 _crash_point("attachment-appended")
@@ -192,13 +197,6 @@ class AttachmentStore:
                 return
             private_dir(path.parent)
             tmp = path.with_name(path.name + ".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-            try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            _write_durably(tmp, data, os.O_TRUNC)
             os.replace(tmp, path)
             self.store.set_attachment(device_id, digest, len(data), len(data), True)
