@@ -28,13 +28,11 @@ from kiosk.paths import Home
 from sync.auth import verify_receipt
 from sync.client import (
     AuthRefused,
-    CaptivePortal,
     CentralClient,
     OutcomeUnknown,
     Refused,
     ServerBusy,
     SyncError,
-    Unreachable,
 )
 from sync.state import SyncState, load_state, save_state
 
@@ -131,13 +129,7 @@ class SyncEngine:
         except AuthRefused as exc:
             report.state, report.error = "auth", str(exc)
             state.auth_failed = True
-        except CaptivePortal as exc:
-            report.state, report.error = "captive-portal", str(exc)
-        except Unreachable as exc:
-            report.state, report.error = "offline", str(exc)
-        except ServerBusy as exc:
-            report.state, report.error = "server-busy", str(exc)
-        except SyncError as exc:
+        except SyncError as exc:  # offline, captive portal, busy …: the class names the state
             report.state, report.error = exc.kind, str(exc)
         except SecurityError as exc:
             report.state, report.error = "security", str(exc)

@@ -255,13 +255,7 @@ class OdkDelivery:
                 if not batch:
                     break
                 self.deliver_many(batch, report)
-        except AuthRefused as exc:
-            report.state, report.error = "auth", str(exc)
-        except Unreachable as exc:
-            report.state, report.error = "offline", str(exc)
-        except ServerBusy as exc:
-            report.state, report.error = "server-busy", str(exc)
-        except SyncError as exc:
+        except (AuthRefused, SyncError) as exc:  # each error class names its round state
             report.state, report.error = exc.kind, str(exc)
         report.counts = self.store.counts()
         if report.error:
