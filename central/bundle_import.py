@@ -24,21 +24,36 @@ import logging
 import os
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+from joserfc.jwk import OKPKey
 
 from central import intake
+from central.attachments import AttachmentStore
+from central.settings import Settings
+from central.storage import CentralStore
 from kiosk import ids
 from kiosk.errors import SecurityError
 from sync.bundles import decode_attachments, read_bundle_file, verify_manifest
 
-if TYPE_CHECKING:
-    from central.app import Central
+
+class BundleHost(Protocol):
+    """What an import needs of the server (``central.app.Central`` has it): the
+    store, keys, settings, attachment store and temp folder. A Protocol, so the
+    app imports this module and not the other way round."""
+
+    settings: Settings
+    store: CentralStore
+    key: OKPKey
+    kid: str
+    tmp_dir: Path
+    attachments: AttachmentStore
 
 COMMIT_EVERY = 100
 log = logging.getLogger("central.bundle_import")
 
 
-def _manifest(central: Central, header: dict[str, Any] | None,
+def _manifest(central: BundleHost, header: dict[str, Any] | None,
               only_device: str | None) -> tuple[str | None, dict[str, Any] | None,
                                                 list[str], str | None]:
     """(device ID, device JWK, manifest order, error) — the bundle proving itself."""
@@ -65,7 +80,7 @@ def _manifest(central: Central, header: dict[str, Any] | None,
     return device_id, jwk, claims["items"], None
 
 
-def _record_audit_head(central: Central, device_id: str, head: Any) -> None:
+def _record_audit_head(central: BundleHost, device_id: str, head: Any) -> None:
     """The audit head in a verified manifest, kept like one reported online (a
     regression is flagged for the operator; the bundle's items still count)."""
     if head is None:
@@ -83,13 +98,13 @@ def _record_audit_head(central: Central, device_id: str, head: Any) -> None:
                   result["detail"])
 
 
-def import_bundle_file(central: Central, path: Path, *,
+def import_bundle_file(central: BundleHost, path: Path, *,
                        only_device: str | None = None) -> dict[str, Any]:
     with open(path, "rb") as fh:
         return _import(central, fh, only_device)
 
 
-def import_bundle_bytes(central: Central, data: bytes) -> dict[str, Any]:
+def import_bundle_bytes(central: BundleHost, data: bytes) -> dict[str, Any]:
     """For callers holding the bytes already (tests): spooled to a 0600 temp file."""
     fd, name = tempfile.mkstemp(prefix="upload-", suffix=".ndjson", dir=central.tmp_dir)
     try:
@@ -100,7 +115,7 @@ def import_bundle_bytes(central: Central, data: bytes) -> dict[str, Any]:
         Path(name).unlink(missing_ok=True)
 
 
-def _import(central: Central, fh: Any, only_device: str | None) -> dict[str, Any]:
+def _import(central: BundleHost, fh: Any, only_device: str | None) -> dict[str, Any]:
     header, header_error, lines = read_bundle_file(fh)
     errors: list[str] = [header_error] if header_error else []
     device_id, jwk, entries, problem = _manifest(central, header, only_device)
@@ -155,7 +170,7 @@ def _import(central: Central, fh: Any, only_device: str | None) -> dict[str, Any
             "results": results}
 
 
-def _check_line(central: Central, line: Any, device_id: str, jwk: dict[str, Any],
+def _check_line(central: BundleHost, line: Any, device_id: str, jwk: dict[str, Any],
                 expected: dict[str, str], order: list[str], limits: Any) -> intake.Checked:
     """One line, verified before anything of it is written."""
     if line.item is None:

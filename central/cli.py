@@ -196,9 +196,40 @@ def cmd_export_acks(args: argparse.Namespace) -> int:
 
 
 def _receipt_verify(args: argparse.Namespace) -> int:
-    from central.trust import cmd_receipt_verify
+    """``kiosk-central receipt verify STRING [--keys FILE --server-key FILE]``.
 
-    return cmd_receipt_verify(args)
+    Default: against this server's own signed key list (built and verified here).
+    With ``--keys``: a saved ``GET /v1/devices/keys`` reply, checked with the
+    server public key in ``--server-key`` (an agency's offline check).
+    """
+    from central.trust import check_receipt, signed_key_list, verify_key_list
+    from sync.auth import import_public
+
+    if args.keys:
+        if not args.server_key:
+            raise SecurityError("--keys needs --server-key FILE (the server's public JWK) "
+                                "to check the list's signature")
+        try:
+            token = json.loads(open(args.keys, encoding="utf-8").read())["signature"]
+            server = import_public(json.loads(open(args.server_key, encoding="utf-8").read()))
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"file not found: {exc.filename}") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SecurityError(f"cannot read the key list or server key "
+                                f"({type(exc).__name__})") from None
+    else:
+        central = _central(args)
+        token, server = signed_key_list(central), central.key
+    result = check_receipt(args.text, verify_key_list(token, server))
+    claims = result["claims"]
+    if args.json:
+        _print_json({"valid": True, **result})
+        return 0
+    print(f"receipt is genuine: submission {claims['id']}, device {claims['dev']} "
+          f"(enrolled here), sealed {claims['t']}" + (" [DEMO]" if claims.get("demo") else ""))
+    if result["revoked_at"]:
+        print(f"  note: device {claims['dev']} has since been revoked")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

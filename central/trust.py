@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from central.settings import Problem
 from kiosk.errors import SecurityError
 
 DEVICE_KEYS_TYP = "kiosk-device-keys+jws"
@@ -128,8 +129,6 @@ def parse_head(data: Any) -> tuple[int, str]:
 
 def routes(central: Any) -> list[Route]:
     """The routes of this module, for central/app.py."""
-    from central.app import Problem
-
     async def keys(request: Request) -> Response:
         await central.body(request, 0)
         return JSONResponse({"signature": signed_key_list(central), "server_kid": central.kid})
@@ -150,41 +149,3 @@ def routes(central: Any) -> list[Route]:
 
     return [Route("/v1/devices/keys", keys, methods=["GET"]),
             Route("/v1/audit-head", audit_head, methods=["POST"])]
-
-
-def cmd_receipt_verify(args: Any) -> int:
-    """``kiosk-central receipt verify STRING [--keys FILE --server-key FILE]``.
-
-    Default: against this server's own signed key list (built and verified here).
-    With ``--keys``: a saved ``GET /v1/devices/keys`` reply, checked with the
-    server public key in ``--server-key`` (an agency's offline check).
-    """
-    from central.cli import _central, _print_json
-    from kiosk.errors import NotFoundError
-    from sync.auth import import_public
-
-    if args.keys:
-        if not args.server_key:
-            raise SecurityError("--keys needs --server-key FILE (the server's public JWK) "
-                                "to check the list's signature")
-        try:
-            token = json.loads(open(args.keys, encoding="utf-8").read())["signature"]
-            server = import_public(json.loads(open(args.server_key, encoding="utf-8").read()))
-        except FileNotFoundError as exc:
-            raise NotFoundError(f"file not found: {exc.filename}") from None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise SecurityError(f"cannot read the key list or server key "
-                                f"({type(exc).__name__})") from None
-    else:
-        central = _central(args)
-        token, server = signed_key_list(central), central.key
-    result = check_receipt(args.text, verify_key_list(token, server))
-    claims = result["claims"]
-    if args.json:
-        _print_json({"valid": True, **result})
-        return 0
-    print(f"receipt is genuine: submission {claims['id']}, device {claims['dev']} "
-          f"(enrolled here), sealed {claims['t']}" + (" [DEMO]" if claims.get("demo") else ""))
-    if result["revoked_at"]:
-        print(f"  note: device {claims['dev']} has since been revoked")
-    return 0
