@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question
-from kiosk.forms.odk_meta import OdkForm
+from kiosk.forms.odk_meta import OdkForm, preload_kind
 from kiosk.forms.xform_body import Control, walk_body
 from kiosk.forms.xform_instances import secondary_instances
 from kiosk.forms.xform_itext import Itext, guess_language, inline_text, language_code, read_itext
-from kiosk.forms.xform_paths import normalise_path, rewrite, split_itemset
+from kiosk.forms.xform_paths import local, normalise_path, rewrite, split_itemset
 
 XF = "{http://www.w3.org/2002/xforms}"
 JR = "{http://openrosa.org/javarosa}"
@@ -141,8 +141,6 @@ class FormBuilder:
 
     # -- build ------------------------------------------------------------------------
     def build(self, form_id: str, title: str) -> FormDef:
-        from kiosk.forms.xform_read import preload_kind
-
         control_paths: set[str] = set()
         self.repeats: list[str] = []
         self._collect(self.controls, control_paths)
@@ -184,8 +182,6 @@ class FormBuilder:
         the session starts or the item is added). On a change of another answer it cannot
         run here: on a node with no control it becomes its calculation (same value, kept up
         to date); on a question it is left out with a warning."""
-        from kiosk.forms.xform_read import local
-
         actions = list(self.model.findall(XF + "setvalue"))
         for el in self.body.iter():
             actions += el.findall(XF + "setvalue")
