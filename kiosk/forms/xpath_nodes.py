@@ -24,7 +24,8 @@ Item = tuple[int, ...]
 class PrimaryDoc(Protocol):
     """What the session offers paths over the primary instance."""
 
-    tree: PrimaryTree
+    @property
+    def tree(self) -> PrimaryTree: ...
 
     def node_value(self, q: Any, item: Item) -> Any: ...
 
