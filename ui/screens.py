@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from ui.qt import QWidget
 
 if TYPE_CHECKING:
-    from ui.window import KioskWindow
+    from ui.shell import Shell
 
 #: Every screen name, in the order the pages were once added eagerly.
 NAMES = ("home", "form", "review", "receipt_view", "settings", "confirm", "idle", "staff")
 
 
 class Screens:
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: Shell) -> None:
         self.win = window
         self._built: dict[str, QWidget] = {}
         self._builders: dict[str, Callable[[], QWidget]] = {

@@ -180,6 +180,10 @@ class FormView(QWidget):
         self.blocks = {}
         self.page.clear()
 
+    def cancel_pending_save(self) -> None:
+        """Drop the draft save queued by the last answer (the caller saves itself)."""
+        self._save_timer.stop()
+
     def flush(self) -> None:
         if self._save_timer.isActive():
             self._save_timer.stop()

@@ -25,11 +25,11 @@ from ui.views.diagnostics import check_row, summary_line
 from ui.widgets.common import Page, button, text_label
 
 if TYPE_CHECKING:
-    from ui.window import KioskWindow
+    from ui.shell import Shell
 
 
 class StaffView(Page):
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: Shell) -> None:
         super().__init__()
         self.setObjectName("screen")
         self.win = window
