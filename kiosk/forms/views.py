@@ -41,7 +41,7 @@ class QuestionView:
         return getattr(self.definition, attr)
 
     def __repr__(self) -> str:
-        return f"QuestionView({self.definition.name!r}, {self.definition.type!r})"
+        return f"QuestionView({self.definition.name!r}, {str(self.definition.type)!r})"
 
     def label(self, lang: str | None = None, item: Item = ()) -> str:
         return self._fill(self.definition.label(lang or self._s.lang), lang, item)

@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question
+from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question, QuestionType
 from kiosk.forms.odk_meta import OdkForm, preload_kind
 from kiosk.forms.xform_body import Control, walk_body
 from kiosk.forms.xform_instances import secondary_instances
@@ -287,7 +287,7 @@ class FormBuilder:
         label_el = (wrapper.element if wrapper is not None else ctl.element).find(XF + "label")
         label, _media = self._texts(label_el, ctl.path)
         bind = self.binds.get(ctl.path, {})
-        q = Question(name=name, type="repeat", json_path=ctl.where, page=page.name, label_texts=label,
+        q = Question(name=name, type=QuestionType.REPEAT, json_path=ctl.where, page=page.name, label_texts=label,
                      relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
                      parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
                      appearance=ctl.appearance or None, path=ctl.path)
@@ -323,7 +323,7 @@ class FormBuilder:
         if not reason and not qtype:
             raise FormLoadError(where, f"a <{ctl.kind}> of type {btype!r} is not supported")
         q = Question(
-            name=self._name(ctl.path), type=qtype or "note", json_path=where, page=page.name,
+            name=self._name(ctl.path), type=QuestionType(qtype or "note"), json_path=where, page=page.name,
             label_texts=label, hint_texts=hint, media=media,
             relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{where}@relevant")),
             constraint=self._rw(bind.get("constraint"), ctl.path, f"{where}@constraint"),
@@ -370,7 +370,7 @@ class FormBuilder:
         if q.required_spec is not False:
             raise FormLoadError(q.json_path, f"question {q.name!r} is required but cannot be answered "
                                              f"on this kiosk ({t('xform.unavailable_' + reason, 'en')})")
-        q.type, q.calculate, q.constraint = "note", None, None
+        q.type, q.calculate, q.constraint = QuestionType.NOTE, None, None
         q.params = {"unavailable": reason}
         q.hint_texts = {lang: t("xform.unavailable_" + reason, lang) for lang in ("mn", "en")}
 
@@ -378,7 +378,7 @@ class FormBuilder:
         mediatype = (ctl.element.get("mediatype") or "").strip()
         words = ctl.appearance.split()
         if mediatype.startswith("image") and "signature" in words:
-            q.type = "signature"
+            q.type = QuestionType.SIGNATURE
             return
         q.accept = ACCEPT.get(mediatype.split("/")[0], ())
 
@@ -581,7 +581,8 @@ class FormBuilder:
                 if page is None:
                     page = self._page("calculations", {}, "one-per-screen", None, "<model>")
                 target_page, rpath = page.name, ()
-            q = Question(name=self._name(path), type=HIDDEN_TYPE.get(btype, "text"), json_path=where,
+            q = Question(name=self._name(path), type=QuestionType(HIDDEN_TYPE.get(btype, "text")),
+                         json_path=where,
                          page=target_page, calculate=calc,
                          relevant=self._rw(bind.get("relevant"), path, f"{where}@relevant"),
                          parent=rpath[-1] if rpath else None, repeat_path=rpath, path=path)

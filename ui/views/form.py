@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.forms.model import QuestionType
 from kiosk.i18n import t
 from ui import a11y
 from ui.flow import Entry, Flow
@@ -97,6 +98,11 @@ class QuestionBlock(QWidget):
 
     def current_error(self) -> str:
         return self.local_error or self.engine_error
+
+
+# Questions typed into: Enter in their field goes to the next screen.
+_TYPED_IN = (QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PHONE,
+             QuestionType.POSTAL_CODE, QuestionType.REGISTRY_NUMBER)
 
 
 class FormView(QWidget):
@@ -241,7 +247,7 @@ class FormView(QWidget):
                 widget.set_value(flow.answer(entry))
                 widget.changed.connect(lambda k=entry.key: self._edited(k))
                 widget.local_error.connect(lambda msg, k=entry.key: self._local_error(k, msg))
-                if q.type in ("text", "integer", "decimal", "phone", "postal_code", "registry_number"):
+                if q.type in _TYPED_IN:
                     for edit in widget.text_inputs():
                         edit.returnPressed.connect(self.go_next)
             if entry.key in local:

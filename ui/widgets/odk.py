@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kiosk.forms.model import QuestionType
 from kiosk.i18n import t
 from ui.qt import QHBoxLayout, QLabel, QLineEdit, QWidget
 from ui.widgets.base import Context, QuestionWidget
@@ -345,6 +346,6 @@ def odk_widget_class(question: Any) -> type[QuestionWidget] | None:
     if cls is not None:
         return cls
     appearance = (getattr(question, "appearance", None) or "").split()
-    if question.type == "text" and "numbers" in appearance:
+    if question.type == QuestionType.TEXT and "numbers" in appearance:
         return NumbersTextWidget
     return None
