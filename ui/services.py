@@ -194,8 +194,9 @@ class Services:
         return int(self.store().mark_open_drafts_interrupted())
 
     def save_draft(self, draft_id: str | None, form: Any, answers: dict[str, Any],
-                   position: str, attachments: dict[str, bytes], demo: bool) -> tuple[str, set[str]]:
-        """Save the draft; new attachment bytes are encrypted into the store too.
+                   position: str, attachments: dict[str, tuple[bytes, str, str]], demo: bool) -> tuple[str, set[str]]:
+        """Save the draft; new attachments (SHA-256 -> bytes, name, media type) are encrypted
+        into the store too.
 
         Returns the draft ID and the SHA-256 of each attachment now stored.
         """

@@ -280,7 +280,7 @@ class KioskWindow(QMainWindow):
     def _reveal(self, widget: QWidget | None) -> None:
         """Keep the field being typed into in view above the keyboard."""
         page = self.stack.currentWidget()
-        scroller = getattr(page, "page", page)
+        scroller: Any = getattr(page, "page", page)
         if widget is not None and hasattr(scroller, "reveal") and scroller.isAncestorOf(widget):
             scroller.reveal(widget)  # the whole field, not only its text cursor (ui.widgets.common.Page)
 

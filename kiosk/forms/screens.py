@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from kiosk.forms.model import FormDef, Question
 from kiosk.forms.views import QuestionView
@@ -48,7 +48,7 @@ class Screen:
     page: str
     questions: list[tuple[QuestionView, Item]] = field(default_factory=list)
     repeats: list[tuple[QuestionView, Item]] = field(default_factory=list)
-    kind: str = "questions"
+    kind: Literal["questions", "repeat"] = "questions"
 
     def all_pairs(self) -> list[tuple[Question, Item]]:
         """Definitions on this screen, repeats included (for errors)."""

@@ -54,7 +54,7 @@ class QuestionBlock(QWidget):
         self.entry = entry
         self.question = question
         self.widget = widget
-        box = QVBoxLayout(self)
+        box = self.box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(10)
         label = question.label(lang, entry.item)
@@ -200,7 +200,7 @@ class FormView(QWidget):
             self.save_draft(self.flow)
 
     # -- rendering --------------------------------------------------------------------
-    def render(self, focus: bool = True) -> None:
+    def render(self, focus: bool = True) -> None:  # type: ignore[override]  # not QWidget.render
         flow = self.flow
         if flow is None:
             return
@@ -289,25 +289,22 @@ class FormView(QWidget):
         rows: list[RepeatRow] = []
         for i in range(count):
             screen = item_screen(flow, rep, i)
-            row = RepeatRow(
-                i, item_summary(flow, rep, i, lang), lang,
-                (lambda _=False, k=screen: self._edit_item(k)) if screen else None,
-                lambda _=False, e=rep, n=i: self._remove_item(e, n),
-                read_only=flow.read_only(rep),
-            )
-            block.layout().insertWidget(block.layout().count() - 1, row)
+            row = RepeatRow(i, item_summary(flow, rep, i, lang), lang,
+                            self._edit_action(screen) if screen else None,
+                            self._remove_action(rep, i), read_only=flow.read_only(rep))
+            block.box.insertWidget(block.box.count() - 1, row)
             self.repeat_controls += row.all_buttons()
             rows.append(row)
         self.repeat_rows[rep.key] = rows
         if not can_add(flow, rep):  # say why Add is greyed out
             full = text_label(t("widgets.repeat_full", lang, count=count), "hint")
             full.setObjectName(f"repeat-full-{rep.key}")
-            block.layout().insertWidget(block.layout().count() - 1, full)
+            block.box.insertWidget(block.box.count() - 1, full)
         if inline_add:  # several repeats on one page: each its own Add, under its rows
             add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name="repeat-add")
             add.clicked.connect(lambda _=False, e=rep: self._add_item(e))
             add.setEnabled(can_add(flow, rep) and not flow.read_only(rep))
-            block.layout().insertWidget(block.layout().count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
+            block.box.insertWidget(block.box.count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
             self.repeat_controls.append(add)
         self.blocks[rep.key] = block
         self.page.column.addWidget(block)
@@ -327,6 +324,12 @@ class FormView(QWidget):
                 self.flow.next()
             self.checked = False
             self.render()
+
+    def _edit_action(self, screen_key: str) -> Callable[..., None]:
+        return lambda _=False: self._edit_item(screen_key)  # clicked(checked) passes a bool
+
+    def _remove_action(self, rep: Entry, index: int) -> Callable[..., None]:
+        return lambda _=False: self._remove_item(rep, index)
 
     def _edit_item(self, screen_key: str) -> None:
         if self.flow is not None:

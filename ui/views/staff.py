@@ -74,7 +74,7 @@ class StaffView(Page):
         self.checks = None
         self.win.show_home()
 
-    def render(self) -> None:
+    def render(self) -> None:  # type: ignore[override]  # not QWidget.render
         self.clear()
         self.controls = []
         if self.unlocked:

@@ -132,7 +132,8 @@ class GeopointWidget(QuestionWidget):
         if self.location:
             lat, lon = self.location.split()[:2]
             self.box.addWidget(text_label(t("xform.geopoint_here", ctx.lang, lat=lat, lon=lon), "hint"))
-            self.use = WrapButton(t("xform.geopoint_use", ctx.lang), t("xform.geopoint_use_desc", ctx.lang),
+            self.use: WrapButton | None = WrapButton(t("xform.geopoint_use", ctx.lang),
+                                                     t("xform.geopoint_use_desc", ctx.lang),
                                   "choice", checkable=True)
             self.use.setObjectName("geopoint-use")
             self.use.setEnabled(not ctx.read_only)
