@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import doctor, doctor_probes
+from app import doctor, doctor_probes
 from kiosk.config import Config
 from kiosk.paths import Home
 

@@ -25,14 +25,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app import doctor_probes as probes
+from app.doctor_probes import Unavailable
 from kiosk import __version__
-from kiosk import doctor_probes as probes
 from kiosk.config import Config
-from kiosk.doctor_probes import Unavailable
 from kiosk.i18n import t
 from kiosk.paths import Home
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("kiosk.doctor")
 
 PASS = "pass"
 WARN = "warn"

@@ -1,6 +1,6 @@
 """UI bench (``kiosk bench --only ui``): start-up, opening and walking a big form, GUI stalls.
 
-* ``cold_start_ms``: ``python -m kiosk`` in a fresh process (offscreen) from just before
+* ``cold_start_ms``: ``python -m app`` in a fresh process (offscreen) from just before
   the process is spawned until the home screen's first paint has been delivered (the
   event-loop turn after the window's first paint event) — median of several starts.
 * ``cold_start_cpu_ms``: the CPU time the kiosk process used until that first paint
@@ -49,7 +49,7 @@ def _cold_start(workdir: Path, runs: int) -> tuple[list[float], list[float], lis
                    KIOSK_HOME=str(cold), PYTHONPATH=str(REPO))
     for _ in range(runs):
         env["KIOSK_LAUNCH_NS"] = str(time.time_ns())
-        done = subprocess.run([sys.executable, "-m", "kiosk"], env=env, capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "app"], env=env, capture_output=True, text=True,
                               timeout=120, cwd=REPO)
         figures = dict(line.split("=", 1) for line in done.stdout.splitlines()
                        if line.startswith(("kiosk-painted-ms=", "kiosk-ready-ms=", "kiosk-painted-cpu-ms=")))
@@ -65,7 +65,7 @@ def _bench_catalog(workdir: Path) -> Path:
     """The bundled catalog plus one synthetic 300-question form."""
     import shutil
 
-    from kiosk.bench.forms import synthetic_form
+    from app.bench.forms import synthetic_form
     from kiosk.paths import bundled_catalog_dir
 
     folder = workdir / "catalog"

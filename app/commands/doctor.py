@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def format_checks(checks: list, lang: str) -> str:
     """The human report: one line per check, its fix indented below when not passing."""
-    from kiosk.doctor import FAIL, PASS, WARN
+    from app.doctor import FAIL, PASS, WARN
     from kiosk.i18n import t
 
     labels = {s: t(f"doctor.status_{s}", lang) for s in (PASS, WARN, FAIL)}
@@ -47,8 +47,8 @@ def format_checks(checks: list, lang: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.doctor import diagnose, exit_code, report
     from kiosk.config import load_config
-    from kiosk.doctor import diagnose, exit_code, report
     from kiosk.errors import KioskError
 
     home = get_home(args)
