@@ -29,6 +29,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -191,7 +192,9 @@ class _PaintWatch:
 
         self.armed = False
         self.seen = False
-        self._app = QApplication.instance()
+        app = QApplication.instance()
+        assert app is not None, "the kiosk window was built, so the application exists"
+        self._app = app
         self._filter = _Filter()
         self._app.installEventFilter(self._filter)
 
@@ -210,6 +213,13 @@ class _PaintWatch:
 
     def close(self) -> None:
         self._app.removeEventFilter(self._filter)
+
+
+def _sealing(kiosk: Any, session: Any) -> Callable[[], Any]:
+    """One finalize of ``session`` as a DB-worker job (bound now, not at the loop's end)."""
+    def seal() -> Any:
+        return kiosk.services.finalize(None, session)
+    return seal
 
 
 def _private_store(kiosk: Any, workdir: Path) -> None:
@@ -256,8 +266,7 @@ def _stalls(kiosk: Any, quick: bool) -> dict[str, Any]:
         work = window._draft_job(flow)
         kiosk.bridge.run_db(Operation(work, lambda _r: done.__setitem__(0, done[0] + 1), label="bench draft"))
         if i % 10 == 9:
-            session = flow.s
-            kiosk.bridge.run_db(Operation(lambda s=session: kiosk.services.finalize(None, s),
+            kiosk.bridge.run_db(Operation(_sealing(kiosk, flow.s),
                                           lambda _r: sealed.__setitem__(0, sealed[0] + 1), label="bench seal"))
     last[0] = time.perf_counter()
     timer.start()
