@@ -76,6 +76,10 @@ class Check:
     title: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A plain word ("warn") is accepted and checked: an unknown one raises ValueError.
+        object.__setattr__(self, "status", CheckStatus(self.status))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
