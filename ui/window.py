@@ -388,8 +388,6 @@ class KioskWindow(QMainWindow):
         """A function for the DB worker that saves ``flow``'s draft as it is now."""
         return self.drafts.job(flow)
 
-    _draft_job = draft_job  # the name ui/bench.py calls
-
     def save_draft(self, flow: Flow) -> None:
         self.drafts.save(flow)
 
