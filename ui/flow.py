@@ -184,13 +184,6 @@ class Flow:
     def is_complete(self) -> bool:
         return bool(self.s.is_complete())
 
-    def attachment_bytes(self) -> dict[str, bytes]:
-        """The attached files' bytes by sha256, read when needed (finalize)."""
-        out: dict[str, bytes] = {}
-        for sha, source in self.attachments.items():
-            out[sha] = source if isinstance(source, bytes) else source.read_bytes()
-        return out
-
     def wipe(self) -> None:
         """Drop attached bytes (idle wipe, finish): nothing personal stays in memory."""
         self.attachments.clear()

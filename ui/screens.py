@@ -17,9 +17,6 @@ from ui.qt import QWidget
 if TYPE_CHECKING:
     from ui.shell import Shell
 
-#: Every screen name, in the order the pages were once added eagerly.
-NAMES = ("home", "form", "review", "receipt_view", "settings", "confirm", "idle", "staff")
-
 
 class Screens:
     def __init__(self, window: Shell) -> None:
@@ -46,10 +43,6 @@ class Screens:
 
     def name_of(self, page: QWidget | None) -> str | None:
         return next((name for name, built in self._built.items() if built is page), None)
-
-    def build_all(self) -> None:
-        for name in NAMES:
-            self.get(name)
 
     # -- builders: each makes one screen and wires it to the window ------------------------
     def _home(self) -> QWidget:

@@ -108,8 +108,6 @@ class KioskWindow(QMainWindow):
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
 
         self.idle_watch = IdleWatch(self, self)
-        self.idle_timer, self.countdown = self.idle_watch.timer, self.idle_watch.countdown
-        self.activity: ActivityFilter = self.idle_watch.activity
 
         self.retranslate()
         self.show_home()

@@ -59,9 +59,6 @@ KIND = {
     "time": "string", "datetime": "string", "geopoint": "string", "range": "number",
     "rank": "list", "acknowledge": "string",
 }
-# Expression fields of a question, in the order they are checked.
-EXPR_FIELDS = ("relevant", "required", "read_only", "constraint", "calculate", "choice_filter",
-               "min_count", "max_count")
 
 
 class FormLoadError(Exception):
@@ -190,16 +187,9 @@ class FormDef:
     def title_text(self, lang: str = "mn") -> str:
         return pick(self.title, lang)
 
-    def description_text(self, lang: str = "mn") -> str:
-        return pick(self.description, lang)
-
     def pages_questions(self) -> list[Question]:
         """Top-level questions of every page, in order (repeats hold their own)."""
         return [q for page in self.pages for q in page.questions]
-
-    def page_of(self, question: Question) -> Page:
-        return next(p for p in self.pages if p.name == question.page)
-
 
 def _texts(value: Any) -> dict[str, str]:
     if value is None:

@@ -73,11 +73,6 @@ class OdkForm:
         _drop_templates(root)
         return root
 
-    def meta_path(self, kind: str) -> str | None:
-        """The node path of one metadata kind (e.g. "instanceID"), if the form has it."""
-        return next((p for p, k in self.meta.items() if k == kind), None)
-
-
 _JR = "{http://openrosa.org/javarosa}"
 JR_TEMPLATE = _JR + "template"
 

@@ -24,7 +24,6 @@ from kiosk.forms.xform_paths import local
 
 H = "{http://www.w3.org/1999/xhtml}"
 XF = "{http://www.w3.org/2002/xforms}"
-ORX = "{http://openrosa.org/xforms}"
 MAX_XFORM_BYTES = 16 * 1024 * 1024
 
 

@@ -14,7 +14,7 @@ Nothing here raises on any data: a step that finds nothing gives no nodes.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, Protocol
 from xml.etree.ElementTree import Element
 
@@ -358,5 +358,3 @@ def unique(nodes: Iterable[Any]) -> list[Any]:
             out.append(n)
     return out
 
-
-Predicate = Callable[[Any, int, int], bool]

@@ -159,10 +159,6 @@ class WrapButton(KioskButton):
         self.setText("")
         a11y.label(self, text, description)
 
-    def set_texts(self, text: str, description: str) -> None:
-        self.label.setText(text)
-        a11y.label(self, text, description)
-
     def text_value(self) -> str:
         return self.label.text()
 
@@ -346,7 +342,3 @@ def clear_layout(layout) -> None:  # noqa: ANN001 - any QLayout
             widget.deleteLater()
         elif item.layout() is not None:
             clear_layout(item.layout())
-
-
-def icon_from(path: Path | None) -> QIcon:
-    return QIcon(str(path)) if path is not None else QIcon()

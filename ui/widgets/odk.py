@@ -28,10 +28,6 @@ class NumbersTextWidget(TextWidget):
             self.edit.setValidator(_regex_validator(r"[-+0-9., ]{0,64}", self.edit))
             self.edit.setProperty("keypad", "numeric")
 
-    def wants_keypad(self) -> bool:
-        return True
-
-
 class TimeWidget(QuestionWidget):
     """Hours and minutes as two fields with − and + (the value is HH:MM:SS)."""
 
@@ -87,10 +83,6 @@ class TimeWidget(QuestionWidget):
     def focus_widgets(self) -> list[QWidget]:
         return list(self._focus)
 
-    def wants_keypad(self) -> bool:
-        return True
-
-
 class DateTimeWidget(QuestionWidget):
     """The date widget, then the time widget (value ``YYYY-MM-DDTHH:MM:SS``)."""
 
@@ -118,10 +110,6 @@ class DateTimeWidget(QuestionWidget):
 
     def focus_widgets(self) -> list[QWidget]:
         return self.date.focus_widgets() + self.time.focus_widgets()
-
-    def wants_keypad(self) -> bool:
-        return True
-
 
 class GeopointWidget(QuestionWidget):
     """"This kiosk is here": the configured location, confirmed with one press."""
