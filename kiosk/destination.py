@@ -2,7 +2,7 @@
 
 Why a port in the core: a kiosk delivers to more than one kind of server (kiosk-central
 with JOSE batches, an ODK server over OpenRosa). Each kind seals a document its own
-way, owns its own outbox rows, delivers its own batches and reads its own replies; the
+way, owns its own outbox rows, delivers its own batches and classifies its own replies; the
 core (finalize, the store) and the engine only ever speak this vocabulary. Adapters
 live in ``sync/`` (``sync.central_destination``, ``sync.odk.destination``); the
 composition root passes them in, so the core never imports them.
@@ -119,21 +119,31 @@ class Destination(Protocol):
         """The due items this destination owns, oldest first (through the store)."""
         ...
 
-    def deliver(self, batch: Sequence[OutboxItem]) -> list[ItemResult]:
-        """Send a batch; one result per item. May raise the round-stopping error
-        (sync.client.SyncError / AuthRefused) after the results are known: the
-        caller records them first (``DeliveryStopped`` carries them)."""
+    def refresh_forms(self) -> dict[str, Any] | None:
+        """The destination's forms/catalog when due (a report, or None: not due)."""
+        ...
+
+    def close(self) -> None: ...
+
+    def limits(self) -> BatchLimits:
+        """How much one ``deliver`` call takes now (may change with the link)."""
+        ...
+
+    def deliver(self, batch: Sequence[OutboxItem]) -> Delivered:
+        """Send a batch; a result for each item that got an outcome (the caller
+        writes them to the store through the one retry policy)."""
         ...
 
 
-class DeliveryStopped(Exception):
-    """A delivery stopped the round (link down, auth refused …) after some items got
-    outcomes: ``results`` are to be recorded, ``cause`` says why it stopped."""
+@dataclass
+class Delivered:
+    """What one ``deliver`` did: ``results`` to record, how many items went on the
+    wire, and the error that stops the round (link down, refused …) if any — raised
+    by the caller after the results are recorded."""
 
-    def __init__(self, results: list[ItemResult], cause: BaseException) -> None:
-        super().__init__(str(cause))
-        self.results = results
-        self.cause = cause
+    results: list[ItemResult]
+    sent: int = 0
+    stop: BaseException | None = None
 
 
 class NoDestination(ConfigError):

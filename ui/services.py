@@ -223,8 +223,11 @@ class Services:
     def finalize(self, draft_id: str | None, session: Any) -> dict[str, Any]:
         """Validate, seal and store in one transaction (kiosk.finalize); receipt fields back."""
         from kiosk.finalize import finalize_session
+        from sync.odk.deliver import OdkDelivery
 
-        env = finalize_session(self.store(), session, self.catalog, draft_id=draft_id, device=self.device())
+        store = self.store()
+        env = finalize_session(store, session, self.catalog, draft_id=draft_id, device=self.device(),
+                               destination=OdkDelivery(store, None))  # seals ODK forms
         submission_id = env.submission_id
         qr = self.store().receipt_qr(submission_id)
         finalized_at = str(getattr(env, "finalized_at", "") or _now_iso())
@@ -250,8 +253,9 @@ class Services:
     def _odk_snapshot(self, store: Any) -> dict[str, Any] | None:
         if self.odk is None:
             return None
-        counts = dict(store.read("SELECT state, COUNT(*) FROM submissions "
-                                 "WHERE agency_kid = 'odk' GROUP BY state"))
+        from kiosk.destination import DestinationKind
+
+        counts = {k: n for k, n in store.counts_for(DestinationKind.ODK).items() if n}
         return {**self.odk, "counts": counts}
 
     def staff_snapshot(self) -> StaffSnapshot:

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.paths import Home
-from kiosk.store.core import CommitUnknown, utc_now_iso
+from kiosk.store.core import CommitUnknown, DraftKeptError, utc_now_iso
 from kiosk.store.drafts import AttachmentTooLarge, Draft, DraftInfo
-from kiosk.store.ids import uuid7
 from kiosk.store.held import HeldItem, HeldMixin
+from kiosk.store.ids import uuid7
 from kiosk.store.outbox import EncryptedBlob, OutboxItem, OutboxMixin
 from kiosk.store.retention import RetentionMixin
 from kiosk.store.schema import SCHEMA_VERSION
@@ -30,6 +30,7 @@ __all__ = [
     "AttachmentTooLarge",
     "CommitUnknown",
     "Draft",
+    "DraftKeptError",
     "DraftInfo",
     "EncryptedBlob",
     "HeldItem",

@@ -31,6 +31,16 @@ class CommitUnknown(StorageError):
     """COMMIT failed: the transaction may or may not be on disk."""
 
 
+class DraftKeptError(StorageError):
+    """Finalize could not save the submission; the draft is kept. ``cause`` is the
+    storage problem in one line (callers that keep no draft say so themselves)."""
+
+    def __init__(self, cause: str, *, retry_hint: bool = False) -> None:
+        tail = " — fix this and finalize again" if retry_hint else ""
+        super().__init__(f"{cause}; the submission was not saved and the draft is kept{tail}")
+        self.cause = cause
+
+
 def utc_now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"  # ms precision
 

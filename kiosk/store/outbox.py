@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk import audit
-from kiosk.device import DeviceIdentity
 from kiosk.destination import ODK_AGENCY_KID, DestinationKind
+from kiosk.device import DeviceIdentity
 from kiosk.envelope import SealedEnvelope, seal
 from kiosk.errors import KioskError, NotFoundError, StorageError
 from kiosk.receipt import make_receipt
-from kiosk.store.core import CommitUnknown, StoreBase, epoch, utc_now_iso
+from kiosk.store.core import CommitUnknown, DraftKeptError, StoreBase, epoch, utc_now_iso
 from kiosk.store.drafts import DraftsMixin
 from kiosk.store.ids import uuid7
 from kiosk.store.states import STATES, UNSENT, UNSENT_SQL
@@ -195,14 +195,9 @@ class OutboxMixin(DraftsMixin, StoreBase):
             if stored is not None:
                 log.warning("commit reported an error but submission %s is saved", submission_id)
                 return stored
-            raise StorageError(
-                f"{exc.message}; the submission was not saved and the draft is kept — "
-                "fix this and finalize again"
-            ) from None
+            raise DraftKeptError(exc.message, retry_hint=True) from None
         except StorageError as exc:
-            raise StorageError(
-                f"{exc.message}; the submission was not saved and the draft is kept"
-            ) from None
+            raise DraftKeptError(exc.message) from None
         log.info("finalized submission %s (form %s, demo=%s)", submission_id, env.form_id, demo)
         return env
 
