@@ -15,11 +15,16 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.paths import Home, bundled_catalog_dir
+
+if TYPE_CHECKING:
+    from kiosk.device import DeviceIdentity
+    from kiosk.forms import FormSession
+    from kiosk.store import Store
 
 log = logging.getLogger("kiosk.ui.services")
 
@@ -38,8 +43,8 @@ class Services:
     def __init__(self, home: Home, config: Config) -> None:
         self.home = home
         self.config = config
-        self._store: Any = None
-        self._device: Any = None
+        self._store: Store | None = None
+        self._device: DeviceIdentity | None = None
         self._lock = threading.Lock()
         self._catalog: Any = None
         self._catalog_lock = threading.Lock()
@@ -171,7 +176,7 @@ class Services:
         return self.enrolled
 
     # -- store (DB worker thread only) -----------------------------------------------
-    def store(self) -> Any:
+    def store(self) -> Store:
         with self._lock:
             if self._store is None:
                 from kiosk.store import Store
@@ -192,8 +197,10 @@ class Services:
         return int(self.store().mark_open_drafts_interrupted())
 
     def save_draft(self, draft_id: str | None, form: Any, answers: dict[str, Any],
-                   position: str, attachments: dict[str, bytes], demo: bool) -> tuple[str, set[str]]:
-        """Save the draft; new attachment bytes are encrypted into the store too.
+                   position: str, attachments: dict[str, tuple[bytes, str, str]],
+                   demo: bool) -> tuple[str, set[str]]:
+        """Save the draft; new attachments (sha256 -> (bytes, name, media type)) are
+        encrypted into the store too.
 
         Returns the draft ID and the SHA-256 of each attachment now stored.
         """
@@ -213,14 +220,14 @@ class Services:
         if draft_id and self.store_available and draft_id != "memory":
             self.store().discard_draft(draft_id, reason=reason)
 
-    def device(self) -> Any:
+    def device(self) -> DeviceIdentity:
         if self._device is None:
             from kiosk.device import load_or_create_device
 
             self._device = load_or_create_device(self.store().secrets())
         return self._device
 
-    def finalize(self, draft_id: str | None, session: Any) -> dict[str, Any]:
+    def finalize(self, draft_id: str | None, session: FormSession) -> dict[str, Any]:
         """Validate, seal and store in one transaction (kiosk.finalize); receipt fields back."""
         from kiosk.finalize import finalize_session
         from sync.odk.deliver import OdkDelivery

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.commands._common import cli_lang, require_kiosk
     from kiosk.config import load_config
     from kiosk.i18n import t
-    from kiosk.store import STATES, Store
+    from kiosk.store import STATES, UNSENT, Store
 
     home = get_home(args)
     require_kiosk(home, cli_lang(args, home))
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         print(t("store.status_oldest_unsent", lang, hours=hours))
     if info["odk_counts"]:
         c = info["odk_counts"]
-        print(t("odk.status_line", lang, waiting=sum(c.get(s, 0) for s in ("sealed", "queued", "sent")),
+        print(t("odk.status_line", lang, waiting=sum(c.get(s, 0) for s in UNSENT),
                 delivered=c.get("acknowledged", 0), refused=c.get("rejected", 0)))
     if info["interrupted_drafts"]:
         print(t("store.status_interrupted", lang, count=info["interrupted_drafts"]))
