@@ -22,6 +22,7 @@ from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.errors import ConfigError
+from kiosk.store.states import ODK_AGENCY_KID, DestinationKind
 
 if TYPE_CHECKING:
     from kiosk.device import DeviceIdentity
@@ -30,15 +31,8 @@ if TYPE_CHECKING:
     from kiosk.store import Store
     from kiosk.store.outbox import OutboxItem
 
-ODK_AGENCY_KID = "odk"  # the agency_kid an ODK submission's row carries (its owner)
-
-
-class DestinationKind(StrEnum):
-    """Which adapter owns a row: ODK rows carry ``agency_kid = 'odk'``, the rest are
-    kiosk-central's."""
-
-    KIOSK_CENTRAL = "kiosk-central"
-    ODK = "odk"
+__all__ = ["ODK_AGENCY_KID", "BatchLimits", "Delivered", "Destination", "DestinationKey",
+           "DestinationKind", "ItemResult", "NoDestination", "Outcome", "Reason"]
 
 
 class Outcome(Enum):

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk import audit
-from kiosk.destination import DestinationKind
 from kiosk.store.core import StoreBase, epoch
 from kiosk.store.outbox import MAX_RETRY_DELAY, _owned_by
-from kiosk.store.states import STATES, UNSENT_SQL, SubmissionState
+from kiosk.store.states import STATES, UNSENT_SQL, DestinationKind, SubmissionState
 
 
 @dataclass(frozen=True)

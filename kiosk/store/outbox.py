@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk import audit
-from kiosk.destination import ODK_AGENCY_KID, DestinationKind
 from kiosk.device import DeviceIdentity
 from kiosk.envelope import SealedEnvelope, seal
 from kiosk.errors import KioskError, NotFoundError, StorageError
@@ -32,7 +31,7 @@ from kiosk.receipt import make_receipt
 from kiosk.store.core import CommitUnknown, DraftKeptError, StoreBase, epoch, utc_now_iso
 from kiosk.store.drafts import DraftsMixin
 from kiosk.store.ids import uuid7
-from kiosk.store.states import STATES, UNSENT, UNSENT_SQL
+from kiosk.store.states import ODK_AGENCY_KID, STATES, UNSENT, UNSENT_SQL, DestinationKind
 
 log = logging.getLogger("kiosk.store")
 

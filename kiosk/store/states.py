@@ -2,6 +2,8 @@
 
 Why one module: the schema's CHECK, the due index, the counts and every ``state IN``
 of the store must agree; they are all derived from this Enum, never typed by hand.
+Also which destination owns a row (``DestinationKind``; kiosk.destination re-exports
+it), so the store never imports the port that imports it.
 """
 
 from __future__ import annotations
@@ -33,3 +35,13 @@ def sql_list(states: tuple[str, ...]) -> str:
 
 
 UNSENT_SQL = sql_list(UNSENT)
+
+ODK_AGENCY_KID = "odk"  # the agency_kid an ODK submission's row carries (its owner)
+
+
+class DestinationKind(StrEnum):
+    """Which destination (kiosk.destination) owns a row: ODK rows carry
+    ``agency_kid = 'odk'``, the rest are kiosk-central's."""
+
+    KIOSK_CENTRAL = "kiosk-central"
+    ODK = "odk"
