@@ -21,6 +21,7 @@ from typing import Any, Self
 
 from kiosk import audit as audit_log
 from kiosk.errors import ConfigError, SecurityError, StorageError
+from kiosk.secrets import DataKeyMissing
 from kiosk.store.atrest import AtRest
 from kiosk.store.db import _sqlite_error, open_db
 
@@ -164,8 +165,8 @@ class StoreBase:
                 key = self._data_key
             else:
                 key = self.secrets().data_key(create=sample is None)
-        except ConfigError as exc:
-            if sample is None or "missing" not in str(exc):
+        except DataKeyMissing:
+            if sample is None:
                 raise
             raise ConfigError(
                 f"the local data key is missing from the secrets store, but {self.path} holds "

@@ -53,3 +53,22 @@ def test_rows_are_picked_and_counted_per_destination(store, device, agency):
     store.mark_held(odk, "form-closed", "closed", time.time() + 60)
     assert [sid for sid, _ in store.unsent_envelopes(DestinationKind.ODK)] == [odk]
     assert store.counts_for(DestinationKind.ODK)["held"] == 1
+
+
+def test_a_lost_data_key_with_drafts_stored_says_restore_the_keyring(isolated_home):
+    """The store tells a missing key from other key errors by its type, not its text."""
+    import pytest
+
+    from kiosk.errors import ConfigError
+    from kiosk.paths import home
+    from kiosk.secrets import DATA_KEY, open_secrets
+    from kiosk.store import Store
+
+    with Store.open(home(isolated_home)) as store:
+        store.save_draft(None, form_id="f", form_version="1", answers={"a": 1},
+                         position="p1", demo=False)
+    open_secrets().delete(DATA_KEY)
+    with pytest.raises(ConfigError) as err, Store.open(home(isolated_home)) as again:
+        again.save_draft(None, form_id="f", form_version="1", answers={"a": 2},
+                         position="p1", demo=False)
+    assert "restore the keyring" in err.value.message
