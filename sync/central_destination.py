@@ -42,7 +42,7 @@ CLIENT_MAX_BATCH_ITEMS = 200
 
 
 class CentralDestination:
-    def __init__(self, client: CentralClient, store: Any, *, device_id: str,
+    def __init__(self, client: CentralClient, store: Store, *, device_id: str,
                  home: Home | None = None,
                  max_batch_bytes: int = CLIENT_MAX_BATCH_BYTES,
                  max_batch_items: int = CLIENT_MAX_BATCH_ITEMS,

@@ -29,7 +29,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.destination import Destination
 from kiosk.errors import ConfigError, SecurityError
@@ -43,6 +43,9 @@ from sync.client import AuthRefused, CentralClient, OutcomeUnknown, Refused, Ser
 from sync.report import RoundReport
 from sync.retry import RetryPolicy, full_jitter
 from sync.state import RoundState, SyncState, load_state, save_state
+
+if TYPE_CHECKING:
+    from kiosk.store import Store
 
 __all__ = ["CLIENT_MAX_BATCH_BYTES", "CLIENT_MAX_BATCH_ITEMS", "RoundReport", "SyncEngine",
            "full_jitter", "sync_state"]
@@ -58,7 +61,7 @@ class SyncEngine:
     def __init__(
         self,
         home: Home,
-        store: Any,
+        store: Store,
         client: CentralClient | None,
         *,
         device_id: str = "",
