@@ -37,6 +37,8 @@ class StaffSnapshot:
     store_available: bool = True
     # the ODK server connection (token masked) and its submissions by state, if connected
     odk: dict[str, Any] | None = None
+    # held submissions (kiosk.store.HeldItem: id, form, reason code, detail), oldest first
+    held: list[Any] = field(default_factory=list)
 
 
 class Services:
@@ -285,7 +287,15 @@ class Services:
         if last:
             snap.failed.append(("—", str(last)))
         snap.odk = self._odk_snapshot(store)
+        snap.held = list(store.held_items())
         return snap
+
+    def send_again(self) -> int:
+        """Staff's "send again": every held submission is due at once (DB worker thread;
+        then wake the sync loop). Returns how many."""
+        if not self.store_available:
+            return 0
+        return self.store().send_again()
 
     def latest_receipt(self) -> dict[str, Any] | None:
         """The newest submission's receipt fields (for "reprint"), or None."""
