@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.config import Config
 from kiosk.errors import KioskError
@@ -41,10 +41,17 @@ class StaffSnapshot:
     held: list[Any] = field(default_factory=list)
 
 
+class DoctorRun(Protocol):
+    """How the staff screen runs the doctor (app.doctor.run_checks fits)."""
+
+    def __call__(self, home: Home, config: Config, *, lang: str | None = None) -> list[Any]: ...
+
+
 class Services:
-    def __init__(self, home: Home, config: Config) -> None:
+    def __init__(self, home: Home, config: Config, doctor: DoctorRun | None = None) -> None:
         self.home = home
         self.config = config
+        self._doctor = doctor  # app.doctor.run_checks, handed in by the composition root
         self._store: Store | None = None
         self._device: DeviceIdentity | None = None
         self._lock = threading.Lock()
@@ -313,10 +320,11 @@ class Services:
         return draft.info.form_id, draft.answers, draft.position
 
     def doctor(self, lang: str | None = None) -> list[Any]:
-        """The doctor's checks, worded in ``lang`` (the staff screen's language)."""
-        from app.doctor import run_checks
-
-        return list(run_checks(self.home, self.config, lang=lang))
+        """The doctor's checks, worded in ``lang`` (the staff screen's language); none when
+        the composition root handed no doctor in (a bare window in a test)."""
+        if self._doctor is None:
+            return []
+        return list(self._doctor(self.home, self.config, lang=lang))
 
     def check_pin(self, pin: str) -> tuple[bool, str]:
         """(ok, reason key): reason is "", "wrong", "locked:<seconds>" or "not_set"."""
