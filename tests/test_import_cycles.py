@@ -17,16 +17,9 @@ import grimp
 REPO = Path(__file__).resolve().parent.parent
 PROJECT = ("app", "kiosk", "sync", "ui", "central")
 
-# Cycles still on this branch, each with the branch that removes it. The test fails when
-# one of them is gone too (delete its entry then), so this list can only shrink.
-PENDING = {
-    frozenset({"sync.engine", "sync.odk.deliver"}):
-        "house-port (issue 17 part B: one retry policy, destinations behind a port)",
-}
-
 
 def project_packages() -> list[str]:
-    """The project's top-level packages present in this checkout (``app`` once it exists)."""
+    """The project's top-level packages present in this checkout."""
     return [name for name in PROJECT if (REPO / name / "__init__.py").is_file()]
 
 
@@ -85,8 +78,5 @@ def test_the_cycle_finder_finds_a_cycle_and_only_cycles():
 
 
 def test_no_import_cycles_between_modules():
-    found = set(cycles(import_graph(project_packages())))
-    new = [sorted(c) for c in found if c not in PENDING]
-    assert not new, f"{len(new)} import cycle(s) between modules: {new}"
-    gone = [f"{sorted(c)} ({who})" for c, who in PENDING.items() if c not in found]
-    assert not gone, f"these cycles are gone: delete their PENDING entries: {gone}"
+    found = [sorted(c) for c in cycles(import_graph(project_packages()))]
+    assert found == [], f"{len(found)} import cycle(s) between modules: {found}"
