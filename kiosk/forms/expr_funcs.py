@@ -55,7 +55,16 @@ _NOARG: Any = object()  # an argument left out (None is an empty answer)
 
 
 def _context_value(env: Env) -> Any:
-    return env.dot() if hasattr(env, "dot") else None
+    """The context node's value for ``string()``, ``string-length()`` … with no argument.
+    A calculation's own node reads empty from its expressions (javarosa reads the value
+    before the calculation, empty when the form opens) instead of recomputing itself."""
+    if not hasattr(env, "dot"):
+        return None
+    node = _opt(env, "node", None)
+    if getattr(getattr(node, "q", None), "calculate", None):
+        return None
+    with X.computing(_opt(env, "doc", None), node) as free:
+        return env.dot() if free else None
 
 
 def _arg(env: Env, v: Any) -> Any:

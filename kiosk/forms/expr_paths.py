@@ -162,7 +162,7 @@ def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node) -> s
     out: set[str] = set()
     here = q.path if q is not None and q.path else "/" + _root_name(form)
 
-    def visit(node: Node, in_pred: bool) -> None:
+    def visit(node: Node, in_pred: bool, shallow: bool = False) -> None:
         if isinstance(node, Path):
             start: str | None = None
             if node.base is None and node.absolute:
@@ -178,8 +178,9 @@ def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node) -> s
             elif node.base is None and in_pred:
                 start = None  # relative to a candidate: covered by the outer path's prefix
             if start is not None:
+                exact = _walk(start, node.steps) if shallow else None
                 prefix = static_prefix(start, node.steps)
-                out.update(_under(form, prefix))
+                out.update(_under(form, prefix) if exact is None else _at(form, exact))
             if node.base is not None:
                 visit(node.base, in_pred)
             for s in node.steps:
@@ -202,10 +203,21 @@ def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node) -> s
             visit(node.operand, in_pred)
         elif isinstance(node, Call):
             for a in node.args:
-                visit(a, in_pred)
+                visit(a, in_pred, node.func in _STRUCTURAL)
 
     visit(tree, False)
     return out
+
+
+# Functions of which nodes a path selects, not of the values under them: a path
+# argument with no predicate depends on the node it names only (javarosa's triggers
+# are the referenced nodes), so position(..) inside a repeat is no cycle.
+_STRUCTURAL = frozenset({"position", "count", "name", "local-name", "namespace-uri", "lang"})
+
+
+def _at(form: FormDef, path: str) -> set[str]:
+    q = form.by_path.get(path)
+    return {q.name} if q is not None else set()
 
 
 def _under(form: FormDef, prefix: str) -> set[str]:
