@@ -18,7 +18,8 @@ import secrets
 import string
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -177,14 +178,36 @@ def _int(env: Env, v: Any) -> float | int:
 
 
 def _round(env: Env, v: Any, digits: Any = 0) -> float | int:
-    x, d = to_number(v), to_number(digits)
+    """On the decimal text of the number (2.15 -> 2.2), halves up for positive numbers and
+    towards zero for negative ones (-2.5 -> -2), as javarosa; a comma may be the decimal
+    point; more than 30 digits either way is NaN."""
+    x = to_number(v)
+    if math.isnan(x) and isinstance(v, str):
+        x = to_number(v.replace(",", "."))
+    d = to_number(digits)
     if not math.isfinite(x) or not math.isfinite(d):
         return x if math.isinf(x) else NAN
-    q = 10 ** int(d)
-    try:
-        return num_out(math.floor(x * q + 0.5) / q)
-    except OverflowError:
-        return x
+    if abs(int(d)) > 30:
+        return NAN
+    mode = ROUND_HALF_DOWN if x < 0 else ROUND_HALF_UP
+    return num_out(float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-int(d)), rounding=mode)))
+
+
+def _substring(env: Env, s: Any, start: Any, length: Any = _NOARG) -> str:
+    """XPath 1.0: 1-based; the characters at positions p with round(start) <= p <
+    round(start) + round(length) (round halves up, so substring('12345', 1.5, 2.6) = '234')."""
+    text = to_string(s)
+    a = _xround(to_number(start))
+    b = math.inf if length is _NOARG else a + _xround(to_number(length))
+    if math.isnan(a) or math.isnan(b):
+        return ""
+    lo = 1 if a < 1 else (int(a) if math.isfinite(a) else len(text) + 1)
+    hi = len(text) + 1 if b > len(text) else (int(b) if math.isfinite(b) else 1)
+    return text[lo - 1:hi - 1] if hi > lo else ""
+
+
+def _xround(x: float) -> float:
+    return math.floor(x + 0.5) if math.isfinite(x) else x
 
 
 def _math1(fn: Callable[[float], float]) -> Callable[..., float | int]:
@@ -272,7 +295,8 @@ def _weighted(env: Env, lo: Any, hi: Any, *pairs: Any) -> bool:
     for flag, weight in zip(pairs[::2], pairs[1::2], strict=False):
         if to_bool(flag):
             total += to_number(weight)
-    return to_number(lo) <= total <= to_number(hi)
+    mn, mx = to_number(lo), to_number(hi)  # a negative bound is no bound (as checklist)
+    return (not mn >= 0 or total >= mn) and (not mx >= 0 or total <= mx)
 
 
 def _flat(v: Any) -> list[Any]:
@@ -296,6 +320,12 @@ def _now(env: Env) -> datetime:
 
 
 def _decimal_date_time(env: Env, v: Any) -> float | int:
+    one = first(v)
+    if isinstance(one, str) and "T" not in one or isinstance(one, date) and not isinstance(
+        one, datetime
+    ):  # a date is whole days whatever the zone (as number('2012-01-01'))
+        day = to_date(one)
+        return NAN if day is None else num_out(days_of(day))
     dt = to_datetime(v)
     return NAN if dt is None else num_out(days_of(dt))
 
@@ -339,6 +369,19 @@ def _name(env: Env, nodes: Any = _NOARG) -> str:
         return X.node_name(node) if node is not None else ""
     found = nodes.nodes if isinstance(nodes, NodeSet) and nodes.nodes else []
     return X.node_name(found[0]) if found else ""
+
+
+def _lang(env: Env, wanted: Any) -> bool:
+    """XPath 1.0 lang(): the context node's xml:lang (or its nearest ancestor's) is the
+    language or a sub-language of it; form instance nodes carry none."""
+    mine = to_string(_opt(env, "node_lang", ""))
+    want = to_string(wanted).lower()
+    return bool(mine) and (mine.lower() == want or mine.lower().startswith(want + "-"))
+
+
+def _itext(env: Env, text_id: Any) -> str:
+    """jr:itext(id): the form's translated text ``id`` in the session's language."""
+    return to_string(_opt(env, "itext", "", to_string(text_id)))
 
 
 def node_set(env: Env, nodes: list[Any]) -> NodeSet:
@@ -446,6 +489,7 @@ FUNCTIONS: dict[str, Spec] = {
     "starts-with": (2, 2, lambda env, a, b: to_string(a).startswith(to_string(b)), "bool"),
     "ends-with": (2, 2, lambda env, a, b: to_string(a).endswith(to_string(b)), "bool"),
     "substr": (2, 3, _substr, "string"),
+    "substring": (2, 3, _substring, "string"),
     "substring-before": (2, 2, _before, "string"),
     "substring-after": (2, 2, _after, "string"),
     "translate": (3, 3, _translate, "string"),
@@ -494,11 +538,15 @@ FUNCTIONS: dict[str, Spec] = {
     # geography
     "distance": (1, None, lambda env, *a: num_out(O.distance(*a)), "number"),
     "area": (1, 1, lambda env, v: num_out(O.area(v)), "number"),
+    "enclosed-area": (1, 1, lambda env, v: num_out(O.area(v)), "number"),
     # node-sets and instances
     "position": (0, 1, _position, "number"),
     "last": (0, 0, lambda env: int(getattr(env, "size", 1)), "number"),
     "name": (0, 1, _name, "string"),
     "local-name": (0, 1, _name, "string"),
+    "namespace-uri": (0, 1, lambda env, nodes=_NOARG: "", "string"),  # instance nodes have none
+    "lang": (1, 1, _lang, "bool"),
+    "jr:itext": (1, 1, _itext, "string"),
     "current": (0, 0, _current, "nodes"),
     "instance": (1, 1, _instance, "nodes"),
     "randomize": (1, 2, lambda env, v, s=_NOARG: O.randomize(v, s, seeded=s is not _NOARG),

@@ -156,11 +156,16 @@ def static_prefix(start: str, steps: tuple[Step, ...]) -> str:
     return "/" + "/".join(parts) if parts else ""
 
 
-def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node) -> set[str]:
+def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node,
+                 soft: set[str] | None = None) -> set[str]:
     """Questions a resolved tree may read through the primary-instance paths that stay
-    dynamic (conservative: everything under each path's static prefix)."""
+    dynamic (conservative: everything under each path's static prefix). ``soft``
+    collects those read only as the text of a group or repeat enclosing ``q``
+    (``string(..)``): javarosa's binds depend on the node they name, so these are
+    re-evaluation triggers but no cycle (the evaluator reads ``q`` itself empty there)."""
     out: set[str] = set()
     here = q.path if q is not None and q.path else "/" + _root_name(form)
+    enclosing: set[str] = set()
 
     def visit(node: Node, in_pred: bool, shallow: bool = False) -> None:
         if isinstance(node, Path):
@@ -178,9 +183,14 @@ def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node) -> s
             elif node.base is None and in_pred:
                 start = None  # relative to a candidate: covered by the outer path's prefix
             if start is not None:
-                exact = _walk(start, node.steps) if shallow else None
+                exact = _walk(start, node.steps)
                 prefix = static_prefix(start, node.steps)
-                out.update(_under(form, prefix) if exact is None else _at(form, exact))
+                if shallow and exact is not None:
+                    out.update(_at(form, exact))
+                elif exact is not None and here.startswith(exact + "/"):
+                    enclosing.update(_under(form, exact))
+                else:
+                    out.update(_under(form, prefix))
             if node.base is not None:
                 visit(node.base, in_pred)
             for s in node.steps:
@@ -206,7 +216,9 @@ def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node) -> s
                 visit(a, in_pred, node.func in _STRUCTURAL)
 
     visit(tree, False)
-    return out
+    if soft is not None:
+        soft.update(enclosing - out)
+    return out | enclosing
 
 
 # Functions of which nodes a path selects, not of the values under them: a path
