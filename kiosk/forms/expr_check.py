@@ -11,6 +11,7 @@ answer can change.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from datetime import date
@@ -340,7 +341,22 @@ def _ref_pos(text: str, name: str) -> int:
 
 
 def compile_form(form: FormDef) -> None:
-    """Check and compile every expression of ``form``; fill ``form.affects``."""
+    """Check and compile every expression of ``form``; fill ``form.affects``.
+
+    The cyclic garbage collector is paused meanwhile: compiling allocates tens of
+    thousands of trees and closures that all live as long as the form, and the
+    collections they would trigger cost a quarter of the time (kiosk bench
+    ``compile_3000q_*``)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        _compile_all(form)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _compile_all(form: FormDef) -> None:
     for page in form.pages:
         if page.relevant:
             page.compiled_relevant, page.refs = _compile(
