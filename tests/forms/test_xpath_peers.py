@@ -71,3 +71,42 @@ def test_a_true_cycle_is_still_refused() -> None:
     with pytest.raises(FormLoadError, match="circular dependency"):
         build([_q("r", "repeat", questions=[
             _q("a", "integer", calculate="${b} + 1"), _q("b", "integer", calculate="${a}")])])
+
+
+def _repeat_form(calc: str) -> Any:
+    choices = [{"value": v, "label": {"mn": v.upper(), "en": v.upper()}} for v in ("a", "b")]
+    return build([_q("r", "repeat", questions=[
+        _q("x", "select_one", choices=choices), _q("n", "integer"), _q("c", calculate=calc)])],
+        form_id="test-form")
+
+
+def _two_items(form: Any) -> tuple[FormSession, tuple[int, ...], tuple[int, ...]]:
+    s = FormSession(form, "en")
+    a, b = s.add_item("r"), s.add_item("r")
+    assert a is not None and b is not None
+    for item, x, n in ((a, "a", 3), (b, "b", 4)):
+        s.set_answer("x", x, item)
+        s.set_answer("n", n, item)
+    return s, a, b
+
+
+def test_a_relative_path_out_of_the_repeat_reads_every_item() -> None:
+    """``sum(../../r/n)`` from inside r sums all items (an absolute /test-form/r/n there
+    would be this item's, as javarosa contextualises it)."""
+    s, a, b = _two_items(_repeat_form("sum(../../r/n)"))
+    assert (s.value("c", a), s.value("c", b)) == ("7", "7")
+    s.set_answer("n", 10, a)
+    assert s.value("c", b) == "14"
+
+
+def test_the_previous_items_value_is_no_cycle() -> None:
+    s, a, b = _two_items(_repeat_form(
+        "if(position(..) = 1, 'first', ../../r[position() = position(current()/..) - 1]/x)"))
+    assert (s.value("c", a), s.value("c", b)) == ("first", "a")
+    s.set_answer("x", "b", a)
+    assert s.value("c", b) == "b"
+
+
+def test_choice_name_of_a_path_written_relative_to_the_repeat_item() -> None:
+    s, a, b = _two_items(_repeat_form("jr:choice-name( ../x ,' ../x ')"))
+    assert (s.value("c", a), s.value("c", b)) == ("A", "B")
