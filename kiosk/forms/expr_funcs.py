@@ -19,11 +19,11 @@ import string
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
 from kiosk.forms import expr_funcs_odk as O
+from kiosk.forms import expr_funcs_text as T
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_values import (
     NAN,
@@ -52,7 +52,7 @@ def _opt(env: Env, method: str, default: Any, *args: Any) -> Any:
     return default if fn is None else fn(*args)
 
 
-_NOARG: Any = object()  # an argument left out (None is an empty answer)
+_NOARG: Any = T.NOARG  # an argument left out (None is an empty answer)
 
 
 def _context_value(env: Env) -> Any:
@@ -74,48 +74,6 @@ def _arg(env: Env, v: Any) -> Any:
 
 
 # ---------------------------------------------------------------- strings
-
-def _substr(env: Env, s: Any, start: Any, end: Any = None) -> str:
-    """0-based; a negative start or end counts from the end (javarosa)."""
-    text = to_string(s)
-    a = to_number(start)
-    b = float(len(text)) if end is None else to_number(end)
-    if math.isnan(a) or math.isnan(b):
-        return ""
-    n = len(text)
-    i, j = _index(a, n), _index(b, n)
-    return text[i:j] if i <= j else ""
-
-
-def _index(x: float, n: int) -> int:
-    if math.isinf(x):
-        return n if x > 0 else 0
-    k = int(x)
-    if k < 0:
-        k += n
-    return min(max(0, k), n)
-
-
-def _before(env: Env, s: Any, sub: Any) -> str:
-    text, part = to_string(s), to_string(sub)
-    i = text.find(part)
-    return text[:i] if i >= 0 else ""
-
-
-def _after(env: Env, s: Any, sub: Any) -> str:
-    text, part = to_string(s), to_string(sub)
-    i = text.find(part)
-    return text[i + len(part):] if i >= 0 else ""
-
-
-def _translate(env: Env, s: Any, src: Any, dst: Any) -> str:
-    frm, to = to_string(src), to_string(dst)
-    table: dict[int, int | None] = {}
-    for i, ch in enumerate(frm):
-        if ord(ch) not in table:
-            table[ord(ch)] = ord(to[i]) if i < len(to) else None
-    return to_string(s).translate(table)
-
 
 def _concat(env: Env, *args: Any) -> str:
     return "".join(to_string(v) for a in args for v in (values(a) if isinstance(a, NodeSet) else [a]))
@@ -175,39 +133,6 @@ def _number(env: Env, v: Any = _NOARG) -> float | int:
 def _int(env: Env, v: Any) -> float | int:
     x = to_number(v)
     return int(x) if math.isfinite(x) else x
-
-
-def _round(env: Env, v: Any, digits: Any = 0) -> float | int:
-    """On the decimal text of the number (2.15 -> 2.2), halves up for positive numbers and
-    towards zero for negative ones (-2.5 -> -2), as javarosa; a comma may be the decimal
-    point; more than 30 digits either way is NaN."""
-    x = to_number(v)
-    if math.isnan(x) and isinstance(v, str):
-        x = to_number(v.replace(",", "."))
-    d = to_number(digits)
-    if not math.isfinite(x) or not math.isfinite(d):
-        return x if math.isinf(x) else NAN
-    if abs(int(d)) > 30:
-        return NAN
-    mode = ROUND_HALF_DOWN if x < 0 else ROUND_HALF_UP
-    return num_out(float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-int(d)), rounding=mode)))
-
-
-def _substring(env: Env, s: Any, start: Any, length: Any = _NOARG) -> str:
-    """XPath 1.0: 1-based; the characters at positions p with round(start) <= p <
-    round(start) + round(length) (round halves up, so substring('12345', 1.5, 2.6) = '234')."""
-    text = to_string(s)
-    a = _xround(to_number(start))
-    b = math.inf if length is _NOARG else a + _xround(to_number(length))
-    if math.isnan(a) or math.isnan(b):
-        return ""
-    lo = 1 if a < 1 else (int(a) if math.isfinite(a) else len(text) + 1)
-    hi = len(text) + 1 if b > len(text) else (int(b) if math.isfinite(b) else 1)
-    return text[lo - 1:hi - 1] if hi > lo else ""
-
-
-def _xround(x: float) -> float:
-    return math.floor(x + 0.5) if math.isfinite(x) else x
 
 
 def _math1(fn: Callable[[float], float]) -> Callable[..., float | int]:
@@ -488,18 +413,18 @@ FUNCTIONS: dict[str, Spec] = {
     "contains": (2, 2, lambda env, a, b: to_string(b) in to_string(a), "bool"),
     "starts-with": (2, 2, lambda env, a, b: to_string(a).startswith(to_string(b)), "bool"),
     "ends-with": (2, 2, lambda env, a, b: to_string(a).endswith(to_string(b)), "bool"),
-    "substr": (2, 3, _substr, "string"),
-    "substring": (2, 3, _substring, "string"),
-    "substring-before": (2, 2, _before, "string"),
-    "substring-after": (2, 2, _after, "string"),
-    "translate": (3, 3, _translate, "string"),
+    "substr": (2, 3, T.substr, "string"),
+    "substring": (2, 3, T.substring, "string"),
+    "substring-before": (2, 2, T.before, "string"),
+    "substring-after": (2, 2, T.after, "string"),
+    "translate": (3, 3, T.translate, "string"),
     "uuid": (0, 1, _uuid, "string"),
     "digest": (2, 3, lambda env, *a: O.digest(*a), "string"),
     "base64-decode": (1, 1, lambda env, v: O.base64_decode(v), "string"),
     # numbers
     "number": (0, 1, _number, "number"),
     "int": (1, 1, _int, "number"),
-    "round": (1, 2, _round, "number"),
+    "round": (1, 2, T.round_decimal, "number"),
     "abs": (1, 1, _math1(abs), "number"),
     "floor": (1, 1, _math1(lambda x: float(math.floor(x)) if math.isfinite(x) else x), "number"),
     "ceiling": (1, 1, _math1(lambda x: float(math.ceil(x)) if math.isfinite(x) else x), "number"),
