@@ -114,6 +114,7 @@ def test_5000_item_bundle_imports_exactly_once(server, kiosk, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # ~100k finalizes, then export, import and re-import
 def test_100000_item_bundle_imports_exactly_once(server, kiosk, tmp_path):
     start = time.monotonic()
     figures = _round_trip(server, kiosk, tmp_path, 100_000)
