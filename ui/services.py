@@ -293,7 +293,7 @@ class Services:
 
     def doctor(self, lang: str | None = None) -> list[Any]:
         """The doctor's checks, worded in ``lang`` (the staff screen's language)."""
-        from kiosk.doctor import run_checks
+        from app.doctor import run_checks
 
         return list(run_checks(self.home, self.config, lang=lang))
 

@@ -28,7 +28,7 @@ def test_doctor_with_fallback_but_no_passphrase_says_so(isolated_home, monkeypat
     import keyring
     from keyring.backends import fail
 
-    from kiosk import doctor
+    from app import doctor
 
     monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
     monkeypatch.delenv("KIOSK_SECRETS_PASSPHRASE", raising=False)

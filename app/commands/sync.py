@@ -11,7 +11,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 from kiosk.errors import EXIT_FAILED, EXIT_NETWORK, EXIT_OK, EXIT_SECURITY
 
 
@@ -105,7 +105,7 @@ def _lang_of(args: argparse.Namespace, home: Any) -> str:
 
 def _kiosk_here(args: argparse.Namespace) -> Any:
     """The data folder, if it holds a kiosk (one clear line if not: never made here)."""
-    from kiosk.commands._common import require_kiosk
+    from app.commands._common import require_kiosk
 
     home = get_home(args)
     return require_kiosk(home, _lang_of(args, home))

@@ -17,7 +17,6 @@ naming the step that failed and why.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
@@ -32,11 +31,6 @@ from typing import Any
 from kiosk.errors import EXIT_FAILED, EXIT_OK, KioskError
 from kiosk.i18n import t
 from kiosk.paths import ENV_HOME, Home, bundled_catalog_dir
-
-# The UI's offscreen renderer (ui/ is looked up by name: the core never imports it).
-# Called as render(home, out_dir, lang) -> list of PNG paths (or one path).
-# Without one, the start screen is built with ui.app.build and grabbed (_render_home).
-SCREEN_RENDERERS = ("ui.screenshots:render_one",)
 
 # Preferred sample (has an attachment, so attachment sealing is covered too).
 PREFERRED_SAMPLES = ("id-card", "birth-registration")
@@ -157,28 +151,17 @@ def _step_verify(st: _State) -> str:
     return t("doctor.selftest_verify_ok", st.lang, kid=env.agency_kid)
 
 
-def _module_or_none(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name and name.startswith(exc.name):
-            return None  # the module itself is missing (not one of its imports)
-        raise
-
-
 def _render_home(home: Home, out: Path, lang: str) -> Path:
     """The kiosk's start screen, built exactly as ``kiosk`` builds it (ui.app.build)."""
-    app_mod = _module_or_none("ui.app")
-    shots = _module_or_none("ui.screenshots")
-    if app_mod is None or shots is None:
-        raise StepFailed("the kiosk UI is not in this build")
-    qtlog = _module_or_none("ui.qtlog")
-    if qtlog is not None:
-        qtlog.install()  # no "propagateSizeHints" lines in the technician's terminal
-    kiosk = app_mod.build(home, lang)
+    from ui import qtlog
+    from ui.app import build
+    from ui.screenshots import settle
+
+    qtlog.install()  # no "propagateSizeHints" lines in the technician's terminal
+    kiosk = build(home, lang)
     try:
         kiosk.window.show()
-        shots.settle(lambda: kiosk.bridge.is_idle())
+        settle(lambda: kiosk.bridge.is_idle())
         path = out / f"selftest-home-{lang}.png"
         if not kiosk.window.grab().save(str(path)):
             raise StepFailed(f"{path}: Qt could not write the PNG")
@@ -187,24 +170,12 @@ def _render_home(home: Home, out: Path, lang: str) -> Path:
         kiosk.close()
 
 
-def _renderer() -> Callable[..., Any]:
-    for spec in SCREEN_RENDERERS:
-        module_name, func_name = spec.split(":")
-        module = _module_or_none(module_name)
-        func = getattr(module, func_name, None) if module is not None else None
-        if func is not None:
-            return func  # type: ignore[no-any-return]
-    return _render_home
-
-
 def _step_screen(st: _State) -> str:
     # Offscreen even on a kiosk with a screen: nothing flashes up in front of a resident.
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    render = _renderer()
     out = st.home.tmp / "screens"
     out.mkdir(parents=True, exist_ok=True)
-    result = render(st.home, out, st.lang)
-    paths = [Path(p) for p in (result if isinstance(result, list | tuple) else [result])]
+    paths = [_render_home(st.home, out, st.lang)]
     pngs = [p for p in paths if p.is_file() and p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"]
     if not pngs:
         raise StepFailed("no PNG was rendered")
@@ -219,10 +190,8 @@ def _check_receipt_qr(st: _State) -> None:
     It needs an image library the core can do without, so a build that
     forgot it would only fail in front of a resident who just finished a form.
     """
-    receipt_view = _module_or_none("ui.views.receipt")
-    qr_image = getattr(receipt_view, "qr_image", None)
-    if qr_image is None:
-        return  # this UI draws receipts another way; the screen above rendered
+    from ui.views.receipt import qr_image
+
     image = qr_image(st.store.receipt_qr(st.envelope.submission_id))
     if image.isNull() or image.width() < 21:
         raise StepFailed("the receipt QR code could not be drawn")
@@ -278,7 +247,7 @@ def run(args: argparse.Namespace) -> int:
                 except Exception as exc:  # noqa: BLE001 - named, logged, never a traceback
                     import logging
 
-                    logging.getLogger(__name__).exception("self-test step %s crashed", name)
+                    logging.getLogger("kiosk.selftest").exception("self-test step %s crashed", name)
                     return _fail(name, f"{type(exc).__name__}: {exc}", lang)
                 ms = round((time.perf_counter() - step_started) * 1000)
                 print(t("doctor.selftest_step_ok", lang, step=name, detail=detail, ms=ms),

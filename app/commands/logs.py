@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
-from kiosk.commands._common import add_home, get_home
+from app.commands._common import add_home, get_home
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,6 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from app.doctor import diagnose, report
     from kiosk.config import load_config
     from kiosk.errors import KioskError
     from kiosk.i18n import t
@@ -43,8 +45,10 @@ def run(args: argparse.Namespace) -> int:
             lang = load_config(home.config_file).language
         except KioskError:
             lang = "mn"
-    target, count = export_bundle(home, Path(args.export), server_timeout=args.timeout,
-                                  lang=lang)
+    def diagnosis() -> dict[str, Any]:
+        return report(home, diagnose(home, server_timeout=args.timeout, lang=lang))
+
+    target, count = export_bundle(home, Path(args.export), diagnosis)
     print(t("doctor.export_done", lang, path=target, files=count))
     if count == 0:
         print(t("doctor.export_no_logs", lang))

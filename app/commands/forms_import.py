@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 from kiosk.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, KioskError, NotFoundError
 
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xml")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from kiosk.commands._common import add_home, add_json, print_json
+from app.commands._common import add_home, add_json, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,21 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def register_demo(sub: argparse._SubParsersAction) -> None:
-    """Place for ``kiosk demo`` (reference server on loopback + an enrolled kiosk).
+    """``kiosk demo`` (reference server on loopback + an enrolled kiosk): app/demo.py."""
+    from app import demo
 
-    Its logic belongs to the demo helper's module (``ui.demo`` when it lands);
-    it is registered here, by name, only once that module exists.
-    """
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec("ui.demo")
-    except ModuleNotFoundError:
-        spec = None
-    if spec is not None:
-        import importlib
-
-        importlib.import_module("ui.demo").register(sub)
+    demo.register(sub)
 
 
 def _screenshots(args: argparse.Namespace) -> int:

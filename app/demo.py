@@ -345,10 +345,10 @@ def _run(args: argparse.Namespace) -> int:
             submission_id = ""
             if not os.environ.get("QT_QPA_PLATFORM") == "offscreen":
                 os.environ.setdefault("KIOSK_WINDOWED", "1")
-            import importlib
+            from app import start
 
             ui_args = argparse.Namespace(home=str(home.root), lang=getattr(args, "lang", None))
-            ui_code = int(importlib.import_module("ui.app").run(ui_args))
+            ui_code = int(start.run(ui_args))
             if ui_code >= 128:  # stopped by SIGTERM/SIGINT: clean up and say so, nothing more
                 print(t("demo.stopped", lang, signal=signal.Signals(ui_code - 128).name),
                       file=sys.stderr, flush=True)

@@ -5,9 +5,9 @@ Against the real ODK Central of ``shared/odk-central`` (started with its start.s
 measures nothing — a stand-in server would give numbers about itself, not Central.
 
 - ``loopback``: N submissions (~300 B of answers, the residence-change shape of
-  sync.bench) finalized for an ODK form and delivered by one OdkDelivery round straight
+  app.bench.sync) finalized for an ODK form and delivered by one OdkDelivery round straight
   to Central on loopback: submissions per second, plain and managed-encrypted.
-- ``link_2g``: the same 64 kbit/s, 300 ms each way link as sync.bench (the fault proxy,
+- ``link_2g``: the same 64 kbit/s, 300 ms each way link as app.bench.sync (the fault proxy,
   sync.linksim), both directions counted from the bytes the proxy carried. The kiosk
   (HEAD once per server, then one multipart POST per submission on one keep-alive
   connection) against a Collect-shaped client (HEAD before every submission, then the
@@ -124,7 +124,7 @@ def _kiosk(root: Path, url: str, form_id: str) -> tuple[Any, Any, Any]:
 
 
 def _fill(store: Any, meta: Any, device: Any, n: int) -> None:
-    from sync.bench import answers_for
+    from app.bench.sync import answers_for
     from sync.odk.seal import finalize_odk
 
     for i in range(n):
@@ -151,7 +151,7 @@ def _loopback(admin: _Admin, workdir: Path, n: int, encrypted: bool) -> dict[str
 
 
 def _link_2g(admin: _Admin, workdir: Path, n: int, scale: float) -> dict[str, Any]:
-    from sync.bench import answers_for
+    from app.bench.sync import answers_for
     from sync.linksim import FaultProxy
     from sync.odk.deliver import open_delivery
     from sync.odk.instance import build_instance

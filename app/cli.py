@@ -1,13 +1,15 @@
 """The ``kiosk`` command line (stable: technicians, scripts and tests use it).
 
 ``kiosk`` alone starts the kiosk UI on the embedded default. Every other verb
-is a sub-command registered by a small module (see COMMAND_MODULES) exposing
+is a sub-command registered by a small module (see command_modules) exposing
 ``register(subparsers)``; the parser it adds sets ``func(args) -> int``.
 
-Sub-commands from ``sync`` and ``ui`` are found by module name at run time
-(importlib), not imported statically: the core stays free of Qt, and the
-import-linter contract checks exactly that. Command modules must be cheap to
-import — heavy imports go inside the handler — so ``kiosk --help`` is fast.
+Every command module is imported statically (``command_modules()`` returns
+modules, never names): ``app`` is the top floor, so it may import ``kiosk``,
+``sync`` and ``ui`` alike, and PyInstaller finds every module by following the
+imports. Command modules must be cheap to import — heavy imports (Qt, httpx,
+the store) go inside the handler — so ``kiosk --help`` is fast. Bare ``kiosk``
+does not even build the parser (``_bare_start``).
 
 Errors: a KioskError is printed as one line on stderr with its exit code;
 anything else is logged with a reference and reported as one line too.
@@ -16,12 +18,11 @@ anything else is logged with a reference and reported as one line too.
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
 from kiosk import __version__
 from kiosk.errors import EXIT_INTERNAL, ConfigError, KioskError
@@ -29,38 +30,47 @@ from kiosk.logs import configure_for_cli
 
 log = logging.getLogger("kiosk.cli")
 
-# Order is the order in ``kiosk --help``.
-COMMAND_MODULES = (
-    "kiosk.commands.forms",  # forms list | forms check DIR
-    "kiosk.commands.fill",  # fill FORM_ID --answers FILE
-    "kiosk.commands.status",  # status
-    "kiosk.commands.receipt",  # receipt verify STRING
-    "kiosk.commands.audit",  # audit verify
-    "kiosk.commands.pin",  # pin set | pin status
-    "kiosk.commands.location",  # location show | location set
-    "sync.commands",  # enroll, sync, export, import-acks
-    "sync.odk.commands",  # odk connect | forms | pull | disconnect
-    "kiosk.commands.doctor",  # doctor
-    "kiosk.commands.logs",  # logs --export FILE
-    "ui.commands",  # screenshots, demo (and the default: start the UI)
-    "kiosk.commands.bench",  # bench
-)
-
 # Commands that only read or send: they never create a data folder (or a kiosk in it).
 READ_ONLY_COMMANDS = frozenset(
     {"status", "sync", "export", "audit", "receipt", "import-acks", "logs", "doctor"}
 )
 
-# Modules that must exist in a complete build; until every part has landed a
-# missing one is skipped so the rest of the CLI keeps working.
-_REQUIRED: frozenset[str] = frozenset()
+def command_modules() -> tuple[ModuleType, ...]:
+    """Every sub-command module, in the order of ``kiosk --help``.
 
+    Imported here, not at the top, so bare ``kiosk`` (the resident's start) skips them.
+    """
+    from app.commands import (
+        audit,
+        bench,
+        doctor,
+        fill,
+        forms,
+        location,
+        logs,
+        odk,
+        pin,
+        receipt,
+        status,
+        sync,
+        ui,
+    )
 
-def _available(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
+    return (
+        forms,  # forms list | forms check DIR
+        fill,  # fill FORM_ID --answers FILE
+        status,  # status
+        receipt,  # receipt verify STRING
+        audit,  # audit verify
+        pin,  # pin set | pin status
+        location,  # location show | location set
+        sync,  # enroll, sync, export, import-acks
+        odk,  # odk connect | forms | pull | disconnect
+        doctor,  # doctor
+        logs,  # logs --export FILE
+        ui,  # screenshots, demo (and the default: start the UI)
+        bench,  # bench
+    )
 
 
 def _base_parser(exit_on_error: bool = True) -> argparse.ArgumentParser:
@@ -124,10 +134,8 @@ def _accept_lang_everywhere(parser: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = _base_parser()
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        if name not in _REQUIRED and not _available(name):
-            continue
-        importlib.import_module(name).register(sub)
+    for module in command_modules():
+        module.register(sub)
     _accept_lang_everywhere(parser)
     return parser
 
@@ -146,23 +154,23 @@ def _screen_problem() -> str | None:
 
 
 def _start_ui(args: argparse.Namespace) -> int:
-    if not _available("ui.app"):
-        raise KioskError("the kiosk UI is not installed in this build")
     problem = _screen_problem()
     if problem:
         raise ConfigError(problem)
-    return int(importlib.import_module("ui.app").run(args))
+    from app import start  # Qt: only when the kiosk window really starts
+
+    return int(start.run(args))
 
 
 def _self_test(args: argparse.Namespace) -> int:
-    if not _available("kiosk.selftest"):
-        raise KioskError("self-test is not available in this build")
-    return int(importlib.import_module("kiosk.selftest").run(args))
+    from app import selftest
+
+    return int(selftest.run(args))
 
 
 def _check_home(args: argparse.Namespace) -> None:
     """A ``--home`` (or KIOSK_HOME) that cannot be a folder: one line, whatever the command."""
-    from kiosk.commands._common import cli_lang, usable_home
+    from app.commands._common import cli_lang, usable_home
     from kiosk.paths import home
 
     where = home(args.home)

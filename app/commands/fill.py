@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -2,33 +2,42 @@
 
 Each area contributes a suite module exposing ``run(quick: bool, workdir: Path) -> dict``
 whose dict holds figures (``*_ms``, ``*_per_s``, ``*_mb``), the targets they are
-compared with, and ratios measured in the same run. Suites from ``sync`` and ``ui``
-are found by name at run time, like their commands.
+compared with, and ratios measured in the same run. The suites live in ``app.bench``
+and are imported statically, inside the handler (they pull in the store, httpx, Qt):
+``SUITES`` names them for ``--only``, ``_suites()`` maps each name to its module.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import importlib.util
 import platform
 import tempfile
 import time
 from pathlib import Path
+from types import ModuleType
 
+from app.commands._common import add_json, print_json
 from kiosk import __version__
-from kiosk.commands._common import add_json, print_json
 
-SUITES = {
-    "forms": "kiosk.bench.forms",
-    "catalog": "kiosk.bench.catalog_fresh",
-    "store": "kiosk.bench.store",
-    "sync": "sync.bench",
-    "stall": "sync.bench_stall",  # a black-holed 2G link: how long a round is held
-    "pin": "kiosk.bench.pin",  # what one staff PIN guess costs
-    "odk": "sync.odk.bench",  # against the real ODK Central, when it is on this machine
-    "ui": "ui.bench",
-}
+# Order is the order of the report.
+SUITES = ("forms", "catalog", "store", "sync", "stall", "pin", "odk", "ui")
+
+
+def _suites() -> dict[str, ModuleType]:
+    from app.bench import catalog_fresh, forms, odk, pin, stall, store, sync, ui
+
+    suites = {
+        "forms": forms,
+        "catalog": catalog_fresh,
+        "store": store,
+        "sync": sync,
+        "stall": stall,  # a black-holed 2G link: how long a round is held
+        "pin": pin,  # what one staff PIN guess costs
+        "odk": odk,  # against the real ODK Central, when it is on this machine
+        "ui": ui,
+    }
+    assert tuple(suites) == SUITES
+    return suites
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,13 +51,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _available(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def run(args: argparse.Namespace) -> int:
     import json
 
@@ -60,15 +62,12 @@ def run(args: argparse.Namespace) -> int:
         "suites": {},
     }
     suites: dict[str, object] = {}
-    for name, module in SUITES.items():
+    for name, module in _suites().items():
         if args.only and name not in args.only:
-            continue
-        if not _available(module):
-            suites[name] = {"skipped": "not in this build"}
             continue
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix=f"kiosk-bench-{name}-") as tmp:
-            figures = importlib.import_module(module).run(bool(args.quick), Path(tmp))
+            figures = module.run(bool(args.quick), Path(tmp))
         figures["suite_seconds"] = round(time.perf_counter() - started, 2)
         suites[name] = figures
     report["suites"] = suites

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +44,7 @@ def collect(store: Any) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.commands._common import cli_lang, require_kiosk
+    from app.commands._common import cli_lang, require_kiosk
     from kiosk.config import load_config
     from kiosk.i18n import t
     from kiosk.store import STATES, Store

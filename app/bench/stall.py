@@ -26,8 +26,8 @@ ITEMS = 176
 
 
 def _measure(workdir: Path, stall: float) -> dict[str, Any]:
+    from app.bench.sync import _enrol, _fill, _server
     from kiosk.store import Store
-    from sync.bench import _enrol, _fill, _server
     from sync.client import CentralClient, OutcomeUnknown
     from sync.linksim import Fault, FaultProxy
     from sync.runtime import open_engine
@@ -85,7 +85,7 @@ def _measure(workdir: Path, stall: float) -> dict[str, Any]:
 
 
 def run(quick: bool, workdir: Path) -> dict[str, Any]:
-    from sync.bench import BENCH_PASSPHRASE, PASSPHRASE_ENV
+    from app.bench.sync import BENCH_PASSPHRASE, PASSPHRASE_ENV
 
     previous = os.environ.get(PASSPHRASE_ENV)
     os.environ[PASSPHRASE_ENV] = BENCH_PASSPHRASE

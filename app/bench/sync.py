@@ -138,8 +138,8 @@ def _loopback(workdir: Path, n: int) -> dict[str, Any]:
 
 
 def _link_2g(workdir: Path, n: int, scale: float) -> dict[str, Any]:
+    from app.bench.openrosa import OpenRosaSink, send_collect_shaped
     from kiosk.store import Store
-    from sync.bench_openrosa import OpenRosaSink, send_collect_shaped
     from sync.linksim import FaultProxy
 
     bandwidth = 8000.0 * scale  # 64 kbit/s = 8000 B/s, each way
@@ -211,7 +211,7 @@ import json, resource, sys, time
 from pathlib import Path
 from kiosk.paths import Home
 from kiosk.store import Store
-from sync.bench import _engine
+from app.bench.sync import _engine
 home = Home(Path(sys.argv[1]))
 with Store.open(home) as store:
     eng = _engine(home, store)

@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 from kiosk.errors import EXIT_FAILED, EXIT_OK
 
 

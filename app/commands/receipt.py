@@ -16,7 +16,7 @@ import argparse
 import json
 from pathlib import Path
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 from kiosk.errors import NotFoundError, SecurityError
 
 
@@ -86,7 +86,7 @@ def _public_key(args: argparse.Namespace, claimed: str | None, own: object | Non
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from kiosk.commands._common import cli_lang, usable_home
+    from app.commands._common import cli_lang, usable_home
     from kiosk.i18n import t
     from kiosk.receipt import matches_envelope, peek_device_id, verify_receipt
 
@@ -94,7 +94,7 @@ def run_verify(args: argparse.Namespace) -> int:
     lang = cli_lang(args, home)
     usable_home(home, lang)
     if not args.key:
-        from kiosk.commands._common import require_kiosk
+        from app.commands._common import require_kiosk
 
         require_kiosk(home, lang)
     own = _own_device(home) if home.root.is_dir() else None
@@ -128,7 +128,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
-    from kiosk.commands._common import cli_lang, require_kiosk
+    from app.commands._common import cli_lang, require_kiosk
     from kiosk.receipt import render_png, render_svg
     from kiosk.store import Store
 

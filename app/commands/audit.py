@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_verify(args: argparse.Namespace) -> int:
-    from kiosk.commands._common import cli_lang, require_kiosk
+    from app.commands._common import cli_lang, require_kiosk
     from kiosk.config import load_config
     from kiosk.i18n import t
     from kiosk.store import Store
@@ -47,7 +47,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from kiosk.commands._common import cli_lang, require_kiosk
+    from app.commands._common import cli_lang, require_kiosk
     from kiosk.store import Store
 
     home = get_home(args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,26 +29,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def format_checks(checks: list, lang: str) -> str:
     """The human report: one line per check, its fix indented below when not passing."""
-    from kiosk.doctor import FAIL, PASS, WARN
+    from app.doctor import CheckStatus
     from kiosk.i18n import t
 
-    labels = {s: t(f"doctor.status_{s}", lang) for s in (PASS, WARN, FAIL)}
+    labels = {s: t(f"doctor.status_{s.value}", lang) for s in CheckStatus}
     width = max(len(v) for v in labels.values())
     lines = []
     for c in checks:
         lines.append(f"{labels[c.status]:<{width}}  {c.title}: {c.message}")
-        if c.status != PASS and c.fix:
+        if c.status != CheckStatus.PASS and c.fix:
             lines.append(f"{'':<{width}}  {t('doctor.fix_prefix', lang)}: {c.fix}")
-    counts = {s: sum(1 for c in checks if c.status == s) for s in (PASS, WARN, FAIL)}
-    lines.append(
-        t("doctor.summary", lang, passed=counts[PASS], warned=counts[WARN], failed=counts[FAIL])
-    )
+    counts = {s: sum(1 for c in checks if c.status == s) for s in CheckStatus}
+    lines.append(t("doctor.summary", lang, passed=counts[CheckStatus.PASS],
+                   warned=counts[CheckStatus.WARN], failed=counts[CheckStatus.FAIL]))
     return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
+    from app.doctor import diagnose, exit_code, report
     from kiosk.config import load_config
-    from kiosk.doctor import diagnose, exit_code, report
     from kiosk.errors import KioskError
 
     home = get_home(args)

@@ -22,22 +22,36 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from app import doctor_probes as probes
+from app.doctor_probes import Unavailable
 from kiosk import __version__
-from kiosk import doctor_probes as probes
 from kiosk.config import Config
-from kiosk.doctor_probes import Unavailable
 from kiosk.i18n import t
 from kiosk.paths import Home
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("kiosk.doctor")
 
-PASS = "pass"
-WARN = "warn"
-FAIL = "fail"
-_RANK = {PASS: 0, WARN: 1, FAIL: 2}
+class CheckStatus(StrEnum):
+    """A check's verdict. The value is the stable word of ``kiosk doctor --json`` (scripts
+    and the staff screen match on it); the order is the severity, worst last."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+    @property
+    def rank(self) -> int:
+        """0 pass, 1 warn, 2 fail: also ``kiosk doctor``'s exit code."""
+        return list(CheckStatus).index(self)
+
+
+PASS = CheckStatus.PASS
+WARN = CheckStatus.WARN
+FAIL = CheckStatus.FAIL
 
 # Free space below which a kiosk cannot be trusted to keep finalising forms.
 DISK_FAIL_MB = 50
@@ -56,11 +70,15 @@ class Check:
     """One line of the doctor's report. ``name`` is stable (scripts match on it)."""
 
     name: str
-    status: str
+    status: CheckStatus
     message: str
     fix: str = ""
     title: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # A plain word ("warn") is accepted and checked: an unknown one raises ValueError.
+        object.__setattr__(self, "status", CheckStatus(self.status))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -80,7 +98,7 @@ def _key(key: str) -> str:
     return key if "." in key else f"doctor.{key}"
 
 
-def _mk(ctx: _Ctx, name: str, status: str, msg_key: str, fix_key: str | None = None,
+def _mk(ctx: _Ctx, name: str, status: CheckStatus, msg_key: str, fix_key: str | None = None,
         details: dict[str, Any] | None = None, **params: Any) -> Check:
     lang = ctx.lang
     # One line each, whatever an error message from below looked like.
@@ -421,14 +439,14 @@ def run_checks(
     return [_guarded(ctx, name, func) for name, func in CHECKS]
 
 
-def overall(checks: list[Check]) -> str:
+def overall(checks: list[Check]) -> CheckStatus:
     """The worst status: what the exit code and the staff screen's banner show."""
-    return max((c.status for c in checks), key=lambda s: _RANK[s], default=PASS)
+    return max((c.status for c in checks), key=lambda s: s.rank, default=PASS)
 
 
 def exit_code(checks: list[Check]) -> int:
     """0 all pass, 1 warnings, 2 failures (the stable ``kiosk doctor`` contract)."""
-    return _RANK[overall(checks)]
+    return overall(checks).rank
 
 
 def report(home: Home, checks: list[Check]) -> dict[str, Any]:

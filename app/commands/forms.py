@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 from kiosk.errors import EXIT_FAILED, EXIT_OK, NotFoundError
 
 
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(ck)
     ck.set_defaults(func=run_check)
 
-    from kiosk.commands import forms_import
+    from app.commands import forms_import
 
     forms_import.register(verbs)
 
@@ -122,7 +122,7 @@ def _check_examples(folder: Path, forms: dict[str, Any]) -> list[Any]:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from kiosk.commands.forms_import import is_form_file, run_check_file
+    from app.commands.forms_import import is_form_file, run_check_file
 
     folder = Path(args.dir)
     if folder.is_file() and is_form_file(folder):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kiosk.commands._common import add_home, get_home
+from app.commands._common import add_home, get_home
 from kiosk.errors import ConfigError, KioskError
 
 
@@ -63,7 +63,7 @@ def _read(from_stdin: bool, need_current: bool, lang: str) -> tuple[str | None, 
 
 
 def run_set(args: argparse.Namespace) -> int:
-    from kiosk.commands._common import cli_lang, usable_home
+    from app.commands._common import cli_lang, usable_home
     from kiosk.i18n import t
     from kiosk.pin import change_pin, has_pin
     from kiosk.store import Store
@@ -80,7 +80,7 @@ def run_set(args: argparse.Namespace) -> int:
 
 
 def run_status(args: argparse.Namespace) -> int:
-    from kiosk.commands._common import cli_lang, require_kiosk
+    from app.commands._common import cli_lang, require_kiosk
     from kiosk.i18n import t
     from kiosk.pin import has_pin, lockout_remaining
     from kiosk.store import Store

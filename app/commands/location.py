@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from kiosk.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, get_home, print_json
 from kiosk.errors import EXIT_OK
 
 

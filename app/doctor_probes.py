@@ -1,19 +1,15 @@
 """What the doctor reads from the other parts of the kiosk, as plain dicts.
 
-The store, secrets, device identity and sync engine are separate parts that
-may be missing from a build (or not yet written); this module is the one
-place that knows their interfaces, so ``kiosk.doctor`` only judges figures.
-A missing part raises ``Unavailable``; the doctor turns that into a warning
-instead of a crash. Everything here reads; nothing here repairs or migrates.
-
-``sync`` is looked up by name at run time (importlib), like ``sync.commands``
-in the CLI: the core never imports it statically.
+The store, secrets, device identity and sync engine are separate parts; this
+module is the one place that knows their interfaces, so ``app.doctor`` only
+judges figures. Every part is imported statically (``app`` is the top floor),
+inside the probe that reads it, so ``import app.doctor`` stays cheap. A probe
+that finds a part missing raises ``Unavailable``; the doctor turns that into a
+warning instead of a crash. Everything here reads; nothing here repairs or migrates.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -28,24 +24,6 @@ class Unavailable(Exception):
     """A part of the kiosk that a check needs is not in this build."""
 
 
-def module(name: str) -> Any:
-    """Import ``name`` or raise Unavailable (never ModuleNotFoundError)."""
-    try:
-        if importlib.util.find_spec(name) is None:
-            raise Unavailable(name)
-    except ModuleNotFoundError:
-        raise Unavailable(name) from None
-    return importlib.import_module(name)
-
-
-def _attr(mod: Any, *names: str) -> Any:
-    for name in names:
-        value = getattr(mod, name, None)
-        if value is not None:
-            return value
-    raise Unavailable(f"{mod.__name__}.{names[0]}")
-
-
 # --- database schema and queue (kiosk.store) ------------------------------------------
 
 
@@ -55,12 +33,13 @@ def schema_info(home: Home) -> dict[str, Any]:
     Read without opening a Store: opening one upgrades the database, and the
     doctor must never be what changes it.
     """
-    store = module("kiosk.store")
-    db = module("kiosk.store.db")
-    expected = int(_attr(store, "SCHEMA_VERSION"))
+    from kiosk.store import SCHEMA_VERSION
+    from kiosk.store.db import schema_version_of
+
+    expected = int(SCHEMA_VERSION)
     if not home.db.exists() or home.db.stat().st_size == 0:
         return {"current": None, "expected": expected}
-    return {"current": int(_attr(db, "schema_version_of")(home.db)), "expected": expected}
+    return {"current": int(schema_version_of(home.db)), "expected": expected}
 
 
 def queue_info(home: Home) -> dict[str, Any]:
@@ -70,36 +49,36 @@ def queue_info(home: Home) -> dict[str, Any]:
     it migrates nothing; otherwise the queue is reported as unreadable
     (``error``) and the schema check says why.
     """
-    store_mod = module("kiosk.store")
+    from kiosk.store import UNSENT, Store
+
     info = schema_info(home)
     if info["current"] is None:
         return {"counts": {}, "unsent": 0, "oldest_unsent_hours": None}
     if info["current"] != info["expected"]:
         return {"counts": {}, "unsent": 0, "oldest_unsent_hours": None,
                 "error": f"schema {info['current']}, this build expects {info['expected']}"}
-    store = _attr(store_mod, "Store")(home.db, backups=home.backups)
+    store = Store(home.db, backups=home.backups)
     try:
         counts = {k: int(v) for k, v in store.counts().items() if v}
         age = store.oldest_unsent_age()
-        due = store.due_stats() if hasattr(store, "due_stats") else {}
+        due = store.due_stats()
     finally:
         store.close()
-    unsent_states = tuple(getattr(store_mod, "UNSENT", ("sealed", "queued", "sent")))
     return {
         **due,
         "counts": counts,
-        "unsent": sum(counts.get(s, 0) for s in unsent_states),
+        "unsent": sum(counts.get(s, 0) for s in UNSENT),
         "oldest_unsent_hours": None if age is None else round(float(age) / 3600, 1),
     }
 
 
 def catalog_info(home: Home, config: Config) -> dict[str, Any]:
     """The catalog the kiosk would offer: ``folder``, ``source``, ``forms``, ``problems``."""
+    from kiosk.forms import active_catalog_dir, load_catalog
     from kiosk.paths import bundled_catalog_dir
 
-    forms = module("kiosk.forms")
-    folder = Path(_attr(forms, "active_catalog_dir")(home, config))
-    catalog = _attr(forms, "load_catalog")(folder, home.local_forms)  # imported forms too
+    folder = Path(active_catalog_dir(home, config))
+    catalog = load_catalog(folder, home.local_forms)  # imported forms too
     if config.catalog_dir:
         source = "configured"
     elif folder == bundled_catalog_dir():
@@ -118,7 +97,8 @@ def catalog_info(home: Home, config: Config) -> dict[str, Any]:
 
 
 def _fallback_path(home: Home, config: Config) -> Path:
-    secrets = module("kiosk.secrets")
+    from kiosk import secrets
+
     if config.keyring_fallback_file:
         return Path(config.keyring_fallback_file).expanduser()
     return home.root / str(secrets.FALLBACK_FILE_NAME)
@@ -133,9 +113,9 @@ def open_secrets_quietly(home: Home, config: Config) -> Any:
     """
     import os
 
+    from kiosk import secrets
     from kiosk.errors import ConfigError
 
-    secrets = module("kiosk.secrets")
     passphrase = os.environ.get(str(secrets.ENV_PASSPHRASE)) or None
     if config.keyring_fallback == "encrypted-file" and not passphrase:
         raise ConfigError(
@@ -162,7 +142,8 @@ def keyring_info(home: Home, config: Config) -> dict[str, Any]:
 
     import keyring
 
-    secrets = module("kiosk.secrets")
+    from kiosk import secrets
+
     if config.keyring_fallback == "encrypted-file":
         path = _fallback_path(home, config)
         info: dict[str, Any] = {
@@ -203,10 +184,10 @@ def device_info(home: Home, config: Config) -> dict[str, Any]:
     ``error`` is set when the secrets cannot be read at all (the keyring check
     says why).
     """
+    from kiosk import device
+    from kiosk import secrets as secrets_mod
     from kiosk.errors import KioskError
 
-    secrets_mod = module("kiosk.secrets")
-    device = module("kiosk.device")
     try:
         store = open_secrets_quietly(home, config)
         enrolled = store.get(str(secrets_mod.API_CREDENTIALS)) is not None
@@ -228,31 +209,33 @@ def server_info(home: Home, config: Config, timeout: float) -> dict[str, Any]:
     enrolment cannot be read because the secrets cannot be opened.
     """
     from kiosk.errors import KioskError
+    from sync.probe import server_info as probe_server
 
-    probe = module("sync.probe")
-    func = _attr(probe, "server_info")
     try:
         open_secrets_quietly(home, config)
     except KioskError as exc:
         return {"url": None, "reachable": False, "captive_portal": False,
                 "error": exc.message, "unreadable": True}
-    return dict(func(home, config, timeout))
+    return dict(probe_server(home, config, timeout))
 
 
 def odk_info(home: Home, config: Config, timeout: float) -> dict[str, Any]:
     """``connected``, ``url`` (token masked), ``reachable``, ``auth_refused``, ``forms``,
     ``error`` for the ODK server connection (sync.odk.probe)."""
-    probe = module("sync.odk.probe")
-    return dict(_attr(probe, "odk_info")(home, timeout))
+    from sync.odk.probe import odk_info as probe_odk
+
+    return dict(probe_odk(home, timeout))
 
 
 def clock_info(home: Home, config: Config, timeout: float) -> dict[str, Any]:
     """``skew_seconds`` (kiosk minus server), None when never measured."""
-    state = module("sync.state")
-    return dict(_attr(state, "clock_info")(home))
+    from sync.state import clock_info as read_clock
+
+    return dict(read_clock(home))
 
 
 def sync_info(home: Home, config: Config) -> dict[str, Any]:
     """``state``, ``last_error``, ``last_error_at`` and ``last_success_at`` (epoch seconds)."""
-    state = module("sync.state")
-    return dict(_attr(state, "sync_info")(home))
+    from sync.state import sync_info as read_sync
+
+    return dict(read_sync(home))
