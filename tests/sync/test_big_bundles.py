@@ -45,7 +45,7 @@ def _run(*argv: str, timeout: float = 580) -> tuple[subprocess.CompletedProcess,
 
 
 def _export(*extra: str, out: Path) -> tuple[dict, dict]:
-    res, figures = _run("-m", "kiosk", "export", "--out", str(out), "--json", *extra)
+    res, figures = _run("-m", "app", "export", "--out", str(out), "--json", *extra)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout), figures
 
@@ -140,7 +140,7 @@ def test_export_leaves_out_items_in_an_earlier_bundle(server, kiosk, tmp_path):
 def test_killed_export_leaves_nothing_behind_and_counts_nothing(server, kiosk, tmp_path):
     ids = _fill(kiosk, 3_000, every_attachment=10)
     out = tmp_path / "queue.ndjson"
-    child = subprocess.Popen([sys.executable, "-m", "kiosk", "export", "--out", str(out)],
+    child = subprocess.Popen([sys.executable, "-m", "app", "export", "--out", str(out)],
                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     parts: list[Path] = []
     deadline = time.monotonic() + 120
