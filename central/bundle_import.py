@@ -94,6 +94,10 @@ class _SignedList:
         if "items" in claims:  # format 1
             self._load(0, claims["items"])
 
+    def _error(self, text: str) -> None:
+        if len(self.errors) < MAX_NAMED:  # a hostile file of bad chunk lines stays bounded
+            self.errors.append(text)
+
     def _load(self, index: int, entries: list[Any]) -> None:
         self.expected, self.order, self.seen, self.position = {}, [], set(), 0
         self.next_index = index + 1
@@ -102,7 +106,7 @@ class _SignedList:
             sid = entry.get("submission_id") if isinstance(entry, dict) else None
             digest = entry.get("sha256") if isinstance(entry, dict) else None
             if not ids.is_submission_id(sid) or not ids.is_sha256(digest):
-                self.errors.append(f"manifest lists {ids.shown(sid)}, which is not a "
+                self._error(f"manifest lists {ids.shown(sid)}, which is not a "
                                    "submission ID with a SHA-256")
                 self.order.append("")
                 continue
@@ -116,7 +120,7 @@ class _SignedList:
         try:
             index, entries = verify_chunk(token, self.jwk, self.claims, self.next_index)
         except SecurityError as exc:
-            self.errors.append(f"manifest: {exc}")
+            self._error(f"manifest: {exc}")
             self.expected, self.order, self.position = {}, [], 0
             return missing
         self._lose_chunks(index)
@@ -125,7 +129,7 @@ class _SignedList:
 
     def _lose_chunks(self, upto: int) -> None:
         if upto > self.next_index:
-            self.errors.append(f"manifest: chunk(s) {self.next_index}..{upto - 1} of "
+            self._error(f"manifest: chunk(s) {self.next_index}..{upto - 1} of "
                                f"{self.chunks} are damaged or missing")
 
     def close(self) -> list[dict[str, Any]]:
@@ -144,7 +148,7 @@ class _SignedList:
         count = self.claims.get("count")
         unread = count - self.listed if isinstance(count, int) and count > self.listed else 0
         if unread:
-            self.errors.append(f"manifest: {unread} of the {count} items the bundle lists "
+            self._error(f"manifest: {unread} of the {count} items the bundle lists "
                                "are in chunks that could not be read (copy the bundle again)")
         return missing, unread
 
