@@ -12,11 +12,15 @@ import argparse
 import logging
 import os
 import time
+from typing import TYPE_CHECKING, Any
 
 from kiosk.paths import Home, home
 from ui.app import Kiosk, application, build
 from ui.qt import QApplication, Qt
 from ui.window import KioskWindow
+
+if TYPE_CHECKING:
+    from kiosk.config import Config
 
 log = logging.getLogger("kiosk.ui")
 
@@ -89,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     qtlog.install()
     application()  # the signal watch needs Qt's event dispatcher
     with QuitOnSignals(QApplication.quit) as stop:
-        kiosk = build(home(getattr(args, "home", None)), getattr(args, "lang", None), start_sync=start_sync)
+        kiosk = build(home(getattr(args, "home", None)), getattr(args, "lang", None), start_sync=start_sync,
+                      doctor=_doctor)
         _show(kiosk)
         _report_start(kiosk)
         code = kiosk.app.exec()
@@ -98,3 +103,10 @@ def run(args: argparse.Namespace) -> int:
         log.info("kiosk stopped by signal %d", stop.received)
         return stop.exit_code
     return int(code)
+
+
+def _doctor(home: Home, config: Config, *, lang: str | None = None) -> list[Any]:
+    """The staff diagnostics screen's doctor; imported when staff first open it."""
+    from app.doctor import run_checks
+
+    return list(run_checks(home, config, lang=lang))

@@ -19,7 +19,7 @@ from kiosk.paths import Home, home
 from ui import theme
 from ui.bridge import Bridge, Operation
 from ui.qt import QApplication
-from ui.services import Services
+from ui.services import DoctorRun, Services
 from ui.speech import Reader
 from ui.startup import FirstPaint, Startup, alive
 from ui.state import Prefs
@@ -71,19 +71,21 @@ def application() -> QApplication:
 
 
 def build(kiosk_home: Home | None = None, lang: str | None = None,
-          start_sync: Callable[[KioskWindow, Home], None] | None = None) -> Kiosk:
+          start_sync: Callable[[KioskWindow, Home], None] | None = None,
+          doctor: DoctorRun | None = None) -> Kiosk:
     """The kiosk window, themed, with the home screen only; not shown yet.
 
     The rest (catalog, store, secrets, the other screens) comes after the first paint
     or on first use: ui.startup, ui.screens. ``start_sync`` (given by app.start on a
-    real kiosk) starts the background sync loop once start-up finds a server to sync with.
+    real kiosk) starts the background sync loop once start-up finds a server to sync with;
+    ``doctor`` (app.doctor.run_checks) is what the staff diagnostics screen runs.
     """
     app = application()
     h = (kiosk_home or home()).ensure()
     config = load_config(h.config_file)
     prefs = Prefs(lang or config.language)
     theme.apply(app, prefs.theme, prefs.scale)
-    services = Services(h, config)
+    services = Services(h, config, doctor)
     services.load_index()
     bridge = Bridge()
     reader = Reader()

@@ -32,6 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.forms import load_active_catalog
     from kiosk.i18n import t
     from kiosk.store import Store
+    from sync.odk.deliver import OdkDelivery
 
     home = get_home(args).ensure()
     config = load_config(home.config_file)
@@ -46,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
             lang=lang,
             default_max_kb=config.max_attachment_kb,
             location=config.location,
+            destination=OdkDelivery(store, None),  # seals the ODK server's forms
         )
         qr = store.receipt_qr(env.submission_id)
     if args.json:

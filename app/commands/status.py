@@ -20,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def collect(store: Any) -> dict[str, Any]:
+    from kiosk.store import UNSENT
+
     counts = store.counts()
     demo = store.demo_counts()
     age = store.oldest_unsent_age()
@@ -27,14 +29,15 @@ def collect(store: Any) -> dict[str, Any]:
     # kiosk that ever connected to one (its odk/ folder), so others keep their flat reads
     odk: dict[str, int] = {}
     if (store.path.parent / "odk").is_dir():
-        odk = dict(store.read("SELECT state, COUNT(*) FROM submissions "
-                              "WHERE agency_kid = 'odk' GROUP BY state"))
+        from kiosk.destination import DestinationKind
+
+        odk = {k: n for k, n in store.counts_for(DestinationKind.ODK).items() if n}
     return {
         "counts": counts,
         "demo_counts": demo,
         "total": sum(counts.values()),
         "demo_total": sum(demo.values()),
-        "unsent": sum(counts[s] for s in ("sealed", "queued", "sent")),
+        "unsent": sum(counts[s] for s in UNSENT),
         "oldest_unsent_seconds": None if age is None else round(age, 1),
         "interrupted_drafts": len(store.interrupted_drafts()),
         "last_error": store.last_error(),
@@ -47,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from app.commands._common import cli_lang, require_kiosk
     from kiosk.config import load_config
     from kiosk.i18n import t
-    from kiosk.store import STATES, Store
+    from kiosk.store import STATES, UNSENT, Store
 
     home = get_home(args)
     require_kiosk(home, cli_lang(args, home))
@@ -70,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         print(t("store.status_oldest_unsent", lang, hours=hours))
     if info["odk_counts"]:
         c = info["odk_counts"]
-        print(t("odk.status_line", lang, waiting=sum(c.get(s, 0) for s in ("sealed", "queued", "sent")),
+        print(t("odk.status_line", lang, waiting=sum(c.get(s, 0) for s in UNSENT),
                 delivered=c.get("acknowledged", 0), refused=c.get("rejected", 0)))
     if info["interrupted_drafts"]:
         print(t("store.status_interrupted", lang, count=info["interrupted_drafts"]))

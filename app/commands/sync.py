@@ -74,11 +74,13 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def _exit_for(state: str) -> int:
-    if state == "ok":
+    from sync.state import NETWORK_TROUBLE, REFUSED_KIOSK, RoundState
+
+    if state == RoundState.OK:
         return EXIT_OK
-    if state in ("auth", "security"):
+    if state in REFUSED_KIOSK:
         return EXIT_SECURITY
-    if state in ("offline", "captive-portal", "outcome-unknown", "server-busy"):
+    if state in NETWORK_TROUBLE:
         return EXIT_NETWORK
     return EXIT_FAILED
 
@@ -92,7 +94,9 @@ def _print_round(report: Any, lang: str) -> None:
     if report.error:
         print(f"  {report.error}")
     c = report.counts
-    unsent = sum(c.get(s, 0) for s in ("sealed", "queued", "sent"))
+    from kiosk.store.states import UNSENT
+
+    unsent = sum(c.get(s, 0) for s in UNSENT)
     print(t("sync.queue", lang, unsent=unsent, acknowledged=c.get("acknowledged", 0),
             rejected=c.get("rejected", 0)))
     if report.skew_seconds is not None and abs(report.skew_seconds) >= 60:
@@ -121,7 +125,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         try:
             report = engine.run_once()
         finally:
-            engine.client.close()
+            engine.close()
         if args.json:
             print_json(report.as_dict())
         else:

@@ -44,7 +44,9 @@ def _screenshots(args: argparse.Namespace) -> int:
     qtlog.install()  # no "propagateSizeHints" line per rendered screen
 
     langs = tuple(dict.fromkeys(args.lang)) if args.lang else ("mn", "en")
-    written = take_screenshots(Path(args.out), langs, quick=args.quick)
+    from app.doctor import run_checks
+
+    written = take_screenshots(Path(args.out), langs, quick=args.quick, doctor=run_checks)
     if args.json:
         print_json({"out": str(Path(args.out).resolve()), "count": len(written),
                     "files": [p.name for p in written]})

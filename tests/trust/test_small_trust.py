@@ -82,12 +82,11 @@ def test_failed_fill_says_no_draft_was_kept(isolated_home, monkeypatch):
     from kiosk.finalize import fill_from_file
     from kiosk.forms import load_catalog
     from kiosk.paths import bundled_catalog_dir
-    from kiosk.store import Store
+    from kiosk.store import DraftKeptError, Store
     from kiosk.store.outbox import OutboxMixin
 
     def failing(self, *a, **k):
-        raise StorageError("kiosk.db: disk I/O error; the submission was not saved and the "
-                           "draft is kept")
+        raise DraftKeptError("kiosk.db: disk I/O error")
 
     monkeypatch.setattr(OutboxMixin, "finalize", failing)
     catalog = load_catalog(bundled_catalog_dir())
