@@ -23,8 +23,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.store.states import UNSENT_SQL, SubmissionState
+
 PAGE = 500
-UNSENT = "('sealed', 'queued', 'sent')"
+UNSENT = UNSENT_SQL  # held items too: a bundle is another way to reach the server
 
 
 class ExportState(enum.StrEnum):
@@ -87,20 +89,22 @@ def queued(store: Any, export_id: str, *, everything: bool,
         yield from page
 
 
-def written(store: Any, export_id: str) -> Iterator[list[str]]:
-    """Mark the export's items ``written`` (its file is in place); their IDs in pages."""
+def written(store: Any, export_id: str) -> Iterator[list[tuple[str, bool]]]:
+    """Mark the export's items ``written`` (its file is in place); in pages, each
+    item's (ID, held now)."""
     with store.write() as conn:
         conn.execute("UPDATE bundle_exports SET state = ? WHERE bundle_id = ?",
                      (ExportState.WRITTEN, export_id))
     after = ""
     while True:
-        rows = store.read("SELECT submission_id FROM bundle_exports WHERE bundle_id = ? AND "
-                          "submission_id > ? ORDER BY submission_id LIMIT ?",
+        rows = store.read("SELECT b.submission_id, s.state FROM bundle_exports b JOIN "
+                          "submissions s ON s.id = b.submission_id WHERE b.bundle_id = ? AND "
+                          "b.submission_id > ? ORDER BY b.submission_id LIMIT ?",
                           (export_id, after, PAGE))
         if not rows:
             return
         after = rows[-1][0]
-        yield [r[0] for r in rows]
+        yield [(r[0], r[1] == SubmissionState.HELD) for r in rows]
 
 
 def abandon(store: Any, export_id: str) -> None:

@@ -51,8 +51,9 @@ def export_queue(home: Home, store: Any, out: Path, *, device: Any,
         raise KioskError(f"{out}: cannot write the bundle ({exc.strerror or exc})") from None
     shown: list[str] = []
     for page in bundle_log.written(store, export_id):
-        store.mark_sent(page, resend_after=0)
-        shown.extend(page[:MAX_LISTED - len(shown)])
+        # held items keep their state and reason: the online route still waits for them
+        store.mark_sent([sid for sid, held in page if not held], resend_after=0)
+        shown.extend(sid for sid, _ in page[:MAX_LISTED - len(shown)])
     return {"path": str(out), "count": count, "bytes": out.stat().st_size,
             "submission_ids": shown, "all": everything}
 

@@ -231,3 +231,16 @@ def test_format_1_bundles_still_import(server, kiosk, tmp_path):
     path.write_bytes(b"\n".join([header, *lines]) + b"\n")
     report, _ = _import(server, path)
     assert report["manifest_verified"] and report["counts"] == {"accepted": 3}
+
+
+def test_held_items_travel_in_the_bundle_and_stay_held(server, kiosk, tmp_path):
+    ids = _fill(kiosk, 3)
+    with kiosk.store() as store:
+        store.mark_held(ids[0], "form-closed", "closed on the server", time.time() + 600)
+    info, _ = _export(out=tmp_path / "a.ndjson")
+    assert sorted(info["submission_ids"]) == sorted(ids)
+    with kiosk.store() as store:
+        assert store.submission(ids[0])["state"] == "held"  # reason and slow schedule kept
+        assert {store.submission(i)["state"] for i in ids[1:]} == {"sent"}
+    report, _ = _import(server, tmp_path / "a.ndjson")
+    assert report["counts"] == {"accepted": 3}
