@@ -210,7 +210,7 @@ def _receipt_verify(args: argparse.Namespace) -> int:
             raise SecurityError("--keys needs --server-key FILE (the server's public JWK) "
                                 "to check the list's signature")
         try:
-            token = json.loads(open(args.keys, encoding="utf-8").read())["signature"]
+            reply = json.loads(open(args.keys, encoding="utf-8").read())
             server = import_public(json.loads(open(args.server_key, encoding="utf-8").read()))
         except FileNotFoundError as exc:
             raise NotFoundError(f"file not found: {exc.filename}") from None
@@ -219,8 +219,8 @@ def _receipt_verify(args: argparse.Namespace) -> int:
                                 f"({type(exc).__name__})") from None
     else:
         central = _central(args)
-        token, server = signed_key_list(central), central.key
-    result = check_receipt(args.text, verify_key_list(token, server))
+        reply, server = signed_key_list(central), central.key
+    result = check_receipt(args.text, verify_key_list(reply, server))
     claims = result["claims"]
     if args.json:
         _print_json({"valid": True, **result})

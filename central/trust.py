@@ -1,10 +1,15 @@
 """Trust anchors the central server offers: enrolled devices' keys, kiosks' audit heads.
 
 - ``GET /v1/devices/keys``: every enrolled device's public key (and whether it
-  is revoked) as one JWS signed by the server key (``typ``
-  ``kiosk-device-keys+jws``). Anyone holding the server's public key — an
-  agency, an auditor, ``kiosk-central receipt verify`` — checks a kiosk receipt
-  against it: a receipt is genuine only if the key that signed it is listed.
+  is revoked) as ``parts``: JWSs signed by the server key (``typ``
+  ``kiosk-device-keys+jws``), each over at most ``KEYS_PER_PART`` devices and
+  bound to the others by ``list_id``, ``part`` and ``parts`` — so a signed
+  payload stays small however many kiosks are enrolled (one JWS over all of
+  them hit joserfc's 128 kB default at ~530 devices). Anyone holding the
+  server's public key — an agency, an auditor, ``kiosk-central receipt
+  verify`` — checks a kiosk receipt against it: a receipt is genuine only if
+  the key that signed it is listed. A saved single-``signature`` list (the
+  earlier form) is still read.
 - ``POST /v1/audit-head`` (signed by the device): the kiosk's audit-log head
   ``{seq, hash}`` after each sync (bundles carry it too). The server keeps the
   newest per device and refuses (409 ``audit-regressed``, and keeps a flag for
@@ -17,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from typing import Any
 
 from starlette.requests import Request
@@ -27,6 +33,7 @@ from central.settings import Problem
 from kiosk.errors import SecurityError
 
 DEVICE_KEYS_TYP = "kiosk-device-keys+jws"
+KEYS_PER_PART = 250  # ~60 kB of signed payload per part
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -48,23 +55,51 @@ def device_keys(store: Any) -> list[dict[str, Any]]:
              "revoked_at": r[3]} for r in rows]
 
 
-def signed_key_list(central: Any) -> str:
+def signed_key_list(central: Any) -> dict[str, Any]:
+    """The reply of ``GET /v1/devices/keys``: ``{server_kid, parts: [JWS, ...]}``."""
     from sync.auth import sign_json
 
-    return sign_json({"server_kid": central.kid, "issued_at": int(time.time()),
-                      "devices": device_keys(central.store)},
-                     central.key, typ=DEVICE_KEYS_TYP, kid=central.kid)
+    devices = device_keys(central.store)
+    groups = [devices[i:i + KEYS_PER_PART] for i in range(0, len(devices), KEYS_PER_PART)]
+    head = {"server_kid": central.kid, "issued_at": int(time.time()),
+            "list_id": str(uuid.uuid4()), "parts": max(1, len(groups))}
+    parts = [sign_json({**head, "part": n, "devices": group}, central.key,
+                       typ=DEVICE_KEYS_TYP, kid=central.kid)
+             for n, group in enumerate(groups or [[]])]
+    return {"server_kid": central.kid, "parts": parts}
 
 
-def verify_key_list(token: str, server_key: Any) -> dict[str, dict[str, Any]]:
-    """The list (device ID -> entry) if ``token`` is signed by ``server_key``."""
+def verify_key_list(reply: Any, server_key: Any) -> dict[str, dict[str, Any]]:
+    """The list (device ID -> entry) if every part of ``reply`` is signed by
+    ``server_key`` and the parts are one whole list; SecurityError otherwise."""
     from sync.auth import verify_json
 
-    listing = verify_json(token, server_key, typ=DEVICE_KEYS_TYP)
-    devices = listing.get("devices")
-    if not isinstance(devices, list):
+    tokens = reply.get("parts") if isinstance(reply, dict) else None
+    if tokens is None and isinstance(reply, dict) and "signature" in reply:
+        tokens = [reply["signature"]]  # a list saved before it came in parts
+    if not isinstance(tokens, list) or not tokens:
+        raise SecurityError("device key list has no signed parts")
+    out: dict[str, dict[str, Any]] = {}
+    first: dict[str, Any] | None = None
+    for n, token in enumerate(tokens):
+        listing = verify_json(token, server_key, typ=DEVICE_KEYS_TYP)
+        first = first or listing
+        _check_part(listing, first, n, len(tokens))
+        out.update({str(d["device_id"]): d for d in listing["devices"]
+                    if isinstance(d, dict) and "device_id" in d})
+    return out
+
+
+def _check_part(listing: dict[str, Any], first: dict[str, Any], n: int, total: int) -> None:
+    """Part ``n`` of ``total`` belongs to the same list as the first, in its place."""
+    if not isinstance(listing.get("devices"), list):
         raise SecurityError("device key list has no devices")
-    return {str(d["device_id"]): d for d in devices if isinstance(d, dict) and "device_id" in d}
+    if "parts" not in listing and total == 1:
+        return  # the earlier single-JWS form
+    if listing.get("list_id") != first.get("list_id") or listing.get("part") != n or \
+            listing.get("parts") != total:
+        raise SecurityError(f"device key list part {n} is not part {n} of {total} of one "
+                            "list (parts mixed, missing or reordered)")
 
 
 def check_receipt(text: str, keys: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -131,7 +166,7 @@ def routes(central: Any) -> list[Route]:
     """The routes of this module, for central/app.py."""
     async def keys(request: Request) -> Response:
         await central.body(request, 0)
-        return JSONResponse({"signature": signed_key_list(central), "server_kid": central.kid})
+        return JSONResponse(signed_key_list(central))
 
     async def audit_head(request: Request) -> Response:
         device_id, _, decoded = await central.authenticate(request, 4_000)

@@ -20,17 +20,18 @@ from app.commands._common import add_json, print_json
 from kiosk import __version__
 
 # Order is the order of the report.
-SUITES = ("forms", "catalog", "store", "sync", "stall", "pin", "odk", "ui")
+SUITES = ("forms", "catalog", "store", "sync", "bundles", "stall", "pin", "odk", "ui")
 
 
 def _suites() -> dict[str, ModuleType]:
-    from app.bench import catalog_fresh, forms, odk, pin, stall, store, sync, ui
+    from app.bench import bundles, catalog_fresh, forms, odk, pin, stall, store, sync, ui
 
     suites = {
         "forms": forms,
         "catalog": catalog_fresh,
         "store": store,
         "sync": sync,
+        "bundles": bundles,  # a USB bundle of N items: export, import, re-import
         "stall": stall,  # a black-holed 2G link: how long a round is held
         "pin": pin,  # what one staff PIN guess costs
         "odk": odk,  # against the real ODK Central, when it is on this machine

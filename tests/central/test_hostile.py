@@ -197,7 +197,7 @@ def _bundle(kiosk, tmp_path, n=2) -> Path:
     store = kiosk.store()
     finalize(kiosk, store, n)
     out = tmp_path / "queue.ndjson"
-    export_queue(kiosk.home, store, out, device=kiosk.device)
+    export_queue(kiosk.home, store, out, device=kiosk.device, everything=True)  # as --all
     return out
 
 
