@@ -85,7 +85,7 @@ def _record_audit_head(central: Central, device_id: str, head: Any) -> None:
 
 def import_bundle_file(central: Central, path: Path, *,
                        only_device: str | None = None) -> dict[str, Any]:
-    with open(path, "rb") as fh:
+    with central.store.import_lock(), open(path, "rb") as fh:  # one at a time, on all nodes
         return _import(central, fh, only_device)
 
 
