@@ -42,6 +42,22 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_agency_keys(args: argparse.Namespace) -> int:
+    from central.backend import open_backend
+    from central.keys import export_agency_keys
+
+    data, url = _where(args)
+    backend = open_backend(data, url)
+    try:
+        out = Path(args.out)
+        out.mkdir(mode=0o700, parents=True, exist_ok=True)
+        written = export_agency_keys(backend.vault, out)
+    finally:
+        backend.store.close()
+    print(f"wrote {len(written)} agency private key(s) into {out} (keep them secret)")
+    return 0
+
+
 def cmd_doctor(args: argparse.Namespace) -> int:
     data, url = _where(args)
     if url is None and not (data / "central.db").exists():

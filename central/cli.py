@@ -265,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--server-key", metavar="FILE", help="the server's public JWK (with --keys)")
     add("migrate", admin.cmd_migrate, "bring the database schema up to date (serve does too)",
         json_flag=True)
+    p = add("agency-keys", admin.cmd_agency_keys, "write the agency private keys (for "
+            "decrypt --key) into a folder, from the data folder or the database")
+    p.add_argument("--out", required=True, metavar="DIR")
     add("doctor", admin.cmd_doctor, "is the database reachable, migrated and consistent?",
         json_flag=True)
     p = add("export-acks", cmd_export_acks, "write acknowledgements for `kiosk import-acks`")

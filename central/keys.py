@@ -35,6 +35,8 @@ class Vault(Protocol):
         """Store ``value`` unless ``name`` exists; the value now stored."""
         ...
 
+    def names(self, folder: str) -> list[str]: ...
+
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,6 +67,9 @@ class FileVault:
         _write_private(self._path(name), value)
         return value
 
+    def names(self, folder: str) -> list[str]:
+        return sorted(f"{folder}/{p.name}" for p in (self.data_dir / folder).glob("*.jwk"))
+
 
 class DbVault:
     """Keys in the database (``PgStore.secret`` / ``put_secret_once``)."""
@@ -78,6 +83,9 @@ class DbVault:
 
     def put_once(self, name: str, value: dict[str, Any]) -> dict[str, Any]:
         return dict(json.loads(self.store.put_secret_once(name, json.dumps(value))))
+
+    def names(self, folder: str) -> list[str]:
+        return list(self.store.secret_names(folder + "/"))
 
 
 def _vault(where: Path | Vault) -> Vault:
@@ -114,3 +122,16 @@ def agency_public_key(where: Path | Vault, agency: str) -> dict[str, Any]:
                         "alg": "ECDH-ES+A256KW"})
         private = vault.put_once(name, private)
     return {k: v for k, v in private.items() if k != "d"}
+
+
+def export_agency_keys(vault: Vault, out: Path) -> list[Path]:
+    """Write every agency's private key to ``out/<agency>.jwk`` (0600), for
+    ``kiosk-central decrypt --key`` on the agency's own machine."""
+    written = []
+    for name in vault.names("agency-keys"):
+        value = vault.get(name)
+        if value is not None:
+            target = ids.inside(out, name.split("/", 1)[1])
+            _write_private(target, value)
+            written.append(target)
+    return written

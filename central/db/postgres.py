@@ -189,6 +189,11 @@ class PgStore(SqlStore):
         value = self._scalar("SELECT value FROM server_secrets WHERE name = ?", (name,))
         return None if value is None else str(value)
 
+    def secret_names(self, prefix: str) -> list[str]:
+        _, rows = self.query("SELECT name FROM server_secrets WHERE left(name, ?) = ? "
+                             "ORDER BY name", (len(prefix), prefix))
+        return [str(r[0]) for r in rows]
+
     def put_secret_once(self, name: str, value: str) -> str:
         """Store ``value`` unless a value is there already; the one now stored."""
         with self.transaction() as tx:
