@@ -18,6 +18,7 @@ from typing import Any
 
 from joserfc.jwk import OKPKey
 
+from central.attachments import _crash_point
 from central.db.sql import SqlStore
 from kiosk import ids
 from kiosk.errors import SecurityError
@@ -194,4 +195,6 @@ def commit(store: SqlStore, checked: list[Checked], *, key: OKPKey, kid: str,
                 continue
             results.append({"submission_id": item.submission_id, "status": "accepted",
                             "receipt": receipt})
+        _crash_point("intake-before-commit")  # test-only: a node killed mid-batch
+    _crash_point("intake-committed")  # test-only: committed, the reply never sent
     return results

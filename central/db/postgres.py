@@ -91,6 +91,12 @@ class _Tx:
     def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
         return self.conn.execute(_pg_sql(sql), tuple(params))  # type: ignore[arg-type]
 
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the one row ``sql`` returns."""
+        row = self.execute(sql, params).fetchone()
+        assert row is not None, sql
+        return row[0]
+
 
 def redact(url: str) -> str:
     """The URL without its password (for messages and logs)."""
@@ -159,8 +165,7 @@ class PgStore(SqlStore):
             tx.execute("SELECT pg_advisory_xact_lock(?)", (MIGRATION_LOCK,))
             tx.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
                        f"KEY, applied_at {_TIME} NOT NULL)")
-            done = tx.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"
-                              ).fetchone()[0]
+            done = tx.value("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
             for version in range(int(done) + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[version - 1]:
                     tx.execute(statement)
@@ -199,8 +204,7 @@ class PgStore(SqlStore):
         with self.transaction() as tx:
             tx.execute("INSERT INTO server_secrets (name, value, created_at) VALUES (?, ?, ?) "
                        "ON CONFLICT DO NOTHING", (name, value, time.time()))
-            return str(tx.execute("SELECT value FROM server_secrets WHERE name = ?",
-                                  (name,)).fetchone()[0])
+            return str(tx.value("SELECT value FROM server_secrets WHERE name = ?", (name,)))
 
     # -- doctor ----------------------------------------------------------------------
     def checks(self) -> list[Check]:
