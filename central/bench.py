@@ -8,7 +8,8 @@ loopback; the load is N simulated kiosks (threads), each an enrolled device
 sending ``batches`` signed batches of ``batch`` sealed submissions one after
 another, spread over the nodes round-robin. Items are sealed before the clock
 starts (sealing is the kiosk's cost, not the server's); each request is signed
-when sent, as a kiosk does. Latency is per batch request, end to end.
+when sent, as a kiosk does. Latency is per batch request, end to end. Then each kiosk
+uploads ``photos`` photos of 1 MB in 256 KB signed PUTs (``photo_mb_per_s``).
 
 Without a PostgreSQL URL only the SQLite figure is measured and the others say why.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,9 @@ from typing import Any
 import httpx
 
 from central.backend import open_store
+
+PHOTO_BYTES = 1_000_000  # one photo (already encrypted by the kiosk: incompressible)
+PHOTO_CHUNK = 256 * 1024  # what a kiosk sends per PUT
 
 
 def _devices(n: int) -> list[Any]:
@@ -96,13 +101,40 @@ def _kiosk(device: Any, base: str, batches: list[list[dict[str, str]]],
                 errors.append(f"{resp.status_code}")
 
 
+def _put(client: httpx.Client, device: Any, digest: str, start: int, chunk: bytes,
+         total: int) -> int:
+    from sync.auth import sign_request
+
+    target = f"/v1/attachments/{digest}"
+    headers = {"Content-Type": "application/octet-stream", "Content-Length": str(len(chunk)),
+               "Content-Range": f"bytes {start}-{start + len(chunk) - 1}/{total}"}
+    auth = sign_request(device_id=device.device_id, key=device.private_key, method="PUT",
+                        target=target, body=chunk, created=int(time.time()), headers=headers)
+    return client.put(target, content=chunk, headers={**headers, "Authorization": auth}
+                      ).status_code
+
+
+def _uploader(device: Any, base: str, photos: list[bytes], errors: list[str]) -> None:
+    """Each photo as a kiosk sends it: 256 KB chunks, one signed PUT each."""
+    import hashlib
+
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for photo in photos:
+            digest = hashlib.sha256(photo).hexdigest()
+            for start in range(0, len(photo), PHOTO_CHUNK):
+                status = _put(client, device, digest, start,
+                              photo[start:start + PHOTO_CHUNK], len(photo))
+                if status != 200:
+                    errors.append(str(status))
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
 
 
 def _run(setup: str, work: Path, url: str | None, nodes: int, kiosks: int, batches: int,
-         batch: int) -> dict[str, Any]:
+         batch: int, photos: int) -> dict[str, Any]:
     data = work / setup
     devices = _devices(kiosks)
     _enrol(data, url, devices)
@@ -112,15 +144,12 @@ def _run(setup: str, work: Path, url: str | None, nodes: int, kiosks: int, batch
     latencies: list[float] = []
     errors: list[str] = []
     try:
-        threads = [threading.Thread(target=_kiosk, args=(d, procs[i % nodes][1], loads[i],
-                                                          latencies, errors))
-                   for i, d in enumerate(devices)]
-        start = time.perf_counter()
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - start
+        wall = _together([threading.Thread(target=_kiosk, args=(
+            d, procs[i % nodes][1], loads[i], latencies, errors))
+            for i, d in enumerate(devices)])
+        album = [[os.urandom(PHOTO_BYTES) for _ in range(photos)] for _ in devices]
+        upload_wall = _together([threading.Thread(target=_uploader, args=(
+            d, procs[i % nodes][1], album[i], errors)) for i, d in enumerate(devices)])
     finally:
         for proc, _ in procs:
             proc.terminate()
@@ -130,7 +159,19 @@ def _run(setup: str, work: Path, url: str | None, nodes: int, kiosks: int, batch
             "submissions": total, "seconds": round(wall, 2),
             "submissions_per_s": round(total / wall, 1),
             "p50_ms": round(_percentile(latencies, 0.50) * 1000, 1),
-            "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1), "errors": len(errors)}
+            "p99_ms": round(_percentile(latencies, 0.99) * 1000, 1),
+            "photo_mb_per_s": round(kiosks * photos * PHOTO_BYTES / 1e6 / upload_wall, 1),
+            "errors": len(errors)}
+
+
+def _together(threads: list[threading.Thread]) -> float:
+    """Start all, wait for all; the wall time in seconds."""
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start
 
 
 def _agency_key() -> dict[str, Any]:
@@ -142,20 +183,23 @@ def _agency_key() -> dict[str, Any]:
 
 
 def central_figures(pg_url: str | None, *, kiosks: int = 20, batches: int = 10,
-                    batch: int = 10, work: Path | None = None) -> dict[str, Any]:
+                    batch: int = 10, photos: int = 2, work: Path | None = None
+                    ) -> dict[str, Any]:
     """One run of the three setups; figures and ratios (see the module docstring)."""
     own = tempfile.TemporaryDirectory(prefix="central-bench-") if work is None else None
     root = Path(own.name) if own else Path(work)  # type: ignore[arg-type]
     try:
         out: dict[str, Any] = {"kiosks": kiosks, "batches_per_kiosk": batches,
-                               "items_per_batch": batch, "setups": {}}
-        out["setups"]["sqlite-1-node"] = _run("sqlite", root, None, 1, kiosks, batches, batch)
+                               "items_per_batch": batch, "photos_per_kiosk": photos,
+                               "setups": {}}
+        out["setups"]["sqlite-1-node"] = _run("sqlite", root, None, 1, kiosks, batches, batch,
+                                              photos)
         if pg_url is None:
             out["setups"]["postgresql"] = "not measured: no --database-url given"
             return out
         for nodes in (1, 2):
             out["setups"][f"postgresql-{nodes}-node"] = _run(
-                f"pg{nodes}", root, pg_url, nodes, kiosks, batches, batch)
+                f"pg{nodes}", root, pg_url, nodes, kiosks, batches, batch, photos)
         s = out["setups"]
         out["ratios"] = {
             "pg1_vs_sqlite_throughput": round(s["postgresql-1-node"]["submissions_per_s"]
@@ -177,9 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kiosks", type=int, default=20)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--batch", type=int, default=10)
+    parser.add_argument("--photos", type=int, default=2, help="1 MB photos per kiosk")
     args = parser.parse_args(argv)
     figures = central_figures(args.database_url, kiosks=args.kiosks, batches=args.batches,
-                              batch=args.batch)
+                              batch=args.batch, photos=args.photos)
     sys.stdout.write(json.dumps(figures, indent=2) + "\n")
     return 0
 

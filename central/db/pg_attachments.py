@@ -19,6 +19,7 @@ advisory lock keyed by (device, SHA-256); the loser sees the new offset and gets
 from __future__ import annotations
 
 import hashlib
+import time
 from typing import Any
 
 from central.attachments import (
@@ -80,7 +81,7 @@ class DbAttachmentStore:
             if state["complete"]:  # a retry after the upload finished: say so
                 return state
             if state["size"] != total:  # new upload (or the size changed): start clean
-                if state["size"] is None and self.store.open_uploads(device_id) >= \
+                if state["size"] is None and self._open_uploads(tx, device_id) >= \
                         MAX_OPEN_UPLOADS:
                     raise TooManyOpenUploads(f"more than {MAX_OPEN_UPLOADS} unfinished uploads; "
                                              "finish one first")
@@ -102,6 +103,13 @@ class DbAttachmentStore:
         if not sealed:
             _crash_point("attachment-appended")  # committed; the reply is what is lost
         return {"sha256": digest, "offset": offset, "size": total, "complete": sealed}
+
+    @staticmethod
+    def _open_uploads(tx: Any, device_id: str) -> int:
+        """``SqlStore.open_uploads`` on this transaction's own connection (a second pooled
+        connection per request would let a full pool wait on itself)."""
+        return int(tx.value("SELECT COUNT(*) FROM attachments WHERE device_id = ? AND "
+                            "complete = 0 AND updated_at > ?", (device_id, time.time() - 86_400)))
 
     def _restart(self, tx: Any, device_id: str, digest: str, total: int) -> None:
         tx.execute("DELETE FROM attachment_chunks WHERE device_id = ? AND sha256 = ?",

@@ -255,3 +255,22 @@ def _reload(home_root: Path, kiosk_cls):
     catalog = json.loads((home.catalog / "catalog.json").read_text("utf-8"))
     agency = next(iter(catalog["agencies"].values()))
     return kiosk_cls(home, load_device(open_secrets(home.root)), agency["keys"][0])
+
+
+def test_an_upload_request_needs_one_pooled_connection_only(pg_url):
+    """A request holding one pooled connection never waits for a second (with a full pool
+    every request would wait on itself): a pool of one still takes new uploads."""
+    from central.db.pg_attachments import DbAttachmentStore
+    from central.db.postgres import PgStore
+
+    store = PgStore(pg_url, pool_size=1)
+    store.pool.timeout = 5.0  # a nested wait fails in 5 s instead of hanging the test
+    try:
+        blobs = DbAttachmentStore(store)
+        device = "kiosk-0000000000000001"
+        for i in range(3):
+            state = blobs.write(device, f"{i:064x}", 0, 1000, b"x")
+            assert state == {"sha256": f"{i:064x}", "offset": 1, "size": 1000,
+                             "complete": False}
+    finally:
+        store.close()
