@@ -33,7 +33,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from central.db.sql import Backend, Check, SqlStore
+from central.db.sql import CHECK_WINDOW, Backend, Check, SqlStore
 from kiosk.errors import ConfigError
 
 MIGRATION_LOCK = 0x6B696F736B01  # advisory lock keys ("kiosk" + n): one per purpose
@@ -224,12 +224,13 @@ class PgStore(SqlStore):
             checks.append(self.consistency())
         return checks
 
-    def consistency(self) -> Check:
-        base = super().consistency()
+    def consistency(self, within_s: float = CHECK_WINDOW) -> Check:
+        base = super().consistency(within_s)
         short = int(self._scalar(
-            "SELECT COUNT(*) FROM attachments a WHERE a.received <> COALESCE((SELECT "
-            "SUM(octet_length(c.data)) FROM attachment_chunks c WHERE c.device_id = a.device_id "
-            "AND c.sha256 = a.sha256), 0)"))
+            "SELECT COUNT(*) FROM attachments a WHERE a.updated_at > ? AND a.received <> "
+            "COALESCE((SELECT SUM(octet_length(c.data)) FROM attachment_chunks c WHERE "
+            "c.device_id = a.device_id AND c.sha256 = a.sha256), 0)",
+            (time.time() - within_s,)))
         return Check(base.name, base.ok and short == 0,
                      f"{base.detail}; {short} upload(s) whose bytes differ from their offset")
 

@@ -19,7 +19,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -48,20 +48,6 @@ class Check:
     detail: str
 
 
-class Cursor(Protocol):
-    rowcount: int
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-
-class Tx(Protocol):
-    """What ``transaction()`` yields: ``execute(sql with ?, params)`` -> a cursor."""
-
-    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
-
-
 class Limiter(Protocol):
     def spend(self, key: str) -> int | None: ...
 
@@ -72,6 +58,7 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode("utf-8")).hexdigest()
 
 
+CHECK_WINDOW = 86_400.0  # doctor's consistency checks look at the last day
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
@@ -82,6 +69,8 @@ class SqlStore:
 
     # -- backend hooks ------------------------------------------------------------
     def transaction(self) -> AbstractContextManager[Any]:
+        """One atomic, durable commit; yields an object with ``execute(sql with ?, params)``
+        returning a cursor (``fetchone``, ``fetchall``, ``rowcount``)."""
         raise NotImplementedError
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
@@ -248,9 +237,6 @@ class SqlStore:
         return self._dicts(
             f"SELECT {cols} FROM submissions ORDER BY received_at, submission_id")  # noqa: S608
 
-    def iter_submissions(self, *, with_payload: bool = False) -> Iterator[dict[str, Any]]:
-        yield from self.submissions(with_payload=with_payload)
-
     def count(self) -> int:
         return int(self._scalar("SELECT COUNT(*) FROM submissions"))
 
@@ -309,13 +295,15 @@ class SqlStore:
         return rows[0] if rows else None
 
     # -- consistency (doctor) ------------------------------------------------------
-    def consistency(self) -> Check:
+    def consistency(self, within_s: float = CHECK_WINDOW) -> Check:
+        """Rows of the last day (cheap enough to run every few minutes on a big database)."""
+        since = time.time() - within_s
         orphans = int(self._scalar(
-            "SELECT COUNT(*) FROM submissions s WHERE NOT EXISTS "
-            "(SELECT 1 FROM devices d WHERE d.device_id = s.device_id)"))
+            "SELECT COUNT(*) FROM submissions s WHERE s.received_at > ? AND NOT EXISTS "
+            "(SELECT 1 FROM devices d WHERE d.device_id = s.device_id)", (since,)))
         bad_uploads = int(self._scalar(
-            "SELECT COUNT(*) FROM attachments WHERE received > size OR "
-            "(complete = 1 AND received <> size)"))
+            "SELECT COUNT(*) FROM attachments WHERE updated_at > ? AND (received > size OR "
+            "(complete = 1 AND received <> size))", (since,)))
         ok = orphans == 0 and bad_uploads == 0
-        return Check("consistent", ok, f"{self.count()} submission(s); {orphans} without an "
-                     f"enrolled device; {bad_uploads} attachment row(s) out of order")
+        return Check("consistent", ok, f"last day: {orphans} submission(s) without an "
+                     f"enrolled device, {bad_uploads} attachment row(s) out of order")

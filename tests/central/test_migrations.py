@@ -101,6 +101,15 @@ def test_doctor_and_migrate_on_postgres(pg_url, tmp_path):
     assert good.returncode == 0 and [r["check"] for r in rows] == [
         "reachable", "migrated", "consistent"] and all(r["ok"] for r in rows), rows
     assert "synchronous_commit=on" in rows[0]["detail"]
+    import time
+
+    import psycopg
+
+    with psycopg.connect(pg_url) as conn:  # sealed, yet short of its size: not consistent
+        conn.execute("INSERT INTO attachments VALUES ('kiosk-0000000000000001', %s, 10, 5, 1, "
+                     "%s)", ("a" * 64, time.time()))
+    broken = _cli("doctor", "--data", data, "--database-url", pg_url)
+    assert broken.returncode == 1 and "FAIL  consistent" in broken.stdout, broken.stdout
 
 
 def test_doctor_names_an_unreachable_database_without_its_password(tmp_path):
