@@ -193,7 +193,7 @@ def _record_audit_head(central: BundleHost, device_id: str, head: Any) -> None:
 
 def import_bundle_file(central: BundleHost, path: Path, *,
                        only_device: str | None = None) -> dict[str, Any]:
-    with open(path, "rb") as fh:
+    with central.store.import_lock(), open(path, "rb") as fh:  # one at a time, on all nodes
         return _import(central, fh, only_device)
 
 

@@ -37,20 +37,9 @@ KEYS_PER_PART = 250  # ~60 kB of signed payload per part
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
-def _ensure_table(store: Any) -> None:
-    with store.lock:
-        store.db.conn.execute(
-            "CREATE TABLE IF NOT EXISTS audit_heads (device_id TEXT PRIMARY KEY, "
-            "seq INTEGER NOT NULL, hash TEXT NOT NULL, reported_at REAL NOT NULL, "
-            "via TEXT NOT NULL DEFAULT 'online', regressed_at REAL, regressed_detail TEXT)")
-
-
 def device_keys(store: Any) -> list[dict[str, Any]]:
     """Every enrolled device: id, public JWK, enrolled/revoked times (no names)."""
-    with store.lock:
-        rows = store.db.conn.execute(
-            "SELECT device_id, public_jwk, enrolled_at, revoked_at FROM devices "
-            "ORDER BY enrolled_at, device_id").fetchall()
+    rows = store.device_keys()
     return [{"device_id": r[0], "public_jwk": json.loads(r[1]), "enrolled_at": r[2],
              "revoked_at": r[3]} for r in rows]
 
@@ -119,35 +108,14 @@ def check_receipt(text: str, keys: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def record_head(store: Any, device_id: str, seq: int, digest: str, *,
                 via: str = "online") -> dict[str, Any]:
-    """Keep the newest head; {"status": "ok"|"regressed", "seq": known seq, ...}."""
-    _ensure_table(store)
-    now = time.time()
-    with store.transaction() as conn:
-        row = conn.execute("SELECT seq, hash FROM audit_heads WHERE device_id = ?",
-                           (device_id,)).fetchone()
-        if row is not None and (seq < row[0] or (seq == row[0] and digest != row[1])):
-            detail = f"reported entry {seq} ({digest[:12]}) after entry {row[0]} ({row[1][:12]})"
-            conn.execute("UPDATE audit_heads SET regressed_at = ?, regressed_detail = ? "
-                         "WHERE device_id = ?", (now, detail, device_id))
-            return {"status": "regressed", "seq": row[0], "detail": detail}
-        conn.execute(
-            "INSERT INTO audit_heads (device_id, seq, hash, reported_at, via) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET seq = excluded.seq, "
-            "hash = excluded.hash, reported_at = excluded.reported_at, via = excluded.via",
-            (device_id, seq, digest, now, via))
-    return {"status": "ok", "seq": seq}
+    """Keep the newest head; {"status": "ok"|"regressed", "seq": known seq, ...}
+    (the table and the rule: ``central.db.sql.SqlStore.record_head``)."""
+    return dict(store.record_head(device_id, seq, digest, via))
 
 
 def head_of(store: Any, device_id: str) -> dict[str, Any] | None:
-    _ensure_table(store)
-    with store.lock:
-        row = store.db.conn.execute(
-            "SELECT seq, hash, reported_at, via, regressed_at, regressed_detail FROM audit_heads "
-            "WHERE device_id = ?", (device_id,)).fetchone()
-    if row is None:
-        return None
-    return dict(zip(("seq", "hash", "reported_at", "via", "regressed_at", "regressed_detail"),
-                    row, strict=True))
+    head = store.head_of(device_id)
+    return None if head is None else dict(head)
 
 
 def parse_head(data: Any) -> tuple[int, str]:
