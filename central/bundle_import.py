@@ -32,8 +32,8 @@ from joserfc.jwk import OKPKey
 
 from central import intake
 from central.attachments import AttachmentStore
+from central.db.sql import SqlStore
 from central.settings import Settings
-from central.storage import CentralStore
 from kiosk import ids
 from kiosk.errors import SecurityError
 from sync.bundles import (
@@ -51,7 +51,7 @@ class BundleHost(Protocol):
     app imports this module and not the other way round."""
 
     settings: Settings
-    store: CentralStore
+    store: SqlStore
     key: OKPKey
     kid: str
     tmp_dir: Path
