@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from kiosk.errors import KioskError
 from kiosk.i18n import t
-from ui import a11y, theme
+from ui import a11y, theme, touch
 from ui.bridge import Bridge, StatusListener
 from ui.chrome import TopBar, demo_banner
 from ui.idle import ActivityFilter, IdleWatch
@@ -106,6 +106,10 @@ class KioskWindow(QMainWindow):
         self.keyboard_btn.clicked.connect(self.toggle_keyboard)
         prefs.changed.connect(self.on_prefs)
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        # Drag scrolling, no wheel on closed controls, no context menus (ui.touch); a tap in a
+        # text field opens the keyboard. Owned by this window: it goes with it.
+        self.touch_policy = touch.install(QApplication.instance(), self)  # type: ignore[arg-type]
+        self.touch_policy.text_tapped.connect(self.open_keyboard_for)
 
         self.idle_watch = IdleWatch(self, self)
 
@@ -199,6 +203,7 @@ class KioskWindow(QMainWindow):
 
     def show_page(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
+        QTimer.singleShot(0, self, self._keyboard_follows_page)
         a11y.name_scroll_bars(page, t("ui.scroll_bar", self.prefs.lang))
         name = self.screens.name_of(page)
         self.home_btn.setVisible(name in ("settings", "staff", "review"))
@@ -270,10 +275,30 @@ class KioskWindow(QMainWindow):
             self.keyboard.follow_focus(QApplication.focusWidget())
             QTimer.singleShot(0, lambda: self._reveal(QApplication.focusWidget()))
 
+    def open_keyboard_for(self, field: QWidget) -> None:
+        """A finger tapped a text field: the keyboard for it (digits for numbers), and the
+        field with its question's label and hint in view above the keys."""
+        if not self.isAncestorOf(field):
+            return  # a dialog's field (staff PIN has its own pad)
+        self.keyboard.follow_focus(field)
+        if not self.keyboard.isVisible():
+            self.keyboard.show()
+        QTimer.singleShot(0, lambda: self._reveal(field))
+
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if self._keyboard is not None and self._keyboard.isVisible():
             self.keyboard.follow_focus(new)
             self._reveal(new)
+            QTimer.singleShot(0, self, self._keyboard_follows_page)
+
+    def _keyboard_follows_page(self) -> None:
+        """Put the keyboard away on a screen with nothing to type into (it hid the answers)."""
+        if self._keyboard is None or not self._keyboard.isVisible():
+            return
+        page = self.stack.currentWidget()
+        fields = [w for w in page.findChildren(QWidget) if touch.is_text_field(w) and w.isVisible()] if page else []
+        if not fields:
+            self._keyboard.hide()
 
     def _reveal(self, widget: QWidget | None) -> None:
         """Keep the field being typed into in view above the keyboard."""

@@ -28,6 +28,7 @@ ACTION = "org.a11y.atspi.Action"
 TEXT = "org.a11y.atspi.Text"
 EDITABLE = "org.a11y.atspi.EditableText"
 SELECTION = "org.a11y.atspi.Selection"
+COMPONENT = "org.a11y.atspi.Component"
 REGISTRY_ROOT = ("org.a11y.atspi.Registry", "/org/a11y/atspi/accessible/root")
 # AtspiStateType bits (at-spi2-core atspi-constants.h).
 STATE_CHECKED, STATE_ENABLED, STATE_FOCUSABLE = 4, 8, 11
@@ -80,7 +81,7 @@ class Desktop:
                     p.wait(5)
 
 
-def start_desktop(tmp: Path) -> Desktop:
+def start_desktop(tmp: Path, size: str = "1280x800") -> Desktop:
     missing = [name for name in ("Xvfb", "dbus-daemon") if shutil.which(name) is None]
     launcher = next((p for p in BUS_LAUNCHER if Path(p).exists()), None)
     if launcher is None:
@@ -91,7 +92,7 @@ def start_desktop(tmp: Path) -> Desktop:
     env = dict(os.environ)
     try:
         read_fd, write_fd = os.pipe()
-        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1280x800x24",
+        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{size}x24",
                                  "-nolisten", "tcp"], pass_fds=(write_fd,),
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(xvfb)
@@ -229,6 +230,11 @@ class Tree:
         ok = self.call(ref, ACTION, "DoAction", "i", (names.index(action),))[0]
         assert ok, f"{action} on {self.name(ref)!r} failed"
 
+    def extents(self, ref: Ref) -> tuple[int, int, int, int]:
+        """Where ``ref`` is on the screen (x, y, width, height), as a magnifier reads it."""
+        x, y, w, h = self.call(ref, COMPONENT, "GetExtents", "u", (0,))[0]  # 0: ATSPI_COORD_TYPE_SCREEN
+        return int(x), int(y), int(w), int(h)
+
     def text(self, ref: Ref) -> str:
         return str(self.call(ref, TEXT, "GetText", "ii", (0, -1))[0])
 
@@ -250,14 +256,20 @@ class Node:
         return STATE_CHECKED in self.states or STATE_PRESSED in self.states
 
 
-def launch_kiosk(desktop: Desktop, env: dict[str, str], lang: str, log: Path) -> subprocess.Popen[bytes]:
-    """The real kiosk program on the private desktop, its Qt accessibility bridge on."""
+def launch_kiosk(desktop: Desktop, env: dict[str, str], lang: str, log: Path,
+                 windowed: bool = True) -> subprocess.Popen[bytes]:
+    """The real kiosk program on the private desktop, its Qt accessibility bridge on
+    (``windowed=False``: full screen and frameless, as on a kiosk)."""
     import sys
 
     full = {**env, **{k: v for k, v in desktop.env.items() if k in (
         "DISPLAY", "DBUS_SESSION_BUS_ADDRESS", "AT_SPI_BUS_ADDRESS", "XDG_RUNTIME_DIR")}}
     full.update({"QT_QPA_PLATFORM": "xcb", "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",
-                 "KIOSK_WINDOWED": "1", "KIOSK_TTS_ENGINE": "mock", "QT_ACCESSIBILITY": "1"})
+                 "KIOSK_TTS_ENGINE": "mock", "QT_ACCESSIBILITY": "1"})
+    if windowed:
+        full["KIOSK_WINDOWED"] = "1"
+    else:
+        full.pop("KIOSK_WINDOWED", None)
     with log.open("wb") as out:
         return subprocess.Popen([sys.executable, "-m", "app", "--lang", lang], env=full,
                                 stdout=out, stderr=subprocess.STDOUT)

@@ -7,8 +7,9 @@ from typing import Any
 from kiosk.forms.model import QuestionType
 from kiosk.i18n import t
 from ui import a11y
-from ui.qt import QComboBox, QGridLayout, QHBoxLayout, QWidget
+from ui.qt import QGridLayout, QHBoxLayout, QWidget
 from ui.widgets.base import Context, QuestionWidget
+from ui.widgets.chooser import TouchCombo
 from ui.widgets.common import WrapButton, text_label
 
 
@@ -161,8 +162,8 @@ class AimagSoumWidget(QuestionWidget):
         from kiosk.admin_units import admin_units
 
         self.units = admin_units()
-        self.aimag = QComboBox()
-        self.soum = QComboBox()
+        self.aimag = TouchCombo(ctx.lang, ctx.scale)  # a full-screen chooser for a finger
+        self.soum = TouchCombo(ctx.lang, ctx.scale)
         for combo, key, desc in (
             (self.aimag, "ui.aimag", "ui.aimag_desc"),
             (self.soum, "ui.soum", "ui.soum_desc"),

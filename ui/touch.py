@@ -1,0 +1,118 @@
+"""The kiosk's touch rules, applied to the whole application at once (issue 19).
+
+A kiosk screen is worked with a finger, so these hold for every widget any screen
+ever makes, present or future, without each view remembering them:
+
+- every scroll area (pages, lists, the review, the picker) scrolls by dragging, with
+  kinetic flicks (QScroller on the viewport, left-button gesture: a touch screen's
+  finger arrives as the left button on X11);
+- the mouse wheel never changes a closed control (dropdown, spin box): it scrolls the
+  page the control sits on instead, as the resident meant;
+- no context menu anywhere (Qt's own Undo/Cut/Paste menu is English, and offers
+  nothing a resident needs);
+- a tap in an editable text field is reported (``TouchPolicy.text_tapped``) so the
+  window opens the on-screen keyboard for it.
+"""
+
+from __future__ import annotations
+
+from ui.qt import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QEvent,
+    QLineEdit,
+    QObject,
+    QPlainTextEdit,
+    QScroller,
+    QScrollerProperties,
+    QTextEdit,
+    QWidget,
+    Signal,
+)
+
+WHEEL_STEP_PX = 40  # one wheel notch redirected to the page: about a line of body text
+
+
+def is_text_field(w: QObject | None) -> bool:
+    """An editable text field: the kind a resident types into with the on-screen keyboard."""
+    if isinstance(w, QLineEdit | QPlainTextEdit | QTextEdit):
+        return not w.isReadOnly() and w.isEnabled()
+    return False
+
+
+def flick(area: QAbstractScrollArea) -> None:
+    """Drag-to-scroll with kinetic flicks on ``area``'s viewport (idempotent)."""
+    viewport = area.viewport()
+    if QScroller.hasScroller(viewport):
+        return
+    QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    scroller = QScroller.scroller(viewport)
+    props = scroller.scrollerProperties()
+    # The press reaches the control under the finger at once (a tap is never late);
+    # a drag that starts on a button scrolls and cancels the press.
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.MousePressEventDelay, 0)
+    off = QScrollerProperties.OvershootPolicy.OvershootAlwaysOff
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.HorizontalOvershootPolicy, off)
+    props.setScrollMetric(QScrollerProperties.ScrollMetric.VerticalOvershootPolicy, off)
+    scroller.setScrollerProperties(props)
+
+
+def _closed_control(obj: QObject) -> QWidget | None:
+    """The dropdown or spin box ``obj`` is (or is inside), unless its list is open."""
+    w = obj if isinstance(obj, QWidget) else None
+    while w is not None:
+        if isinstance(w, QComboBox | QAbstractSpinBox):
+            return w
+        if w.isWindow():
+            return None
+        w = w.parentWidget()
+    return None
+
+
+def _page_of(w: QWidget) -> QAbstractScrollArea | None:
+    parent = w.parentWidget()
+    while parent is not None:
+        if isinstance(parent, QAbstractScrollArea) and not isinstance(parent, QPlainTextEdit | QTextEdit):
+            return parent
+        parent = parent.parentWidget()
+    return None
+
+
+class TouchPolicy(QObject):
+    """The application-wide event filter holding the rules above."""
+
+    text_tapped = Signal(object)  # the QWidget (text field) a finger tapped
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
+        kind = event.type()
+        if kind == QEvent.Type.ContextMenu:
+            return True  # no context menu, anywhere
+        if kind == QEvent.Type.Polish and isinstance(obj, QAbstractScrollArea):
+            if not isinstance(obj, QPlainTextEdit | QTextEdit):  # a finger there selects text
+                flick(obj)
+        elif kind == QEvent.Type.Wheel:
+            return self._wheel(obj, event)
+        elif kind == QEvent.Type.MouseButtonRelease and is_text_field(obj):
+            self.text_tapped.emit(obj)
+        return False
+
+    def _wheel(self, obj: QObject, event: QEvent) -> bool:
+        control = _closed_control(obj)
+        if control is None:
+            return False
+        page = _page_of(control)
+        if page is not None:
+            notches = event.angleDelta().y() / 120  # type: ignore[attr-defined]
+            bar = page.verticalScrollBar()
+            bar.setValue(bar.value() - round(notches * WHEEL_STEP_PX))
+        return True  # the value under the pointer never changes by the wheel
+
+
+def install(app: QApplication, owner: QObject) -> TouchPolicy:
+    """The rules on every widget of ``app`` from now on, for as long as ``owner`` lives
+    (Qt drops a deleted filter: a second window never doubles them)."""
+    policy = TouchPolicy(owner)
+    app.installEventFilter(policy)
+    return policy
