@@ -259,11 +259,18 @@ class KioskWindow(QMainWindow):
             keyboard = OnScreenKeyboard()
             keyboard.hide()
             self._outer.addWidget(keyboard)
-            keyboard.shown.connect(lambda on: self.form.make_room(on))  # room for the keys
+            keyboard.shown.connect(self._make_room)  # room for the keys
             keyboard.closed.connect(self.toggle_keyboard)
             keyboard.set_lang(self.prefs.lang)
             self._keyboard = keyboard
         return self._keyboard
+
+    def _make_room(self, keyboard_open: bool) -> None:
+        """With the keys open at large text, the question needs the top bar's height too
+        (its label, hint and field above the keys at 200 %): the bar comes back with the
+        keys put away, and the keyboard has its own key to put itself away."""
+        self.top_bar.setVisible(not keyboard_open or self.prefs.scale <= 100)
+        self.form.make_room(keyboard_open)
 
     def hide_keyboard(self) -> None:
         if self._keyboard is not None:

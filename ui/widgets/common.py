@@ -248,8 +248,9 @@ class Page(QScrollArea):
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         super().resizeEvent(event)
         # The on-screen keyboard opening (or larger text) shrinks the page: the field being
-        # typed into must stay in view, above the keyboard, with the text in it.
-        if event.size().height() < event.oldSize().height():
+        # typed into must stay in view, above the keyboard, with the text in it; when the
+        # page grows again (the top bar giving its room at large text) its label comes back.
+        if event.size().height() != event.oldSize().height() and event.oldSize().height() > 0:
             self.reveal_focus()
             # Once more after the pending layout passes (labels re-measure at the new size).
             QTimer.singleShot(0, self, self.reveal_focus)
@@ -277,14 +278,27 @@ class Page(QScrollArea):
         """
         room = self.viewport().height() - 2 * margin
         best: QWidget | None = None
+        outermost: QWidget | None = None
         parent = widget.parentWidget()
         while parent is not None and parent is not self.body:
             if parent.height() <= room:
                 best = parent
+            outermost = parent
             parent = parent.parentWidget()
-        if best is not None:
+        top = self._top_of(outermost) if outermost is not None else 0
+        bottom = self._top_of(widget) + widget.height()
+        if outermost is not None and best is not outermost and bottom - top <= room:
+            # The whole question does not fit (large text, keys open): its start (the
+            # label, the hint) down to the widget does, leaving out what is under it.
+            self._scroll_span(top, bottom, margin)
+        elif best is not None:
             self._scroll_to(best, margin)
         self._scroll_to(widget, margin)
+
+    def _top_of(self, widget: QWidget) -> int:
+        from ui.qt import QPoint
+
+        return widget.mapTo(self.body, QPoint(0, 0)).y()
 
     def _scroll_to(self, widget: QWidget, margin: int) -> None:
         """The whole widget in view (its top wins when it is taller than the view).
@@ -292,10 +306,10 @@ class Page(QScrollArea):
         Not QScrollArea.ensureWidgetVisible: for a text field that only brings the text
         cursor into view, leaving the field's lower half (and the text) under the keyboard.
         """
-        from ui.qt import QPoint
+        top = self._top_of(widget)
+        self._scroll_span(top, top + widget.height(), margin)
 
-        top = widget.mapTo(self.body, QPoint(0, 0)).y()
-        bottom = top + widget.height()
+    def _scroll_span(self, top: int, bottom: int, margin: int) -> None:
         bar = self.verticalScrollBar()
         value, view = bar.value(), self.viewport().height()
         if bottom + margin > value + view:
