@@ -92,6 +92,20 @@ class Hand:
         self._send(X.KeyPress, code)
         self._send(X.KeyRelease, code)
 
+    def popups(self) -> list[tuple[int, int, int, int]]:
+        """Mapped override-redirect windows (menus, tooltips, dropdown lists), as
+        (x, y, width, height): Qt does not put a context menu in the AT-SPI tree."""
+        out = []
+        for w in self.d.screen().root.query_tree().children:
+            try:
+                attrs = w.get_attributes()
+                if attrs.map_state == X.IsViewable and attrs.override_redirect:
+                    g = w.get_geometry()
+                    out.append((g.x, g.y, g.width, g.height))
+            except Exception:  # noqa: BLE001, S112 - a window that went away meanwhile
+                continue
+        return out
+
     def screenshot(self, path: Path) -> Path:
         """The whole X screen as a PNG (what a person standing there sees)."""
         from PySide6.QtGui import QImage
@@ -149,9 +163,9 @@ class Screen:
         x, y, w, h = self.extents(node)
         return w > 0 and h > 0 and x >= 0 and y >= 0 and x + w <= self.hand.width and y + h <= self.hand.height
 
-    def menus(self) -> list[atspi.Node]:
-        """Any menu showing, in any window of the kiosk (a context menu is a top level)."""
-        return [n for n in self.nodes() if n.role in MENU_ROLES]
+    def menus(self) -> list[object]:
+        """Any menu showing: in the tree, or as a popup window on the X screen."""
+        return [*(n for n in self.nodes() if n.role in MENU_ROLES), *self.hand.popups()]
 
     def keys_showing(self, key_name: str) -> bool:
         return self.find("push button", key_name) is not None

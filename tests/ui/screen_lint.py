@@ -13,7 +13,14 @@ stored one, so they hold for every language, theme and text size:
   contrast);
 - ``focus_ring``: the focus indicator of every focusable control >= 3:1 against the
   colours on both sides of it;
-- ``targets``: every clickable >= 44 x 44 px, scroll-bar arrows and dropdown arrows too.
+- ``targets``: every clickable >= 44 x 44 px, scroll-bar arrows and dropdown arrows too;
+- ``rows``: every row of a list a finger picks from >= 56 px (at 100 %), including the list
+  a dropdown opens;
+- ``keyboard_label``: with the on-screen keyboard open, the focused question's label is
+  fully inside the visible part of its page;
+- ``read_only``: no editable-looking box (line edit, text box, spin box) for a read-only
+  value: a calculated answer is shown as text. Not in the default rules until issue 19
+  part A (H19a) lands; tests/ui/test_screen_lint.py holds it to that (xfail, strict).
 """
 
 from __future__ import annotations
@@ -27,21 +34,28 @@ from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import (
     QAbstractButton,
+    QAbstractItemView,
+    QAbstractSpinBox,
     QApplication,
     QComboBox,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QScrollBar,
     QStyle,
     QStyleOptionButton,
     QStyleOptionComboBox,
     QStyleOptionSlider,
+    QTextEdit,
     QWidget,
 )
 
 from ui import a11y, theme
 
 MIN_TARGET = theme.MIN_TARGET_PX
+MIN_ROW = 56  # a list row a finger picks (issue 19)
+DEFAULT_RULES = ("fits", "under_bar", "script", "contrast", "focus_ring", "targets", "rows", "keyboard_label")
 FOCUS_MIN = 3.0
 
 CYRILLIC = re.compile(r"[А-Яа-яЁёӨөҮү]")
@@ -335,8 +349,67 @@ def targets(root: QWidget, where: str) -> list[str]:
     return problems
 
 
+def rows(root: QWidget, where: str) -> list[str]:
+    """Every row of a visible list, and of the list each visible dropdown opens, >= 56 px."""
+    problems = []
+    for view in shown(root, QAbstractItemView):
+        model = view.model()
+        for r in range(model.rowCount() if model is not None else 0):
+            h = view.visualRect(model.index(r, 0)).height()
+            if 0 < h < MIN_ROW:
+                problems.append(f"{where}: rows: row {r + 1} of {name_of(view)!r} is {h} px high")
+                break
+    for combo in shown(root, QComboBox):
+        if type(combo).showPopup is QComboBox.showPopup and combo.count():  # Qt's own list
+            h = combo.view().sizeHintForRow(0)
+            if h < MIN_ROW:
+                problems.append(f"{where}: rows: the list of {name_of(combo)!r} has {h}-px rows")
+    return problems
+
+
+def _keyboard(window: QWidget) -> QWidget | None:
+    from ui.widgets.keyboard import OnScreenKeyboard
+
+    return next((k for k in window.findChildren(OnScreenKeyboard) if k.isVisible()), None)
+
+
+def _question_label(focus: QWidget) -> QLabel | None:
+    """The label heading the block (a direct child of a scroll area's body) ``focus`` is in."""
+    from PySide6.QtWidgets import QScrollArea
+
+    block, parent = focus, focus.parentWidget()
+    while parent is not None:
+        area = parent.parentWidget().parentWidget() if parent.parentWidget() is not None else None
+        if isinstance(area, QScrollArea) and area.widget() is parent:
+            labels = [w for w in block.findChildren(QLabel) if w.isVisible() and w.text().strip()]
+            return min(labels, key=lambda w: w.mapTo(block, QPoint(0, 0)).y()) if labels else None
+        block, parent = parent, parent.parentWidget()
+    return None
+
+
+def keyboard_label(window: QWidget, where: str) -> list[str]:
+    """With the on-screen keyboard open, the focused question's label fully in view."""
+    focus = QApplication.focusWidget()
+    if _keyboard(window) is None or focus is None or not window.isAncestorOf(focus):
+        return []
+    label = _question_label(focus)
+    if label is None or fully_in_view(label):
+        return []
+    return [f"{where}: keyboard_label: {name_of(label)!r} (the label of the focused "
+            f"{type(focus).__name__}) is not fully in view with the keyboard open"]
+
+
+def read_only(root: QWidget, where: str) -> list[str]:
+    """No editable-looking box for a read-only value (it is shown as text instead)."""
+    problems = []
+    for w in shown(root, (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)):
+        if w.isReadOnly():  # type: ignore[attr-defined]
+            problems.append(f"{where}: read_only: {name_of(w)!r} is a read-only value in an input box")
+    return problems
+
+
 def lint(window: QWidget, lang: str, theme_name: str, where: str, data: Iterable[str] = (),
-         rules: Iterable[str] = ("fits", "under_bar", "script", "contrast", "focus_ring", "targets"),
+         rules: Iterable[str] = DEFAULT_RULES,
          ) -> list[str]:
     """All rules (or the named ones) over what ``window`` shows now."""
     out: list[str] = []
@@ -353,4 +426,10 @@ def lint(window: QWidget, lang: str, theme_name: str, where: str, data: Iterable
             out += focus_ring(window, theme_name, where)
         elif rule == "targets":
             out += targets(window, where)
+        elif rule == "rows":
+            out += rows(window, where)
+        elif rule == "keyboard_label":
+            out += keyboard_label(window, where)
+        elif rule == "read_only":
+            out += read_only(window, where)
     return out

@@ -110,7 +110,7 @@ class Kiosk:
                     self.tree.set_text(n.ref, str(answers[q["name"]]))
             before = [n.name for n in nodes]
             self.tap(t("ui.form_next", self.lang))
-            poll("the next screen", lambda: [n.name for n in self.screen.nodes()] != before, 10)
+            poll("the next screen", lambda b=before: [n.name for n in self.screen.nodes()] != b, 10)
         raise AssertionError(f"{name} not reached in 20 screens")
 
     def text_size(self, pct: int) -> None:
@@ -254,7 +254,7 @@ def test_at_200_percent_the_focused_label_stays_above_the_open_keyboard(kiosk: K
         bottom = kiosk.screen.extents(next_button)[1]
         parts = [n for n in nodes if n.role == "label" and n.name in (label_text, hint)] + [field]
         spans = [kiosk.screen.extents(n) for n in parts]
-        seen.append(f"view {top}..{bottom}: " + ", ".join(f"{n.name[:20]!r} {e}" for n, e in zip(parts, spans)))
+        seen.append(f"view {top}..{bottom}: " + ", ".join(f"{n.name[:20]!r} {e}" for n, e in zip(parts, spans, strict=True)))
         return len(parts) == 3 and all(top <= y and y + h <= bottom for _x, y, _w, h in spans)
 
     try:

@@ -130,3 +130,92 @@ def test_the_lint_finds_nothing_on_a_clean_screen(qtbot, styled):
     qtbot.addWidget(host)
     qtbot.waitExposed(host)
     assert screen_lint.lint(host, "mn", "default", "clean") == []
+
+
+# -- issue 19: rows a finger picks, the label above the keyboard, read-only values ------
+def test_the_rows_rule_flags_qts_own_dropdown_list_and_passes_the_touch_chooser(qtbot, styled):
+    from PySide6.QtWidgets import QComboBox
+
+    from ui.widgets.chooser import TouchCombo
+
+    host = QWidget()
+    column = QVBoxLayout(host)
+    plain, touch = QComboBox(), TouchCombo("mn", 100)
+    plain.setObjectName("plain")
+    touch.setObjectName("touch")
+    for combo in (plain, touch):
+        combo.addItems(["Архангай", "Баян-Өлгий", "Төв"])
+        column.addWidget(combo)
+    host.resize(800, 400)
+    host.show()
+    qtbot.addWidget(host)
+    qtbot.waitExposed(host)
+    found = screen_lint.lint(host, "mn", "default", "rows", rules=("rows",))
+    assert any("'plain'" in f for f in found), found
+    assert not any("'touch'" in f for f in found), found
+
+
+def _page_with_keyboard() -> tuple[QWidget, QWidget, QWidget]:
+    from PySide6.QtWidgets import QLineEdit
+
+    from ui.widgets.common import Page, text_label
+    from ui.widgets.keyboard import OnScreenKeyboard
+
+    host = QWidget()
+    outer = QVBoxLayout(host)
+    page = Page()
+    block = QWidget()
+    box = QVBoxLayout(block)
+    box.addWidget(text_label("Өрхийн тэргүүний нэр", "question"))
+    field = QLineEdit()
+    box.addWidget(field)
+    page.column.addWidget(block)
+    page.column.addSpacing(2000)
+    outer.addWidget(page, 1)
+    keys = OnScreenKeyboard()
+    outer.addWidget(keys)
+    host.resize(900, 700)
+    host.show()
+    field.setFocus()
+    return host, page, field
+
+
+def test_the_keyboard_label_rule_flags_a_label_scrolled_away(qtbot, styled):
+    for scrolled, expect in ((True, True), (False, False)):
+        host, page, field = _page_with_keyboard()
+        qtbot.addWidget(host)
+        qtbot.waitExposed(host)
+        qtbot.waitUntil(field.hasFocus)
+        bar = page.verticalScrollBar()  # type: ignore[attr-defined]
+        bar.setValue(60 if scrolled else 0)
+        assert bar.value() == (60 if scrolled else 0), "the page is not tall enough to scroll"
+        found = screen_lint.lint(host, "mn", "default", "keys", rules=("keyboard_label",))
+        assert bool(found) is expect, (scrolled, found)
+
+
+def test_the_read_only_rule_flags_a_read_only_box(qtbot, styled):
+    from PySide6.QtWidgets import QLineEdit
+
+    host = QWidget()
+    column = QVBoxLayout(host)
+    box = QLineEdit("3")
+    box.setObjectName("children_count")
+    box.setReadOnly(True)
+    column.addWidget(box)
+    column.addWidget(QLineEdit("typed"))
+    host.show()
+    qtbot.addWidget(host)
+    qtbot.waitExposed(host)
+    found = screen_lint.read_only(host, "ro")
+    assert len(found) == 1 and "children_count" in found[0], found
+
+
+@pytest.mark.xfail(strict=True, reason="H19a")
+def test_no_screen_shows_a_read_only_value_in_a_box(qtbot, kiosk):
+    from ui.screenshots import type_examples, use, walk
+
+    use(kiosk, "mn", "default", 100)
+    problems: list[str] = []
+    for name in walk(kiosk, type_examples(kiosk)):
+        problems += screen_lint.lint(kiosk.window, "mn", "default", name, rules=("read_only",))
+    assert not problems, "\n".join(problems[:40])

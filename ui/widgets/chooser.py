@@ -29,6 +29,13 @@ from ui.widgets.common import button, button_bar, text_label
 
 LETTER_STRIP_FROM = 12  # a list longer than this gets the strip of first letters
 LETTERS_PER_ROW = 14
+# The Mongolian Cyrillic alphabet's order (Ө after О, Ү after У), for the sorted list.
+MN_ORDER = "АБВГДЕЁЖЗИЙКЛМНОӨПРСТУҮФХЦЧШЩЪЫЬЭЮЯ"
+
+
+def sort_key(text: str) -> tuple[int, ...]:
+    """Alphabetical in Mongolian Cyrillic, then Latin (a letter strip jumps in this order)."""
+    return tuple(MN_ORDER.index(c) if c in MN_ORDER else 100 + ord(c) for c in text.upper())
 
 
 class TouchCombo(QComboBox):
@@ -88,11 +95,16 @@ class Chooser(QDialog):
         listing.setUniformItemSizes(True)
         listing.setVerticalScrollMode(QListWidget.ScrollMode.ScrollPerPixel)
         a11y.label(listing, self.combo.accessibleName(), t("ui.chooser_desc", self.lang))
-        for i in range(self.combo.count()):
+        # The placeholder ("choose") first, then the names alphabetically; each row
+        # remembers its dropdown index.
+        indexes = sorted(range(self.combo.count()),
+                         key=lambda i: (bool(self.combo.itemData(i)), sort_key(self.combo.itemText(i))))
+        for i in indexes:
             item = QListWidgetItem(self.combo.itemText(i))
+            item.setData(Qt.ItemDataRole.UserRole, i)
             item.setSizeHint(QSize(0, row_px))  # a finger's row at every text size
             listing.addItem(item)
-        listing.setCurrentRow(self.combo.currentIndex())
+        listing.setCurrentRow(indexes.index(self.combo.currentIndex()) if self.combo.currentIndex() >= 0 else 0)
         listing.itemClicked.connect(self._chosen)
         listing.itemActivated.connect(self._chosen)  # Enter on a keyboard
         return listing
@@ -111,7 +123,7 @@ class Chooser(QDialog):
         grid = QGridLayout(strip)
         grid.setContentsMargins(32, 0, 32, 8)
         grid.setSpacing(6)
-        for n, letter in enumerate(sorted(firsts)):
+        for n, letter in enumerate(sorted(firsts, key=sort_key)):
             b = button(letter, t("ui.chooser_letter_desc", self.lang, letter=letter), name=f"letter-{letter}")
             b.clicked.connect(lambda _=False, x=letter: self.jump(x))
             grid.addWidget(b, n // LETTERS_PER_ROW, n % LETTERS_PER_ROW)
@@ -121,12 +133,12 @@ class Chooser(QDialog):
         """The first item starting with ``letter`` at the top of the list."""
         for i in range(self.list.count()):
             item = self.list.item(i)
-            if self.combo.itemData(i) and item.text().upper().startswith(letter):
+            if self.combo.itemData(item.data(Qt.ItemDataRole.UserRole)) and item.text().upper().startswith(letter):
                 self.list.scrollToItem(item, QListWidget.ScrollHint.PositionAtTop)
                 return
 
     def _chosen(self, item: QListWidgetItem) -> None:
-        self.combo.setCurrentIndex(self.list.row(item))
+        self.combo.setCurrentIndex(int(item.data(Qt.ItemDataRole.UserRole)))
         self.accept()
 
     def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
