@@ -1,0 +1,158 @@
+"""The finger walk over every bundled form, at three screen sizes, in Mongolian and English,
+at 100 % and 200 % text (issue 19): slow, the whole matrix; test_finger.py is the fast set.
+
+On every screen of every form, with X input (XTEST) and AT-SPI reads only:
+- every list row showing is >= 56 px;
+- the first text field, tapped, opens the on-screen keyboard, and the question's label
+  and the field are then inside the page's visible area, above the keys;
+- a screen with no text field has no keyboard open;
+- a dropdown, tapped, opens the full-screen chooser with >= 56-px rows (then Cancel).
+Each screen is answered from the form's example answers through the tree (as
+tests/ui/atspi_form.py does) and a signature is drawn with a finger drag; the walk of a
+form ends at its review screen (or where an answer cannot be given through the tree, as
+an attachment: the screens up to there were checked). Screenshots of every screen go to
+$KIOSK_FINGER_SHOTS when set.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kiosk.i18n import t
+from tests.ui import atspi
+from tests.ui.atspi_form import TEXT_TYPES, FormDriver
+from tests.ui.finger import Screen, poll
+from tests.ui.test_finger import EXAMPLES, FORMS, MIN_ROW, Kiosk
+
+SIZES = ("1280x800", "1024x768", "1920x1080")
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", params=SIZES)
+def desktop(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[atspi.Desktop]:
+    try:
+        d = atspi.start_desktop(tmp_path_factory.mktemp("finger"), request.param)
+    except atspi.Unavailable as exc:
+        pytest.skip(f"no X/AT-SPI desktop here: {exc}")
+    yield d
+    d.close()
+
+
+def _forms() -> list[str]:
+    return sorted(p.stem for p in FORMS.glob("*.json"))
+
+
+def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
+    s: Screen = k.screen
+    problems: list[str] = []
+    nodes = s.nodes()
+    for n in nodes:
+        if n.role == "list item" and 0 < s.extents(n)[3] < MIN_ROW:
+            problems.append(f"{where}: list row {n.name!r} is {s.extents(n)[3]} px")
+    labels = {str(q["label"][k.lang]): q for p in form["pages"] for q in p["questions"]}
+    fields = [(n, q) for n in nodes if n.role in ("text", "entry")
+              for lab, q in labels.items() if n.name.startswith(lab) and q["type"] in TEXT_TYPES]
+    if not fields:
+        if k.keyboard_open():
+            problems.append(f"{where}: the keyboard is open on a screen without text fields")
+        return problems
+    field, q = fields[0]
+    s.tap(field)
+    try:
+        poll("the keyboard", k.keyboard_open, 10)
+    except AssertionError:
+        return [*problems, f"{where}: tapping {q['name']} did not open the keyboard"]
+    label = str(q["label"][k.lang])
+
+    def in_view() -> bool:
+        now = s.nodes()
+        stack = next(n for n in now if n.role == "layered pane")
+        top = s.extents(stack)[1]
+        keys = [s.extents(n)[1] for n in now if n.role == "push button" and len(n.name) == 1]
+        nxt = [s.extents(n)[1] for n in now if n.role == "push button" and n.name == t("ui.form_next", k.lang)]
+        bottom = min([*keys, *nxt]) if keys or nxt else k.hand.height
+        heads = [s.extents(n) for n in now if n.role == "label" and n.name == label]
+        f = s.extents(field)
+        return bool(heads) and all(top <= y and y + h <= bottom for _x, y, _w, h in (*heads, f))
+
+    try:
+        poll("label and field in view", in_view, 5)
+    except AssertionError:
+        problems.append(f"{where}: {q['name']}'s label or field is not in view above the keyboard")
+    return problems
+
+
+def _check_chooser(k: Kiosk, where: str) -> list[str]:
+    combo = k.screen.find("combo box")
+    if combo is None or not k.screen.on_screen(combo):
+        return []
+    k.screen.tap(combo)
+    cancel = k.screen.wait("push button", t("ui.chooser_cancel", k.lang), timeout=10)
+    rows = [k.screen.extents(n)[3] for n in k.screen.nodes() if n.role == "list item"]
+    k.screen.tap(cancel)
+    short = [h for h in rows if 0 < h < MIN_ROW]
+    return [f"{where}: chooser rows of {short[0]} px"] if short else []
+
+
+def _sign(k: Kiosk, form: dict) -> None:
+    sig = [str(q["label"][k.lang]) for p in form["pages"] for q in p["questions"] if q["type"] == "signature"]
+    for label in sig:
+        pad = k.screen.find({"drawing area", "canvas", "image", "unknown", "panel"}, None,
+                            where=lambda n, lab=label: n.name == lab)
+        if pad is not None:
+            x, y, w, h = k.screen.extents(pad)
+            k.hand.drag(x + w * 0.2, y + h * 0.5, x + w * 0.8, y + h * 0.4)
+
+
+def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
+    form = json.loads((FORMS / f"{form_id}.json").read_text(encoding="utf-8"))
+    answers = json.loads((EXAMPLES / f"{form_id}.answers.json").read_text(encoding="utf-8"))["answers"]
+    k.open_form(form_id)
+    driver = FormDriver(k.tree, k.screen.app, form, answers, k.lang, {
+        "yes": t("ui.yes", k.lang), "no": t("ui.no", k.lang), "year": t("ui.date_year", k.lang),
+        "month": t("ui.date_month", k.lang), "day": t("ui.date_day", k.lang)})
+    problems: list[str] = []
+    for step in range(40):
+        if k.screen.find("push button", t("ui.review_submit", k.lang)) is not None:
+            break
+        where = f"{tag} {form_id} screen {step + 1}"
+        problems += _check_screen(k, form, where) + _check_chooser(k, where)
+        if shots is not None:
+            k.hand.screenshot(shots / tag / f"{form_id}-{step + 1:02d}.png")
+        try:
+            driver.answer_screen()
+        except (AssertionError, StopIteration):
+            break  # an answer the tree cannot give (an attachment): checked up to here
+        _sign(k, form)
+        before = driver.names()
+        k.tap(t("ui.form_next", k.lang))
+        try:
+            poll("the next screen", lambda b=before: driver.names() != b, 10)
+        except AssertionError:
+            break  # held on this screen (an answer not given): checked up to here
+    return problems
+
+
+@pytest.mark.timeout(3600)
+@pytest.mark.parametrize("scale", [100, 200])
+@pytest.mark.parametrize("lang", ["mn", "en"])
+def test_a_finger_walks_every_form(desktop: atspi.Desktop, isolated_home: Path, tmp_path: Path,
+                                   lang: str, scale: int) -> None:
+    shots_env = os.environ.get("KIOSK_FINGER_SHOTS")
+    size = desktop.env.get("DISPLAY", "")
+    problems: list[str] = []
+    for form_id in _forms():
+        k = Kiosk(desktop, isolated_home, lang, tmp_path / f"{form_id}.log")  # a fresh kiosk per form
+        try:
+            tag = f"{k.hand.width}x{k.hand.height}-{lang}-{scale}"
+            if scale != 100:
+                k.text_size(scale)
+            problems += _walk(k, form_id, tag, Path(shots_env) if shots_env else None)
+        finally:
+            k.close()
+    assert not problems, f"{size}: {len(problems)} findings:\n" + "\n".join(problems[:60])
