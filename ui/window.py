@@ -268,8 +268,12 @@ class KioskWindow(QMainWindow):
     def _make_room(self, keyboard_open: bool) -> None:
         """With the keys open at large text, the question needs the top bar's height too
         (its label, hint and field above the keys at 200 %): the bar comes back with the
-        keys put away, and the keyboard has its own key to put itself away."""
-        self.top_bar.setVisible(not keyboard_open or self.prefs.scale <= 100)
+        keys put away, and the keyboard has its own key to put itself away. The DEMO
+        banner (two lines at 200 %) steps aside while typing too and comes back with the
+        bar; the receipt still says DEMO."""
+        roomy = not keyboard_open or self.prefs.scale <= 100
+        self.top_bar.setVisible(roomy)
+        self.banner.setVisible(roomy and not self.services.enrolled)
         self.form.make_room(keyboard_open)
 
     def hide_keyboard(self) -> None:
