@@ -161,3 +161,80 @@ def test_a_finger_walks_every_form(desktop: atspi.Desktop, isolated_home: Path, 
         finally:
             k.close()
     assert not problems, f"{size}: {len(problems)} findings:\n" + "\n".join(problems[:60])
+
+
+# -- three imported XLSForms (made in the test) ---------------------------------------------
+def _import_xlsforms(home: Path, tmp: Path) -> list[tuple[str, set[str]]]:
+    from kiosk.forms.local_catalog import check_source, install, read_source
+    from tests.forms.xlsform_builders import household_form, media_form, odk_types_form
+
+    ids = []
+    for build, name in ((household_form, "household"), (odk_types_form, "types"), (media_form, "media")):
+        source = read_source(build(tmp / "src" / f"{name}.xlsx"))
+        form = check_source(source)
+        install(home, source, form, category="civil-registration", agency="gasr")
+        ids.append((form.id, {form.title_text(lang) for lang in ("mn", "en")}))
+    return ids
+
+
+def _generic_screen(k: Kiosk, where: str) -> list[str]:
+    """The same checks without a form definition: a field's label is the label read
+    just before it (reading order)."""
+    s, problems = k.screen, []
+    nodes = s.nodes()
+    problems += [f"{where}: list row {n.name!r} is {s.extents(n)[3]} px" for n in nodes
+                 if n.role == "list item" and 0 < s.extents(n)[3] < MIN_ROW]
+    last_label, field, label = None, None, None
+    for n in nodes:
+        if n.role == "label" and n.name.strip():
+            last_label = n
+        elif n.role in ("text", "entry") and STATE_READ_ONLY not in n.states and s.on_screen(n):
+            field, label = n, last_label
+            break
+    if field is None:
+        return problems + ([f"{where}: keyboard open without text fields"] if k.keyboard_open() else [])
+    s.tap(field)
+    try:
+        poll("the keyboard", k.keyboard_open, 10)
+    except AssertionError:
+        return [*problems, f"{where}: tapping {field.name!r} did not open the keyboard"]
+    keys = [s.extents(n)[1] for n in s.nodes() if n.role == "push button" and len(n.name) == 1]
+    stack = next(n for n in s.nodes() if n.role == "layered pane")
+    top, bottom = s.extents(stack)[1], min(keys) if keys else k.hand.height
+    for part in [p for p in (label, field) if p is not None]:
+        _x, y, _w, h = s.extents(part)
+        if not (top <= y and y + h <= bottom):
+            problems.append(f"{where}: {part.role} {part.name[:40]!r} not in view above the keyboard")
+    return problems
+
+
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("scale", [100, 200])
+@pytest.mark.parametrize("lang", ["mn", "en"])
+def test_a_finger_walks_three_imported_xlsforms(desktop: atspi.Desktop, isolated_home: Path, tmp_path: Path,
+                                                lang: str, scale: int) -> None:
+    ids = _import_xlsforms(isolated_home, tmp_path)
+    problems: list[str] = []
+    for form_id, titles in ids:
+        k = Kiosk(desktop, isolated_home, lang, tmp_path / f"{form_id}.log")
+        try:
+            tag = f"{k.hand.width}x{k.hand.height}-{lang}-{scale}"
+            if scale != 100:
+                k.text_size(scale)
+            tile = k.screen.wait("push button", None,
+                                 where=lambda n, ts=titles: any(n.name.startswith(x) for x in ts if x))
+            k.tree.do(tile.ref, "Press")
+            k.screen.wait("push button", t("ui.form_next", lang))
+            for step in range(8):  # up to where a required answer holds the walk
+                problems += _generic_screen(k, f"{tag} {form_id} screen {step + 1}")
+                before = [n.name for n in k.screen.nodes()]
+                k.tap(t("ui.form_next", lang))
+                try:
+                    poll("the next screen", lambda b=before, s=k.screen: [n.name for n in s.nodes()] != b, 5)
+                except AssertionError:
+                    break
+                if k.screen.find("push button", t("ui.review_submit", lang)) is not None:
+                    break
+        finally:
+            k.close()
+    assert not problems, "\n".join(problems[:60])

@@ -70,8 +70,8 @@ def test_the_number_pad_leaves_the_hint_and_the_field_in_view(qtbot, kiosk, scal
     edit = block.widget.edit
     hint = block.widget.box.itemAt(0).widget()  # the phone format hint above the field
     assert "99112233" in hint.text()
-    tap(qtbot, edit)
-    tap(qtbot, window.keyboard_btn)
+    tap(qtbot, edit)  # the tap itself opens the keyboard (issue 19), the number pad for a phone
+    qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
     assert window.keyboard.layout_name == "digits"
     page = window.form.page
     qtbot.waitUntil(lambda: _in_view(page, edit) and _in_view(page, hint), timeout=3000)

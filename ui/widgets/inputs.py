@@ -124,6 +124,7 @@ class RegistryWidget(QuestionWidget):
         self.box.addWidget(text_label(hint, "hint"))
         self.edit = line_edit(hint, ctx.label)
         self.edit.setMaxLength(14)
+        self.edit.setProperty("keypad", "registry")  # on-screen keys: 2 letters, then digits
         self.edit.setReadOnly(ctx.read_only)
         self.edit.textChanged.connect(self._edited)
         self.feedback = text_label("", "hint")

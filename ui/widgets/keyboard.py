@@ -70,8 +70,18 @@ class OnScreenKeyboard(QFrame):
             self.build()
 
     def follow_focus(self, widget: QWidget | None) -> None:
-        """Number pad for numeric fields, letters otherwise."""
-        wanted = "digits" if widget is not None and widget.property("keypad") == "numeric" else None
+        """Number pad for numeric fields, letters otherwise; a registry number (РД) gets
+        the Mongolian letters for its two letters, then the number pad for its digits."""
+        keypad = widget.property("keypad") if widget is not None else None
+        if keypad == "registry" and isinstance(widget, QLineEdit):
+            self._watch_registry(widget)
+            wanted = self._registry_layout(widget.text())
+            if self.layout_name != wanted:
+                self.switch(wanted)
+            elif not self.built:
+                self.build()
+            return
+        wanted = "digits" if keypad == "numeric" else None
         if wanted and self.layout_name != wanted:
             self.layout_name = wanted
             self.build()
@@ -80,6 +90,24 @@ class OnScreenKeyboard(QFrame):
             self.build()
         elif not self.built:
             self.build()
+
+    @staticmethod
+    def _registry_layout(text: str) -> str:
+        letters = sum(1 for ch in text if ch.isalpha())
+        return "digits" if letters >= 2 else "cyrillic"
+
+    def _watch_registry(self, edit: QLineEdit) -> None:
+        if edit.property("keypadWatched"):
+            return
+        edit.setProperty("keypadWatched", True)
+        edit.textChanged.connect(lambda _t, e=edit: self._registry_typed(e))
+
+    def _registry_typed(self, edit: QLineEdit) -> None:
+        """After the second letter the digits; back to letters if they are erased."""
+        if self.isVisible() and edit.hasFocus():
+            wanted = self._registry_layout(edit.text())
+            if wanted != self.layout_name:
+                self.switch(wanted)
 
     def _key(self, text: str, description: str, name: str) -> QPushButton:
         b = QPushButton(text)

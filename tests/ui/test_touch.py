@@ -1,0 +1,110 @@
+"""The touch rules (ui/touch.py), the full-screen chooser and the РД keys, in-process
+(offscreen): the quick proof beside the finger harness on the real window (test_finger.py)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QContextMenuEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QScroller, QVBoxLayout, QWidget
+
+from ui import touch
+from ui.widgets.chooser import Chooser, TouchCombo, sort_key
+from ui.widgets.common import Page
+from ui.widgets.keyboard import OnScreenKeyboard
+
+
+def _host(qtbot):  # noqa: ANN001, ANN202
+    host = QWidget()
+    policy = touch.install(QApplication.instance(), host)
+    page = Page()
+    QVBoxLayout(host).addWidget(page)
+    combo = TouchCombo("mn", 100)
+    combo.addItem("— сонгоно уу —", "")  # as the aimag list: the placeholder has no code
+    for code, name in (("065", "Архангай"), ("041", "Төв"), ("046", "Өвөрхангай"), ("061", "Орхон")):
+        combo.addItem(name, code)
+    edit = QLineEdit()
+    page.column.addWidget(combo)
+    page.column.addWidget(edit)
+    page.column.addSpacing(3000)
+    host.resize(800, 600)
+    host.show()
+    qtbot.addWidget(host)
+    qtbot.waitExposed(host)
+    return host, policy, page, combo, edit
+
+
+def test_every_page_scrolls_by_dragging(qtbot):
+    _host_, _policy, page, _combo, _edit = _host(qtbot)
+    assert QScroller.hasScroller(page.viewport())
+
+
+def test_the_wheel_over_a_closed_dropdown_scrolls_the_page_not_the_value(qtbot):
+    _host_, _policy, page, combo, _edit = _host(qtbot)
+    combo.setCurrentIndex(1)
+    bar = page.verticalScrollBar()
+    before = bar.value()
+    pos = QPointF(combo.rect().center())
+    wheel = QWheelEvent(pos, QPointF(combo.mapToGlobal(pos.toPoint())), QPoint(0, 0), QPoint(0, -360),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(combo, wheel)
+    assert combo.currentIndex() == 1
+    assert bar.value() > before
+
+
+def test_no_context_menu_reaches_a_field(qtbot):
+    _host_, _policy, _page, _combo, edit = _host(qtbot)
+    seen: list[int] = []
+
+    class Watch(QLineEdit):
+        def contextMenuEvent(self, event):  # noqa: N802, ANN001, ANN201
+            seen.append(1)
+
+    field = Watch()
+    edit.parentWidget().layout().addWidget(field)
+    field.show()
+    QApplication.sendEvent(field, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(5, 5)))
+    assert seen == []
+
+
+def test_a_tap_in_a_text_field_is_reported_and_a_read_only_one_is_not(qtbot):
+    _host_, policy, _page, _combo, edit = _host(qtbot)
+    tapped: list[QWidget] = []
+    policy.text_tapped.connect(tapped.append)
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    assert tapped == [edit]
+    edit.setReadOnly(True)
+    qtbot.mouseClick(edit, Qt.MouseButton.LeftButton)
+    assert tapped == [edit]
+
+
+def test_the_chooser_is_alphabetical_with_finger_rows_and_chooses_by_tap(qtbot):
+    host, _policy, _page, combo, _edit = _host(qtbot)
+    chooser = Chooser(host, combo, "mn", 100)
+    qtbot.addWidget(chooser)
+    names = [chooser.list.item(i).text() for i in range(chooser.list.count())]
+    assert names == ["— сонгоно уу —", "Архангай", "Орхон", "Өвөрхангай", "Төв"]  # Ө after О
+    assert all(chooser.list.item(i).sizeHint().height() >= 56 for i in range(chooser.list.count()))
+    chooser._chosen(chooser.list.item(3))
+    assert combo.currentText() == "Өвөрхангай"
+    assert sort_key("Өвөр") > sort_key("Орхон")
+
+
+def test_the_registry_number_gets_letters_then_digits(qtbot):
+    host = QWidget()
+    edit = QLineEdit()
+    edit.setProperty("keypad", "registry")
+    keys = OnScreenKeyboard()
+    box = QVBoxLayout(host)
+    box.addWidget(edit)
+    box.addWidget(keys)
+    host.show()
+    qtbot.addWidget(host)
+    qtbot.waitExposed(host)
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
+    keys.follow_focus(edit)
+    assert keys.layout_name == "cyrillic"
+    keys.type_text("УБ")
+    assert edit.text() == "УБ" and keys.layout_name == "digits"
+    keys.backspace()
+    assert keys.layout_name == "cyrillic"
