@@ -75,9 +75,9 @@ class OnScreenKeyboard(QFrame):
         keypad = widget.property("keypad") if widget is not None else None
         if keypad == "registry" and isinstance(widget, QLineEdit):
             self._watch_registry(widget)
-            wanted = self._registry_layout(widget.text())
-            if self.layout_name != wanted:
-                self.switch(wanted)
+            layout = self._registry_layout(widget.text())
+            if self.layout_name != layout:
+                self.switch(layout)
             elif not self.built:
                 self.build()
             return
