@@ -49,6 +49,11 @@ def _forms() -> list[str]:
     return chosen or sorted(p.stem for p in FORMS.glob("*.json"))
 
 
+def _is_key(n: atspi.Node, lang: str) -> bool:
+    """A key of the on-screen keyboard (not a field's own − and + buttons)."""
+    return n.role == "push button" and n.description == t("ui.keyboard_key_desc", lang, key=n.name)
+
+
 def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
     s: Screen = k.screen
     problems: list[str] = []
@@ -78,7 +83,7 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
         now = s.nodes()
         stack = next(n for n in now if n.role == "layered pane")
         top = s.extents(stack)[1]
-        keys = [s.extents(n)[1] for n in now if n.role == "push button" and len(n.name) == 1]
+        keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
         nxt = [s.extents(n)[1] for n in now if n.role == "push button" and n.name == t("ui.form_next", k.lang)]
         bottom = min([*keys, *nxt]) if keys or nxt else k.hand.height
         heads = [s.extents(n) for n in now if n.role == "label" and n.name == label]
@@ -198,13 +203,24 @@ def _generic_screen(k: Kiosk, where: str) -> list[str]:
         poll("the keyboard", k.keyboard_open, 10)
     except AssertionError:
         return [*problems, f"{where}: tapping {field.name!r} did not open the keyboard"]
-    keys = [s.extents(n)[1] for n in s.nodes() if n.role == "push button" and len(n.name) == 1]
-    stack = next(n for n in s.nodes() if n.role == "layered pane")
-    top, bottom = s.extents(stack)[1], min(keys) if keys else k.hand.height
-    for part in [p for p in (label, field) if p is not None]:
-        _x, y, _w, h = s.extents(part)
-        if not (top <= y and y + h <= bottom):
-            problems.append(f"{where}: {part.role} {part.name[:40]!r} not in view above the keyboard")
+    parts = [p for p in (label, field) if p is not None]
+    out: list[str] = []
+
+    def in_view() -> bool:
+        """After the keys took their room and the page scrolled (polled: layout settles)."""
+        now = s.nodes()
+        keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
+        stack = next(n for n in now if n.role == "layered pane")
+        top, bottom = s.extents(stack)[1], min(keys) if keys else k.hand.height
+        out[:] = [f"{where}: {p.role} {p.name[:40]!r} at {s.extents(p)} not in view ({top}..{bottom}) "
+                  "above the keyboard" for p in parts
+                  if not (top <= s.extents(p)[1] and sum(s.extents(p)[1::2]) <= bottom)]
+        return not out
+
+    try:
+        poll("label and field in view", in_view, 5)
+    except AssertionError:
+        problems += out
     return problems
 
 
@@ -227,6 +243,8 @@ def test_a_finger_walks_three_imported_xlsforms(desktop: atspi.Desktop, isolated
             k.screen.wait("push button", t("ui.form_next", lang))
             for step in range(8):  # up to where a required answer holds the walk
                 problems += _generic_screen(k, f"{tag} {form_id} screen {step + 1}")
+                if os.environ.get("KIOSK_FINGER_SHOTS"):
+                    k.hand.screenshot(Path(os.environ["KIOSK_FINGER_SHOTS"]) / tag / f"{form_id}-{step + 1:02d}.png")
                 before = [n.name for n in k.screen.nodes()]
                 k.tap(t("ui.form_next", lang))
                 try:
