@@ -80,6 +80,10 @@ def _page_of(w: QWidget) -> QAbstractScrollArea | None:
     return None
 
 
+_WATCHED = frozenset({QEvent.Type.ContextMenu, QEvent.Type.Polish, QEvent.Type.Wheel,
+                      QEvent.Type.MouseButtonRelease})
+
+
 class TouchPolicy(QObject):
     """The application-wide event filter holding the rules above."""
 
@@ -87,6 +91,8 @@ class TouchPolicy(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()
+        if kind not in _WATCHED:  # every event of the program passes here: out at once
+            return False
         if kind == QEvent.Type.ContextMenu:
             return True  # no context menu, anywhere
         if kind == QEvent.Type.Polish and isinstance(obj, QAbstractScrollArea):
