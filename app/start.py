@@ -54,6 +54,10 @@ def _show(kiosk: Kiosk) -> None:
     else:
         window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
         window.locked = True
+        # The whole screen even with no window manager to honour "full screen" (a kiosk often
+        # has none): otherwise the window keeps its development size, larger than a 1024x768
+        # screen (Next off the edge) or a corner of a 1920x1080 one.
+        window.setGeometry(window.screen().geometry())
         window.showFullScreen()
     # Take the keyboard focus: a kiosk often runs with no window manager to give it, and
     # a keyboard-only resident (or a screen reader) could not type until someone touched it.

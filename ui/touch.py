@@ -81,13 +81,14 @@ def _page_of(w: QWidget) -> QAbstractScrollArea | None:
 
 
 _WATCHED = frozenset({QEvent.Type.ContextMenu, QEvent.Type.Polish, QEvent.Type.Wheel,
-                      QEvent.Type.MouseButtonRelease})
+                      QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease})
 
 
 class TouchPolicy(QObject):
     """The application-wide event filter holding the rules above."""
 
     text_tapped = Signal(object)  # the QWidget (text field) a finger tapped
+    released = Signal()  # any tap or key ended (the screen may have changed under it)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()
@@ -102,6 +103,8 @@ class TouchPolicy(QObject):
             return self._wheel(obj, event)
         elif kind == QEvent.Type.MouseButtonRelease and is_text_field(obj):
             self.text_tapped.emit(obj)
+        elif kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease) and obj.isWindowType():
+            self.released.emit()  # once per input event: the QWindow's copy, before any widget's
         return False
 
     def _wheel(self, obj: QObject, event: QEvent) -> bool:

@@ -90,6 +90,10 @@ class KioskWindow(QMainWindow):
         outer.addWidget(self.banner)
 
         self.stack = QStackedWidget()
+        # A stack is as tall as its tallest screen's minimum; with the keys open at 200 % on a
+        # 1024x768 screen that pushed the keyboard's last row off the screen. Every screen
+        # scrolls its own body, so the stack may be as short as the room left.
+        self.stack.setMinimumHeight(1)
         self.screens = Screens(self)
         #: Set by ui.app.build: starts the background start-up if a resident or staff acts
         #: before the first paint started it (see ui.startup).
@@ -110,6 +114,8 @@ class KioskWindow(QMainWindow):
         # text field opens the keyboard. Owned by this window: it goes with it.
         self.touch_policy = touch.install(QApplication.instance(), self)  # type: ignore[arg-type]
         self.touch_policy.text_tapped.connect(self.open_keyboard_for)
+        # Next, Back or a choice may have put up a screen with nothing to type into.
+        self.touch_policy.released.connect(self._keyboard_check_soon)
 
         self.idle_watch = IdleWatch(self, self)
 
@@ -300,6 +306,10 @@ class KioskWindow(QMainWindow):
         if self._keyboard is not None and self._keyboard.isVisible():
             self.keyboard.follow_focus(new)
             self._reveal(new)
+            QTimer.singleShot(0, self, self._keyboard_follows_page)
+
+    def _keyboard_check_soon(self) -> None:
+        if self._keyboard is not None and self._keyboard.isVisible():
             QTimer.singleShot(0, self, self._keyboard_follows_page)
 
     def _keyboard_follows_page(self) -> None:

@@ -14,6 +14,7 @@ from ui.qt import (
     QApplication,
     QFrame,
     QGridLayout,
+    QHBoxLayout,
     QKeyEvent,
     QLineEdit,
     QPlainTextEdit,
@@ -164,11 +165,15 @@ class OnScreenKeyboard(QFrame):
                 r, c, span = places[name]
                 self.grid.addWidget(b, r, c, 1, span)
         else:
-            span = max(1, width // len(specials))
-            for i, (text, desc, name, action) in enumerate(specials):
+            # The special keys in a row of their own: their words ("Hide keyboard" at large
+            # text) must not widen a column of letters.
+            special_row = QHBoxLayout()
+            special_row.setSpacing(4)
+            for text, desc, name, action in specials:
                 b = self._key(text, desc, name)
                 b.clicked.connect(lambda _=False, a=action: a())  # type: ignore[operator]
-                self.grid.addWidget(b, bottom, i * span, 1, span)
+                special_row.addWidget(b, 1 if name == "key-space" else 0)  # each as wide as its word
+            self.grid.addLayout(special_row, bottom, 0, 1, width)
         for key in self.keys:
             key.show()  # at once: a tap right after a layout switch must find its key
 
