@@ -72,6 +72,10 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
             problems.append(f"{where}: the keyboard is open on a screen without text fields")
         return problems
     field, q = fields[0]
+    for _ in range(6):  # below the fold: a finger drags the page up to it
+        if s.on_screen(field) and s.extents(field)[1] + s.extents(field)[3] < k.hand.height * 0.75:
+            break
+        k.hand.drag(k.hand.width * 0.5, k.hand.height * 0.7, k.hand.width * 0.5, k.hand.height * 0.35)
     s.tap(field)
     try:
         poll("the keyboard", k.keyboard_open, 10)
@@ -105,6 +109,7 @@ def _check_chooser(k: Kiosk, where: str) -> list[str]:
     cancel = k.screen.wait("push button", t("ui.chooser_cancel", k.lang), timeout=10)
     rows = [k.screen.extents(n)[3] for n in k.screen.nodes() if n.role == "list item"]
     k.screen.tap(cancel)
+    poll("the chooser closed", lambda: k.screen.find("push button", t("ui.chooser_cancel", k.lang)) is None, 10)
     short = [h for h in rows if 0 < h < MIN_ROW]
     return [f"{where}: chooser rows of {short[0]} px"] if short else []
 
