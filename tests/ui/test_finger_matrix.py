@@ -114,14 +114,18 @@ def _check_chooser(k: Kiosk, where: str) -> list[str]:
     return [f"{where}: chooser rows of {short[0]} px"] if short else []
 
 
-def _sign(k: Kiosk, form: dict) -> None:
+def _sign(k: Kiosk, form: dict) -> list[str]:
+    """Draw each signature pad on the screen with a finger drag; the labels signed."""
     sig = [str(q["label"][k.lang]) for p in form["pages"] for q in p["questions"] if q["type"] == "signature"]
+    signed = []
     for label in sig:
         pad = k.screen.find({"drawing area", "canvas", "image", "unknown", "panel"}, None,
-                            where=lambda n, lab=label: n.name == lab)
+                            where=lambda n, lab=label: n.name == lab and k.screen.on_screen(n))
         if pad is not None:
             x, y, w, h = k.screen.extents(pad)
             k.hand.drag(x + w * 0.2, y + h * 0.5, x + w * 0.8, y + h * 0.4)
+            signed.append(label)
+    return signed
 
 
 def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
@@ -143,12 +147,17 @@ def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
             driver.answer_screen()
         except (AssertionError, StopIteration):
             break  # an answer the tree cannot give (an attachment): checked up to here
-        _sign(k, form)
+        signed = _sign(k, form)
         before = driver.names()
         k.tap(t("ui.form_next", k.lang))
         try:
             poll("the next screen", lambda b=before: driver.names() != b, 10)
+            if signed:  # a finger's signature must take (the page must not scroll instead)
+                poll("past the signature", lambda sg=signed: not any(
+                    n.role == "label" and n.name in sg for n in k.screen.nodes()), 10)
         except AssertionError:
+            if signed:
+                problems.append(f"{where}: the signature drawn with a finger did not take")
             break  # held on this screen (an answer not given): checked up to here
     return problems
 
