@@ -11,7 +11,10 @@ ever makes, present or future, without each view remembering them:
 - no context menu anywhere (Qt's own Undo/Cut/Paste menu is English, and offers
   nothing a resident needs);
 - a tap in an editable text field is reported (``TouchPolicy.text_tapped``) so the
-  window opens the on-screen keyboard for it.
+  window opens the on-screen keyboard for it;
+- a finger on a drawing pad (the signature, ``role="pad"``) draws: the page's drag
+  scrolling lets go of it from the press to the release (QScroller would otherwise take
+  the stroke for a scroll of the page).
 """
 
 from __future__ import annotations
@@ -42,12 +45,18 @@ def is_text_field(w: QObject | None) -> bool:
     return False
 
 
+def grabbed(viewport: QWidget) -> bool:
+    """Drag scrolling is on for ``viewport`` (a scroller may outlive its gesture)."""
+    return bool(viewport.property("kioskFlick"))  # Qt keeps no readable "grabbed" state
+
+
 def flick(area: QAbstractScrollArea) -> None:
     """Drag-to-scroll with kinetic flicks on ``area``'s viewport (idempotent)."""
     viewport = area.viewport()
-    if QScroller.hasScroller(viewport):
+    if grabbed(viewport):
         return
     QScroller.grabGesture(viewport, QScroller.ScrollerGestureType.LeftMouseButtonGesture)
+    viewport.setProperty("kioskFlick", True)
     scroller = QScroller.scroller(viewport)
     props = scroller.scrollerProperties()
     # The press reaches the control under the finger at once (a tap is never late);
@@ -71,6 +80,10 @@ def _closed_control(obj: QObject) -> QWidget | None:
     return None
 
 
+def _is_pad(obj: QObject) -> bool:
+    return isinstance(obj, QWidget) and obj.property("role") == "pad"
+
+
 def _page_of(w: QWidget) -> QAbstractScrollArea | None:
     parent = w.parentWidget()
     while parent is not None:
@@ -81,7 +94,7 @@ def _page_of(w: QWidget) -> QAbstractScrollArea | None:
 
 
 _WATCHED = frozenset({QEvent.Type.ContextMenu, QEvent.Type.Polish, QEvent.Type.Wheel,
-                      QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease})
+                      QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease})
 
 
 class TouchPolicy(QObject):
@@ -89,6 +102,10 @@ class TouchPolicy(QObject):
 
     text_tapped = Signal(object)  # the QWidget (text field) a finger tapped
     released = Signal()  # any tap or key ended (the screen may have changed under it)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._held: list[QAbstractScrollArea] = []  # pages whose drag scrolling a pad holds
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()
@@ -101,11 +118,27 @@ class TouchPolicy(QObject):
                 flick(obj)
         elif kind == QEvent.Type.Wheel:
             return self._wheel(obj, event)
-        elif kind == QEvent.Type.MouseButtonRelease and is_text_field(obj):
+        elif kind == QEvent.Type.MouseButtonPress and _is_pad(obj):
+            self._let_go(obj)  # type: ignore[arg-type]
+        elif kind == QEvent.Type.MouseButtonRelease and self._held:
+            for area in self._held:
+                flick(area)
+            self._held = []
+        if kind == QEvent.Type.MouseButtonRelease and is_text_field(obj):
             self.text_tapped.emit(obj)
         elif kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease) and obj.isWindowType():
             self.released.emit()  # once per input event: the QWindow's copy, before any widget's
         return False
+
+    def _let_go(self, pad: QWidget) -> None:
+        """No drag scrolling on the pages around ``pad`` until the finger is lifted."""
+        area = _page_of(pad)
+        while area is not None:
+            if grabbed(area.viewport()):
+                QScroller.ungrabGesture(area.viewport())
+                area.viewport().setProperty("kioskFlick", False)
+                self._held.append(area)
+            area = _page_of(area)
 
     def _wheel(self, obj: QObject, event: QEvent) -> bool:
         control = _closed_control(obj)

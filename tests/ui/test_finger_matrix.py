@@ -119,11 +119,13 @@ def _sign(k: Kiosk, form: dict) -> list[str]:
     sig = [str(q["label"][k.lang]) for p in form["pages"] for q in p["questions"] if q["type"] == "signature"]
     signed = []
     for label in sig:
-        pad = k.screen.find({"drawing area", "canvas", "image", "unknown", "panel"}, None,
-                            where=lambda n, lab=label: n.name == lab and k.screen.on_screen(n))
+        pad = next((n for n in k.screen.nodes() if n.name == label and n.role != "label"
+                    and atspi.STATE_FOCUSABLE in n.states), None)  # the pad, named by its question
         if pad is not None:
             x, y, w, h = k.screen.extents(pad)
-            k.hand.drag(x + w * 0.2, y + h * 0.5, x + w * 0.8, y + h * 0.4)
+            top, bottom = max(y, 0), min(y + h, k.hand.height)  # the part of it on the screen
+            mid = (top + bottom) / 2
+            k.hand.drag(x + w * 0.2, mid, x + w * 0.8, mid - min(20, (bottom - top) / 4))
             signed.append(label)
     return signed
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QContextMenuEvent, QWheelEvent
-from PySide6.QtWidgets import QApplication, QLineEdit, QScroller, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QVBoxLayout, QWidget
 
 from ui import touch
 from ui.widgets.chooser import Chooser, TouchCombo, sort_key
@@ -35,7 +35,7 @@ def _host(qtbot):  # noqa: ANN001, ANN202
 
 def test_every_page_scrolls_by_dragging(qtbot):
     _host_, _policy, page, _combo, _edit = _host(qtbot)
-    assert QScroller.hasScroller(page.viewport())
+    assert touch.grabbed(page.viewport())
 
 
 def test_the_wheel_over_a_closed_dropdown_scrolls_the_page_not_the_value(qtbot):
@@ -108,3 +108,17 @@ def test_the_registry_number_gets_letters_then_digits(qtbot):
     assert edit.text() == "УБ" and keys.layout_name == "digits"
     keys.backspace()
     assert keys.layout_name == "cyrillic"
+
+
+def test_a_finger_on_a_drawing_pad_draws_instead_of_scrolling_the_page(qtbot):
+    _host_, _policy, page, _combo, _edit = _host(qtbot)
+    pad = QWidget()
+    pad.setProperty("role", "pad")  # as the signature pad (ui/widgets/media.py)
+    pad.setMinimumHeight(200)
+    page.column.insertWidget(0, pad)
+    pad.show()
+    qtbot.waitExposed(pad)
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton)
+    assert not touch.grabbed(page.viewport()), "the page would take the stroke for a scroll"
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton)
+    assert touch.grabbed(page.viewport()), "drag scrolling back once the finger is lifted"
