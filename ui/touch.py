@@ -12,9 +12,9 @@ ever makes, present or future, without each view remembering them:
   nothing a resident needs);
 - a tap in an editable text field is reported (``TouchPolicy.text_tapped``) so the
   window opens the on-screen keyboard for it;
-- a finger on a drawing pad (the signature, ``role="pad"``) draws: the page's drag
-  scrolling lets go of it from the press to the release (QScroller would otherwise take
-  the stroke for a scroll of the page).
+- a finger on a drawing pad (the signature, ``role="pad"``) draws: a page showing a pad
+  does not scroll by dragging (its scroll bar does) and a scroll never starts on a pad,
+  or the flick gesture would take the stroke for a scroll of the page.
 """
 
 from __future__ import annotations
@@ -80,8 +80,30 @@ def _closed_control(obj: QObject) -> QWidget | None:
     return None
 
 
-def _is_pad(obj: QObject) -> bool:
-    return isinstance(obj, QWidget) and obj.property("role") == "pad"
+def _pad_page(pad: QWidget, drawing: bool) -> None:
+    """While a drawing pad shows, its pages do not scroll by dragging (the scroll bar
+    does): Qt's flick gesture takes the finger from the press on, before any filter could
+    hand a stroke on the pad back to it. Drag scrolling returns when the pad goes."""
+    area = _page_of(pad)
+    while area is not None:
+        viewport = area.viewport()
+        if drawing and grabbed(viewport):
+            QScroller.ungrabGesture(viewport)
+            viewport.setProperty("kioskFlick", False)
+        elif not drawing and not isinstance(area, QPlainTextEdit | QTextEdit):
+            flick(area)
+        area = _page_of(area)
+
+
+def _on_pad(viewport: QWidget, event: QEvent) -> bool:
+    """The finger that starts a scroll (QScrollPrepareEvent, viewport coordinates) is on a
+    drawing pad (``role="pad"``, the signature) or inside one."""
+    w = viewport.childAt(event.startPos().toPoint())  # type: ignore[attr-defined]
+    while w is not None and w is not viewport:
+        if w.property("role") == "pad":
+            return True
+        w = w.parentWidget()
+    return False
 
 
 def _page_of(w: QWidget) -> QAbstractScrollArea | None:
@@ -94,7 +116,8 @@ def _page_of(w: QWidget) -> QAbstractScrollArea | None:
 
 
 _WATCHED = frozenset({QEvent.Type.ContextMenu, QEvent.Type.Polish, QEvent.Type.Wheel,
-                      QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease})
+                      QEvent.Type.ScrollPrepare, QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease,
+                      QEvent.Type.Show, QEvent.Type.Hide})
 
 
 class TouchPolicy(QObject):
@@ -102,10 +125,6 @@ class TouchPolicy(QObject):
 
     text_tapped = Signal(object)  # the QWidget (text field) a finger tapped
     released = Signal()  # any tap or key ended (the screen may have changed under it)
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._held: list[QAbstractScrollArea] = []  # pages whose drag scrolling a pad holds
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt override
         kind = event.type()
@@ -118,27 +137,17 @@ class TouchPolicy(QObject):
                 flick(obj)
         elif kind == QEvent.Type.Wheel:
             return self._wheel(obj, event)
-        elif kind == QEvent.Type.MouseButtonPress and _is_pad(obj):
-            self._let_go(obj)  # type: ignore[arg-type]
-        elif kind == QEvent.Type.MouseButtonRelease and self._held:
-            for area in self._held:
-                flick(area)
-            self._held = []
+        elif kind == QEvent.Type.ScrollPrepare and isinstance(obj, QWidget) and _on_pad(obj, event):
+            event.ignore()  # the scroller does not start: the pad under the finger draws
+            return True
+        elif kind in (QEvent.Type.Show, QEvent.Type.Hide) and isinstance(obj, QWidget) \
+                and obj.property("role") == "pad":
+            _pad_page(obj, drawing=kind == QEvent.Type.Show)
         if kind == QEvent.Type.MouseButtonRelease and is_text_field(obj):
             self.text_tapped.emit(obj)
         elif kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease) and obj.isWindowType():
             self.released.emit()  # once per input event: the QWindow's copy, before any widget's
         return False
-
-    def _let_go(self, pad: QWidget) -> None:
-        """No drag scrolling on the pages around ``pad`` until the finger is lifted."""
-        area = _page_of(pad)
-        while area is not None:
-            if grabbed(area.viewport()):
-                QScroller.ungrabGesture(area.viewport())
-                area.viewport().setProperty("kioskFlick", False)
-                self._held.append(area)
-            area = _page_of(area)
 
     def _wheel(self, obj: QObject, event: QEvent) -> bool:
         control = _closed_control(obj)

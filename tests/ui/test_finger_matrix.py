@@ -155,8 +155,9 @@ def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
         try:
             poll("the next screen", lambda b=before: driver.names() != b, 10)
             if signed:  # a finger's signature must take (the page must not scroll instead)
-                poll("past the signature", lambda sg=signed: not any(
-                    n.role == "label" and n.name in sg for n in k.screen.nodes()), 10)
+                poll("past the signature", lambda sg=signed: k.screen.find(
+                    "push button", t("ui.review_submit", k.lang)) is not None or not any(
+                    n.role == "label" and n.name in sg for n in k.screen.nodes()), 10)  # review lists it
         except AssertionError:
             if signed:
                 problems.append(f"{where}: the signature drawn with a finger did not take")

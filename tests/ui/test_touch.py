@@ -118,7 +118,11 @@ def test_a_finger_on_a_drawing_pad_draws_instead_of_scrolling_the_page(qtbot):
     page.column.insertWidget(0, pad)
     pad.show()
     qtbot.waitExposed(pad)
-    qtbot.mousePress(pad, Qt.MouseButton.LeftButton)
-    assert not touch.grabbed(page.viewport()), "the page would take the stroke for a scroll"
-    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton)
-    assert touch.grabbed(page.viewport()), "drag scrolling back once the finger is lifted"
+    from PySide6.QtGui import QScrollPrepareEvent
+
+    on_pad = QScrollPrepareEvent(QPointF(pad.mapTo(page.viewport(), QPoint(20, 20))))
+    QApplication.sendEvent(page.viewport(), on_pad)
+    assert not on_pad.isAccepted(), "the page would take the stroke for a scroll"
+    off_pad = QScrollPrepareEvent(QPointF(page.viewport().width() / 2, pad.height() + 100))
+    QApplication.sendEvent(page.viewport(), off_pad)
+    assert off_pad.isAccepted(), "elsewhere the page scrolls by dragging"
