@@ -18,7 +18,7 @@ import pytest
 
 from kiosk.envelope import jws_verify
 from sync.odk.deliver import open_delivery
-from tests.odk.conftest import REPO
+from tests.conftest import REPO
 from tests.odk.helpers import FORMS, PHOTO, household_xform
 from tests.odk.kiosk_side import connect_kiosk
 from tests.sync.faultproxy import Fault, FaultProxy
