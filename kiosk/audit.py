@@ -41,6 +41,7 @@ EVENTS = frozenset(
         "sent",
         "acknowledged",
         "rejected",
+        "held",
         "purged",
         "wiped",
         "draft_discarded",

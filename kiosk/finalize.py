@@ -2,8 +2,10 @@
 
 The store does the one-transaction part (kiosk.store.outbox); this module
 joins it to the catalog: the agency the form names gives the encryption key
-and whether the submission is DEMO. Used by the UI, ``kiosk fill`` and the
-self-test, so all three seal exactly the same way.
+and whether the submission is DEMO. A form made for another destination (an ODK
+server's form) is sealed by that destination (kiosk.destination), which the caller
+passes in: the core never imports the adapters. Used by the UI, ``kiosk fill`` and
+the self-test, so all three seal exactly the same way.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kiosk.destination import Destination, DestinationKind, NoDestination
 from kiosk.device import DeviceIdentity, load_or_create_device
 from kiosk.envelope import SealedEnvelope
 from kiosk.errors import ConfigError, KioskError, StorageError
@@ -44,20 +47,28 @@ def finalize_session(
     draft_id: str | None = None,
     submission_id: str | None = None,
     device: DeviceIdentity | None = None,
+    destination: Destination | None = None,
 ) -> SealedEnvelope:
-    """Validate (FormSession.document()), seal and store in one transaction."""
-    document = session.document()  # raises KioskError naming the first bad question
-    if session.form.odk is not None and not session.form.agency:
-        # a form from an ODK server: sealed for OpenRosa delivery (sync.odk, found by name
-        # so the core does not import sync statically)
-        import importlib
+    """Validate (FormSession.document()), seal and store in one transaction.
 
-        device = device or load_or_create_device(store.secrets())
-        odk_seal = importlib.import_module("sync.odk.seal")
-        return odk_seal.finalize_form(store, session.form, document, device=device,  # type: ignore[no-any-return]
-                                      draft_id=draft_id, submission_id=submission_id)
-    jwk, demo = agency_key(catalog, session.form.agency)
+    A form from an ODK server is sealed by ``destination`` (the ODK adapter; without
+    it: NoDestination); every other form for its agency (kiosk-central)."""
+    document = session.document()  # raises KioskError naming the first bad question
     device = device or load_or_create_device(store.secrets())
+    if session.form.odk is not None and not session.form.agency:
+        if destination is None or destination.key.kind is not DestinationKind.ODK:
+            raise NoDestination(session.form.id, DestinationKind.ODK)
+        return destination.seal(store, session.form, document, device=device,
+                                draft_id=draft_id, submission_id=submission_id)
+    return seal_for_agency(store, catalog, session.form.agency, document, device=device,
+                           draft_id=draft_id, submission_id=submission_id)
+
+
+def seal_for_agency(store: Store, catalog: Catalog, agency_id: str, document: dict[str, Any],
+                    *, device: DeviceIdentity, draft_id: str | None = None,
+                    submission_id: str | None = None) -> SealedEnvelope:
+    """Seal a validated document for an agency of the catalog (kiosk-central)."""
+    jwk, demo = agency_key(catalog, agency_id)
     return store.finalize(
         document,
         device=device,
@@ -77,11 +88,13 @@ def fill_from_file(
     lang: str = "mn",
     default_max_kb: int = 4096,
     location: str = "",
+    destination: Destination | None = None,
 ) -> SealedEnvelope:
     """Headless fill + finalize (``kiosk fill``): files are encrypted into the store.
-    ``location`` (the config's) answers location questions the file leaves out."""
+    ``location`` (the config's) answers location questions the file leaves out;
+    ``destination`` seals a form made for one (see ``finalize_session``)."""
     from kiosk.forms import FormSession, answers_from_file, check_attachment
-    from kiosk.store import uuid7
+    from kiosk.store import DraftKeptError, uuid7
 
     form = catalog.form(form_id)
     draft_id = uuid7()
@@ -110,14 +123,14 @@ def fill_from_file(
             from kiosk.forms.kiosk_location import answer_locations
 
             answer_locations(session, location)
-        return finalize_session(store, session, catalog, draft_id=draft_id)
+        return finalize_session(store, session, catalog, draft_id=draft_id,
+                                destination=destination)
     except BaseException as exc:
         try:
             store.discard_draft(draft_id)  # drop captured files of a fill that failed
         except StorageError:
             pass  # the disk is failing: the next start removes the orphaned rows
-        if isinstance(exc, StorageError) and "draft is kept" in exc.message:
+        if isinstance(exc, DraftKeptError):
             # `fill` keeps no draft: say what is true (nothing saved; run it again)
-            cause = exc.message.split(";")[0]
-            raise StorageError(t("trust.fill_not_saved", lang, cause=cause)) from None
+            raise StorageError(t("trust.fill_not_saved", lang, cause=exc.cause)) from None
         raise

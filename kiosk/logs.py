@@ -21,6 +21,7 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from kiosk.paths import Home
 
@@ -205,7 +206,7 @@ def setup_logging(home: Home, level: str | int = "INFO") -> Path | None:
 
 
 def configure_for_cli(cli_home: str | None = None, *, create: bool = True) -> Path | None:
-    """What ``kiosk.cli.main`` calls after parsing: the data folder's logs, at its level.
+    """What ``app.cli.main`` calls after parsing: the data folder's logs, at its level.
 
     A broken config must still get a log file (the error itself is reported
     by the command that loads the config), so the level falls back to INFO.
@@ -238,9 +239,12 @@ def log_files(home: Home) -> list[Path]:
 
 
 def export_bundle(
-    home: Home, target: Path, *, server_timeout: float = 3.0, lang: str = "mn"
+    home: Home, target: Path, diagnosis: Callable[[], dict[str, Any]]
 ) -> tuple[Path, int]:
     """Write the support zip: ``logs/kiosk.log*``, ``doctor.json``, ``config.toml``.
+
+    ``diagnosis`` returns the doctor's report (the caller, app.commands.logs, runs the
+    doctor: it lives on the top floor, which the core never imports).
 
     The logs are scrubbed again on the way out, so files written by an older
     build (or by hand) cannot carry personal data to support. The zip is
@@ -252,14 +256,12 @@ def export_bundle(
     import os
     import zipfile
 
-    from kiosk.doctor import diagnose, report
     from kiosk.errors import NotFoundError, StorageError
 
     target = target.expanduser().resolve()
     if not target.parent.is_dir():
         raise NotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
-    checks = diagnose(home, server_timeout=server_timeout, lang=lang)
-    doctor_json = json.dumps(report(home, checks), ensure_ascii=False, indent=2, default=str)
+    doctor_json = json.dumps(diagnosis(), ensure_ascii=False, indent=2, default=str)
     files = log_files(home)
     partial = target.with_name(target.name + ".partial")
     try:

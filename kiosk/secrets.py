@@ -52,6 +52,10 @@ _SCRYPT_R = 8
 _SCRYPT_P = 1
 
 
+
+class DataKeyMissing(ConfigError):
+    """The keyring holds no data key (and none was to be made)."""
+
 class SecretBackend(Protocol):
     """Where secrets are kept: the keyring or the configured encrypted file."""
 
@@ -265,7 +269,7 @@ class Secrets:
         value = self.get(DATA_KEY)
         if value is None:
             if not create:
-                raise ConfigError("the local data key is missing from the keyring")
+                raise DataKeyMissing("the local data key is missing from the keyring")
             key = os.urandom(32)
             self.set(DATA_KEY, _b64e(key))
             log.info("created the local data key")

@@ -36,6 +36,7 @@ from kiosk.device import DeviceIdentity
 from kiosk.errors import NetworkError, SecurityError
 from sync import jsonlimits
 from sync.auth import CATALOG_TYP, HEALTH_TYP, sign_request, verify_json
+from sync.state import RoundState
 
 USER_AGENT = "soum-kiosk-sync/1"
 REPLY_JSON_LIMITS = jsonlimits.JsonLimits(max_bytes=64 * 1024 * 1024, max_depth=64,
@@ -55,23 +56,23 @@ MIN_BATCH_BYTES = 8 * 1024
 
 
 class SyncError(NetworkError):
-    kind = "error"
+    kind: RoundState = RoundState.ERROR
 
 
 class Unreachable(SyncError):
-    kind = "offline"
+    kind = RoundState.OFFLINE
 
 
 class OutcomeUnknown(SyncError):
-    kind = "outcome-unknown"
+    kind = RoundState.OUTCOME_UNKNOWN
 
 
 class CaptivePortal(OutcomeUnknown):
-    kind = "captive-portal"
+    kind = RoundState.CAPTIVE_PORTAL
 
 
 class ServerBusy(SyncError):
-    kind = "server-busy"
+    kind = RoundState.SERVER_BUSY
 
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
@@ -79,7 +80,7 @@ class ServerBusy(SyncError):
 
 
 class Refused(SyncError):
-    kind = "refused"
+    kind = RoundState.REFUSED
 
     def __init__(self, message: str, status: int, code: str = "") -> None:
         super().__init__(message)
@@ -88,7 +89,7 @@ class Refused(SyncError):
 
 
 class AuthRefused(SecurityError):
-    kind = "auth"
+    kind = RoundState.AUTH
 
     def __init__(self, message: str, code: str = "") -> None:
         super().__init__(message)

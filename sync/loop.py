@@ -18,7 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.engine import RoundReport, full_jitter
+from sync.report import RoundReport
+from sync.retry import full_jitter
+from sync.state import LINK_TROUBLE, RoundState
 
 log = logging.getLogger("sync.loop")
 
@@ -28,7 +30,7 @@ BUSY_BASE, BUSY_CAP = 5.0, 600.0
 
 @dataclass
 class SyncStatus:
-    state: str = "starting"  # ok | offline | captive-portal | server-busy | auth | error | ...
+    state: str = RoundState.STARTING  # a RoundState value
     counts: dict[str, int] = field(default_factory=dict)
     last_error: str | None = None
     last_success_at: float | None = None
@@ -87,13 +89,13 @@ class SyncLoop:
         return bool(self._thread and self._thread.is_alive())
 
     def _delay(self, report: RoundReport) -> float | None:
-        if report.state == "ok":
+        if report.state == RoundState.OK:
             self._failures = 0
             return self.interval
         self._failures += 1
-        if report.state in ("offline", "captive-portal", "outcome-unknown"):
+        if report.state in LINK_TROUBLE:
             return max(0.2, full_jitter(self._failures, OFFLINE_BASE, OFFLINE_CAP, self.rng))
-        if report.state == "auth":
+        if report.state == RoundState.AUTH:
             return None  # wait for staff ("sync now") — never hammer a server that refused us
         return max(1.0, full_jitter(self._failures, BUSY_BASE, BUSY_CAP, self.rng))
 
@@ -104,10 +106,10 @@ class SyncLoop:
         try:
             return self.make_round()
         except ConfigError as exc:  # not enrolled / no device key: wait for staff
-            self.status.state, self.status.last_error = "not-enrolled", str(exc)
+            self.status.state, self.status.last_error = RoundState.NOT_ENROLLED, str(exc)
         except Exception as exc:  # noqa: BLE001 - report, never crash the UI
             log.error("sync loop could not start: %s", exc)
-            self.status.state, self.status.last_error = "error", str(exc)
+            self.status.state, self.status.last_error = RoundState.ERROR, str(exc)
         self.status.next_round_in = None
         self._emit()
         return None
@@ -127,14 +129,14 @@ class SyncLoop:
                 report = run_round()
             except Exception as exc:  # noqa: BLE001 - keep looping; say what went wrong
                 log.exception("sync round failed")
-                report = RoundReport(state="error", error=f"{type(exc).__name__}: {exc}")
+                report = RoundReport(state=RoundState.ERROR, error=f"{type(exc).__name__}: {exc}")
             delay = self._delay(report)
             self.status.rounds += 1
             self.status.state = report.state
             self.status.counts = report.counts
             self.status.skew_seconds = report.skew_seconds
             self.status.next_round_in = delay
-            if report.state == "ok":
+            if report.state == RoundState.OK:
                 self.status.last_success_at = time.time()
                 self.status.last_error = None
             else:

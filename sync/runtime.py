@@ -9,10 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.destination import Destination
 from kiosk.paths import Home
 from sync.client import CentralClient
-from sync.engine import RoundReport, SyncEngine
+from sync.engine import SyncEngine
 from sync.loop import SyncLoop, SyncStatus
+from sync.odk.deliver import open_delivery
+from sync.report import RoundReport
+
+
+def other_destinations(home: Home, store: Any) -> list[Destination]:
+    """The destinations besides kiosk-central this kiosk delivers to (its ODK connection)."""
+    odk = open_delivery(home, store)
+    return [] if odk is None else [odk]
 
 
 def open_engine(home: Home, *, store: Any = None, client_kwargs: dict[str, Any] | None = None,
@@ -35,30 +44,29 @@ def open_engine(home: Home, *, store: Any = None, client_kwargs: dict[str, Any] 
         client.state.limits = dict(enrolment.limits)
     if store is None:
         store = Store.open(home)
-    if "odk" not in engine_kwargs:
-        from sync.odk.deliver import open_delivery
-
-        engine_kwargs["odk"] = open_delivery(home, store)
+    if "destinations" not in engine_kwargs:
+        engine_kwargs["destinations"] = other_destinations(home, store)
     return SyncEngine(home, store, client, device_id=device.device_id, **engine_kwargs)
 
 
-def open_any_engine(home: Home, *, store: Any = None, **engine_kwargs: Any) -> Any:
+def open_any_engine(home: Home, *, store: Any = None, pull_catalog: bool = True,
+                    **engine_kwargs: Any) -> SyncEngine:
     """``open_engine`` when enrolled with kiosk-central; else, for a kiosk that delivers
-    only to an ODK server (``kiosk odk connect``), that server's delivery round. Both
-    have ``run_once()`` and ``client.close()``. Not enrolled and not connected: the
+    only to an ODK server (``kiosk odk connect``), an engine with that destination alone.
+    ``run_once()`` and ``close()`` either way. Not enrolled and not connected: the
     enrolment error."""
     from kiosk.errors import ConfigError
 
     try:
-        return open_engine(home, store=store, **engine_kwargs)
+        return open_engine(home, store=store, pull_catalog=pull_catalog, **engine_kwargs)
     except ConfigError:
         from kiosk.store import Store
-        from sync.odk.deliver import open_delivery
 
-        odk = open_delivery(home, store if store is not None else Store.open(home))
-        if odk is None:
+        store = store if store is not None else Store.open(home)
+        others = other_destinations(home, store)
+        if not others:
             raise
-        return odk
+        return SyncEngine(home, store, None, destinations=others, pull_catalog=pull_catalog)
 
 
 def make_loop(home: Home, *, interval: float | None = None,

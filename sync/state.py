@@ -11,6 +11,7 @@ import json
 import os
 import time
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +20,37 @@ from kiosk.paths import Home
 STATE_FILE = "sync-state.json"
 
 
+class RoundState(StrEnum):
+    """A sync round's state: the one definition (the error classes' ``kind``, the
+    loop's schedule, the CLI's exit code and the ``sync.state_*`` texts use it)."""
+
+    OK = "ok"
+    OFFLINE = "offline"
+    CAPTIVE_PORTAL = "captive-portal"
+    OUTCOME_UNKNOWN = "outcome-unknown"
+    SERVER_BUSY = "server-busy"
+    REFUSED = "refused"
+    CONFLICT = "conflict"
+    AUTH = "auth"
+    SECURITY = "security"
+    ERROR = "error"
+    NEVER = "never"
+    STARTING = "starting"
+    NOT_ENROLLED = "not-enrolled"
+
+
+# the link is down or its answer was lost: probe again within seconds
+LINK_TROUBLE = frozenset({RoundState.OFFLINE, RoundState.CAPTIVE_PORTAL,
+                          RoundState.OUTCOME_UNKNOWN})
+# network trouble of any kind (the CLI's exit code 6): the link, or a busy server
+NETWORK_TROUBLE = LINK_TROUBLE | {RoundState.SERVER_BUSY}
+# the server refused this kiosk: wait for staff, exit code 7
+REFUSED_KIOSK = frozenset({RoundState.AUTH, RoundState.SECURITY})
+
+
 @dataclass
 class SyncState:
-    state: str = "never"  # ok | offline | captive-portal | server-busy | auth | error | never
+    state: str = RoundState.NEVER  # a RoundState value
     last_error: str | None = None
     last_error_at: float | None = None
     last_success_at: float | None = None

@@ -68,12 +68,12 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def kiosk_cli():
-    """Run ``python -m kiosk ARGS`` as a real subprocess; returns CompletedProcess."""
+    """Run ``python -m app ARGS`` as a real subprocess; returns CompletedProcess."""
     import subprocess
 
     def run(*args: str, input: str | None = None, timeout: float = 120):
         return subprocess.run(
-            [sys.executable, "-m", "kiosk", *args],
+            [sys.executable, "-m", "app", *args],
             capture_output=True,
             text=True,
             input=input,

@@ -25,7 +25,7 @@ def test_unknown_command_is_one_clear_error(kiosk_cli):
 
 
 def test_every_subcommand_has_help(kiosk_cli):
-    from kiosk.cli import build_parser
+    from app.cli import build_parser
 
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
@@ -41,8 +41,8 @@ def test_core_does_not_import_qt():
     import sys
 
     code = (
-        "import sys, kiosk.cli, kiosk.config, kiosk.paths, kiosk.i18n;"
-        "kiosk.cli.build_parser();"
+        "import sys, app.cli, kiosk.config, kiosk.paths, kiosk.i18n;"
+        "app.cli.build_parser();"
         "bad=[m for m in sys.modules if m.startswith(('PySide6','shiboken6'))];"
         "assert not bad, bad"
     )
@@ -55,7 +55,7 @@ def test_closed_output_pipe_is_not_an_internal_error(tmp_path):
     import sys
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "forms", "list", "--json"],
+        [sys.executable, "-m", "app", "forms", "list", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
@@ -73,7 +73,7 @@ def test_no_screen_is_one_clear_line_not_a_qt_abort():
 
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    result = subprocess.run([sys.executable, "-m", "kiosk"], env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "app"], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 4, result.stderr
     assert result.stderr.startswith("kiosk: error: no screen") and result.stderr.count("\n") == 1

@@ -1,17 +1,16 @@
-"""Starting the kiosk UI (``kiosk`` with no sub-command calls :func:`run`).
+"""Building the kiosk window (``kiosk`` with no sub-command: app.start.run calls it).
 
 :func:`build` makes the whole window without showing it, so ``kiosk
 screenshots``, the benchmarks and the tests start the exact same thing the
-resident sees.
+resident sees. Starting the process around it (signals, full screen, the sync
+loop) is the composition root's job: app/start.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import os
 import sys
-import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +18,8 @@ from kiosk.config import load_config
 from kiosk.paths import Home, home
 from ui import theme
 from ui.bridge import Bridge, Operation
-from ui.qt import QApplication, Qt
-from ui.services import Services
+from ui.qt import QApplication
+from ui.services import DoctorRun, Services
 from ui.speech import Reader
 from ui.startup import FirstPaint, Startup, alive
 from ui.state import Prefs
@@ -71,18 +70,22 @@ def application() -> QApplication:
     return app
 
 
-def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: bool = False) -> Kiosk:
+def build(kiosk_home: Home | None = None, lang: str | None = None,
+          start_sync: Callable[[KioskWindow, Home], None] | None = None,
+          doctor: DoctorRun | None = None) -> Kiosk:
     """The kiosk window, themed, with the home screen only; not shown yet.
 
     The rest (catalog, store, secrets, the other screens) comes after the first paint
-    or on first use: ui.startup, ui.screens.
+    or on first use: ui.startup, ui.screens. ``start_sync`` (given by app.start on a
+    real kiosk) starts the background sync loop once start-up finds a server to sync with;
+    ``doctor`` (app.doctor.run_checks) is what the staff diagnostics screen runs.
     """
     app = application()
     h = (kiosk_home or home()).ensure()
     config = load_config(h.config_file)
     prefs = Prefs(lang or config.language)
     theme.apply(app, prefs.theme, prefs.scale)
-    services = Services(h, config)
+    services = Services(h, config, doctor)
     services.load_index()
     bridge = Bridge()
     reader = Reader()
@@ -97,8 +100,8 @@ def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: b
         if services.secrets_problem and not window.showing("staff"):
             window.flow = None  # a form opened in the first instant could never be kept
             window.show_home()  # out of service: no tiles, a plain word for staff
-        if start_sync and result[1]:
-            _start_sync(window, h)
+        if start_sync is not None and result[1]:
+            start_sync(window, h)
 
     def catalog_loaded(_catalog: Any) -> None:
         startup.done("catalog")
@@ -134,85 +137,4 @@ def build(kiosk_home: Home | None = None, lang: str | None = None, start_sync: b
     return Kiosk(app, window, services, bridge, prefs, reader, startup)
 
 
-def _start_sync(window: KioskWindow, h: Home) -> None:
-    """The background sync loop; its status reaches Qt through the StatusListener."""
-    try:
-        from sync.runtime import make_loop
-    except ImportError:
-        return
-    loop = make_loop(h, on_status=lambda status: window.listener.notify(status.as_dict()))
-    window.sync_loop = loop  # type: ignore[attr-defined]
-    loop.start()
-
-
-def check_platform(lang: str | None) -> None:
-    """Stop with one line naming the missing system libraries before Qt would abort (rc 134)."""
-    from kiosk.errors import ConfigError
-    from kiosk.i18n import DEFAULT_LANGUAGE, t
-    from ui.platform_check import problem
-
-    found = problem()
-    if found is not None:
-        platform, missing, packages = found
-        raise ConfigError(t("startup.qt_platform_missing", lang or DEFAULT_LANGUAGE, platform=platform,
-                            libraries=", ".join(missing), packages=" ".join(packages)))
-
-
-def _show(kiosk: Kiosk) -> None:
-    window = kiosk.window
-    if os.environ.get("KIOSK_WINDOWED") or os.environ.get("QT_QPA_PLATFORM") == "offscreen":
-        window.show()
-    else:
-        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
-        window.locked = True
-        window.showFullScreen()
-    # Take the keyboard focus: a kiosk often runs with no window manager to give it, and
-    # a keyboard-only resident (or a screen reader) could not type until someone touched it.
-    window.activateWindow()
-
-
-def _report_start(kiosk: Kiosk) -> None:
-    """The cold-start benchmark (and tests): the first painted home, then "ready"."""
-    launched = int(os.environ.get("KIOSK_LAUNCH_NS", "0") or 0)
-    if launched:
-        def since_launch(ns: int) -> str:
-            return f"{(ns - launched) / 1e6:.1f}"
-
-        def painted() -> None:
-            # Wall time from launch, and this process's CPU time (all threads) until then:
-            # the second stays honest on a machine other work is slowing down.
-            print(f"kiosk-painted-ms={since_launch(kiosk.startup.painted_ns)}", flush=True)
-            print(f"kiosk-painted-cpu-ms={time.process_time() * 1000:.1f}", flush=True)
-
-        kiosk.startup.on_painted.append(painted)
-        kiosk.startup.on_ready.append(
-            lambda: print(f"kiosk-ready-ms={since_launch(kiosk.startup.ready_ns)}", flush=True))
-    if os.environ.get("KIOSK_EXIT_WHEN_READY"):
-        kiosk.startup.on_ready.append(kiosk.app.quit)
-
-
-def run(args: argparse.Namespace) -> int:
-    """``kiosk``: full screen on a kiosk; ``KIOSK_WINDOWED=1`` for a window (development).
-
-    SIGTERM/SIGINT end it like staff's "close": the open draft is saved, workers stop,
-    and the exit code is 128 + the signal's number.
-    """
-    from ui import qtlog
-    from ui.stop_signals import QuitOnSignals
-
-    check_platform(getattr(args, "lang", None))
-    qtlog.install()
-    application()  # the signal watch needs Qt's event dispatcher
-    with QuitOnSignals(QApplication.quit) as stop:
-        kiosk = build(home(getattr(args, "home", None)), getattr(args, "lang", None), start_sync=True)
-        _show(kiosk)
-        _report_start(kiosk)
-        code = kiosk.app.exec()
-    kiosk.close()
-    if stop.received:
-        log.info("kiosk stopped by signal %d", stop.received)
-        return stop.exit_code
-    return int(code)
-
-
-__all__ = ["Kiosk", "application", "build", "run", "Any"]
+__all__ = ["Kiosk", "application", "build", "Any"]

@@ -17,6 +17,7 @@ from kiosk.paths import Home
 from kiosk.secrets import scratch_secrets
 from ui.app import WINDOW_SIZE
 from ui.qt import QApplication, QEvent, QPoint, QWidget
+from ui.services import DoctorRun
 from ui.theme import SCALES, THEMES
 
 QUICK_COMBOS = (("default", 100), ("high-contrast", 200))
@@ -158,7 +159,8 @@ def use(kiosk, lang: str, theme_name: str, scale: int) -> None:  # noqa: ANN001
     prefs.reset = _keep  # type: ignore[method-assign]
 
 
-def take_screenshots(out: Path, langs: tuple[str, ...] = ("mn", "en"), quick: bool = False) -> list[Path]:
+def take_screenshots(out: Path, langs: tuple[str, ...] = ("mn", "en"), quick: bool = False,
+                     doctor: DoctorRun | None = None) -> list[Path]:
     from ui.app import build
 
     out.mkdir(parents=True, exist_ok=True)
@@ -169,7 +171,7 @@ def take_screenshots(out: Path, langs: tuple[str, ...] = ("mn", "en"), quick: bo
         previous = os.environ.get("KIOSK_HOME")
         os.environ["KIOSK_HOME"] = tmp
         try:
-            kiosk = build(Home(Path(tmp)), langs[0])
+            kiosk = build(Home(Path(tmp)), langs[0], doctor=doctor)
             kiosk.window.show()
             settle(lambda: kiosk.is_ready() and kiosk.bridge.is_idle())
             types = type_examples(kiosk)

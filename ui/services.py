@@ -15,11 +15,16 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.config import Config
 from kiosk.errors import KioskError
 from kiosk.paths import Home, bundled_catalog_dir
+
+if TYPE_CHECKING:
+    from kiosk.device import DeviceIdentity
+    from kiosk.forms import FormSession
+    from kiosk.store import Store
 
 log = logging.getLogger("kiosk.ui.services")
 
@@ -32,14 +37,23 @@ class StaffSnapshot:
     store_available: bool = True
     # the ODK server connection (token masked) and its submissions by state, if connected
     odk: dict[str, Any] | None = None
+    # held submissions (kiosk.store.HeldItem: id, form, reason code, detail), oldest first
+    held: list[Any] = field(default_factory=list)
+
+
+class DoctorRun(Protocol):
+    """How the staff screen runs the doctor (app.doctor.run_checks fits)."""
+
+    def __call__(self, home: Home, config: Config, *, lang: str | None = None) -> list[Any]: ...
 
 
 class Services:
-    def __init__(self, home: Home, config: Config) -> None:
+    def __init__(self, home: Home, config: Config, doctor: DoctorRun | None = None) -> None:
         self.home = home
         self.config = config
-        self._store: Any = None
-        self._device: Any = None
+        self._doctor = doctor  # app.doctor.run_checks, handed in by the composition root
+        self._store: Store | None = None
+        self._device: DeviceIdentity | None = None
         self._lock = threading.Lock()
         self._catalog: Any = None
         self._catalog_lock = threading.Lock()
@@ -171,7 +185,7 @@ class Services:
         return self.enrolled
 
     # -- store (DB worker thread only) -----------------------------------------------
-    def store(self) -> Any:
+    def store(self) -> Store:
         with self._lock:
             if self._store is None:
                 from kiosk.store import Store
@@ -192,8 +206,10 @@ class Services:
         return int(self.store().mark_open_drafts_interrupted())
 
     def save_draft(self, draft_id: str | None, form: Any, answers: dict[str, Any],
-                   position: str, attachments: dict[str, bytes], demo: bool) -> tuple[str, set[str]]:
-        """Save the draft; new attachment bytes are encrypted into the store too.
+                   position: str, attachments: dict[str, tuple[bytes, str, str]],
+                   demo: bool) -> tuple[str, set[str]]:
+        """Save the draft; new attachments (sha256 -> (bytes, name, media type)) are
+        encrypted into the store too.
 
         Returns the draft ID and the SHA-256 of each attachment now stored.
         """
@@ -213,18 +229,21 @@ class Services:
         if draft_id and self.store_available and draft_id != "memory":
             self.store().discard_draft(draft_id, reason=reason)
 
-    def device(self) -> Any:
+    def device(self) -> DeviceIdentity:
         if self._device is None:
             from kiosk.device import load_or_create_device
 
             self._device = load_or_create_device(self.store().secrets())
         return self._device
 
-    def finalize(self, draft_id: str | None, session: Any) -> dict[str, Any]:
+    def finalize(self, draft_id: str | None, session: FormSession) -> dict[str, Any]:
         """Validate, seal and store in one transaction (kiosk.finalize); receipt fields back."""
         from kiosk.finalize import finalize_session
+        from sync.odk.deliver import OdkDelivery
 
-        env = finalize_session(self.store(), session, self.catalog, draft_id=draft_id, device=self.device())
+        store = self.store()
+        env = finalize_session(store, session, self.catalog, draft_id=draft_id, device=self.device(),
+                               destination=OdkDelivery(store, None))  # seals ODK forms
         submission_id = env.submission_id
         qr = self.store().receipt_qr(submission_id)
         finalized_at = str(getattr(env, "finalized_at", "") or _now_iso())
@@ -250,8 +269,9 @@ class Services:
     def _odk_snapshot(self, store: Any) -> dict[str, Any] | None:
         if self.odk is None:
             return None
-        counts = dict(store.read("SELECT state, COUNT(*) FROM submissions "
-                                 "WHERE agency_kid = 'odk' GROUP BY state"))
+        from kiosk.destination import DestinationKind
+
+        counts = {k: n for k, n in store.counts_for(DestinationKind.ODK).items() if n}
         return {**self.odk, "counts": counts}
 
     def staff_snapshot(self) -> StaffSnapshot:
@@ -274,7 +294,15 @@ class Services:
         if last:
             snap.failed.append(("—", str(last)))
         snap.odk = self._odk_snapshot(store)
+        snap.held = list(store.held_items())
         return snap
+
+    def send_again(self) -> int:
+        """Staff's "send again": every held submission is due at once (DB worker thread;
+        then wake the sync loop). Returns how many."""
+        if not self.store_available:
+            return 0
+        return self.store().send_again()
 
     def latest_receipt(self) -> dict[str, Any] | None:
         """The newest submission's receipt fields (for "reprint"), or None."""
@@ -292,10 +320,11 @@ class Services:
         return draft.info.form_id, draft.answers, draft.position
 
     def doctor(self, lang: str | None = None) -> list[Any]:
-        """The doctor's checks, worded in ``lang`` (the staff screen's language)."""
-        from kiosk.doctor import run_checks
-
-        return list(run_checks(self.home, self.config, lang=lang))
+        """The doctor's checks, worded in ``lang`` (the staff screen's language); none when
+        the composition root handed no doctor in (a bare window in a test)."""
+        if self._doctor is None:
+            return []
+        return list(self._doctor(self.home, self.config, lang=lang))
 
     def check_pin(self, pin: str) -> tuple[bool, str]:
         """(ok, reason key): reason is "", "wrong", "locked:<seconds>" or "not_set"."""

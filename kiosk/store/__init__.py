@@ -3,7 +3,8 @@
 ``Store.open(home)`` opens (creating or upgrading) the database of a data
 folder; ``Store(path)`` opens a given file. See the mixins for each part:
 drafts (drafts.py), finalize and the outbox API used by sync (outbox.py),
-retention (retention.py), schema history (schema.py), open/upgrade rules
+held items and reads by destination (held.py),
+retention (retention.py), states (states.py), schema history (schema.py), open/upgrade rules
 (db.py). docs/security.md describes what is encrypted and with which key.
 """
 
@@ -13,12 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.paths import Home
-from kiosk.store.core import CommitUnknown, utc_now_iso
+from kiosk.store.core import CommitUnknown, DraftKeptError, utc_now_iso
 from kiosk.store.drafts import AttachmentTooLarge, Draft, DraftInfo
+from kiosk.store.held import HeldItem, HeldMixin
 from kiosk.store.ids import uuid7
-from kiosk.store.outbox import STATES, UNSENT, EncryptedBlob, OutboxItem, OutboxMixin
+from kiosk.store.outbox import EncryptedBlob, OutboxItem, OutboxMixin
 from kiosk.store.retention import RetentionMixin
 from kiosk.store.schema import SCHEMA_VERSION
+from kiosk.store.states import STATES, UNSENT, SubmissionState
 
 __all__ = [
     "STATES",
@@ -27,16 +30,19 @@ __all__ = [
     "AttachmentTooLarge",
     "CommitUnknown",
     "Draft",
+    "DraftKeptError",
     "DraftInfo",
     "EncryptedBlob",
+    "HeldItem",
     "OutboxItem",
     "Store",
+    "SubmissionState",
     "utc_now_iso",
     "uuid7",
 ]
 
 
-class Store(RetentionMixin, OutboxMixin):
+class Store(HeldMixin, RetentionMixin, OutboxMixin):
     """Drafts, submissions/outbox, attachments, receipts, audit log, settings."""
 
     @classmethod

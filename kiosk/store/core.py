@@ -21,6 +21,7 @@ from typing import Any, Self
 
 from kiosk import audit as audit_log
 from kiosk.errors import ConfigError, SecurityError, StorageError
+from kiosk.secrets import DataKeyMissing
 from kiosk.store.atrest import AtRest
 from kiosk.store.db import _sqlite_error, open_db
 
@@ -29,6 +30,16 @@ log = logging.getLogger("kiosk.store")
 
 class CommitUnknown(StorageError):
     """COMMIT failed: the transaction may or may not be on disk."""
+
+
+class DraftKeptError(StorageError):
+    """Finalize could not save the submission; the draft is kept. ``cause`` is the
+    storage problem in one line (callers that keep no draft say so themselves)."""
+
+    def __init__(self, cause: str, *, retry_hint: bool = False) -> None:
+        tail = " — fix this and finalize again" if retry_hint else ""
+        super().__init__(f"{cause}; the submission was not saved and the draft is kept{tail}")
+        self.cause = cause
 
 
 def utc_now_iso() -> str:
@@ -154,8 +165,8 @@ class StoreBase:
                 key = self._data_key
             else:
                 key = self.secrets().data_key(create=sample is None)
-        except ConfigError as exc:
-            if sample is None or "missing" not in str(exc):
+        except DataKeyMissing:
+            if sample is None:
                 raise
             raise ConfigError(
                 f"the local data key is missing from the secrets store, but {self.path} holds "

@@ -3,8 +3,9 @@
 States (DESIGN.md §3): ``sealed`` (written by finalize) → ``sent`` (handed to
 the server, outcome pending) → ``acknowledged`` (server receipt stored) →
 ``purged`` (retention; tombstone kept). ``queued`` is a sealed submission
-waiting for its next attempt after a failure; ``rejected`` is a definitive
-refusal with the reason shown to staff.
+waiting for its next attempt after a failure; ``held`` waits for an operator-fixable
+reason (kiosk.store.held, the slow schedule); ``rejected`` is a definitive refusal
+with the reason shown to staff. The states are kiosk.store.states.SubmissionState.
 
 The API the sync engine uses (names are stable): ``next_batch``,
 ``mark_sent``, ``mark_acknowledged``, ``mark_rejected``, ``schedule_retry``,
@@ -27,14 +28,13 @@ from kiosk.device import DeviceIdentity
 from kiosk.envelope import SealedEnvelope, seal
 from kiosk.errors import KioskError, NotFoundError, StorageError
 from kiosk.receipt import make_receipt
-from kiosk.store.core import CommitUnknown, StoreBase, epoch, utc_now_iso
+from kiosk.store.core import CommitUnknown, DraftKeptError, StoreBase, epoch, utc_now_iso
 from kiosk.store.drafts import DraftsMixin
 from kiosk.store.ids import uuid7
+from kiosk.store.states import ODK_AGENCY_KID, STATES, UNSENT, UNSENT_SQL, DestinationKind
 
 log = logging.getLogger("kiosk.store")
 
-STATES = ("sealed", "queued", "sent", "acknowledged", "rejected", "purged")
-UNSENT = ("sealed", "queued", "sent")
 DEFAULT_RESEND_AFTER = 600.0
 # No retry is ever scheduled further ahead than this (the sync engine's longest
 # backoff). A due time further ahead than that was written under a clock that has
@@ -79,6 +79,17 @@ def _attachment_values(obj: Any) -> list[dict[str, Any]]:
         for value in obj:
             found.extend(_attachment_values(value))
     return found
+
+
+_ACKABLE_SQL = "(" + ", ".join(f"'{s}'" for s in (*UNSENT, "rejected")) + ")"
+
+
+def _owned_by(kind: DestinationKind | None) -> str:
+    """The SQL condition for the rows a destination owns (its sealer's agency_kid)."""
+    if kind is None:
+        return ""
+    op = "=" if kind is DestinationKind.ODK else "!="
+    return f"AND agency_kid {op} '{ODK_AGENCY_KID}' "
 
 
 class OutboxMixin(DraftsMixin, StoreBase):
@@ -183,14 +194,9 @@ class OutboxMixin(DraftsMixin, StoreBase):
             if stored is not None:
                 log.warning("commit reported an error but submission %s is saved", submission_id)
                 return stored
-            raise StorageError(
-                f"{exc.message}; the submission was not saved and the draft is kept — "
-                "fix this and finalize again"
-            ) from None
+            raise DraftKeptError(exc.message, retry_hint=True) from None
         except StorageError as exc:
-            raise StorageError(
-                f"{exc.message}; the submission was not saved and the draft is kept"
-            ) from None
+            raise DraftKeptError(exc.message) from None
         log.info("finalized submission %s (form %s, demo=%s)", submission_id, env.form_id, demo)
         return env
 
@@ -263,20 +269,22 @@ class OutboxMixin(DraftsMixin, StoreBase):
     # --- outbox API for sync ------------------------------------------------------
 
     def next_batch(
-        self, now: float | Any = None, max_bytes: int = 4_000_000, max_items: int = 50
+        self, now: float | Any = None, max_bytes: int = 4_000_000, max_items: int = 50,
+        *, kind: DestinationKind | None = None,
     ) -> list[OutboxItem]:
         """Oldest due submissions first, at least one even if it alone exceeds max_bytes.
 
         Due times further ahead than MAX_RETRY_DELAY are first pulled back to now:
         the clock was set back since they were written, and waiting for them would
-        strand the queue for as long as the clock had been wrong.
+        strand the queue for as long as the clock had been wrong. ``kind``: only the
+        rows that destination owns (None: every row).
         """
         t = epoch(now)
         self.unstrand(t)
         rows = self.read(
             "SELECT id, form_id, record, jwe, attachments, size, attempts, demo FROM submissions "
-            "INDEXED BY idx_outbox_due WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ? "
-            "ORDER BY next_attempt_at, id LIMIT ?",
+            f"INDEXED BY idx_outbox_due WHERE state IN {UNSENT_SQL} AND next_attempt_at <= ? "
+            f"{_owned_by(kind)}ORDER BY next_attempt_at, id LIMIT ?",
             (t, max_items),
         )
         batch: list[OutboxItem] = []
@@ -295,16 +303,16 @@ class OutboxMixin(DraftsMixin, StoreBase):
         t = epoch(now)
         limit = t + MAX_RETRY_DELAY + 1.0
         stranded = self.read(
-            "SELECT 1 FROM submissions INDEXED BY idx_outbox_due WHERE state IN "
-            "('sealed', 'queued', 'sent') AND next_attempt_at > ? LIMIT 1",
+            f"SELECT 1 FROM submissions INDEXED BY idx_outbox_due WHERE state IN {UNSENT_SQL} "
+            "AND next_attempt_at > ? LIMIT 1",
             (limit,),
         )
         if not stranded:
             return 0
         with self.write() as conn:
             cur = conn.execute(
-                "UPDATE submissions SET next_attempt_at = ? WHERE state IN "
-                "('sealed', 'queued', 'sent') AND next_attempt_at > ?",
+                f"UPDATE submissions SET next_attempt_at = ? WHERE state IN {UNSENT_SQL} "
+                "AND next_attempt_at > ?",
                 (t, limit),
             )
         log.warning(
@@ -320,12 +328,12 @@ class OutboxMixin(DraftsMixin, StoreBase):
             "SELECT COUNT(*), MIN(MAX(next_attempt_at, "
             "CAST(strftime('%s', finalized_at) AS REAL))) FROM submissions "
             "INDEXED BY idx_outbox_due "
-            "WHERE state IN ('sealed', 'queued', 'sent') AND next_attempt_at <= ?",
+            f"WHERE state IN {UNSENT_SQL} AND next_attempt_at <= ?",
             (t,),
         )
         far = self.read(
-            "SELECT COUNT(*) FROM submissions INDEXED BY idx_outbox_due WHERE state IN "
-            "('sealed', 'queued', 'sent') AND next_attempt_at > ?",
+            f"SELECT COUNT(*) FROM submissions INDEXED BY idx_outbox_due WHERE state IN {UNSENT_SQL} "
+            "AND next_attempt_at > ?",
             (t + MAX_RETRY_DELAY + 1.0,),
         )
         count, first = rows[0]
@@ -348,7 +356,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
             for sid in ids:
                 cur = conn.execute(
                     "UPDATE submissions SET state = 'sent', attempts = attempts + 1, sent_at = ?, "
-                    "next_attempt_at = ? WHERE id = ? AND state IN ('sealed', 'queued', 'sent')",
+                    f"next_attempt_at = ? WHERE id = ? AND state IN {UNSENT_SQL}",
                     (t, t + resend_after, sid),
                 )
                 if cur.rowcount:
@@ -369,8 +377,8 @@ class OutboxMixin(DraftsMixin, StoreBase):
                 text = json.dumps(receipt, sort_keys=True)
                 cur = conn.execute(
                     "UPDATE submissions SET state = 'acknowledged', acknowledged_at = ?, "
-                    "server_receipt = ?, last_error = NULL WHERE id = ? "
-                    "AND state IN ('sealed', 'queued', 'sent', 'rejected')",
+                    "server_receipt = ?, last_error = NULL, held_reason = NULL WHERE id = ? "
+                    f"AND state IN {_ACKABLE_SQL}",
                     (now, text, submission_id),
                 )
                 if cur.rowcount:
@@ -387,8 +395,8 @@ class OutboxMixin(DraftsMixin, StoreBase):
     def mark_rejected(self, submission_id: str, reason: str) -> None:
         with self.write() as conn:
             cur = conn.execute(
-                "UPDATE submissions SET state = 'rejected', last_error = ? WHERE id = ? "
-                "AND state IN ('sealed', 'queued', 'sent')",
+                "UPDATE submissions SET state = 'rejected', last_error = ?, held_reason = NULL "
+                f"WHERE id = ? AND state IN {UNSENT_SQL}",
                 (reason[:500], submission_id),
             )
             if cur.rowcount:
@@ -403,8 +411,9 @@ class OutboxMixin(DraftsMixin, StoreBase):
         with self.write() as conn:
             conn.execute(
                 "UPDATE submissions SET state = 'queued', last_error = ?, next_attempt_at = ?, "
+                "held_reason = NULL, "
                 "attempts = attempts + (CASE WHEN state = 'sent' THEN 0 ELSE 1 END) "
-                "WHERE id = ? AND state IN ('sealed', 'queued', 'sent')",
+                f"WHERE id = ? AND state IN {UNSENT_SQL}",
                 (error[:500], due, submission_id),
             )
 

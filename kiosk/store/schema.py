@@ -13,6 +13,10 @@ History:
   4  submission counts per (state, demo) kept by triggers, so status screens
      and ``counts()`` cost the same at 100,000 rows as at 10; an index for
      the newest error
+  5  the ``held`` state (a server cannot take a submission now for a reason an
+     operator can fix) with its reason code ``held_reason``: the submissions
+     table is rebuilt (SQLite cannot change a CHECK), its indexes and count
+     triggers made again; the due index includes ``held``
 """
 
 from __future__ import annotations
@@ -149,6 +153,64 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             # last_error(): the newest error of an unsent or rejected item, by index
             "CREATE INDEX idx_submissions_error ON submissions(next_attempt_at) "
             "WHERE last_error IS NOT NULL AND state IN ('queued', 'rejected')",
+        ],
+    ),
+    (
+        5,
+        [
+            """CREATE TABLE submissions_v5 (
+                id TEXT PRIMARY KEY,
+                form_id TEXT NOT NULL,
+                form_version TEXT NOT NULL,
+                device_id TEXT NOT NULL,
+                agency_kid TEXT NOT NULL,
+                demo INTEGER NOT NULL DEFAULT 0,
+                finalized_at TEXT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN
+                    ('sealed','queued','sent','held','acknowledged','rejected','purged')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at REAL NOT NULL DEFAULT 0,
+                last_error TEXT,
+                sent_at REAL,
+                acknowledged_at REAL,
+                server_receipt TEXT,
+                payload_sha256 TEXT NOT NULL,
+                jwe_sha256 TEXT NOT NULL,
+                jwe TEXT,
+                record TEXT NOT NULL,
+                attachments TEXT NOT NULL DEFAULT '[]',
+                size INTEGER NOT NULL,
+                purged_at REAL,
+                held_reason TEXT
+            )""",
+            "INSERT INTO submissions_v5 (id, form_id, form_version, device_id, agency_kid, demo, finalized_at, state, attempts, next_attempt_at, last_error, sent_at, acknowledged_at, server_receipt, payload_sha256, jwe_sha256, jwe, record, attachments, size, purged_at) "
+            "SELECT id, form_id, form_version, device_id, agency_kid, demo, finalized_at, state, attempts, next_attempt_at, last_error, sent_at, acknowledged_at, server_receipt, payload_sha256, jwe_sha256, jwe, record, attachments, size, purged_at FROM submissions",
+            # dropping the table drops its indexes and triggers; made again below
+            "DROP TABLE submissions",
+            "ALTER TABLE submissions_v5 RENAME TO submissions",
+            "CREATE INDEX idx_outbox_due ON submissions(next_attempt_at, id) "
+            "WHERE state IN ('sealed', 'queued', 'sent', 'held')",
+            "CREATE INDEX idx_submissions_state ON submissions(state, id)",
+            "CREATE INDEX idx_submissions_demo ON submissions(state) WHERE demo = 1",
+            "CREATE INDEX idx_submissions_ack ON submissions(acknowledged_at) "
+            "WHERE state = 'acknowledged'",
+            "CREATE INDEX idx_submissions_error ON submissions(next_attempt_at) "
+            "WHERE last_error IS NOT NULL AND state IN ('queued', 'rejected')",
+            """CREATE TRIGGER submission_counts_insert AFTER INSERT ON submissions BEGIN
+                INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
+                    ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
+            END""",
+            """CREATE TRIGGER submission_counts_delete AFTER DELETE ON submissions BEGIN
+                UPDATE submission_counts SET n = n - 1
+                    WHERE state = OLD.state AND demo = OLD.demo;
+            END""",
+            """CREATE TRIGGER submission_counts_update AFTER UPDATE OF state, demo ON submissions
+            WHEN OLD.state IS NOT NEW.state OR OLD.demo IS NOT NEW.demo BEGIN
+                UPDATE submission_counts SET n = n - 1
+                    WHERE state = OLD.state AND demo = OLD.demo;
+                INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
+                    ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
+            END""",
         ],
     ),
 ]

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from kiosk.destination import DestinationKind
 from kiosk.errors import KioskError, NotFoundError
 from sync.odk.seal import open_wire
 
@@ -27,8 +28,7 @@ def export_odk(store: Any, out: Path) -> dict[str, Any]:
     out = out.expanduser().resolve()
     if not out.parent.is_dir():
         raise NotFoundError(f"{out.parent}: folder not found (is the USB stick mounted?)")
-    rows = store.read("SELECT id, jwe FROM submissions WHERE state IN ('sealed', 'queued', "
-                      "'sent') AND agency_kid = 'odk' ORDER BY id")
+    rows = store.unsent_envelopes(DestinationKind.ODK)  # held ones too: never left behind
     written: list[str] = []
     try:
         for sid, text in rows:

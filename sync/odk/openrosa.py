@@ -27,6 +27,7 @@ import httpx
 
 from sync.client import AuthRefused, OutcomeUnknown, Refused, ServerBusy, Unreachable
 from sync.odk.multipart import DEFAULT_MAX_BODY, Request
+from sync.state import RoundState
 
 OPENROSA_HEADERS = {"X-OpenRosa-Version": "1.0", "User-Agent": "soum-kiosk-odk/1"}
 XFORMS_LIST_NS = "http://openrosa.org/xforms/xformsList"
@@ -39,7 +40,7 @@ MAX_REPLY_BYTES = 8 * 1024 * 1024  # formList, manifest, submission replies (dow
 class Conflict(Refused):
     """409: this instanceID is already on the server with other content."""
 
-    kind = "conflict"
+    kind = RoundState.CONFLICT
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What `kiosk doctor` says about the ODK connection (kiosk.doctor_probes finds this by
+"""What `kiosk doctor` says about the ODK connection (app.doctor_probes finds this by
 name): whether there is one, and whether its formList answers — the one request that
 proves both the URL and the credentials. The URL is shown with its token masked."""
 

@@ -277,7 +277,7 @@ def test_incremental_reevaluation_matches_a_fresh_session() -> None:
     """After any sequence of answers, the cached state equals a fresh session's."""
     import random
 
-    from kiosk.bench.forms import _sample_answer, synthetic_form
+    from app.bench.forms import _sample_answer, synthetic_form
     from kiosk.forms.expr_check import compile_form
     from kiosk.forms.model import build_form
 

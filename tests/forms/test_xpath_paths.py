@@ -163,7 +163,7 @@ def test_cutoff_propagation_matches_a_fresh_session() -> None:
     page relevance and a question with many dependents."""
     import random
 
-    from kiosk.bench.forms import _sample_answer, synthetic_form
+    from app.bench.forms import _sample_answer, synthetic_form
     from kiosk.forms.expr_check import compile_form
     from kiosk.forms.model import build_form
 

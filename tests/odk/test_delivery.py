@@ -115,7 +115,7 @@ def test_engine_routes_each_submission_to_its_destination(make_form, central, is
         odk_id = odk.finalize()
         (jose_id,) = finalize(jose, odk.store, 1)
         engine = open_engine(odk.home, store=odk.store, pull_catalog=False)
-        assert engine.odk is not None
+        assert [d.key.kind.value for d in engine.destinations] == ["odk"]
         report = engine.run_once()
         engine.client.close()
         assert report.state == "ok", report
@@ -233,7 +233,8 @@ def test_a_closing_form_stops_being_offered_but_its_work_is_delivered(
     assert kiosk_id not in services.load_catalog().forms
     session = services.new_session(kiosk_id, "mn")  # staff finish a draft of it
     session.restore({"name": "Draft finished", "age": 30})
-    finalize_session(services.store(), session, services.catalog)
+    finalize_session(services.store(), session, services.catalog,
+                     destination=OdkDelivery(services.store(), None))
     services.close()
     synced = kiosk_cli("sync", "--once", "--json")
     assert json.loads(synced.stdout)["accepted"] == 2, synced.stdout

@@ -106,7 +106,7 @@ def test_sigkill_mid_post_then_sync_again_one_submission(make_form, central, iso
         # reached Central (committed), its reply is held back
         proxy.inject(Fault("blackhole", at=2000, match=POST) if fault == "mid-body"
                      else Fault("stall_down", at=0, stall=60, match=POST))
-        child = subprocess.Popen([sys.executable, "-m", "kiosk", "sync", "--once"], cwd=REPO,
+        child = subprocess.Popen([sys.executable, "-m", "app", "sync", "--once"], cwd=REPO,
                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                  env=dict(os.environ, KIOSK_HOME=str(kiosk.home.root)))
         deadline = time.monotonic() + 60

@@ -103,3 +103,23 @@ def test_cli_reports_a_newer_database_in_one_line(kiosk_cli, isolated_home):
     assert result.returncode == 5, result.stderr
     assert "newer kiosk build" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert h.db.read_bytes() == before
+
+
+@pytest.mark.parametrize("version", EARLIER)
+def test_upgraded_rows_can_be_held_and_sent_again(version, isolated_home):
+    """v5: the rebuilt table takes the held state, its counts trigger and due index work."""
+    h = _home_with(version, isolated_home)
+    with Store(h.db, backups=h.backups, data_key=b64url_decode(KEYS["data_key"])) as store:
+        store.mark_held(SEALED_ID, "form-closed", "the form is closed on the server", 10**12)
+        assert store.counts()["held"] == 1
+        assert store.demo_counts()["held"] == 1
+        assert store.next_batch() == []  # held until the slow schedule or "send again"
+        [held] = store.held_items()
+        assert (held.id, held.reason) == (SEALED_ID, "form-closed")
+        assert store.send_again() == 1
+        [item] = store.next_batch()
+        assert item.id == SEALED_ID
+        triggers = {r[0] for r in store.read("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert {"submission_counts_insert", "submission_counts_update",
+                "submission_counts_delete"} <= triggers
+        assert store.integrity_check() == "ok"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
-from sync import bench
-from sync.bench_openrosa import OpenRosaSink, instance_xml, send_collect_shaped
+from app.bench import sync as bench
+from app.bench.openrosa import OpenRosaSink, instance_xml, send_collect_shaped
 
 
 def test_link_figures_come_from_the_wire_and_respect_the_physical_limit(tmp_path, monkeypatch):

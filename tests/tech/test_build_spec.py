@@ -54,3 +54,13 @@ def test_the_kiosk_build_leaves_out_the_server_and_test_tools() -> None:
     for folder in ("catalog", "i18n", "themes", "icons", "fonts"):
         assert (REPO / "kiosk" / "assets" / folder).is_dir()
     assert '(str(REPO / "kiosk" / "assets"), "kiosk/assets")' in text
+
+
+def test_the_build_starts_at_app_and_lists_none_of_our_modules() -> None:
+    """Static imports from app/ let PyInstaller find our modules; a name list would rot."""
+    text = SPEC.read_text(encoding="utf-8")
+    assert '[str(REPO / "app" / "__main__.py")]' in text
+    assert (REPO / "app" / "__main__.py").is_file()
+    assert "collect_submodules" not in text
+    ours = ("app", "kiosk", "sync", "ui", "central")
+    assert [h for h in _list("hiddenimports") if h.split(".")[0] in ours] == []

@@ -17,9 +17,9 @@ def test_demo_headless_delivers_the_sample_to_the_server(kiosk_cli, tmp_path: Pa
     assert (tmp_path / "demo" / "kiosk" / "secrets.enc").exists()
     assert not keyring_file.exists() or "device-key" not in keyring_file.read_text()
     # The demo kiosk has the known demo staff PIN it announces.
+    from app.demo import DEMO_PIN
     from kiosk.pin import check_pin
     from kiosk.store import Store
-    from ui.demo import DEMO_PIN
 
     assert len(DEMO_PIN) == 6 and DEMO_PIN.isascii() and DEMO_PIN.isdigit()
     with Store.open(Home(tmp_path / "demo" / "kiosk")) as store:
@@ -35,10 +35,10 @@ def test_demo_opens_the_ui_and_ends_cleanly(kiosk_cli, tmp_path: Path, monkeypat
 
 
 def test_doctor_all_pass_on_an_enrolled_synced_kiosk(kiosk_cli, isolated_home, tmp_path) -> None:
+    from app.demo import DemoServer
     from kiosk.store import Store
     from sync.enrol import enroll
     from sync.runtime import open_engine
-    from ui.demo import DemoServer
 
     server = DemoServer(tmp_path / "central", timeout=60)
     try:

@@ -60,7 +60,7 @@ class Demo:
         env = dict(os.environ, TMPDIR=str(tmp), QT_QPA_PLATFORM="offscreen",
                    KIOSK_LAUNCH_NS=str(time.time_ns()))
         env.pop("KIOSK_EXIT_WHEN_READY", None)
-        self.proc = subprocess.Popen([sys.executable, "-m", "kiosk", "--lang", "en", "demo"], cwd=REPO,
+        self.proc = subprocess.Popen([sys.executable, "-m", "app", "--lang", "en", "demo"], cwd=REPO,
                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: queue.Queue[str] = queue.Queue()
         self.out: list[str] = []

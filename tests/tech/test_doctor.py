@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk import doctor, doctor_probes
+from app import doctor, doctor_probes
 from kiosk.config import Config
 from kiosk.paths import Home
 
@@ -301,3 +301,11 @@ def test_catalog_check_bundled_broken_and_empty(isolated_home: Path, tmp_path: P
     empty.mkdir()
     check = _check(isolated_home, "catalog", Config(catalog_dir=str(empty)))
     assert check.status == doctor.FAIL and check.fix
+
+
+def test_a_check_status_is_one_of_three_words() -> None:
+    check = doctor.Check(name="x", status="warn", message="m")  # type: ignore[arg-type]
+    assert check.status is doctor.CheckStatus.WARN and check.to_dict()["status"] == "warn"
+    assert json.loads(json.dumps(check.to_dict()))["status"] == "warn"
+    with pytest.raises(ValueError):
+        doctor.Check(name="x", status="ok", message="m")  # type: ignore[arg-type]

@@ -64,7 +64,7 @@ def _keyring_secrets() -> list[str]:
 
 
 def test_no_personal_data_or_secret_in_logs_after_a_canary_run(kiosk_cli, isolated_home, tmp_path):
-    from ui.demo import DemoServer
+    from app.demo import DemoServer
 
     (isolated_home / "config.toml").write_text('log_level = "DEBUG"\n', encoding="utf-8")
     canaries: set[str] = set()

@@ -6,7 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
-from kiosk import selftest
+from app import selftest
 
 STEPS = ("database", "catalog", "finalize", "verify", "screen")
 

@@ -10,8 +10,8 @@ from kiosk.i18n import catalog
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = [
-    "kiosk/doctor.py", "kiosk/selftest.py", "kiosk/logs.py", "kiosk/commands/doctor.py",
-    "kiosk/commands/logs.py", "ui/demo.py",
+    "app/doctor.py", "app/selftest.py", "kiosk/logs.py", "app/commands/doctor.py",
+    "app/commands/logs.py", "app/demo.py",
 ]
 
 
@@ -21,7 +21,7 @@ def _keys_used() -> set[str]:
         text = (REPO / rel).read_text(encoding="utf-8")
         keys.update(re.findall(r"""\bt\(\s*["']((?:doctor|demo)\.[a-z_]+)["']""", text))
         for node in ast.walk(ast.parse(text)):
-            # _mk(ctx, name, status, "message_key", "fix_key", ...) in kiosk/doctor.py
+            # _mk(ctx, name, status, "message_key", "fix_key", ...) in app/doctor.py
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "_mk":
                 for arg in node.args[1:5]:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
@@ -33,7 +33,7 @@ def _keys_used() -> set[str]:
 
 
 def test_every_key_used_exists_in_both_languages() -> None:
-    from kiosk.doctor import CHECKS, FAIL, PASS, WARN
+    from app.doctor import CHECKS, FAIL, PASS, WARN
 
     keys = _keys_used()
     keys |= {f"doctor.title_{name}" for name, _ in CHECKS}

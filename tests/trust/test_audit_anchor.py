@@ -38,7 +38,7 @@ def _sql(home, *statements: str) -> None:
 
 
 def _verify(home) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kiosk", "audit", "verify", "--json",
+    return subprocess.run([sys.executable, "-m", "app", "audit", "verify", "--json",
                            "--home", str(home)], capture_output=True, text=True, cwd=REPO,
                           timeout=120)
 

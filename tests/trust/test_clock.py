@@ -27,7 +27,7 @@ pytestmark = pytest.mark.needs_programs("faketime")
 
 
 def _kiosk(home, *args: str, offset: str | None = None) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "kiosk", "--lang", "en", *args, "--home", str(home)]
+    cmd = [sys.executable, "-m", "app", "--lang", "en", *args, "--home", str(home)]
     env = dict(os.environ)
     if offset:
         cmd = [str(FAKETIME), "-f", offset, *cmd]

@@ -23,7 +23,7 @@ def _kiosk(*args: str, fsize: int | None = None, input: str | None = None
         if fsize is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
 
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=True,
                           text=True, cwd=REPO, timeout=120, preexec_fn=limit, input=input)
 
 

@@ -94,7 +94,7 @@ def test_copied_db_holds_only_a_costly_verifier(isolated_home, tmp_path):
 
 
 def _cli(*args: str, input: str | None = None, stdin=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kiosk", *args], capture_output=stdin is None,
+    return subprocess.run([sys.executable, "-m", "app", *args], capture_output=stdin is None,
                           stdout=subprocess.PIPE if stdin is not None else None,
                           stderr=subprocess.PIPE if stdin is not None else None,
                           text=True, input=input, stdin=stdin, cwd=REPO, timeout=120)

@@ -28,7 +28,7 @@ def test_doctor_with_fallback_but_no_passphrase_says_so(isolated_home, monkeypat
     import keyring
     from keyring.backends import fail
 
-    from kiosk import doctor
+    from app import doctor
 
     monkeypatch.setattr(keyring, "get_keyring", lambda: fail.Keyring())
     monkeypatch.delenv("KIOSK_SECRETS_PASSPHRASE", raising=False)
@@ -82,12 +82,11 @@ def test_failed_fill_says_no_draft_was_kept(isolated_home, monkeypatch):
     from kiosk.finalize import fill_from_file
     from kiosk.forms import load_catalog
     from kiosk.paths import bundled_catalog_dir
-    from kiosk.store import Store
+    from kiosk.store import DraftKeptError, Store
     from kiosk.store.outbox import OutboxMixin
 
     def failing(self, *a, **k):
-        raise StorageError("kiosk.db: disk I/O error; the submission was not saved and the "
-                           "draft is kept")
+        raise DraftKeptError("kiosk.db: disk I/O error")
 
     monkeypatch.setattr(OutboxMixin, "finalize", failing)
     catalog = load_catalog(bundled_catalog_dir())

@@ -29,7 +29,7 @@ def test_black_hole_mid_batch_ends_the_round_at_the_stall_bound(server, isolated
         proxy.inject(Fault("blackhole", at=0, match=SUBMIT))
         try:
             out = subprocess.run(
-                [sys.executable, "-m", "kiosk", "--lang", "en", "sync", "--once",
+                [sys.executable, "-m", "app", "--lang", "en", "sync", "--once",
                  "--no-catalog", "--home", str(kiosk.home.root)],
                 capture_output=True, text=True, cwd=REPO, timeout=25)
         except subprocess.TimeoutExpired:

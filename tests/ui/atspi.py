@@ -259,5 +259,5 @@ def launch_kiosk(desktop: Desktop, env: dict[str, str], lang: str, log: Path) ->
     full.update({"QT_QPA_PLATFORM": "xcb", "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1",
                  "KIOSK_WINDOWED": "1", "KIOSK_TTS_ENGINE": "mock", "QT_ACCESSIBILITY": "1"})
     with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "kiosk", "--lang", lang], env=full,
+        return subprocess.Popen([sys.executable, "-m", "app", "--lang", lang], env=full,
                                 stdout=out, stderr=subprocess.STDOUT)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from app.doctor import run_checks
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
@@ -32,7 +34,7 @@ def kiosk(qtbot, isolated_home: Path, monkeypatch: pytest.MonkeyPatch):
     from kiosk.paths import Home
     from ui.app import build
 
-    k = build(Home(isolated_home), "mn")
+    k = build(Home(isolated_home), "mn", doctor=run_checks)
     qtbot.addWidget(k.window)
     k.window.show()
     # Painted, then the background start-up (catalog, store, secrets) done and delivered.

@@ -53,7 +53,7 @@ def test_the_dlopen_fallback_names_a_missing_library_too(broken_plugin: Path, mo
 
 
 def test_kiosk_start_says_one_line_and_does_not_abort(broken_plugin: Path, monkeypatch, capsys) -> None:
-    from kiosk import cli
+    from app import cli
     from kiosk.errors import EXIT_CONFIG
 
     monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)

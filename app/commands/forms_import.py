@@ -1,0 +1,186 @@
+"""``kiosk forms import SOURCE...``, ``forms check FILE``, ``forms remove FORM_ID``: XLSForm and
+XForm files into the kiosk's local catalog (kiosk.forms.local_catalog).
+
+Every file is read the way the kiosk reads it at start (pyxform for spreadsheets,
+then the XForm reader and the expression checks), so what imports is what the
+resident gets. A refused file is one line: file, sheet/row/column (XLSForm) or
+element (XForm), reason; exit 1. Nothing is written unless the whole file passes.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from app.commands._common import add_home, add_json, get_home, print_json
+from kiosk.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, KioskError, NotFoundError
+
+FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xml")
+
+
+class UsageError(KioskError):
+    exit_code = EXIT_USAGE
+
+
+def register(verbs: argparse._SubParsersAction) -> None:
+    imp = verbs.add_parser("import", help="import XLSForm (.xlsx/.xls) or XForm (.xml) files")
+    imp.add_argument("sources", nargs="+", metavar="SOURCE", help="form files")
+    imp.add_argument("--category", metavar="ID", help="home-screen category (from catalog.json)")
+    imp.add_argument("--agency", metavar="ID", help="agency that receives the submissions")
+    add_home(imp)
+    add_json(imp)
+    imp.set_defaults(func=run_import)
+
+    ex = verbs.add_parser("export-xlsform", help="write a catalog form as an XLSForm spreadsheet")
+    ex.add_argument("form_id", metavar="FORM_ID")
+    ex.add_argument("--out", required=True, metavar="FILE", help="the .xlsx file to write")
+    add_home(ex)
+    add_json(ex)
+    ex.set_defaults(func=run_export)
+
+    rm = verbs.add_parser("remove", help="remove an imported form (drafts and submissions are kept)")
+    rm.add_argument("form_id", metavar="FORM_ID")
+    add_home(rm)
+    add_json(rm)
+    rm.set_defaults(func=run_remove)
+
+
+def is_form_file(path: Path) -> bool:
+    return path.suffix.lower() in FORM_SUFFIXES
+
+
+def all_warnings(source: Any, form: Any) -> list[str]:
+    """pyxform's warnings (one per line) and the kiosk reader's."""
+    lines = [ln.strip() for w in source.warnings for ln in str(w).splitlines() if ln.strip()]
+    return lines + list(form.odk.warnings if form.odk else [])
+
+
+def check_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, str]], list[str]]:
+    """(form summary or None, problems, warnings) for one form file."""
+    from kiosk.forms.local_catalog import check_source, read_source
+    from kiosk.forms.model import FormLoadError
+
+    try:
+        source = read_source(path)
+        form = check_source(source)
+    except FormLoadError as exc:
+        return None, [{"file": path.name, "json_path": exc.json_path, "message": exc.message}], []
+    summary = {"id": form.id, "version": form.version, "title": form.title,
+               "questions": len(form.questions),
+               "xml_form_id": form.odk.xml_form_id if form.odk else form.id}
+    return summary, [], all_warnings(source, form)
+
+
+def run_check_file(args: argparse.Namespace, path: Path) -> int:
+    summary, problems, warnings = check_file(path)
+    if args.json:
+        print_json({"file": str(path), "ok": not problems, "form": summary, "problems": problems,
+                    "warnings": warnings})
+    else:
+        for w in warnings:
+            print(f"{path.name}: warning: {w}")
+        for p in problems:
+            print(f"{p['file']}: {p['json_path']}: {p['message']}")
+        if summary:
+            print(f"{path.name}: form {summary['id']} ({summary['questions']} questions) is usable")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def _pick(value: str | None, known: list[str], what: str, flag: str) -> str:
+    if value:
+        if value not in known:
+            raise UsageError(f"unknown {what} {value!r}: one of {', '.join(known) or '(none)'}")
+        return value
+    if len(known) == 1:
+        return known[0]
+    raise UsageError(f"{flag} ID is needed: one of {', '.join(known) or '(none in the catalog)'}")
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from kiosk.config import load_config
+    from kiosk.forms import active_catalog_dir, load_catalog
+    from kiosk.forms.local_catalog import check_source, install, read_source
+    from kiosk.forms.model import FormLoadError
+
+    home = get_home(args).ensure()
+    config = load_config(home.config_file)
+    catalog = load_catalog(active_catalog_dir(home, config))
+    category = _pick(args.category, [c.id for c in catalog.categories], "category", "--category")
+    agency = _pick(args.agency, list(catalog.agencies), "agency", "--agency")
+    results: list[dict[str, Any]] = []
+    failed = False
+    for raw in args.sources:
+        path = Path(raw)
+        if not path.is_file():
+            raise NotFoundError(f"form file not found: {path}")
+        row: dict[str, Any] = {"file": str(path)}
+        try:
+            source = read_source(path)
+            form = check_source(source)
+            if form.id in catalog.forms:
+                raise FormLoadError("$", f"form id {form.id!r} is a form of the catalog; "
+                                         "change form_id in the settings sheet")
+            install(home.root, source, form, category=category, agency=agency)
+        except FormLoadError as exc:
+            failed = True
+            row.update(ok=False, json_path=exc.json_path, message=exc.message)
+            results.append(row)
+            continue
+        except OSError as exc:
+            raise KioskError(f"{path}: cannot write the local catalog ({exc.__class__.__name__})") from None
+        row.update(ok=True, id=form.id, version=form.version, title=form.title, category=category,
+                   agency=agency, warnings=all_warnings(source, form), questions=len(form.questions))
+        results.append(row)
+    if args.json:
+        print_json({"imported": [r for r in results if r["ok"]],
+                    "problems": [r for r in results if not r["ok"]]})
+    else:
+        for r in results:
+            if r["ok"]:
+                for w in r["warnings"]:
+                    print(f"{Path(r['file']).name}: warning: {w}")
+                print(f"imported {r['id']} (version {r['version']}, {r['questions']} questions) "
+                      f"into {r['category']}")
+            else:
+                print(f"{Path(r['file']).name}: {r['json_path']}: {r['message']}")
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    from kiosk.forms.local_catalog import remove
+
+    home = get_home(args)
+    if not remove(home.root, args.form_id):
+        raise NotFoundError(f"no imported form {args.form_id!r}")
+    if args.json:
+        print_json({"removed": args.form_id})
+    else:
+        print(f"removed {args.form_id}")
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from kiosk.config import load_config
+    from kiosk.forms import load_active_catalog
+    from kiosk.forms.xlsform_export import export_xlsform
+
+    home = get_home(args)
+    catalog = load_active_catalog(home, load_config(home.config_file))
+    form = catalog.form(args.form_id)
+    if form.odk is not None:
+        raise UsageError(f"{form.id} was imported from an XForm: publish its own XLSForm/XForm")
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UsageError(f"--out must name an .xlsx file, not {out.name!r}")
+    try:
+        warnings = export_xlsform(form, out)
+    except OSError as exc:
+        raise KioskError(f"{out}: cannot write ({exc.__class__.__name__})") from None
+    if args.json:
+        print_json({"form": form.id, "out": str(out), "warnings": warnings})
+    else:
+        for w in warnings:
+            print(f"warning: {w}")
+        print(f"wrote {out}")
+    return EXIT_OK

@@ -1,1 +1,0 @@
-"""Sub-commands of ``kiosk`` that belong to the core (see kiosk.cli)."""
