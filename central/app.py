@@ -36,6 +36,7 @@ from starlette.routing import Route
 
 from central import attachments as att
 from central import intake, trust
+from central.backend import open_backend
 from central.catalog import ServedCatalog, build_catalog
 from central.gate import RequestGate
 from central.http_body import (
@@ -57,7 +58,7 @@ from central.settings import (  # noqa: F401 - re-exported: tests and the CLI im
     batch_json_limits,
     problem_response,
 )
-from central.storage import CentralStore, EnrolCollision, Replay, private_dir
+from central.storage import EnrolCollision, Replay, private_dir
 from kiosk import ids
 from kiosk.errors import SecurityError
 from sync.auth import (
@@ -80,15 +81,15 @@ class Central(RequestGate):
         self.tmp_dir = private_dir(settings.data_dir / "tmp")
         for stale in self.tmp_dir.glob("upload-*"):  # left by a crash mid-upload
             stale.unlink(missing_ok=True)
-        self.store = CentralStore(settings.data_dir / "central.db")
-        self.key: OKPKey = server_key(settings.data_dir)
+        backend = open_backend(settings.data_dir, settings.database_url)
+        self.store = backend.store
+        self.key: OKPKey = server_key(backend.vault)
         self.kid = server_kid(self.key)
         self.catalog: ServedCatalog = build_catalog(
-            settings.catalog_dir, settings.data_dir, self.key, self.kid,
+            settings.catalog_dir, backend.vault, self.key, self.kid,
             demo=settings.accept_demo,
         )
-        self.attachments = att.AttachmentStore(
-            private_dir(settings.data_dir / "attachments"), self.store)
+        self.attachments = backend.attachments
         self.init_gate()
         self._bundle_gate: asyncio.Semaphore | None = None
 

@@ -186,6 +186,10 @@ class AttachmentStore:
                                      "upload it again from byte 0")
             return {"sha256": digest, "offset": total, "size": total, "complete": True}
 
+    def read(self, device_id: str, digest: str) -> bytes:
+        """A stored blob's bytes (FileNotFoundError if there is none)."""
+        return self._path(device_id, digest).read_bytes()
+
     def put_complete(self, device_id: str, digest: str, data: bytes) -> None:
         """A whole blob from a bundle (its hash was bound by a verified record)."""
         if hashlib.sha256(data).hexdigest() != digest:

@@ -21,7 +21,7 @@ from typing import Any
 
 from joserfc.jwk import OKPKey
 
-from central.keys import agency_public_key
+from central.keys import Vault, agency_public_key
 from kiosk.errors import ConfigError
 from sync.auth import CATALOG_TYP, canonical, sha256_hex, sign_json
 
@@ -33,7 +33,7 @@ class ServedCatalog:
     forms: dict[str, bytes]  # sha256 -> file bytes
 
 
-def build_catalog(folder: Path, data_dir: Path, key: OKPKey, kid: str, *,
+def build_catalog(folder: Path, data_dir: Path | Vault, key: OKPKey, kid: str, *,
                   demo: bool) -> ServedCatalog:
     catalog_file = folder / "catalog.json"
     try:

@@ -29,10 +29,16 @@ def _data(args: argparse.Namespace) -> Path:
     return Path(args.data or os.environ.get("KIOSK_CENTRAL_DATA") or DEFAULT_DATA).resolve()
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from central.storage import CentralStore
+def _url(args: argparse.Namespace) -> str | None:
+    from central.backend import database_url
 
-    return CentralStore(_data(args) / "central.db")
+    return database_url(getattr(args, "database_url", None))
+
+
+def _store(args: argparse.Namespace) -> Any:
+    from central.backend import open_store
+
+    return open_store(_data(args), _url(args))
 
 
 def _central(args: argparse.Namespace) -> Any:
@@ -40,7 +46,8 @@ def _central(args: argparse.Namespace) -> Any:
     from kiosk.paths import bundled_catalog_dir
 
     catalog = Path(args.catalog) if getattr(args, "catalog", None) else bundled_catalog_dir()
-    return Central(Settings(_data(args), catalog, accept_demo=getattr(args, "accept_demo", False)))
+    return Central(Settings(_data(args), catalog, accept_demo=getattr(args, "accept_demo", False),
+                            database_url=_url(args)))
 
 
 def _print_json(obj: object) -> None:
@@ -55,7 +62,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     catalog = Path(args.catalog) if args.catalog else bundled_catalog_dir()
     if not (catalog / "catalog.json").exists():
         raise NotFoundError(f"{catalog}: no catalog.json in the catalog folder")
-    settings = Settings(_data(args), catalog, accept_demo=args.accept_demo)
+    settings = Settings(_data(args), catalog, accept_demo=args.accept_demo,
+                        database_url=_url(args))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def ready(port: int) -> None:
@@ -132,7 +140,7 @@ def cmd_submissions(args: argparse.Namespace) -> int:
 def cmd_decrypt(args: argparse.Namespace) -> int:
     from central.decrypt import decrypt_all
 
-    report = decrypt_all(_data(args), Path(args.key), Path(args.out))
+    report = decrypt_all(_data(args), Path(args.key), Path(args.out), _url(args))
     if args.json:
         _print_json(report)
     else:
@@ -179,11 +187,13 @@ def cmd_technician_token(args: argparse.Namespace) -> int:
 
 
 def cmd_export_acks(args: argparse.Namespace) -> int:
+    from central.backend import open_backend
     from central.keys import server_key, server_kid
     from sync.bundles import ACKS_FORMAT
 
-    key = server_key(_data(args))
-    rows = _store(args).submissions()
+    backend = open_backend(_data(args), _url(args))
+    key = server_key(backend.vault)
+    rows = backend.store.submissions()
     acks = [{"device_id": r["device_id"], "submission_id": r["submission_id"],
              "receipt": r["receipt"]}
             for r in rows if not args.device or r["device_id"] == args.device]
@@ -196,9 +206,40 @@ def cmd_export_acks(args: argparse.Namespace) -> int:
 
 
 def _receipt_verify(args: argparse.Namespace) -> int:
-    from central.trust import cmd_receipt_verify
+    """``kiosk-central receipt verify STRING [--keys FILE --server-key FILE]``.
 
-    return cmd_receipt_verify(args)
+    Default: against this server's own signed key list (built and verified here).
+    With ``--keys``: a saved ``GET /v1/devices/keys`` reply, checked with the
+    server public key in ``--server-key`` (an agency's offline check).
+    """
+    from central.trust import check_receipt, signed_key_list, verify_key_list
+    from sync.auth import import_public
+
+    if args.keys:
+        if not args.server_key:
+            raise SecurityError("--keys needs --server-key FILE (the server's public JWK) "
+                                "to check the list's signature")
+        try:
+            reply = json.loads(open(args.keys, encoding="utf-8").read())
+            server = import_public(json.loads(open(args.server_key, encoding="utf-8").read()))
+        except FileNotFoundError as exc:
+            raise NotFoundError(f"file not found: {exc.filename}") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SecurityError(f"cannot read the key list or server key "
+                                f"({type(exc).__name__})") from None
+    else:
+        central = _central(args)
+        reply, server = signed_key_list(central), central.key
+    result = check_receipt(args.text, verify_key_list(reply, server))
+    claims = result["claims"]
+    if args.json:
+        _print_json({"valid": True, **result})
+        return 0
+    print(f"receipt is genuine: submission {claims['id']}, device {claims['dev']} "
+          f"(enrolled here), sealed {claims['t']}" + (" [DEMO]" if claims.get("demo") else ""))
+    if result["revoked_at"]:
+        print(f"  note: device {claims['dev']} has since been revoked")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,11 +248,16 @@ def build_parser() -> argparse.ArgumentParser:
         description="Reference central server for Soum Kiosk: receives signed, encrypted "
                     "submissions exactly once.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    from central import admin
 
     def add(name: str, func: Any, help: str, *, json_flag: bool = False) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         p.add_argument("--data", metavar="DIR", default=None,
                        help=f"server data folder (default: $KIOSK_CENTRAL_DATA or ./{DEFAULT_DATA})")
+        p.add_argument("--database-url", metavar="URL", default=None,
+                       help="postgresql://USER:PASSWORD@HOST:PORT/DB: keep all shared state "
+                            "there, for several nodes (default: $KIOSK_CENTRAL_DATABASE_URL, "
+                            "else SQLite in the data folder)")
         if json_flag:
             p.add_argument("--json", action="store_true", help="machine-readable output")
         p.set_defaults(func=func)
@@ -248,6 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("text", metavar="STRING", help="the text of the receipt QR code")
     p.add_argument("--keys", metavar="FILE", help="a saved GET /v1/devices/keys reply")
     p.add_argument("--server-key", metavar="FILE", help="the server's public JWK (with --keys)")
+    add("migrate", admin.cmd_migrate, "bring the database schema up to date (serve does too)",
+        json_flag=True)
+    p = add("agency-keys", admin.cmd_agency_keys, "write the agency private keys (for "
+            "decrypt --key) into a folder, from the data folder or the database")
+    p.add_argument("--out", required=True, metavar="DIR")
+    add("doctor", admin.cmd_doctor, "is the database reachable, migrated and consistent?",
+        json_flag=True)
     p = add("export-acks", cmd_export_acks, "write acknowledgements for `kiosk import-acks`")
     p.add_argument("--out", required=True, metavar="FILE")
     p.add_argument("--device", metavar="DEVICE", help="only this device's acknowledgements")

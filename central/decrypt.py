@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from central.storage import CentralStore
+from central.backend import Backend, open_backend
 from kiosk import ids
 from kiosk.errors import ConfigError, SecurityError
 from sync import jsonlimits
@@ -74,13 +74,13 @@ def _attachment_name(entry: dict[str, Any], index: int, used: set[str]) -> str:
     return name
 
 
-def _decrypt_one(row: dict[str, Any], store: CentralStore, data_dir: Path, key: dict[str, Any],
+def _decrypt_one(row: dict[str, Any], backend: Backend, key: dict[str, Any],
                  out: Path) -> list[str]:
     from kiosk.envelope import open_envelope, verify_attachment
 
     sid = ids.submission_id(row["submission_id"])
     device_id = ids.device_id(row["device_id"])
-    device = store.device(device_id)
+    device = backend.store.device(device_id)
     if device is None:
         raise SecurityError("sending device is unknown")
     device_jwk = json.loads(device["public_jwk"])
@@ -92,11 +92,10 @@ def _decrypt_one(row: dict[str, Any], store: CentralStore, data_dir: Path, key: 
     if not isinstance(attachments, list):
         raise SecurityError("payload lists attachments wrongly")
     used: set[str] = set()
-    blobs = data_dir / "attachments"
     for index, entry in enumerate(attachments):
         if not isinstance(entry, dict):
             raise SecurityError("payload lists attachments wrongly")
-        blob = ids.inside(blobs, device_id, ids.sha256_hex(entry.get("blob_sha256"))).read_bytes()
+        blob = backend.attachments.read(device_id, ids.sha256_hex(entry.get("blob_sha256")))
         entry, plain = verify_attachment(payload, blob, index=index)
         folder = ids.inside(out, sid)
         _private_dir(folder)
@@ -115,7 +114,8 @@ def _decrypt_one(row: dict[str, Any], store: CentralStore, data_dir: Path, key: 
     return files
 
 
-def decrypt_all(data_dir: Path, key_file: Path, out: Path) -> dict[str, Any]:
+def decrypt_all(data_dir: Path, key_file: Path, out: Path,
+                database_url: str | None = None) -> dict[str, Any]:
     from kiosk.envelope import agency_kid
 
     try:
@@ -125,7 +125,8 @@ def decrypt_all(data_dir: Path, key_file: Path, out: Path) -> dict[str, Any]:
     if not isinstance(key, dict) or "d" not in key:
         raise ConfigError(f"{key_file}: not a private JWK")
     kid = key.get("kid") or agency_kid(key)
-    store = CentralStore(data_dir / "central.db")
+    backend = open_backend(data_dir, database_url)
+    store = backend.store
     try:
         _private_dir(out, ours=False)
     except (OSError, SecurityError) as exc:
@@ -138,7 +139,7 @@ def decrypt_all(data_dir: Path, key_file: Path, out: Path) -> dict[str, Any]:
                 if _claims(row["record"]).get("agency_kid") != kid:
                     skipped += 1
                     continue
-                _decrypt_one(row, store, data_dir, key, out)
+                _decrypt_one(row, backend, key, out)
                 decrypted += 1
             except (SecurityError, OSError, ValueError, KeyError, TypeError,
                     IndexError) as exc:

@@ -16,10 +16,9 @@ from typing import Any
 from joserfc.jwk import OKPKey
 from starlette.requests import Request
 
+from central.db.sql import SqlStore
 from central.http_body import BodyProblem, decode_small, read_small
-from central.ratelimit import RateLimiter
 from central.settings import JSON_LIMITS, Problem, Settings, address
-from central.storage import CentralStore
 from kiosk import ids
 from kiosk.errors import SecurityError
 from sync import jsonlimits
@@ -43,14 +42,18 @@ class RequestGate:
     """Mixed into ``central.app.Central`` (which provides ``settings`` and ``store``)."""
 
     settings: Settings
-    store: CentralStore
+    store: SqlStore
 
     def init_gate(self) -> None:
         g = self.settings.guards
-        self.enrol_by_address = RateLimiter(g.enrol_per_minute, g.enrol_burst)
-        self.enrol_by_device = RateLimiter(g.enrol_device_per_minute, g.enrol_device_burst)
-        self.failures_by_address = RateLimiter(g.auth_failures_per_minute, g.auth_failures_burst)
-        self.failures_by_device = RateLimiter(g.auth_failures_per_minute, g.auth_failures_burst)
+        limiter = self.store.rate_limiter  # in memory on one node, in the database on many
+        self.enrol_by_address = limiter("enrol-address", g.enrol_per_minute, g.enrol_burst)
+        self.enrol_by_device = limiter("enrol-device", g.enrol_device_per_minute,
+                                       g.enrol_device_burst)
+        self.failures_by_address = limiter("auth-failures-address", g.auth_failures_per_minute,
+                                           g.auth_failures_burst)
+        self.failures_by_device = limiter("auth-failures-device", g.auth_failures_per_minute,
+                                          g.auth_failures_burst)
 
     async def body(self, request: Request, limit: int,
                    claims: RequestClaims | None = None) -> tuple[bytes, bytes]:

@@ -18,7 +18,8 @@ from typing import Any
 
 from joserfc.jwk import OKPKey
 
-from central.storage import CentralStore
+from central.attachments import _crash_point
+from central.db.sql import SqlStore
 from kiosk import ids
 from kiosk.errors import SecurityError
 from sync.auth import RECEIPT_TYP, item_digest, sign_json
@@ -128,6 +129,21 @@ def check_item(item: Any, device_id: str, device_jwk: dict[str, Any], *, accept_
     return Checked(sid, {"submission_id": sid}, row, attachments)
 
 
+def _existing(conn: Any, row: dict[str, Any]) -> dict[str, Any] | None:
+    """The result for a row already stored: ``duplicate`` (same bytes, the original
+    receipt) or ``conflict``; None if there is none."""
+    existing = conn.execute(
+        "SELECT item_sha256, receipt FROM submissions WHERE device_id = ? AND submission_id = ?",
+        (row["device_id"], row["submission_id"])).fetchone()
+    if existing is None:
+        return None
+    if existing[0] == row["item_sha256"]:
+        return {"submission_id": row["submission_id"], "status": "duplicate",
+                "receipt": existing[1]}
+    return {"submission_id": row["submission_id"], "status": "conflict",
+            "reason": "this submission ID was received with other bytes"}
+
+
 @dataclass(frozen=True)
 class RequestMark:
     """The request's nonce and device, recorded in the same commit as its rows."""
@@ -137,7 +153,7 @@ class RequestMark:
     expires_at: float
 
 
-def commit(store: CentralStore, checked: list[Checked], *, key: OKPKey, kid: str,
+def commit(store: SqlStore, checked: list[Checked], *, key: OKPKey, kid: str,
            via: str, mark: RequestMark | None = None) -> list[dict[str, Any]]:
     """Insert the verified rows in one durable transaction; per-item results in order.
 
@@ -155,18 +171,9 @@ def commit(store: CentralStore, checked: list[Checked], *, key: OKPKey, kid: str
                 results.append(item.result)
                 continue
             row = item.row
-            existing = conn.execute(
-                "SELECT item_sha256, receipt FROM submissions "
-                "WHERE device_id = ? AND submission_id = ?",
-                (row["device_id"], row["submission_id"]),
-            ).fetchone()
+            existing = _existing(conn, row)
             if existing is not None:
-                if existing[0] == row["item_sha256"]:
-                    results.append({"submission_id": item.submission_id, "status": "duplicate",
-                                    "receipt": existing[1]})
-                else:
-                    results.append({"submission_id": item.submission_id, "status": "conflict",
-                                    "reason": "this submission ID was received with other bytes"})
+                results.append(existing)
                 continue
             receipt = sign_json(
                 {"submission_id": row["submission_id"], "device_id": row["device_id"],
@@ -174,14 +181,20 @@ def commit(store: CentralStore, checked: list[Checked], *, key: OKPKey, kid: str
                  "server_kid": kid},
                 key, typ=RECEIPT_TYP, kid=kid,
             )
-            conn.execute(
+            added = conn.execute(
                 "INSERT INTO submissions (device_id, submission_id, form_id, form_version, "
                 "finalized_at, received_at, record, jwe, item_sha256, attachments, demo, "
-                "verified, via, receipt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "verified, via, receipt) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                "ON CONFLICT DO NOTHING",
                 (row["device_id"], row["submission_id"], row["form_id"], row["form_version"],
                  row["finalized_at"], now, row["record"], row["jwe"], row["item_sha256"],
                  row["attachments"], row["demo"], row["verified"], via, receipt),
             )
+            if added.rowcount != 1:  # another node committed it since our read
+                results.append(_existing(conn, row) or {})
+                continue
             results.append({"submission_id": item.submission_id, "status": "accepted",
                             "receipt": receipt})
+        _crash_point("intake-before-commit")  # test-only: a node killed mid-batch
+    _crash_point("intake-committed")  # test-only: committed, the reply never sent
     return results

@@ -57,6 +57,7 @@ class Settings:
     accept_demo: bool = False
     limits: Limits = field(default_factory=Limits)
     guards: Guards = field(default_factory=Guards)
+    database_url: str | None = None  # postgresql://… : all shared state there (several nodes)
 
 
 class Problem(Exception):

@@ -1,4 +1,4 @@
-"""The reference server's SQLite store (sqlite-utils), in its data folder.
+"""The reference server's SQLite store (sqlite-utils), in its data folder: the embedded default.
 
 One writer at a time (a lock around a single connection): intake must commit a
 submission before its reply is sent, and dedup on (device, submission ID) is a
@@ -10,37 +10,57 @@ device's ``last_seen`` go into the same transaction as what the request stores
 (``accept_request`` inside ``transaction()``), so an intake costs one fsync'd
 commit, not three. The data folder is 0700 and the database 0600 (it holds
 every device's records and the enrolment state).
+
+The operations themselves are ``central.db.sql.SqlStore`` (shared with the
+PostgreSQL backend); this module adds the connection, the migrations (versioned
+by ``PRAGMA user_version``; version 1 is the schema every earlier server made, so
+an old file migrates in place), in-memory rate limits and a process lock for
+bundle imports — one node has nothing to share them with.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import secrets
 import sqlite3
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+from central.db.sql import Backend, Check, EnrolCollision, Replay, SqlStore
+from central.ratelimit import RateLimiter
 
+__all__ = ["CentralStore", "EnrolCollision", "Replay", "private_dir", "SCHEMA_VERSION"]
 
-class EnrolCollision(Exception):
-    """Another row already holds this device ID (raced enrolment): an error, never a replace."""
-
-
-def _hash_code(code: str) -> str:
-    return hashlib.sha256(code.strip().upper().encode("utf-8")).hexdigest()
-
-
-class Replay(Exception):
-    """The (device, nonce) pair was already used: the request is a replay."""
+MIGRATIONS: list[list[str]] = [
+    [  # 1: the schema of every server before versioning (as sqlite-utils made it)
+        "CREATE TABLE IF NOT EXISTS devices (device_id TEXT PRIMARY KEY, public_jwk TEXT NOT "
+        "NULL, name TEXT, enrolled_at FLOAT, revoked_at FLOAT, last_seen FLOAT)",
+        "CREATE TABLE IF NOT EXISTS enroll_codes (code_hash TEXT PRIMARY KEY, created_at FLOAT, "
+        "expires_at FLOAT, used_at FLOAT, device_id TEXT)",
+        "CREATE TABLE IF NOT EXISTS submissions (device_id TEXT, submission_id TEXT, form_id "
+        "TEXT, form_version TEXT, finalized_at TEXT, received_at FLOAT, record TEXT, jwe TEXT, "
+        "item_sha256 TEXT, attachments TEXT, demo INTEGER, verified INTEGER, via TEXT, "
+        "receipt TEXT, PRIMARY KEY (device_id, submission_id))",
+        "CREATE INDEX IF NOT EXISTS idx_submissions_received_at ON submissions (received_at)",
+        "CREATE TABLE IF NOT EXISTS attachments (device_id TEXT, sha256 TEXT, size INTEGER, "
+        "received INTEGER, complete INTEGER, updated_at FLOAT, PRIMARY KEY (device_id, sha256))",
+        "CREATE TABLE IF NOT EXISTS nonces (device_id TEXT, nonce TEXT, expires_at FLOAT, "
+        "PRIMARY KEY (device_id, nonce))",
+        "CREATE INDEX IF NOT EXISTS idx_nonces_expires_at ON nonces (expires_at)",
+        "CREATE TABLE IF NOT EXISTS technician_tokens (token_hash TEXT PRIMARY KEY, created_at "
+        "FLOAT, expires_at FLOAT, note TEXT)",
+    ],
+    [  # 2: audit heads (made lazily by central.trust before)
+        "CREATE TABLE IF NOT EXISTS audit_heads (device_id TEXT PRIMARY KEY, seq INTEGER NOT "
+        "NULL, hash TEXT NOT NULL, reported_at REAL NOT NULL, via TEXT NOT NULL DEFAULT "
+        "'online', regressed_at REAL, regressed_detail TEXT)",
+    ],
+]
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 def private_dir(path: Path) -> Path:
@@ -57,62 +77,38 @@ def _private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-class CentralStore:
-    def __init__(self, path: Path) -> None:
+class CentralStore(SqlStore):
+    backend = Backend.SQLITE
+
+    def __init__(self, path: Path, *, migrate: bool = True) -> None:
         private_dir(path.parent)
         for part in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             if part == path or part.exists():
                 _private_file(part)
         self.path = path
         self.lock = threading.RLock()
+        self._import_lock = threading.Lock()
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=FULL")
         conn.execute("PRAGMA busy_timeout=10000")
         self.db = sqlite_utils.Database(conn)
-        self._migrate()
+        if migrate:
+            self.migrate()
 
-    def _migrate(self) -> None:
-        db = self.db
+    def schema_version(self) -> int:
         with self.lock:
-            if "devices" not in db.table_names():
-                db.table("devices").create(
-                    {"device_id": str, "public_jwk": str, "name": str, "enrolled_at": float,
-                     "revoked_at": float, "last_seen": float},
-                    pk="device_id", not_null={"public_jwk"},
-                )
-            if "enroll_codes" not in db.table_names():
-                db.table("enroll_codes").create(
-                    {"code_hash": str, "created_at": float, "expires_at": float,
-                     "used_at": float, "device_id": str},
-                    pk="code_hash",
-                )
-            if "submissions" not in db.table_names():
-                db.table("submissions").create(
-                    {"device_id": str, "submission_id": str, "form_id": str, "form_version": str,
-                     "finalized_at": str, "received_at": float, "record": str, "jwe": str,
-                     "item_sha256": str, "attachments": str, "demo": int, "verified": int,
-                     "via": str, "receipt": str},
-                    pk=("device_id", "submission_id"),
-                )
-                db.table("submissions").create_index(["received_at"])
-            if "attachments" not in db.table_names():
-                db.table("attachments").create(
-                    {"device_id": str, "sha256": str, "size": int, "received": int,
-                     "complete": int, "updated_at": float},
-                    pk=("device_id", "sha256"),
-                )
-            if "nonces" not in db.table_names():
-                db.table("nonces").create(
-                    {"device_id": str, "nonce": str, "expires_at": float},
-                    pk=("device_id", "nonce"),
-                )
-                db.table("nonces").create_index(["expires_at"])
-            if "technician_tokens" not in db.table_names():
-                db.table("technician_tokens").create(
-                    {"token_hash": str, "created_at": float, "expires_at": float, "note": str},
-                    pk="token_hash",
-                )
+            return int(self.db.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def migrate(self) -> int:
+        """Apply what is missing, each version in its own transaction; the version now."""
+        with self.lock:
+            for version in range(self.schema_version() + 1, SCHEMA_VERSION + 1):
+                with self.transaction() as conn:
+                    for statement in MIGRATIONS[version - 1]:
+                        conn.execute(statement)
+                    conn.execute(f"PRAGMA user_version = {int(version)}")
+        return self.schema_version()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -127,199 +123,31 @@ class CentralStore:
                 raise
             conn.execute("COMMIT")
 
-    # -- enrolment codes and devices --------------------------------------
-    def new_enroll_code(self, ttl_seconds: int = 3600) -> tuple[str, float]:
-        alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-        code = "-".join(
-            "".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3)
-        )
-        now = time.time()
-        with self.transaction():
-            self.db.table("enroll_codes").insert(
-                {"code_hash": _hash_code(code), "created_at": now, "expires_at": now + ttl_seconds}
-            )
-        return code, now + ttl_seconds
-
-    def use_enroll_code(self, code: str, device_id: str, public_jwk: dict[str, Any],
-                        name: str) -> str | None:
-        """Consume the code and register the device atomically; None = refused (why)."""
-        now = time.time()
-        with self.transaction() as conn:
-            row = conn.execute(
-                "SELECT expires_at, used_at FROM enroll_codes WHERE code_hash = ?",
-                (_hash_code(code),),
-            ).fetchone()
-            if row is None:
-                return "unknown enrolment code"
-            if row[1] is not None:
-                return "enrolment code already used"
-            if row[0] < now:
-                return "enrolment code expired"
-            # A real insert: enrolment never replaces a row. The device ID is derived
-            # from the key, so the same key (revoked or active) always collides here;
-            # the key itself is checked too, whatever ID it was stored under.
-            known = conn.execute(
-                "SELECT revoked_at FROM devices WHERE device_id = ? OR public_jwk = ?",
-                (device_id, json.dumps(public_jwk, sort_keys=True)),
-            ).fetchall()
-            if any(r[0] is not None for r in known):
-                return "this device key has been revoked; it can never enrol again"
-            if known:
-                return "this device key is already enrolled here"
-            conn.execute(
-                "UPDATE enroll_codes SET used_at = ?, device_id = ? WHERE code_hash = ?",
-                (now, device_id, _hash_code(code)),
-            )
-            try:
-                conn.execute(
-                    "INSERT INTO devices (device_id, public_jwk, name, enrolled_at) "
-                    "VALUES (?, ?, ?, ?)",
-                    (device_id, json.dumps(public_jwk, sort_keys=True), name, now),
-                )
-            except sqlite3.IntegrityError:
-                raise EnrolCollision(device_id) from None
-        return None
-
-    def device(self, device_id: str) -> dict[str, Any] | None:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple]]:
         with self.lock:
-            rows = list(self.db.table("devices").rows_where("device_id = ?", [device_id]))
-        return rows[0] if rows else None
+            cur = self.db.conn.execute(sql, tuple(params))
+            return [d[0] for d in cur.description or ()], cur.fetchall()
 
-    def devices(self) -> list[dict[str, Any]]:
-        with self.lock:
-            rows = list(self.db.table("devices").rows_where(order_by="enrolled_at"))
-            counts = dict(
-                self.db.conn.execute(
-                    "SELECT device_id, COUNT(*) FROM submissions GROUP BY device_id"
-                ).fetchall()
-            )
-        for row in rows:
-            row["submissions"] = counts.get(row["device_id"], 0)
-            row.pop("public_jwk", None)
-        return rows
+    def rate_limiter(self, scope: str, per_minute: float, burst: int) -> RateLimiter:
+        return RateLimiter(per_minute, burst)  # one node: counters in its memory
 
-    def revoke(self, device_id: str) -> bool:
-        with self.transaction() as conn:
-            cur = conn.execute(
-                "UPDATE devices SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL",
-                (time.time(), device_id),
-            )
-            return cur.rowcount > 0
+    @contextmanager
+    def import_lock(self) -> Iterator[None]:
+        with self._import_lock:
+            yield
 
-    def touch(self, device_id: str) -> None:
-        with self.transaction() as conn:
-            conn.execute(
-                "UPDATE devices SET last_seen = ? WHERE device_id = ?", (time.time(), device_id)
-            )
-
-    # -- replay protection ---------------------------------------------------
-    @staticmethod
-    def accept_request(conn: sqlite3.Connection, device_id: str, nonce: str,
-                       expires_at: float) -> None:
-        """Inside a transaction: record the nonce (Replay if seen) and touch the device."""
-        now = time.time()
-        conn.execute("DELETE FROM nonces WHERE expires_at < ?", (now,))
+    def checks(self) -> list[Check]:
         try:
-            conn.execute(
-                "INSERT INTO nonces (device_id, nonce, expires_at) VALUES (?, ?, ?)",
-                (device_id, nonce, expires_at),
-            )
-        except sqlite3.IntegrityError:
-            raise Replay(nonce) from None
-        conn.execute("UPDATE devices SET last_seen = ? WHERE device_id = ?", (now, device_id))
-
-    def nonce_seen(self, device_id: str, nonce: str) -> bool:
-        """A cheap read before costly work; ``accept_request`` is the real check."""
-        with self.lock:
-            return self.db.conn.execute(
-                "SELECT 1 FROM nonces WHERE device_id = ? AND nonce = ? AND expires_at >= ?",
-                (device_id, nonce, time.time()),
-            ).fetchone() is not None
-
-    def use_nonce(self, device_id: str, nonce: str, expires_at: float) -> bool:
-        """True the first time (device, nonce) is seen (and the device is touched, in the
-        same commit); False is a replay."""
-        try:
-            with self.transaction() as conn:
-                self.accept_request(conn, device_id, nonce, expires_at)
-        except Replay:
-            return False
-        return True
-
-    # -- technician tokens (bundle upload over HTTP) ------------------------
-    def new_technician_token(self, ttl_seconds: int, note: str = "") -> tuple[str, float]:
-        token = "kct_" + secrets.token_urlsafe(32)
-        now = time.time()
-        with self.transaction() as conn:
-            conn.execute(
-                "INSERT INTO technician_tokens (token_hash, created_at, expires_at, note) "
-                "VALUES (?, ?, ?, ?)",
-                (hashlib.sha256(token.encode()).hexdigest(), now, now + ttl_seconds, note),
-            )
-        return token, now + ttl_seconds
-
-    def technician_token_valid(self, token: str) -> bool:
-        digest = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-        with self.lock:
-            row = self.db.conn.execute(
-                "SELECT expires_at FROM technician_tokens WHERE token_hash = ?", (digest,)
-            ).fetchone()
-        return row is not None and float(row[0]) >= time.time()
-
-    # -- submissions -----------------------------------------------------------
-    def submission(self, device_id: str, submission_id: str) -> dict[str, Any] | None:
-        with self.lock:
-            row = self.db.conn.execute(
-                "SELECT item_sha256, receipt FROM submissions "
-                "WHERE device_id = ? AND submission_id = ?",
-                (device_id, submission_id),
-            ).fetchone()
-        return {"item_sha256": row[0], "receipt": row[1]} if row else None
-
-    def submissions(self, *, with_payload: bool = False) -> list[dict[str, Any]]:
-        cols = (
-            "device_id, submission_id, form_id, form_version, finalized_at, received_at, "
-            "demo, verified, via, attachments, receipt"
-        )
-        if with_payload:
-            cols += ", record, jwe"
-        with self.lock:
-            cur = self.db.conn.execute(
-                f"SELECT {cols} FROM submissions ORDER BY received_at, submission_id"  # noqa: S608
-            )
-            names = [d[0] for d in cur.description]
-            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
-    def count(self) -> int:
-        with self.lock:
-            return int(self.db.conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0])
-
-    # -- attachments -------------------------------------------------------------
-    def attachment(self, device_id: str, sha256: str) -> dict[str, Any] | None:
-        with self.lock:
-            rows = list(
-                self.db.table("attachments").rows_where(
-                    "device_id = ? AND sha256 = ?", [device_id, sha256]
-                )
-            )
-        return rows[0] if rows else None
-
-    def open_uploads(self, device_id: str, within_s: float = 86_400) -> int:
-        """How many of this device's uploads were started in the last day and are not
-        complete (older abandoned ones do not count, so they never block a kiosk)."""
-        with self.lock:
-            return int(self.db.conn.execute(
-                "SELECT COUNT(*) FROM attachments WHERE device_id = ? AND complete = 0 "
-                "AND updated_at > ?", (device_id, time.time() - within_s)).fetchone()[0])
-
-    def set_attachment(self, device_id: str, sha256: str, size: int, received: int,
-                       complete: bool) -> None:
-        with self.transaction():
-            self.db.table("attachments").upsert(
-                {"device_id": device_id, "sha256": sha256, "size": size, "received": received,
-                 "complete": int(complete), "updated_at": time.time()},
-                pk=("device_id", "sha256"),
-            )
+            self.query("SELECT 1")
+            ok = self.query("PRAGMA quick_check")[1][0][0] == "ok"
+        except sqlite3.Error as exc:
+            return [Check("reachable", False, f"{self.path}: {exc}")]
+        version = self.schema_version()
+        return [Check("reachable", ok, f"SQLite {sqlite3.sqlite_version} at {self.path}"
+                      + ("" if ok else " (quick_check failed)")),
+                Check("migrated", version == SCHEMA_VERSION,
+                      f"schema version {version} of {SCHEMA_VERSION}"),
+                self.consistency()]
 
     def close(self) -> None:
         with self.lock:

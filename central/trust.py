@@ -1,10 +1,15 @@
 """Trust anchors the central server offers: enrolled devices' keys, kiosks' audit heads.
 
 - ``GET /v1/devices/keys``: every enrolled device's public key (and whether it
-  is revoked) as one JWS signed by the server key (``typ``
-  ``kiosk-device-keys+jws``). Anyone holding the server's public key — an
-  agency, an auditor, ``kiosk-central receipt verify`` — checks a kiosk receipt
-  against it: a receipt is genuine only if the key that signed it is listed.
+  is revoked) as ``parts``: JWSs signed by the server key (``typ``
+  ``kiosk-device-keys+jws``), each over at most ``KEYS_PER_PART`` devices and
+  bound to the others by ``list_id``, ``part`` and ``parts`` — so a signed
+  payload stays small however many kiosks are enrolled (one JWS over all of
+  them hit joserfc's 128 kB default at ~530 devices). Anyone holding the
+  server's public key — an agency, an auditor, ``kiosk-central receipt
+  verify`` — checks a kiosk receipt against it: a receipt is genuine only if
+  the key that signed it is listed. A saved single-``signature`` list (the
+  earlier form) is still read.
 - ``POST /v1/audit-head`` (signed by the device): the kiosk's audit-log head
   ``{seq, hash}`` after each sync (bundles carry it too). The server keeps the
   newest per device and refuses (409 ``audit-regressed``, and keeps a flag for
@@ -17,53 +22,73 @@ from __future__ import annotations
 import json
 import re
 import time
+import uuid
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from central.settings import Problem
 from kiosk.errors import SecurityError
 
 DEVICE_KEYS_TYP = "kiosk-device-keys+jws"
+KEYS_PER_PART = 250  # ~60 kB of signed payload per part
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-def _ensure_table(store: Any) -> None:
-    with store.lock:
-        store.db.conn.execute(
-            "CREATE TABLE IF NOT EXISTS audit_heads (device_id TEXT PRIMARY KEY, "
-            "seq INTEGER NOT NULL, hash TEXT NOT NULL, reported_at REAL NOT NULL, "
-            "via TEXT NOT NULL DEFAULT 'online', regressed_at REAL, regressed_detail TEXT)")
 
 
 def device_keys(store: Any) -> list[dict[str, Any]]:
     """Every enrolled device: id, public JWK, enrolled/revoked times (no names)."""
-    with store.lock:
-        rows = store.db.conn.execute(
-            "SELECT device_id, public_jwk, enrolled_at, revoked_at FROM devices "
-            "ORDER BY enrolled_at, device_id").fetchall()
+    rows = store.device_keys()
     return [{"device_id": r[0], "public_jwk": json.loads(r[1]), "enrolled_at": r[2],
              "revoked_at": r[3]} for r in rows]
 
 
-def signed_key_list(central: Any) -> str:
+def signed_key_list(central: Any) -> dict[str, Any]:
+    """The reply of ``GET /v1/devices/keys``: ``{server_kid, parts: [JWS, ...]}``."""
     from sync.auth import sign_json
 
-    return sign_json({"server_kid": central.kid, "issued_at": int(time.time()),
-                      "devices": device_keys(central.store)},
-                     central.key, typ=DEVICE_KEYS_TYP, kid=central.kid)
+    devices = device_keys(central.store)
+    groups = [devices[i:i + KEYS_PER_PART] for i in range(0, len(devices), KEYS_PER_PART)]
+    head = {"server_kid": central.kid, "issued_at": int(time.time()),
+            "list_id": str(uuid.uuid4()), "parts": max(1, len(groups))}
+    parts = [sign_json({**head, "part": n, "devices": group}, central.key,
+                       typ=DEVICE_KEYS_TYP, kid=central.kid)
+             for n, group in enumerate(groups or [[]])]
+    return {"server_kid": central.kid, "parts": parts}
 
 
-def verify_key_list(token: str, server_key: Any) -> dict[str, dict[str, Any]]:
-    """The list (device ID -> entry) if ``token`` is signed by ``server_key``."""
+def verify_key_list(reply: Any, server_key: Any) -> dict[str, dict[str, Any]]:
+    """The list (device ID -> entry) if every part of ``reply`` is signed by
+    ``server_key`` and the parts are one whole list; SecurityError otherwise."""
     from sync.auth import verify_json
 
-    listing = verify_json(token, server_key, typ=DEVICE_KEYS_TYP)
-    devices = listing.get("devices")
-    if not isinstance(devices, list):
+    tokens = reply.get("parts") if isinstance(reply, dict) else None
+    if tokens is None and isinstance(reply, dict) and "signature" in reply:
+        tokens = [reply["signature"]]  # a list saved before it came in parts
+    if not isinstance(tokens, list) or not tokens:
+        raise SecurityError("device key list has no signed parts")
+    out: dict[str, dict[str, Any]] = {}
+    first: dict[str, Any] | None = None
+    for n, token in enumerate(tokens):
+        listing = verify_json(token, server_key, typ=DEVICE_KEYS_TYP)
+        first = first or listing
+        _check_part(listing, first, n, len(tokens))
+        out.update({str(d["device_id"]): d for d in listing["devices"]
+                    if isinstance(d, dict) and "device_id" in d})
+    return out
+
+
+def _check_part(listing: dict[str, Any], first: dict[str, Any], n: int, total: int) -> None:
+    """Part ``n`` of ``total`` belongs to the same list as the first, in its place."""
+    if not isinstance(listing.get("devices"), list):
         raise SecurityError("device key list has no devices")
-    return {str(d["device_id"]): d for d in devices if isinstance(d, dict) and "device_id" in d}
+    if "parts" not in listing and total == 1:
+        return  # the earlier single-JWS form
+    if listing.get("list_id") != first.get("list_id") or listing.get("part") != n or \
+            listing.get("parts") != total:
+        raise SecurityError(f"device key list part {n} is not part {n} of {total} of one "
+                            "list (parts mixed, missing or reordered)")
 
 
 def check_receipt(text: str, keys: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -83,35 +108,14 @@ def check_receipt(text: str, keys: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def record_head(store: Any, device_id: str, seq: int, digest: str, *,
                 via: str = "online") -> dict[str, Any]:
-    """Keep the newest head; {"status": "ok"|"regressed", "seq": known seq, ...}."""
-    _ensure_table(store)
-    now = time.time()
-    with store.transaction() as conn:
-        row = conn.execute("SELECT seq, hash FROM audit_heads WHERE device_id = ?",
-                           (device_id,)).fetchone()
-        if row is not None and (seq < row[0] or (seq == row[0] and digest != row[1])):
-            detail = f"reported entry {seq} ({digest[:12]}) after entry {row[0]} ({row[1][:12]})"
-            conn.execute("UPDATE audit_heads SET regressed_at = ?, regressed_detail = ? "
-                         "WHERE device_id = ?", (now, detail, device_id))
-            return {"status": "regressed", "seq": row[0], "detail": detail}
-        conn.execute(
-            "INSERT INTO audit_heads (device_id, seq, hash, reported_at, via) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(device_id) DO UPDATE SET seq = excluded.seq, "
-            "hash = excluded.hash, reported_at = excluded.reported_at, via = excluded.via",
-            (device_id, seq, digest, now, via))
-    return {"status": "ok", "seq": seq}
+    """Keep the newest head; {"status": "ok"|"regressed", "seq": known seq, ...}
+    (the table and the rule: ``central.db.sql.SqlStore.record_head``)."""
+    return dict(store.record_head(device_id, seq, digest, via))
 
 
 def head_of(store: Any, device_id: str) -> dict[str, Any] | None:
-    _ensure_table(store)
-    with store.lock:
-        row = store.db.conn.execute(
-            "SELECT seq, hash, reported_at, via, regressed_at, regressed_detail FROM audit_heads "
-            "WHERE device_id = ?", (device_id,)).fetchone()
-    if row is None:
-        return None
-    return dict(zip(("seq", "hash", "reported_at", "via", "regressed_at", "regressed_detail"),
-                    row, strict=True))
+    head = store.head_of(device_id)
+    return None if head is None else dict(head)
 
 
 def parse_head(data: Any) -> tuple[int, str]:
@@ -128,11 +132,9 @@ def parse_head(data: Any) -> tuple[int, str]:
 
 def routes(central: Any) -> list[Route]:
     """The routes of this module, for central/app.py."""
-    from central.app import Problem
-
     async def keys(request: Request) -> Response:
         await central.body(request, 0)
-        return JSONResponse({"signature": signed_key_list(central), "server_kid": central.kid})
+        return JSONResponse(signed_key_list(central))
 
     async def audit_head(request: Request) -> Response:
         device_id, _, decoded = await central.authenticate(request, 4_000)
@@ -150,41 +152,3 @@ def routes(central: Any) -> list[Route]:
 
     return [Route("/v1/devices/keys", keys, methods=["GET"]),
             Route("/v1/audit-head", audit_head, methods=["POST"])]
-
-
-def cmd_receipt_verify(args: Any) -> int:
-    """``kiosk-central receipt verify STRING [--keys FILE --server-key FILE]``.
-
-    Default: against this server's own signed key list (built and verified here).
-    With ``--keys``: a saved ``GET /v1/devices/keys`` reply, checked with the
-    server public key in ``--server-key`` (an agency's offline check).
-    """
-    from central.cli import _central, _print_json
-    from kiosk.errors import NotFoundError
-    from sync.auth import import_public
-
-    if args.keys:
-        if not args.server_key:
-            raise SecurityError("--keys needs --server-key FILE (the server's public JWK) "
-                                "to check the list's signature")
-        try:
-            token = json.loads(open(args.keys, encoding="utf-8").read())["signature"]
-            server = import_public(json.loads(open(args.server_key, encoding="utf-8").read()))
-        except FileNotFoundError as exc:
-            raise NotFoundError(f"file not found: {exc.filename}") from None
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise SecurityError(f"cannot read the key list or server key "
-                                f"({type(exc).__name__})") from None
-    else:
-        central = _central(args)
-        token, server = signed_key_list(central), central.key
-    result = check_receipt(args.text, verify_key_list(token, server))
-    claims = result["claims"]
-    if args.json:
-        _print_json({"valid": True, **result})
-        return 0
-    print(f"receipt is genuine: submission {claims['id']}, device {claims['dev']} "
-          f"(enrolled here), sealed {claims['t']}" + (" [DEMO]" if claims.get("demo") else ""))
-    if result["revoked_at"]:
-        print(f"  note: device {claims['dev']} has since been revoked")
-    return 0

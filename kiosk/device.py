@@ -73,12 +73,6 @@ class DeviceIdentity:
     def thumbprint(self) -> str:
         return self.private_key.thumbprint()
 
-    def sign_compact(self, payload: bytes, *, typ: str) -> str:
-        """A compact JWS (EdDSA) over ``payload`` with kid = device ID and ``typ``."""
-        from kiosk.envelope import jws_sign
-
-        return jws_sign(payload, self.private_key, kid=self.device_id, typ=typ)
-
     @classmethod
     def from_private_jwk(cls, jwk: dict[str, Any]) -> DeviceIdentity:
         if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or "d" not in jwk:

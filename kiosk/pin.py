@@ -21,6 +21,8 @@ import hmac
 import json
 import os
 import re
+from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
@@ -46,6 +48,27 @@ class PinLocked(KioskError):
     def __init__(self, seconds: float, lang: str = "mn") -> None:
         self.seconds = max(1, int(seconds + 0.999))
         super().__init__(t("store.pin_locked", lang, seconds=self.seconds))
+
+
+class PinOutcome(StrEnum):
+    """What a PIN attempt on the staff screen came to."""
+
+    OK = "ok"
+    WRONG = "wrong"
+    LOCKED = "locked"  # too many wrong attempts: wait ``PinCheck.seconds``
+    NOT_SET = "not_set"
+
+
+@dataclass(frozen=True)
+class PinCheck:
+    """A PIN attempt's outcome; ``seconds`` to wait when it is LOCKED (else 0)."""
+
+    outcome: PinOutcome
+    seconds: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is PinOutcome.OK
 
 
 def valid_format(pin: str) -> bool:
@@ -169,21 +192,21 @@ def lockout_remaining(store: Any, now: float | None = None) -> float:
     return _remaining(store.get_setting(STATE_KEY, {"failures": 0}), now)
 
 
-def check_for_ui(where: Any, pin: str, *, now: float | None = None) -> tuple[bool, str]:
-    """(ok, reason) for the staff screen: reason is "", "wrong", "not_set" or
-    "locked:<seconds>". ``where`` is a Store or a data folder (Home)."""
+def check_for_ui(where: Any, pin: str, *, now: float | None = None) -> PinCheck:
+    """The attempt's outcome for the staff screen. ``where`` is a Store or a data folder
+    (Home)."""
     from kiosk.store import Store
 
     own = not hasattr(where, "write")
     store = Store.open(where) if own else where
     try:
         if not has_pin(store):
-            return False, "not_set"
+            return PinCheck(PinOutcome.NOT_SET)
         try:
             ok = check_pin(store, pin, now=now)
         except PinLocked as exc:
-            return False, f"locked:{exc.seconds}"
-        return ok, "" if ok else "wrong"
+            return PinCheck(PinOutcome.LOCKED, exc.seconds)
+        return PinCheck(PinOutcome.OK if ok else PinOutcome.WRONG)
     finally:
         if own:
             store.close()

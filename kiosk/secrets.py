@@ -41,7 +41,6 @@ DATA_KEY = "data-key"  # 32 random bytes, base64url: encrypts drafts/attachments
 API_CREDENTIALS = "api-credentials"  # JSON from enrolment (sync owns the content)
 SERVER_KEY = "server-key"  # the central server's pinned public JWK (JSON)
 ODK_CONNECTION = "odk-connection"  # JSON from `kiosk odk connect` (sync.odk owns the content)
-KNOWN_NAMES = (DEVICE_KEY, DATA_KEY, API_CREDENTIALS, SERVER_KEY, ODK_CONNECTION)
 
 ENV_PASSPHRASE = "KIOSK_SECRETS_PASSPHRASE"
 FALLBACK_FILE_NAME = "secrets.enc"

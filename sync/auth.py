@@ -47,6 +47,21 @@ HEADER_JSON_LIMITS = JsonLimits(max_bytes=8192, max_depth=4, max_items=64)
 SIGNED_JSON_LIMITS = JsonLimits(max_bytes=10_000_000, max_depth=16, max_items=2_000_000)
 
 
+class _SignedJsonRegistry(jws.JWSRegistry):
+    """Ed25519 only, with OUR payload bound instead of joserfc's 128 kB default.
+
+    The library default silently capped every signed list (a bundle manifest at
+    ~727 items, the device-key list at ~530 devices). Lists that grow without
+    bound are now signed in chunks (sync.bundles, central.trust); this bound is
+    the one ``verify_json`` enforces anyway (``SIGNED_JSON_LIMITS``).
+    """
+
+    max_payload_length = SIGNED_JSON_LIMITS.max_bytes
+
+
+_REGISTRY = _SignedJsonRegistry(algorithms=ALGORITHMS)
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -92,15 +107,16 @@ def sign_json(obj: dict[str, Any], key: OKPKey, *, typ: str, kid: str | None = N
     header: dict[str, Any] = {"alg": ALG, "typ": typ}
     if kid:
         header["kid"] = kid
-    return jws.serialize_compact(header, canonical(obj), key, algorithms=ALGORITHMS)
+    return jws.serialize_compact(header, canonical(obj), key, registry=_REGISTRY)
 
 
 def verify_json(token: str, key: OKPKey, *, typ: str | None = None) -> dict[str, Any]:
     """The payload of a compact JWS made by ``sign_json``; SecurityError otherwise."""
-    if not isinstance(token, str) or token.count(".") != 2 or len(token) > 10_000_000:
+    if not isinstance(token, str) or token.count(".") != 2 or \
+            len(token) > SIGNED_JSON_LIMITS.max_bytes * 4 // 3 + 4096:
         raise SecurityError("signature is not a compact JWS")
     try:
-        result = jws.deserialize_compact(token, key, algorithms=ALGORITHMS)
+        result = jws.deserialize_compact(token, key, registry=_REGISTRY)
     except (JoseError, ValueError, TypeError, RecursionError) as exc:
         raise SecurityError(f"signature does not verify ({exc.__class__.__name__})") from None
     if typ is not None and result.protected.get("typ") != typ:

@@ -1,9 +1,10 @@
 """Removable media on the kiosk side: export the queue, import acknowledgements.
 
-``export_queue`` writes every not-yet-acknowledged submission (envelopes and
-encrypted blobs, nothing plaintext) as one signed bundle (sync.bundles) and
-marks the items ``sent`` without delaying online sending (the server dedups,
-so whichever route arrives first wins). ``import_acks`` accepts only receipts
+``export_queue`` writes the not-yet-acknowledged submissions that are in no
+earlier bundle (all of them with ``everything``; sync.bundle_log) — envelopes
+and encrypted blobs, nothing plaintext — as one signed bundle (sync.bundles),
+a page of items in memory at a time, and marks them ``sent`` without delaying
+online sending (the server dedups, so whichever route arrives first wins). ``import_acks`` accepts only receipts
 signed by the pinned server key for exactly the bytes this kiosk holds.
 """
 
@@ -20,35 +21,41 @@ from sync.auth import verify_receipt
 from sync.bundles import ACKS_FORMAT, BundleItem, write_bundle
 from sync.jsonlimits import JsonLimits
 
-ALL_DUE = 1e18
-ACKS_LIMITS = JsonLimits(max_bytes=256_000_000, max_depth=4, max_items=5_000_000)  # "now" far in the future: every unsent item is due
+ACKS_LIMITS = JsonLimits(max_bytes=256_000_000, max_depth=4, max_items=5_000_000)
+MAX_LISTED = 1_000  # submission IDs an export report lists (count has them all)
 
 
-def export_queue(home: Home, store: Any, out: Path, *, device: Any) -> dict[str, Any]:
+def export_queue(home: Home, store: Any, out: Path, *, device: Any,
+                 everything: bool = False) -> dict[str, Any]:
+    from sync import bundle_log
     from sync.odk.seal import is_odk
-
-    # ODK submissions go to their own server (or `kiosk export --odk`), never to kiosk-central
-    items = [i for i in store.next_batch(ALL_DUE, 1 << 62, 10**9) if not is_odk(i.jwe)]
-
-    def bundle_items() -> Any:
-        for item in items:
-            blobs = [(str(a["sha256"]), bytes(store.read_attachment(str(a["sha256"])).data))
-                     for a in item.attachments or []]
-            yield BundleItem(item.id, item.record, item.jwe, blobs)
 
     out = out.expanduser().resolve()
     if not out.parent.is_dir():
         raise NotFoundError(f"{out.parent}: folder not found (is the USB stick mounted?)")
+    export_id = bundle_log.prepare(store)
+
+    def bundle_items() -> Any:
+        # ODK submissions go to their own server (or `kiosk export --odk`), never here
+        for item in bundle_log.queued(store, export_id, everything=everything, skip=is_odk):
+            blobs = [(str(a["sha256"]), bytes(store.read_attachment(str(a["sha256"])).data))
+                     for a in item.attachments]
+            yield BundleItem(item.id, item.record, item.jwe, blobs)
+
     try:
         head = store.audit_head() if hasattr(store, "audit_head") else None
         count = write_bundle(out, device_id=device.device_id, key=device.private_key,
                              items=bundle_items(), tmp_dir=home.tmp, audit_head=head)
     except OSError as exc:
+        bundle_log.abandon(store, export_id)
         raise KioskError(f"{out}: cannot write the bundle ({exc.strerror or exc})") from None
-    if items:
-        store.mark_sent([i.id for i in items], resend_after=0)
+    shown: list[str] = []
+    for page in bundle_log.written(store, export_id):
+        # held items keep their state and reason: the online route still waits for them
+        store.mark_sent([sid for sid, held in page if not held], resend_after=0)
+        shown.extend(sid for sid, _ in page[:MAX_LISTED - len(shown)])
     return {"path": str(out), "count": count, "bytes": out.stat().st_size,
-            "submission_ids": [i.id for i in items]}
+            "submission_ids": shown, "all": everything}
 
 
 def import_acks(store: Any, path: Path, *, device_id: str, server_key: Any) -> dict[str, Any]:

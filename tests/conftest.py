@@ -82,3 +82,24 @@ def kiosk_cli():
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """A private PostgreSQL cluster for the session (tests/servers/postgres.py); skips
+    loudly, naming the package, when the server binaries cannot be had."""
+    from tests.servers.postgres import PgCluster, install_if_root, unavailable
+
+    install_if_root()
+    why = unavailable()
+    if why:
+        pytest.skip(f"NEEDS SYSTEM PACKAGE (needs_system): {why}")
+    cluster = PgCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def pg_url(pg_cluster) -> str:
+    """A fresh, empty database in the session's cluster."""
+    return pg_cluster.new_database()

@@ -43,11 +43,6 @@ class Kiosk:
         """Background start-up done: catalog loaded, store, secrets and enrolment read."""
         return self.startup.is_ready
 
-    @property
-    def startup_queued(self) -> bool:
-        """The background start-up has been queued (after the first paint or first use)."""
-        return self.startup.started
-
     def close(self) -> None:
         loop = getattr(self.window, "sync_loop", None)
         if loop is not None:

@@ -16,13 +16,13 @@ from ui.bridge import Operation
 from ui.flow import Flow
 
 if TYPE_CHECKING:
-    from ui.window import KioskWindow
+    from ui.shell import Shell
 
 log = logging.getLogger("kiosk.ui")
 
 
 class Drafts:
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: Shell) -> None:
         self.win = window
 
     def job(self, flow: Flow) -> Callable[[], tuple[str, set[str]]]:

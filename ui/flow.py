@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kiosk.forms.model import QuestionType
+
 Item = tuple[int, ...]
 
 
@@ -96,7 +98,7 @@ class Flow:
     # -- answers ----------------------------------------------------------------------
     def answer(self, e: Entry) -> Any:
         value = self.s.answer(e.name, e.item)
-        if e.type == "attachment" and isinstance(value, dict):
+        if e.type == QuestionType.ATTACHMENT and isinstance(value, dict):
             source = self.attachments.get(str(value.get("sha256")))
             value = dict(value)
             if isinstance(source, bytes):
@@ -106,7 +108,7 @@ class Flow:
         return value
 
     def set_answer(self, e: Entry, value: Any) -> None:
-        if e.type == "attachment" and isinstance(value, dict):
+        if e.type == QuestionType.ATTACHMENT and isinstance(value, dict):
             if "data" in value:
                 self.attachments[value["sha256"]] = value["data"]
             elif "file" in value:
@@ -116,12 +118,12 @@ class Flow:
         self._view = None
 
     def choices(self, e: Entry) -> list[Any]:
-        if e.type in ("select_one", "select_multiple"):
+        if e.type in (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE):
             return list(self.s.choices(e.name, e.item))
         return []
 
     def derived(self, e: Entry) -> dict[str, Any]:
-        return dict(self.s.derived(e.name, e.item)) if e.type == "registry_number" else {}
+        return dict(self.s.derived(e.name, e.item)) if e.type == QuestionType.REGISTRY_NUMBER else {}
 
     def required(self, e: Entry) -> bool:
         return bool(self.s.is_required(e.name, e.item))
@@ -166,7 +168,7 @@ class Flow:
         rows: list[tuple[str, str, str, str]] = []
         for screen in self.s.screens():
             for qv, item in screen.questions:
-                if qv.type == "note":
+                if qv.type == QuestionType.NOTE:
                     continue
                 value = self.s.value(qv.name, item)
                 label = qv.label(lang) or qv.name
@@ -181,13 +183,6 @@ class Flow:
 
     def is_complete(self) -> bool:
         return bool(self.s.is_complete())
-
-    def attachment_bytes(self) -> dict[str, bytes]:
-        """The attached files' bytes by sha256, read when needed (finalize)."""
-        out: dict[str, bytes] = {}
-        for sha, source in self.attachments.items():
-            out[sha] = source if isinstance(source, bytes) else source.read_bytes()
-        return out
 
     def wipe(self) -> None:
         """Drop attached bytes (idle wipe, finish): nothing personal stays in memory."""

@@ -10,7 +10,7 @@ from ui import a11y
 from ui.qt import QApplication, QEvent, QObject, QTimer, Signal
 
 if TYPE_CHECKING:
-    from ui.window import KioskWindow
+    from ui.shell import Shell
 
 
 class ActivityFilter(QObject):
@@ -27,18 +27,19 @@ class ActivityFilter(QObject):
 
 
 class IdleWatch:
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: Shell, owner: QObject) -> None:
+        """``owner`` (the window itself) parents the timers and the activity filter."""
         self.win = window
         cfg = window.services.config
-        self.timer = QTimer(window)
+        self.timer = QTimer(owner)
         self.timer.setSingleShot(True)
         self.timer.setInterval(max(cfg.idle_warning_seconds, 1) * 1000)
         self.timer.timeout.connect(self.warning)
-        self.countdown = QTimer(window)
+        self.countdown = QTimer(owner)
         self.countdown.setInterval(1000)
         self.countdown.timeout.connect(self._tick)
         self.remaining = 0
-        self.activity = ActivityFilter(window)
+        self.activity = ActivityFilter(owner)
         QApplication.instance().installEventFilter(self.activity)  # type: ignore[union-attr]
         self.activity.active.connect(self.touch)
 
@@ -55,7 +56,7 @@ class IdleWatch:
         win = self.win
         if win.flow is None and win.showing("home"):
             return
-        win._return_to = win.stack.currentWidget()
+        win.remember_return()
         self.remaining = max(win.services.config.idle_wipe_seconds, 1)
         win.show_page(win.idle)
         win.idle.render(win.prefs.lang, self.remaining)
@@ -74,8 +75,7 @@ class IdleWatch:
     def keep_session(self) -> None:
         win = self.win
         self.countdown.stop()
-        target = win._return_to or win.home
-        win._return_to = None
+        target = win.take_return() or win.home
         win.show_page(target)
         win.refresh_current()
         self.timer.start()

@@ -26,7 +26,7 @@ class PromptPlayer(QObject):
         super().__init__(parent)
         self._player: Any = None
         self._output: Any = None
-        self._then: Callable[[], None] | None = None
+        self._then: Callable[[], object] | None = None
         self.current = ""
 
     def _make(self) -> bool:
@@ -47,7 +47,7 @@ class PromptPlayer(QObject):
             return False
         return True
 
-    def play(self, path: Path, then: Callable[[], None] | None = None) -> bool:
+    def play(self, path: Path, then: Callable[[], object] | None = None) -> bool:
         """Start ``path``; ``then`` runs when it has ended (or failed). False: cannot play."""
         if not path.is_file() or not self._make():
             return False

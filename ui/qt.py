@@ -25,7 +25,7 @@ for _module, _names in (
     (QtCore, (
         "QBuffer", "QByteArray", "QCoreApplication", "QEvent", "QIODevice", "QLocale", "QMarginsF",
         "QObject", "QPoint", "QPointF", "QRect", "QRectF", "QSize", "QSizeF", "Qt", "QTimer", "Signal",
-        "Slot",
+        "SignalInstance", "Slot",
     )),
     (QtGui, (
         "QAccessible", "QAccessibleAnnouncementEvent", "QAccessibleEvent", "QColor", "QFont",
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
         Qt,
         QTimer,
         Signal,
+        SignalInstance,
         Slot,
     )
     from PySide6.QtGui import (
@@ -135,7 +136,7 @@ __all__ = [
     "QtCore", "QtGui", "QtWidgets",
     "QBuffer", "QByteArray", "QCoreApplication", "QEvent", "QIODevice", "QLocale",
     "QMarginsF", "QObject", "QPoint", "QPointF", "QRect", "QRectF", "QSize", "QSizeF",
-    "Qt", "QTimer", "Signal", "Slot",
+    "Qt", "QTimer", "Signal", "SignalInstance", "Slot",
     "QAccessible", "QAccessibleAnnouncementEvent", "QAccessibleEvent", "QColor", "QFont",
     "QFontDatabase", "QFontMetrics", "QGuiApplication", "QIcon", "QImage", "QImageReader", "QKeyEvent",
     "QKeySequence", "QMouseEvent", "QPageLayout", "QPageSize", "QPainter", "QPainterPath",

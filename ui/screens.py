@@ -15,14 +15,11 @@ from typing import TYPE_CHECKING
 from ui.qt import QWidget
 
 if TYPE_CHECKING:
-    from ui.window import KioskWindow
-
-#: Every screen name, in the order the pages were once added eagerly.
-NAMES = ("home", "form", "review", "receipt_view", "settings", "confirm", "idle", "staff")
+    from ui.shell import Shell
 
 
 class Screens:
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: Shell) -> None:
         self.win = window
         self._built: dict[str, QWidget] = {}
         self._builders: dict[str, Callable[[], QWidget]] = {
@@ -46,10 +43,6 @@ class Screens:
 
     def name_of(self, page: QWidget | None) -> str | None:
         return next((name for name, built in self._built.items() if built is page), None)
-
-    def build_all(self) -> None:
-        for name in NAMES:
-            self.get(name)
 
     # -- builders: each makes one screen and wires it to the window ------------------------
     def _home(self) -> QWidget:

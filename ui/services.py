@@ -18,12 +18,12 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from kiosk.config import Config
-from kiosk.errors import KioskError
 from kiosk.paths import Home, bundled_catalog_dir
 
 if TYPE_CHECKING:
     from kiosk.device import DeviceIdentity
     from kiosk.forms import FormSession
+    from kiosk.pin import PinCheck
     from kiosk.store import Store
 
 log = logging.getLogger("kiosk.ui.services")
@@ -326,13 +326,11 @@ class Services:
             return []
         return list(self._doctor(self.home, self.config, lang=lang))
 
-    def check_pin(self, pin: str) -> tuple[bool, str]:
-        """(ok, reason key): reason is "", "wrong", "locked:<seconds>" or "not_set"."""
-        try:
-            from kiosk import pin as pins
-        except ImportError:
-            return False, "not_set"
-        return pins.check_for_ui(self.store(), pin) if hasattr(pins, "check_for_ui") else _check_pin(pins, self.home, pin)
+    def check_pin(self, pin: str) -> PinCheck:
+        """The staff PIN attempt's outcome (wrong, locked for how long, not set)."""
+        from kiosk.pin import check_for_ui
+
+        return check_for_ui(self.store(), pin)
 
     def close(self) -> None:
         with self._lock:
@@ -345,14 +343,6 @@ def _mn(texts: Any) -> str:
     if isinstance(texts, dict):
         return str(texts.get("mn") or next(iter(texts.values()), ""))
     return str(texts or "")
-
-
-def _check_pin(pins: Any, home: Home, pin: str) -> tuple[bool, str]:
-    try:
-        ok = bool(pins.verify_pin(home, pin))
-    except KioskError as exc:
-        return False, f"error:{exc}"
-    return ok, "" if ok else "wrong"
 
 
 def _now_iso() -> str:

@@ -9,11 +9,11 @@ from ui.bridge import Operation
 from ui.qt import QApplication
 
 if TYPE_CHECKING:
-    from ui.window import KioskWindow
+    from ui.shell import Shell
 
 
 class SessionEnd:
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: Shell) -> None:
         self.win = window
 
     def show_confirm(self) -> None:
@@ -22,7 +22,7 @@ class SessionEnd:
 
     def ask_cancel(self) -> None:
         win = self.win
-        win._return_to = win.stack.currentWidget()
+        win.remember_return()
         win.show_page(win.confirm)
         self.show_confirm()
 
@@ -31,8 +31,7 @@ class SessionEnd:
         if yes:
             self.wipe(discard=True)
         else:
-            target = win._return_to or win.form
-            win._return_to = None
+            target = win.take_return() or win.form
             win.show_page(target)
             win.refresh_current()
 
@@ -43,7 +42,7 @@ class SessionEnd:
         win.flow = None
         win.receipt = None
         for name in ("form", "review", "receipt_view"):
-            page = win.screens.built(name)
+            page = win.built_screen(name)
             if page is None:
                 continue  # never shown: nothing of anyone in it
             if name == "form":
@@ -60,10 +59,10 @@ class SessionEnd:
         clipboard = QApplication.clipboard()
         if clipboard is not None:
             clipboard.clear()
-        win.idle_watch.countdown.stop()
+        win.stop_idle_countdown()
         win.hide_keyboard()
         win.reader.stop()
-        win._return_to = None
+        win.take_return()  # nothing to come back to
         win.prefs.reset()
         win.show_home()
         win.wiped.emit()

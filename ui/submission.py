@@ -12,13 +12,13 @@ from ui.bridge import Operation
 from ui.views.receipt import ReceiptInfo
 
 if TYPE_CHECKING:
-    from ui.window import KioskWindow
+    from ui.shell import Shell
 
 log = logging.getLogger("kiosk.ui")
 
 
 class Submission:
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: Shell) -> None:
         self.win = window
 
     def submit(self) -> None:
@@ -34,10 +34,10 @@ class Submission:
             if win.prefs.read_aloud:
                 win.reader.say(t("ui.review_incomplete", lang), lang)
             return
-        win.form._save_timer.stop()
+        win.form.cancel_pending_save()
         win.review.submit_btn.setEnabled(False)
         win.review.show_status(t("ui.review_submitting", lang))
-        save = win.drafts.job(flow)
+        save = win.draft_job(flow)
         session = flow.s
         draft_id = flow.draft_id
         title = dict(flow.form.title)
@@ -95,5 +95,5 @@ class Submission:
             ok, win.print_message = True, t("ui.receipt_printed", lang)
         if win.showing("receipt_view"):
             win.receipt_view.show_status(win.print_message, "ok" if ok else "error")
-        a11y.announce(win, win.print_message)
+        win.announce(win.print_message)
         return ok

@@ -107,9 +107,7 @@ class KioskWindow(QMainWindow):
         prefs.changed.connect(self.on_prefs)
         QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
 
-        self.idle_watch = IdleWatch(self)
-        self.idle_timer, self.countdown = self.idle_watch.timer, self.idle_watch.countdown
-        self.activity: ActivityFilter = self.idle_watch.activity
+        self.idle_watch = IdleWatch(self, self)
 
         self.retranslate()
         self.show_home()
@@ -146,6 +144,10 @@ class KioskWindow(QMainWindow):
     @property
     def staff(self) -> StaffView:
         return cast("StaffView", self.screens.get("staff"))
+
+    def built_screen(self, name: str) -> QWidget | None:
+        """The screen ``name`` if it was ever shown (never builds it)."""
+        return self.screens.built(name)
 
     def showing(self, name: str) -> bool:
         """Is the screen ``name`` the current one? (Never builds it.)"""
@@ -276,7 +278,7 @@ class KioskWindow(QMainWindow):
     def _reveal(self, widget: QWidget | None) -> None:
         """Keep the field being typed into in view above the keyboard."""
         page = self.stack.currentWidget()
-        scroller = getattr(page, "page", page)
+        scroller: Any = getattr(page, "page", page)
         if widget is not None and hasattr(scroller, "reveal") and scroller.isAncestorOf(widget):
             scroller.reveal(widget)  # the whole field, not only its text cursor (ui.widgets.common.Page)
 
@@ -295,15 +297,23 @@ class KioskWindow(QMainWindow):
         if tiles:
             tiles[0].setFocus()
 
+    def remember_return(self) -> None:
+        """Come back to the current screen after a pause (settings, idle, cancel question)."""
+        self._return_to = self.stack.currentWidget()
+
+    def take_return(self) -> QWidget | None:
+        """The screen remembered by :meth:`remember_return` (forgotten now), if any."""
+        target, self._return_to = self._return_to, None
+        return target
+
     def open_settings(self) -> None:
         if not self.showing("settings"):
-            self._return_to = self.stack.currentWidget()
+            self.remember_return()
         self.show_page(self.settings)
         self.settings.render()
 
     def close_settings(self) -> None:
-        target = self._return_to or self.home
-        self._return_to = None
+        target = self.take_return() or self.home
         if target is self.screens.built("idle"):
             target = self.form if self.flow is not None else self.home
         self.show_page(target)
@@ -348,6 +358,10 @@ class KioskWindow(QMainWindow):
         self.touch()
         return self.flow
 
+    def announce(self, text: str) -> None:
+        """Said by the screen reader (politely: after what it is reading)."""
+        a11y.announce(self, text)
+
     def show_error(self, message: str) -> None:
         log.warning("shown to the resident: %s", message.split(":")[0])
         a11y.announce(self, message, assertive=True)
@@ -368,7 +382,8 @@ class KioskWindow(QMainWindow):
         self.form.go_to(screen_key, entry_key)
 
     # -- the session's work, in its own parts ------------------------------------------
-    def _draft_job(self, flow: Flow) -> Any:
+    def draft_job(self, flow: Flow) -> Callable[[], tuple[str, set[str]]]:
+        """A function for the DB worker that saves ``flow``'s draft as it is now."""
         return self.drafts.job(flow)
 
     def save_draft(self, flow: Flow) -> None:
@@ -400,6 +415,9 @@ class KioskWindow(QMainWindow):
 
     def touch(self) -> None:
         self.idle_watch.touch()
+
+    def stop_idle_countdown(self) -> None:
+        self.idle_watch.countdown.stop()
 
     def idle_warning(self) -> None:
         self.idle_watch.warning()

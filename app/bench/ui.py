@@ -263,7 +263,7 @@ def _stalls(kiosk: Any, quick: bool) -> dict[str, Any]:
     done = [0]
     sealed = [0]
     for i in range(jobs):
-        work = window._draft_job(flow)
+        work = window.draft_job(flow)
         kiosk.bridge.run_db(Operation(work, lambda _r: done.__setitem__(0, done[0] + 1), label="bench draft"))
         if i % 10 == 9:
             kiosk.bridge.run_db(Operation(_sealing(kiosk, flow.s),

@@ -40,9 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_json(p)
     p.set_defaults(func=cmd_sync)
 
-    p = sub.add_parser("export", help="write every unacknowledged submission to a bundle file "
-                                      "(USB stick)")
+    p = sub.add_parser("export", help="write the unacknowledged submissions not in an earlier "
+                                      "bundle to a bundle file (USB stick)")
     p.add_argument("--out", required=True, metavar="FILE")
+    p.add_argument("--all", action="store_true",
+                   help="every unacknowledged submission, also those already in a bundle")
     p.add_argument("--odk", action="store_true",
                    help="write the unacknowledged ODK submissions to the folder --out, as ODK "
                         "Briefcase / Central take them (instances/<id>/submission.xml + files)")
@@ -177,7 +179,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return EXIT_OK
     device = load_device(open_secrets(home.root))
     with Store.open(home) as store:
-        info = export_queue(home, store, Path(args.out), device=device)
+        info = export_queue(home, store, Path(args.out), device=device, everything=args.all)
     if args.json:
         print_json(info)
     else:

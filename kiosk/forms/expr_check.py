@@ -11,6 +11,7 @@ answer can change.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from datetime import date
@@ -195,12 +196,15 @@ class _Checker:
             args[0].value not in self.form.instances
         ):
             raise self.fail(args[0].pos, f"unknown instance {args[0].value!r}")
-        if f in ("indexed-repeat", "position", "randomize", "count-non-empty", "name", "local-name"):
+        if f in ("indexed-repeat", "position", "randomize", "count-non-empty", "name", "local-name",
+                 "namespace-uri"):
             self._counting = True  # these take repeats (and repeated questions) as they are
             try:
                 kinds = [self.kind(a) for a in args]
             finally:
                 self._counting = False
+            if f in _NODE_ARG and args and isinstance(args[0], (Num, Str, Neg)):
+                raise self.fail(args[0].pos, f"{f}() needs nodes (a path or a question), not a value")
             return result if result != "nodes" else "any"
         if f == "count":
             self._counting = True
@@ -220,8 +224,12 @@ class _Checker:
             for a, k in zip(args, kinds, strict=False):
                 if k in _NOT_DATE or (isinstance(a, Str) and _bad_date(a.value)):
                     raise self.fail(a.pos, f"{f}() needs a date")
-        if f == "date" and isinstance(args[0], Str) and _bad_date(args[0].value):
+        if f in ("date", "date-time", "decimal-date-time") and isinstance(args[0], Str) and (
+            args[0].value != "" and _bad_date(args[0].value)
+        ):  # '' is the empty date (javarosa)
             raise self.fail(args[0].pos, f"{args[0].value!r} is not a date (YYYY-MM-DD)")
+        if f in ("date", "date-time") and kinds[0] == "bool":
+            raise self.fail(args[0].pos, f"{f}() of a true/false value")
         if f == "regex" and isinstance(args[1], Str):
             try:
                 re.compile(args[1].value)
@@ -255,6 +263,9 @@ class _Checker:
         return len(target.repeat_path) > len(here) or target.repeat_path[: len(here)] != here[
             : len(target.repeat_path)
         ]
+
+
+_NODE_ARG = frozenset({"position", "count-non-empty", "name", "local-name", "namespace-uri"})
 
 
 def _bad_date(text: str) -> bool:
@@ -310,7 +321,18 @@ def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str
         raise checker.fail(exc.column, exc.reason) from None
     if field == "choice_filter":
         plan_choice_index(fn, tree)
-    return fn, frozenset(refs(tree) | dynamic_deps(form, q, field, tree))
+    soft: set[str] = set()
+    hard = refs(tree)
+    found = Refs(hard | dynamic_deps(form, q, field, tree, soft))
+    found.soft = frozenset(soft - hard)
+    return fn, found
+
+
+class Refs(frozenset[str]):
+    """The questions an expression reads; ``soft``: those read only through the text of
+    an enclosing group (no dependency cycle, see expr_paths.dynamic_deps)."""
+
+    soft: frozenset[str] = frozenset()
 
 
 def _ref_pos(text: str, name: str) -> int:
@@ -319,7 +341,22 @@ def _ref_pos(text: str, name: str) -> int:
 
 
 def compile_form(form: FormDef) -> None:
-    """Check and compile every expression of ``form``; fill ``form.affects``."""
+    """Check and compile every expression of ``form``; fill ``form.affects``.
+
+    The cyclic garbage collector is paused meanwhile: compiling allocates tens of
+    thousands of trees and closures that all live as long as the form, and the
+    collections they would trigger cost a quarter of the time (kiosk bench
+    ``compile_3000q_*``)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        _compile_all(form)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _compile_all(form: FormDef) -> None:
     for page in form.pages:
         if page.relevant:
             page.compiled_relevant, page.refs = _compile(
@@ -369,13 +406,20 @@ def _check_defaults(form: FormDef) -> None:
 
 def _value_deps(form: FormDef, q: Question, pages: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(referenced name, field, json path) pairs q's value or visibility depends on."""
-    out = [(r, f, f"{q.json_path}.{f}") for f in ("calculate", "relevant") for r in q.refs.get(f, ())]
+    out = [(r, f, f"{q.json_path}.{f}") for f in ("calculate", "relevant")
+           for r in _hard(q.refs.get(f, ()))]
     for outer in q.repeat_path:
         oq = form.questions[outer]
-        out += [(r, "relevant", f"{oq.json_path}.relevant") for r in oq.refs.get("relevant", ())]
+        out += [(r, "relevant", f"{oq.json_path}.relevant")
+                for r in _hard(oq.refs.get("relevant", ()))]
     page = pages[q.page]
-    out += [(r, "relevant", f"{page.json_path}.relevant") for r in page.refs]
+    out += [(r, "relevant", f"{page.json_path}.relevant") for r in _hard(page.refs)]
     return out
+
+
+def _hard(names: Any) -> Any:
+    soft = getattr(names, "soft", ())
+    return [n for n in names if n not in soft] if soft else names
 
 
 def _check_cycles(form: FormDef) -> None:

@@ -18,11 +18,12 @@ import secrets
 import string
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from kiosk.forms import expr_funcs_odk as O
+from kiosk.forms import expr_funcs_text as T
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_values import (
     NAN,
@@ -51,11 +52,20 @@ def _opt(env: Env, method: str, default: Any, *args: Any) -> Any:
     return default if fn is None else fn(*args)
 
 
-_NOARG: Any = object()  # an argument left out (None is an empty answer)
+_NOARG: Any = T.NOARG  # an argument left out (None is an empty answer)
 
 
 def _context_value(env: Env) -> Any:
-    return env.dot() if hasattr(env, "dot") else None
+    """The context node's value for ``string()``, ``string-length()`` … with no argument.
+    A calculation's own node reads empty from its expressions (javarosa reads the value
+    before the calculation, empty when the form opens) instead of recomputing itself."""
+    if not hasattr(env, "dot"):
+        return None
+    node = _opt(env, "node", None)
+    if getattr(getattr(node, "q", None), "calculate", None):
+        return None
+    with X.computing(_opt(env, "doc", None), node) as free:
+        return env.dot() if free else None
 
 
 def _arg(env: Env, v: Any) -> Any:
@@ -64,48 +74,6 @@ def _arg(env: Env, v: Any) -> Any:
 
 
 # ---------------------------------------------------------------- strings
-
-def _substr(env: Env, s: Any, start: Any, end: Any = None) -> str:
-    """0-based; a negative start or end counts from the end (javarosa)."""
-    text = to_string(s)
-    a = to_number(start)
-    b = float(len(text)) if end is None else to_number(end)
-    if math.isnan(a) or math.isnan(b):
-        return ""
-    n = len(text)
-    i, j = _index(a, n), _index(b, n)
-    return text[i:j] if i <= j else ""
-
-
-def _index(x: float, n: int) -> int:
-    if math.isinf(x):
-        return n if x > 0 else 0
-    k = int(x)
-    if k < 0:
-        k += n
-    return min(max(0, k), n)
-
-
-def _before(env: Env, s: Any, sub: Any) -> str:
-    text, part = to_string(s), to_string(sub)
-    i = text.find(part)
-    return text[:i] if i >= 0 else ""
-
-
-def _after(env: Env, s: Any, sub: Any) -> str:
-    text, part = to_string(s), to_string(sub)
-    i = text.find(part)
-    return text[i + len(part):] if i >= 0 else ""
-
-
-def _translate(env: Env, s: Any, src: Any, dst: Any) -> str:
-    frm, to = to_string(src), to_string(dst)
-    table: dict[int, int | None] = {}
-    for i, ch in enumerate(frm):
-        if ord(ch) not in table:
-            table[ord(ch)] = ord(to[i]) if i < len(to) else None
-    return to_string(s).translate(table)
-
 
 def _concat(env: Env, *args: Any) -> str:
     return "".join(to_string(v) for a in args for v in (values(a) if isinstance(a, NodeSet) else [a]))
@@ -165,17 +133,6 @@ def _number(env: Env, v: Any = _NOARG) -> float | int:
 def _int(env: Env, v: Any) -> float | int:
     x = to_number(v)
     return int(x) if math.isfinite(x) else x
-
-
-def _round(env: Env, v: Any, digits: Any = 0) -> float | int:
-    x, d = to_number(v), to_number(digits)
-    if not math.isfinite(x) or not math.isfinite(d):
-        return x if math.isinf(x) else NAN
-    q = 10 ** int(d)
-    try:
-        return num_out(math.floor(x * q + 0.5) / q)
-    except OverflowError:
-        return x
 
 
 def _math1(fn: Callable[[float], float]) -> Callable[..., float | int]:
@@ -263,7 +220,8 @@ def _weighted(env: Env, lo: Any, hi: Any, *pairs: Any) -> bool:
     for flag, weight in zip(pairs[::2], pairs[1::2], strict=False):
         if to_bool(flag):
             total += to_number(weight)
-    return to_number(lo) <= total <= to_number(hi)
+    mn, mx = to_number(lo), to_number(hi)  # a negative bound is no bound (as checklist)
+    return (not mn >= 0 or total >= mn) and (not mx >= 0 or total <= mx)
 
 
 def _flat(v: Any) -> list[Any]:
@@ -287,6 +245,12 @@ def _now(env: Env) -> datetime:
 
 
 def _decimal_date_time(env: Env, v: Any) -> float | int:
+    one = first(v)
+    if isinstance(one, str) and "T" not in one or isinstance(one, date) and not isinstance(
+        one, datetime
+    ):  # a date is whole days whatever the zone (as number('2012-01-01'))
+        day = to_date(one)
+        return NAN if day is None else num_out(days_of(day))
     dt = to_datetime(v)
     return NAN if dt is None else num_out(days_of(dt))
 
@@ -330,6 +294,19 @@ def _name(env: Env, nodes: Any = _NOARG) -> str:
         return X.node_name(node) if node is not None else ""
     found = nodes.nodes if isinstance(nodes, NodeSet) and nodes.nodes else []
     return X.node_name(found[0]) if found else ""
+
+
+def _lang(env: Env, wanted: Any) -> bool:
+    """XPath 1.0 lang(): the context node's xml:lang (or its nearest ancestor's) is the
+    language or a sub-language of it; form instance nodes carry none."""
+    mine = to_string(_opt(env, "node_lang", ""))
+    want = to_string(wanted).lower()
+    return bool(mine) and (mine.lower() == want or mine.lower().startswith(want + "-"))
+
+
+def _itext(env: Env, text_id: Any) -> str:
+    """jr:itext(id): the form's translated text ``id`` in the session's language."""
+    return to_string(_opt(env, "itext", "", to_string(text_id)))
 
 
 def node_set(env: Env, nodes: list[Any]) -> NodeSet:
@@ -436,17 +413,18 @@ FUNCTIONS: dict[str, Spec] = {
     "contains": (2, 2, lambda env, a, b: to_string(b) in to_string(a), "bool"),
     "starts-with": (2, 2, lambda env, a, b: to_string(a).startswith(to_string(b)), "bool"),
     "ends-with": (2, 2, lambda env, a, b: to_string(a).endswith(to_string(b)), "bool"),
-    "substr": (2, 3, _substr, "string"),
-    "substring-before": (2, 2, _before, "string"),
-    "substring-after": (2, 2, _after, "string"),
-    "translate": (3, 3, _translate, "string"),
+    "substr": (2, 3, T.substr, "string"),
+    "substring": (2, 3, T.substring, "string"),
+    "substring-before": (2, 2, T.before, "string"),
+    "substring-after": (2, 2, T.after, "string"),
+    "translate": (3, 3, T.translate, "string"),
     "uuid": (0, 1, _uuid, "string"),
     "digest": (2, 3, lambda env, *a: O.digest(*a), "string"),
     "base64-decode": (1, 1, lambda env, v: O.base64_decode(v), "string"),
     # numbers
     "number": (0, 1, _number, "number"),
     "int": (1, 1, _int, "number"),
-    "round": (1, 2, _round, "number"),
+    "round": (1, 2, T.round_decimal, "number"),
     "abs": (1, 1, _math1(abs), "number"),
     "floor": (1, 1, _math1(lambda x: float(math.floor(x)) if math.isfinite(x) else x), "number"),
     "ceiling": (1, 1, _math1(lambda x: float(math.ceil(x)) if math.isfinite(x) else x), "number"),
@@ -485,11 +463,15 @@ FUNCTIONS: dict[str, Spec] = {
     # geography
     "distance": (1, None, lambda env, *a: num_out(O.distance(*a)), "number"),
     "area": (1, 1, lambda env, v: num_out(O.area(v)), "number"),
+    "enclosed-area": (1, 1, lambda env, v: num_out(O.area(v)), "number"),
     # node-sets and instances
     "position": (0, 1, _position, "number"),
     "last": (0, 0, lambda env: int(getattr(env, "size", 1)), "number"),
     "name": (0, 1, _name, "string"),
     "local-name": (0, 1, _name, "string"),
+    "namespace-uri": (0, 1, lambda env, nodes=_NOARG: "", "string"),  # instance nodes have none
+    "lang": (1, 1, _lang, "bool"),
+    "jr:itext": (1, 1, _itext, "string"),
     "current": (0, 0, _current, "nodes"),
     "instance": (1, 1, _instance, "nodes"),
     "randomize": (1, 2, lambda env, v, s=_NOARG: O.randomize(v, s, seeded=s is not _NOARG),

@@ -37,7 +37,9 @@ def format_date(v: Any, fmt: Any, with_time: bool) -> str:
     if with_time:
         dt: date | None = to_datetime(v)
     else:
-        dt = to_datetime(v) if isinstance(first(v), datetime) else to_date(v)
+        one = first(v)  # a date-time (or its text) keeps its time of day (javarosa)
+        timed = isinstance(one, datetime) or isinstance(one, str) and "T" in one
+        dt = to_datetime(v) if timed else to_date(v)
     if dt is None:
         return ""
     pattern, out, i = to_string(fmt), [], 0

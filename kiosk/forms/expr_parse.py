@@ -206,8 +206,11 @@ def tokenize(text: str) -> list[Token]:
             word = m.group()
             if kind == "op" and word == "*" and not ends_value:
                 word = "*name"  # a name test, not multiplication
-            elif kind == "name" and ends_value and word in _OP_WORDS:
-                kind = "op"
+            elif kind == "name" and ends_value:
+                # after a value a name can only be an operator: ``1div1`` is 1 div 1
+                op = next((w for w in _OP_WORDS if word.startswith(w)), None)
+                if op is not None:
+                    kind, word, i = "op", op, m.start() + len(op)
             tok = Token(kind, word, m.start() + 1)  # type: ignore[arg-type]
         append(tok)
         ends_value = tok.kind in ("num", "str", "ref", "name") or (

@@ -31,6 +31,7 @@ from kiosk.forms.expr_parse import (
     Ref,
     Step,
     Str,
+    parse,
 )
 from kiosk.forms.model import FormDef, Question
 
@@ -68,11 +69,23 @@ class PathResolver:
             text = arg.value.strip()
             if text.startswith("${") and text.endswith("}"):
                 return Ref(arg.pos, text[2:-1].strip())
-            target = self.form.by_path.get(text)
+            target = self.form.by_path.get(text) or self._relative_target(text)
             if target is None:
                 raise ExpressionError(f"unknown path {text}", arg.pos)
             return Ref(arg.pos, target.name)
         return self.resolve(arg, in_pred)
+
+    def _relative_target(self, text: str) -> Question | None:
+        """The question a path written as text names from the context node (pyxform
+        writes ``jr:choice-name( ../x ,' ../x ')`` inside repeats)."""
+        try:
+            tree = parse(text)
+        except ExpressionError:
+            return None
+        if not isinstance(tree, Path) or tree.base is not None:
+            return None
+        target = _walk("" if tree.absolute else self.here, tree.steps)
+        return self.form.by_path.get(target) if target is not None else None
 
     # ------------------------------------------------------------ paths
     def path(self, node: Path, in_pred: bool) -> Node:
@@ -99,11 +112,30 @@ class PathResolver:
         q = self.form.by_path.get(target)
         if q is not None and q.is_repeat and start and self.here.startswith(target + "/"):
             return node  # the repeat item the question is in: walked from the context node
+        if q is not None and start == self.here and self._leaves_item(steps, target):
+            return node  # ../../r/n from inside r: every item's n (javarosa), not this item's
         if q is not None:
             return Ref(node.pos, q.name)
         if target == "" or target == self.root or self._is_group(target):
             return node
         raise ExpressionError(f"unknown path {target}", node.pos)
+
+    def _leaves_item(self, steps: tuple[Step, ...], target: str) -> bool:
+        """Whether a relative path climbs out of a repeat item holding the context node
+        and comes back down into that repeat (selecting all its items)."""
+        depth = lowest = self.here.count("/")
+        for s in steps:
+            if s.axis == "parent":
+                depth -= 1
+                lowest = min(lowest, depth)
+            elif s.axis == "child":
+                depth += 1
+        outer = self.q.repeat_path if self.q is not None else ()
+        for name in outer:
+            rpath = self.form.questions[name].path or ""
+            if lowest < rpath.count("/") and target.startswith(rpath + "/"):
+                return True
+        return False
 
     def _is_group(self, path: str) -> bool:
         prefix = path + "/"
@@ -156,56 +188,122 @@ def static_prefix(start: str, steps: tuple[Step, ...]) -> str:
     return "/" + "/".join(parts) if parts else ""
 
 
-def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node) -> set[str]:
+def dynamic_deps(form: FormDef, q: Question | None, field: str, tree: Node,
+                 soft: set[str] | None = None) -> set[str]:
     """Questions a resolved tree may read through the primary-instance paths that stay
-    dynamic (conservative: everything under each path's static prefix)."""
-    out: set[str] = set()
-    here = q.path if q is not None and q.path else "/" + _root_name(form)
+    dynamic (conservative: everything under each path's static prefix), all of them
+    re-evaluation triggers. ``soft`` collects those that are no dependency in javarosa's
+    sense, whose binds depend on the nodes a path selects (not on everything near them):
+    the rest of an enclosing group's text (``string(..)``; the evaluator reads ``q``
+    itself empty there) and the nodes beside what a predicate path selects
+    (``../../r[position() = position(current()/..) - 1]/x`` reads x, not this
+    question). The cycle check skips soft names."""
+    return _Deps(form, q, field).run(tree, soft)
 
-    def visit(node: Node, in_pred: bool) -> None:
+
+class _Deps:
+    def __init__(self, form: FormDef, q: Question | None, field: str) -> None:
+        self.form, self.field = form, field
+        self.here = q.path if q is not None and q.path else "/" + _root_name(form)
+        self.hard: set[str] = set()
+        self.near: set[str] = set()  # triggers only (see dynamic_deps)
+
+    def run(self, tree: Node, soft: set[str] | None) -> set[str]:
+        self.visit(tree, False)
+        if soft is not None:
+            soft.update(self.near - self.hard)
+        return self.hard | self.near
+
+    def visit(self, node: Node, in_pred: bool, shallow: bool = False,
+              ctx: str | None = None) -> None:
         if isinstance(node, Path):
-            start: str | None = None
-            if node.base is None and node.absolute:
-                start = ""
-            elif node.base is None and not in_pred and field != "choice_filter":
-                start = here
-            elif isinstance(node.base, Call) and node.base.func == "current":
-                start = here
-            elif isinstance(node.base, (Ref, Filter)):
-                ref = node.base if isinstance(node.base, Ref) else node.base.base
-                if isinstance(ref, Ref) and ref.name in form.questions:
-                    start = form.questions[ref.name].path
-            elif node.base is None and in_pred:
-                start = None  # relative to a candidate: covered by the outer path's prefix
-            if start is not None:
-                prefix = static_prefix(start, node.steps)
-                out.update(_under(form, prefix))
-            if node.base is not None:
-                visit(node.base, in_pred)
-            for s in node.steps:
-                for p in s.preds:
-                    visit(p, True)
-            return
-        if isinstance(node, Filter):
-            if isinstance(node.base, Ref) and node.base.name in form.questions:
-                out.update(_under(form, form.questions[node.base.name].path))
-            visit(node.base, in_pred)
+            self.path(node, in_pred, shallow, ctx)
+        elif isinstance(node, Filter):
+            if isinstance(node.base, Ref) and node.base.name in self.form.questions:
+                self.hard.update(_under(self.form, self.form.questions[node.base.name].path))
+            self.visit(node.base, in_pred, ctx=ctx)
             for p in node.preds:
-                visit(p, True)
-            return
-        if isinstance(node, Name) and in_pred:
-            return
-        if isinstance(node, BinOp):
-            visit(node.left, in_pred)
-            visit(node.right, in_pred)
+                self.visit(p, True)
+        elif isinstance(node, Name) and in_pred:
+            if ctx is not None:
+                self.hard.update(_under(self.form, f"{ctx}/{node.name}"))
+        elif isinstance(node, BinOp):
+            self.visit(node.left, in_pred, ctx=ctx)
+            self.visit(node.right, in_pred, ctx=ctx)
         elif isinstance(node, Neg):
-            visit(node.operand, in_pred)
+            self.visit(node.operand, in_pred, ctx=ctx)
         elif isinstance(node, Call):
             for a in node.args:
-                visit(a, in_pred)
+                self.visit(a, in_pred, node.func in _STRUCTURAL, ctx)
 
-    visit(tree, False)
+    def start_of(self, node: Path, in_pred: bool, ctx: str | None) -> str | None:
+        if node.base is None and node.absolute:
+            return ""
+        if node.base is None and not in_pred:
+            return self.here if self.field != "choice_filter" else None
+        if isinstance(node.base, Call) and node.base.func == "current":
+            return self.here
+        if isinstance(node.base, (Ref, Filter)):
+            ref = node.base if isinstance(node.base, Ref) else node.base.base
+            if isinstance(ref, Ref) and ref.name in self.form.questions:
+                return self.form.questions[ref.name].path
+        if node.base is None and in_pred:
+            return ctx  # relative to a candidate (None: covered by the outer path's prefix)
+        return None
+
+    def path(self, node: Path, in_pred: bool, shallow: bool, ctx: str | None) -> None:
+        start = self.start_of(node, in_pred, ctx)
+        cands: list[str | None] = [None] * len(node.steps)
+        if start is not None:
+            exact = _walk(start, node.steps)
+            prefix = static_prefix(start, node.steps)
+            cands = _candidates(start, node.steps)
+            if shallow and exact is not None:
+                self.hard.update(_at(self.form, exact))
+            elif exact is not None and self.here.startswith(exact + "/"):
+                self.near.update(_under(self.form, exact))
+            elif exact is None and cands and cands[-1] is not None:
+                self.hard.update(_under(self.form, cands[-1]))  # what the predicates narrow
+                self.near.update(_under(self.form, prefix))
+            else:
+                self.hard.update(_under(self.form, prefix))
+        if node.base is not None:
+            self.visit(node.base, in_pred, ctx=ctx)
+        for s, cand in zip(node.steps, cands, strict=True):
+            for p in s.preds:
+                self.visit(p, True, ctx=cand)
+
+
+def _candidates(start: str, steps: tuple[Step, ...]) -> list[str | None]:
+    """The node path each step selects from ``start`` (predicates aside), None from the
+    first step that may select more than one kind of node (wildcards, other axes)."""
+    parts = start.split("/")[1:] if start else []
+    out: list[str | None] = []
+    for s in steps:
+        if out and out[-1] is None or s.test in ("*", "node()", "text()") and s.axis == "child":
+            out.append(None)
+        elif s.axis == "self" and s.test == "node()":
+            out.append("/" + "/".join(parts) if parts else None)
+        elif s.axis == "parent" and s.test == "node()" and parts:
+            parts.pop()
+            out.append("/" + "/".join(parts) if parts else None)
+        elif s.axis == "child":
+            parts.append(s.test.split(":")[-1])
+            out.append("/" + "/".join(parts))
+        else:
+            out.append(None)
     return out
+
+
+# Functions of which nodes a path selects, not of the values under them: a path
+# argument with no predicate depends on the node it names only (javarosa's triggers
+# are the referenced nodes), so position(..) inside a repeat is no cycle.
+_STRUCTURAL = frozenset({"position", "count", "name", "local-name", "namespace-uri", "lang"})
+
+
+def _at(form: FormDef, path: str) -> set[str]:
+    q = form.by_path.get(path)
+    return {q.name} if q is not None else set()
 
 
 def _under(form: FormDef, prefix: str) -> set[str]:

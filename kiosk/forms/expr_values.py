@@ -149,8 +149,11 @@ def to_datetime(v: Any) -> datetime | None:
             return None
     if isinstance(v, str):
         parsed = parse_date_text(v)
-        if parsed is None or isinstance(parsed, datetime):
-            return parsed
+        if parsed is None:
+            return None
+        if isinstance(parsed, datetime):  # javarosa: shown in the device's time zone
+            return parsed.astimezone(local_tz()) if parsed.tzinfo is not None else parsed.replace(
+                tzinfo=local_tz())
         return datetime(parsed.year, parsed.month, parsed.day, tzinfo=local_tz())
     return None
 
@@ -290,7 +293,7 @@ def compare(op: str, a: Any, b: Any, words: bool = False) -> bool:
             x, y = to_number(a), to_number(b)
             if math.isnan(x) or math.isnan(y):
                 return op == "!="
-            equal = x == y
+            equal = x == y or abs(x - y) < 1e-12  # javarosa: 6.1 - 7.8 = -1.7
         elif isinstance(a, date) or isinstance(b, date):
             equal = _date_equal(a, b)
         else:

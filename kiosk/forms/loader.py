@@ -46,10 +46,6 @@ class Agency:
     keys: list[dict[str, Any]]
     demo: bool = False
 
-    def name_text(self, lang: str = "mn") -> str:
-        return pick(self.name, lang)
-
-
 @dataclass(frozen=True)
 class Category:
     id: str

@@ -9,6 +9,7 @@ immutable after load and shared by every FormSession on it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import Element
@@ -17,15 +18,38 @@ from kiosk.forms.expr_eval import Compiled
 from kiosk.forms.odk_meta import OdkForm
 from kiosk.i18n import pick
 
-VALUE_TYPES = (
-    "text", "integer", "decimal", "date", "select_one", "select_multiple", "yes_no",
-    "registry_number", "phone", "postal_code", "aimag_soum", "attachment", "signature",
-    "consent",
+
+class QuestionType(StrEnum):
+    """A question's type. A StrEnum: it equals its text, so form files, answers JSON and
+    comparisons with the text keep working; new code names the member."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    DATE = "date"
+    SELECT_ONE = "select_one"
+    SELECT_MULTIPLE = "select_multiple"
+    YES_NO = "yes_no"
+    REGISTRY_NUMBER = "registry_number"
+    PHONE = "phone"
+    POSTAL_CODE = "postal_code"
+    AIMAG_SOUM = "aimag_soum"
+    ATTACHMENT = "attachment"
+    SIGNATURE = "signature"
+    CONSENT = "consent"
     # from ODK XForms (kiosk.forms.xform_read); values in docs/xlsform.md
-    "time", "datetime", "geopoint", "range", "rank", "acknowledge",
-)
-TYPES = (*VALUE_TYPES, "note", "repeat")
-SELECT_TYPES = ("select_one", "select_multiple")
+    TIME = "time"
+    DATETIME = "datetime"
+    GEOPOINT = "geopoint"
+    RANGE = "range"
+    RANK = "rank"
+    ACKNOWLEDGE = "acknowledge"
+    # no value of their own
+    NOTE = "note"
+    REPEAT = "repeat"
+
+
+SELECT_TYPES = (QuestionType.SELECT_ONE, QuestionType.SELECT_MULTIPLE)
 # The expression kind each type's value has (for static checks).
 KIND = {
     "text": "string", "select_one": "string", "registry_number": "string", "phone": "string",
@@ -35,9 +59,6 @@ KIND = {
     "time": "string", "datetime": "string", "geopoint": "string", "range": "number",
     "rank": "list", "acknowledge": "string",
 }
-# Expression fields of a question, in the order they are checked.
-EXPR_FIELDS = ("relevant", "required", "read_only", "constraint", "calculate", "choice_filter",
-               "min_count", "max_count")
 
 
 class FormLoadError(Exception):
@@ -65,7 +86,7 @@ class Question:
     """One question (or note, or repeat) of a form, with its compiled expressions."""
 
     name: str
-    type: str
+    type: QuestionType
     json_path: str
     page: str
     label_texts: dict[str, str] = field(default_factory=dict)
@@ -106,13 +127,13 @@ class Question:
 
     @property
     def is_repeat(self) -> bool:
-        return self.type == "repeat"
+        return self.type == QuestionType.REPEAT
 
     @property
     def has_value(self) -> bool:
         """Whether the question holds an answer (notes and repeats do not)."""
-        return self.type not in ("note", "repeat") or (
-            self.type == "note" and self.calculate is not None
+        return self.type not in (QuestionType.NOTE, QuestionType.REPEAT) or (
+            self.type == QuestionType.NOTE and self.calculate is not None
         )
 
     @property
@@ -166,16 +187,9 @@ class FormDef:
     def title_text(self, lang: str = "mn") -> str:
         return pick(self.title, lang)
 
-    def description_text(self, lang: str = "mn") -> str:
-        return pick(self.description, lang)
-
     def pages_questions(self) -> list[Question]:
         """Top-level questions of every page, in order (repeats hold their own)."""
         return [q for page in self.pages for q in page.questions]
-
-    def page_of(self, question: Question) -> Page:
-        return next(p for p in self.pages if p.name == question.page)
-
 
 def _texts(value: Any) -> dict[str, str]:
     if value is None:
@@ -238,7 +252,7 @@ def build_form(data: dict[str, Any], file: Path | None = None) -> FormDef:
         if qtype in SELECT_TYPES and not choice_list:
             raise FormLoadError(f"{path}.choices", f"a {qtype} question needs choices")
         q = Question(
-            name=name, type=qtype, json_path=path, page=page,
+            name=name, type=QuestionType(qtype), json_path=path, page=page,
             label_texts=_texts(raw.get("label")), hint_texts=_texts(raw.get("hint")),
             required_spec=_expr_or_bool(raw.get("required", False)),
             read_only_spec=_expr_or_bool(raw.get("read_only", False)),

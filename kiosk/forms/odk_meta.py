@@ -73,12 +73,8 @@ class OdkForm:
         _drop_templates(root)
         return root
 
-    def meta_path(self, kind: str) -> str | None:
-        """The node path of one metadata kind (e.g. "instanceID"), if the form has it."""
-        return next((p for p, k in self.meta.items() if k == kind), None)
-
-
-JR_TEMPLATE = "{http://openrosa.org/javarosa}template"
+_JR = "{http://openrosa.org/javarosa}"
+JR_TEMPLATE = _JR + "template"
 
 
 def _drop_templates(el: ET.Element) -> None:
@@ -87,3 +83,15 @@ def _drop_templates(el: ET.Element) -> None:
             el.remove(child)
         else:
             _drop_templates(child)
+
+
+def preload_kind(bind: dict[str, str], path: str) -> str | None:
+    """The meta kind of a bind (``jr:preload``) or of a node under ``/…/meta``."""
+    preload = bind.get(_JR + "preload")
+    if preload:
+        params = (bind.get(_JR + "preloadParams") or "").strip()
+        return PRELOAD_KINDS.get((preload, params)) or f"{preload}:{params}"
+    parts = path.strip("/").split("/")
+    if len(parts) == 3 and parts[1] == "meta":
+        return parts[2]
+    return None

@@ -11,15 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Literal, Protocol
 
-from kiosk.forms.model import Question
-
-if TYPE_CHECKING:
-    from kiosk.forms.state import AnswerState
-    from kiosk.forms.views import QuestionView
+from kiosk.forms.model import FormDef, Question
+from kiosk.forms.views import QuestionView
 
 Item = tuple[int, ...]
+
+
+class ScreenSession(Protocol):
+    """What the screen builder needs of its session (``AnswerState`` has it): a
+    Protocol, so the session imports this module and not the reverse."""
+
+    form: FormDef
+    lang: str
+
+    def visible(self, name: str, item: Item = ()) -> bool: ...
+
+    def item_count(self, repeat_name: str, parent_item: Item = ()) -> int: ...
+
+    def question(self, name: str) -> QuestionView: ...
 
 
 def item_suffix(item: Item) -> str:
@@ -37,7 +48,7 @@ class Screen:
     page: str
     questions: list[tuple[QuestionView, Item]] = field(default_factory=list)
     repeats: list[tuple[QuestionView, Item]] = field(default_factory=list)
-    kind: str = "questions"
+    kind: Literal["questions", "repeat"] = "questions"
 
     def all_pairs(self) -> list[tuple[Question, Item]]:
         """Definitions on this screen, repeats included (for errors)."""
@@ -47,7 +58,7 @@ class Screen:
 
 
 class ScreenBuilder:
-    def __init__(self, session: AnswerState) -> None:
+    def __init__(self, session: ScreenSession) -> None:
         self.s = session
 
     def _shown(self, q: Question) -> bool:
@@ -82,7 +93,7 @@ class ScreenBuilder:
             if page.layout == "group":
                 screen = Screen(key=page.name, title=title, page=page.name)
                 for q, item in page_pairs:
-                    view: Any = s.question(q.name)
+                    view = s.question(q.name)
                     if q.is_repeat:
                         screen.repeats.append((view, item))
                     elif self._shown(q):

@@ -11,22 +11,39 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
-from kiosk.forms.model import Choice, Question
-
-if TYPE_CHECKING:
-    from kiosk.forms.state import AnswerState
+from kiosk.forms.model import Choice, FormDef, Question
 
 Item = tuple[int, ...]
+
+
+class EnvSession(X.PrimaryDoc, Protocol):
+    """What an expression's environment needs of the session (``AnswerState`` has
+    it): a Protocol, so the session imports this module and not the reverse."""
+
+    form: FormDef
+    lang: str
+    today: date
+
+    def _ref(self, name: str, here: tuple[str, ...], item: Item) -> Any: ...
+
+    def _ref_nodes(self, name: str, here: tuple[str, ...], item: Item) -> list[Any]: ...
+
+    def _indexed(self, name: str, picks: dict[str, int], here: tuple[str, ...],
+                 item: Item) -> Any: ...
+
+    def _once_value(self, name: str, item: Item, value: Any) -> Any: ...
+
+    def _own_value(self, q: Question, item: Item) -> Any: ...
 
 
 class _Env:
     __slots__ = ("s", "q", "item", "choice", "today", "position", "size")
 
-    def __init__(self, s: AnswerState, q: Question, item: Item, choice: Choice | None = None) -> None:
+    def __init__(self, s: EnvSession, q: Question, item: Item, choice: Choice | None = None) -> None:
         self.s, self.q, self.item, self.choice, self.today = s, q, item, choice, s.today
         self.position = self.size = 1
 
@@ -34,7 +51,7 @@ class _Env:
         return self.s._ref(name, self.q.repeat_path, self.item)
 
     # ---- what paths evaluated over nodes need (kiosk.forms.xpath_nodes)
-    def doc(self) -> AnswerState:
+    def doc(self) -> EnvSession:
         return self.s
 
     def node(self) -> Any:

@@ -7,22 +7,33 @@ answers. ``check_attachment`` lets the UI and the store refuse a file at capture
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from kiosk.admin_units import admin_units
-from kiosk.forms.model import Question
+from kiosk.forms.model import FormDef, Question
 from kiosk.i18n import t
 
-if TYPE_CHECKING:
-    from kiosk.forms.state import AnswerState as FormSession
-
 Item = tuple[int, ...]
+
+
+class ViewSession(Protocol):
+    """What a QuestionView needs of its session (``AnswerState`` has it): a
+    Protocol, so the session imports this module and not the reverse."""
+
+    form: FormDef
+    lang: str
+
+    def choices(self, name: str, item: Item = (), lang: str | None = None) -> list[ChoiceView]: ...
+
+    def is_required(self, name: str, item: Item = ()) -> bool: ...
+
+    def is_read_only(self, name: str, item: Item = ()) -> bool: ...
 
 
 class QuestionView:
     """A question as seen from one session: texts in the session language, live choices."""
 
-    def __init__(self, session: FormSession, question: Question) -> None:
+    def __init__(self, session: ViewSession, question: Question) -> None:
         self._s = session
         self.definition = question
 
@@ -30,7 +41,7 @@ class QuestionView:
         return getattr(self.definition, attr)
 
     def __repr__(self) -> str:
-        return f"QuestionView({self.definition.name!r}, {self.definition.type!r})"
+        return f"QuestionView({self.definition.name!r}, {str(self.definition.type)!r})"
 
     def label(self, lang: str | None = None, item: Item = ()) -> str:
         return self._fill(self.definition.label(lang or self._s.lang), lang, item)

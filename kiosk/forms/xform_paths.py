@@ -95,3 +95,8 @@ def split_itemset(nodeset: str, where: str) -> tuple[str, str | None]:
                                    "choices from a repeat or another shape are not supported")
     flt = m.group(2)
     return m.group(1), (flt.strip() or None) if flt is not None else None
+
+
+def local(tag: str) -> str:
+    """An XML tag without its ``{namespace}``."""
+    return tag.split("}", 1)[-1]

@@ -19,12 +19,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question
-from kiosk.forms.odk_meta import OdkForm
+from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question, QuestionType
+from kiosk.forms.odk_meta import OdkForm, preload_kind
 from kiosk.forms.xform_body import Control, walk_body
 from kiosk.forms.xform_instances import secondary_instances
 from kiosk.forms.xform_itext import Itext, guess_language, inline_text, language_code, read_itext
-from kiosk.forms.xform_paths import normalise_path, rewrite, split_itemset
+from kiosk.forms.xform_paths import local, normalise_path, rewrite, split_itemset
 
 XF = "{http://www.w3.org/2002/xforms}"
 JR = "{http://openrosa.org/javarosa}"
@@ -141,8 +141,6 @@ class FormBuilder:
 
     # -- build ------------------------------------------------------------------------
     def build(self, form_id: str, title: str) -> FormDef:
-        from kiosk.forms.xform_read import preload_kind
-
         control_paths: set[str] = set()
         self.repeats: list[str] = []
         self._collect(self.controls, control_paths)
@@ -184,8 +182,6 @@ class FormBuilder:
         the session starts or the item is added). On a change of another answer it cannot
         run here: on a node with no control it becomes its calculation (same value, kept up
         to date); on a question it is left out with a warning."""
-        from kiosk.forms.xform_read import local
-
         actions = list(self.model.findall(XF + "setvalue"))
         for el in self.body.iter():
             actions += el.findall(XF + "setvalue")
@@ -291,7 +287,7 @@ class FormBuilder:
         label_el = (wrapper.element if wrapper is not None else ctl.element).find(XF + "label")
         label, _media = self._texts(label_el, ctl.path)
         bind = self.binds.get(ctl.path, {})
-        q = Question(name=name, type="repeat", json_path=ctl.where, page=page.name, label_texts=label,
+        q = Question(name=name, type=QuestionType.REPEAT, json_path=ctl.where, page=page.name, label_texts=label,
                      relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
                      parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
                      appearance=ctl.appearance or None, path=ctl.path)
@@ -327,7 +323,7 @@ class FormBuilder:
         if not reason and not qtype:
             raise FormLoadError(where, f"a <{ctl.kind}> of type {btype!r} is not supported")
         q = Question(
-            name=self._name(ctl.path), type=qtype or "note", json_path=where, page=page.name,
+            name=self._name(ctl.path), type=QuestionType(qtype or "note"), json_path=where, page=page.name,
             label_texts=label, hint_texts=hint, media=media,
             relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{where}@relevant")),
             constraint=self._rw(bind.get("constraint"), ctl.path, f"{where}@constraint"),
@@ -374,7 +370,7 @@ class FormBuilder:
         if q.required_spec is not False:
             raise FormLoadError(q.json_path, f"question {q.name!r} is required but cannot be answered "
                                              f"on this kiosk ({t('xform.unavailable_' + reason, 'en')})")
-        q.type, q.calculate, q.constraint = "note", None, None
+        q.type, q.calculate, q.constraint = QuestionType.NOTE, None, None
         q.params = {"unavailable": reason}
         q.hint_texts = {lang: t("xform.unavailable_" + reason, lang) for lang in ("mn", "en")}
 
@@ -382,7 +378,7 @@ class FormBuilder:
         mediatype = (ctl.element.get("mediatype") or "").strip()
         words = ctl.appearance.split()
         if mediatype.startswith("image") and "signature" in words:
-            q.type = "signature"
+            q.type = QuestionType.SIGNATURE
             return
         q.accept = ACCEPT.get(mediatype.split("/")[0], ())
 
@@ -585,7 +581,8 @@ class FormBuilder:
                 if page is None:
                     page = self._page("calculations", {}, "one-per-screen", None, "<model>")
                 target_page, rpath = page.name, ()
-            q = Question(name=self._name(path), type=HIDDEN_TYPE.get(btype, "text"), json_path=where,
+            q = Question(name=self._name(path), type=QuestionType(HIDDEN_TYPE.get(btype, "text")),
+                         json_path=where,
                          page=target_page, calculate=calc,
                          relevant=self._rw(bind.get("relevant"), path, f"{where}@relevant"),
                          parent=rpath[-1] if rpath else None, repeat_path=rpath, path=path)

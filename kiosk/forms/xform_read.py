@@ -19,17 +19,12 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from kiosk.forms.model import FormDef, FormLoadError
-from kiosk.forms.odk_meta import PRELOAD_KINDS, MediaFile, OdkForm
+from kiosk.forms.odk_meta import MediaFile, OdkForm
+from kiosk.forms.xform_paths import local
 
 H = "{http://www.w3.org/1999/xhtml}"
 XF = "{http://www.w3.org/2002/xforms}"
-JR = "{http://openrosa.org/javarosa}"
-ORX = "{http://openrosa.org/xforms}"
 MAX_XFORM_BYTES = 16 * 1024 * 1024
-
-
-def local(tag: str) -> str:
-    return tag.split("}", 1)[-1]
 
 
 def parse_xml(xml: bytes, source: str) -> ET.Element:
@@ -138,15 +133,3 @@ def _media(builder: object, media_dir: Path | None) -> list[MediaFile]:
         inside = path is not None and media_dir is not None and path.resolve().is_relative_to(media_dir.resolve())
         out.append(MediaFile(name, kind, str(path) if inside and path is not None and path.is_file() else None))
     return out
-
-
-def preload_kind(bind: dict[str, str], path: str) -> str | None:
-    """The meta kind of a bind (``jr:preload``) or of a node under ``/…/meta``."""
-    preload = bind.get(JR + "preload")
-    if preload:
-        params = (bind.get(JR + "preloadParams") or "").strip()
-        return PRELOAD_KINDS.get((preload, params)) or f"{preload}:{params}"
-    parts = path.strip("/").split("/")
-    if len(parts) == 3 and parts[1] == "meta":
-        return parts[2]
-    return None

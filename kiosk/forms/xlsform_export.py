@@ -136,7 +136,7 @@ class _Exporter:
         if q.calculate and not q.label_texts:
             row["type"] = "calculate"
         elif kind in ("text", "integer", "decimal", "date", "note"):
-            row["type"] = kind
+            row["type"] = str(kind)
         elif kind in ("select_one", "select_multiple"):
             row["type"] = f"{kind} {self.list_for(q)}"
         elif kind == "yes_no":

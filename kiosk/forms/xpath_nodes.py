@@ -13,8 +13,10 @@ Nothing here raises on any data: a step that finds nothing gives no nodes.
 
 from __future__ import annotations
 
+import threading
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 from xml.etree.ElementTree import Element
 
@@ -24,7 +26,8 @@ Item = tuple[int, ...]
 class PrimaryDoc(Protocol):
     """What the session offers paths over the primary instance."""
 
-    tree: PrimaryTree
+    @property
+    def tree(self) -> PrimaryTree: ...
 
     def node_value(self, q: Any, item: Item) -> Any: ...
 
@@ -306,6 +309,27 @@ def node_name(node: Any) -> str:
     return str(getattr(node, "name", ""))
 
 
+_BUSY = threading.local()
+
+
+@contextmanager
+def computing(doc: Any, node: Any) -> Iterator[bool]:
+    """Whether ``node`` of ``doc`` is not already being read further up this thread's
+    stack (a calculate reading its own node: ``string-length()``, or a group holding
+    it: ``position(..)``); inside, reading it again gives the empty value, as javarosa
+    reads the node's value before this calculation, instead of recursing forever."""
+    busy: set[tuple[int, str, Item]] = _BUSY.__dict__.setdefault("nodes", set())
+    key = (id(doc), getattr(node, "path", ""), getattr(node, "item", ()))
+    if key in busy:
+        yield False
+        return
+    busy.add(key)
+    try:
+        yield True
+    finally:
+        busy.discard(key)
+
+
 def node_value(doc: PrimaryDoc | None, node: Any) -> Any:
     """A node's value: the answer (typed, as ``${name}`` gives it) for the primary
     instance, the string-value (text of every descendant) for other nodes."""
@@ -314,15 +338,24 @@ def node_value(doc: PrimaryDoc | None, node: Any) -> Any:
             return doc.node_value(node.q, node.item)
         if doc is None:
             return None
-        texts = []
-        for d in descendants(doc, node, False):
-            if d.q is not None and d.q.has_value:
-                v = doc.node_value(d.q, d.item)
-                if v is not None:
-                    texts.append(v)
-        if not texts:
-            return None
-        return texts[0] if len(texts) == 1 else "".join(str(t) for t in texts)
+        with computing(doc, node) as free:
+            return _string_value(doc, node) if free else None
+    return _other_value(node)
+
+
+def _string_value(doc: PrimaryDoc, node: PNode) -> Any:
+    texts = []
+    for d in descendants(doc, node, False):
+        if d.q is not None and d.q.has_value:
+            v = doc.node_value(d.q, d.item)
+            if v is not None:
+                texts.append(v)
+    if not texts:
+        return None
+    return texts[0] if len(texts) == 1 else "".join(str(t) for t in texts)
+
+
+def _other_value(node: Any) -> Any:
     if isinstance(node, XNode):
         if node.el is None:
             return "".join(node.root.itertext()) if node.root is not None else ""
@@ -357,5 +390,3 @@ def unique(nodes: Iterable[Any]) -> list[Any]:
             out.append(n)
     return out
 
-
-Predicate = Callable[[Any, int, int], bool]

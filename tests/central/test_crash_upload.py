@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.paths import Home
+from tests.central.conftest import SQLITE_ONLY
 from tests.sync.helpers import Kiosk, engine, enroll_code
 
 REPO = Path(__file__).resolve().parents[2]
@@ -113,6 +114,7 @@ def _blob(kiosk: Kiosk, sid: str) -> tuple[str, bytes]:
         return digest, bytes(store.read_attachment(digest).data)
 
 
+@SQLITE_ONLY  # files an older single-node server left in its data folder
 @pytest.mark.parametrize("left", ["file-without-row", "complete-file-unsealed-row"])
 def test_state_an_older_server_left_after_a_crash_still_delivers(server, isolated_home, left):
     kiosk, sid = _kiosk_with_photo(isolated_home, server.url, enroll_code(server))

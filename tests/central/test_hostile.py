@@ -23,6 +23,7 @@ import pytest
 from central.app import Limits
 from sync.auth import generate_key
 from tests.central.attack import hostile_item, post_items, problem_type, signed
+from tests.central.conftest import SQLITE_ONLY
 from tests.sync.helpers import engine, enroll_code, finalize, start_server
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,9 +38,21 @@ HOSTILE_IDS = ["../../../../tmp/owned", "/etc/cron.d/owned", "a\nb", "\x1b[31mre
                "0190f5a2-7c3e-4abc-8def-0123456789ab", "x" * 64]
 
 
-def central_cli(*args: str, data: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "central.cli", *args, "--data", str(data)],
+def central_cli(*args: str, data: Path, db_url: str | None = None) -> subprocess.CompletedProcess:
+    url = ["--database-url", db_url] if db_url else []
+    return subprocess.run([sys.executable, "-m", "central.cli", *args, "--data", str(data), *url],
                           capture_output=True, text=True, timeout=60, cwd=REPO)
+
+
+def _agency_key(server, kid: str, folder: Path) -> Path:
+    """The agency's private key file, exported from wherever the backend keeps it."""
+    from central.keys import DbVault, FileVault, export_agency_keys
+
+    central = server.central
+    vault = DbVault(central.store) if central.settings.database_url else \
+        FileVault(central.settings.data_dir)
+    return next(p for p in export_agency_keys(vault, folder)
+                if json.loads(p.read_text())["kid"] == kid)
 
 
 # -- identifiers -----------------------------------------------------------------
@@ -102,9 +115,8 @@ def test_decrypt_writes_only_under_out_and_survives_bad_rows(server, kiosk, tmp_
     out = tmp_path / "agency" / "out"
     out.parent.mkdir()
     before = {p for p in tmp_path.rglob("*")}
-    key = next(p for p in (data / "agency-keys").glob("*.jwk")
-               if json.loads(p.read_text())["kid"] == kiosk.agency_jwk["kid"])
-    result = decrypt_all(data, key, out)
+    key = _agency_key(server, kiosk.agency_jwk["kid"], data / "exported-keys")
+    result = decrypt_all(data, key, out, server.central.settings.database_url)
     assert result["decrypted"] == 2, result
     assert len(result["failed"]) == 2
     assert all("\n" not in f["submission_id"] for f in result["failed"])
@@ -131,9 +143,8 @@ def test_decrypt_never_writes_through_a_planted_symlink(server, kiosk, tmp_path)
     victim.write_text("original")
     (out / f"{ids[0]}.json").symlink_to(victim)
     data = server.central.settings.data_dir
-    key = next(p for p in (data / "agency-keys").glob("*.jwk")
-               if json.loads(p.read_text())["kid"] == kiosk.agency_jwk["kid"])
-    result = decrypt_all(data, key, out)
+    key = _agency_key(server, kiosk.agency_jwk["kid"], data / "exported-keys")
+    result = decrypt_all(data, key, out, server.central.settings.database_url)
     assert victim.read_text() == "original"
     assert result["decrypted"] == 1 and [f["submission_id"] for f in result["failed"]] == [ids[0]]
     assert stat.S_IMODE((out / f"{ids[1]}.json").stat().st_mode) == 0o600
@@ -157,12 +168,13 @@ def test_terminal_output_is_escaped(server, kiosk):
     with server.central.store.transaction() as conn:
         conn.execute("UPDATE devices SET name = ? WHERE name = 'front desk'",
                      ("evil\x1b[2J\r\nkiosk-0000000000000000  active",))
+    url = server.central.settings.database_url
     for command in ("submissions", "devices"):
-        res = central_cli(command, data=data)
+        res = central_cli(command, data=data, db_url=url)
         assert res.returncode == 0, res.stderr
         assert "\x1b" not in res.stdout and "\x07" not in res.stdout and "\r" not in res.stdout
-    assert "\\x1b" in central_cli("submissions", data=data).stdout
-    assert len(central_cli("devices", data=data).stdout.strip().splitlines()) == 2
+    assert "\\x1b" in central_cli("submissions", data=data, db_url=url).stdout
+    assert len(central_cli("devices", data=data, db_url=url).stdout.strip().splitlines()) == 2
 
 
 # -- enrolment -------------------------------------------------------------------
@@ -197,7 +209,7 @@ def _bundle(kiosk, tmp_path, n=2) -> Path:
     store = kiosk.store()
     finalize(kiosk, store, n)
     out = tmp_path / "queue.ndjson"
-    export_queue(kiosk.home, store, out, device=kiosk.device)
+    export_queue(kiosk.home, store, out, device=kiosk.device, everything=True)  # as --all
     return out
 
 
@@ -221,10 +233,12 @@ def test_bundle_route_needs_a_credential_before_reading_the_body(server, kiosk, 
     assert own.status_code == 200 and own.json()["counts"] == {"accepted": 1, "duplicate": 2}
 
 
-def test_device_may_send_only_its_own_bundle_and_bodies_are_bounded(tmp_path, isolated_home):
+def test_device_may_send_only_its_own_bundle_and_bodies_are_bounded(tmp_path, isolated_home,
+                                                                    db_url):
     from tests.sync.helpers import enrolled_kiosk
 
-    server = start_server(tmp_path / "c", limits=Limits(max_bundle_bytes=50_000))
+    server = start_server(tmp_path / "c", limits=Limits(max_bundle_bytes=50_000),
+                          database_url=db_url)
     try:
         from kiosk.device import DeviceIdentity
 
@@ -268,6 +282,7 @@ def test_forged_bundle_item_writes_nothing_for_an_enrolled_device(server, kiosk,
     report = import_bundle_file(server.central, forged)
     assert not report["manifest_verified"] and report["results"] == []
     assert not list((server.central.settings.data_dir / "attachments").rglob(digest))
+    assert server.central.attachments.status(kiosk.device.device_id, digest)["offset"] == 0
     # signed by the device, but the blob is not one its record binds: still nothing
     honest = tmp_path / "honest.ndjson"
     write_bundle(honest, device_id=kiosk.device.device_id, key=kiosk.device.private_key,
@@ -277,6 +292,7 @@ def test_forged_bundle_item_writes_nothing_for_an_enrolled_device(server, kiosk,
     assert report["results"][0]["status"] == "rejected"
     assert "binds" in report["results"][0]["reason"]
     assert not list((server.central.settings.data_dir / "attachments").rglob(digest))
+    assert server.central.attachments.status(kiosk.device.device_id, digest)["offset"] == 0
     assert server.central.store.count() == 0
 
 
@@ -381,21 +397,22 @@ def test_gzip_body_is_exactly_one_member(server, kiosk, tail):
 
 
 # -- abuse -----------------------------------------------------------------------
-def _guarded_server(data: Path, guards):
+def _guarded_server(data: Path, guards, db_url: str | None = None):
     from central.app import Settings
     from central.server import start_in_thread
     from kiosk.paths import bundled_catalog_dir
 
-    return start_in_thread(Settings(data, bundled_catalog_dir(), guards=guards))
+    return start_in_thread(Settings(data, bundled_catalog_dir(), guards=guards,
+                                    database_url=db_url))
 
 
-def test_enrolment_and_failed_auth_are_rate_limited(tmp_path, isolated_home):
+def test_enrolment_and_failed_auth_are_rate_limited(tmp_path, isolated_home, db_url):
     from central.app import Guards
 
     # slow refill so the test does not depend on how fast this machine sends
     server = _guarded_server(tmp_path / "c", Guards(
         enrol_per_minute=0.1, enrol_burst=10, enrol_device_per_minute=0.1, enrol_device_burst=3,
-        auth_failures_per_minute=0.1, auth_failures_burst=30))
+        auth_failures_per_minute=0.1, auth_failures_burst=30), db_url)
     try:
         codes = [httpx.post(server.url + "/v1/enroll", json={
             "code": f"AAAA-BBBB-{i:04d}", "device_public_jwk": {
@@ -413,11 +430,11 @@ def test_enrolment_and_failed_auth_are_rate_limited(tmp_path, isolated_home):
         server.stop()
 
 
-def test_enrolment_per_device_key_is_rate_limited(tmp_path, isolated_home):
+def test_enrolment_per_device_key_is_rate_limited(tmp_path, isolated_home, db_url):
     from central.app import Guards
 
     server = _guarded_server(tmp_path / "c", Guards(enrol_device_per_minute=0.1,
-                                                    enrol_device_burst=3))
+                                                    enrol_device_burst=3), db_url)
     try:
         x = generate_key().as_dict()["x"]
         replies = [httpx.post(server.url + "/v1/enroll", json={
@@ -490,6 +507,7 @@ def test_signature_is_checked_before_device_status(server, kiosk):
     assert own.status_code == 403 and problem_type(own) == "revoked"
 
 
+@SQLITE_ONLY  # the files of the SQLite backend
 def test_data_folder_and_database_are_private(server):
     data = server.central.settings.data_dir
     assert stat.S_IMODE(data.stat().st_mode) == 0o700
@@ -524,6 +542,7 @@ def _durable_writes(statements: list[str]) -> int:
     return writes
 
 
+@SQLITE_ONLY  # counts SQLite's statements (PostgreSQL: one transaction per pooled request)
 def test_intake_is_one_durable_write_per_request(server, kiosk):
     """Issue 14: the nonce and the device's last-seen time ride in the intake commit."""
     store = kiosk.store()

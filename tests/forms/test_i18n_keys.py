@@ -10,7 +10,7 @@ from kiosk.paths import ASSETS_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 SOURCES = [*sorted((REPO / "kiosk" / "forms").glob("*.py")), REPO / "kiosk" / "validators.py",
-           REPO / "kiosk" / "commands" / "forms.py"]
+           REPO / "app" / "commands" / "forms.py"]
 
 
 def test_keys_used_in_code_exist_in_both_languages() -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from kiosk.forms.state import _Env
 from tests.forms.helpers import build
 
 TODAY = date(2026, 11, 26)
+KIOSK_TZ = timezone(timedelta(hours=8))  # Ulaanbaatar: cases with times are read in it
 CASES_FILE = Path(__file__).with_name("xpath_cases.txt")
 _LINE = re.compile(r"^(?:\[(?P<ctx>\w+)#(?P<item>\d+)\]\s*)?(?P<expr>.+?)\s+=>\s+(?P<want>.+?)"
                    r"(?:\s+#.*)?$")
@@ -131,6 +132,17 @@ def _check(got: Any, want: str) -> None:
         expected = float(want)
         assert isinstance(got, (int, float, NodeSet)) and not isinstance(got, bool), shown
         assert to_number(got) == expected, shown
+
+
+@pytest.fixture(autouse=True)
+def _kiosk_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Date-times are shown and cut into days in the device's zone (as javarosa does);
+    the cases are written for a kiosk in Mongolia, whatever zone runs the tests."""
+    import kiosk.forms.expr_funcs as funcs
+    import kiosk.forms.expr_values as values
+
+    monkeypatch.setattr(values, "local_tz", lambda: KIOSK_TZ)
+    monkeypatch.setattr(funcs, "local_tz", lambda: KIOSK_TZ)
 
 
 @pytest.mark.parametrize("ctx, item, expr, want", _cases())

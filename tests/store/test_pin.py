@@ -6,7 +6,16 @@ import pytest
 
 from kiosk.errors import KioskError
 from kiosk.paths import home
-from kiosk.pin import FREE_ATTEMPTS, PinLocked, check_pin, has_pin, lockout_remaining, set_pin
+from kiosk.pin import (
+    FREE_ATTEMPTS,
+    PinCheck,
+    PinLocked,
+    PinOutcome,
+    check_pin,
+    has_pin,
+    lockout_remaining,
+    set_pin,
+)
 from kiosk.store import Store
 
 
@@ -47,11 +56,11 @@ def test_check_for_ui_reasons(isolated_home):
     from kiosk.pin import check_for_ui
 
     h = home(isolated_home)
-    assert check_for_ui(h, "123456") == (False, "not_set")
+    assert check_for_ui(h, "123456") == PinCheck(PinOutcome.NOT_SET)
     with Store.open(h) as store:
         set_pin(store, "123456")
-    assert check_for_ui(h, "123456", now=10) == (True, "")
+    assert check_for_ui(h, "123456", now=10) == PinCheck(PinOutcome.OK)
     for i in range(FREE_ATTEMPTS):
-        assert check_for_ui(h, "999999", now=20 + i) == (False, "wrong")
-    ok, reason = check_for_ui(h, "123456", now=30)
-    assert not ok and reason.startswith("locked:")
+        assert check_for_ui(h, "999999", now=20 + i) == PinCheck(PinOutcome.WRONG)
+    result = check_for_ui(h, "123456", now=30)
+    assert not result.ok and result.outcome is PinOutcome.LOCKED and result.seconds >= 1

@@ -11,12 +11,12 @@ def test_pin_set_from_stdin_then_the_ui_check_accepts_it(kiosk_cli, isolated_hom
     assert kiosk_cli("pin", "status").returncode == 0
 
     from kiosk.paths import Home
-    from kiosk.pin import check_for_ui
+    from kiosk.pin import PinOutcome, check_for_ui
     from kiosk.store import Store
 
     with Store.open(Home(isolated_home)) as store:
-        assert check_for_ui(store, "482913") == (True, "")
-        assert check_for_ui(store, "000000")[0] is False
+        assert check_for_ui(store, "482913").ok
+        assert check_for_ui(store, "000000").outcome is PinOutcome.WRONG
 
 
 def test_bad_pin_is_one_clear_line_and_nothing_is_set(kiosk_cli):

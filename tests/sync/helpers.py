@@ -13,9 +13,9 @@ from kiosk.paths import Home, bundled_catalog_dir
 
 
 def start_server(data: Path, *, accept_demo: bool = False, limits: Limits | None = None,
-                 catalog: Path | None = None) -> RunningServer:
+                 catalog: Path | None = None, database_url: str | None = None) -> RunningServer:
     settings = Settings(data, catalog or bundled_catalog_dir(), accept_demo=accept_demo,
-                        limits=limits or Limits())
+                        limits=limits or Limits(), database_url=database_url)
     return start_in_thread(settings)
 
 

@@ -29,3 +29,13 @@ def test_collect_shaped_client_and_sink():
         sink.stop()
     xml = instance_xml({"a": "<b&c>"}, "id-1")
     assert b"<a>&lt;b&amp;c&gt;</a>" in xml and b"uuid:id-1" in xml
+
+
+def test_bundle_figures_come_from_real_processes(tmp_path, monkeypatch):
+    from app.bench import bundles
+
+    monkeypatch.setenv(bench.PASSPHRASE_ENV, bench.BENCH_PASSPHRASE)
+    fig = bundles._round_trip(tmp_path, 100)
+    assert fig["items"] == 100 and fig["with_photo"] == 2 and fig["exactly_once"]
+    for step in ("export", "import", "reimport"):
+        assert fig[step]["seconds"] > 0 and fig[step]["peak_rss_mb"] > 10  # a real process

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.sync.helpers import engine, finalize, server_ids
+
+# the whole kiosk -> kiosk-central path on both storage backends
+pytestmark = pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.needs_system)],
+    indirect=True)
 
 
 def test_enrol_pins_server_and_installs_signed_catalog(server, kiosk):

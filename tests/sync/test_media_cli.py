@@ -39,12 +39,26 @@ def exported(server, kiosk, kiosk_cli, tmp_path):
     return bundle, ids
 
 
+def _where(server) -> list[str]:
+    """--data, and --database-url when the server keeps its state in PostgreSQL."""
+    settings = server.central.settings
+    url = ["--database-url", settings.database_url] if settings.database_url else []
+    return ["--data", str(settings.data_dir), *url]
+
+
+# bundle import and acknowledgements on both storage backends
+BOTH = pytest.mark.parametrize(
+    "db_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.needs_system)],
+    indirect=True)
+
+
 def _import(server, bundle: Path) -> tuple[int, dict]:
-    res = central("import", str(bundle), "--json", "--data", str(server.central.settings.data_dir))
+    res = central("import", str(bundle), "--json", *_where(server))
     assert "Traceback" not in res.stderr
     return res.returncode, json.loads(res.stdout)
 
 
+@BOTH
 def test_bundle_imports_once_and_reimport_is_harmless(server, kiosk, exported):
     bundle, ids = exported
     text = bundle.read_text("utf-8")
@@ -57,6 +71,7 @@ def test_bundle_imports_once_and_reimport_is_harmless(server, kiosk, exported):
     assert server.central.store.count() == 6
 
 
+@BOTH
 def test_truncated_bundle_names_the_bad_item_and_imports_the_rest(server, exported):
     bundle, ids = exported
     data = bundle.read_bytes()
@@ -73,6 +88,7 @@ def test_truncated_bundle_names_the_bad_item_and_imports_the_rest(server, export
     assert server.central.store.count() == 5
 
 
+@BOTH
 def test_tampered_item_is_named_and_the_others_import(server, exported):
     bundle, ids = exported
     lines = bundle.read_bytes().split(b"\n")
@@ -88,12 +104,12 @@ def test_tampered_item_is_named_and_the_others_import(server, exported):
     assert "manifest" in bad[0]["reason"]
 
 
+@BOTH
 def test_acks_travel_back_on_removable_media(server, kiosk, exported, kiosk_cli, tmp_path):
     bundle, ids = exported
     assert _import(server, bundle)[0] == 0
     acks = tmp_path / "acks.json"
-    res = central("export-acks", "--out", str(acks), "--data",
-                  str(server.central.settings.data_dir))
+    res = central("export-acks", "--out", str(acks), *_where(server))
     assert res.returncode == 0, res.stderr
     res = kiosk_cli("import-acks", str(acks), "--json")
     assert res.returncode == 0, res.stderr
@@ -104,12 +120,12 @@ def test_acks_travel_back_on_removable_media(server, kiosk, exported, kiosk_cli,
     assert json.loads(res.stdout)["already"] == 6
 
 
+@BOTH
 def test_forged_receipt_is_not_an_acknowledgement(server, kiosk, exported, kiosk_cli, tmp_path):
     bundle, ids = exported
     assert _import(server, bundle)[0] == 0
     acks = tmp_path / "acks.json"
-    assert central("export-acks", "--out", str(acks), "--data",
-                   str(server.central.settings.data_dir)).returncode == 0
+    assert central("export-acks", "--out", str(acks), *_where(server)).returncode == 0
     doc = json.loads(acks.read_text())
     doc["acks"][0]["receipt"], doc["acks"][1]["receipt"] = (doc["acks"][1]["receipt"],
                                                             doc["acks"][0]["receipt"])

@@ -38,16 +38,16 @@ def test_receipt_from_another_key_is_refused_and_never_called_valid(server, isol
     key_file.write_text(json.dumps(attacker.as_dict(private=False)), "utf-8")
     claiming_us = _forged(kiosk.device.device_id, attacker)
     for extra in ((), ("--key", str(key_file))):
-        out = _run("kiosk", "receipt", "verify", claiming_us, "--lang", "en", *extra,
+        out = _run("app", "receipt", "verify", claiming_us, "--lang", "en", *extra,
                    "--home", home)
         assert out.returncode == 7, out.stdout + out.stderr
         assert "valid" not in out.stdout.lower()
     attacker_id = DeviceIdentity.from_private_jwk(attacker.as_dict(private=True)).device_id
     own_name = _forged(attacker_id, attacker)
-    out = _run("kiosk", "receipt", "verify", own_name, "--key", str(key_file), "--json",
+    out = _run("app", "receipt", "verify", own_name, "--key", str(key_file), "--json",
                "--home", home)
     assert out.returncode == 0 and json.loads(out.stdout)["anchored"] is False
-    out = _run("kiosk", "receipt", "verify", own_name, "--key", str(key_file), "--lang", "en",
+    out = _run("app", "receipt", "verify", own_name, "--key", str(key_file), "--lang", "en",
                "--home", home)
     assert "Receipt is valid" not in out.stdout and "key you gave" in out.stdout
     central = _run("central.cli", "receipt", "verify", own_name, "--data",
@@ -62,7 +62,7 @@ def test_genuine_receipt_checks_against_the_servers_signed_key_list(server, isol
         [sid] = finalize(kiosk, store, 1)
         qr = store.receipt_qr(sid)
     assert peek_device_id(qr) == kiosk.device.device_id
-    own = _run("kiosk", "receipt", "verify", qr, "--json", "--home", str(kiosk.home.root))
+    own = _run("app", "receipt", "verify", qr, "--json", "--home", str(kiosk.home.root))
     assert own.returncode == 0 and json.loads(own.stdout)["anchored"] is True
     data = str(server.central.settings.data_dir)
     out = _run("central.cli", "receipt", "verify", qr, "--data", data)

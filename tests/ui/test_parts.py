@@ -205,6 +205,25 @@ def test_staff_mode_with_the_pin_shows_queue_drafts_and_diagnostics(qtbot, kiosk
     assert window.stack.currentWidget() is window.home and not window.staff.unlocked
 
 
+def test_staff_pin_locked_after_too_many_wrong_attempts_says_how_long(qtbot, kiosk):
+    from kiosk import pin
+    from kiosk.i18n import t
+
+    window = kiosk.window
+    qtbot.waitUntil(kiosk.bridge.is_idle)
+    store = kiosk.services.store()
+    pin.set_pin(store, "246813")
+    for _ in range(pin.FREE_ATTEMPTS):
+        assert not pin.check_pin(store, "000000")
+    window.open_staff()
+    window.staff.pin_edit.setText("246813")  # the right PIN, but locked now
+    window.staff.try_pin()
+    qtbot.waitUntil(lambda: window.staff.message != "", timeout=5000)
+    seconds = int(pin.lockout_remaining(store) + 0.999)
+    expected = {t("ui.staff_pin_locked", window.staff.lang, seconds=s) for s in (seconds, seconds + 1)}
+    assert not window.staff.unlocked and window.staff.message_text() in expected
+
+
 def test_interrupted_draft_can_be_resumed_by_staff(qtbot, kiosk):
     from kiosk import pin
     from tests.ui.driver import type_keys

@@ -63,7 +63,7 @@ def capture_photo(parent, lang: str) -> bytes | None:  # noqa: ANN001 - any QWid
         data = QByteArray()
         buffer = QBuffer(data)
         buffer.open(QIODevice.OpenModeFlag.WriteOnly)
-        image.save(buffer, "JPG", 85)
+        image.save(buffer, "JPG", 85)  # type: ignore[call-overload]  # PySide6 wants str; its stub says bytes
         result["jpeg"] = bytes(data.data())
         dialog.accept()
 

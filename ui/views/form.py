@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.forms.model import QuestionType
 from kiosk.i18n import t
 from ui import a11y
 from ui.flow import Entry, Flow
@@ -53,7 +54,7 @@ class QuestionBlock(QWidget):
         self.entry = entry
         self.question = question
         self.widget = widget
-        box = QVBoxLayout(self)
+        box = self.box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(10)
         label = question.label(lang, entry.item)
@@ -97,6 +98,11 @@ class QuestionBlock(QWidget):
 
     def current_error(self) -> str:
         return self.local_error or self.engine_error
+
+
+# Questions typed into: Enter in their field goes to the next screen.
+_TYPED_IN = (QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PHONE,
+             QuestionType.POSTAL_CODE, QuestionType.REGISTRY_NUMBER)
 
 
 class FormView(QWidget):
@@ -180,6 +186,10 @@ class FormView(QWidget):
         self.blocks = {}
         self.page.clear()
 
+    def cancel_pending_save(self) -> None:
+        """Drop the draft save queued by the last answer (the caller saves itself)."""
+        self._save_timer.stop()
+
     def flush(self) -> None:
         if self._save_timer.isActive():
             self._save_timer.stop()
@@ -190,7 +200,7 @@ class FormView(QWidget):
             self.save_draft(self.flow)
 
     # -- rendering --------------------------------------------------------------------
-    def render(self, focus: bool = True) -> None:
+    def render(self, focus: bool = True) -> None:  # type: ignore[override]  # not QWidget.render
         flow = self.flow
         if flow is None:
             return
@@ -237,7 +247,7 @@ class FormView(QWidget):
                 widget.set_value(flow.answer(entry))
                 widget.changed.connect(lambda k=entry.key: self._edited(k))
                 widget.local_error.connect(lambda msg, k=entry.key: self._local_error(k, msg))
-                if q.type in ("text", "integer", "decimal", "phone", "postal_code", "registry_number"):
+                if q.type in _TYPED_IN:
                     for edit in widget.text_inputs():
                         edit.returnPressed.connect(self.go_next)
             if entry.key in local:
@@ -279,25 +289,22 @@ class FormView(QWidget):
         rows: list[RepeatRow] = []
         for i in range(count):
             screen = item_screen(flow, rep, i)
-            row = RepeatRow(
-                i, item_summary(flow, rep, i, lang), lang,
-                (lambda _=False, k=screen: self._edit_item(k)) if screen else None,
-                lambda _=False, e=rep, n=i: self._remove_item(e, n),
-                read_only=flow.read_only(rep),
-            )
-            block.layout().insertWidget(block.layout().count() - 1, row)
+            row = RepeatRow(i, item_summary(flow, rep, i, lang), lang,
+                            self._edit_action(screen) if screen else None,
+                            self._remove_action(rep, i), read_only=flow.read_only(rep))
+            block.box.insertWidget(block.box.count() - 1, row)
             self.repeat_controls += row.all_buttons()
             rows.append(row)
         self.repeat_rows[rep.key] = rows
         if not can_add(flow, rep):  # say why Add is greyed out
             full = text_label(t("widgets.repeat_full", lang, count=count), "hint")
             full.setObjectName(f"repeat-full-{rep.key}")
-            block.layout().insertWidget(block.layout().count() - 1, full)
+            block.box.insertWidget(block.box.count() - 1, full)
         if inline_add:  # several repeats on one page: each its own Add, under its rows
             add = button(t("ui.repeat_add", lang), t("ui.repeat_add_desc", lang), name="repeat-add")
             add.clicked.connect(lambda _=False, e=rep: self._add_item(e))
             add.setEnabled(can_add(flow, rep) and not flow.read_only(rep))
-            block.layout().insertWidget(block.layout().count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
+            block.box.insertWidget(block.box.count() - 1, add, 0, Qt.AlignmentFlag.AlignLeft)
             self.repeat_controls.append(add)
         self.blocks[rep.key] = block
         self.page.column.addWidget(block)
@@ -317,6 +324,12 @@ class FormView(QWidget):
                 self.flow.next()
             self.checked = False
             self.render()
+
+    def _edit_action(self, screen_key: str) -> Callable[..., None]:
+        return lambda _=False: self._edit_item(screen_key)  # clicked(checked) passes a bool
+
+    def _remove_action(self, rep: Entry, index: int) -> Callable[..., None]:
+        return lambda _=False: self._remove_item(rep, index)
 
     def _edit_item(self, screen_key: str) -> None:
         if self.flow is not None:

@@ -20,14 +20,14 @@ def _get(obj: Any, key: str, default: Any = None) -> Any:
 class HomeView(Page):
     """Rebuilt from the catalog on every language or size change (it is cheap)."""
 
-    def __init__(self, open_form: Callable[[str], None]) -> None:
+    def __init__(self, open_form: Callable[[str], object]) -> None:
         super().__init__()
         self.setObjectName("screen")
         self.open_form = open_form
         self.tiles: dict[str, WrapButton] = {}
         self.catalog: Any = None
 
-    def render(self, catalog: Any, lang: str, scale: int, problems: int = 0,
+    def render(self, catalog: Any, lang: str, scale: int, problems: int = 0,  # type: ignore[override]
                out_of_service: str | None = None) -> None:
         self.catalog = catalog
         self.clear()

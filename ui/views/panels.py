@@ -23,7 +23,7 @@ class AccessibilityView(Page):
         self.reader = reader
         self.controls: list[QWidget] = []
 
-    def render(self) -> None:
+    def render(self) -> None:  # type: ignore[override]  # not QWidget.render
         lang = self.prefs.lang
         self.clear()
         self.controls = []
@@ -93,7 +93,8 @@ class ConfirmView(Page):
         self.yes: QPushButton | None = None
         self.no: QPushButton | None = None
 
-    def render(self, lang: str, message_key: str, yes_key: str, no_key: str) -> None:
+    def render(self, lang: str, message_key: str,  # type: ignore[override]  # not QWidget.render
+               yes_key: str, no_key: str) -> None:
         self.clear()
         self.column.addWidget(text_label(t(message_key, lang), "title"))
         row_host = QWidget()
@@ -126,7 +127,7 @@ class IdleView(Page):
         self.cont: QPushButton | None = None
         self.lang = "mn"
 
-    def render(self, lang: str, seconds: int) -> None:
+    def render(self, lang: str, seconds: int) -> None:  # type: ignore[override]  # not QWidget.render
         self.lang = lang
         self.clear()
         self.column.addWidget(text_label(t("ui.idle_title", lang), "title"))

@@ -99,7 +99,7 @@ class ReceiptView(QWidget):
         self.qr = QLabel()
         self.info: ReceiptInfo | None = None
 
-    def render(self, info: ReceiptInfo, lang: str, scale: int) -> None:
+    def render(self, info: ReceiptInfo, lang: str, scale: int) -> None:  # type: ignore[override]  # not QWidget.render
         self.info = info
         self.page.clear()
         col = self.page.column

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from kiosk.forms.model import QuestionType
 from kiosk.i18n import t
 from ui import a11y
 from ui.flow import Entry, Flow
@@ -29,7 +30,7 @@ def item_summary(flow: Flow, rep: Entry, index: int, lang: str) -> str:
     item = (*rep.item, index)
     parts: list[str] = []
     for child in _children(rep):
-        if child.is_repeat or child.type in ("note", "signature"):
+        if child.is_repeat or child.type in (QuestionType.NOTE, QuestionType.SIGNATURE):
             continue
         value = flow.s.value(child.name, item)
         if value is None or value == "" or value == []:

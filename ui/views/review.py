@@ -30,7 +30,8 @@ class ReviewView(QWidget):
         self.links: list[QPushButton] = []
         self.status = text_label("", "hint")
 
-    def render(self, flow: Flow, lang: str, errors: dict[str, str] | None = None) -> None:
+    def render(self, flow: Flow, lang: str,  # type: ignore[override]  # not QWidget.render
+               errors: dict[str, str] | None = None) -> None:
         self.page.clear()
         self.links = []
         col = self.page.column

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kiosk.i18n import pick, t
+from kiosk.pin import PinCheck, PinOutcome
 from ui import a11y
 from ui.bridge import Operation
 from ui.qt import (
@@ -25,11 +26,11 @@ from ui.views.diagnostics import check_row, summary_line
 from ui.widgets.common import Page, button, text_label
 
 if TYPE_CHECKING:
-    from ui.window import KioskWindow
+    from ui.shell import Shell
 
 
 class StaffView(Page):
-    def __init__(self, window: KioskWindow) -> None:
+    def __init__(self, window: Shell) -> None:
         super().__init__()
         self.setObjectName("screen")
         self.win = window
@@ -73,7 +74,7 @@ class StaffView(Page):
         self.checks = None
         self.win.show_home()
 
-    def render(self) -> None:
+    def render(self) -> None:  # type: ignore[override]  # not QWidget.render
         self.clear()
         self.controls = []
         if self.unlocked:
@@ -137,20 +138,17 @@ class StaffView(Page):
         if self.pin_edit is not None:
             self.pin_edit.clear()
 
-        def done(result: tuple[bool, str]) -> None:
-            ok, reason = result
-            if ok:
+        def done(result: PinCheck) -> None:
+            if result.ok:
                 self.unlocked = True
                 self.message = ""
                 self.render()
                 self.refresh()
                 return
-            if reason.startswith("locked:"):
-                self.message = _text("ui.staff_pin_locked", seconds=reason.split(":", 1)[1])
-            elif reason == "not_set":
+            if result.outcome is PinOutcome.LOCKED:
+                self.message = _text("ui.staff_pin_locked", seconds=result.seconds)
+            elif result.outcome is PinOutcome.NOT_SET:
                 self.message = _text("ui.staff_pin_not_set")
-            elif reason.startswith("error:"):
-                self.message = reason.split(":", 1)[1]
             else:
                 self.message = _text("ui.staff_pin_wrong")
             self.render()

@@ -2,38 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ui.widgets.base import Context, QuestionWidget
+
+if TYPE_CHECKING:
+    from kiosk.forms.model import QuestionType
 
 # The widget classes are imported on the first form, not when the kiosk starts: importing
 # ``ui.widgets.common`` for the home screen imports this package too.
 
 
-def _widgets() -> dict[str, type[QuestionWidget]]:
+def _widgets() -> dict[QuestionType, type[QuestionWidget]]:
+    from kiosk.forms.model import QuestionType as Q
     from ui.widgets.choices import AimagSoumWidget, ChoiceWidget, ConsentWidget, YesNoWidget
     from ui.widgets.inputs import DateWidget, NumberWidget, RegistryWidget, TextWidget
     from ui.widgets.media import AttachmentWidget, SignatureWidget
 
     return {
-        "text": TextWidget,
-        "integer": NumberWidget,
-        "decimal": NumberWidget,
-        "phone": NumberWidget,
-        "postal_code": NumberWidget,
-        "registry_number": RegistryWidget,
-        "date": DateWidget,
-        "select_one": ChoiceWidget,
-        "select_multiple": ChoiceWidget,
-        "yes_no": YesNoWidget,
-        "consent": ConsentWidget,
-        "aimag_soum": AimagSoumWidget,
-        "attachment": AttachmentWidget,
-        "signature": SignatureWidget,
+        Q.TEXT: TextWidget,
+        Q.INTEGER: NumberWidget,
+        Q.DECIMAL: NumberWidget,
+        Q.PHONE: NumberWidget,
+        Q.POSTAL_CODE: NumberWidget,
+        Q.REGISTRY_NUMBER: RegistryWidget,
+        Q.DATE: DateWidget,
+        Q.SELECT_ONE: ChoiceWidget,
+        Q.SELECT_MULTIPLE: ChoiceWidget,
+        Q.YES_NO: YesNoWidget,
+        Q.CONSENT: ConsentWidget,
+        Q.AIMAG_SOUM: AimagSoumWidget,
+        Q.ATTACHMENT: AttachmentWidget,
+        Q.SIGNATURE: SignatureWidget,
     }
 
 
-def _table() -> dict[str, type[QuestionWidget]]:
+def _table() -> dict[QuestionType, type[QuestionWidget]]:
     table = globals().get("WIDGETS")
     if table is None:
         table = globals()["WIDGETS"] = _widgets()

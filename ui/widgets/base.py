@@ -75,6 +75,3 @@ class QuestionWidget(QWidget):
 
     def text_inputs(self) -> list[QLineEdit]:
         return [w for w in self.focus_widgets() if isinstance(w, QLineEdit)]
-
-    def wants_keypad(self) -> bool:
-        return False

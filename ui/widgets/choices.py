@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kiosk.forms.model import QuestionType
 from kiosk.i18n import t
 from ui import a11y
 from ui.qt import QComboBox, QGridLayout, QHBoxLayout, QWidget
@@ -39,7 +40,7 @@ class ChoiceWidget(QuestionWidget):
 
     def __init__(self, question: Any, ctx: Context) -> None:
         super().__init__(question, ctx)
-        self.multiple = question.type == "select_multiple"
+        self.multiple = question.type == QuestionType.SELECT_MULTIPLE
         key = "ui.choose_many_hint" if self.multiple else "ui.choose_one_hint"
         self.box.addWidget(text_label(t(key, ctx.lang), "hint"))
         self.buttons: dict[str, WrapButton] = {}

@@ -137,7 +137,7 @@ class WrapButton(KioskButton):
         self.setAutoDefault(False)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Minimum)
-        row = QHBoxLayout(self)
+        row = self.row = QHBoxLayout(self)
         row.setContentsMargins(16, 12, 16, 12)
         row.setSpacing(16)
         self.icon_label: QLabel | None = None
@@ -157,10 +157,6 @@ class WrapButton(KioskButton):
         row.addWidget(self.label, 1)
         self.toggled.connect(self._on_toggled)
         self.setText("")
-        a11y.label(self, text, description)
-
-    def set_texts(self, text: str, description: str) -> None:
-        self.label.setText(text)
         a11y.label(self, text, description)
 
     def text_value(self) -> str:
@@ -346,7 +342,3 @@ def clear_layout(layout) -> None:  # noqa: ANN001 - any QLayout
             widget.deleteLater()
         elif item.layout() is not None:
             clear_layout(item.layout())
-
-
-def icon_from(path: Path | None) -> QIcon:
-    return QIcon(str(path)) if path is not None else QIcon()

@@ -109,10 +109,6 @@ class NumberWidget(QuestionWidget):
     def focus_widgets(self) -> list[QWidget]:
         return [self.edit]
 
-    def wants_keypad(self) -> bool:
-        return True
-
-
 def _regex_validator(pattern: str, parent: QWidget) -> QtGui.QValidator:
     from ui.qt import QtCore
 
@@ -283,6 +279,3 @@ class DateWidget(QuestionWidget):
 
     def focus_widgets(self) -> list[QWidget]:
         return list(self._focus)
-
-    def wants_keypad(self) -> bool:
-        return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kiosk.forms.model import QuestionType
 from kiosk.i18n import t
 from ui.qt import QHBoxLayout, QLabel, QLineEdit, QWidget
 from ui.widgets.base import Context, QuestionWidget
@@ -26,10 +27,6 @@ class NumbersTextWidget(TextWidget):
         if isinstance(self.edit, QLineEdit):
             self.edit.setValidator(_regex_validator(r"[-+0-9., ]{0,64}", self.edit))
             self.edit.setProperty("keypad", "numeric")
-
-    def wants_keypad(self) -> bool:
-        return True
-
 
 class TimeWidget(QuestionWidget):
     """Hours and minutes as two fields with − and + (the value is HH:MM:SS)."""
@@ -86,10 +83,6 @@ class TimeWidget(QuestionWidget):
     def focus_widgets(self) -> list[QWidget]:
         return list(self._focus)
 
-    def wants_keypad(self) -> bool:
-        return True
-
-
 class DateTimeWidget(QuestionWidget):
     """The date widget, then the time widget (value ``YYYY-MM-DDTHH:MM:SS``)."""
 
@@ -118,10 +111,6 @@ class DateTimeWidget(QuestionWidget):
     def focus_widgets(self) -> list[QWidget]:
         return self.date.focus_widgets() + self.time.focus_widgets()
 
-    def wants_keypad(self) -> bool:
-        return True
-
-
 class GeopointWidget(QuestionWidget):
     """"This kiosk is here": the configured location, confirmed with one press."""
 
@@ -131,7 +120,8 @@ class GeopointWidget(QuestionWidget):
         if self.location:
             lat, lon = self.location.split()[:2]
             self.box.addWidget(text_label(t("xform.geopoint_here", ctx.lang, lat=lat, lon=lon), "hint"))
-            self.use = WrapButton(t("xform.geopoint_use", ctx.lang), t("xform.geopoint_use_desc", ctx.lang),
+            self.use: WrapButton | None = WrapButton(t("xform.geopoint_use", ctx.lang),
+                                                     t("xform.geopoint_use_desc", ctx.lang),
                                   "choice", checkable=True)
             self.use.setObjectName("geopoint-use")
             self.use.setEnabled(not ctx.read_only)
@@ -345,6 +335,6 @@ def odk_widget_class(question: Any) -> type[QuestionWidget] | None:
     if cls is not None:
         return cls
     appearance = (getattr(question, "appearance", None) or "").split()
-    if question.type == "text" and "numbers" in appearance:
+    if question.type == QuestionType.TEXT and "numbers" in appearance:
         return NumbersTextWidget
     return None

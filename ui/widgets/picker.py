@@ -94,7 +94,8 @@ class FilePicker(QDialog):
 
     # -- geometry -----------------------------------------------------------------------
     def showEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
-        top = self.parentWidget().window() if self.parentWidget() is not None else None
+        parent = self.parentWidget()
+        top = parent.window() if parent is not None else None
         if top is not None and top is not self:
             self.setGeometry(top.geometry())  # over the whole kiosk window, nothing behind shows
         super().showEvent(event)
@@ -152,11 +153,11 @@ class FilePicker(QDialog):
                 icon = _folder_icon(side)
                 desc = t("widgets.picker_open_desc", self.lang, name=entry.name)
             else:
-                icon = None
+                thumb = None
                 if not entry.name.lower().endswith(".pdf") and thumbs < THUMBS_PER_FOLDER:
                     thumbs += 1
-                    icon = _thumbnail(entry.path, side)
-                icon = icon or _document_icon(side, "PDF" if entry.name.lower().endswith(".pdf") else "")
+                    thumb = _thumbnail(entry.path, side)
+                icon = thumb or _document_icon(side, "PDF" if entry.name.lower().endswith(".pdf") else "")
                 desc = t("widgets.picker_file_desc", self.lang, name=entry.name, size=_kb(entry.size))
             b = self._item(entry.name, desc, icon)
             b.setObjectName(f"picker-item-{i + 1}")
@@ -212,7 +213,7 @@ class FilePicker(QDialog):
         picture.setPixmap(icon)
         picture.setFixedSize(icon.size())
         picture.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        b.layout().insertWidget(0, picture, 0, Qt.AlignmentFlag.AlignVCenter)
+        b.row.insertWidget(0, picture, 0, Qt.AlignmentFlag.AlignVCenter)
         b.setMinimumHeight(icon.height() + 24)
         self.items[text] = b
         return b

@@ -1,0 +1,109 @@
+"""sync.odk.problems: every reply ODK Central gives a submission, classified into the
+four outcomes with a reason (issue 20). Bodies are written as Central writes them
+(lib/util/problem.js messages; OpenRosa XML from lib/formats/openrosa.js, JSON
+problems from lib/http/endpoint.js), so a change of meaning shows here."""
+
+from __future__ import annotations
+
+import pytest
+
+from sync.odk.problems import Outcome, Reason, classify, openrosa_message, problem_code
+
+MESSAGES = {
+    "409.1": "A submission already exists with this ID, but with different XML. Resubmissions "
+             "to attach additional multimedia must resubmit an identical xml_submission_file.",
+    "409.2": "This form is not currently accepting submissions. Please talk to your program "
+             "staff if this is unexpected.",
+    "409.18": "This submission has been deleted. You may not resubmit it.",
+    "404.1": "Could not find the resource you were looking for.",
+    "404.6": "The form version specified in this submission 'v2' does not exist.",
+    "401.2": "Could not authenticate with the provided credentials.",
+    "403.1": "The authentication you provided does not have rights to perform that action.",
+    "400.1": "Could not parse the given data (12 chars) as xml.",
+    "400.36": "Request body too large.",
+}
+
+
+def openrosa(message: str) -> bytes:
+    return (f'\n  <OpenRosaResponse xmlns="http://openrosa.org/http/response" items="0">\n'
+            f'    <message nature="error">{message}</message>\n  </OpenRosaResponse>').encode()
+
+
+def problem_json(code: str, message: str) -> str:
+    return f'{{"message": "{message}", "code": {code}, "details": null}}'
+
+
+@pytest.mark.parametrize(("status", "code", "outcome", "reason"), [
+    (409, "409.2", Outcome.HELD, Reason.FORM_CLOSED),
+    (404, "404.1", Outcome.HELD, Reason.FORM_NOT_FOUND),
+    (404, "404.6", Outcome.HELD, Reason.FORM_VERSION_UNKNOWN),
+    (409, "409.1", Outcome.REJECTED, Reason.CONFLICT_OTHER_CONTENT),
+    (409, "409.18", Outcome.HELD, Reason.SUBMISSION_DELETED_ON_SERVER),
+    (401, "401.2", Outcome.HELD, Reason.CREDENTIALS_REFUSED),
+    (403, "403.1", Outcome.HELD, Reason.CREDENTIALS_REFUSED),  # OpenRosa: token revoked
+    (400, "400.1", Outcome.REJECTED, Reason.VALIDATION),
+    (400, "400.36", Outcome.HELD, Reason.TOO_LARGE),
+])
+def test_openrosa_replies_are_classified_by_centrals_message(status, code, outcome, reason):
+    result = classify(status, openrosa(MESSAGES[code]))
+    assert (result.outcome, result.reason, result.code, result.status) == \
+        (outcome, reason, code, status)
+
+
+def test_json_problem_codes_are_read_exactly():
+    assert problem_code(problem_json("409.2", "x")) == "409.2"
+    assert problem_code(problem_json("400.10", "x")) == "400.10"  # not 400.1
+    # the JSON API's 403.1 is "insufficient rights": not assigned, credentials fine
+    assert classify(403, problem_json("403.1", MESSAGES["403.1"])).reason is Reason.NOT_ASSIGNED
+    assert classify(409, problem_json("409.1", "anything")).outcome is Outcome.REJECTED
+
+
+def test_an_unassigned_app_user_is_held_not_refused_credentials():
+    body = openrosa(MESSAGES["401.2"])
+    assert classify(401, body).reason is Reason.CREDENTIALS_REFUSED
+    known_good = classify(401, body, credentials_ok=True)
+    assert (known_good.outcome, known_good.reason) == (Outcome.HELD, Reason.NOT_ASSIGNED)
+
+
+def test_a_missing_project_is_named_when_the_caller_knows():
+    gone = classify(404, openrosa(MESSAGES["404.1"]), project_ok=False)
+    assert (gone.outcome, gone.reason) == (Outcome.HELD, Reason.PROJECT_GONE)
+
+
+@pytest.mark.parametrize(("status", "outcome", "reason"), [
+    (201, Outcome.ACKNOWLEDGED, Reason.RECEIVED),  # also Central's answer to identical XML
+    (202, Outcome.ACKNOWLEDGED, Reason.RECEIVED),
+    (500, Outcome.RETRY, Reason.SERVER_ERROR),
+    (502, Outcome.RETRY, Reason.SERVER_ERROR),
+    (429, Outcome.RETRY, Reason.RATE_LIMITED),
+    (408, Outcome.RETRY, Reason.TRANSPORT),
+    (None, Outcome.RETRY, Reason.TRANSPORT),
+    (409, Outcome.HELD, Reason.UNKNOWN_REFUSAL),  # a bare 409 is not taken as a conflict
+    (404, Outcome.HELD, Reason.FORM_NOT_FOUND),
+    (413, Outcome.HELD, Reason.TOO_LARGE),
+    (402, Outcome.HELD, Reason.QUOTA),
+    (507, Outcome.HELD, Reason.QUOTA),
+    (400, Outcome.HELD, Reason.UNKNOWN_REFUSAL),  # no code: not proven wrong
+    (418, Outcome.HELD, Reason.UNKNOWN_REFUSAL),
+    (204, Outcome.HELD, Reason.SERVER_SETUP),
+    (302, Outcome.HELD, Reason.SERVER_SETUP),
+])
+def test_replies_without_centrals_words_fall_back_on_the_status(status, outcome, reason):
+    result = classify(status, b"<html>proxy page</html>")
+    assert (result.outcome, result.reason, result.code) == (outcome, reason, None)
+
+
+def test_unknown_codes_are_held_never_rejected():
+    for code in ("409.3", "400.99", "404.7", "403.2"):
+        result = classify(int(code[:3]), problem_json(code, "new wording"))
+        assert result.outcome is Outcome.HELD and result.code == code
+
+
+def test_hostile_or_broken_bodies_are_just_unknown():
+    assert openrosa_message("<!DOCTYPE x [<!ENTITY a 'b'>]><m>&a;</m>") is None  # no DTDs
+    assert openrosa_message("<OpenRosaResponse><message>") is None
+    assert problem_code(b"\xff\xfe{") is None
+    assert problem_code("{not json") is None
+    assert problem_code('{"code": "DROP TABLE"}') is None
+    huge = openrosa(MESSAGES["409.1"] + "x" * 100_000)
+    assert classify(409, huge).reason is Reason.UNKNOWN_REFUSAL  # too long to parse: unknown
