@@ -15,7 +15,7 @@ from pathlib import Path
 import keyring
 import pytest
 
-from tests.support.system_parts import MissingSystemPart, need_programs
+from tests.support.system_parts import MissingSystemPart, missing, need_programs
 
 REPO = Path(__file__).resolve().parent.parent
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -88,12 +88,12 @@ def kiosk_cli():
 def pg_cluster():
     """A private PostgreSQL cluster for the session (tests/servers/postgres.py); skips
     loudly, naming the package, when the server binaries cannot be had."""
-    from tests.servers.postgres import PgCluster, install_if_root, unavailable
+    from tests.servers.postgres import PACKAGE, PgCluster, install_if_root, unavailable
 
     install_if_root()
     why = unavailable()
     if why:
-        pytest.skip(f"NEEDS SYSTEM PACKAGE (needs_system): {why}")
+        missing(PACKAGE, why)  # a failure under CI=true
     cluster = PgCluster().start()
     yield cluster
     cluster.stop()
