@@ -84,11 +84,7 @@ class KeyringBackend:
         backend = keyring.get_keyring()
         reason = unusable_reason(backend)
         if reason:
-            raise ConfigError(
-                f"no usable keyring on this computer ({reason}); install one (e.g. "
-                'gnome-keyring or KWallet) or set keyring_fallback = "encrypted-file" in '
-                "config.toml (see docs/security.md)"
-            )
+            raise ConfigError(key="errors.no_keyring", params={"reason": reason})
         self._backend = backend
         self.description = f"keyring: {type(backend).__module__}.{type(backend).__name__}"
 

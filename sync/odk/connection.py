@@ -99,8 +99,7 @@ def load(secrets: Any) -> Connection | None:
 def require(secrets: Any) -> Connection:
     conn = load(secrets)
     if conn is None:
-        raise ConfigError("this kiosk is not connected to an ODK server: run "
-                          "`kiosk odk connect URL`")
+        raise ConfigError(key="errors.odk_not_connected")
     return conn
 
 
