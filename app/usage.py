@@ -25,22 +25,25 @@ LANGS = ("mn", "en")
 
 # argparse's English messages (Python 3.11+) -> (catalog key, names of the groups).
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"the following arguments are required: (?P<names>.+)"), "usage_required"),
-    (re.compile(r"unrecognized arguments: (?P<names>.+)"), "usage_unrecognized"),
-    (re.compile(r"one of the arguments (?P<names>.+) is required"), "usage_one_of"),
+    (re.compile(r"the following arguments are required: (?P<names>.+)"), "cli.usage_required"),
+    (re.compile(r"unrecognized arguments: (?P<names>.+)"), "cli.usage_unrecognized"),
+    (re.compile(r"one of the arguments (?P<names>.+) is required"), "cli.usage_one_of"),
     (re.compile(r"ambiguous option: (?P<option>\S+) could match (?P<names>.+)"),
-     "usage_ambiguous"),
+     "cli.usage_ambiguous"),
     (re.compile(r"argument (?P<option>\S+): invalid choice: (?P<value>.+) "
-                r"\(choose from (?P<names>.+)\)"), "usage_invalid_choice"),
+                r"\(choose from (?P<names>.+)\)"), "cli.usage_invalid_choice"),
     (re.compile(r"argument (?P<option>\S+): invalid (?P<kind>\w+) value: (?P<value>.+)"),
-     "usage_invalid_value"),
+     "cli.usage_invalid_value"),
     (re.compile(r"argument (?P<option>\S+): expected (?:one|at least one|\d+) arguments?"),
-     "usage_needs_value"),
+     "cli.usage_needs_value"),
     (re.compile(r"argument (?P<option>\S+): not allowed with argument (?P<names>\S+)"),
-     "usage_not_allowed_with"),
+     "cli.usage_not_allowed_with"),
     (re.compile(r"argument (?P<option>\S+): ignored explicit argument (?P<value>.+)"),
-     "usage_no_value"),
+     "cli.usage_no_value"),
 )
+
+
+_KINDS = {"int": "cli.kind_int", "float": "cli.kind_float"}  # argparse's type names
 
 
 def argv_lang(argv: Sequence[str]) -> str:
@@ -78,10 +81,9 @@ def translate(message: str, lang: str) -> str:
         found = pattern.fullmatch(message.strip())
         if found:
             params = found.groupdict()
-            if "kind" in params:
-                params["kind"] = t(f"cli.kind_{params['kind']}", lang) \
-                    if params["kind"] in ("int", "float") else params["kind"]
-            return t(f"cli.{key}", lang, **params)
+            if params.get("kind") in _KINDS:
+                params["kind"] = t(_KINDS[params["kind"]], lang)
+            return t(key, lang, **params)
     return message
 
 

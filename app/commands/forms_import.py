@@ -98,8 +98,11 @@ def _pick(value: str | None, known: list[str], what: str, files: list[str]) -> s
 
     where = {"file": ", ".join(files), "value": value,
              "known": ", ".join(known) or t("cli.none_known", "en")}
-    key = f"cli.unknown_{what}" if value else f"cli.{what}_needed"
-    raise UsageError(key=key, params=where)
+    raise UsageError(key=_PICK_KEYS[what][bool(value)], params=where)
+
+
+_PICK_KEYS = {"category": ("cli.category_needed", "cli.unknown_category"),
+              "agency": ("cli.agency_needed", "cli.unknown_agency")}
 
 
 def run_import(args: argparse.Namespace) -> int:

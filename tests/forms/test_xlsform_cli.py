@@ -58,10 +58,12 @@ def test_import_list_fill_remove(kiosk_cli, tmp_path: Path, isolated_home: Path)
 
 def test_import_needs_a_known_category_and_agency(kiosk_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     xlsx = one_language_form(tmp_path / "one.xlsx")
-    result = kiosk_cli("forms", "import", str(xlsx))
-    assert result.returncode == 2 and "--category ID is needed: one of civil-registration" in result.stderr
-    result = kiosk_cli("forms", "import", str(xlsx), "--category", "nope", "--agency", "gasr")
-    assert result.returncode == 2 and "unknown category 'nope'" in result.stderr
+    result = kiosk_cli("--lang", "en", "forms", "import", str(xlsx))
+    assert result.returncode == 2  # names the file it is about
+    assert f"{xlsx}: --category ID is needed: one of civil-registration" in result.stderr
+    result = kiosk_cli("--lang", "en", "forms", "import", str(xlsx), "--category", "nope",
+                       "--agency", "gasr")
+    assert result.returncode == 2 and f"{xlsx}: unknown category nope" in result.stderr
 
 
 @pytest.mark.parametrize(("builder", "where", "why"), [
