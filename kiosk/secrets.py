@@ -84,7 +84,8 @@ class KeyringBackend:
         backend = keyring.get_keyring()
         reason = unusable_reason(backend)
         if reason:
-            raise ConfigError(key="errors.no_keyring", params={"reason": reason})
+            name = f"{type(backend).__module__}.{type(backend).__name__}"
+            raise ConfigError(key="errors.no_keyring", params={"backend": name})
         self._backend = backend
         self.description = f"keyring: {type(backend).__module__}.{type(backend).__name__}"
 
