@@ -115,5 +115,5 @@ def test_fill_answers_a_left_out_location_with_the_kiosks(kiosk_cli, tmp_path: P
     assert 'location = "47.9185 106.9176"' in (isolated_home / "config.toml").read_text("utf-8")
     filled = kiosk_cli("fill", "odk-types", "--answers", str(file), "--json")
     assert filled.returncode == 0, filled.stderr
-    bad = kiosk_cli("location", "set", "91 200")
+    bad = kiosk_cli("location", "set", "91 200", "--lang", "en")
     assert bad.returncode == 4 and "latitude must be -90 to 90" in bad.stderr
