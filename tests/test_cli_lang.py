@@ -30,7 +30,7 @@ from kiosk.errors import EXIT_FAILED, EXIT_USAGE
 REPO = Path(__file__).resolve().parent.parent
 PROPER = {"ODK", "XLSForm", "XForm", "TOML", "JSON", "JWK", "PIN", "ID", "URL", "CODE",
           "FILE", "DIR", "KWallet", "Ctrl", "D", "DEBUG", "INFO", "WARNING", "ERROR",
-          "CRITICAL", "kiosk", "keyring", "mn", "en"}
+          "CRITICAL", "kiosk", "keyring", "mn", "en", "USB", "http", "https"}
 MARKER = re.compile(r"^kiosk(?: [\w-]+)*: error: ", re.MULTILINE)
 
 
@@ -161,6 +161,11 @@ def _cases(tmp: Path) -> dict[str, list[str]]:
         "no ODK server": ["odk", "pull"],
         "logs to a missing folder": ["logs", "--export", str(tmp / "no" / "x.zip")],
         "receipt key file missing": ["receipt", "verify", "x", "--key", str(tmp / "k.jwk")],
+        "location out of range": ["location", "set", "91 200"],
+        "server unreachable": ["enroll", "--server", "http://127.0.0.1:9", "--code", "x"],
+        "ODK URL not http": ["odk", "connect", "ftp://x"],
+        "ODK server URL without user": ["odk", "connect", "http://127.0.0.1:9"],
+        "export to a missing USB folder": ["export", "--out", str(tmp / "usb" / "x.bundle")],
     }
 
 
