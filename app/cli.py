@@ -126,7 +126,7 @@ def _accept_lang_everywhere(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():
-                if child._subparsers is None and "--lang" not in child._option_string_actions:
+                if "--lang" not in child._option_string_actions:  # groups too: kiosk forms --lang en
                     child.add_argument("--lang", choices=("mn", "en"),
                                        default=argparse.SUPPRESS,
                                        help="language of this command's messages")
@@ -163,22 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _screen_problem() -> str | None:
-    """Why Qt could not open a window here, said before Qt aborts the process over it."""
+    """Why Qt could not open a window here (a catalog key), said before Qt aborts over it."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return None
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return (
-        "no screen to show the kiosk on (neither DISPLAY nor WAYLAND_DISPLAY is set): start it "
-        "from the kiosk's graphical session (docs/deploy.md); on a machine with no screen, "
-        "`kiosk screenshots --out DIR` renders every screen to PNG"
-    )
+    return "cli.no_screen"
 
 
 def _start_ui(args: argparse.Namespace) -> int:
     problem = _screen_problem()
     if problem:
-        raise ConfigError(problem)
+        raise ConfigError(key=problem)
     from app import start  # Qt: only when the kiosk window really starts
 
     return int(start.run(args))

@@ -74,7 +74,10 @@ def test_no_screen_is_one_clear_line_not_a_qt_abort():
 
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    result = subprocess.run([sys.executable, "-m", "app"], env=env, capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-m", "app", "--lang", "en"], env=env,
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 4, result.stderr
     assert result.stderr.startswith("kiosk: error: no screen") and result.stderr.count("\n") == 1
+    mongolian = subprocess.run([sys.executable, "-m", "app", "--lang", "mn"], env=env,
+                               capture_output=True, text=True, timeout=60)
+    assert mongolian.returncode == 4 and "дэлгэц алга" in mongolian.stderr, mongolian.stderr
