@@ -198,6 +198,24 @@ def test_broken_config_and_missing_keyring_speak_mongolian(kiosk_here: Path, kio
     assert no_keyring.returncode == 4 and not latin_prose(no_keyring.stderr), no_keyring.stderr
 
 
+def test_a_damaged_or_newer_database_speaks_mongolian(kiosk_here: Path, kiosk_cli) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+
+    db = kiosk_here / "kiosk.db"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    conn.close()
+    newer = _run(kiosk_cli, "mn", ["status"])
+    assert newer.returncode == 5 and "999" in newer.stderr, newer.stderr
+    assert not latin_prose(newer.stderr), newer.stderr
+    for name in ("kiosk.db-wal", "kiosk.db-shm"):
+        (kiosk_here / name).unlink(missing_ok=True)
+    db.write_bytes(b"not a database at all, " * 100)
+    damaged = _run(kiosk_cli, "mn", ["status"])
+    assert damaged.returncode == 5 and str(db) in damaged.stderr, damaged.stderr
+    assert not latin_prose(damaged.stderr), damaged.stderr
+
+
 def test_a_usage_error_names_the_file_it_is_about(kiosk_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     form = tmp_path / "my-form.xlsx"
     result = _run(kiosk_cli, "mn", ["forms", "import", str(form)])
