@@ -182,6 +182,6 @@ def test_logs_export_zip_holds_logs_and_doctor_report(kiosk_cli, isolated_home, 
 
 
 def test_logs_export_to_missing_folder_is_one_clear_line(kiosk_cli, tmp_path):
-    result = kiosk_cli("logs", "--export", str(tmp_path / "nowhere" / "x.zip"))
+    result = kiosk_cli("--lang", "en", "logs", "--export", str(tmp_path / "nowhere" / "x.zip"))
     assert result.returncode == 3
     assert result.stderr.count("\n") == 1 and "does not exist" in result.stderr

@@ -156,7 +156,7 @@ def _sign(reader: atspi.Tree, app: atspi.Ref, lang: str) -> None:
 
 
 def _form() -> tuple[dict, dict]:
-    assets = REPO / "kiosk" / "assets" / "catalog"
+    assets = REPO / "assets" / "catalog"
     form = json.loads((assets / "forms" / f"{FORM}.json").read_text(encoding="utf-8"))
     answers = json.loads((assets / "examples" / f"{FORM}.answers.json").read_text(encoding="utf-8"))
     return form, answers["answers"]
