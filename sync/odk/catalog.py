@@ -42,7 +42,7 @@ _SAFE_MEDIA = re.compile(r"^[^\x00-\x1f\x7f/\\:*?\"<>|]{1,120}$")
 CHUNK_LIMIT = 64 * 1024 * 1024  # no single form file above this
 PULL_QUOTA = 256 * 1024 * 1024  # bytes one pull may download, all files together
 PULL_BUDGET = 300.0  # seconds one pull may take; the rest waits for the next round
-MAX_FORMS = 500  # forms of one formList considered; a longer list is a server's mistake
+MAX_FORMS = 200  # forms of one formList considered; a longer list is a server's mistake
 
 
 class QuotaUsed(TooLarge):

@@ -61,8 +61,8 @@ def test_a_hostile_odk_server_never_stops_kiosk_central_delivery(
     store = kiosk.store()
     ids = finalize(kiosk, store, 2)
     store.close()
-    routes: dict[str, object] = {}
-    with hostile(routes) as h:
+    with hostile() as h:
+        routes = h.routes
         base = "/v1/key/TOKEN/projects/1"
         if attack == "deep":
             routes[f"{base}/formList"] = form_list([("deep", f"{h.url}/deep.xml", None)])
