@@ -77,7 +77,9 @@ def read_xml_instance(data: bytes, where: str) -> ET.Element:
     from defusedxml.common import DefusedXmlException
 
     try:
-        return strip_ns(SafeET.fromstring(data))
+        from kiosk.forms.xml_bounds import check_depth
+
+        return strip_ns(check_depth(SafeET.fromstring(data), where))
     except (ET.ParseError, DefusedXmlException) as exc:
         raise FormLoadError(where, f"the XML file cannot be read: {exc}") from None
 

@@ -91,7 +91,8 @@ class OpenRosaAuth(httpx.Auth):
         self._digest = httpx.DigestAuth(username, password)
         self.scheme: str | None = None
         # the configured server's (scheme, host, port): no credential goes anywhere else,
-        # whatever URL a formList or manifest names (OpenRosaClient sets it)
+        # whatever URL a formList or manifest names (OpenRosaClient sets it; else the
+        # first request's)
         self.origin = origin
 
     def _basic(self) -> str:
@@ -99,7 +100,9 @@ class OpenRosaAuth(httpx.Auth):
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        if self.origin is None or origin_of(request.url) != self.origin:
+        if self.origin is None:  # used alone: bound to the first server it talks to
+            self.origin = origin_of(request.url)
+        if origin_of(request.url) != self.origin:
             yield request
             return
         if self.scheme == "digest":
