@@ -236,8 +236,9 @@ class _Checker:
             try:
                 compile_regex(args[1].value)
             except RegexRefused as exc:
-                raise self.fail(args[1].pos, "a regular expression the kiosk cannot run "
-                                f"safely: {exc.reason}") from None
+                raise self.fail(args[1].pos, f"bad regular expression: {exc.reason} (the "
+                                "kiosk runs patterns without backreferences or lookaround)"
+                                ) from None
         if f == "sum":
             if not self.is_multi(args[0]):
                 raise self.fail(args[0].pos, "sum() needs a question inside a repeat")
