@@ -3,6 +3,8 @@ item and across nesting, regex() in linear time, deep XML a one-line refusal."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from kiosk.forms.model import FormLoadError
@@ -82,3 +84,63 @@ def test_deep_xml_is_one_refusal_not_a_crash() -> None:
     with pytest.raises(FormLoadError) as err:
         read_xform(deep, source="t.xml")
     assert "deep" in str(err.value)
+
+
+def _formatted_to_the_last_row(path: Path) -> Path:
+    """The household XLSForm with one styled empty cell at row 1,048,576 of each sheet
+    (what a spreadsheet program leaves after formatting a whole column)."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    from tests.forms.xlsform_builders import household_form
+
+    household_form(path)
+    book = openpyxl.load_workbook(path)
+    for name in ("survey", "choices", "settings"):
+        book[name].cell(row=1_048_576, column=1).font = Font(bold=True)
+    book.save(path)
+    return path
+
+
+@pytest.mark.timeout(300)
+def test_a_spreadsheet_formatted_to_the_last_row_is_read_by_its_used_cells(tmp_path: Path) -> None:
+    import tracemalloc
+
+    from kiosk.forms.xlsform import convert, sheet_rows
+
+    path = _formatted_to_the_last_row(tmp_path / "formatted.xlsx")
+    tracemalloc.start()
+    try:
+        rows = sheet_rows(path, "survey")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert 20 <= len(rows) < 100, len(rows)
+    assert peak < 20 * 1024 * 1024, f"{peak / 2**20:.0f} MB to read a 30-row sheet"
+    assert b"household_survey" in convert(path)
+
+
+def test_a_zip_bomb_spreadsheet_is_refused_before_it_is_unpacked(tmp_path: Path) -> None:
+    import zipfile
+
+    from kiosk.forms.xlsform import MAX_UNPACKED_BYTES, XlsFormError, convert
+    from tests.forms.xlsform_builders import household_form
+
+    path = household_form(tmp_path / "bomb.xlsx")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as zf, \
+            zf.open("xl/padding.xml", "w", force_zip64=True) as out:
+        block = b" " * (1 << 20)
+        for _ in range(MAX_UNPACKED_BYTES // len(block) + 8):
+            out.write(block)
+    assert path.stat().st_size < 2 * 1024 * 1024
+    with pytest.raises(XlsFormError) as err:
+        convert(path)
+    assert "unpacks to more than" in str(err.value)
+
+
+def test_a_malformed_xls_is_one_line_not_exit_70(kiosk_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    bad = tmp_path / "broken.xls"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)  # an OLE header, no body
+    result = kiosk_cli("forms", "check", str(bad))
+    assert result.returncode not in (0, 70), result
+    assert "Traceback" not in result.stderr and "broken.xls" in result.stdout + result.stderr
