@@ -180,14 +180,18 @@ def parse_manifest(body: bytes) -> list[MediaEntry]:
 
 
 def _message(body: bytes) -> str:
+    """The server's own words about a reply, short and with no control characters (they
+    are stored with the item and printed by ``kiosk status``)."""
     from defusedxml.common import DefusedXmlException
+
+    from kiosk.text_safe import printable
 
     try:
         root = _parse(body)
     except (ET.ParseError, DefusedXmlException):
-        return body[:200].decode("utf-8", "replace").strip()
+        return printable(body[:200].decode("utf-8", "replace").strip())
     texts = [(el.text or "").strip() for el in root.iter() if el.tag.endswith("message")]
-    return " ".join(t for t in texts if t)[:300]
+    return printable(" ".join(t for t in texts if t)[:300])
 
 
 def safe_url(url: str) -> str:

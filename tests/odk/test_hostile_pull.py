@@ -141,3 +141,24 @@ def test_an_endless_download_stops_at_the_quota_and_leaves_no_part_file(
         report = _pull(isolated_home)
     assert any("quota" in p for p in report["problems"]), report
     assert not list((isolated_home / "odk").rglob("*.part"))
+
+
+def test_a_servers_terminal_escapes_never_reach_the_terminal(
+        kc, isolated_home: Path, kiosk_cli) -> None:
+    from sync.odk.openrosa import _message
+
+    evil = "\x1b]0;owned\x07\x1b[2J\u202egnp.exe"
+    reply = (f'<OpenRosaResponse xmlns="http://openrosa.org/http/response">'
+             f"<message>{evil}</message></OpenRosaResponse>").encode()
+    said = _message(reply)
+    assert "\x1b" not in said and "\x07" not in said and "\u202e" not in said
+    assert "owned" in said  # the words stay readable
+    kiosk = enrolled_kiosk(kc, isolated_home)
+    store = kiosk.store()
+    [sid] = finalize(kiosk, store, 1)
+    store.mark_rejected(sid, f"HTTP 400 {evil}")  # a reason stored before this fix
+    store.close()
+    shown = kiosk_cli("status")
+    assert shown.returncode == 0, shown.stderr
+    assert "owned" in shown.stdout
+    assert not any(c in shown.stdout for c in "\x1b\x07\u202e"), repr(shown.stdout)
