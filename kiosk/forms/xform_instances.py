@@ -70,8 +70,9 @@ def read_csv_instance(data: bytes, where: str) -> ET.Element:
 
 def _columns(header: list[str], where: str) -> list[tuple[str, str | None]]:
     # "label::English (en)" (a translated column) -> <label lang="English (en)">
-    columns = [(h.split("::", 1)[0].strip(), h.split("::", 1)[1].strip()) if "::" in h else (h, None)
-               for h in header]
+    columns: list[tuple[str, str | None]] = [
+        (h.split("::", 1)[0].strip(), h.split("::", 1)[1].strip()) if "::" in h else (h, None)
+        for h in header]
     bad = [h for (h, _lang) in columns if h and not re.fullmatch(r"[A-Za-z_][\w.\-]*(?::[\w.\-]+)?", h)]
     if bad:
         raise FormLoadError(where, f"CSV column name {bad[0]!r} is not a valid XML name")
