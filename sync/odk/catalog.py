@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _SAFE_MEDIA = re.compile(r"^[^\x00-\x1f\x7f/\\:*?\"<>|]{1,120}$")
 CHUNK_LIMIT = 64 * 1024 * 1024  # no single form file above this
 PULL_QUOTA = 256 * 1024 * 1024  # bytes one pull may download, all files together
+MAX_CACHE_BYTES = 1024 * 1024 * 1024  # all cached ODK forms and media of this kiosk
 PULL_BUDGET = 300.0  # seconds one pull may take; the rest waits for the next round
 MAX_FORMS = 200  # forms of one formList considered; a longer list is a server's mistake
 
@@ -83,6 +85,7 @@ class PullReport:
     media_files: int = 0
     bytes: int = 0
     problems: list[str] = field(default_factory=list)
+    quota: int = PULL_QUOTA  # bytes this pull may download (less when the cache is full)
 
     def as_dict(self) -> dict[str, Any]:
         return {"downloaded": self.downloaded, "unchanged": self.unchanged,
@@ -177,7 +180,7 @@ def pull_forms(home: Any, client: OpenRosaClient, *, now: float | None = None,
     if category:
         index["category"] = category
     held: dict[str, Any] = index["forms"]
-    report = PullReport()
+    report = PullReport(quota=min(PULL_QUOTA, MAX_CACHE_BYTES - _cache_bytes(local)))
     client.deadline = time.monotonic() + PULL_BUDGET
     try:
         offered = _usable_entries(client.form_list(), report)
@@ -259,6 +262,10 @@ def _refuse(local: LocalCatalog, index: dict[str, Any], entry: FormEntry, report
     report.problems.append(f"{entry.form_id}: {why}")
     info = index["forms"].setdefault(entry.form_id, {"media": {}, "withdrawn": False})
     info["refused"] = _refusal_key(entry)
+    if not info.get("kiosk_id"):  # never usable: its bytes are of no use to anyone
+        local.form_file(entry.form_id).unlink(missing_ok=True)
+        shutil.rmtree(local.media_dir(entry.form_id), ignore_errors=True)
+        info["media"], info["hash"] = {}, None
     local.save(index)
 
 
@@ -304,7 +311,13 @@ def _pull_one(client: OpenRosaClient, local: LocalCatalog, held: dict[str, Any],
 
 
 def _left(report: PullReport) -> int:
-    return min(CHUNK_LIMIT, PULL_QUOTA - report.bytes)
+    return min(CHUNK_LIMIT, report.quota - report.bytes)
+
+
+def _cache_bytes(local: LocalCatalog) -> int:
+    folder = local.root / "forms"
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) \
+        if folder.is_dir() else 0
 
 
 def _offer(home: Any, local: LocalCatalog, info: dict[str, Any], form_id: str, category: str,

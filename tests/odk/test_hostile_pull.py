@@ -103,30 +103,45 @@ def test_credentials_go_only_to_the_configured_origin(isolated_home: Path) -> No
     assert any(auth for p, auth in h.seen if p == "/mine.xml")  # the own origin still gets it
 
 
-def test_media_quota_unreferenced_media_and_unicode_names(isolated_home: Path) -> None:
-    names = ["Сумын газрын зураг.png", "a b.csv"]
-    body = "".join(f'<output value="jr://images/{n}"/>' for n in names)
+def _media_form(image: str, csv_name: str) -> bytes:
+    """A form with an image label (itext) and a choices CSV, both by Unicode names."""
+    itext = ('<itext><translation lang="default" default="true()"><text id="/data/name:label">'
+             f'<value>Name</value><value form="image">jr://images/{image}</value></text>'
+             '</translation></itext>')
+    text = xform("m").decode()
+    text = text.replace("<bind nodeset", f'{itext}<instance id="c" src="jr://file-csv/{csv_name}"/>'
+                        "<bind nodeset", 1)
+    return text.replace("<label>Name</label>", "<label ref=\"jr:itext('/data/name:label')\"/>"
+                        ).encode()
+
+
+def test_media_unicode_names_found_again_and_unreferenced_media_skipped(
+        isolated_home: Path) -> None:
+    image, table = "Сумын газрын зураг.png", "сум нэр.csv"
     with hostile() as h:
         h.routes["/formList"] = form_list([("m", f"{h.url}/m.xml", f"{h.url}/m-manifest")])
-        h.routes["/m.xml"] = xform("m", body_extra=body)
+        h.routes["/m.xml"] = _media_form(image, table)
         h.routes["/m-manifest"] = manifest(
-            [(n, f"{h.url}/media/{quoted(n)}") for n in names]
-            + [("unreferenced.bin", f"{h.url}/big"), ]
-        )
-        for n in names:
-            h.routes[f"/media/{quoted(n)}"] = b"media bytes of " + n.encode()
+            [(n, f"{h.url}/media/{quoted(n)}") for n in (image, table)]
+            + [("unreferenced.bin", f"{h.url}/big")])
+        h.routes[f"/media/{quoted(image)}"] = b"\x89PNG not really"
+        h.routes[f"/media/{quoted(table)}"] = "name,label\nx,Икс\n".encode()
         h.routes["/big"] = endless
         _connect(isolated_home, h.url, user="staff")
         report = _pull(isolated_home)
     assert h.served("/big") == 0, "a file the form does not use is not downloaded"
-    assert report["media_files"] == 2, report
-    from kiosk.paths import Home
-    from sync.odk.catalog import LocalCatalog, odk_dir
+    assert report["media_files"] == 2 and not report["problems"], report
+    from kiosk.forms.local_catalog import local_dir
+    from kiosk.forms.media import question_media
+    from kiosk.forms.xform_read import read_xform
 
-    local = LocalCatalog(odk_dir(Home(isolated_home)))
-    for n in names:
-        assert local.media_file("m", n).read_bytes() == b"media bytes of " + n.encode()
-    assert not list(local.media_dir("m").glob("*.part"))
+    folder = local_dir(isolated_home) / "m"
+    form = read_xform((folder / "form.xml").read_bytes(), source="form.xml",
+                      media_dir=folder / "media")
+    form.file = folder / "form.xml"
+    found = question_media(form, form.questions["name"], "image", "en")
+    assert found is not None and found.read_bytes() == b"\x89PNG not really"
+    assert not list((isolated_home / "odk").rglob("*.part"))
 
 
 def test_an_endless_download_stops_at_the_quota_and_leaves_no_part_file(
