@@ -154,11 +154,12 @@ def download(client: OpenRosaClient, url: str, dest: Path, announced_hash: str,
         raise QuotaUsed(f"{dest.name}: the download quota of this pull is used up")
     try:
         got = client.fetch_to(url, part, limit)
-    except TooLarge:
+    except TooLarge as exc:
         part.unlink(missing_ok=True)
         if limit < CHUNK_LIMIT:
-            raise QuotaUsed(f"{dest.name}: the download quota of this pull is used up") \
-                from None
+            used = QuotaUsed(f"{dest.name}: the download quota of this pull is used up")
+            used.received = exc.received
+            raise used from None
         raise
     except DeadlineExceeded:
         part.unlink(missing_ok=True)
@@ -242,9 +243,11 @@ def _pull_isolated(home: Any, client: OpenRosaClient, local: LocalCatalog,
     except (AuthRefused, Unreachable):
         raise
     except (QuotaUsed, DeadlineExceeded) as exc:  # tried again next round
+        report.bytes += exc.received
         report.problems.append(f"{entry.form_id}: {exc}")
         return
     except (TooLarge, KioskError, RecursionError, MemoryError, ValueError, OSError) as exc:
+        report.bytes += getattr(exc, "received", 0)
         _refuse(local, index, entry, report, exc)
         return
     except SyncError as exc:  # a cut, a busy server, a 404: tried again next round

@@ -38,11 +38,16 @@ MAX_REPLY_BYTES = 8 * 1024 * 1024  # formList, manifest, submission replies (dow
 
 
 class TooLarge(OutcomeUnknown):
-    """A reply or download past its size bound (or the pull's quota): not resumed."""
+    """A reply or download past its size bound (or the pull's quota): not resumed.
+    ``received``: the bytes that came before it was cut (they count against a quota)."""
+
+    received = 0
 
 
 class DeadlineExceeded(OutcomeUnknown):
     """A request past its overall deadline (a server trickling bytes): not resumed."""
+
+    received = 0
 
 
 class Conflict(Refused):
@@ -348,6 +353,9 @@ class OpenRosaClient:
                             raise TooLarge(f"{where}: larger than {limit} bytes")
                         out.write(chunk)
                         self._check_pace(where, started, got)
+        except (TooLarge, DeadlineExceeded) as exc:
+            exc.received = got
+            raise
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
             raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
         except httpx.TransportError as exc:

@@ -150,11 +150,13 @@ def test_an_endless_download_stops_at_the_quota_and_leaves_no_part_file(
 
     monkeypatch.setattr(catalog, "PULL_QUOTA", 4 * 1024 * 1024)
     with hostile() as h:
-        h.routes["/formList"] = form_list([("e", f"{h.url}/endless", None)])
+        h.routes["/formList"] = form_list([(f"e{i}", f"{h.url}/endless", None)
+                                           for i in range(3)])
         h.routes["/endless"] = endless
         _connect(isolated_home, h.url, user="staff")
         report = _pull(isolated_home)
     assert any("quota" in p for p in report["problems"]), report
+    assert report["bytes"] <= catalog.PULL_QUOTA + 1024 * 1024  # counted, cut ones too
     assert not list((isolated_home / "odk").rglob("*.part"))
 
 
