@@ -5,7 +5,8 @@ Figures (part of the ``forms`` suite):
 ``choice_csv_{N}_rows_*``: a choices CSV of N rows (name, label, filter column) read as a
 secondary instance and the form around it built: seconds (wall clock, no tracing) and,
 under tracemalloc, the memory held afterwards and at the peak as a multiple of the
-file's size. Issue 21 asks ≤ 1 s for 100,000 rows and ≤ 10× the file in memory.
+file's size. Issue 21 asks ≤ 1 s for 100,000 rows and ≤ 10× the file in memory. ``_cpu_s``
+is the process's CPU time (on a busy machine the wall clock mostly measures the others).
 
 ``regex_redos_{n}_chars_ms``: ``regex(., '(a+)+$')`` on n characters that do not match
 (a backtracking engine took 63 s at 30).
@@ -64,13 +65,14 @@ def _choices(rows: int, workdir: Path) -> dict[str, Any]:
     folder = workdir / f"choices-{rows}"
     xml = _choices_form(rows, folder)
     size = (folder / "places.csv").stat().st_size
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     read_xform(xml, source="t.xml", media_dir=folder)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     _, held, peak = _traced(lambda: read_xform(xml, source="t.xml", media_dir=folder))
     mb = size / 2**20
     return {f"choice_csv_{rows}_rows_file_mb": round(mb, 2),
             f"choice_csv_{rows}_rows_load_s": round(seconds, 2),
+            f"choice_csv_{rows}_rows_load_cpu_s": round(cpu, 2),
             f"choice_csv_{rows}_rows_held_x_file": round(held / mb, 1),
             f"choice_csv_{rows}_rows_peak_x_file": round(peak / mb, 1)}
 

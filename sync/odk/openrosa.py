@@ -260,7 +260,7 @@ class OpenRosaClient:
 
     def _request(self, method: str, url: str, *, body: bytes | None = None,
                  headers: dict[str, str] | None = None) -> httpx.Response:
-        timeout = self._read_timeout()
+        timeout = self._read_timeout() if method == "GET" else None
         if body:
             timeout = httpx.Timeout(self.timeout + len(body) / SLOWEST_LINK_BYTES_PER_S,
                                     connect=self._http.timeout.connect)
@@ -275,7 +275,8 @@ class OpenRosaClient:
                 data = bytearray()
                 for chunk in streamed.iter_bytes():
                     data += chunk
-                    self._check_pace(where, started, len(body or b"") + len(data))
+                    if method == "GET":  # the pull; a submission's reply keeps its timeouts
+                        self._check_pace(where, started, len(data))
                     if len(data) > MAX_REPLY_BYTES:  # a reply, not a download: cut it off
                         raise TooLarge(f"{method} {where}: the reply is larger than "
                                              f"{MAX_REPLY_BYTES} bytes")
