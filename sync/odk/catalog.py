@@ -273,10 +273,14 @@ def _refuse(local: LocalCatalog, index: dict[str, Any], entry: FormEntry, report
 
 
 def referenced(form_xml: bytes, name: str) -> bool:
-    """Whether the form names media file ``name`` (as is, XML-escaped or URL-encoded):
+    """Whether the form names media file ``name`` (as is, XML-escaped or URL-encoded, or
+    its stem quoted as ``pulldata('villages', …)`` and ``search('villages')`` name a CSV):
     a file the form never uses is not downloaded."""
     text = form_xml.decode("utf-8", "replace")
-    return any(v in text for v in {name, escape(name), quote(name)})
+    if any(v in text for v in {name, escape(name), quote(name)}):
+        return True
+    stem = name.rsplit(".", 1)[0]
+    return bool(stem) and any(f"{q}{stem}{q}" in text for q in ("'", '"', "&apos;", "&quot;"))
 
 
 def _pull_one(client: OpenRosaClient, local: LocalCatalog, held: dict[str, Any],

@@ -179,3 +179,14 @@ def test_a_servers_terminal_escapes_never_reach_the_terminal(
     assert shown.returncode == 0, shown.stderr
     assert "owned" in shown.stdout
     assert not any(c in shown.stdout for c in "\x1b\x07\u202e"), repr(shown.stdout)
+
+
+def test_media_a_form_names_by_stem_still_count_as_referenced() -> None:
+    from sync.odk.catalog import referenced
+
+    assert referenced(b'<bind calculate="pulldata(&apos;villages&apos;, &apos;x&apos;)"/>',
+                      "villages.csv")
+    assert referenced(b"<select1 appearance=\"search('villages')\"/>", "villages.csv")
+    assert referenced("jr://images/Сум нэр.png".encode(), "Сум нэр.png")
+    assert referenced(b"jr://images/a%20b.png", "a b.png")
+    assert not referenced(b"<h:html/>", "unreferenced.bin")
