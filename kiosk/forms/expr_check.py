@@ -80,7 +80,8 @@ class _Checker:
         if isinstance(node, Dot):
             if self._in_pred:
                 return "any"
-            if self.field not in _DOT_FIELDS or self.q is None:
+            odk_calc = self.field == "calculate" and self.form.odk is not None  # its previous value
+            if self.field not in _DOT_FIELDS and not odk_calc or self.q is None:
                 raise self.fail(node.pos, f"'.' (this answer) cannot be used in {self.field}")
             return self.q.kind
         if isinstance(node, Name):
@@ -404,17 +405,16 @@ def _check_defaults(form: FormDef) -> None:
                                 f"form {form.id}, question {q.name}: {q.default!r} is not a valid {q.type}")
 
 
-def _value_deps(form: FormDef, q: Question, pages: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(referenced name, field, json path) pairs q's value or visibility depends on."""
-    out = [(r, f, f"{q.json_path}.{f}") for f in ("calculate", "relevant")
-           for r in _hard(q.refs.get(f, ()))]
-    for outer in q.repeat_path:
-        oq = form.questions[outer]
-        out += [(r, "relevant", f"{oq.json_path}.relevant")
-                for r in _hard(oq.refs.get("relevant", ()))]
-    page = pages[q.page]
-    out += [(r, "relevant", f"{page.json_path}.relevant") for r in _hard(page.refs)]
-    return out
+def _value_deps(form: FormDef, q: Question) -> list[tuple[str, str, str]]:
+    """(referenced name, field, json path) pairs q's value or own relevance depends on.
+
+    The conditions of its page and enclosing repeats are not followed: javarosa's
+    dependencies go from what an expression reads to the node it sets (the group), not
+    to the questions inside, and its forms rely on that (eIMCI: a page's condition reads
+    a calculation that reads a question of the page). The session reads such a question
+    as answered while deciding its own relevance (AnswerState._compute_value)."""
+    return [(r, f, f"{q.json_path}.{f}") for f in ("calculate", "relevant")
+            for r in _hard(q.refs.get(f, ()))]
 
 
 def _hard(names: Any) -> Any:
@@ -423,8 +423,7 @@ def _hard(names: Any) -> Any:
 
 
 def _check_cycles(form: FormDef) -> None:
-    pages = {p.name: p for p in form.pages}
-    deps = {name: _value_deps(form, q, pages) for name, q in form.questions.items()}
+    deps = {name: _value_deps(form, q) for name, q in form.questions.items()}
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done
 
     def visit(name: str, trail: list[str]) -> None:

@@ -57,6 +57,9 @@ class AnswerState:
         self._bad: dict[Key, str] = {}
         self._counts: dict[Key, int] = {}
         self._once: dict[Key, Any] = {}
+        self._calc_prev: dict[Key, Any] = {}  # a calculation's last value (what ``.`` reads in it)
+        self._computing: set[Key] = set()
+        self._vis_busy: set[Key] = set()  # visibilities being computed (see _compute_value)
         self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
         self._screens: list[Screen] | None = None
         self._pairs: list[tuple[Question, Item]] | None = None
@@ -440,17 +443,40 @@ class AnswerState:
         return self._cached(q.name, "v", item, lambda: self._compute_value(q, item))
 
     def _compute_value(self, q: Question, item: Item) -> Any:
-        if not self.visible(q.name, item):
+        """The value, empty when not relevant; read while its own relevance is being decided
+        (a page's condition reading, through calculations, a question on that page), the
+        answer as it stands: javarosa keeps values of irrelevant nodes readable, so its
+        forms rely on no cycle there."""
+        if (q.name, item) not in self._vis_busy and not self.visible(q.name, item):
             return None
         return self._own_value(q, item)
 
     def _own_value(self, q: Question, item: Item) -> Any:
-        if q.calculate:
-            return _coerce(q.type, q.compiled["calculate"](_Env(self, q, item)))
         key = (q.name, item)
+        if q.calculate:
+            return self._calculated(q, item, key)
         if key in self._bad:
             return None
         return V.expr_value(q, self._answers.get(key))
+
+    def _calculated(self, q: Question, item: Item, key: Key) -> Any:
+        """A calculation's value; its own ``.`` (``if(. = '', now(), .)``) reads the value it
+        had before this computation, empty at first, as javarosa does (``_dot_value``)."""
+        self._computing.add(key)
+        try:
+            value = _coerce(q.type, q.compiled["calculate"](_Env(self, q, item)))
+        finally:
+            self._computing.discard(key)
+        self._calc_prev[key] = value
+        return value
+
+    def _dot_value(self, q: Question, item: Item) -> Any:
+        """``.`` in an expression of ``q``: its value, or in its own calculation the value
+        it held before."""
+        key = (q.name, item)
+        if key in self._computing:
+            return self._calc_prev.get(key)
+        return self._own_value(q, item)
 
     def visible(self, name: str, item: Item = ()) -> bool:
         """Whether the question is relevant now (its page and enclosing repeats too)."""
@@ -459,7 +485,12 @@ class AnswerState:
         if hit is not _MISS:
             return bool(hit)
         q = self._q(name)
-        return bool(self._cached(name, "vis", item, lambda: self._compute_visible(q, item)))
+        key = (name, item)
+        self._vis_busy.add(key)
+        try:
+            return bool(self._cached(name, "vis", item, lambda: self._compute_visible(q, item)))
+        finally:
+            self._vis_busy.discard(key)
 
     def _compute_visible(self, q: Question, item: Item) -> bool:
         if q.parent is not None:

@@ -100,3 +100,95 @@ def split_itemset(nodeset: str, where: str) -> tuple[str, str | None]:
 def local(tag: str) -> str:
     """An XML tag without its ``{namespace}``."""
     return tag.split("}", 1)[-1]
+
+
+def anchor(expr: str | None, context: str, here: str | None = None) -> str | None:
+    """``expr`` with its context-relative paths (``../a``, ``.``, ``current()/x``, a bare
+    name), written for the node ``context``, rewritten to mean the same from ``here``
+    (relative to it), or from the root when ``here`` is None.
+
+    A group's relevance is ANDed into each child's condition and compiled from the
+    child's path; anchored first, its ``../a`` still means what it meant at the group
+    (javarosa evaluates it from the group's node). Paths inside predicates keep their
+    own context (the filtered node) and are left as written."""
+    from kiosk.forms.expr_parse import ExpressionError, parse, tokenize
+
+    text = (expr or "").strip()
+    if not text or context == "":
+        return text or None
+    try:
+        tokens, tree = tokenize(text), parse(text)
+    except ExpressionError:
+        return text  # the compiler names the error with its column
+    starts = sorted(_relative_starts(tree, False), reverse=True)
+    by_pos = {tok.pos: i for i, tok in enumerate(tokens)}
+    for start in starts:
+        i = by_pos.get(start)
+        end = _path_end(tokens, i) if i is not None else None
+        if end is None:
+            continue
+        raw = text[start - 1:end - 1]
+        target = normalise_path(raw, context)
+        new = target if here is None else _relative_to(target, here)
+        text = text[:start - 1] + new + raw[len(raw.rstrip()):] + text[end - 1:]
+    return text
+
+
+def _relative_to(target: str, here: str) -> str:
+    """The relative path from the node ``here`` to ``target``."""
+    a, b = target.strip("/").split("/"), here.strip("/").split("/")
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    parts = [".."] * (len(b) - n) + a[n:]
+    return "/".join(parts) or "."
+
+
+def _relative_starts(node: object, in_pred: bool) -> list[int]:
+    """Columns where a path relative to the context node starts (outside predicates)."""
+    from kiosk.forms.expr_parse import Call, Dot, Filter, Name, Path, Step, children
+
+    out: list[int] = []
+    if isinstance(node, Path):
+        base = node.base
+        current = isinstance(base, Call) and base.func == "current" and not base.args
+        if not in_pred and base is None and not node.absolute or current:
+            out.append(node.pos)
+        if base is not None and not current:
+            out += _relative_starts(base, in_pred)
+        for step in node.steps:
+            out += [p for pred in step.preds for p in _relative_starts(pred, True)]
+        return out
+    if isinstance(node, (Dot, Name)) and not in_pred:
+        return [node.pos]
+    if isinstance(node, Filter):
+        out += _relative_starts(node.base, in_pred)
+        return out + [p for pred in node.preds for p in _relative_starts(pred, True)]
+    if isinstance(node, Step):
+        return out
+    for child in children(node):  # type: ignore[arg-type]
+        out += _relative_starts(child, in_pred)
+    return out
+
+
+def _path_end(tokens: list, i: int) -> int | None:  # type: ignore[type-arg]
+    """The column just after the plain path starting at token ``i`` (names, ``.``, ``..``,
+    ``/``; ``current()`` first), or None when it holds anything else (axes, predicates)."""
+    if tokens[i].text == "current" and [t.text for t in tokens[i + 1:i + 3]] == ["(", ")"]:
+        i += 3
+        if tokens[i].text != "/":
+            return tokens[i].pos
+        i += 1
+    want_step = True
+    while True:
+        tok = tokens[i]
+        if want_step and (tok.kind == "name" or tok.text in (".", "..")):
+            want_step = False
+        elif not want_step and tok.text == "/":
+            want_step = True
+        else:
+            break
+        i += 1
+    if want_step or tokens[i].text in ("[", "(", "::", "@", "//"):
+        return None
+    return tokens[i].pos

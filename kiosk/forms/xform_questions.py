@@ -24,7 +24,7 @@ from kiosk.forms.odk_meta import OdkForm, preload_kind
 from kiosk.forms.xform_body import Control, walk_body
 from kiosk.forms.xform_instances import secondary_instances
 from kiosk.forms.xform_itext import Itext, guess_language, inline_text, language_code, read_itext
-from kiosk.forms.xform_paths import local, normalise_path, rewrite, split_itemset
+from kiosk.forms.xform_paths import anchor, local, normalise_path, rewrite, split_itemset
 
 XF = "{http://www.w3.org/2002/xforms}"
 JR = "{http://openrosa.org/javarosa}"
@@ -64,6 +64,19 @@ def _and(a: str | None, b: str | None) -> str | None:
     return a or b
 
 
+# Enclosing groups' relevance: (expression, the group's path it is written from).
+Rel = tuple[tuple[str, str], ...]
+
+
+def _rel_text(rel: Rel, here: str | None) -> str | None:
+    """The groups' conditions ANDed, each meaning from ``here`` (a question's path; None:
+    a page, compiled from the root) what it means from its group (xform_paths.anchor)."""
+    out: str | None = None
+    for expr, context in rel:
+        out = _and(out, anchor(expr, context, here))
+    return out
+
+
 def _literal(text: str) -> str:
     return f"'{text}'" if "'" not in text else f'"{text}"'
 
@@ -83,6 +96,7 @@ class FormBuilder:
         default_lang = next((tr.get("lang") for tr in model.iter(XF + "translation")
                              if tr.get("default") in ("true()", "true")), None)
         self.itext: Itext = read_itext(model, default_lang)
+        odk.texts = {tid: dict(e.text) for tid, e in self.itext.entries.items() if e.text}
         self.instances, csv_used = secondary_instances(model, media_dir)
         self.media_uris: list[str] = [f"jr://file-csv/{n}" if n.lower().endswith(".csv")
                                       else f"jr://file/{n}" for n in csv_used]
@@ -168,7 +182,7 @@ class FormBuilder:
         self._setvalues(control_paths)
 
         self.pages: list[Page] = []
-        self._emit(self.controls, None, {self.lang: title}, "")
+        self._emit(self.controls, (), {self.lang: title}, "")
         self._hidden(hidden)
         return FormDef(
             id=form_id, version=self.odk.version or "0", title={self.lang: title},
@@ -235,28 +249,27 @@ class FormBuilder:
         return (ctl.kind == "group" and len(ctl.children) == 1 and ctl.children[0].kind == "repeat"
                 and ctl.children[0].path == ctl.path)
 
-    def _group_rel(self, ctl: Control) -> str | None:
-        if not ctl.path:
-            return None
-        return self._rw(self.binds.get(ctl.path, {}).get("relevant"), ctl.path, f"{ctl.where}@relevant")
+    def _group_rel(self, ctl: Control) -> Rel:
+        text = self._rw(self.binds.get(ctl.path, {}).get("relevant"), ctl.path, f"{ctl.where}@relevant")
+        return ((text, ctl.path),) if text and ctl.path else ()
 
-    def _emit(self, controls: list[Control], rel: str | None, title: dict[str, str], prefix: str) -> None:
+    def _emit(self, controls: list[Control], rel: Rel, title: dict[str, str], prefix: str) -> None:
         """Pages for ``controls`` (top level, or a plain group's children)."""
         cur: Page | None = None
         for ctl in controls:
             if ctl.kind == "group" and not self._is_wrapper(ctl):
                 cur = None
-                grel = _and(rel, self._group_rel(ctl))
+                grel = rel + self._group_rel(ctl)
                 gtitle = self._texts(ctl.element.find(XF + "label"), ctl.path or self.root_path)[0] or title
                 if "field-list" in ctl.appearance.split():
-                    page = self._page(ctl.path or "group", gtitle, "group", grel, ctl.where)
-                    page.questions += self._flatten(ctl.children, page, (), None)
+                    page = self._page(ctl.path or "group", gtitle, "group", _rel_text(grel, None), ctl.where)
+                    page.questions += self._flatten(ctl.children, page, (), ())
                 else:
                     self._emit(ctl.children, grel, gtitle, ctl.path)
                 continue
             if cur is None:
-                cur = self._page(prefix or "main", title, "one-per-screen", rel, ctl.where)
-            cur.questions += self._flatten([ctl], cur, (), None)
+                cur = self._page(prefix or "main", title, "one-per-screen", _rel_text(rel, None), ctl.where)
+            cur.questions += self._flatten([ctl], cur, (), ())
 
     def _page(self, path: str, title: dict[str, str], layout: str, rel: str | None, where: str) -> Page:
         base = re.sub(r"[^A-Za-z0-9_]", "_", path.rsplit("/", 1)[-1]) or "page"
@@ -268,27 +281,28 @@ class FormBuilder:
         return page
 
     def _flatten(self, controls: list[Control], page: Page, repeat_path: tuple[str, ...],
-                 rel: str | None) -> list[Question]:
+                 rel: Rel) -> list[Question]:
         out: list[Question] = []
         for ctl in controls:
             if ctl.kind == "group" and self._is_wrapper(ctl):
                 out.append(self._repeat(ctl.children[0], page, repeat_path, rel, ctl))
             elif ctl.kind == "group":
-                out += self._flatten(ctl.children, page, repeat_path, _and(rel, self._group_rel(ctl)))
+                out += self._flatten(ctl.children, page, repeat_path, rel + self._group_rel(ctl))
             elif ctl.kind == "repeat":
                 out.append(self._repeat(ctl, page, repeat_path, rel, None))
             else:
                 out.append(self._question(ctl, page, repeat_path, rel))
         return out
 
-    def _repeat(self, ctl: Control, page: Page, repeat_path: tuple[str, ...], rel: str | None,
+    def _repeat(self, ctl: Control, page: Page, repeat_path: tuple[str, ...], rel: Rel,
                 wrapper: Control | None) -> Question:
         name = self._name(ctl.path)
         label_el = (wrapper.element if wrapper is not None else ctl.element).find(XF + "label")
         label, _media = self._texts(label_el, ctl.path)
         bind = self.binds.get(ctl.path, {})
         q = Question(name=name, type=QuestionType.REPEAT, json_path=ctl.where, page=page.name, label_texts=label,
-                     relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
+                     relevant=_and(_rel_text(rel, ctl.path),
+                                   self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
                      parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
                      appearance=ctl.appearance or None, path=ctl.path)
         count = ctl.element.get(JR + "count")
@@ -302,13 +316,13 @@ class FormBuilder:
             q.min_count = q.max_count = self.initial.get(ctl.path, 1)
         self.questions[name] = q
         inner = (*repeat_path, name)
-        q.children = self._flatten(ctl.children, page, inner, None)
+        q.children = self._flatten(ctl.children, page, inner, ())
         if not q.children:
             raise FormLoadError(ctl.where, "a repeat needs questions")
         return q
 
     def _question(self, ctl: Control, page: Page, repeat_path: tuple[str, ...],
-                  rel: str | None) -> Question:
+                  rel: Rel) -> Question:
         bind = self.binds.get(ctl.path, {})
         btype = _btype(bind)
         where = ctl.where
@@ -325,7 +339,7 @@ class FormBuilder:
         q = Question(
             name=self._name(ctl.path), type=QuestionType(qtype or "note"), json_path=where, page=page.name,
             label_texts=label, hint_texts=hint, media=media,
-            relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{where}@relevant")),
+            relevant=_and(_rel_text(rel, ctl.path), self._rw(bind.get("relevant"), ctl.path, f"{where}@relevant")),
             constraint=self._rw(bind.get("constraint"), ctl.path, f"{where}@constraint"),
             constraint_message=self._message(bind.get(JR + "constraintMsg"), ctl.path),
             required_message=self._message(bind.get(JR + "requiredMsg"), ctl.path),
