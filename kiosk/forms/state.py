@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import heapq
 import math
+import random
 from datetime import date
 from typing import Any
 
 from kiosk.admin_units import admin_units
 from kiosk.errors import KioskError
+from kiosk.forms import expr_funcs_odk as O
 from kiosk.forms import values as V
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.deps import graph_of
@@ -59,7 +61,8 @@ class AnswerState:
         self._once: dict[Key, Any] = {}
         self._calc_prev: dict[Key, Any] = {}  # a calculation's last value (what ``.`` reads in it)
         self._computing: set[Key] = set()
-        self._vis_busy: set[Key] = set()  # visibilities being computed (see _compute_value)
+        self._vis_busy: set[Key] = set()
+        self._seed = random.SystemRandom().randrange(1, 2**31 - 1)  # randomize() with no seed  # visibilities being computed (see _compute_value)
         self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
         self._screens: list[Screen] | None = None
         self._pairs: list[tuple[Question, Item]] | None = None
@@ -570,7 +573,16 @@ class AnswerState:
         if q.type == "aimag_soum":
             return [ChoiceView(u.code, u.name(lang)) for u in admin_units().aimags]
         allowed = self._allowed_choices(q, item)
+        if "randomize" in q.params:
+            allowed = self._shuffled(q, item, allowed)
         return [ChoiceView(c.value, c.text(lang), c.extra) for c in allowed]
+
+    def _shuffled(self, q: Question, item: Item, choices: list[Choice]) -> list[Choice]:
+        """``randomize(…, seed)`` choices: the order ODK gives for that seed; with no seed,
+        one order for this session (a submission), as Collect keeps it while filling."""
+        fn = q.compiled.get("randomize_seed")
+        seed = O.seed_of(fn(_Env(self, q, item))) if fn is not None else self._seed
+        return [choices[i] for i in O.shuffled(list(range(len(choices))), seed, None)]
 
     def _allowed_choices(self, q: Question, item: Item) -> list[Choice]:
         fn = q.compiled.get("choice_filter")

@@ -84,17 +84,42 @@ def rewrite(expr: str | None, context: str, resolve: Resolver, where: str,
     return _PATH.sub(repl, text)
 
 
-def split_itemset(nodeset: str, where: str) -> tuple[str, str | None]:
-    """``instance('id')/root/item[filter]`` -> ("id", "filter" or None)."""
+def split_itemset(nodeset: str, where: str) -> tuple[str, tuple[str, ...], str | None]:
+    """``instance('id')/root/item[filter]`` -> ("id", ("root", "item"), "filter" or None);
+    any element names (``instance('c')/states/state``): the first is the instance's root."""
     m = re.fullmatch(
-        r"\s*instance\(\s*['\"]([^'\"]+)['\"]\s*\)\s*/\s*root\s*/\s*item\s*(?:\[(.*)\])?\s*",
+        rf"\s*instance\(\s*['\"]([^'\"]+)['\"]\s*\)\s*((?:/\s*{_STEP}\s*)+)(?:\[(.*)\])?\s*",
         nodeset, re.DOTALL,
     )
     if not m:
         raise FormLoadError(where, f"itemset nodeset {nodeset!r} is not instance('…')/root/item[…]; "
                                    "choices from a repeat or another shape are not supported")
-    flt = m.group(2)
-    return m.group(1), (flt.strip() or None) if flt is not None else None
+    steps = tuple(s.strip() for s in m.group(2).split("/") if s.strip())
+    flt = m.group(3)
+    return m.group(1), steps, (flt.strip() or None) if flt is not None else None
+
+
+def split_randomize(nodeset: str) -> tuple[str, str | None, bool]:
+    """``randomize(path[, seed])`` -> (path, seed expression or None, True); any other
+    nodeset -> (nodeset, None, False). The seed is the last top-level argument."""
+    text = nodeset.strip()
+    if not (text.startswith("randomize(") and text.endswith(")")):
+        return nodeset, None, False
+    inner, depth, quote, cut = text[len("randomize("):-1], 0, "", -1
+    for i, ch in enumerate(inner):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            cut = i
+    if cut < 0:
+        return inner.strip(), None, True
+    return inner[:cut].strip(), inner[cut + 1:].strip() or None, True
 
 
 def local(tag: str) -> str:

@@ -24,7 +24,14 @@ from kiosk.forms.odk_meta import OdkForm, preload_kind
 from kiosk.forms.xform_body import Control, walk_body
 from kiosk.forms.xform_instances import secondary_instances
 from kiosk.forms.xform_itext import Itext, guess_language, inline_text, language_code, read_itext
-from kiosk.forms.xform_paths import anchor, local, normalise_path, rewrite, split_itemset
+from kiosk.forms.xform_paths import (
+    anchor,
+    local,
+    normalise_path,
+    rewrite,
+    split_itemset,
+    split_randomize,
+)
 
 XF = "{http://www.w3.org/2002/xforms}"
 JR = "{http://openrosa.org/javarosa}"
@@ -111,7 +118,7 @@ class FormBuilder:
             [*body.itertext(), odk.title,
              *(el.text or "" for inst in self.instances.values() for el in inst.iter("label"))])
         self.warnings: list[str] = []
-        self._choice_cache: dict[tuple[str, str, str], list[Choice]] = {}
+        self._choice_cache: dict[tuple[str, str, str, str], list[Choice]] = {}
         self.setvalue_calc: dict[str, str] = {}
         self.first_load: dict[str, str] = {}
         self.first_load_expr: dict[str, str] = {}
@@ -188,6 +195,7 @@ class FormBuilder:
             id=form_id, version=self.odk.version or "0", title={self.lang: title},
             description={}, category="", icon="", agency="", pages=self.pages,
             questions=self.questions, instances=self.instances,
+            languages={c: self.itext.names.get(c, c) for c in self.itext.languages},
         )
 
     def _setvalues(self, control_paths: set[str]) -> None:
@@ -470,7 +478,9 @@ class FormBuilder:
         if itemset is None:
             q.choice_list = self._inline_items(ctl)
         else:
-            nodeset = (itemset.get("nodeset") or "").strip()
+            nodeset, seed, shuffle = split_randomize((itemset.get("nodeset") or "").strip())
+            if shuffle:  # shuffled once per session (kiosk.forms.state.AnswerState._shuffled)
+                q.params["randomize"] = seed or ""
             value_el = itemset.find(XF + "value")
             value_ref = (value_el.get("ref") if value_el is not None else None) or "name"
             label_el = itemset.find(XF + "label")
@@ -478,8 +488,8 @@ class FormBuilder:
             if not nodeset.startswith("instance("):
                 self._repeat_choices(q, ctl, nodeset, value_ref, label_ref)
                 return
-            iid, flt = split_itemset(nodeset, f"{ctl.where}/<itemset>")
-            q.choice_list = self._itemset(iid, value_ref, label_ref, ctl.where)
+            iid, steps, flt = split_itemset(nodeset, f"{ctl.where}/<itemset>")
+            q.choice_list = self._itemset(iid, steps, value_ref, label_ref, ctl.where)
             if flt:
                 q.choice_filter = self._rw(flt, ctl.path, f"{ctl.where}/<itemset>[…]")
         if not q.choice_list:
@@ -523,17 +533,19 @@ class FormBuilder:
             out.append(Choice(value=value, label=label, media=media))
         return out
 
-    def _itemset(self, iid: str, value_ref: str, label_ref: str, where: str) -> list[Choice]:
-        key = (iid, value_ref, label_ref)
+    def _itemset(self, iid: str, steps: tuple[str, ...], value_ref: str, label_ref: str,
+                 where: str) -> list[Choice]:
+        key = (iid, "/".join(steps), value_ref, label_ref)
         if key in self._choice_cache:
             return self._choice_cache[key]
         root = self.instances.get(iid)
         if root is None:
             raise FormLoadError(f"{where}/<itemset>", f"no secondary instance {iid!r}")
+        items = root.findall("/".join(steps[1:])) if len(steps) > 1 else [root]
         m = re.fullmatch(r"\s*jr:itext\(\s*([A-Za-z_][\w.\-]*)\s*\)\s*", label_ref)
         out: list[Choice] = []
         seen: set[str] = set()
-        for item in root.findall("item"):
+        for item in items:
             value = (item.findtext(value_ref) or "").strip()
             if not value:
                 continue

@@ -55,6 +55,15 @@ def _namespaces(xml: bytes) -> dict[str, str]:
     return out
 
 
+def _into_xforms_namespace(root: ET.Element) -> None:
+    """Elements written with no namespace (a form declaring only ``xmlns:h``, no default
+    XForms namespace: javarosa reads it by local names) put into the XForms namespace,
+    so the rest of the reader sees the usual layout."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and not el.tag.startswith("{"):
+            el.tag = XF + el.tag
+
+
 def kiosk_form_id(xml_form_id: str) -> str:
     """An ODK form id as a kiosk form id: lower case, ``[a-z0-9-]`` (``Household_Survey``
     -> ``household-survey``)."""
@@ -72,6 +81,8 @@ def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> For
     if local(root.tag) != "html":
         raise FormLoadError(f"<{local(root.tag)}>", "not an XForm: the root element is not <h:html>")
     head = root.find(H + "head")
+    if head is not None and head.find(XF + "model") is None and head.find("model") is not None:
+        _into_xforms_namespace(root)
     model = head.find(XF + "model") if head is not None else None
     if head is None or model is None:
         raise FormLoadError("<h:head>", "an XForm needs <h:head> with a <model>")
@@ -80,7 +91,7 @@ def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> For
         raise FormLoadError("<h:body>", "an XForm needs a <h:body>")
     primary = model.find(XF + "instance")
     data = next(iter(primary), None) if primary is not None else None
-    if primary is None or data is None or primary.get("id"):
+    if primary is None or data is None:
         raise FormLoadError("<model>", "the first <instance> must hold the primary instance")
     xml_form_id = data.get("id") or ""
     if not xml_form_id:
@@ -116,6 +127,10 @@ def _compile_default_exprs(form: FormDef) -> None:
         text = q.params.get("default_expr")
         if text:
             q.compiled["default"], _refs = _compile(form, q, "calculate", text, f"{q.json_path}.default")
+        seed = q.params.get("randomize")
+        if seed:
+            q.compiled["randomize_seed"], _refs = _compile(form, q, "calculate", seed,
+                                                          f"{q.json_path}.randomize")
 
 
 def _media(builder: object, media_dir: Path | None) -> list[MediaFile]:

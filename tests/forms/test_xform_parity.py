@@ -82,3 +82,92 @@ def test_a_page_condition_reading_its_own_questions_through_calculations_is_no_c
     assert s.value("cls") == "none" and s.value("severe") == "no" and s.visible("sw")
     s.set_answer("sw", "yes")  # the page hides itself; the kiosk empties what is hidden
     assert s.value("severe") in ("yes", "no")
+
+
+def _itext_form(langs: list[tuple[str, str, str]], default: str | None = None) -> bytes:
+    mark = ' default="true()"'
+    trs = "".join(
+        f'<translation lang="{lang}"{mark if lang == default else ""}>'
+        f'<text id="q"><value>{q}</value></text><text id="c"><value>{c}</value></text></translation>'
+        for lang, q, c in langs)
+    model = (f'<itext>{trs}</itext><instance><d id="langs"><a/></d></instance>'
+             '<bind nodeset="/d/a" type="string"/>')
+    body = ('<select1 ref="/d/a"><label ref="jr:itext(\'q\')"/>'
+            '<item><label ref="jr:itext(\'c\')"/><value>x</value></item></select1>')
+    return xform(model, body)
+
+
+def test_a_form_with_only_other_languages_imports_and_shows_them() -> None:
+    f = read_xform(_itext_form([("French (fr)", "Nom", "Oui"), ("Kazakh", "Аты", "Иә")]), source="fr.xml")
+    assert f.languages == {"fr": "French (fr)", "kk": "Kazakh"}
+    assert f.questions["a"].label_texts == {"fr": "Nom", "kk": "Аты"}
+    s = FormSession(f, "mn")  # the kiosk's language: the form's first (default) is shown
+    assert s.question("a").label() == "Nom"
+    s.lang = "kk"  # the resident picks Kazakh for the form's texts
+    assert s.question("a").label() == "Аты" and s.choices("a")[0].label == "Иә"
+    assert f.text_language("mn") == "fr" and f.text_language("kk") == "kk"
+
+
+def test_default_language_is_honoured_and_every_language_kept() -> None:
+    f = read_xform(_itext_form([("English (en)", "Name", "Yes"), ("Arabic (ar)", "الاسم", "نعم"),
+                                ("Français", "Nom", "Oui")], default="Arabic (ar)"), source="ar.xml")
+    assert list(f.languages) == ["ar", "en", "fr"]
+    assert f.questions["a"].label_texts == {"ar": "الاسم", "en": "Name", "fr": "Nom"}
+    assert FormSession(f, "mn").question("a").label() == "الاسم"  # mn not in the form: its default
+    assert FormSession(f, "en").question("a").label() == "Name"
+
+
+def test_a_form_without_the_default_xforms_namespace_reads_by_local_names() -> None:
+    xml = ('<h:html xmlns:h="http://www.w3.org/1999/xhtml"><h:head><h:title>NoNs</h:title><model>'
+           '<instance><data id="nons"><a/></data></instance><bind nodeset="/data/a" type="int"/>'
+           '</model></h:head><h:body><input ref="/data/a"><label>A</label></input></h:body></h:html>')
+    f = read_xform(xml.encode(), source="nons.xml")
+    assert f.odk is not None and f.odk.xml_form_id == "nons" and f.questions["a"].type == "integer"
+
+
+def test_rank_without_odk_prefix_and_a_primary_instance_with_an_id() -> None:
+    model = ('<instance id="main"><d id="rk"><r/></d></instance>'
+             '<bind nodeset="/d/r" type="odk:rank"/>')
+    body = ('<rank ref="/d/r"><label>R</label><item><label>One</label><value>1</value></item>'
+            '<item><label>Two</label><value>2</value></item></rank>')
+    f = read_xform(xform(model, body), source="rank.xml")
+    assert f.questions["r"].type == "rank" and [c.value for c in f.questions["r"].choice_list] == ["1", "2"]
+
+
+_FRUITS = ('<instance id="fruits"><root>' + "".join(
+    f'<item><name>{v}</name><label>{v.title()}</label></item>'
+    for v in ("apple", "banana", "cherry", "date", "elder", "fig", "grape", "kiwi")) + '</root></instance>')
+
+
+def test_randomized_choices_keep_one_order_per_session_and_follow_a_seed() -> None:
+    model = ('<instance><d id="rnd"><a/><b/><s/></d></instance>' + _FRUITS +
+             '<bind nodeset="/d/a" type="string"/><bind nodeset="/d/b" type="string"/>'
+             '<bind nodeset="/d/s" type="int"/>')
+    item = '<itemset nodeset="{}"><value ref="name"/><label ref="label"/></itemset>'
+    body = ('<input ref="/d/s"><label>S</label></input>'
+            f'<select1 ref="/d/a"><label>A</label>{item.format("randomize(instance(&apos;fruits&apos;)/root/item)")}</select1>'
+            f'<select ref="/d/b"><label>B</label>{item.format("randomize(instance(&apos;fruits&apos;)/root/item, /d/s)")}</select>')
+    f = read_xform(xform(model, body), source="rnd.xml")
+    s = FormSession(f, "en")
+    order = [c.value for c in s.choices("a")]
+    assert sorted(order) == sorted(c.value for c in f.questions["a"].choice_list)
+    assert [c.value for c in s.choices("a")] == order  # one order for the whole session
+    orders = {tuple(c.value for c in FormSession(f, "en").choices("a")) for _ in range(6)}
+    assert len(orders) > 1  # another session, another order (8! orders: 6 equal is ~1e-22)
+    s.set_answer("s", 3)
+    seeded = [c.value for c in s.choices("b")]
+    t = FormSession(f, "en")
+    t.set_answer("s", 3)
+    assert [c.value for c in t.choices("b")] == seeded != [c.value for c in f.questions["b"].choice_list]
+
+
+def test_itemsets_of_any_shape() -> None:
+    model = ('<instance><d id="shape"><st/></d></instance>'
+             '<instance id="c"><states><state><code>a</code><txt>Alpha</txt></state>'
+             '<state><code>b</code><txt>Beta</txt></state></states></instance>'
+             '<bind nodeset="/d/st" type="string"/>')
+    body = ('<select1 ref="/d/st"><label>S</label><itemset nodeset="instance(\'c\')/states/state[code != \'\']">'
+            '<value ref="code"/><label ref="txt"/></itemset></select1>')
+    f = read_xform(xform(model, body), source="shape.xml")
+    s = FormSession(f, "en")
+    assert [(c.value, c.label) for c in s.choices("st")] == [("a", "Alpha"), ("b", "Beta")]
