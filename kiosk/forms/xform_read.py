@@ -64,11 +64,19 @@ def _into_xforms_namespace(root: ET.Element) -> None:
             el.tag = XF + el.tag
 
 
+MAX_KIOSK_ID = 64  # the kiosk id names a folder and goes into audit entries (<= 80)
+
+
 def kiosk_form_id(xml_form_id: str) -> str:
     """An ODK form id as a kiosk form id: lower case, ``[a-z0-9-]`` (``Household_Survey``
-    -> ``household-survey``)."""
-    text = re.sub(r"[^a-z0-9]+", "-", xml_form_id.lower()).strip("-")
-    return text or "form"
+    -> ``household-survey``). A long one is cut and ends with 8 hex digits of the
+    full id's hash (still one id per ODK id); the ODK id itself is kept whole
+    (``OdkForm.xml_form_id``) and is what the submission carries."""
+    text = re.sub(r"[^a-z0-9]+", "-", xml_form_id.lower()).strip("-") or "form"
+    if len(text) <= MAX_KIOSK_ID:
+        return text
+    digest = hashlib.sha256(xml_form_id.encode("utf-8")).hexdigest()[:8]
+    return text[:MAX_KIOSK_ID - 9].rstrip("-") + "-" + digest
 
 
 def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> FormDef:
