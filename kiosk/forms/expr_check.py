@@ -124,6 +124,9 @@ class _Checker:
         if node.name in ("true", "false"):
             return "bool"
         if self.field != "choice_filter" or self.q is None:
+            if self.odk_note(node.pos, f"{node.name!r} is a child of the context node, which has "
+                                       "none here: it reads empty (as in ODK)"):
+                return "any"
             raise self.fail(node.pos, f"bare name {node.name!r}: write ${{{node.name}}}")
         keys = {"value", "label"}
         for c in self.q.choice_list:
@@ -180,8 +183,21 @@ class _Checker:
         if target is None or target.type not in ("select_one", "select_multiple"):
             return
         values = {c.value for c in target.choice_list}
-        if lit.value not in values:
+        if lit.value not in values and not self.odk_note(
+                lit.pos, f"{lit.value!r} is not a choice of {target.name}; the comparison is never true"):
             raise self.fail(lit.pos, f"{lit.value!r} is not a choice of {target.name}")
+
+    def odk_note(self, pos: int, text: str) -> bool:
+        """For an ODK form (javarosa evaluates what this checker doubts): a warning shown at
+        import instead of a refusal; False for a kiosk form (refused)."""
+        odk = self.form.odk
+        if odk is None:
+            return False
+        who = f"question {self.q.name}" if self.q else f"page {self.page}"
+        note = f"{self.path}: {who}, {self.field}, column {pos}: {text}"
+        if note not in odk.warnings:
+            odk.warnings.append(note)
+        return True
 
     def call(self, node: Call) -> str:
         spec = FUNCTIONS.get(node.func)

@@ -191,6 +191,9 @@ class FormBuilder:
         self.pages: list[Page] = []
         self._emit(self.controls, (), {self.lang: title}, "")
         self._hidden(hidden)
+        for q in self.questions.values():
+            if q.is_repeat and not q.children:
+                raise FormLoadError(q.json_path, "a repeat needs questions or calculations")
         return FormDef(
             id=form_id, version=self.odk.version or "0", title={self.lang: title},
             description={}, category="", icon="", agency="", pages=self.pages,
@@ -325,9 +328,7 @@ class FormBuilder:
         self.questions[name] = q
         inner = (*repeat_path, name)
         q.children = self._flatten(ctl.children, page, inner, ())
-        if not q.children:
-            raise FormLoadError(ctl.where, "a repeat needs questions")
-        return q
+        return q  # one holding only calculations gets them in _hidden
 
     def _question(self, ctl: Control, page: Page, repeat_path: tuple[str, ...],
                   rel: Rel) -> Question:

@@ -171,3 +171,30 @@ def test_itemsets_of_any_shape() -> None:
     f = read_xform(xform(model, body), source="shape.xml")
     s = FormSession(f, "en")
     assert [(c.value, c.label) for c in s.choices("st")] == [("a", "Alpha"), ("b", "Beta")]
+
+
+def test_a_repeat_holding_only_calculations() -> None:
+    model = ('<instance><d id="calconly"><n/><rep jr:template=""><pos/><sq/></rep><total/></d></instance>'
+             '<bind nodeset="/d/n" type="int"/>'
+             '<bind nodeset="/d/rep/pos" type="int" calculate="position(..)"/>'
+             '<bind nodeset="/d/rep/sq" type="int" calculate="../pos * ../pos"/>'
+             '<bind nodeset="/d/total" type="int" calculate="sum(/d/rep/sq)"/>')
+    body = ('<input ref="/d/n"><label>N</label></input>'
+            '<group ref="/d/rep"><label>R</label><repeat nodeset="/d/rep" jr:count="/d/n"/></group>')
+    f = read_xform(xform(model, body), source="calconly.xml")
+    s = FormSession(f, "en")
+    s.set_answer("n", 3)
+    assert s.item_count("rep") == 3 and s.value("total") == 14
+    assert [sc.key for sc in s.screens()] == ["main/n"]  # nothing to ask in the repeat: no screen
+
+
+def test_an_odk_form_comparing_with_a_value_not_in_the_list_loads_with_a_warning() -> None:
+    model = ('<instance><d id="notchoice"><a/><b/></d></instance>'
+             '<bind nodeset="/d/b" type="string" relevant="/d/a = \'dk\'"/>')
+    body = ('<select1 ref="/d/a"><label>A</label><item><label>Yes</label><value>yes</value></item></select1>'
+            '<input ref="/d/b"><label>B</label></input>')
+    f = read_xform(xform(model, body), source="notchoice.xml")
+    assert f.odk is not None and any("'dk' is not a choice of a" in w for w in f.odk.warnings)
+    s = FormSession(f, "en")
+    s.set_answer("a", "yes")
+    assert not s.visible("b")
