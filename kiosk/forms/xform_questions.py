@@ -383,8 +383,11 @@ class FormBuilder:
         for w in words:
             if w in UNAVAILABLE_APPEARANCES:
                 return UNAVAILABLE_APPEARANCES[w]
-        if ctl.kind == "upload" and (ctl.element.get("mediatype") or "").startswith("osm"):
+        mediatype = (ctl.element.get("mediatype") or "").strip()
+        if ctl.kind == "upload" and mediatype.startswith("osm"):
             return "external_app"
+        if ctl.kind == "upload" and mediatype.split("/")[0] in ("audio", "video"):
+            return mediatype.split("/")[0]  # no microphone or video camera to record with
         return None
 
     def _make_unavailable(self, q: Question, reason: str) -> None:

@@ -198,3 +198,57 @@ def test_an_odk_form_comparing_with_a_value_not_in_the_list_loads_with_a_warning
     s = FormSession(f, "en")
     s.set_answer("a", "yes")
     assert not s.visible("b")
+
+
+def _from_file(tmp_path, src: str, name: str, data: bytes):  # type: ignore[no-untyped-def]
+    (tmp_path / name).write_bytes(data)
+    model = (f'<instance><d id="fromfile"><p/></d></instance><instance id="f" src="{src}{name}"/>'
+             '<bind nodeset="/d/p" type="string"/>')
+    body = ('<select1 ref="/d/p"><label>P</label><itemset nodeset="instance(\'f\')/root/item">'
+            '<value ref="name"/><label ref="label"/></itemset></select1>')
+    return read_xform(xform(model, body), source="fromfile.xml", media_dir=tmp_path)
+
+
+def test_a_geojson_choice_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": "w1", "geometry": {"type": "Point", "coordinates": [106.9, 47.9]},
+         "properties": {"name": "well1", "label": "Well one"}},
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[1, 2], [3, 4.5]]},
+         "properties": {"name": "road", "label": "Road"}}]}
+    f = _from_file(tmp_path, "jr://file/", "places.geojson", json.dumps(doc).encode())
+    choices = f.questions["p"].choice_list
+    assert [(c.value, c.text("en")) for c in choices] == [("well1", "Well one"), ("road", "Road")]
+    assert choices[0].extra["geometry"] == "47.9 106.9 0 0" and choices[0].extra["id"] == "w1"
+    assert choices[1].extra["geometry"] == "2 1 0 0; 4.5 3 0 0"
+
+
+def test_a_csv_that_is_not_utf8_is_read(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = "name,label\nub,Улаанбаатар\nda,Дархан\n"
+    f = _from_file(tmp_path, "jr://file-csv/", "cities.csv", text.encode("cp1251"))
+    assert [c.text("en") for c in f.questions["p"].choice_list] == ["Улаанбаатар", "Дархан"]
+    latin = "name,label\nfr,Café crème\nde,Müller\n"
+    f = _from_file(tmp_path, "jr://file-csv/", "latin.csv", latin.encode("cp1252"))
+    assert [c.text("en") for c in f.questions["p"].choice_list] == ["Café crème", "Müller"]
+
+
+def test_audio_and_video_questions_are_not_available_and_refused_when_required() -> None:
+    from kiosk.forms.model import FormLoadError
+
+    model = ('<instance><d id="av"><a/><v/></d></instance>'
+             '<bind nodeset="/d/a" type="binary"/><bind nodeset="/d/v" type="binary"/>')
+    body = ('<upload ref="/d/a" mediatype="audio/*"><label>Say it</label></upload>'
+            '<upload ref="/d/v" mediatype="video/*"><label>Show it</label></upload>')
+    f = read_xform(xform(model, body), source="av.xml")
+    a, v = f.questions["a"], f.questions["v"]
+    assert (a.type, a.params["unavailable"], v.params["unavailable"]) == ("note", "audio", "video")
+    assert a.hint_texts["en"] == "Recording sound is not available on this kiosk."
+    required = model.replace('<bind nodeset="/d/v" type="binary"/>',
+                             '<bind nodeset="/d/v" type="binary" required="true()"/>')
+    try:
+        read_xform(xform(required, body), source="av.xml")
+    except FormLoadError as exc:
+        assert "'v' is required but cannot be answered" in exc.message and "upload" in exc.json_path
+    else:
+        raise AssertionError("a required video question was accepted")
