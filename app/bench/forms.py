@@ -295,6 +295,9 @@ def run(quick: bool, workdir: Path) -> dict[str, Any]:
         figures.update(_size(n, quick, workdir))
     figures["compile_3000q_target_ms"] = TARGET_COMPILE_3000_MS
     figures.update(_lookup_figures(quick))
+    from app.bench import forms_import
+
+    figures.update(forms_import.run(quick, workdir))
 
     folder = bundled_catalog_dir()
     cold: list[float] = []
