@@ -416,7 +416,11 @@ def _check_defaults(form: FormDef) -> None:
                                 if not q.has_value else
                                 f"form {form.id}, question {q.name}: a calculation takes no default")
         _value, error = normalise(q, q.default, date.today())
-        if error:
+        if error and form.odk is not None:  # javarosa sets it anyway; the kiosk starts it empty
+            form.odk.warnings.append(f"{q.json_path}: the default {q.default!r} is not a valid "
+                                     f"{q.type}; the question starts empty")
+            q.default = None
+        elif error:
             raise FormLoadError(f"{q.json_path}.default",
                                 f"form {form.id}, question {q.name}: {q.default!r} is not a valid {q.type}")
 

@@ -252,3 +252,11 @@ def test_audio_and_video_questions_are_not_available_and_refused_when_required()
         assert "'v' is required but cannot be answered" in exc.message and "upload" in exc.json_path
     else:
         raise AssertionError("a required video question was accepted")
+
+
+def test_an_odk_default_that_is_no_choice_starts_empty_with_a_warning() -> None:
+    model = ('<instance><d id="baddefault"><a>3</a></d></instance><bind nodeset="/d/a" type="string"/>')
+    body = ('<select1 ref="/d/a"><label>A</label><item><label>One</label><value>1</value></item></select1>')
+    f = read_xform(xform(model, body), source="baddefault.xml")
+    assert f.questions["a"].default is None and f.odk is not None
+    assert any("the default '3' is not a valid select_one" in w for w in f.odk.warnings)
