@@ -260,3 +260,12 @@ def test_an_odk_default_that_is_no_choice_starts_empty_with_a_warning() -> None:
     f = read_xform(xform(model, body), source="baddefault.xml")
     assert f.questions["a"].default is None and f.odk is not None
     assert any("the default '3' is not a valid select_one" in w for w in f.odk.warnings)
+
+
+def test_an_itemset_giving_no_choices_loads() -> None:
+    model = ('<instance><d id="emptyset"><a/></d></instance><instance id="none"><root/></instance>'
+             '<bind nodeset="/d/a" type="string"/>')
+    body = ('<select1 ref="/d/a"><label>A</label><itemset nodeset="instance(\'none\')/root/item">'
+            '<value ref="name"/><label ref="label"/></itemset></select1>')
+    f = read_xform(xform(model, body), source="emptyset.xml")
+    assert FormSession(f, "en").choices("a") == [] and f.odk is not None and f.odk.warnings
