@@ -496,11 +496,8 @@ class FormBuilder:
             q.choice_list = self._itemset(iid, steps, value_ref, label_ref, ctl.where)
             if flt:
                 q.choice_filter = self._rw(flt, ctl.path, f"{ctl.where}/<itemset>[…]")
-            if not q.choice_list:  # javarosa takes it; nothing to pick (not a refusal)
-                self.odk.warnings.append(f"{ctl.where}: the itemset gives question {q.name!r} no choices")
-                return
-        if not q.choice_list:
-            raise FormLoadError(ctl.where, f"question {q.name!r} has no choices")
+        if not q.choice_list:  # javarosa takes it; nothing to pick (not a refusal)
+            self.odk.warnings.append(f"{ctl.where}: question {q.name!r} has no choices")
 
     def _repeat_choices(self, q: Question, ctl: Control, nodeset: str, value_ref: str,
                         label_ref: str) -> None:

@@ -269,3 +269,6 @@ def test_an_itemset_giving_no_choices_loads() -> None:
             '<value ref="name"/><label ref="label"/></itemset></select1>')
     f = read_xform(xform(model, body), source="emptyset.xml")
     assert FormSession(f, "en").choices("a") == [] and f.odk is not None and f.odk.warnings
+    inline = read_xform(xform(model, '<select1 ref="/d/a"><label>A</label></select1>'), source="e.xml")
+    assert inline.questions["a"].choice_list == [] and inline.odk is not None
+    assert any("has no choices" in w for w in inline.odk.warnings)
