@@ -23,7 +23,8 @@ def _survey(n: int) -> tuple[list[list[str]], list[list[str]]]:
     survey = [["type", "name", "label::Mongolian (mn)", "label::English (en)", "relevant",
                "constraint", "calculation", "required"]]
     for g in range(n // 30):
-        survey.append(["begin_group", f"g{g}", f"Бүлэг {g}", f"Group {g}", "", "", "", ""])
+        survey.append(["begin_group", f"g{g}", f"Бүлэг {g}", f"Group {g}",
+                       f"${{q{g * 30 - 30}}} != 0" if g else "", "", "", ""])
         for k in range(30):
             i = g * 30 + k
             kind = ("integer", "text", "select_one yn", "select_multiple animals", "calculate")[k % 5]

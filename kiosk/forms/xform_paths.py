@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from kiosk.forms.model import FormLoadError
 
@@ -136,27 +137,34 @@ def anchor(expr: str | None, context: str, here: str | None = None) -> str | Non
     child's path; anchored first, its ``../a`` still means what it meant at the group
     (javarosa evaluates it from the group's node). Paths inside predicates keep their
     own context (the filtered node) and are left as written."""
-    from kiosk.forms.expr_parse import ExpressionError, parse, tokenize
-
     text = (expr or "").strip()
     if not text or context == "":
         return text or None
+    for start, end, target, gap in _anchor_spans(text, context):
+        new = target if here is None else _relative_to(target, here)
+        text = text[:start - 1] + new + gap + text[end - 1:]
+    return text
+
+
+@lru_cache(maxsize=1024)
+def _anchor_spans(text: str, context: str) -> tuple[tuple[int, int, str, str], ...]:
+    """(start, end column, absolute target, whitespace after) of each context-relative
+    path of ``text``, last first; parsed once per group (anchor runs per child)."""
+    from kiosk.forms.expr_parse import ExpressionError, parse, tokenize
+
     try:
         tokens, tree = tokenize(text), parse(text)
     except ExpressionError:
-        return text  # the compiler names the error with its column
-    starts = sorted(_relative_starts(tree, False), reverse=True)
+        return ()  # the compiler names the error with its column
     by_pos = {tok.pos: i for i, tok in enumerate(tokens)}
-    for start in starts:
+    out = []
+    for start in sorted(_relative_starts(tree, False), reverse=True):
         i = by_pos.get(start)
         end = _path_end(tokens, i) if i is not None else None
-        if end is None:
-            continue
-        raw = text[start - 1:end - 1]
-        target = normalise_path(raw, context)
-        new = target if here is None else _relative_to(target, here)
-        text = text[:start - 1] + new + raw[len(raw.rstrip()):] + text[end - 1:]
-    return text
+        if end is not None:
+            raw = text[start - 1:end - 1]
+            out.append((start, end, normalise_path(raw, context), raw[len(raw.rstrip()):]))
+    return tuple(out)
 
 
 def _relative_to(target: str, here: str) -> str:
