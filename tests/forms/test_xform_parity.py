@@ -272,3 +272,19 @@ def test_an_itemset_giving_no_choices_loads() -> None:
     inline = read_xform(xform(model, '<select1 ref="/d/a"><label>A</label></select1>'), source="e.xml")
     assert inline.questions["a"].choice_list == [] and inline.odk is not None
     assert any("has no choices" in w for w in inline.odk.warnings)
+
+
+def test_an_xlsform_in_french_and_arabic_with_arabic_default_imports(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.forms.local_catalog import check_source, read_source
+    from tests.forms.xlsform_builders import write_xlsform
+
+    cols = ["label::Français (fr)", "label::Arabic (ar)"]
+    path = write_xlsform(tmp_path / "fr.xlsx", [["type", "name", *cols], ["select_one yn", "x", "Oui?", "نعم؟"]],
+                         [["list_name", "name", *cols], ["yn", "yes", "Oui", "نعم"], ["yn", "no", "Non", "لا"]],
+                         {"form_id": "fr_form", "default_language": "Arabic (ar)"})
+    f = check_source(read_source(path))
+    assert list(f.languages) == ["ar", "fr"]
+    s = FormSession(f, "mn")
+    assert s.question("x").label() == "نعم؟" and [c.label for c in s.choices("x")] == ["نعم", "لا"]
+    s.lang = "fr"
+    assert s.question("x").label() == "Oui?" and [c.label for c in s.choices("x")] == ["Oui", "Non"]
