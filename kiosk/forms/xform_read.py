@@ -81,7 +81,23 @@ def kiosk_form_id(xml_form_id: str) -> str:
 
 def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> FormDef:
     """The checked, compiled FormDef of an XForm. ``source`` names the file in errors;
-    ``media_dir`` holds its media (CSV/XML instances, audio, images)."""
+    ``media_dir`` holds its media (CSV/XML instances, audio, images).
+
+    The cyclic garbage collector is paused meanwhile, as compile_form does: reading
+    allocates the tree, the questions and their closures, all living as long as the
+    form, and the collections they trigger were a fifth of an import."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_xform(xml, source=source, media_dir=media_dir)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _read_xform(xml: bytes, *, source: str, media_dir: Path | None) -> FormDef:
     from kiosk.forms.expr_check import compile_form
     from kiosk.forms.xform_questions import FormBuilder
 
