@@ -61,8 +61,9 @@ class AnswerState:
         self._once: dict[Key, Any] = {}
         self._calc_prev: dict[Key, Any] = {}  # a calculation's last value (what ``.`` reads in it)
         self._computing: set[Key] = set()
-        self._vis_busy: set[Key] = set()
-        self._seed = random.SystemRandom().randrange(1, 2**31 - 1)  # randomize() with no seed  # visibilities being computed (see _compute_value)
+        self._vis_busy: set[Key] = set()  # visibilities being computed (see _compute_value)
+        self._page_busy: set[str] = set()  # page conditions being computed
+        self._seed = random.SystemRandom().randrange(1, 2**31 - 1)  # randomize() with no seed
         self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
         self._screens: list[Screen] | None = None
         self._pairs: list[tuple[Question, Item]] | None = None
@@ -450,7 +451,8 @@ class AnswerState:
         (a page's condition reading, through calculations, a question on that page), the
         answer as it stands: javarosa keeps values of irrelevant nodes readable, so its
         forms rely on no cycle there."""
-        if (q.name, item) not in self._vis_busy and not self.visible(q.name, item):
+        deciding = (q.name, item) in self._vis_busy or q.page in self._page_busy
+        if not deciding and not self.visible(q.name, item):
             return None
         return self._own_value(q, item)
 
@@ -515,7 +517,12 @@ class AnswerState:
         first = page.questions[0] if page.questions else None
         if first is None:
             return False
-        value = self._page_cache[page_name] = to_bool(page.compiled_relevant(_PageEnv(self, first, ())))
+        self._page_busy.add(page_name)  # its own questions read as answered meanwhile
+        try:
+            value = to_bool(page.compiled_relevant(_PageEnv(self, first, ())))
+        finally:
+            self._page_busy.discard(page_name)
+        self._page_cache[page_name] = value
         return value
 
     def is_required(self, name: str, item: Item = ()) -> bool:

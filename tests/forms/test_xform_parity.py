@@ -80,8 +80,8 @@ def test_a_page_condition_reading_its_own_questions_through_calculations_is_no_c
     assert s.visible("sw") and s.value("severe") == "no"
     s.set_answer("sw", "no")
     assert s.value("cls") == "none" and s.value("severe") == "no" and s.visible("sw")
-    s.set_answer("sw", "yes")  # the page hides itself; the kiosk empties what is hidden
-    assert s.value("severe") in ("yes", "no")
+    s.set_answer("sw", "yes")  # the page hides itself; the kiosk empties what is hidden, so
+    assert s.value("severe") in ("yes", "no")  # javarosa's answer (yes) is not guaranteed
 
 
 def _itext_form(langs: list[tuple[str, str, str]], default: str | None = None) -> bytes:
@@ -288,3 +288,15 @@ def test_an_xlsform_in_french_and_arabic_with_arabic_default_imports(tmp_path) -
     assert s.question("x").label() == "نعم؟" and [c.label for c in s.choices("x")] == ["نعم", "لا"]
     s.lang = "fr"
     assert s.question("x").label() == "Oui?" and [c.label for c in s.choices("x")] == ["Oui", "Non"]
+
+
+def test_a_page_condition_reading_a_question_of_that_page_terminates() -> None:
+    model = ('<instance><d id="selfpage"><g><x/><y/></g></d></instance>'
+             '<bind nodeset="/d/g" relevant="/d/g/x != \'stop\'"/>')
+    body = ('<group ref="/d/g"><label>G</label><input ref="/d/g/x"><label>X</label></input>'
+            '<input ref="/d/g/y"><label>Y</label></input></group>')
+    f = read_xform(xform(model, body), source="selfpage.xml")
+    s = FormSession(f, "en")
+    assert [sc.key for sc in s.screens()] and s.visible("x")
+    s.set_answer("x", "stop")
+    assert not s.visible("y") and s.screens() == []  # hidden, as javarosa reads x as it stands
