@@ -144,7 +144,7 @@ def _cases(tmp: Path) -> dict[str, list[str]]:
         "unknown option": ["status", "--bogus"],
         "option without value": ["logs", "--export"],
         "bad whole number": _int_option(),
-        "import without category": ["forms", "import", xlsx],
+        "import missing file, no flags": ["forms", "import", xlsx],
         "import with unknown category": ["forms", "import", xlsx, "--category", "nope"],
         "import missing file": ["forms", "import", xlsx, "--category", "land",
                                 "--agency", _agency()],
@@ -218,8 +218,11 @@ def test_a_damaged_or_newer_database_speaks_mongolian(kiosk_here: Path, kiosk_cl
 
 def test_a_usage_error_names_the_file_it_is_about(kiosk_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     form = tmp_path / "my-form.xlsx"
-    result = _run(kiosk_cli, "mn", ["forms", "import", str(form)])
+    result = _run(kiosk_cli, "mn", ["forms", "import", str(form), "--category", "nope"])
     assert result.returncode == EXIT_USAGE and str(form) in result.stderr
+    result = _run(kiosk_cli, "mn", ["forms", "import", str(form)])  # no flags: allowed (issue 22)
+    assert result.returncode == 1 and str(form) in result.stderr and not latin_prose(
+        result.stderr, frozenset({str(form)}))
 
 
 def test_a_group_without_verb_prints_its_help(kiosk_cli) -> None:  # type: ignore[no-untyped-def]

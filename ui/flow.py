@@ -44,6 +44,7 @@ class Flow:
         self.draft_id = draft_id
         self.attachments: dict[str, bytes | Path] = {}  # sha256 -> bytes in memory / source file
         self._view: tuple[Any, int, int] | None = None  # (screen, index, count), until a change
+        self.form_lang: str | None = None  # the form language the resident picked (issue 22)
 
     def _now(self) -> tuple[Any, int, int]:
         """The current screen, its index and the count, computed once per change: the
@@ -66,6 +67,17 @@ class Flow:
         if self.s.lang != lang:
             self.s.lang = lang
             self._view = None
+
+    def text_lang(self, ui_lang: str) -> str:
+        """The language of the form's own texts: the one the resident picked, else the
+        kiosk's if the form has it, else the form's default (kiosk.forms FormDef)."""
+        return self.form_lang or str(self.form.text_language(ui_lang))
+
+    def languages(self) -> dict[str, str]:
+        """The form's languages to offer (code -> its name), when there is a choice to make:
+        more than one, or one the kiosk does not speak; else none."""
+        langs = dict(getattr(self.form, "languages", {}) or {})
+        return langs if len(langs) > 1 or set(langs) - {"mn", "en"} else {}
 
     def title(self, lang: str) -> str:
         return str(self.form.title_text(lang))

@@ -56,7 +56,8 @@ def run_list(args: argparse.Namespace) -> int:
     for form in catalog.forms.values():
         agency = catalog.agencies.get(form.agency)
         rows.append({
-            "id": form.id, "version": form.version, "title": form.title_text(lang),
+            "id": form.id, "xml_form_id": form.odk.xml_form_id if form.odk else form.id,
+            "version": form.version, "title": form.title_text(lang),
             "category": form.category, "agency": form.agency,
             "demo": bool(agency and agency.demo),
         })

@@ -43,7 +43,7 @@ def answers_from_file(form: FormDef, path: Path | str, attach: AttachFn | None =
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
         raise KioskError(key="errors.answers_shape", params={"path": path})
     named = data.get("form_id")
-    if named is not None and named != form.id:
+    if named is not None and named not in (form.id, form.odk.xml_form_id if form.odk else form.id):
         # Filling form B with the answers written for form A would finalize nonsense.
         raise KioskError(f"{path}: these answers are for form {named!r}, not {form.id!r}")
     attach = attach or describe_file

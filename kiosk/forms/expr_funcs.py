@@ -55,13 +55,11 @@ _NOARG: Any = T.NOARG  # an argument left out (None is an empty answer)
 
 def _context_value(env: Env) -> Any:
     """The context node's value for ``string()``, ``string-length()`` … with no argument.
-    A calculation's own node reads empty from its expressions (javarosa reads the value
-    before the calculation, empty when the form opens) instead of recomputing itself."""
+    A calculation's own node reads the value it had before this computation (empty when
+    the form opens; the session's ``dot()``), as javarosa does, instead of recursing."""
     if not hasattr(env, "dot"):
         return None
     node = _opt(env, "node", None)
-    if getattr(getattr(node, "q", None), "calculate", None):
-        return None
     with X.computing(_opt(env, "doc", None), node) as free:
         return env.dot() if free else None
 

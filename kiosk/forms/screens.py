@@ -61,6 +61,11 @@ class ScreenBuilder:
     def __init__(self, session: ScreenSession) -> None:
         self.s = session
 
+    def _asks(self, repeat: Question) -> bool:
+        """Whether a repeat holds a question to show (one of only calculations has no screen)."""
+        return any(c.is_repeat and self._asks(c) or not c.is_repeat and self._shown(c)
+                   for c in repeat.children)
+
     def _shown(self, q: Question) -> bool:
         """Calculations without a label are computed but never shown."""
         return not (q.calculate and not q.label_texts)
@@ -95,14 +100,15 @@ class ScreenBuilder:
                 for q, item in page_pairs:
                     view = s.question(q.name)
                     if q.is_repeat:
-                        screen.repeats.append((view, item))
+                        if self._asks(q):
+                            screen.repeats.append((view, item))
                     elif self._shown(q):
                         screen.questions.append((view, item))
                 if screen.questions or screen.repeats:
                     out.append(screen)
                 continue
             for q, item in page_pairs:
-                if not (q.is_repeat or self._shown(q)):
+                if not (self._asks(q) if q.is_repeat else self._shown(q)):
                     continue
                 view = s.question(q.name)
                 key = f"{page.name}/{q.name}{item_suffix(item)}"

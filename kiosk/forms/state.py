@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import heapq
 import math
+import random
 from datetime import date
 from typing import Any
 
 from kiosk.admin_units import admin_units
 from kiosk.errors import KioskError
+from kiosk.forms import expr_funcs_odk as O
 from kiosk.forms import values as V
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.deps import graph_of
@@ -57,6 +59,11 @@ class AnswerState:
         self._bad: dict[Key, str] = {}
         self._counts: dict[Key, int] = {}
         self._once: dict[Key, Any] = {}
+        self._calc_prev: dict[Key, Any] = {}  # a calculation's last value (what ``.`` reads in it)
+        self._computing: set[Key] = set()
+        self._vis_busy: set[Key] = set()  # visibilities being computed (see _compute_value)
+        self._page_busy: set[str] = set()  # page conditions being computed
+        self._seed = random.SystemRandom().randrange(1, 2**31 - 1)  # randomize() with no seed
         self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
         self._screens: list[Screen] | None = None
         self._pairs: list[tuple[Question, Item]] | None = None
@@ -445,17 +452,41 @@ class AnswerState:
         return self._cached(q.name, "v", item, lambda: self._compute_value(q, item))
 
     def _compute_value(self, q: Question, item: Item) -> Any:
-        if not self.visible(q.name, item):
+        """The value, empty when not relevant; read while its own relevance is being decided
+        (a page's condition reading, through calculations, a question on that page), the
+        answer as it stands: javarosa keeps values of irrelevant nodes readable, so its
+        forms rely on no cycle there."""
+        deciding = (q.name, item) in self._vis_busy or q.page in self._page_busy
+        if not deciding and not self.visible(q.name, item):
             return None
         return self._own_value(q, item)
 
     def _own_value(self, q: Question, item: Item) -> Any:
-        if q.calculate:
-            return _coerce(q.type, q.compiled["calculate"](_Env(self, q, item)))
         key = (q.name, item)
+        if q.calculate:
+            return self._calculated(q, item, key)
         if key in self._bad:
             return None
         return V.expr_value(q, self._answers.get(key))
+
+    def _calculated(self, q: Question, item: Item, key: Key) -> Any:
+        """A calculation's value; its own ``.`` (``if(. = '', now(), .)``) reads the value it
+        had before this computation, empty at first, as javarosa does (``_dot_value``)."""
+        self._computing.add(key)
+        try:
+            value = _coerce(q.type, q.compiled["calculate"](_Env(self, q, item)))
+        finally:
+            self._computing.discard(key)
+        self._calc_prev[key] = value
+        return value
+
+    def _dot_value(self, q: Question, item: Item) -> Any:
+        """``.`` in an expression of ``q``: its value, or in its own calculation the value
+        it held before."""
+        key = (q.name, item)
+        if key in self._computing:
+            return self._calc_prev.get(key)
+        return self._own_value(q, item)
 
     def visible(self, name: str, item: Item = ()) -> bool:
         """Whether the question is relevant now (its page and enclosing repeats too)."""
@@ -464,7 +495,12 @@ class AnswerState:
         if hit is not _MISS:
             return bool(hit)
         q = self._q(name)
-        return bool(self._cached(name, "vis", item, lambda: self._compute_visible(q, item)))
+        key = (name, item)
+        self._vis_busy.add(key)
+        try:
+            return bool(self._cached(name, "vis", item, lambda: self._compute_visible(q, item)))
+        finally:
+            self._vis_busy.discard(key)
 
     def _compute_visible(self, q: Question, item: Item) -> bool:
         if q.parent is not None:
@@ -486,7 +522,12 @@ class AnswerState:
         first = page.questions[0] if page.questions else None
         if first is None:
             return False
-        value = self._page_cache[page_name] = to_bool(page.compiled_relevant(_PageEnv(self, first, ())))
+        self._page_busy.add(page_name)  # its own questions read as answered meanwhile
+        try:
+            value = to_bool(page.compiled_relevant(_PageEnv(self, first, ())))
+        finally:
+            self._page_busy.discard(page_name)
+        self._page_cache[page_name] = value
         return value
 
     def is_required(self, name: str, item: Item = ()) -> bool:
@@ -544,7 +585,16 @@ class AnswerState:
         if q.type == "aimag_soum":
             return [ChoiceView(u.code, u.name(lang)) for u in admin_units().aimags]
         allowed = self._allowed_choices(q, item)
+        if "randomize" in q.params:
+            allowed = self._shuffled(q, item, allowed)
         return [ChoiceView(c.value, c.text(lang), c.extra) for c in allowed]
+
+    def _shuffled(self, q: Question, item: Item, choices: list[Choice]) -> list[Choice]:
+        """``randomize(…, seed)`` choices: the order ODK gives for that seed; with no seed,
+        one order for this session (a submission), as Collect keeps it while filling."""
+        fn = q.compiled.get("randomize_seed")
+        seed = O.seed_of(fn(_Env(self, q, item))) if fn is not None else self._seed
+        return [choices[i] for i in O.shuffled(list(range(len(choices))), seed, None)]
 
     def _allowed_choices(self, q: Question, item: Item) -> list[Choice]:
         fn = q.compiled.get("choice_filter")

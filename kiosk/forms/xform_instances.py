@@ -40,15 +40,28 @@ def media_name(src: str) -> str:
     return re.sub(r"^jr://[a-z\-]+/", "", src.strip())
 
 
+def decode_csv(data: bytes) -> str:
+    """CSV text: UTF-8 (or UTF-16 with its mark); else, as a spreadsheet program saves it
+    here, Windows Cyrillic (cp1251) when non-ASCII bytes come in runs (whole words),
+    else Windows Latin (cp1252: an accent here and there). Collect reads such a file
+    too (it never refuses one)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    high = [i for i, b in enumerate(data) if b >= 0x80]
+    paired = sum(1 for i in high if data[i - 1:i] >= b"\x80" or data[i + 1:i + 2] >= b"\x80")
+    return data.decode("cp1251" if paired * 2 > len(high) else "cp1252", errors="replace")
+
+
 def read_csv_instance(data: bytes, where: str) -> ET.Element:
     """The CSV as ``<root><item>…</item>…</root>``, built row by row (the text is never
     held as a list of rows besides the tree) with the garbage collector paused: a tree
     of 100,000 items is hundreds of thousands of tracked objects, and full collections
     while it grows made the load quadratic (issue 21: 8 MB took 30 s)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise FormLoadError(where, "the CSV file is not UTF-8 text") from None
+    text = decode_csv(data)
     sample = text[:4096]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
@@ -127,10 +140,11 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
         used.append(name)
         if src.startswith("jr://file-csv/") or name.lower().endswith(".csv"):
             kind = "csv"
-        elif src.startswith("jr://file/") and name.lower().endswith(".xml"):
-            kind = "xml"
+        elif src.startswith("jr://file/") and name.lower().endswith((".xml", ".geojson")):
+            kind = name.lower().rsplit(".", 1)[-1]
         else:
-            raise FormLoadError(where, f"src {src!r}: only jr://file-csv/… and jr://file/….xml are supported")
+            raise FormLoadError(where, f"src {src!r}: only jr://file-csv/… and jr://file/….xml or "
+                                       "….geojson are supported")
         path = (media_dir / name) if media_dir is not None else None
         if media_dir is not None and path is not None and not path.resolve().is_relative_to(media_dir.resolve()):
             raise FormLoadError(where, f"media file name {name!r} leaves the form's media folder")
@@ -139,6 +153,14 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
         if path.stat().st_size > MAX_MEDIA_BYTES:
             raise FormLoadError(where, f"media file {name!r} is larger than {MAX_MEDIA_BYTES // 2**20} MB")
         data = path.read_bytes()
-        out[iid] = read_csv_instance(data, f"{where} ({name})") if kind == "csv" else \
-            read_xml_instance(data, f"{where} ({name})")
+        out[iid] = _READERS[kind](data, f"{where} ({name})")
     return out, used
+
+
+def _read_geojson(data: bytes, where: str) -> ET.Element:
+    from kiosk.forms.geojson_instance import read_geojson_instance
+
+    return read_geojson_instance(data, where)
+
+
+_READERS = {"csv": read_csv_instance, "xml": read_xml_instance, "geojson": _read_geojson}

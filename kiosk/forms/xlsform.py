@@ -52,12 +52,13 @@ def _where(sheet: str | None, row: int | None, column: str | None) -> str:
     return ", ".join(parts)
 
 
-def sheet_rows(path: Path, sheet: str) -> list[dict[str, str]]:
+def sheet_rows(path: Path, sheet: str, max_row: int | None = None) -> list[dict[str, str]]:
     """The rows of one sheet as {header: text}, index 0 = spreadsheet row 2 (header is row 1);
     [] when the sheet is absent or unreadable (the converter reports that itself). Only
-    used cells are read (see the module doc)."""
+    used cells are read (see the module doc); ``max_row``: read no further (the settings
+    row, the survey's header: an import of a big form does not read its sheets twice)."""
     try:
-        rows = _used_rows(path, sheet)
+        rows = _used_rows(path, sheet, max_row)
     except Exception:  # noqa: BLE001 - any unreadable file: pyxform or check_workbook says why
         return []
     if not rows:
@@ -67,7 +68,7 @@ def sheet_rows(path: Path, sheet: str) -> list[dict[str, str]]:
             for r in rows[1:]]
 
 
-def _used_rows(path: Path, sheet: str) -> list[list[Any]]:
+def _used_rows(path: Path, sheet: str, max_row: int | None = None) -> list[list[Any]]:
     if path.suffix.lower() == ".xls":
         import xlrd
 
@@ -76,14 +77,16 @@ def _used_rows(path: Path, sheet: str) -> list[list[Any]]:
             return []
         ws = book.sheet_by_name(sheet)
         width = min(ws.ncols, MAX_COLUMNS)
-        return _until_empty_run(ws.row_values(i, 0, width) for i in range(ws.nrows))
+        last = min(ws.nrows, max_row or ws.nrows)
+        return _until_empty_run(ws.row_values(i, 0, width) for i in range(last))
     import openpyxl
 
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         if sheet not in book.sheetnames:
             return []
-        return _until_empty_run(book[sheet].iter_rows(max_col=MAX_COLUMNS, values_only=True))
+        return _until_empty_run(book[sheet].iter_rows(max_row=max_row, max_col=MAX_COLUMNS,
+                                                      values_only=True))
     finally:
         book.close()
 
@@ -230,7 +233,7 @@ def convert_with_warnings(path: Path | str) -> tuple[bytes, list[str]]:
 
 def check_settings(path: Path, data: dict[str, Any]) -> None:
     """What the settings sheet says that pyxform accepts but a kiosk cannot use."""
-    rows = sheet_rows(path, "settings")
+    rows = sheet_rows(path, "settings", max_row=2)
     settings = rows[0] if rows else {}
 
     def fail(column: str, message: str) -> None:
@@ -261,14 +264,31 @@ def check_settings(path: Path, data: dict[str, Any]) -> None:
         fail("submission_url", f"submission_url {url!r} is not an http(s) URL")
     lang = settings.get("default_language", "")
     if lang and lang != "default":
-        langs = _survey_languages(path)
+        langs = _pyxform_languages(data) or _survey_languages(path)
         if langs and lang not in langs:
             fail("default_language", f"default_language {lang!r} is not a language of the survey "
                                      f"columns ({', '.join(sorted(langs))})")
 
 
+def _pyxform_languages(data: dict[str, Any]) -> set[str]:
+    """The languages of the texts pyxform read (its labels and hints keyed by language): the
+    same answer as the survey's column headers, without reading the spreadsheet again."""
+    out: set[str] = set()
+    stack = list(data.get("children") or [])
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        for key in ("label", "hint", "constraint_message", "required_message"):
+            texts = node.get(key)
+            if isinstance(texts, dict):
+                out.update(str(k) for k in texts if k != "default")
+        stack.extend(node.get("children") or [])
+    return out
+
+
 def _survey_languages(path: Path) -> set[str]:
-    rows = sheet_rows(path, "survey")
+    rows = sheet_rows(path, "survey", max_row=2)
     headers = set(rows[0]) if rows else set()
     out = set()
     for h in headers:

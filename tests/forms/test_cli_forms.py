@@ -17,7 +17,8 @@ def test_forms_list_json(kiosk_cli) -> None:  # type: ignore[no-untyped-def]
     assert "birth-registration" in ids and data["problems"] == []
     row = next(f for f in data["forms"] if f["id"] == "birth-registration")
     assert row["title"] == "Birth registration" and row["demo"] is True
-    assert set(row) == {"id", "version", "title", "category", "agency", "demo"}
+    assert set(row) == {"id", "xml_form_id", "version", "title", "category", "agency", "demo"}
+    assert row["xml_form_id"] == "birth-registration"  # a kiosk form: its own id (issue 22)
 
 
 def test_forms_list_human(kiosk_cli) -> None:  # type: ignore[no-untyped-def]

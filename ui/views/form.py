@@ -48,7 +48,8 @@ class _Choice:
 class QuestionBlock(QWidget):
     """Label, hint, input and the error line of one question."""
 
-    def __init__(self, entry: Entry, widget: QuestionWidget | None, lang: str, required: bool) -> None:
+    def __init__(self, entry: Entry, widget: QuestionWidget | None, lang: str, required: bool,
+                 ui_lang: str | None = None) -> None:
         super().__init__()
         question = entry.question
         self.entry = entry
@@ -73,7 +74,7 @@ class QuestionBlock(QWidget):
         if self.hint is not None:
             box.addWidget(self.hint)
         if widget is not None and not required:
-            box.addWidget(text_label(t("ui.form_optional", lang), "hint"))
+            box.addWidget(text_label(t("ui.form_optional", ui_lang or lang), "hint"))
         if widget is not None:
             box.addWidget(widget)
         self.error = text_label("", "error")
@@ -142,6 +143,11 @@ class FormView(QWidget):
         self.progress.setProperty("role", "progress")
         top.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignTop)
         head_box.addLayout(top)
+        # the form's own languages (a form in Kazakh, French …): its texts only, the
+        # kiosk's buttons stay in the kiosk's language
+        self.lang_row = QHBoxLayout()
+        self.lang_buttons: dict[str, Any] = {}
+        head_box.addLayout(self.lang_row)
         head_box.addWidget(self.page_title)
         self.page_title.hide()  # shown only for a draft-save problem
         outer.addWidget(head)
@@ -178,7 +184,33 @@ class FormView(QWidget):
     def start(self, flow: Flow) -> None:
         self.flow = flow
         self.checked = False
+        self._language_buttons(flow)
         self.render()
+
+    def _language_buttons(self, flow: Flow) -> None:
+        """One button per language of the form when it has a choice to offer (Flow.languages)."""
+        while self.lang_row.count():  # the last form's buttons and stretch
+            item = self.lang_row.takeAt(0)
+            old = item.widget() if item is not None else None
+            if old is not None:
+                old.deleteLater()
+        self.lang_buttons = {}
+        for code, name in flow.languages().items():
+            b = button(name, t("ui.form_language_desc", self.prefs.lang), name=f"form-lang-{code}")
+            b.clicked.connect(lambda _=False, c=code: self.set_form_language(c))
+            self.lang_row.addWidget(b)
+            b.show()
+            self.lang_buttons[code] = b
+        if self.lang_buttons:
+            self.lang_row.addStretch(1)
+
+    def set_form_language(self, code: str) -> None:
+        """Show the form's texts in ``code`` (one of its languages); nothing typed is lost."""
+        if self.flow is None:
+            return
+        self.flow.form_lang = code
+        self.flow.changed()
+        self.render(focus=False)
 
     def stop(self) -> None:
         self._save_timer.stop()
@@ -219,9 +251,12 @@ class FormView(QWidget):
             self.read.setText(t("ui.form_read_no_voice", lang))
             a11y.label(self.read, self.read.text(), t(f"ui.a11y_read_aloud_no_voice_{lang}", lang))
         self.read.setEnabled(not self.prefs.read_aloud or self.reader.has_voice(lang))
-        flow.set_lang(lang)
+        tl = flow.text_lang(lang)  # the form's own texts (its language may not be the kiosk's)
+        for code, b in self.lang_buttons.items():
+            restyle(b, "role", "primary" if code == tl else "")
+        flow.set_lang(tl)
         section = flow.page_title()
-        self.form_title.setText(f"{flow.title(lang)} — {section}" if section else flow.title(lang))
+        self.form_title.setText(f"{flow.title(tl)} — {section}" if section else flow.title(tl))
         self.page_title.hide()
         local = {key: b.local_error for key, b in self.blocks.items() if b.local_error}
         self.page.clear(keep_scroll=not focus)
@@ -239,10 +274,10 @@ class FormView(QWidget):
                 choices=[_Choice(c) for c in flow.choices(entry)],
                 derived=flow.derived(entry),
                 read_only=flow.read_only(entry),
-                label=q.label(lang),
+                label=q.label(tl),
             )
             widget = make_widget(q, ctx)
-            block = QuestionBlock(entry, widget, lang, flow.required(entry))
+            block = QuestionBlock(entry, widget, tl, flow.required(entry), ui_lang=lang)
             if widget is not None:
                 widget.set_value(flow.answer(entry))
                 widget.changed.connect(lambda k=entry.key: self._edited(k))
