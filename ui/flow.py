@@ -16,6 +16,8 @@ from typing import Any
 from kiosk.forms.model import QuestionType
 
 Item = tuple[int, ...]
+# Read-only inputs that show their value themselves (a picture, a signature, repeats).
+_OWN_READ_ONLY = (QuestionType.ATTACHMENT, QuestionType.SIGNATURE, QuestionType.REPEAT)
 
 
 def entry_key(name: str, item: Item) -> str:
@@ -130,6 +132,20 @@ class Flow:
 
     def read_only(self, e: Entry) -> bool:
         return bool(self.s.is_read_only(e.name, e.item))
+
+    def shows_value(self, e: Entry) -> bool:
+        """Shown as text, not an input: calculations and read-only typed answers."""
+        q = e.question
+        if q.type in _OWN_READ_ONLY:
+            return False
+        return bool(getattr(q, "calculate", None)) or (q.type != QuestionType.NOTE and self.read_only(e))
+
+    def shown(self, e: Entry, lang: str) -> str:
+        """The entry's value as the review shows it ("" when there is none yet)."""
+        from kiosk.forms.display import display_value
+
+        value = self.s.value(e.name, e.item)
+        return "" if value in (None, "", []) else display_value(e.question.definition, value, lang)
 
     def screen_errors(self) -> dict[str, str]:
         errors = self.s.errors(self._now()[0])

@@ -239,10 +239,16 @@ class FormView(QWidget):
                 choices=[_Choice(c) for c in flow.choices(entry)],
                 derived=flow.derived(entry),
                 read_only=flow.read_only(entry),
+                required=flow.required(entry),
                 label=q.label(lang),
             )
-            widget = make_widget(q, ctx)
-            block = QuestionBlock(entry, widget, lang, flow.required(entry))
+            as_value = flow.shows_value(entry)
+            if as_value:
+                from ui.widgets.value import ValueWidget
+
+                ctx.shown = flow.shown(entry, lang)
+            widget = ValueWidget(q, ctx) if as_value else make_widget(q, ctx)
+            block = QuestionBlock(entry, widget, lang, ctx.required or as_value)
             if widget is not None:
                 widget.set_value(flow.answer(entry))
                 widget.changed.connect(lambda k=entry.key: self._edited(k))
@@ -375,8 +381,18 @@ class FormView(QWidget):
                 target.widget.focus_widgets()[0].setFocus()
             return
         self.progress.setText(t("ui.form_progress", self.prefs.lang, index=flow.index + 1, count=flow.count))
+        self._refresh_values()
         if self.checked:
             self._show_errors(only=name)
+
+    def _refresh_values(self) -> None:
+        """Calculated values on this page follow the answers they are worked out from."""
+        from ui.widgets.value import ValueWidget
+
+        assert self.flow is not None
+        for block in self.blocks.values():
+            if isinstance(block.widget, ValueWidget):
+                block.widget.refresh(self.flow.shown(block.entry, self.prefs.lang))
 
     def _local_error(self, name: str, message: str) -> None:
         block = self.blocks.get(name)

@@ -25,6 +25,8 @@ class Context:
     choices: list[Any] = field(default_factory=list)  # filtered choices (choice_filter applied)
     derived: dict[str, Any] = field(default_factory=dict)
     read_only: bool = False
+    required: bool = True  # an optional single choice offers "Clear answer"
+    shown: str = ""  # a read-only value as the review shows it (ui.widgets.value)
     label: str = ""  # the question's label, for accessible names
     location: str = ""  # the kiosk's own location (config ``location``), for geopoint
 

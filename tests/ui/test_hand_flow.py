@@ -1,0 +1,114 @@
+"""Issue 19 part A through the real window: what the resident sees and where a tap leads.
+
+Taps are real mouse events on the widgets (QTest); the form engine, the store and the
+catalog are the kiosk's own."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
+
+from tests.ui.driver import tap
+from ui.examples import open_example
+
+
+@pytest.fixture
+def kiosk(kiosk, qtbot):  # noqa: ANN001 - the conftest's kiosk, its queued draft saved before it goes
+    yield kiosk
+    kiosk.window.wipe(discard=True)  # no draft left for the closing window to save
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+
+
+def _screen_of(flow, name: str) -> str:  # noqa: ANN001
+    return next(s.key for s in flow.s.screens() if any(qv.name == name for qv, _ in s.questions))
+
+
+def test_a_calculated_value_is_large_text_not_an_input(qtbot, kiosk):
+    from ui.widgets.value import ValueWidget
+
+    win = kiosk.window
+    flow = open_example(win, "child-money")
+    count = flow.s.value("children_count")
+    assert count and count > 0
+    for name, shown in (("children_count", str(count)), ("monthly_amount", str(count * 100000))):
+        win.form.go_to(_screen_of(flow, name))
+        block = win.form.blocks[name]
+        assert isinstance(block.widget, ValueWidget)
+        assert block.findChildren(QLineEdit) == [] and block.findChildren(QPlainTextEdit) == []
+        assert block.widget.shown.text() == shown and block.widget.shown.isVisible()
+        assert block.widget.shown.property("role") == "big-number"
+        texts = [w.text() for w in block.findChildren(type(block.title))]
+        assert "Заавал биш" not in texts  # never "optional": nothing to answer
+        tap(qtbot, win.form.next)  # a value, never an answer the resident owes
+        assert win.form.flow.screen_key != _screen_of(flow, name)
+
+
+def test_an_empty_calculation_has_no_page_of_its_own(qtbot, kiosk):
+    win = kiosk.window
+    tap(qtbot, win.home.tiles["id-card"])
+    names = [qv.name for s in win.flow.s.screens() for qv, _ in s.questions]
+    assert "applicant_age" not in names and "card_name" not in names  # nothing worked out yet
+    flow = open_example(win, "id-card")
+    names = [qv.name for s in flow.s.screens() for qv, _ in s.questions]
+    assert "applicant_age" in names and "card_name" in names
+
+
+def test_a_tap_on_the_chosen_answer_keeps_it(qtbot, kiosk):
+    win = kiosk.window
+    flow = open_example(win, "child-money")
+    win.form.go_to(_screen_of(flow, "bank"))
+    widget = win.form.blocks["bank"].widget
+    chosen = flow.answer(win.form.blocks["bank"].entry)
+    button = widget.buttons[chosen]
+    assert button.isChecked()
+    for _ in range(2):  # a pre-set answer tapped again, then a double tap's second tap
+        tap(qtbot, button)
+        assert button.isChecked() and widget.value() == chosen
+    assert flow.answer(win.form.blocks["bank"].entry) == chosen
+    assert widget.clear_btn is None  # a required choice has no "Clear answer"
+    other = next(b for v, b in widget.buttons.items() if v != chosen)
+    tap(qtbot, other)
+    assert other.isChecked() and not button.isChecked()
+
+
+def test_an_optional_single_choice_has_clear_answer(qtbot, kiosk):
+    win = kiosk.window
+    flow = open_example(win, "id-card")
+    flow.s.set_answer("reason", "lost")
+    win.form.go_to(_screen_of(flow, "stolen_reported"))
+    block = win.form.blocks["stolen_reported"]
+    yes = block.widget.buttons[True]
+    for _ in range(2):
+        tap(qtbot, yes)
+        assert yes.isChecked() and flow.answer(block.entry) is True
+    clear = block.widget.clear_btn
+    assert clear is not None and clear.text() == "Хариултыг арилгах"
+    tap(qtbot, clear)
+    assert not yes.isChecked() and flow.answer(block.entry) is None and not clear.isEnabled()
+    tap(qtbot, win.form.next)  # optional: empty is fine
+    assert win.form.flow.screen_key != _screen_of(flow, "stolen_reported")
+
+
+def test_checkboxes_toggle(qtbot, kiosk):
+    from kiosk.forms.model import QuestionType
+
+    win = kiosk.window
+    for form_id in kiosk.services.catalog.forms:
+        flow = open_example(win, form_id)
+        if flow is None:
+            continue
+        multi = [(s.key, qv.name) for s in flow.s.screens() for qv, _ in s.questions
+                 if qv.type == QuestionType.SELECT_MULTIPLE]
+        if multi:
+            break
+        win.wipe(discard=True)
+    assert multi, "no bundled form has a select_multiple"
+    key, name = multi[0]
+    win.form.go_to(key)
+    widget = win.form.blocks[next(k for k in win.form.blocks if k.startswith(name))].widget
+    first = next(iter(widget.buttons.values()))
+    was = first.isChecked()
+    tap(qtbot, first)
+    assert first.isChecked() is not was
+    tap(qtbot, first)
+    assert first.isChecked() is was
