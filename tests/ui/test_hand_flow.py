@@ -112,3 +112,51 @@ def test_checkboxes_toggle(qtbot, kiosk):
     assert first.isChecked() is not was
     tap(qtbot, first)
     assert first.isChecked() is was
+
+
+def _choose_large_contrast_read_aloud(qtbot, window) -> None:  # noqa: ANN001
+    from PySide6.QtWidgets import QPushButton
+
+    tap(qtbot, window.a11y_btn)
+    for name in ("scale-200", "contrast", "read-aloud"):
+        tap(qtbot, window.settings.findChild(QPushButton, name))
+    tap(qtbot, window.settings.findChild(QPushButton, "a11y-close"))
+
+
+def test_accessibility_choices_hold_for_the_visit_and_go_with_it(qtbot, isolated_home, monkeypatch):
+    from kiosk.paths import Home
+    from tests.ui.driver import fill_screens
+    from ui.app import build
+
+    (isolated_home / "config.toml").write_text("idle_warning_seconds = 1\nidle_wipe_seconds = 1\n", "utf-8")
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    k = build(Home(isolated_home), "mn")
+    qtbot.addWidget(k.window)
+    k.window.show()
+    qtbot.waitUntil(lambda: k.is_ready() and k.bridge.is_idle(), timeout=10_000)
+    window, prefs = k.window, k.prefs
+    try:
+        _choose_large_contrast_read_aloud(qtbot, window)
+        chosen = (prefs.scale, prefs.theme, prefs.read_aloud)
+        assert chosen == (200, "high-contrast", True)
+        tap(qtbot, window.home.tiles["livestock-census"])  # a form cancelled …
+        tap(qtbot, window.form.cancel)
+        tap(qtbot, window.confirm.yes)
+        assert window.stack.currentWidget() is window.home
+        assert (prefs.scale, prefs.theme, prefs.read_aloud) == chosen
+        tap(qtbot, window.home.tiles["livestock-census"])  # … and one finished
+        fill_screens(qtbot, k, "livestock-census", "touch")
+        with qtbot.waitSignal(window.submitted, timeout=20_000):
+            tap(qtbot, window.review.submit_btn)
+        with qtbot.waitSignal(window.wiped):
+            tap(qtbot, window.receipt_view.finish_btn)
+        assert window.stack.currentWidget() is window.home
+        assert (prefs.scale, prefs.theme, prefs.read_aloud) == chosen  # still this visit
+        # The resident walks away from the home screen: the idle wipe ends the visit.
+        with qtbot.waitSignal(window.wiped, timeout=10_000):
+            pass
+        assert prefs.is_default()
+    finally:
+        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+        k.bridge.shutdown()
+        k.services.close()
