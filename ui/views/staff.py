@@ -252,8 +252,11 @@ class StaffView(Page):
         items = snap.failed if snap is not None else []
         if not items:
             failed.addWidget(text_label(t("ui.staff_failed_none", lang), "hint"))
-        for number, reason in items:
-            failed.addWidget(text_label(t("ui.staff_failed_item", lang, number=number[-12:], reason=reason)))
+        from kiosk.receipt import receipt_number
+
+        for number, reason in items:  # the number on the resident's receipt
+            failed.addWidget(text_label(t("ui.staff_failed_item", lang, number=receipt_number(number),
+                                          reason=reason)))
 
         drafts = self._section(t("ui.staff_drafts", lang))
         self.drafts_list = None
