@@ -114,6 +114,27 @@ def test_checkboxes_toggle(qtbot, kiosk):
     assert first.isChecked() is was
 
 
+def test_the_birth_date_is_offered_from_a_valid_registry_number(qtbot, kiosk):
+    from ui.widgets.inputs import DateWidget
+
+    win = kiosk.window
+    flow = open_example(win, "child-money")
+    flow.s.set_answer("child_birth_date", None, (0,))  # the child's РД ЖЭ21261528: 2021-06-15
+    key = next(s.key for s in flow.s.screens() for qv, item in s.questions
+               if qv.name == "child_birth_date" and item == (0,))
+    win.form.go_to(key)
+    block = win.form.blocks["child_birth_date#1"]
+    assert isinstance(block.widget, DateWidget)
+    assert [block.widget.fields[p].text() for p in ("year", "month", "day")] == ["2021", "06", "15"]
+    assert flow.s.answer("child_birth_date", (0,)) == "2021-06-15"
+    tap(qtbot, block.widget.findChild(type(win.form.next), "date-day-plus"))  # still the resident's to change
+    assert flow.s.answer("child_birth_date", (0,)) == "2021-06-16"
+    flow.s.set_answer("child_rd", "ЖЭ2126", (0,))  # no valid number: nothing offered
+    flow.s.set_answer("child_birth_date", None, (0,))
+    win.form.go_to(key)
+    assert flow.s.answer("child_birth_date", (0,)) is None
+
+
 def _choose_large_contrast_read_aloud(qtbot, window) -> None:  # noqa: ANN001
     from PySide6.QtWidgets import QPushButton
 

@@ -249,6 +249,11 @@ class FormView(QWidget):
                 ctx.shown = flow.shown(entry, lang)
             widget = ValueWidget(q, ctx) if as_value else make_widget(q, ctx)
             block = QuestionBlock(entry, widget, lang, ctx.required or as_value)
+            offered = flow.offered_date(entry)
+            if offered is not None and widget is not None:  # from the registry number, editable
+                flow.set_answer(entry, offered)
+                self._save_timer.start()
+                block.box.insertWidget(block.box.indexOf(widget), text_label(t("flow.date_from_rd", lang), "hint"))
             if widget is not None:
                 widget.set_value(flow.answer(entry))
                 widget.changed.connect(lambda k=entry.key: self._edited(k))
