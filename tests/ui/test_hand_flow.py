@@ -135,6 +135,52 @@ def test_the_birth_date_is_offered_from_a_valid_registry_number(qtbot, kiosk):
     assert flow.s.answer("child_birth_date", (0,)) is None
 
 
+def _pick_scan(qtbot, widget, name: str) -> None:  # noqa: ANN001
+    tap(qtbot, widget.pick)
+    picker = widget.picker
+    qtbot.waitUntil(picker.isVisible)
+    tap(qtbot, next(b for k, b in picker.items.items() if k != name and "USB" not in k))  # the scans folder
+    tap(qtbot, picker.items[name])
+    qtbot.waitUntil(lambda: widget.picker is None)
+
+
+def test_a_refused_file_never_blocks_an_optional_attachment(qtbot, kiosk, tmp_path, monkeypatch):
+    from ui.widgets import filesource
+
+    monkeypatch.setattr(filesource, "MEDIA_BASES", (tmp_path / "media",))
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    (scans / "letter.png").write_bytes(b"not a picture at all, just words")
+    win = kiosk.window
+    win.form.scans_folder = str(scans)
+    flow = open_example(win, "governor-petition")
+    flow.s.set_answer("photo", None)
+    key = _screen_of(flow, "photo")
+    win.form.go_to(key)
+    block = win.form.blocks["photo"]
+    assert not flow.required(block.entry)
+    _pick_scan(qtbot, block.widget, "letter.png")
+    assert block.error.isVisible() and block.error.text()  # said once, under the question
+    assert block.widget.value() is None
+    tap(qtbot, win.form.next)
+    assert win.form.flow.screen_key != key  # optional and empty: on to the next screen
+
+
+def test_a_required_empty_attachment_says_so_and_back_works(qtbot, kiosk):
+    win = kiosk.window
+    flow = open_example(win, "death-registration")
+    flow.s.set_answer("medical_certificate", None)
+    key = _screen_of(flow, "medical_certificate")
+    win.form.go_to(key)
+    block = win.form.blocks["medical_certificate"]
+    tap(qtbot, win.form.next)
+    assert win.form.flow.screen_key == key and block.error.isVisible() and block.error.text()
+    errors = [w for w in win.form.findChildren(type(block.error)) if w.isVisible() and w.property("role") == "error"]
+    assert errors == [block.error]  # one message, in one place
+    tap(qtbot, win.form.back)
+    assert win.form.flow.screen_key != key
+
+
 def _choose_large_contrast_read_aloud(qtbot, window) -> None:  # noqa: ANN001
     from PySide6.QtWidgets import QPushButton
 

@@ -99,6 +99,11 @@ class QuestionBlock(QWidget):
     def current_error(self) -> str:
         return self.local_error or self.engine_error
 
+    def blocking(self) -> bool:
+        """Does this question's problem hold the resident on the screen?"""
+        local = self.local_error and (self.widget is None or self.widget.local_blocks)
+        return bool(self.engine_error or local)
+
 
 # Questions typed into: Enter in their field goes to the next screen.
 _TYPED_IN = (QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PHONE,
@@ -420,7 +425,7 @@ class FormView(QWidget):
                 continue
             block.engine_error = errors.get(name, "")
             block.show_error(block.current_error())
-            if block.current_error():
+            if block.blocking():
                 bad.append(name)
         return bad
 

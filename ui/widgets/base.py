@@ -36,6 +36,10 @@ class QuestionWidget(QWidget):
     # Raised by widgets that know before the engine does that an entry is wrong
     # (an impossible date, a file over the size limit); "" clears it.
     local_error = Signal(str)
+    # Whether a local error holds the resident on the screen. An impossible date does;
+    # a refused file does not: nothing of it was kept, so the answer is what it was
+    # (empty or the earlier file) and only the form's own rules (required) can stop Next.
+    local_blocks = True
 
     def __init__(self, question: Any, ctx: Context) -> None:
         super().__init__()
