@@ -181,6 +181,50 @@ def test_a_required_empty_attachment_says_so_and_back_works(qtbot, kiosk):
     assert win.form.flow.screen_key != key
 
 
+def _visible_errors(win):  # noqa: ANN001
+    from PySide6.QtWidgets import QLabel
+
+    return [w for w in win.form.findChildren(QLabel) if w.isVisible() and w.property("role") == "error"]
+
+
+def test_one_message_per_problem_and_no_tick_beside_an_error(qtbot, kiosk):
+    from tests.ui.driver import type_keys
+
+    win = kiosk.window
+    tap(qtbot, win.home.tiles["child-money"])
+    block = win.form.blocks["applicant_rd"]
+    type_keys(block.widget.edit, "ЖЭ21261528")  # a valid number, but a child's: too young to apply
+    assert block.widget.feedback.property("role") == "ok" and block.widget.feedback.isVisible()
+    tap(qtbot, win.form.next)
+    assert block.error.isVisible() and _visible_errors(win) == [block.error]
+    assert not block.widget.feedback.isVisible()  # no green "correct" beside the red error
+    block.widget.edit.clear()
+    type_keys(block.widget.edit, "ЖЭ21261529")  # a wrong check digit: said once, in one place
+    assert _visible_errors(win) == [block.error]
+    block.widget.edit.clear()
+    type_keys(block.widget.edit, "ЖЭ93041224")
+    assert not block.error.isVisible() and block.widget.feedback.isVisible()
+
+
+def test_change_on_the_review_comes_back_to_the_review(qtbot, kiosk):
+    win = kiosk.window
+    flow = open_example(win, "livestock-census")
+    win.show_review()
+    tap(qtbot, win.review.links[0])  # "Change" on the first answer
+    assert win.stack.currentWidget() is win.form and flow.index == 0
+    tap(qtbot, win.form.next)
+    assert win.stack.currentWidget() is win.review  # not through every later page
+
+
+def test_a_long_answer_gets_a_field_of_several_lines(qtbot, kiosk):
+    win = kiosk.window
+    flow = open_example(win, "governor-petition")
+    win.form.go_to(_screen_of(flow, "body"))
+    assert isinstance(win.form.blocks["body"].widget.edit, QPlainTextEdit)  # up to 3,000 characters
+    win.form.go_to(_screen_of(flow, "subject"))
+    assert isinstance(win.form.blocks["subject"].widget.edit, QLineEdit)  # at most 100
+
+
 def _choose_large_contrast_read_aloud(qtbot, window) -> None:  # noqa: ANN001
     from PySide6.QtWidgets import QPushButton
 

@@ -91,6 +91,7 @@ class QuestionBlock(QWidget):
         self.error.setText(message)
         self.error.setVisible(bool(message))
         if self.widget is not None:
+            self.widget.error_shown(bool(message))
             for w in self.widget.focus_widgets():
                 restyle(w, "invalid", "true" if message else "false")
                 base = w.accessibleDescription().split(" — ")[0]
@@ -126,6 +127,7 @@ class FormView(QWidget):
         self.flow: Flow | None = None
         self.blocks: dict[str, QuestionBlock] = {}
         self.checked = False  # errors are shown live once Next was pressed on this screen
+        self.from_review = False  # "Change" on the review: Next goes back there once all is well
         self.max_attachment_kb = 4096
         self.repeat_controls: list[QWidget] = []
         self.repeat_rows: dict[str, list[Any]] = {}  # repeat entry key -> its RepeatRow widgets
@@ -183,6 +185,7 @@ class FormView(QWidget):
     def start(self, flow: Flow) -> None:
         self.flow = flow
         self.checked = False
+        self.from_review = False
         self.render()
 
     def stop(self) -> None:
@@ -350,7 +353,7 @@ class FormView(QWidget):
     def _edit_item(self, screen_key: str) -> None:
         if self.flow is not None:
             self.flush()
-            self.go_to(screen_key)
+            self.go_to(screen_key, from_review=self.from_review)
 
     def _remove_item(self, rep: Entry, index: int) -> None:
         if self.flow is not None and self.flow.remove_item(rep, index):
@@ -457,7 +460,8 @@ class FormView(QWidget):
             QTimer.singleShot(0, self, lambda: self._reveal(first.error))
             return
         self.flush()
-        if flow.is_last:
+        if flow.is_last or (self.from_review and not flow.all_errors()):
+            self.from_review = False
             self.to_review.emit()
             return
         flow.next()
@@ -472,7 +476,8 @@ class FormView(QWidget):
         self.checked = False
         self.render()
 
-    def go_to(self, screen_key: str, entry: str = "") -> None:
+    def go_to(self, screen_key: str, entry: str = "", from_review: bool = False) -> None:
+        self.from_review = from_review
         if self.flow is not None:
             self.flow.go_to(screen_key)
             self.checked = False

@@ -75,6 +75,10 @@ class QuestionWidget(QWidget):
         """Interactive children in reading order (for tab order and tests)."""
         return []
 
+    def error_shown(self, on: bool) -> None:
+        """The question's error line (the one place for its problem) appeared or went:
+        a widget hides its own verdict (a tick, a red word) meanwhile."""
+
     def speakable(self) -> str:
         """Extra words read aloud after the label and hint (e.g. the choices)."""
         return ""
