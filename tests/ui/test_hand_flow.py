@@ -271,3 +271,22 @@ def test_accessibility_choices_hold_for_the_visit_and_go_with_it(qtbot, isolated
         qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
         k.bridge.shutdown()
         k.services.close()
+
+
+@pytest.mark.parametrize("typed", ["91 106", "north east", "47.9"])
+def test_the_staff_location_error_is_in_the_screens_language(qtbot, kiosk, typed: str):
+    import re
+
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    win = kiosk.window
+    win.open_staff()
+    win.staff.unlocked = True
+    win.staff.render()
+    win.staff.findChild(QLineEdit, "staff-location").setText(typed)
+    tap(qtbot, win.staff.findChild(QPushButton, "staff-location-save"))
+    status = win.staff.findChild(QLabel, "staff-location-status")
+    assert status.isVisible() and status.property("role") == "error"
+    words = re.findall(r"[A-Za-z]{3,}", status.text())
+    assert words == [], words  # Mongolian only, never the CLI's English reason
+    assert kiosk.services.config.location == ""
