@@ -290,3 +290,44 @@ def test_the_staff_location_error_is_in_the_screens_language(qtbot, kiosk, typed
     words = re.findall(r"[A-Za-z]{3,}", status.text())
     assert words == [], words  # Mongolian only, never the CLI's English reason
     assert kiosk.services.config.location == ""
+
+
+def test_sound_and_video_questions_say_the_kiosk_cannot_take_them(qtbot, isolated_home, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QLabel, QPushButton
+
+    from kiosk.forms.local_catalog import check_source, install, read_source
+    from kiosk.paths import Home
+    from tests.forms.xlsform_builders import write_xlsform
+    from ui.app import build
+    from ui.widgets.media import RecordingUnavailableWidget
+
+    xlsx = write_xlsform(tmp_path / "media.xlsx",
+                         [["type", "name", "label::English (en)", "label::Mongolian (mn)"],
+                          ["text", "name", "Name", "Нэр"],
+                          ["audio", "voice", "Your voice", "Таны дуу"],
+                          ["video", "clip", "A video", "Видео"]],
+                         None, {"form_title": "Media", "form_id": "media_q"})
+    source = read_source(xlsx)
+    install(isolated_home, source, check_source(source), category="civil-registration", agency="gasr")
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    k = build(Home(isolated_home), "mn")
+    qtbot.addWidget(k.window)
+    k.window.show()
+    qtbot.waitUntil(lambda: k.is_ready() and k.bridge.is_idle(), timeout=10_000)
+    win = k.window
+    try:
+        flow = win.open_form("media-q")
+        for name, word in (("voice", "Дуу"), ("clip", "Видео")):
+            win.form.go_to(_screen_of(flow, name))
+            widget = win.form.blocks[name].widget
+            assert isinstance(widget, RecordingUnavailableWidget)
+            assert widget.note.text().startswith(word) and widget.findChildren(QPushButton) == []
+            texts = " ".join(w.text() for w in win.form.findChildren(QLabel) if w.isVisible())
+            assert "PDF" not in texts and "зураг" not in texts.lower()  # no picture/PDF advice
+            tap(qtbot, win.form.next)
+            assert win.form.flow.screen_key != _screen_of(flow, name) or win.stack.currentWidget() is win.review
+        win.wipe(discard=True)
+    finally:
+        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+        k.bridge.shutdown()
+        k.services.close()

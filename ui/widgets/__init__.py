@@ -55,6 +55,10 @@ def make_widget(question: Any, ctx: Context) -> QuestionWidget | None:
     from ui.widgets.odk import odk_widget_class  # XForm types and appearances
 
     cls = odk_widget_class(question) or _table().get(question.type)
+    if question.type == "attachment":
+        from ui.widgets.media import RecordingUnavailableWidget, recording_only
+
+        cls = RecordingUnavailableWidget if recording_only(question) else cls
     return cls(question, ctx) if cls is not None else None
 
 

@@ -53,6 +53,27 @@ def camera_available() -> bool:
         return False
 
 
+def recording_only(question: Any) -> bool:
+    """A sound or video upload (XForm audio/video): the kiosk has no way to record or
+    pick one (its picker takes photos and PDFs), so the question is said unavailable."""
+    accept = tuple(getattr(question, "accept", ()) or ())
+    return bool(accept) and all(a.startswith(("audio/", "video/")) for a in accept)
+
+
+class RecordingUnavailableWidget(QuestionWidget):
+    """No buttons and no photo/PDF advice: one line saying this kiosk cannot take it."""
+
+    def __init__(self, question: Any, ctx: Context) -> None:
+        super().__init__(question, ctx)
+        video = any(a.startswith("video/") for a in getattr(question, "accept", ()))
+        self.note = text_label(t("flow.video_unavailable" if video else "flow.audio_unavailable", ctx.lang), "hint")
+        self.note.setObjectName("recording-unavailable")
+        self.box.addWidget(self.note)
+
+    def speakable(self) -> str:
+        return self.note.text()
+
+
 class AttachmentWidget(QuestionWidget):
     """Value: ``{"file", "name", "size", "media_type", "sha256"}`` of the chosen file."""
 
