@@ -68,7 +68,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info)
     else:
-        print(t("sync.enrolled", _lang(home), device_id=info["device_id"],
+        print(t("sync.enrolled", _lang_of(args, home), device_id=info["device_id"],
                 url=info["server_url"], forms=info["catalog"].get("forms", "?")))
     return EXIT_OK
 
