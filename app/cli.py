@@ -212,6 +212,12 @@ def t(key: str, lang: str) -> str:
     return say(key, lang)
 
 
+def error_text(exc: KioskError, lang: str) -> str:
+    from kiosk.i18n import error_text as worded
+
+    return worded(exc, lang)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Everything this process writes is private: the data folder holds the database,
     # logs, config, enrolment and secrets; an export on a USB stick is for the agency.
@@ -235,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _start_ui(args)
         return int(func(args) or 0)
     except KioskError as exc:
-        print(f"kiosk: error: {exc.text(_lang(args))}", file=sys.stderr)
+        print(f"kiosk: error: {error_text(exc, _lang(args))}", file=sys.stderr)
         return exc.exit_code
     except EOFError:  # Ctrl+D (or no more input) at a prompt: nothing was done
         print(f"kiosk: error: {t('cli.input_ended', _lang(args))}", file=sys.stderr)

@@ -7,7 +7,7 @@ ever reach a resident or technician as a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 # Exit codes are part of the stable command line (DESIGN.md §6).
 EXIT_OK = 0
@@ -21,12 +21,23 @@ EXIT_SECURITY = 7  # signature/verification failure, revoked device
 EXIT_INTERNAL = 70  # a bug: logged with a reference, never a traceback on screen
 
 
+_english: Callable[[str, dict[str, object]], str] | None = None
+
+
+def use_catalog(english: Callable[[str, dict[str, object]], str]) -> None:
+    """Called by kiosk.i18n on import: how a catalog key becomes the English message."""
+    global _english
+    _english = english
+
+
 class KioskError(Exception):
     """An error with a plain one-line message and a meaningful exit code.
 
     ``key`` and ``params`` (optional) name the message in the translation catalog
-    (kiosk/i18n.py): ``text(lang)`` says it in the kiosk's language; ``message``
-    (and ``str()``) is the English text, for logs and callers without a language.
+    (kiosk/i18n.py): ``kiosk.i18n.error_text(exc, lang)`` says it in the kiosk's
+    language; ``message`` (and ``str()``) is the English text, for logs and callers
+    without a language. The catalog sits above this module (it raises these errors),
+    so it hands its English lookup down through ``use_catalog`` when it loads.
     """
 
     exit_code: int = EXIT_FAILED
@@ -36,19 +47,11 @@ class KioskError(Exception):
         self.key = key
         self.params = dict(params or {})
         if not message and key:
-            message = self.text("en")
+            message = _english(key, self.params) if _english else key
         super().__init__(message)
         self.message = message
         if exit_code is not None:
             self.exit_code = exit_code
-
-    def text(self, lang: str) -> str:
-        """The message in ``lang`` when it has a catalog key, else the English message."""
-        if not self.key:
-            return self.message
-        from kiosk.i18n import t  # i18n imports this module
-
-        return t(self.key, lang, **self.params)
 
     def __str__(self) -> str:
         return self.message
