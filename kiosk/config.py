@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -125,16 +126,36 @@ def _toml_position(message: str, text: str) -> tuple[str, str]:
     return str(len(lines)), str(len(lines[-1]) + 1)
 
 
-def location_problem(text: str) -> str | None:
-    """Why ``text`` is not "lat lon [altitude [accuracy]]" in decimal degrees, or None."""
+class LocationProblem(StrEnum):
+    """Why a location is refused (the UI words each in the screen's language)."""
+
+    NOT_NUMBERS = "not_numbers"
+    PARTS = "parts"
+    RANGE = "range"
+
+
+def location_problem_kind(text: str) -> LocationProblem | None:
+    """What is wrong with ``text`` as "lat lon [altitude [accuracy]]", or None."""
     parts = text.split()
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        return f"must be numbers: \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+        return LocationProblem.NOT_NUMBERS
     if not 2 <= len(numbers) <= 4:
-        return f"must be \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+        return LocationProblem.PARTS
     if not (-90 <= numbers[0] <= 90 and -180 <= numbers[1] <= 180):
+        return LocationProblem.RANGE
+    return None
+
+
+def location_problem(text: str) -> str | None:
+    """Why ``text`` is not "lat lon [altitude [accuracy]]" in decimal degrees, or None."""
+    kind = location_problem_kind(text)
+    if kind is LocationProblem.NOT_NUMBERS:
+        return f"must be numbers: \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+    if kind is LocationProblem.PARTS:
+        return f"must be \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+    if kind is LocationProblem.RANGE:
         return f"latitude must be -90 to 90 and longitude -180 to 180, not {text!r}"
     return None
 

@@ -89,7 +89,7 @@ def _public_key(args: argparse.Namespace, claimed: str | None, own: object | Non
 def run_verify(args: argparse.Namespace) -> int:
     from app.commands._common import cli_lang, usable_home
     from kiosk.i18n import t
-    from kiosk.receipt import matches_envelope, peek_device_id, verify_receipt
+    from kiosk.receipt import matches_envelope, peek_device_id, receipt_number, verify_receipt
 
     home = get_home(args)
     lang = cli_lang(args, home)
@@ -113,7 +113,8 @@ def run_verify(args: argparse.Namespace) -> int:
                     raise SecurityError(t("store.receipt_hash_mismatch", lang))
                 local = store.submission(claims["id"])["state"]
     if args.json:
-        print_json({"valid": True, "anchored": anchored, "claims": claims, "local_state": local})
+        print_json({"valid": True, "anchored": anchored, "claims": claims, "local_state": local,
+                    "number": receipt_number(claims["id"])})
         return 0
     if anchored:
         print(t("store.receipt_valid", lang, id=claims["id"], device=claims["dev"],
@@ -121,6 +122,7 @@ def run_verify(args: argparse.Namespace) -> int:
     else:
         print(t("trust.receipt_valid_given_key", lang, id=claims["id"], device=claims["dev"],
                 time=claims["t"]))
+    print(t("flow.receipt_number_line", lang, number=receipt_number(claims["id"])))
     if claims.get("demo"):
         print(t("store.demo_label", lang))
     if local:

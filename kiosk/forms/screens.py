@@ -32,6 +32,8 @@ class ScreenSession(Protocol):
 
     def question(self, name: str) -> QuestionView: ...
 
+    def value(self, name: str, item: Item = ()) -> object: ...
+
 
 def item_suffix(item: Item) -> str:
     return "#" + ".".join(str(i + 1) for i in item) if item else ""
@@ -63,12 +65,16 @@ class ScreenBuilder:
 
     def _asks(self, repeat: Question) -> bool:
         """Whether a repeat holds a question to show (one of only calculations has no screen)."""
-        return any(c.is_repeat and self._asks(c) or not c.is_repeat and self._shown(c)
+        return any(self._asks(c) if c.is_repeat else not (c.calculate and not c.label_texts)
                    for c in repeat.children)
 
-    def _shown(self, q: Question) -> bool:
-        """Calculations without a label are computed but never shown."""
-        return not (q.calculate and not q.label_texts)
+    def _shown(self, q: Question, item: Item = ()) -> bool:
+        """Calculations without a label are computed but never shown, nor one with
+        nothing worked out yet (ODK hides a ``calculate``; an empty one is no screen)."""
+        if not q.calculate:
+            return True
+        value = self.s.value(q.name, item)
+        return bool(q.label_texts) and value not in (None, []) and str(value).strip() != ""
 
     def walk(self, questions: list[Question], item: Item) -> Iterator[tuple[Question, Item]]:
         """Visible (question, item) pairs in order; repeats yield themselves after their items."""
@@ -102,13 +108,13 @@ class ScreenBuilder:
                     if q.is_repeat:
                         if self._asks(q):
                             screen.repeats.append((view, item))
-                    elif self._shown(q):
+                    elif self._shown(q, item):
                         screen.questions.append((view, item))
                 if screen.questions or screen.repeats:
                     out.append(screen)
                 continue
             for q, item in page_pairs:
-                if not (self._asks(q) if q.is_repeat else self._shown(q)):
+                if not (self._asks(q) if q.is_repeat else self._shown(q, item)):
                     continue
                 view = s.question(q.name)
                 key = f"{page.name}/{q.name}{item_suffix(item)}"

@@ -219,6 +219,7 @@ class AnswerState:
                         changed = True
             if not changed:
                 continue
+            self._calc_changed(n)
             for d in graph.others.get(n, ()):
                 per_d = cache.get(d)
                 if per_d:
@@ -231,6 +232,14 @@ class AnswerState:
                 if d not in queued:
                     queued.add(d)
                     heapq.heappush(heap, (rank.get(d, 0), d))
+
+    def _calc_changed(self, name: str) -> None:
+        """A shown calculation's value changed: its page's screens are built again (an
+        empty one has no screen of its own, ScreenBuilder._shown)."""
+        q = self.form.questions[name]
+        if q.calculate and q.label_texts:
+            self._page_screens.pop(q.page, None)
+            self._screens = None
 
     def _clear(self) -> None:
         self._cache.clear()

@@ -325,6 +325,13 @@ def test_locked_down_window_refuses_close_until_staff_quits(qtbot, kiosk, monkey
     window.staff.try_pin()
     qtbot.waitUntil(lambda: shown(window.staff, "staff-quit") is not None, timeout=10_000)
     qtbot.mouseClick(shown(window.staff, "staff-quit"), Qt.MouseButton.LeftButton)
+    assert window.isVisible() and quits == []  # asked first
+    no = shown(window.staff, "staff-quit-no")
+    assert no is not None and no.hasFocus() and shown(window.staff, "staff-quit-yes") is not None
+    qtbot.mouseClick(no, Qt.MouseButton.LeftButton)
+    assert window.isVisible() and quits == [] and shown(window.staff, "staff-quit-yes") is None
+    qtbot.mouseClick(shown(window.staff, "staff-quit"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(shown(window.staff, "staff-quit-yes"), Qt.MouseButton.LeftButton)
     assert not window.isVisible() and quits == [True]
 
 

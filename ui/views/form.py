@@ -92,6 +92,7 @@ class QuestionBlock(QWidget):
         self.error.setText(message)
         self.error.setVisible(bool(message))
         if self.widget is not None:
+            self.widget.error_shown(bool(message))
             for w in self.widget.focus_widgets():
                 restyle(w, "invalid", "true" if message else "false")
                 base = w.accessibleDescription().split(" — ")[0]
@@ -99,6 +100,11 @@ class QuestionBlock(QWidget):
 
     def current_error(self) -> str:
         return self.local_error or self.engine_error
+
+    def blocking(self) -> bool:
+        """Does this question's problem hold the resident on the screen?"""
+        local = self.local_error and (self.widget is None or self.widget.local_blocks)
+        return bool(self.engine_error or local)
 
 
 # Questions typed into: Enter in their field goes to the next screen.
@@ -122,6 +128,7 @@ class FormView(QWidget):
         self.flow: Flow | None = None
         self.blocks: dict[str, QuestionBlock] = {}
         self.checked = False  # errors are shown live once Next was pressed on this screen
+        self.from_review = False  # "Change" on the review: Next goes back there once all is well
         self.max_attachment_kb = 4096
         self.repeat_controls: list[QWidget] = []
         self.repeat_rows: dict[str, list[Any]] = {}  # repeat entry key -> its RepeatRow widgets
@@ -184,6 +191,7 @@ class FormView(QWidget):
     def start(self, flow: Flow) -> None:
         self.flow = flow
         self.checked = False
+        self.from_review = False
         self._language_buttons(flow)
         self.render()
 
@@ -274,10 +282,21 @@ class FormView(QWidget):
                 choices=[_Choice(c) for c in flow.choices(entry)],
                 derived=flow.derived(entry),
                 read_only=flow.read_only(entry),
+                required=flow.required(entry),
                 label=q.label(tl),
             )
-            widget = make_widget(q, ctx)
-            block = QuestionBlock(entry, widget, tl, flow.required(entry), ui_lang=lang)
+            as_value = flow.shows_value(entry)
+            if as_value:
+                from ui.widgets.value import ValueWidget
+
+                ctx.shown = flow.shown(entry, tl)
+            widget = ValueWidget(q, ctx) if as_value else make_widget(q, ctx)
+            block = QuestionBlock(entry, widget, tl, ctx.required or as_value, ui_lang=lang)
+            offered = flow.offered_date(entry)
+            if offered is not None and widget is not None:  # from the registry number, editable
+                flow.set_answer(entry, offered)
+                self._save_timer.start()
+                block.box.insertWidget(block.box.indexOf(widget), text_label(t("flow.date_from_rd", lang), "hint"))
             if widget is not None:
                 widget.set_value(flow.answer(entry))
                 widget.changed.connect(lambda k=entry.key: self._edited(k))
@@ -369,7 +388,7 @@ class FormView(QWidget):
     def _edit_item(self, screen_key: str) -> None:
         if self.flow is not None:
             self.flush()
-            self.go_to(screen_key)
+            self.go_to(screen_key, from_review=self.from_review)
 
     def _remove_item(self, rep: Entry, index: int) -> None:
         if self.flow is not None and self.flow.remove_item(rep, index):
@@ -410,8 +429,18 @@ class FormView(QWidget):
                 target.widget.focus_widgets()[0].setFocus()
             return
         self.progress.setText(t("ui.form_progress", self.prefs.lang, index=flow.index + 1, count=flow.count))
+        self._refresh_values()
         if self.checked:
             self._show_errors(only=name)
+
+    def _refresh_values(self) -> None:
+        """Calculated values on this page follow the answers they are worked out from."""
+        from ui.widgets.value import ValueWidget
+
+        assert self.flow is not None
+        for block in self.blocks.values():
+            if isinstance(block.widget, ValueWidget):
+                block.widget.refresh(self.flow.shown(block.entry, self.flow.text_lang(self.prefs.lang)))
 
     def _local_error(self, name: str, message: str) -> None:
         block = self.blocks.get(name)
@@ -434,7 +463,7 @@ class FormView(QWidget):
                 continue
             block.engine_error = errors.get(name, "")
             block.show_error(block.current_error())
-            if block.current_error():
+            if block.blocking():
                 bad.append(name)
         return bad
 
@@ -466,7 +495,8 @@ class FormView(QWidget):
             QTimer.singleShot(0, self, lambda: self._reveal(first.error))
             return
         self.flush()
-        if flow.is_last:
+        if flow.is_last or (self.from_review and not flow.all_errors()):
+            self.from_review = False
             self.to_review.emit()
             return
         flow.next()
@@ -481,7 +511,8 @@ class FormView(QWidget):
         self.checked = False
         self.render()
 
-    def go_to(self, screen_key: str, entry: str = "") -> None:
+    def go_to(self, screen_key: str, entry: str = "", from_review: bool = False) -> None:
+        self.from_review = from_review
         if self.flow is not None:
             self.flow.go_to(screen_key)
             self.checked = False
