@@ -44,7 +44,8 @@ class Outcome(Enum):
 
 class Reason(StrEnum):
     """Why an item got its outcome: a code staff screens and tests match on (the
-    detail text is for people only)."""
+    detail text is for people only). One vocabulary for every destination; a held
+    reason's words for staff are ``store.held_<value>`` in the translation catalog."""
 
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
@@ -56,12 +57,19 @@ class Reason(StrEnum):
     NOT_CONNECTED = "not-connected"  # no connection configured for the destination
     AUTH_REFUSED = "auth-refused"
     INTERNAL = "internal"  # a local bug or failure: keep the item, try later
-    # HELD (issue 20 maps the servers' replies onto these)
+    # HELD (issue 20 maps the servers' replies onto these: sync.odk.problems)
     FORM_CLOSED = "form-closed"
-    FORM_UNKNOWN = "form-unknown"
+    FORM_UNKNOWN = "form-unknown"  # deleted (restorable on Central), never there
+    FORM_VERSION_UNKNOWN = "form-version-unknown"
     NOT_ASSIGNED = "not-assigned"
     PROJECT_GONE = "project-gone"
     QUOTA = "quota"
+    TOO_LARGE = "too-large"
+    DELETED_ON_SERVER = "deleted-on-server"  # staff deleted this submission on the server
+    EDITED_ON_SERVER = "edited-on-server"
+    SERVER_SETUP = "server-setup"  # HTTPS only, a redirect, an auth method not allowed
+    OTHER_PROJECT = "other-project"  # made for a connection this kiosk no longer has
+    UNKNOWN_REFUSAL = "unknown-refusal"  # a refusal we cannot read: held, never rejected
     # REJECTED
     CONFLICT = "conflict"  # same ID, other content
     REFUSED = "refused"  # a definitive refusal of this submission
