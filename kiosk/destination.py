@@ -140,11 +140,12 @@ class Destination(Protocol):
 @dataclass
 class Delivered:
     """What one ``deliver`` did: ``results`` to record, how many items went on the
-    wire, and the error that stops the round (link down, refused …) if any — raised
+    wire (and in how many requests, where the adapter counts them), and the error that stops the round (link down, refused …) if any — raised
     by the caller after the results are recorded."""
 
     results: list[ItemResult]
     sent: int = 0
+    requests: int = 0  # HTTP requests this delivery made (a round's report sums them)
     stop: BaseException | None = None
 
 

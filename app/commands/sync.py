@@ -36,6 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="send queued submissions to the central server")
     p.add_argument("--once", action="store_true", help="one round, then exit (default: keep going)")
     p.add_argument("--no-catalog", action="store_true", help="do not update the catalog")
+    p.add_argument("--retry-held", action="store_true",
+                   help="send the held submissions at once (after fixing the server side)")
     add_home(p)
     add_json(p)
     p.set_defaults(func=cmd_sync)
@@ -123,6 +125,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if args.once:
         engine = open_any_engine(home, pull_catalog=not args.no_catalog)
         try:
+            if args.retry_held:
+                engine.store.send_again()
             report = engine.run_once()
         finally:
             engine.close()
@@ -146,6 +150,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
             if status.last_error:
                 print(f"  {status.last_error}", flush=True)
 
+    if args.retry_held:
+        from kiosk.store import Store
+
+        with Store.open(home) as store:
+            store.send_again()
     loop = make_loop(home, on_status=on_status)
     loop.start()
     try:

@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kiosk.destination import (
@@ -39,7 +40,8 @@ from kiosk.destination import (
 from kiosk.errors import KioskError
 from sync.client import AuthRefused, OutcomeUnknown, Refused, ServerBusy, SyncError, Unreachable
 from sync.odk.multipart import plan_requests
-from sync.odk.openrosa import Conflict, OpenRosaClient
+from sync.odk.openrosa import CredentialsRefused, OpenRosaClient, RefusedReply
+from sync.odk.problems import classify as classify_reply
 from sync.odk.seal import finalize_form, open_wire
 from sync.report import RoundReport
 from sync.retry import rejected, retry
@@ -168,10 +170,20 @@ class OdkDelivery:
                 done.results.append(rejected(item.id, Reason.UNREADABLE,
                                              f"cannot open the stored submission: {exc}"))
         if ready:
+            before = self._requests()
             self._post_all(ready, done)
+            done.requests = self._requests() - before
         return done
 
+    def _requests(self) -> int:
+        clients = [self.client, *self._extra]
+        return sum(int(getattr(c, "requests", 0)) for c in clients if c is not None)
+
     def _post_all(self, ready: list[tuple[Any, Any]], done: Delivered) -> None:
+        """In waves of ``parallel``: each wave is marked sent just before it goes on the
+        wire (due again at once: a resend of the same bytes is answered as the same
+        submission, so after a kill nothing waits on the clock); a round-stopping
+        failure leaves the later waves untouched."""
         assert self.client is not None
         try:
             max_body = self.client.max_body()
@@ -180,22 +192,34 @@ class OdkDelivery:
             done.stop = exc
             return
         plans = {item.id: plan_requests(wire.xml, wire.files, max_body) for item, wire in ready}
-        self.store.mark_sent([item.id for item, _ in ready], now=self.clock())
-        done.sent += len(ready)
+        probe = _Probe(self.client)
+        for start in range(0, len(ready), self.parallel):
+            wave = ready[start:start + self.parallel]
+            self.store.mark_sent([item.id for item, _ in wave], now=self.clock(), resend_after=0)
+            done.sent += len(wave)
+            self._record_wave(self._post(wave, plans), plans, probe, done)
+            if done.stop is not None:
+                return
+
+    def _record_wave(self, posted: list[tuple[Any, Any, Any, BaseException | None]],
+                     plans: dict[str, Any], probe: _Probe, done: Delivered) -> None:
         worst: BaseException | None = None
-        for item, wire, received, failure in self._post(ready, plans):
+        for item, wire, received, failure in posted:
             if failure is None:
-                done.results.append(ItemResult(item.id, Outcome.ACKNOWLEDGED, Reason.ACCEPTED,
-                                               receipt={
-                    "status": "accepted", "server": "openrosa",
-                    "http_status": received.status, "message": received.message,
-                    "instance_id": wire.instance_id, "posts": len(plans[item.id]),
-                    "at": self.clock()}))
+                done.results.append(self._acknowledged(item, wire, received, len(plans[item.id])))
                 continue
-            done.results.append(self.classify(item, failure))
-            if isinstance(failure, _SEVERITY) and (worst is None or _rank(failure) < _rank(worst)):
+            result = self.classify(item, failure, probe)
+            done.results.append(result)
+            stops = result.outcome is Outcome.RETRY and isinstance(failure, _SEVERITY)
+            if stops and (worst is None or _rank(failure) < _rank(worst)):
                 worst = failure
         done.stop = worst
+
+    def _acknowledged(self, item: Any, wire: Any, received: Any, posts: int) -> ItemResult:
+        return ItemResult(item.id, Outcome.ACKNOWLEDGED, Reason.ACCEPTED, receipt={
+            "status": "accepted", "server": "openrosa", "http_status": received.status,
+            "message": received.message, "instance_id": wire.instance_id, "posts": posts,
+            "at": self.clock()})
 
     def _post(self, ready: list[tuple[Any, Any]], plans: dict[str, Any]
               ) -> list[tuple[Any, Any, Any, BaseException | None]]:
@@ -225,10 +249,17 @@ class OdkDelivery:
                 results.append((item, wire, None if failure else fut.result(), failure))
         return results
 
-    def classify(self, item: Any, exc: BaseException) -> ItemResult:
-        """What a failed submission means for its row (see the module doc)."""
-        if isinstance(exc, Conflict):
-            return rejected(item.id, Reason.CONFLICT, f"conflict: {exc}")
+    def classify(self, item: Any, exc: BaseException, probe: _Probe | None = None
+                 ) -> ItemResult:
+        """What a failed submission means for its row (see the module doc): a server's
+        refusal is read by sync.odk.problems (held unless it says this submission is
+        wrong for ever); ``probe`` tells "not assigned" from "credentials refused"."""
+        if isinstance(exc, RefusedReply | CredentialsRefused):
+            known = probe.verdict() if probe is not None else _Verdict()
+            verdict = classify_reply(exc.status, exc.body, credentials_ok=known.credentials_ok,
+                                     project_ok=known.project_ok)
+            detail = f"{exc} [{verdict.code}]" if verdict.code else str(exc)
+            return ItemResult(item.id, verdict.outcome, verdict.reason, detail)
         if isinstance(exc, AuthRefused):
             return retry(item.id, Reason.AUTH_REFUSED, str(exc))
         if isinstance(exc, ServerBusy):
@@ -248,6 +279,39 @@ class OdkDelivery:
         engine = SyncEngine(self.home, self.store, None, destinations=[self],
                             pull_catalog=pull_forms, clock=self.clock, rng=self.rng)
         return engine.run_once(deadline=deadline)
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    credentials_ok: bool | None = None
+    project_ok: bool | None = None
+
+
+class _Probe:
+    """What a formList request says about a refusal, asked at most once per batch:
+    the credentials work (so Central's 401 to a submission means "not assigned to
+    this form") and the project is there (so a 404 is the form's, not the project's)."""
+
+    def __init__(self, client: OpenRosaClient) -> None:
+        self.client = client
+        self._verdict: _Verdict | None = None
+
+    def verdict(self) -> _Verdict:
+        if self._verdict is None:
+            self._verdict = self._ask()
+        return self._verdict
+
+    def _ask(self) -> _Verdict:
+        try:
+            self.client.form_list()
+        except AuthRefused:
+            return _Verdict(credentials_ok=False)
+        except RefusedReply as exc:
+            return _Verdict(credentials_ok=True, project_ok=False if exc.status in (404, 410)
+                            else None)
+        except (SyncError, KioskError):
+            return _Verdict()
+        return _Verdict(credentials_ok=True, project_ok=True)
 
 
 def _rank(exc: BaseException) -> int:
