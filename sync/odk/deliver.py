@@ -4,9 +4,13 @@ Why exactly once holds: the bytes of a submission were fixed at finalize (sync.o
 and every POST of it repeats the same XML part, so an ODK server treats any resend —
 after a reset, a stall, a SIGKILL mid-POST, a reboot — as the same submission (201, no
 second row). The store's state machine is the one every submission uses: marked
-``sent`` before the first byte leaves, ``acknowledged`` on a 201/202, ``rejected`` with
-the reason on a 409 (staff see it) or another definitive 4xx, due again with the one
-retry policy (sync.retry) on 5xx/timeouts; 401/403 stop the round and say so.
+``sent`` just before its request goes on the wire (and due again at once: after a kill
+the next round resends it, nothing waits on a clock), ``acknowledged`` on a 201/202, and
+a refusal is read by sync.odk.problems: ``held`` with the reason when an operator can
+fix it (form closed or deleted, not assigned, project gone, quota …), ``rejected`` only
+for Central's "same ID, other content" and definitive validation refusals; due again
+with the one retry policy (sync.retry) on 5xx/timeouts; refused credentials stop the
+round and say so.
 
 Up to ``PARALLEL`` submissions are on the wire at once (OpenRosa has no batch request;
 on 2G the round trip, not the bytes, is what a one-at-a-time client waits for). The
@@ -185,14 +189,14 @@ class OdkDelivery:
         submission, so after a kill nothing waits on the clock); a round-stopping
         failure leaves the later waves untouched."""
         assert self.client is not None
+        probe = _Probe(self.client)
         try:
             max_body = self.client.max_body()
         except Exception as exc:  # noqa: BLE001 - every item gets it, then the round stops
-            done.results += [self.classify(item, exc) for item, _ in ready]
+            done.results += [self.classify(item, exc, probe) for item, _ in ready]
             done.stop = exc
             return
         plans = {item.id: plan_requests(wire.xml, wire.files, max_body) for item, wire in ready}
-        probe = _Probe(self.client)
         for start in range(0, len(ready), self.parallel):
             wave = ready[start:start + self.parallel]
             self.store.mark_sent([item.id for item, _ in wave], now=self.clock(), resend_after=0)

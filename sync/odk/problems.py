@@ -163,7 +163,7 @@ def classify(status: int | None, body: bytes | str | None = None, *,
     (connection failed, timed out). What the caller learned otherwise (its form
     list request) sharpens the reason: ``credentials_ok`` — the credentials work,
     so Central's 401.2 on the submission endpoint means "not assigned to this
-    form" (403.1, re-worded there); ``project_ok`` False — the project itself is
+    form" (403.1, re-worded there); False — a 401/403 is the credentials (revoked); ``project_ok`` False — the project itself is
     gone (or the connection names another), so a 404 is not just the form's."""
     if status is None:
         return Classified(Outcome.RETRY, Reason.OUTCOME_UNKNOWN, None, None)
@@ -173,6 +173,8 @@ def classify(status: int | None, body: bytes | str | None = None, *,
         outcome, reason = Outcome.RETRY, Reason.AUTH_REFUSED
     if reason is Reason.AUTH_REFUSED and credentials_ok and status == 401:
         outcome, reason = Outcome.HELD, Reason.NOT_ASSIGNED
+    if status in (401, 403) and credentials_ok is False:  # the form list is refused too
+        outcome, reason = Outcome.RETRY, Reason.AUTH_REFUSED
     if reason is Reason.FORM_UNKNOWN and project_ok is False:
         reason = Reason.PROJECT_GONE
     return Classified(outcome, reason, status, code)

@@ -66,6 +66,12 @@ def test_an_unassigned_app_user_is_held_not_refused_credentials():
     assert (known_good.outcome, known_good.reason) == (Outcome.HELD, Reason.NOT_ASSIGNED)
 
 
+def test_a_refused_form_list_makes_any_401_or_403_the_credentials():
+    for status, body in ((403, b""), (403, openrosa(MESSAGES["401.2"])), (401, b"")):
+        revoked = classify(status, body, credentials_ok=False)
+        assert (revoked.outcome, revoked.reason) == (Outcome.RETRY, Reason.AUTH_REFUSED)
+
+
 def test_a_missing_project_is_named_when_the_caller_knows():
     gone = classify(404, openrosa(MESSAGES["404.1"]), project_ok=False)
     assert (gone.outcome, gone.reason) == (Outcome.HELD, Reason.PROJECT_GONE)
