@@ -81,6 +81,32 @@ class HeldMixin(StoreBase):
                          f"{_owned_by(kind)}ORDER BY id")
         return [(str(r[0]), str(r[1])) for r in rows]
 
+    def unsent_elsewhere(self, destination: tuple[str, str]) -> int:
+        """Unsent ODK rows made for another (server, project) than ``destination`` and
+        not exported to removable media: what connecting there would strand."""
+        rows = self.read(
+            f"SELECT COUNT(*) FROM submissions WHERE state IN {UNSENT_SQL} "  # noqa: S608
+            f"{_owned_by(DestinationKind.ODK)}AND exported_at IS NULL "
+            "AND (dest_server IS NOT ? OR dest_project IS NOT ?)", destination)
+        return int(rows[0][0])
+
+    def stamp_destination(self, destination: tuple[str, str]) -> int:
+        """Rows made before destinations were recorded belong to ``destination`` (the
+        connection they were made under): written down before connecting elsewhere."""
+        with self.write() as conn:
+            cur = conn.execute(
+                "UPDATE submissions SET dest_server = ?, dest_project = ? "  # noqa: S608
+                f"WHERE dest_server IS NULL {_owned_by(DestinationKind.ODK)}", destination)
+        return int(cur.rowcount)
+
+    def mark_exported(self, ids: list[str], now: float | Any = None) -> None:
+        """Written to removable media (``kiosk export --odk``): still unsent here, but a
+        technician carries them; connecting elsewhere no longer strands them."""
+        t = epoch(now)
+        with self.write() as conn:
+            conn.executemany("UPDATE submissions SET exported_at = ? WHERE id = ?",
+                             [(t, i) for i in ids])
+
     def held_reason(self, submission_id: str) -> str | None:
         rows = self.read("SELECT held_reason FROM submissions WHERE id = ? AND state = ?",
                          (submission_id, SubmissionState.HELD.value))

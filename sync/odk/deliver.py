@@ -83,7 +83,7 @@ class OdkDelivery:
                  rng: Callable[[], float] = random.random, home: Any = None,
                  client_factory: Callable[[], OpenRosaClient] | None = None,
                  parallel: int = PARALLEL,
-                 key: DestinationKey | None = None) -> None:
+                 key: DestinationKey | None = None, forms: bool = True) -> None:
         self.store = store
         self.client = client
         self.clock = clock
@@ -92,6 +92,7 @@ class OdkDelivery:
         self.client_factory = client_factory
         self.parallel = max(1, parallel if client_factory is not None else 1)
         self._key = key or DestinationKey(DestinationKind.ODK)
+        self.forms = forms  # False: a kept earlier connection only delivers, never pulls
         self._extra: list[OpenRosaClient] = []
         self._free: list[OpenRosaClient] = [client] if client is not None else []
         self._extra_lock = threading.Lock()
@@ -110,8 +111,9 @@ class OdkDelivery:
     def seal(self, store: Store, form: FormDef, document: dict[str, Any], *,
              device: DeviceIdentity, draft_id: str | None = None,
              submission_id: str | None = None) -> SealedEnvelope:
+        made_for = (self._key.server, self._key.project) if self._key.server else None
         return finalize_form(store, form, document, device=device, draft_id=draft_id,
-                             submission_id=submission_id)
+                             submission_id=submission_id, destination=made_for)
 
     def refresh_forms(self) -> dict[str, Any] | None:
         return self.maybe_pull_forms()
@@ -119,7 +121,7 @@ class OdkDelivery:
     def maybe_pull_forms(self, *, force: bool = False) -> dict[str, Any] | None:
         """New and changed forms at most every FORMS_PULL_EVERY seconds; a failure is
         logged and left for the next round (delivery goes on)."""
-        if self.client is None or self.home is None:
+        if self.client is None or self.home is None or not self.forms:
             return None
         from sync.odk.catalog import LocalCatalog, odk_dir, pull_forms
 
@@ -139,8 +141,9 @@ class OdkDelivery:
         return BatchLimits(1 << 40, ODK_BATCH_ITEMS)
 
     def due(self, store: Store, now: float, limits: BatchLimits) -> list[OutboxItem]:
+        made_for = (self._key.server, self._key.project) if self._key.server else None
         return list(store.next_batch(now, limits.max_bytes, limits.max_items,
-                                     kind=DestinationKind.ODK))
+                                     kind=DestinationKind.ODK, destination=made_for))
 
     def _take(self) -> OpenRosaClient:
         """A client no other worker uses now: the main one first, then made as needed
@@ -327,9 +330,26 @@ def open_delivery(home: Any, store: Any, **client_kwargs: Any) -> OdkDelivery | 
     from kiosk.secrets import open_secrets
     from sync.odk.connection import load
 
-    conn = load(open_secrets(home.root, interactive=False))
+    return _delivery(load(open_secrets(home.root, interactive=False)), home, store,
+                     client_kwargs)
+
+
+def open_deliveries(home: Any, store: Any, **client_kwargs: Any) -> list[OdkDelivery]:
+    """Every ODK delivery of this kiosk: its connection, and the earlier one kept by
+    ``kiosk odk connect --keep-old`` (which delivers only what was made for it)."""
+    from kiosk.secrets import open_secrets
+    from sync.odk.connection import KEPT_NAME, SECRET_NAME, load
+
+    secrets = open_secrets(home.root, interactive=False)
+    found = [_delivery(load(secrets, SECRET_NAME), home, store, client_kwargs),
+             _delivery(load(secrets, KEPT_NAME), home, store, client_kwargs, forms=False)]
+    return [d for d in found if d is not None]
+
+
+def _delivery(conn: Any, home: Any, store: Any, client_kwargs: dict[str, Any], *,
+              forms: bool = True) -> OdkDelivery | None:
     if conn is None:
         return None
-    key = DestinationKey(DestinationKind.ODK, conn.shown_url, conn.project)
-    return OdkDelivery(store, conn.client(**client_kwargs), home=home, key=key,
+    key = DestinationKey(DestinationKind.ODK, *conn.destination)
+    return OdkDelivery(store, conn.client(**client_kwargs), home=home, key=key, forms=forms,
                        client_factory=lambda: conn.client(**client_kwargs))

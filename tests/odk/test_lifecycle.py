@@ -12,6 +12,7 @@ import sys
 import time
 
 from kiosk.destination import Reason
+from kiosk.store import Store
 from kiosk.store.states import DestinationKind
 from sync.odk.deliver import open_delivery
 from sync.odk.xformmeta import read_meta
@@ -162,3 +163,47 @@ def test_sigkill_mid_batch_then_one_clean_sync_delivers_all_once(make_form, cent
     assert (report.accepted, report.rejected, report.held) == (8, 0, 0), report
     assert {again.store.submission(s)["state"] for s in sids} == {"acknowledged"}
     assert central.count(pid, form_id) == 8
+
+
+def test_connect_elsewhere_with_unsent_items(make_form, central, isolated_home, kiosk_cli):
+    """Submissions belong to the server and project they were made for: connecting to
+    another project while any are unsent is refused in one line naming the count;
+    --keep-old keeps delivering them to the old project, never to the new one."""
+    pid_a, form_a, user_a = make_form(household_xform())
+    pid_b, form_b, user_b = make_form(household_xform())
+    kiosk = connect_kiosk(isolated_home, user_a.url, form_a)
+    sids = [kiosk.finalize() for _ in range(2)]
+    kiosk.store.close()
+    refused = kiosk_cli("odk", "connect", user_b.url)
+    assert refused.returncode != 0
+    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+    assert "2 submission(s)" in refused.stderr and user_a.token not in refused.stderr
+    kept = kiosk_cli("odk", "connect", user_b.url, "--keep-old")
+    assert kept.returncode == 0, kept.stderr
+    synced = kiosk_cli("sync", "--once", "--no-catalog", "--json")
+    assert '"accepted": 2' in synced.stdout, synced.stdout + synced.stderr
+    assert central.count(pid_a, form_a) == 2 and central.count(pid_b, form_b) == 0
+    again = connect_kiosk(isolated_home, user_b.url, form_b)  # B's form, made for B
+    new_sid = again.finalize()
+    assert '"accepted": 1' in kiosk_cli("sync", "--once", "--no-catalog", "--json").stdout
+    assert central.count(pid_a, form_a) == 2 and central.count(pid_b, form_b) == 1
+    assert {again.store.submission(s)["state"] for s in [*sids, new_sid]} == {"acknowledged"}
+
+
+def test_connect_elsewhere_after_an_odk_export(make_form, central, isolated_home, kiosk_cli):
+    pid_a, form_a, user_a = make_form(household_xform())
+    pid_b, form_b, user_b = make_form(household_xform())
+    kiosk = connect_kiosk(isolated_home, user_a.url, form_a)
+    sid = kiosk.finalize()
+    kiosk.store.close()
+    out = isolated_home.parent / "usb"
+    assert kiosk_cli("export", "--odk", "--out", str(out)).returncode == 0
+    moved = kiosk_cli("odk", "connect", user_b.url)
+    assert moved.returncode == 0, moved.stderr
+    kiosk_cli("sync", "--once", "--no-catalog")
+    # the technician carries it: never sent to project B it was not made for
+    assert central.count(pid_a, form_a) == 0 and central.count(pid_b, form_b) == 0
+    with Store.open(kiosk.home) as store:
+        assert store.submission(sid)["state"] == "sealed"
+    assert (out / "instances").is_dir() and any(sid in p.name for p in
+                                                (out / "instances").iterdir())
