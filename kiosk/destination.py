@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from kiosk.store.outbox import OutboxItem
 
 __all__ = ["ODK_AGENCY_KID", "BatchLimits", "Delivered", "Destination", "DestinationKey",
-           "DestinationKind", "ItemResult", "NoDestination", "Outcome", "Reason"]
+           "DestinationKind", "ItemResult", "NoDestination", "Outcome", "Reason", "held_summary",
+           "held_words"]
 
 
 class Outcome(Enum):
@@ -75,6 +76,23 @@ class Reason(StrEnum):
     REFUSED = "refused"  # a definitive refusal of this submission
     ATTACHMENT_REFUSED = "attachment-refused"
     UNREADABLE = "unreadable"  # the stored submission cannot be opened
+
+
+def held_words(reason: str, lang: str) -> str:
+    """A held reason code in plain words for staff (mn/en); an unknown code as is."""
+    from kiosk.i18n import t
+
+    key = f"store.held_{reason}"
+    text = t(key, lang)
+    return reason if text == key else text
+
+
+def held_summary(by_reason: dict[str, int], lang: str) -> str:
+    """"reason words: count; …" for status, doctor and the staff screen."""
+    from kiosk.i18n import t
+
+    return "; ".join(t("store.status_held_reason", lang, reason=held_words(r, lang), count=n)
+                     for r, n in sorted(by_reason.items()))
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,12 @@ class HeldMixin(StoreBase):
             conn.executemany("UPDATE submissions SET exported_at = ? WHERE id = ?",
                              [(t, i) for i in ids])
 
+    def held_by_reason(self) -> dict[str, int]:
+        """How many items are held for each reason code (status, doctor, staff)."""
+        rows = self.read("SELECT held_reason, COUNT(*) FROM submissions INDEXED BY "
+                         "idx_submissions_state WHERE state = 'held' GROUP BY held_reason")
+        return {str(r[0] or ""): int(r[1]) for r in rows}
+
     def held_reason(self, submission_id: str) -> str | None:
         rows = self.read("SELECT held_reason FROM submissions WHERE id = ? AND state = ?",
                          (submission_id, SubmissionState.HELD.value))
