@@ -107,6 +107,12 @@ class HeldMixin(StoreBase):
             conn.executemany("UPDATE submissions SET exported_at = ? WHERE id = ?",
                              [(t, i) for i in ids])
 
+    def unsent_sealed_by(self, device_id: str, kind: DestinationKind) -> int:
+        """Unsent rows ``kind`` owns that device key ``device_id`` sealed."""
+        rows = self.read(f"SELECT COUNT(*) FROM submissions WHERE state IN {UNSENT_SQL} "  # noqa: S608
+                         f"{_owned_by(kind)}AND device_id = ?", (device_id,))
+        return int(rows[0][0])
+
     def held_by_reason(self) -> dict[str, int]:
         """How many items are held for each reason code (status, doctor, staff)."""
         rows = self.read("SELECT held_reason, COUNT(*) FROM submissions INDEXED BY "

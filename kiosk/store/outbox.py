@@ -282,6 +282,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
     def next_batch(
         self, now: float | Any = None, max_bytes: int = 4_000_000, max_items: int = 50,
         *, kind: DestinationKind | None = None, destination: tuple[str, str] | None = None,
+        device_id: str | None = None,
     ) -> list[OutboxItem]:
         """Oldest due submissions first, at least one even if it alone exceeds max_bytes.
 
@@ -289,11 +290,15 @@ class OutboxMixin(DraftsMixin, StoreBase):
         the clock was set back since they were written, and waiting for them would
         strand the queue for as long as the clock had been wrong. ``kind``: only the
         rows that destination owns (None: every row); ``destination``: only those made
-        for that (server, project), or made before rows recorded it.
+        for that (server, project), or made before rows recorded it; ``device_id``: only
+        those sealed by that device key (a replaced key's rows are never sent under the
+        new one: the server could not verify them).
         """
         t = epoch(now)
         self.unstrand(t)
         where, params = _made_for(destination)
+        if device_id is not None:
+            where, params = where + "AND device_id = ? ", (*params, device_id)
         rows = self.read(
             "SELECT id, form_id, record, jwe, attachments, size, attempts, demo FROM submissions "
             f"INDEXED BY idx_outbox_due WHERE state IN {UNSENT_SQL} AND next_attempt_at <= ? "
