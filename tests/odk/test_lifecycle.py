@@ -207,3 +207,33 @@ def test_connect_elsewhere_after_an_odk_export(make_form, central, isolated_home
         assert store.submission(sid)["state"] == "sealed"
     assert (out / "instances").is_dir() and any(sid in p.name for p in
                                                 (out / "instances").iterdir())
+
+
+def test_odk_only_rounds_write_sync_state_count_requests_and_purge(
+        make_form, central, isolated_home, kiosk_cli):
+    """An ODK-only kiosk: doctor sees its rounds (not "no sync yet" while Central refuses),
+    ``sync --json`` counts the real requests, retention runs after the round."""
+    import json
+
+    from kiosk.config import DEFAULT_CONFIG_TEXT
+
+    pid, form_id, user = make_form(household_xform())
+    kiosk = connect_kiosk(isolated_home, user.url, form_id)
+    sid = kiosk.finalize()
+    kiosk.store.close()
+    kiosk.home.config_file.write_text(  # purge on acknowledgement
+        DEFAULT_CONFIG_TEXT.replace("retention_days = 30", "retention_days = 0"), "utf-8")
+    first = json.loads(kiosk_cli("sync", "--once", "--no-catalog", "--json").stdout)
+    assert (first["state"], first["accepted"]) == ("ok", 1), first
+    assert first["requests"] >= 2  # HEAD for the accepted length, then the POST
+    with Store.open(kiosk.home) as store:
+        assert store.submission(sid)["state"] == "purged"
+    assert "Last successful sync" in kiosk_cli("doctor", "--lang", "en").stdout
+    again = connect_kiosk(isolated_home, user.url, form_id)
+    again.finalize()
+    again.store.close()
+    central._ok(central._http.delete(f"{central.api}/projects/{pid}/app-users/{user.id}"))
+    refused = kiosk_cli("sync", "--once", "--no-catalog", "--json")
+    assert json.loads(refused.stdout)["state"] == "auth"
+    doctor = kiosk_cli("doctor", "--lang", "en").stdout
+    assert "Last sync error" in doctor and "credentials" in doctor, doctor
