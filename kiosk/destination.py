@@ -69,7 +69,6 @@ class Reason(StrEnum):
     DELETED_ON_SERVER = "deleted-on-server"  # staff deleted this submission on the server
     EDITED_ON_SERVER = "edited-on-server"
     SERVER_SETUP = "server-setup"  # HTTPS only, a redirect, an auth method not allowed
-    OTHER_PROJECT = "other-project"  # made for a connection this kiosk no longer has
     UNKNOWN_REFUSAL = "unknown-refusal"  # a refusal we cannot read: held, never rejected
     # REJECTED
     CONFLICT = "conflict"  # same ID, other content

@@ -114,3 +114,16 @@ def test_hostile_or_broken_bodies_are_just_unknown():
     assert problem_code('{"code": "DROP TABLE"}') is None
     huge = openrosa(MESSAGES["409.1"] + "x" * 100_000)
     assert classify(409, huge).reason is Reason.UNKNOWN_REFUSAL  # too long to parse: unknown
+
+
+def test_every_held_reason_has_plain_words_in_both_languages():
+    """Staff read a held item's reason in mn and en (status, doctor, staff screen)."""
+    from kiosk.destination import held_words
+    from sync.odk import problems
+
+    held = {r for _, r in problems._CODES.values()} | set(problems._HELD_BY_STATUS.values())
+    held |= {Reason.UNKNOWN_REFUSAL, Reason.SERVER_SETUP, Reason.PROJECT_GONE}
+    held -= {Reason.CONFLICT, Reason.REFUSED, Reason.AUTH_REFUSED}
+    for reason in held:
+        mn, en = held_words(reason.value, "mn"), held_words(reason.value, "en")
+        assert mn != reason.value and en != reason.value and mn != en, reason
