@@ -30,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--keep-old", action="store_true",
                    help="keep delivering the unsent submissions made for the current "
                         "connection to it")
+    c.add_argument("--moved", action="store_true",
+                   help="the same server and project at a new address: its unsent "
+                        "submissions go there")
     add_home(c)
     add_json(c)
     c.set_defaults(func=cmd_connect)
@@ -84,7 +87,7 @@ def cmd_connect(args: argparse.Namespace) -> int:
         offered = client.form_list()  # proves URL and credentials before anything is saved
         secrets = open_secrets(home.root)
         with Store.open(home) as store:
-            connection.switch(secrets, store, conn, keep_old=args.keep_old)
+            connection.switch(secrets, store, conn, keep_old=args.keep_old, moved=args.moved)
         report = pull_forms(home, client, category=_category(home, args.category))
     info = {**conn.describe(), "forms": len(offered), "pull": report.as_dict()}
     if args.json:

@@ -99,6 +99,16 @@ class HeldMixin(StoreBase):
                 f"WHERE dest_server IS NULL {_owned_by(DestinationKind.ODK)}", destination)
         return int(cur.rowcount)
 
+    def move_destination(self, old: tuple[str, str], new: tuple[str, str]) -> int:
+        """The server moved (same server and project, another URL): the unsent rows made
+        for ``old`` now go to ``new``. Only on the operator's word (``connect --moved``)."""
+        with self.write() as conn:
+            cur = conn.execute(
+                "UPDATE submissions SET dest_server = ?, dest_project = ? "  # noqa: S608
+                f"WHERE state IN {UNSENT_SQL} {_owned_by(DestinationKind.ODK)}"
+                "AND dest_server = ? AND dest_project = ?", (*new, *old))
+        return int(cur.rowcount)
+
     def mark_exported(self, ids: list[str], now: float | Any = None) -> None:
         """Written to removable media (``kiosk export --odk``): still unsent here, but a
         technician carries them; connecting elsewhere no longer strands them."""

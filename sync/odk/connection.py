@@ -92,22 +92,27 @@ class UnsentForOldConnection(ConfigError):
         super().__init__(
             f"{count} submission(s) made for {old_url} are not delivered yet: connecting "
             "elsewhere is refused; deliver them (kiosk sync), export them (kiosk export "
-            "--odk), or connect with --keep-old to keep delivering them there")
+            "--odk), connect with --keep-old to keep delivering them there, or with --moved "
+            "if this is the same server and project at a new address")
         self.count = count
         self.old_url = old_url
 
 
-def switch(secrets: Any, store: Any, new: Connection, *, keep_old: bool = False) -> None:
+def switch(secrets: Any, store: Any, new: Connection, *, keep_old: bool = False,
+           moved: bool = False) -> None:
     """Make ``new`` the connection. Unsent submissions belong to the connection they were
     made for: never delivered elsewhere; connecting to another server or project while
     any are unsent (and not exported) is refused, unless ``keep_old`` keeps the old
-    connection to go on delivering them (a kiosk holds at most two)."""
+    connection to go on delivering them (a kiosk holds at most two), or ``moved`` says
+    the new URL is the same server and project (the old one's items go there)."""
     old = load(secrets)
     if old is None or old.destination == new.destination:
         store.stamp_destination(new.destination)
         save(secrets, new)
         return
     store.stamp_destination(old.destination)
+    if moved:
+        store.move_destination(old.destination, new.destination)
     stranded = store.unsent_elsewhere(new.destination)
     if stranded and not keep_old:
         raise UnsentForOldConnection(stranded, old.shown_url)

@@ -154,7 +154,7 @@ def test_sigkill_mid_batch_then_one_clean_sync_delivers_all_once(make_form, cent
             time.sleep(0.05)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
-    again = connect_kiosk(isolated_home, user.url, form_id)
+    again = connect_kiosk(isolated_home, user.url, form_id, moved=True)  # proxy gone
     counts = again.store.counts_for(DestinationKind.ODK)
     assert counts["sent"] <= 3, counts  # only what was on the wire is "sent"
     delivery = open_delivery(again.home, again.store)
@@ -237,3 +237,19 @@ def test_odk_only_rounds_write_sync_state_count_requests_and_purge(
     assert json.loads(refused.stdout)["state"] == "auth"
     doctor = kiosk_cli("doctor", "--lang", "en").stdout
     assert "Last sync error" in doctor and "credentials" in doctor, doctor
+
+
+def test_the_same_server_at_a_new_address_takes_its_unsent_items(make_form, central,
+                                                                  isolated_home, kiosk_cli):
+    pid, form_id, user = make_form(household_xform())
+    kiosk = connect_kiosk(isolated_home, user.url, form_id)
+    sid = kiosk.finalize()
+    kiosk.store.close()
+    renamed = user.url.replace("127.0.0.1", "localhost")
+    assert kiosk_cli("odk", "connect", renamed).returncode != 0  # another address: refused
+    assert kiosk_cli("odk", "connect", renamed, "--moved").returncode == 0
+    synced = kiosk_cli("sync", "--once", "--no-catalog", "--json")
+    assert '"accepted": 1' in synced.stdout, synced.stdout + synced.stderr
+    with Store.open(kiosk.home) as store:
+        assert store.submission(sid)["state"] == "acknowledged"
+    assert central.count(pid, form_id) == 1
