@@ -7,6 +7,8 @@ ever reach a resident or technician as a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 # Exit codes are part of the stable command line (DESIGN.md §6).
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check failed / validation errors / warnings in doctor
@@ -20,15 +22,33 @@ EXIT_INTERNAL = 70  # a bug: logged with a reference, never a traceback on scree
 
 
 class KioskError(Exception):
-    """An error with a plain one-line message and a meaningful exit code."""
+    """An error with a plain one-line message and a meaningful exit code.
+
+    ``key`` and ``params`` (optional) name the message in the translation catalog
+    (kiosk/i18n.py): ``text(lang)`` says it in the kiosk's language; ``message``
+    (and ``str()``) is the English text, for logs and callers without a language.
+    """
 
     exit_code: int = EXIT_FAILED
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str = "", exit_code: int | None = None, *,
+                 key: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        self.key = key
+        self.params = dict(params or {})
+        if not message and key:
+            message = self.text("en")
         super().__init__(message)
         self.message = message
         if exit_code is not None:
             self.exit_code = exit_code
+
+    def text(self, lang: str) -> str:
+        """The message in ``lang`` when it has a catalog key, else the English message."""
+        if not self.key:
+            return self.message
+        from kiosk.i18n import t  # i18n imports this module
+
+        return t(self.key, lang, **self.params)
 
     def __str__(self) -> str:
         return self.message

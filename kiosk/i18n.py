@@ -1,6 +1,6 @@
 """The one translation catalog for the whole app (core, CLI messages and UI).
 
-Stored as ``kiosk/assets/i18n/<section>.json`` files so that separate parts of the
+Stored as ``assets/i18n/<section>.json`` files so that separate parts of the
 code can add strings without editing each other's files; at run time they are
 merged into one catalog whose keys are ``<section>.<key>``. Every entry has
 Mongolian (``mn``, the default) and English (``en``); a test fails on any

@@ -108,8 +108,8 @@ def _category(home: Any, wanted: str | None) -> str:
     ids = [c.id for c in catalog.categories]
     if wanted:
         if wanted not in ids:
-            raise KioskError(f"--category {wanted!r} is not a category of the catalog "
-                             f"({', '.join(ids) or 'none'})")
+            raise KioskError(key="odk.unknown_category",
+                             params={"value": wanted, "known": ", ".join(ids) or "-"})
         return wanted
     return ids[0] if ids else ""
 

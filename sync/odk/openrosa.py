@@ -256,7 +256,8 @@ class OpenRosaClient:
             resp = httpx.Response(streamed.status_code, headers=headers_out, content=bytes(data),
                                   request=request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
-            raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
+            raise Unreachable(key="errors.unreachable",
+                              params={"url": where, "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
             raise OutcomeUnknown(f"{method} {where}: connection lost ({type(exc).__name__})") \
                 from None
@@ -320,7 +321,8 @@ class OpenRosaClient:
                             raise OutcomeUnknown(f"{where}: larger than {limit} bytes")
                         out.write(chunk)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
-            raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
+            raise Unreachable(key="errors.unreachable",
+                              params={"url": where, "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
             raise OutcomeUnknown(f"GET {where}: connection lost ({type(exc).__name__})") from None
         finally:
