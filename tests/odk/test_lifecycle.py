@@ -137,7 +137,7 @@ def test_sigkill_mid_batch_then_one_clean_sync_delivers_all_once(make_form, cent
     one Central has not acknowledged at once (no waiting on a resend clock); Central
     answers the resent ones that did arrive as the same submission."""
     pid, form_id, user = make_form(household_xform())
-    with FaultProxy.to_url("http://127.0.0.1:8383") as proxy:
+    with FaultProxy.to_url(central.base) as proxy:
         url = proxy.url + "/" + user.url.split("://", 1)[1].split("/", 1)[1]
         kiosk = connect_kiosk(isolated_home, url, form_id)
         sids = [kiosk.finalize() for _ in range(8)]
@@ -174,7 +174,7 @@ def test_connect_elsewhere_with_unsent_items(make_form, central, isolated_home, 
     kiosk = connect_kiosk(isolated_home, user_a.url, form_a)
     sids = [kiosk.finalize() for _ in range(2)]
     kiosk.store.close()
-    refused = kiosk_cli("odk", "connect", user_b.url)
+    refused = kiosk_cli("odk", "connect", user_b.url, "--lang", "en")
     assert refused.returncode != 0
     assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
     assert "2 submission(s)" in refused.stderr and user_a.token not in refused.stderr
