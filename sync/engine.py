@@ -122,10 +122,21 @@ class SyncEngine:
                 self._refresh_quietly(dest)
             self._deliver_quietly(dest, report, deadline)
         report.skew_seconds = client.state.skew_seconds
-        report.requests = client.state.requests - requests_before
-        report.counts = self.store.counts()
+        report.requests += client.state.requests - requests_before
+        self._end_round(report)
         self._save(state, report)
         return report
+
+    def _end_round(self, report: RoundReport) -> None:
+        """Retention after every round (acknowledged items purged on schedule, not
+        only when the window starts), then the counts the report shows."""
+        apply = getattr(self.store, "apply_retention", None)
+        if apply is not None:
+            try:
+                apply()
+            except Exception as exc:  # noqa: BLE001 - retention never fails a round
+                log.warning("retention after the round: %s", type(exc).__name__)
+        report.counts = self.store.counts()
 
     def _primary_round(self, report: RoundReport, deadline: float | None,
                        state: SyncState) -> None:
@@ -143,6 +154,8 @@ class SyncEngine:
     def _round_without_central(self, report: RoundReport, deadline: float | None) -> RoundReport:
         """A kiosk that delivers only to other destinations (``kiosk odk connect``)."""
         primary, *others = self.destinations
+        state = load_state(self.home)
+        state.last_attempt_at = self.clock()
         try:
             if self.pull_catalog:
                 report.catalog = primary.refresh_forms()
@@ -151,9 +164,8 @@ class SyncEngine:
             self._stopped(report, exc)
         for dest in others:
             self._deliver_quietly(dest, report, deadline)
-        report.counts = self.store.counts()
-        if report.error:
-            log.warning("sync round: %s: %s", report.state, report.error)
+        self._end_round(report)
+        self._save(state, report)  # doctor and status see an ODK-only kiosk's rounds too
         return report
 
     @staticmethod
@@ -202,6 +214,7 @@ class SyncEngine:
                 return
             done = dest.deliver(batch)
             report.sent += done.sent
+            report.requests += done.requests
             attempts = {item.id: item.attempts for item in batch}
             self.policy.record(self.store, done.results, attempts, report)
             if done.stop is not None:

@@ -78,6 +78,7 @@ def import_acks(store: Any, path: Path, *, device_id: str, server_key: Any) -> d
         raw_sid = ack.get("submission_id")
         if ack.get("device_id") != device_id:
             counts["other_device"] += 1
+            problems.append(f"{ids.shown(raw_sid)}: for another kiosk, skipped")
             continue
         if not ids.is_submission_id(raw_sid):  # same grammar as the server's intake
             counts["invalid"] += 1
@@ -87,6 +88,7 @@ def import_acks(store: Any, path: Path, *, device_id: str, server_key: Any) -> d
         env = store.envelope(sid)
         if env is None:
             counts["unknown"] += 1
+            problems.append(f"{sid}: not on this kiosk, skipped")
             continue
         state = store.submission(sid).get("state")
         if state in ("acknowledged", "purged"):

@@ -27,6 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--category", metavar="ID",
                    help="home-screen category for this server's forms (default: the catalog's "
                         "first)")
+    c.add_argument("--keep-old", action="store_true",
+                   help="keep delivering the unsent submissions made for the current "
+                        "connection to it")
+    c.add_argument("--moved", action="store_true",
+                   help="the same server and project at a new address: its unsent "
+                        "submissions go there")
     add_home(c)
     add_json(c)
     c.set_defaults(func=cmd_connect)
@@ -70,6 +76,7 @@ def _password(args: argparse.Namespace, lang: str) -> str | None:
 def cmd_connect(args: argparse.Namespace) -> int:
     from kiosk.i18n import t
     from kiosk.secrets import open_secrets
+    from kiosk.store import Store
     from sync.odk import connection
     from sync.odk.catalog import pull_forms
 
@@ -79,7 +86,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
     with conn.client() as client:
         offered = client.form_list()  # proves URL and credentials before anything is saved
         secrets = open_secrets(home.root)
-        connection.save(secrets, conn)
+        with Store.open(home) as store:
+            connection.switch(secrets, store, conn, keep_old=args.keep_old, moved=args.moved)
         report = pull_forms(home, client, category=_category(home, args.category))
     info = {**conn.describe(), "forms": len(offered), "pull": report.as_dict()}
     if args.json:

@@ -7,8 +7,9 @@ when the server asks for it. Outcomes map onto the sync engine's error classes
 (sync.client) so the existing backoff applies unchanged:
 
 - 201/202: received (also for the same bytes sent again: the server deduplicates);
-- 409: the same instanceID with other content: ``Conflict`` (shown to staff);
-- 401/403: ``AuthRefused`` (stop, say so); other 4xx: ``Refused``;
+- 401/403: ``CredentialsRefused``; other 4xx: ``RefusedReply`` (409: ``Conflict``).
+  Both carry the status and the start of the body: what a refusal means (form
+  closed, not assigned, a true conflict …) is sync.odk.problems' business;
 - 5xx/408/429: ``ServerBusy``; resets/timeouts after sending: ``OutcomeUnknown``;
   nothing sent: ``Unreachable``.
 """
@@ -50,10 +51,32 @@ class DeadlineExceeded(OutcomeUnknown):
     received = 0
 
 
-class Conflict(Refused):
-    """409: this instanceID is already on the server with other content."""
+REPLY_BODY_KEPT = 64_000  # what a refusal keeps of the reply for sync.odk.problems
+
+
+class RefusedReply(Refused):
+    """A 4xx reply, with its status and the start of its body (structured, for
+    sync.odk.problems.classify)."""
+
+    def __init__(self, message: str, status: int, body: bytes = b"") -> None:
+        super().__init__(message, status)
+        self.body = body[:REPLY_BODY_KEPT]
+
+
+class Conflict(RefusedReply):
+    """409: Central says the form is closed, or this instanceID has other content, …"""
 
     kind = RoundState.CONFLICT
+
+
+class CredentialsRefused(AuthRefused):
+    """401/403, with its status and body: on Central's submission endpoint a 401 is also
+    what an app user not assigned to the form gets (the caller probes to tell)."""
+
+    def __init__(self, message: str, status: int, body: bytes = b"") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body[:REPLY_BODY_KEPT]
 
 
 @dataclass(frozen=True)
@@ -223,6 +246,7 @@ class OpenRosaClient:
             auth.origin = origin_of(self.base_url)
         self._max_body: int | None = None
         self._on_bytes = on_bytes
+        self.requests = 0  # HTTP requests made (a round's report counts them)
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=connect_timeout), headers=OPENROSA_HEADERS,
             auth=auth, follow_redirects=True, transport=transport)
@@ -266,6 +290,7 @@ class OpenRosaClient:
                                     connect=self._http.timeout.connect)
         where = safe_url(url)
         started = time.monotonic()
+        self.requests += 1
         try:
             request = self._http.build_request(
                 method, url, content=body, headers=headers,
@@ -305,16 +330,17 @@ class OpenRosaClient:
             return
         detail = _message(resp.content)
         if status in (401, 403):
-            raise AuthRefused(f"{where} refused this kiosk's credentials (HTTP {status}): "
-                              f"{detail or 'check the connection in kiosk odk connect'}")
+            raise CredentialsRefused(
+                f"{where} refused this kiosk's credentials (HTTP {status}): "
+                f"{detail or 'check the connection in kiosk odk connect'}", status, resp.content)
         if status == 409:
-            raise Conflict(f"{where}: this submission ID is already on the server with other "
-                           f"content (HTTP 409) {detail}".strip(), status)
+            raise Conflict(f"{method} {where}: HTTP 409 {detail}".strip(), status, resp.content)
         if status >= 500 or status in (408, 429):
             retry = resp.headers.get("retry-after")
             raise ServerBusy(f"{method} {where}: HTTP {status}",
                              float(retry) if retry and retry.isdigit() else None)
-        raise Refused(f"{method} {where}: HTTP {status} {detail}".strip(), status)
+        raise RefusedReply(f"{method} {where}: HTTP {status} {detail}".strip(), status,
+                           resp.content)
 
     # --- forms -----------------------------------------------------------------------
 

@@ -126,7 +126,7 @@ def test_sigkill_mid_post_then_sync_again_one_submission(make_form, central, iso
                 time.sleep(0.05)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
-    again = connect_kiosk(isolated_home, user.url, form_id)
+    again = connect_kiosk(isolated_home, user.url, form_id, moved=True)
     assert again.store.submission(sid)["state"] in ("sent", "sealed", "queued")
     with again.store.write() as conn:
         conn.execute("UPDATE submissions SET next_attempt_at = 0")

@@ -17,7 +17,7 @@ from tests.store.conftest import document
 def test_pragmas_are_asserted_at_open(store):
     assert store.read("PRAGMA journal_mode")[0][0] == "wal"
     assert store.read("PRAGMA synchronous")[0][0] == 2  # FULL
-    assert store.schema_version() == 5
+    assert store.schema_version() == 6
     assert store.integrity_check() == "ok"
 
 

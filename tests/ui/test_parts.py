@@ -57,7 +57,7 @@ def test_built_keys_exist():
         "form_back", "form_cancel", "form_read", "receipt_print_80", "receipt_print_a4",
         "receipt_finish", "lang_button", "a11y_button", "staff_button", "keyboard_show", "home_button",
     )]
-    built += [f"ui.staff_state_{s}" for s in ("draft", "queued", "sent", "acknowledged", "rejected")]
+    built += [f"ui.staff_state_{s}" for s in ("draft", "queued", "sent", "held", "acknowledged", "rejected")]
     built += [f"ui.staff_status_{s}" for s in ("ok", "warn", "fail")]
     built += [f"ui.date_{p}" for p in ("year", "month", "day")]
     built += [f"ui.keyboard_layout_{p}" for p in ("cyrillic", "latin", "digits")]

@@ -228,7 +228,8 @@ class StaffView(Page):
                 queue.addWidget(text_label(t("ui.staff_store_offline", lang), "error"))
             counts = dict(snap.counts)
             counts.setdefault("draft", len(snap.drafts))
-            for state in ("draft", "queued", "sealed", "sent", "acknowledged", "rejected"):
+            for state in ("draft", "queued", "sealed", "sent", "held", "acknowledged",
+                          "rejected"):
                 if state == "sealed":
                     continue
                 n = counts.get(state, 0) + (counts.get("sealed", 0) if state == "queued" else 0)
@@ -244,7 +245,10 @@ class StaffView(Page):
         if snap is not None and snap.odk is not None:
             self._render_odk(snap.odk, lang)
 
+        from ui.views.staff_held import render_held
         from ui.views.staff_location import render_location
+
+        render_held(self, lang)
 
         render_location(self, lang)
 
