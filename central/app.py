@@ -46,6 +46,7 @@ from central.http_body import (
     read_to_file,
 )
 from central.keys import server_key, server_kid
+from central.policy import source_prefix
 from central.settings import (  # noqa: F401 - re-exported: tests and the CLI import them here
     JSON_LIMITS,
     PROBLEM,
@@ -107,7 +108,7 @@ class Central(RequestGate):
                              "marker": marker, "limits": self.settings.limits.as_dict()})
 
     async def enroll(self, request: Request) -> Response:
-        wait = self.enrol_by_address.spend(address(request))
+        wait = self.enrol_by_address.spend(source_prefix(address(request)))
         if wait is not None:
             raise Problem(429, "too-many-requests",
                           f"too many enrolment attempts from this address; try again in {wait} s",
@@ -276,10 +277,10 @@ class Central(RequestGate):
         header = request.headers.get("authorization") or ""
         claims: RequestClaims | None = None
         if header.startswith("Bearer "):
-            self._check_auth_budget(request, None)
+            self.check_source_budget(request)
             if not self.store.technician_token_valid(header[7:].strip()):
-                self._auth_failed(request, None)
-                raise Problem(401, "unauthenticated", "technician token unknown or expired")
+                raise self._auth_failed(request, AuthFailure(
+                    "unauthenticated", "technician token unknown or expired"))
         else:
             claims = self.verify(request)
         limit = self.settings.limits.max_bundle_bytes
@@ -293,8 +294,7 @@ class Central(RequestGate):
                     try:
                         claims.check_body(digest)
                     except AuthFailure as exc:
-                        self._auth_failed(request, claims.device_id)
-                        raise Problem(401, exc.code, str(exc)) from None
+                        raise self._auth_failed(request, exc, claims.device_id) from None
                     self.accept(claims)
                 path = raw_path
                 if file_encoding(request.headers) == "gzip":
