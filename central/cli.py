@@ -63,7 +63,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not (catalog / "catalog.json").exists():
         raise NotFoundError(f"{catalog}: no catalog.json in the catalog folder")
     settings = Settings(_data(args), catalog, accept_demo=args.accept_demo,
-                        database_url=_url(args))
+                        database_url=_url(args), trusted_proxies=tuple(args.trusted_proxy))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def ready(port: int) -> None:
@@ -269,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog", metavar="DIR", help="catalog folder (default: the bundled sample)")
     p.add_argument("--accept-demo", action="store_true",
                    help="accept DEMO submissions (only for `kiosk demo`); they stay labelled DEMO")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                   help="a reverse proxy whose X-Forwarded-For is believed (repeat for more; "
+                        "default: none)")
     p = add("enroll-code", cmd_enroll_code, "make a one-time enrolment code", json_flag=True)
     p.add_argument("--ttl", type=float, default=60, metavar="MINUTES", help="validity (minutes)")
     add("devices", cmd_devices, "list enrolled devices", json_flag=True)

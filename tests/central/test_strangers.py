@@ -8,6 +8,7 @@ counters live in the store) and real kiosks or raw sockets against it.
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 
 from sync.auth import generate_key
 from tests.central.attack import signed
+from tests.central.conftest import SQLITE_ONLY
 from tests.sync.helpers import engine, enrolled_kiosk, finalize, server_ids
 
 
@@ -94,3 +96,83 @@ def test_source_prefix(host, key):
     from central.policy import source_prefix
 
     assert source_prefix(host) == key
+
+
+# -- connections and the network ------------------------------------------------------
+def _enrol_attempt(url: str, forwarded_for: str) -> int:
+    return httpx.post(url + "/v1/enroll", headers={"X-Forwarded-For": forwarded_for}, json={
+        "code": "AAAA-BBBB-CCCC", "device_public_jwk": {
+            "kty": "OKP", "crv": "Ed25519", "x": generate_key().as_dict()["x"]}}).status_code
+
+
+@SQLITE_ONLY
+def test_forwarded_for_is_believed_only_from_named_proxies(tmp_path, isolated_home, db_url):
+    from central.app import Guards
+
+    guards = Guards(enrol_per_minute=0.1, enrol_burst=3)
+    plain = _guarded(tmp_path / "a", guards)
+    try:  # a different claimed address each time: only the socket's own counts
+        codes = [_enrol_attempt(plain.url, f"198.51.{n}.7") for n in range(5)]
+        assert codes == [403, 403, 403, 429, 429]
+    finally:
+        plain.stop()
+    proxied = _guarded(tmp_path / "b", guards, trusted_proxies=("127.0.0.1",))
+    try:
+        codes = [_enrol_attempt(proxied.url, f"198.51.{n}.7") for n in range(5)]
+        assert codes == [403] * 5  # behind a named proxy each kiosk has its own budget
+    finally:
+        proxied.stop()
+
+
+@SQLITE_ONLY
+def test_idle_connections_from_one_source_do_not_stop_other_kiosks(tmp_path, isolated_home,
+                                                                   db_url):
+    import socket
+
+    from central.app import Guards
+
+    server = _guarded(tmp_path / "c", Guards(connection_limit=500, connections_per_source=50))
+    idle: list[socket.socket] = []
+    try:
+        kiosk = enrolled_kiosk(server, isolated_home)  # from 127.0.0.1
+        for _ in range(500):  # a stranger in another network (127.0.2.0/24)
+            sock = socket.socket()
+            sock.bind(("127.0.2.9", 0))
+            sock.connect(("127.0.0.1", server.port))
+            idle.append(sock)
+        store = kiosk.store()
+        ids = finalize(kiosk, store, 2)
+        report = engine(kiosk, store).run_once()
+        assert report.state == "ok", report.error
+        assert sorted(server_ids(server)) == sorted(ids)
+        # the stranger's connections past its cap were closed unread
+        idle[-1].settimeout(10)
+        assert idle[-1].recv(1) == b""
+    finally:
+        for sock in idle:
+            sock.close()
+        server.stop()
+
+
+def test_client_gone_mid_body_is_no_error(tmp_path, isolated_home, caplog, db_url):
+    import logging
+    import socket
+
+    from tests.sync.helpers import start_server
+
+    server = start_server(tmp_path / "c", database_url=db_url)
+    caplog.set_level(logging.DEBUG, logger="central")
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"POST /v1/enroll HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+                         b"\r\nContent-Length: 1000\r\n\r\n{\"code\": ")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not [
+                r for r in caplog.records if r.name.startswith("central")]:
+            threading.Event().wait(0.02)  # polling the log with a deadline
+        records = [r for r in caplog.records if r.name.startswith("central")]
+        assert records, "the server never noticed the client went away"
+        assert all(r.levelno < logging.WARNING and not r.exc_info for r in records), \
+            [r.getMessage() for r in records]
+    finally:
+        server.stop()
