@@ -18,6 +18,7 @@ from central.app import Settings, create_app
 from central.connections import with_connection_cap
 from central.header_timeout import with_header_timeout
 
+
 def _bind(host: str, port: int) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
