@@ -86,7 +86,6 @@ def _manifest(central: BundleHost, header: dict[str, Any] | None,
         claims = verify_manifest(header, jwk)
     except SecurityError as exc:
         return None, None, {}, f"manifest: {exc}"
-    _record_audit_head(central, device_id, claims.get("audit_head"))
     return device_id, jwk, claims, None
 
 
@@ -173,22 +172,27 @@ class _SignedList:
             else f"line {number}"
 
 
-def _record_audit_head(central: BundleHost, device_id: str, head: Any) -> None:
-    """The audit head in a verified manifest, kept like one reported online (a
-    regression is flagged for the operator; the bundle's items still count)."""
+def _record_audit_head(central: BundleHost, device_id: str, head: Any) -> str | None:
+    """The audit head in a verified manifest: "ok" (the anchor moved), "older" (a
+    bundle made before the known head: recorded, no alarm), "regressed" (flagged
+    for the operator; the bundle's items still count), "ignored" or None (none)."""
     if head is None:
-        return
+        return None
     from central import trust
 
     try:
         seq, digest = trust.parse_head(head)
     except ValueError as exc:
         log.warning("bundle from %s: audit head ignored (%s)", device_id, exc)
-        return
+        return "ignored"
     result = trust.record_head(central.store, device_id, seq, digest, via="bundle")
     if result["status"] == "regressed":
         log.error("bundle from %s: the kiosk's audit log went backwards: %s", device_id,
                   result["detail"])
+    elif result["status"] == "older":
+        log.info("bundle from %s: audit head %s is older than the known %s (an older "
+                 "bundle; recorded, no alarm)", device_id, seq, result["seq"])
+    return str(result["status"])
 
 
 def import_bundle_file(central: BundleHost, path: Path, *,
@@ -221,6 +225,7 @@ def _import(central: BundleHost, fh: Any, only_device: str | None) -> dict[str, 
         return {**report_head, "manifest_verified": False, "errors": errors, "counts": {},
                 "results": []}
 
+    audit_head = _record_audit_head(central, device_id, claims.get("audit_head"))
     signed = _SignedList(claims, jwk, errors)
     report = _Report()
     limits = central.settings.limits
@@ -248,7 +253,7 @@ def _import(central: BundleHost, fh: Any, only_device: str | None) -> dict[str, 
     if unread:
         report.counts["missing"] = report.counts.get("missing", 0) + unread
     return {**report_head, "manifest_verified": True, "errors": errors,
-            "counts": report.counts, "results": report.named,
+            "audit_head": audit_head, "counts": report.counts, "results": report.named,
             "unnamed_problems": report.unnamed}
 
 
