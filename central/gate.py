@@ -24,6 +24,7 @@ from kiosk import ids
 from kiosk.errors import SecurityError
 from sync import jsonlimits
 from sync.auth import (
+    SIGNED_HEADERS,
     WINDOW_SECONDS,
     AuthFailure,
     RequestClaims,
@@ -107,6 +108,7 @@ class RequestGate:
 
         Always verified first: naming a device costs that device nothing, and a
         genuine kiosk gets through even from a network that spent its budget."""
+        _refuse_repeated(request)
         header = request.headers.get("authorization")
 
         def key_for(device_id: str) -> OKPKey | None:
@@ -155,3 +157,11 @@ def _too_many(wait: int) -> Problem:
     return Problem(429, "too-many-requests",
                    f"too many failed authentications; try again in {wait} s",
                    headers={"Retry-After": str(wait)})
+
+
+def _refuse_repeated(request: Request) -> None:
+    """A covered header sent twice: the signature would cover one copy and the
+    endpoint read the other (headers.get gives the first, the check the last)."""
+    for name in (*SIGNED_HEADERS, "authorization"):
+        if len(request.headers.getlist(name)) > 1:
+            raise Problem(400, "bad-request", f"header {name.title()} sent more than once")

@@ -176,3 +176,21 @@ def test_client_gone_mid_body_is_no_error(tmp_path, isolated_home, caplog, db_ur
             [r.getMessage() for r in records]
     finally:
         server.stop()
+
+
+def test_a_repeated_covered_header_is_refused(server, kiosk):
+    """Two Content-Range copies: the signature covered one, the server must not use the other."""
+    import hashlib
+
+    blob = b"abcd"
+    target = f"/v1/attachments/{hashlib.sha256(blob).hexdigest()}"
+    covered = {"Content-Type": "application/octet-stream", "Content-Range": "bytes 0-3/8",
+               "Content-Length": "4"}
+    auth = signed(kiosk, "PUT", target, blob, headers={}, sign_headers=covered)
+    sent = [("Content-Type", "application/octet-stream"), ("Content-Range", "bytes 0-3/4"),
+            ("Content-Range", "bytes 0-3/8"), ("Authorization", auth["Authorization"])]
+    resp = httpx.put(server.url + target, content=blob, headers=sent)
+    assert resp.status_code == 400, resp.text
+    assert "Content-Range" in resp.json()["detail"]
+    assert server.central.attachments.status(kiosk.device.device_id,
+                                             target.rsplit("/", 1)[1])["offset"] == 0
