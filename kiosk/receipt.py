@@ -33,6 +33,11 @@ RECEIPT_TYP = "kiosk-receipt+jws"
 HASH_PREFIX = 16
 
 
+# a receipt is a few hundred characters and must fit one QR code (at most 2,953 bytes);
+# anything longer is refused before it is decoded
+MAX_RECEIPT_CHARS = 4096
+
+
 def receipt_claims(
     *, submission_id: str, envelope_sha256: str, finalized_at: str, device_id: str, demo: bool
 ) -> dict[str, Any]:
@@ -77,6 +82,9 @@ def matches_envelope(claims: dict[str, Any], *, jwe_sha256: str, payload_sha256:
 def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, Any]:
     """The receipt's claims, or SecurityError if it is not this device's, intact."""
     text = text.strip()
+    if len(text) > MAX_RECEIPT_CHARS:
+        raise SecurityError(f"this is not a kiosk receipt (longer than {MAX_RECEIPT_CHARS} "
+                            "characters)")
     if text.count(".") != 2:
         raise SecurityError("this is not a kiosk receipt (expected a signed code with 3 parts)")
     header, payload = jws_verify(text, device_public_jwk, typ=RECEIPT_TYP)
@@ -84,8 +92,8 @@ def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, An
 
     try:
         claims = json.loads(payload)
-    except ValueError:
-        raise SecurityError("receipt content is not JSON") from None
+    except (ValueError, RecursionError):  # RecursionError: [[[[…]]]] from a hostile signer
+        raise SecurityError("receipt content is not JSON a receipt can hold") from None
     if not isinstance(claims, dict) or claims.get("v") not in (1, 2):
         raise SecurityError("receipt format is unknown")
     device_id = device_id_for(device_public_jwk)
@@ -99,12 +107,14 @@ def peek_device_id(text: str) -> str | None:
     import base64
     import json
 
+    if len(text) > MAX_RECEIPT_CHARS:
+        return None
     try:
         body = text.strip().split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         dev = claims.get("dev")
         return dev if isinstance(dev, str) else None
-    except (IndexError, ValueError, AttributeError):
+    except (IndexError, ValueError, AttributeError, RecursionError):
         return None
 
 
