@@ -20,6 +20,7 @@ from typing import Any
 
 from kiosk.errors import EXIT_INTERNAL, KioskError, NotFoundError, SecurityError
 from kiosk.ids import printable
+from sync import jsonlimits
 
 log = logging.getLogger("central.cli")
 DEFAULT_DATA = "central-data"
@@ -205,6 +206,11 @@ def cmd_export_acks(args: argparse.Namespace) -> int:
     return 0
 
 
+# a saved GET /v1/devices/keys reply: parts of 250 devices (~60 kB each)
+KEY_LIST_LIMITS = jsonlimits.JsonLimits(max_bytes=64_000_000, max_depth=8, max_items=100_000)
+KEY_FILE_LIMITS = jsonlimits.JsonLimits(max_bytes=16_000, max_depth=4, max_items=64)
+
+
 def _receipt_verify(args: argparse.Namespace) -> int:
     """``kiosk-central receipt verify STRING [--keys FILE --server-key FILE]``.
 
@@ -219,9 +225,10 @@ def _receipt_verify(args: argparse.Namespace) -> int:
         if not args.server_key:
             raise SecurityError("--keys needs --server-key FILE (the server's public JWK) "
                                 "to check the list's signature")
-        try:
-            reply = json.loads(open(args.keys, encoding="utf-8").read())
-            server = import_public(json.loads(open(args.server_key, encoding="utf-8").read()))
+        try:  # files someone handed over: parsed with limits (depth, size, integers)
+            reply = jsonlimits.loads(Path(args.keys).read_bytes(), KEY_LIST_LIMITS)
+            server = import_public(jsonlimits.loads(Path(args.server_key).read_bytes(),
+                                                    KEY_FILE_LIMITS))
         except FileNotFoundError as exc:
             raise NotFoundError(f"file not found: {exc.filename}") from None
         except (OSError, ValueError, KeyError, TypeError) as exc:

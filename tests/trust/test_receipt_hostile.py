@@ -61,3 +61,19 @@ def test_a_receipt_giving_our_submission_to_another_device_is_refused(server, is
                "--home", str(kiosk.home.root))
     assert out.returncode == 7, out.stdout + out.stderr
     assert "local_state" not in out.stdout and "Traceback" not in out.stderr
+
+
+def test_a_hostile_key_list_file_is_one_line_refusal(server, isolated_home, tmp_path):
+    kiosk = enrolled_kiosk(server, isolated_home)
+    with kiosk.store() as store:
+        [sid] = finalize(kiosk, store, 1)
+        qr = store.receipt_qr(sid)
+    server_key = tmp_path / "server.jwk"
+    server_key.write_text(json.dumps(server.central.key.as_dict(private=False)), "utf-8")
+    for name, content in (("deep.json", "[" * 100_000), ("int.json", "9" * 10_000)):
+        keys = tmp_path / name
+        keys.write_text(content, "utf-8")
+        out = _run("central.cli", "receipt", "verify", qr, "--keys", str(keys),
+                   "--server-key", str(server_key))
+        assert out.returncode == 7, out.stderr
+        assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
