@@ -12,7 +12,8 @@ the device's status is told — an unknown device gets the same answer as a bad
 signature, and only the key holder learns "revoked". Then the body streams in
 (bounded in bytes and time, hashed as it comes) and must match the signed
 hash; then JSON is parsed with limits. Failed authentication and enrolment are
-rate-limited per address and per device (``429`` + ``Retry-After``).
+rate-limited per source network and per verified device key (``429`` +
+``Retry-After``; who is charged: ``central.policy``).
 """
 
 from __future__ import annotations
