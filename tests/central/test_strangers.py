@@ -194,3 +194,28 @@ def test_a_repeated_covered_header_is_refused(server, kiosk):
     assert "Content-Range" in resp.json()["detail"]
     assert server.central.attachments.status(kiosk.device.device_id,
                                              target.rsplit("/", 1)[1])["offset"] == 0
+
+
+def test_a_verified_key_that_keeps_failing_is_slowed_down_from_anywhere(tmp_path,
+                                                                        isolated_home, db_url):
+    """Failures after the signature verified (a body not matching its hash) are the key
+    holder's own: they are charged to the key, whichever network they come from."""
+    from central.app import Guards
+
+    server = _guarded(tmp_path / "c", Guards(auth_failures_per_minute=0.1,
+                                             auth_failures_burst=3), db_url)
+    try:
+        kiosk = enrolled_kiosk(server, isolated_home)
+
+        def put_from(host: str, sent: bytes) -> int:
+            target = "/v1/attachments/" + "a" * 64
+            covered = {"Content-Type": "application/octet-stream",
+                       "Content-Range": "bytes 0-3/4"}
+            headers = signed(kiosk, "PUT", target, b"abcd", headers=covered)
+            with httpx.Client(transport=httpx.HTTPTransport(local_address=host)) as client:
+                return client.put(server.url + target, content=sent, headers=headers).status_code
+
+        assert [put_from("127.0.4.1", b"abcX") for _ in range(3)] == [401] * 3
+        assert put_from("127.0.5.1", b"abcd") == 429  # the key's budget, from a fresh network
+    finally:
+        server.stop()
