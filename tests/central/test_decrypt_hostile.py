@@ -76,3 +76,19 @@ def test_colliding_attachment_names_get_unique_files(server, kiosk, tmp_path):
     assert len(files) == len(names) == len({f.lower() for f in files}), files
     contents = sorted((out / f).read_bytes() for f in files)
     assert contents == sorted(f"content {i}".encode() for i in range(len(names)))
+
+
+def test_a_deep_nested_record_is_one_rejected_item(server, kiosk):
+    """The record is parsed on intake: [[[[…]]]] signed by the device is refused per
+    item, never a 500."""
+    from kiosk.envelope import RECORD_TYP, jws_sign
+
+    item = _deep_item(kiosk, 10)  # a genuine JWE to carry
+    dev = kiosk.device.device_id
+    payload = b'{"device_id":"' + dev.encode() + b'","x":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    item["record"] = jws_sign(payload, kiosk.device.private_key, kid=dev,
+                              typ=RECORD_TYP)
+    resp = post_items(server, kiosk, [item])
+    assert resp.status_code == 200, resp.text
+    [result] = resp.json()["results"]
+    assert result["status"] == "rejected" and "nested" in result["reason"]
