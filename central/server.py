@@ -6,6 +6,7 @@ learns the real port without racing for it.
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import threading
@@ -17,12 +18,28 @@ import uvicorn
 from central.app import Settings, create_app
 from central.connections import with_connection_cap
 from central.header_timeout import with_header_timeout
+from kiosk.errors import ConfigError
+
+
+_BIND_PROBLEMS = {
+    errno.EADDRINUSE: "the address is in use (another server is listening there): stop it "
+                      "or choose another --port",
+    errno.EACCES: "no permission to listen there (ports below 1024 need privileges): "
+                  "choose another --port",
+    errno.EADDRNOTAVAIL: "this machine has no such address: choose another --host",
+}
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port; a busy or forbidden address is one clear line."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        problem = _BIND_PROBLEMS.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+        raise ConfigError(f"cannot listen on {host}:{port}: {problem}") from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock

@@ -92,7 +92,7 @@ def load_device(secrets: Secrets | None = None) -> DeviceIdentity:
     """The existing device key; ConfigError if this kiosk has none yet."""
     data = _secrets(secrets).get_json(DEVICE_KEY)
     if data is None:
-        raise ConfigError("this kiosk has no device key yet (run `kiosk enroll` or start it once)")
+        raise ConfigError(key="errors.no_device_key")
     return DeviceIdentity.from_private_jwk(data)
 
 

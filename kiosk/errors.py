@@ -7,6 +7,8 @@ ever reach a resident or technician as a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 # Exit codes are part of the stable command line (DESIGN.md §6).
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check failed / validation errors / warnings in doctor
@@ -19,12 +21,33 @@ EXIT_SECURITY = 7  # signature/verification failure, revoked device
 EXIT_INTERNAL = 70  # a bug: logged with a reference, never a traceback on screen
 
 
+_english: Callable[[str, dict[str, object]], str] | None = None
+
+
+def use_catalog(english: Callable[[str, dict[str, object]], str]) -> None:
+    """Called by kiosk.i18n on import: how a catalog key becomes the English message."""
+    global _english
+    _english = english
+
+
 class KioskError(Exception):
-    """An error with a plain one-line message and a meaningful exit code."""
+    """An error with a plain one-line message and a meaningful exit code.
+
+    ``key`` and ``params`` (optional) name the message in the translation catalog
+    (kiosk/i18n.py): ``kiosk.i18n.error_text(exc, lang)`` says it in the kiosk's
+    language; ``message`` (and ``str()``) is the English text, for logs and callers
+    without a language. The catalog sits above this module (it raises these errors),
+    so it hands its English lookup down through ``use_catalog`` when it loads.
+    """
 
     exit_code: int = EXIT_FAILED
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str = "", exit_code: int | None = None, *,
+                 key: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        self.key = key
+        self.params = dict(params or {})
+        if not message and key:
+            message = _english(key, self.params) if _english else key
         super().__init__(message)
         self.message = message
         if exit_code is not None:

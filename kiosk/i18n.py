@@ -1,6 +1,6 @@
 """The one translation catalog for the whole app (core, CLI messages and UI).
 
-Stored as ``kiosk/assets/i18n/<section>.json`` files so that separate parts of the
+Stored as ``assets/i18n/<section>.json`` files so that separate parts of the
 code can add strings without editing each other's files; at run time they are
 merged into one catalog whose keys are ``<section>.<key>``. Every entry has
 Mongolian (``mn``, the default) and English (``en``); a test fails on any
@@ -16,6 +16,7 @@ import json
 from functools import lru_cache
 from pathlib import Path
 
+from kiosk import errors
 from kiosk.errors import KioskError
 from kiosk.paths import ASSETS_DIR
 
@@ -66,3 +67,14 @@ def pick(texts: dict[str, str] | str | None, lang: str) -> str:
     if isinstance(texts, str):
         return texts
     return texts.get(lang) or texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), "")
+
+
+def error_text(exc: KioskError, lang: str) -> str:
+    """An error's message in ``lang`` when it carries a catalog key, else its English
+    message (``str(exc)``, what logs keep)."""
+    if not exc.key:
+        return exc.message
+    return t(exc.key, lang, **exc.params)
+
+
+errors.use_catalog(lambda key, params: t(key, "en", **params))

@@ -84,11 +84,8 @@ class KeyringBackend:
         backend = keyring.get_keyring()
         reason = unusable_reason(backend)
         if reason:
-            raise ConfigError(
-                f"no usable keyring on this computer ({reason}); install one (e.g. "
-                'gnome-keyring or KWallet) or set keyring_fallback = "encrypted-file" in '
-                "config.toml (see docs/security.md)"
-            )
+            name = f"{type(backend).__module__}.{type(backend).__name__}"
+            raise ConfigError(key="errors.no_keyring", params={"backend": name})
         self._backend = backend
         self.description = f"keyring: {type(backend).__module__}.{type(backend).__name__}"
 

@@ -118,6 +118,8 @@ class SyncEngine:
         requests_before = client.state.requests
         self._primary_round(report, deadline, state)
         for dest in self.destinations:  # never stops or changes the round
+            if self.pull_catalog:  # their forms, when due: outside kiosk-central's round
+                self._refresh_quietly(dest)
             self._deliver_quietly(dest, report, deadline)
         report.skew_seconds = client.state.skew_seconds
         report.requests = client.state.requests - requests_before
@@ -132,8 +134,6 @@ class SyncEngine:
             self.central.client.health()
             if self.pull_catalog:
                 report.catalog = self.central.refresh_forms()
-                for dest in self.destinations:  # their forms, when due
-                    dest.refresh_forms()
             self._push(self.central, report, deadline)
             self._report_audit_head(report)
         except _STOPS as exc:
@@ -175,6 +175,15 @@ class SyncEngine:
         save_state(self.home, state)
         if report.error:
             log.warning("sync round: %s: %s", report.state, report.error)
+
+    @staticmethod
+    def _refresh_quietly(dest: Destination) -> None:
+        """A secondary destination's form pull: whatever its server sends, the round goes
+        on (the destination bounds and reports its own pull)."""
+        try:
+            dest.refresh_forms()
+        except (*_STOPS, OSError, RecursionError, MemoryError, ValueError) as exc:
+            log.warning("%s forms not updated: %s", dest.key.kind.value, type(exc).__name__)
 
     def _deliver_quietly(self, dest: Destination, report: RoundReport,
                          deadline: float | None) -> None:

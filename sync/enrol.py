@@ -48,13 +48,13 @@ def load_enrolment(secrets: Any = None) -> Enrolment | None:
                          server_kid=str(creds.get("server_kid", "")),
                          server_key=import_public(jwk), limits=dict(creds.get("limits") or {}))
     except (KeyError, SecurityError):
-        raise ConfigError("the enrolment data in the keyring is damaged; enrol again") from None
+        raise ConfigError(key="errors.enrolment_damaged") from None
 
 
 def require_enrolment(secrets: Any = None) -> Enrolment:
     enrolment = load_enrolment(secrets)
     if enrolment is None:
-        raise ConfigError("this kiosk is not enrolled: run `kiosk enroll --server URL --code CODE`")
+        raise ConfigError(key="errors.not_enrolled")
     return enrolment
 
 

@@ -295,6 +295,9 @@ def run(quick: bool, workdir: Path) -> dict[str, Any]:
         figures.update(_size(n, quick, workdir))
     figures["compile_3000q_target_ms"] = TARGET_COMPILE_3000_MS
     figures.update(_lookup_figures(quick))
+    from app.bench import hostile_forms  # issue 21: forms built to hurt the kiosk
+
+    figures.update(hostile_forms.run(quick, workdir))
 
     folder = bundled_catalog_dir()
     cold: list[float] = []

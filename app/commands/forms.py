@@ -50,7 +50,7 @@ def run_list(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", None) or config.language
     folder = active_catalog_dir(home, config)
     if not folder.is_dir():
-        raise NotFoundError(f"catalog folder not found: {folder} (see catalog_dir in the config)")
+        raise NotFoundError(key="cli.catalog_folder_not_found", params={"path": folder})
     catalog = load_active_catalog(home, config)
     rows: list[dict[str, Any]] = []
     for form in catalog.forms.values():
@@ -128,7 +128,7 @@ def run_check(args: argparse.Namespace) -> int:
     if folder.is_file() and is_form_file(folder):
         return run_check_file(args, folder)
     if not folder.is_dir():
-        raise NotFoundError(f"folder not found: {folder}")
+        raise NotFoundError(key="cli.folder_not_found", params={"path": folder})
     ids, problems = check_folder(folder)
     if args.json:
         print_json({"folder": str(folder), "ok": not problems, "forms": ids, "problems": problems})

@@ -87,14 +87,22 @@ def run_check_file(args: argparse.Namespace, path: Path) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
-def _pick(value: str | None, known: list[str], what: str, flag: str) -> str:
-    if value:
-        if value not in known:
-            raise UsageError(f"unknown {what} {value!r}: one of {', '.join(known) or '(none)'}")
+def _pick(value: str | None, known: list[str], what: str, files: list[str]) -> str:
+    """``value`` if the catalog knows it (the only one when not given); else says which
+    files the missing or unknown ``--category``/``--agency`` is about."""
+    if value and value in known:
         return value
-    if len(known) == 1:
+    if not value and len(known) == 1:
         return known[0]
-    raise UsageError(f"{flag} ID is needed: one of {', '.join(known) or '(none in the catalog)'}")
+    from kiosk.i18n import t
+
+    where = {"file": ", ".join(files), "value": value,
+             "known": ", ".join(known) or t("cli.none_known", "en")}
+    raise UsageError(key=_PICK_KEYS[what][bool(value)], params=where)
+
+
+_PICK_KEYS = {"category": ("cli.category_needed", "cli.unknown_category"),
+              "agency": ("cli.agency_needed", "cli.unknown_agency")}
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -106,14 +114,14 @@ def run_import(args: argparse.Namespace) -> int:
     home = get_home(args).ensure()
     config = load_config(home.config_file)
     catalog = load_catalog(active_catalog_dir(home, config))
-    category = _pick(args.category, [c.id for c in catalog.categories], "category", "--category")
-    agency = _pick(args.agency, list(catalog.agencies), "agency", "--agency")
+    category = _pick(args.category, [c.id for c in catalog.categories], "category", args.sources)
+    agency = _pick(args.agency, list(catalog.agencies), "agency", args.sources)
     results: list[dict[str, Any]] = []
     failed = False
     for raw in args.sources:
         path = Path(raw)
         if not path.is_file():
-            raise NotFoundError(f"form file not found: {path}")
+            raise NotFoundError(key="cli.form_file_not_found", params={"path": path})
         row: dict[str, Any] = {"file": str(path)}
         try:
             source = read_source(path)
@@ -128,7 +136,8 @@ def run_import(args: argparse.Namespace) -> int:
             results.append(row)
             continue
         except OSError as exc:
-            raise KioskError(f"{path}: cannot write the local catalog ({exc.__class__.__name__})") from None
+            raise KioskError(key="cli.cannot_write_local_catalog",
+                             params={"path": path, "reason": exc.__class__.__name__}) from None
         row.update(ok=True, id=form.id, version=form.version, title=form.title, category=category,
                    agency=agency, warnings=all_warnings(source, form), questions=len(form.questions))
         results.append(row)
@@ -152,7 +161,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
     home = get_home(args)
     if not remove(home.root, args.form_id):
-        raise NotFoundError(f"no imported form {args.form_id!r}")
+        raise NotFoundError(key="cli.no_imported_form", params={"form_id": args.form_id})
     if args.json:
         print_json({"removed": args.form_id})
     else:
@@ -169,14 +178,15 @@ def run_export(args: argparse.Namespace) -> int:
     catalog = load_active_catalog(home, load_config(home.config_file))
     form = catalog.form(args.form_id)
     if form.odk is not None:
-        raise UsageError(f"{form.id} was imported from an XForm: publish its own XLSForm/XForm")
+        raise UsageError(key="cli.xform_cannot_export", params={"form_id": form.id})
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
-        raise UsageError(f"--out must name an .xlsx file, not {out.name!r}")
+        raise UsageError(key="cli.out_must_be_xlsx", params={"name": out.name})
     try:
         warnings = export_xlsform(form, out)
     except OSError as exc:
-        raise KioskError(f"{out}: cannot write ({exc.__class__.__name__})") from None
+        raise KioskError(key="cli.cannot_write",
+                         params={"path": out, "reason": exc.__class__.__name__}) from None
     if args.json:
         print_json({"form": form.id, "out": str(out), "warnings": warnings})
     else:

@@ -100,8 +100,8 @@ def _category(home: Any, wanted: str | None) -> str:
     ids = [c.id for c in catalog.categories]
     if wanted:
         if wanted not in ids:
-            raise KioskError(f"--category {wanted!r} is not a category of the catalog "
-                             f"({', '.join(ids) or 'none'})")
+            raise KioskError(key="odk.unknown_category",
+                             params={"value": wanted, "known": ", ".join(ids) or "-"})
         return wanted
     return ids[0] if ids else ""
 
@@ -112,8 +112,10 @@ def _print_pull(report: Any, lang: str) -> None:
     print(t("odk.pulled", lang, downloaded=len(report.downloaded),
             unchanged=len(report.unchanged), withdrawn=len(report.withdrawn),
             media=report.media_files, bytes=report.bytes))
+    from kiosk.text_safe import printable  # a server's words: no terminal escapes
+
     for problem in report.problems:
-        print(f"  {problem}")
+        print(f"  {printable(problem)}")
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
@@ -142,10 +144,13 @@ def cmd_forms(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"url": conn.shown_url, "forms": rows})
     else:
+        from kiosk.text_safe import printable  # a server's words: no terminal escapes
+
         print(t("odk.forms_header", lang, url=conn.shown_url))
         for r in rows:
-            print(t("odk.form_line", lang, form_id=r["form_id"], version=r["version"] or "-",
-                    state=t(f"odk.state_{r['state']}", lang), name=r["name"]))
+            print(t("odk.form_line", lang, form_id=r["form_id"],
+                    version=printable(r["version"] or "-"),
+                    state=t(f"odk.state_{r['state']}", lang), name=printable(r["name"])))
     return EXIT_OK
 
 

@@ -56,11 +56,12 @@ def _given_key(path: str) -> dict:
     try:
         jwk = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFoundError(f"key file not found: {path}") from None
+        raise NotFoundError(key="cli.key_file_not_found", params={"path": path}) from None
     except (OSError, ValueError) as exc:
-        raise SecurityError(f"{path}: not a JWK file ({exc.__class__.__name__})") from None
+        raise SecurityError(key="cli.not_a_jwk_file",
+                            params={"path": path, "reason": exc.__class__.__name__}) from None
     if not isinstance(jwk, dict):
-        raise SecurityError(f"{path}: not a JWK")
+        raise SecurityError(key="cli.not_a_jwk_file", params={"path": path, "reason": "JSON"})
     jwk = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x")}
     device_id_for(jwk)  # validates the key type
     return jwk
@@ -142,7 +143,7 @@ def run_show(args: argparse.Namespace) -> int:
         info = store.submission(args.submission_id)
     qr = info["receipt_qr"]
     if qr is None:
-        raise NotFoundError(f"no receipt for submission {args.submission_id}")
+        raise NotFoundError(key="cli.no_receipt", params={"submission_id": args.submission_id})
     if args.svg:
         Path(args.svg).write_bytes(render_svg(qr))
     if args.png:

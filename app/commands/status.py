@@ -78,5 +78,7 @@ def run(args: argparse.Namespace) -> int:
     if info["interrupted_drafts"]:
         print(t("store.status_interrupted", lang, count=info["interrupted_drafts"]))
     if info["last_error"]:
-        print(t("store.status_last_error", lang, error=info["last_error"]))
+        from kiosk.text_safe import printable  # a server's words: no terminal escapes
+
+        print(t("store.status_last_error", lang, error=printable(info["last_error"])))
     return 0

@@ -68,7 +68,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     if args.json:
         print_json(info)
     else:
-        print(t("sync.enrolled", _lang(home), device_id=info["device_id"],
+        print(t("sync.enrolled", _lang_of(args, home), device_id=info["device_id"],
                 url=info["server_url"], forms=info["catalog"].get("forms", "?")))
     return EXIT_OK
 
@@ -92,7 +92,9 @@ def _print_round(report: Any, lang: str) -> None:
     print(t("sync.summary", lang, state=state, sent=report.sent, accepted=report.accepted,
             duplicate=report.duplicate, rejected=report.rejected, retry=report.retry))
     if report.error:
-        print(f"  {report.error}")
+        from kiosk.text_safe import printable  # a server's words: no terminal escapes
+
+        print(f"  {printable(report.error)}")
     c = report.counts
     from kiosk.store.states import UNSENT
 
@@ -144,7 +146,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
             print(t(f"sync.state_{status.state}", lang), status.counts, flush=True)
             if status.last_error:
-                print(f"  {status.last_error}", flush=True)
+                from kiosk.text_safe import printable
+
+                print(f"  {printable(status.last_error)}", flush=True)
 
     loop = make_loop(home, on_status=on_status)
     loop.start()

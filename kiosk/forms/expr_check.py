@@ -231,10 +231,14 @@ class _Checker:
         if f in ("date", "date-time") and kinds[0] == "bool":
             raise self.fail(args[0].pos, f"{f}() of a true/false value")
         if f == "regex" and isinstance(args[1], Str):
+            from kiosk.forms.regex_safe import RegexRefused, compile_regex
+
             try:
-                re.compile(args[1].value)
-            except re.error as exc:
-                raise self.fail(args[1].pos, f"bad regular expression: {exc}") from None
+                compile_regex(args[1].value)
+            except RegexRefused as exc:
+                raise self.fail(args[1].pos, f"bad regular expression: {exc.reason} (the "
+                                "kiosk runs patterns without backreferences or lookaround)"
+                                ) from None
         if f == "sum":
             if not self.is_multi(args[0]):
                 raise self.fail(args[0].pos, "sum() needs a question inside a repeat")

@@ -13,13 +13,11 @@ environment still evaluates everything else.
 from __future__ import annotations
 
 import math
-import re
 import secrets
 import string
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from kiosk.forms import expr_funcs_odk as O
@@ -83,17 +81,10 @@ def _join(env: Env, sep: Any, *args: Any) -> str:
     return to_string(sep).join(to_string(v) for a in args for v in values(a))
 
 
-@lru_cache(maxsize=256)
-def _regex_of(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
 def _regex(env: Env, value: Any, pattern: Any) -> bool:
-    rx = _regex_of(to_string(pattern))
-    return bool(rx and rx.search(to_string(value)))
+    from kiosk.forms.regex_safe import matches  # linear time (RE2), see its module doc
+
+    return matches(to_string(pattern), to_string(value))
 
 
 def _uuid(env: Env, length: Any = _NOARG) -> str:

@@ -70,7 +70,8 @@ class Catalog:
         try:
             return self.forms[form_id]
         except KeyError:
-            raise NotFoundError(f"no form {form_id!r} in the catalog at {self.folder}") from None
+            raise NotFoundError(key="errors.no_form",
+                                params={"form_id": form_id, "folder": self.folder}) from None
 
 
 @lru_cache(maxsize=4)

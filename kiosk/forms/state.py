@@ -179,7 +179,9 @@ class AnswerState:
                 self._store(q, item, q.default)
 
     def _init_repeat(self, q: Question, item: Item) -> None:
-        n = q.min_count if isinstance(q.min_count, int) else 0
+        from kiosk.forms.repeat_count import initial_items
+
+        n = initial_items(self, q)  # capped before the first item (jr:count="1e9")
         self._counts[(q.name, item)] = n
         for i in range(n):
             self._apply_defaults(q.children, (*item, i))
@@ -286,12 +288,15 @@ class AnswerState:
         return self._counts.get((repeat_name, tuple(parent_item)), 0)
 
     def add_item(self, repeat_name: str, parent_item: Item = ()) -> Item | None:
-        """Append an item; returns its item tuple, or None at the repeat's max_count."""
+        """Append an item; returns its item tuple, or None at the repeat's max_count (or
+        the session's cap on items, kiosk.forms.repeat_count)."""
+        from kiosk.forms.repeat_count import room
+
         q = self._q(repeat_name)
         parent_item = self._check_item(q, parent_item)
         n = self.item_count(repeat_name, parent_item)
         limit = self._count_limit(q, parent_item, "max_count")
-        if limit is not None and n >= limit:
+        if limit is not None and n >= limit or not room(self):
             return None
         self._counts[(repeat_name, parent_item)] = n + 1
         new = (*parent_item, n)

@@ -34,8 +34,10 @@ def parse_xml(xml: bytes, source: str) -> ET.Element:
 
     if len(xml) > MAX_XFORM_BYTES:
         raise FormLoadError("<h:html>", f"the form is larger than {MAX_XFORM_BYTES // 2**20} MB")
+    from kiosk.forms.xml_bounds import check_depth
+
     try:
-        return SafeET.fromstring(xml)
+        return check_depth(SafeET.fromstring(xml), "<h:html>")
     except ET.ParseError as exc:
         line, col = exc.position
         raise FormLoadError(f"line {line} column {col + 1}", "not well-formed XML") from None

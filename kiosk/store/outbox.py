@@ -251,7 +251,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
             (submission_id,),
         )
         if not rows:
-            raise NotFoundError(f"submission {submission_id} not found")
+            raise NotFoundError(key="errors.no_submission", params={"id": submission_id})
         keys = (
             "id form_id form_version state demo finalized_at attempts next_attempt_at "
             "last_error acknowledged_at payload_sha256 server_receipt purged_at receipt_qr"
@@ -390,7 +390,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
                 elif not conn.execute(
                     "SELECT 1 FROM submissions WHERE id = ?", (submission_id,)
                 ).fetchone():
-                    raise NotFoundError(f"submission {submission_id} not found")
+                    raise NotFoundError(key="errors.no_submission", params={"id": submission_id})
 
     def mark_rejected(self, submission_id: str, reason: str) -> None:
         with self.write() as conn:

@@ -58,16 +58,15 @@ def parse_url(url: str, *, username: str | None = None, password: str | None = N
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise KioskError(f"{safe_url(url) if '://' in url else url!r} is not an http(s) URL "
-                         "of an ODK server")
+        raise KioskError(key="errors.odk_not_http",
+                         params={"url": safe_url(url) if "://" in url else repr(url)})
     m = _APP_USER.match(url)
     if m and not username:
         return Connection("app-user", url.rstrip("/"), project=m.group("project"))
     if not username:
-        raise KioskError("this is not an ODK Central app-user URL (…/v1/key/TOKEN/projects/N); "
-                         "for a server URL give --user and the password")
+        raise KioskError(key="errors.odk_not_app_user_url")
     if password is None:
-        raise KioskError("a password is needed for --user (typed, or --password-stdin)")
+        raise KioskError(key="errors.odk_password_needed")
     # over plain http (not loopback) the password goes only with Digest: OpenRosaAuth
     # never sends Basic there, so such a server answers 401 and connect says so
     project = ""
@@ -99,8 +98,7 @@ def load(secrets: Any) -> Connection | None:
 def require(secrets: Any) -> Connection:
     conn = load(secrets)
     if conn is None:
-        raise ConfigError("this kiosk is not connected to an ODK server: run "
-                          "`kiosk odk connect URL`")
+        raise ConfigError(key="errors.odk_not_connected")
     return conn
 
 

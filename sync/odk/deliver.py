@@ -127,6 +127,9 @@ class OdkDelivery:
         except (SyncError, AuthRefused, KioskError, OSError) as exc:
             log.warning("ODK forms not updated: %s", exc)
             return {"error": str(exc)}
+        except (RecursionError, MemoryError, ValueError) as exc:  # a hostile server's list
+            log.warning("ODK forms not updated: %s", type(exc).__name__)
+            return {"error": f"the server's form list cannot be read ({type(exc).__name__})"}
         return report.as_dict()
 
     def limits(self) -> BatchLimits:

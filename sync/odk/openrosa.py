@@ -37,6 +37,19 @@ SLOWEST_LINK_BYTES_PER_S = 2000  # as sync.client: a 2G link still gets its time
 MAX_REPLY_BYTES = 8 * 1024 * 1024  # formList, manifest, submission replies (downloads: fetch_to)
 
 
+class TooLarge(OutcomeUnknown):
+    """A reply or download past its size bound (or the pull's quota): not resumed.
+    ``received``: the bytes that came before it was cut (they count against a quota)."""
+
+    received = 0
+
+
+class DeadlineExceeded(OutcomeUnknown):
+    """A request past its overall deadline (a server trickling bytes): not resumed."""
+
+    received = 0
+
+
 class Conflict(Refused):
     """409: this instanceID is already on the server with other content."""
 
@@ -76,17 +89,27 @@ class OpenRosaAuth(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, username: str, password: str) -> None:
+    def __init__(self, username: str, password: str,
+                 origin: tuple[str, str, int] | None = None) -> None:
         self._user = username
         self._password = password
         self._digest = httpx.DigestAuth(username, password)
         self.scheme: str | None = None
+        # the configured server's (scheme, host, port): no credential goes anywhere else,
+        # whatever URL a formList or manifest names (OpenRosaClient sets it; else the
+        # first request's)
+        self.origin = origin
 
     def _basic(self) -> str:
         raw = f"{self._user}:{self._password}".encode()
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.origin is None:  # used alone: bound to the first server it talks to
+            self.origin = origin_of(request.url)
+        if origin_of(request.url) != self.origin:
+            yield request
+            return
         if self.scheme == "digest":
             yield from self._digest.auth_flow(request)
             return
@@ -100,6 +123,13 @@ class OpenRosaAuth(httpx.Auth):
             yield from self._digest.auth_flow(request)
         elif response.status_code != 401 and "Authorization" in request.headers:
             self.scheme = "basic"
+
+
+def origin_of(url: httpx.URL | str) -> tuple[str, str, int]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    url = httpx.URL(url) if isinstance(url, str) else url
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return (url.scheme, url.host.lower(), port)
 
 
 def _basic_allowed(url: httpx.URL) -> bool:
@@ -155,14 +185,18 @@ def parse_manifest(body: bytes) -> list[MediaEntry]:
 
 
 def _message(body: bytes) -> str:
+    """The server's own words about a reply, short and with no control characters (they
+    are stored with the item and printed by ``kiosk status``)."""
     from defusedxml.common import DefusedXmlException
+
+    from kiosk.text_safe import printable
 
     try:
         root = _parse(body)
     except (ET.ParseError, DefusedXmlException):
-        return body[:200].decode("utf-8", "replace").strip()
+        return printable(body[:200].decode("utf-8", "replace").strip())
     texts = [(el.text or "").strip() for el in root.iter() if el.tag.endswith("message")]
-    return " ".join(t for t in texts if t)[:300]
+    return printable(" ".join(t for t in texts if t)[:300])
 
 
 def safe_url(url: str) -> str:
@@ -184,6 +218,9 @@ class OpenRosaClient:
                  on_bytes: Callable[[int, int], None] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.deadline: float | None = None  # time.monotonic() by which a pull round ends
+        if isinstance(auth, OpenRosaAuth) and auth.origin is None:
+            auth.origin = origin_of(self.base_url)
         self._max_body: int | None = None
         self._on_bytes = on_bytes
         self._http = httpx.Client(
@@ -204,13 +241,31 @@ class OpenRosaClient:
 
     # --- transport -----------------------------------------------------------------
 
+    def _read_timeout(self) -> httpx.Timeout | None:
+        """The client's timeout, shortened to what is left of the round's deadline."""
+        if self.deadline is None:
+            return None
+        left = max(0.1, min(self.timeout, self.deadline - time.monotonic()))
+        return httpx.Timeout(left, connect=min(left, self._http.timeout.connect or left))
+
+    def _check_pace(self, where: str, started: float, moved: int) -> None:
+        """An overall deadline per request: ``timeout`` plus the time the bytes moved so
+        far take on the slowest link we serve (a server trickling a byte every few
+        seconds is cut), and never past the round's deadline."""
+        now = time.monotonic()
+        allowed = started + self.timeout + moved / SLOWEST_LINK_BYTES_PER_S
+        if now > allowed or (self.deadline is not None and now > self.deadline):
+            raise DeadlineExceeded(f"{where}: the server is too slow (request deadline "
+                                   "passed)")
+
     def _request(self, method: str, url: str, *, body: bytes | None = None,
                  headers: dict[str, str] | None = None) -> httpx.Response:
-        timeout = None
+        timeout = self._read_timeout() if method == "GET" else None
         if body:
             timeout = httpx.Timeout(self.timeout + len(body) / SLOWEST_LINK_BYTES_PER_S,
                                     connect=self._http.timeout.connect)
         where = safe_url(url)
+        started = time.monotonic()
         try:
             request = self._http.build_request(
                 method, url, content=body, headers=headers,
@@ -220,8 +275,10 @@ class OpenRosaClient:
                 data = bytearray()
                 for chunk in streamed.iter_bytes():
                     data += chunk
+                    if method == "GET":  # the pull; a submission's reply keeps its timeouts
+                        self._check_pace(where, started, len(data))
                     if len(data) > MAX_REPLY_BYTES:  # a reply, not a download: cut it off
-                        raise OutcomeUnknown(f"{method} {where}: the reply is larger than "
+                        raise TooLarge(f"{method} {where}: the reply is larger than "
                                              f"{MAX_REPLY_BYTES} bytes")
             finally:
                 streamed.close()
@@ -231,7 +288,8 @@ class OpenRosaClient:
             resp = httpx.Response(streamed.status_code, headers=headers_out, content=bytes(data),
                                   request=request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
-            raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
+            raise Unreachable(key="errors.unreachable",
+                              params={"url": where, "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
             raise OutcomeUnknown(f"{method} {where}: connection lost ({type(exc).__name__})") \
                 from None
@@ -281,8 +339,11 @@ class OpenRosaClient:
         headers = {"Range": f"bytes={have}-"} if have else {}
         where = safe_url(self.url(url))
         got = 0
+        started = time.monotonic()
+        timeout = self._read_timeout()
         try:
-            with self._http.stream("GET", self.url(url), headers=headers) as resp:
+            with self._http.stream("GET", self.url(url), headers=headers,
+                                   timeout=timeout or httpx.USE_CLIENT_DEFAULT) as resp:
                 if resp.status_code == 416 and have:  # already complete
                     return 0
                 self._classify(resp, "GET", where)
@@ -291,10 +352,15 @@ class OpenRosaClient:
                     for chunk in resp.iter_bytes():
                         got += len(chunk)
                         if have * (mode == "ab") + got > limit:
-                            raise OutcomeUnknown(f"{where}: larger than {limit} bytes")
+                            raise TooLarge(f"{where}: larger than {limit} bytes")
                         out.write(chunk)
+                        self._check_pace(where, started, got)
+        except (TooLarge, DeadlineExceeded) as exc:
+            exc.received = got
+            raise
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
-            raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
+            raise Unreachable(key="errors.unreachable",
+                              params={"url": where, "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
             raise OutcomeUnknown(f"GET {where}: connection lost ({type(exc).__name__})") from None
         finally:

@@ -58,10 +58,12 @@ def test_import_list_fill_remove(kiosk_cli, tmp_path: Path, isolated_home: Path)
 
 def test_import_needs_a_known_category_and_agency(kiosk_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     xlsx = one_language_form(tmp_path / "one.xlsx")
-    result = kiosk_cli("forms", "import", str(xlsx))
-    assert result.returncode == 2 and "--category ID is needed: one of civil-registration" in result.stderr
-    result = kiosk_cli("forms", "import", str(xlsx), "--category", "nope", "--agency", "gasr")
-    assert result.returncode == 2 and "unknown category 'nope'" in result.stderr
+    result = kiosk_cli("--lang", "en", "forms", "import", str(xlsx))
+    assert result.returncode == 2  # names the file it is about
+    assert f"{xlsx}: --category ID is needed: one of civil-registration" in result.stderr
+    result = kiosk_cli("--lang", "en", "forms", "import", str(xlsx), "--category", "nope",
+                       "--agency", "gasr")
+    assert result.returncode == 2 and f"{xlsx}: unknown category nope" in result.stderr
 
 
 @pytest.mark.parametrize(("builder", "where", "why"), [
@@ -113,5 +115,5 @@ def test_fill_answers_a_left_out_location_with_the_kiosks(kiosk_cli, tmp_path: P
     assert 'location = "47.9185 106.9176"' in (isolated_home / "config.toml").read_text("utf-8")
     filled = kiosk_cli("fill", "odk-types", "--answers", str(file), "--json")
     assert filled.returncode == 0, filled.stderr
-    bad = kiosk_cli("location", "set", "91 200")
+    bad = kiosk_cli("location", "set", "91 200", "--lang", "en")
     assert bad.returncode == 4 and "latitude must be -90 to 90" in bad.stderr
