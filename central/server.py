@@ -20,7 +20,6 @@ from central.connections import with_connection_cap
 from central.header_timeout import with_header_timeout
 from kiosk.errors import ConfigError
 
-
 _BIND_PROBLEMS = {
     errno.EADDRINUSE: "the address is in use (another server is listening there): stop it "
                       "or choose another --port",
