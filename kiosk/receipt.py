@@ -83,8 +83,7 @@ def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, An
     """The receipt's claims, or SecurityError if it is not this device's, intact."""
     text = text.strip()
     if len(text) > MAX_RECEIPT_CHARS:
-        raise SecurityError(f"this is not a kiosk receipt (longer than {MAX_RECEIPT_CHARS} "
-                            "characters)")
+        raise SecurityError(key="trust.receipt_too_long", params={"limit": MAX_RECEIPT_CHARS})
     if text.count(".") != 2:
         raise SecurityError("this is not a kiosk receipt (expected a signed code with 3 parts)")
     header, payload = jws_verify(text, device_public_jwk, typ=RECEIPT_TYP)

@@ -109,8 +109,8 @@ def run_verify(args: argparse.Namespace) -> int:
             env = store.envelope(claims["id"])
             if env is not None and claims["dev"] != getattr(own, "device_id", None):
                 # our own submission: only our key can have vouched for it
-                raise SecurityError(t("trust.receipt_our_submission", lang, id=claims["id"],
-                                      device=claims["dev"]))
+                raise SecurityError(key="trust.receipt_our_submission",
+                                    params={"id": claims["id"], "device": claims["dev"]})
             if env is not None:
                 if not matches_envelope(claims, jwe_sha256=env.jwe_sha256,
                                         payload_sha256=env.payload_sha256):

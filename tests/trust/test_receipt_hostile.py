@@ -77,3 +77,10 @@ def test_a_hostile_key_list_file_is_one_line_refusal(server, isolated_home, tmp_
                    "--server-key", str(server_key))
         assert out.returncode == 7, out.stderr
         assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_an_oversized_receipt_is_refused_in_mongolian(server, isolated_home):
+    kiosk = enrolled_kiosk(server, isolated_home)
+    text = "e30." + _b64(b'{"dev": "' + b"k" * 6000 + b'"}') + ".c2ln"
+    out = _run("app", "receipt", "verify", text, "--lang", "mn", "--home", str(kiosk.home.root))
+    assert out.returncode == 7 and "4096" in out.stderr and "тэмдэгт" in out.stderr, out.stderr
