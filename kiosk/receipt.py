@@ -61,6 +61,11 @@ def normalize_number(typed: str) -> str:
     return " ".join(chars[i : i + 4] for i in range(0, len(chars), 4))
 
 
+# a receipt is a few hundred characters and must fit one QR code (at most 2,953 bytes);
+# anything longer is refused before it is decoded
+MAX_RECEIPT_CHARS = 4096
+
+
 def receipt_claims(
     *, submission_id: str, envelope_sha256: str, finalized_at: str, device_id: str, demo: bool
 ) -> dict[str, Any]:
@@ -106,6 +111,8 @@ def matches_envelope(claims: dict[str, Any], *, jwe_sha256: str, payload_sha256:
 def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, Any]:
     """The receipt's claims, or SecurityError if it is not this device's, intact."""
     text = text.strip()
+    if len(text) > MAX_RECEIPT_CHARS:
+        raise SecurityError(key="trust.receipt_too_long", params={"limit": MAX_RECEIPT_CHARS})
     if text.count(".") != 2:
         raise SecurityError("this is not a kiosk receipt (expected a signed code with 3 parts)")
     header, payload = jws_verify(text, device_public_jwk, typ=RECEIPT_TYP)
@@ -113,8 +120,8 @@ def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, An
 
     try:
         claims = json.loads(payload)
-    except ValueError:
-        raise SecurityError("receipt content is not JSON") from None
+    except (ValueError, RecursionError):  # RecursionError: [[[[…]]]] from a hostile signer
+        raise SecurityError("receipt content is not JSON a receipt can hold") from None
     if not isinstance(claims, dict) or claims.get("v") not in (1, 2):
         raise SecurityError("receipt format is unknown")
     device_id = device_id_for(device_public_jwk)
@@ -130,12 +137,14 @@ def peek_device_id(text: str) -> str | None:
     import base64
     import json
 
+    if len(text) > MAX_RECEIPT_CHARS:
+        return None
     try:
         body = text.strip().split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         dev = claims.get("dev")
         return dev if isinstance(dev, str) else None
-    except (IndexError, ValueError, AttributeError):
+    except (IndexError, ValueError, AttributeError, RecursionError):
         return None
 
 

@@ -107,6 +107,10 @@ def run_verify(args: argparse.Namespace) -> int:
 
         with Store.open(home) as store:
             env = store.envelope(claims["id"])
+            if env is not None and claims["dev"] != getattr(own, "device_id", None):
+                # our own submission: only our key can have vouched for it
+                raise SecurityError(key="trust.receipt_our_submission",
+                                    params={"id": claims["id"], "device": claims["dev"]})
             if env is not None:
                 if not matches_envelope(claims, jwe_sha256=env.jwe_sha256,
                                         payload_sha256=env.payload_sha256):
