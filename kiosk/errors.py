@@ -7,7 +7,9 @@ ever reach a resident or technician as a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
+
+from kiosk.i18n_data import english
 
 # Exit codes are part of the stable command line (DESIGN.md §6).
 EXIT_OK = 0
@@ -21,23 +23,14 @@ EXIT_SECURITY = 7  # signature/verification failure, revoked device
 EXIT_INTERNAL = 70  # a bug: logged with a reference, never a traceback on screen
 
 
-_english: Callable[[str, dict[str, object]], str] | None = None
-
-
-def use_catalog(english: Callable[[str, dict[str, object]], str]) -> None:
-    """Called by kiosk.i18n on import: how a catalog key becomes the English message."""
-    global _english
-    _english = english
-
-
 class KioskError(Exception):
     """An error with a plain one-line message and a meaningful exit code.
 
     ``key`` and ``params`` (optional) name the message in the translation catalog
     (kiosk/i18n.py): ``kiosk.i18n.error_text(exc, lang)`` says it in the kiosk's
     language; ``message`` (and ``str()``) is the English text, for logs and callers
-    without a language. The catalog sits above this module (it raises these errors),
-    so it hands its English lookup down through ``use_catalog`` when it loads.
+    without a language, worded from the translation files by ``kiosk.i18n_data``
+    (below this module; ``kiosk.i18n``, which raises these errors, is above it).
     """
 
     exit_code: int = EXIT_FAILED
@@ -47,7 +40,7 @@ class KioskError(Exception):
         self.key = key
         self.params = dict(params or {})
         if not message and key:
-            message = _english(key, self.params) if _english else key
+            message = english(key, self.params)
         super().__init__(message)
         self.message = message
         if exit_code is not None:

@@ -12,17 +12,15 @@ the form definitions themselves.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
-from kiosk import errors
+from kiosk import i18n_data
 from kiosk.errors import KioskError
-from kiosk.paths import ASSETS_DIR
 
 LANGUAGES = ("mn", "en")
 DEFAULT_LANGUAGE = "mn"
-I18N_DIR = ASSETS_DIR / "i18n"
+I18N_DIR = i18n_data.I18N_DIR
 
 
 @lru_cache(maxsize=1)
@@ -32,18 +30,12 @@ def catalog() -> dict[str, dict[str, str]]:
     (A wheel built without the package data once gave a kiosk that showed raw keys such
     as ``doctor.status_pass`` everywhere instead of failing.)
     """
-    files = sorted(Path(I18N_DIR).glob("*.json"))
-    if not files:
+    merged = i18n_data.merged(Path(I18N_DIR))
+    if not merged:
         raise KioskError(
             f"the kiosk's translation files are missing ({I18N_DIR} has no *.json): "
             "the installation is incomplete; reinstall the kiosk package"
         )
-    merged: dict[str, dict[str, str]] = {}
-    for file in files:
-        section = file.stem
-        entries = json.loads(file.read_text(encoding="utf-8"))
-        for key, texts in entries.items():
-            merged[f"{section}.{key}"] = texts
     return merged
 
 
@@ -75,6 +67,3 @@ def error_text(exc: KioskError, lang: str) -> str:
     if not exc.key:
         return exc.message
     return t(exc.key, lang, **exc.params)
-
-
-errors.use_catalog(lambda key, params: t(key, "en", **params))
