@@ -22,10 +22,12 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from types import ModuleType
 
+from app.usage import KioskParser, argv_lang, show_group_help
 from kiosk import __version__
-from kiosk.errors import EXIT_INTERNAL, ConfigError, KioskError
+from kiosk.errors import EXIT_FAILED, EXIT_INTERNAL, ConfigError, KioskError
 from kiosk.logs import configure_for_cli
 
 log = logging.getLogger("kiosk.cli")
@@ -74,7 +76,7 @@ def command_modules() -> tuple[ModuleType, ...]:
 
 
 def _base_parser(exit_on_error: bool = True) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = KioskParser(
         prog="kiosk",
         exit_on_error=exit_on_error,
         description=(
@@ -124,11 +126,30 @@ def _accept_lang_everywhere(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():
-                if child._subparsers is None and "--lang" not in child._option_string_actions:
+                if "--lang" not in child._option_string_actions:  # groups too: kiosk forms --lang en
                     child.add_argument("--lang", choices=("mn", "en"),
                                        default=argparse.SUPPRESS,
                                        help="language of this command's messages")
                 _accept_lang_everywhere(child)
+
+
+def _help_for_bare_groups(parser: argparse.ArgumentParser) -> None:
+    """A command group with no verb (``kiosk forms``) prints its help, not a bare error."""
+    for action in parser._actions:
+        if not isinstance(action, argparse._SubParsersAction):
+            continue
+        for child in action.choices.values():
+            verbs = child._subparsers and next(
+                a for a in child._actions if isinstance(a, argparse._SubParsersAction))
+            if verbs:
+                verbs.required = False
+                child.set_defaults(func=partial(_group_help, child, tuple(verbs.choices)))
+            _help_for_bare_groups(child)
+
+
+def _group_help(parser: argparse.ArgumentParser, verbs: tuple[str, ...],
+                args: argparse.Namespace) -> int:
+    return show_group_help(parser, verbs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -137,26 +158,23 @@ def build_parser() -> argparse.ArgumentParser:
     for module in command_modules():
         module.register(sub)
     _accept_lang_everywhere(parser)
+    _help_for_bare_groups(parser)
     return parser
 
 
 def _screen_problem() -> str | None:
-    """Why Qt could not open a window here, said before Qt aborts the process over it."""
+    """Why Qt could not open a window here (a catalog key), said before Qt aborts over it."""
     if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
         return None
     if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
         return None
-    return (
-        "no screen to show the kiosk on (neither DISPLAY nor WAYLAND_DISPLAY is set): start it "
-        "from the kiosk's graphical session (docs/deploy.md); on a machine with no screen, "
-        "`kiosk screenshots --out DIR` renders every screen to PNG"
-    )
+    return "cli.no_screen"
 
 
 def _start_ui(args: argparse.Namespace) -> int:
     problem = _screen_problem()
     if problem:
-        raise ConfigError(problem)
+        raise ConfigError(key=problem)
     from app import start  # Qt: only when the kiosk window really starts
 
     return int(start.run(args))
@@ -177,11 +195,35 @@ def _check_home(args: argparse.Namespace) -> None:
     usable_home(where, cli_lang(args, where) if where.root.is_dir() else (args.lang or "en"))
 
 
+def _lang(args: argparse.Namespace) -> str:
+    """The language of this command's messages: --lang, else the data folder's config."""
+    from app.commands._common import cli_lang
+    from kiosk.paths import home
+
+    try:
+        return cli_lang(args, home(args.home))
+    except Exception:  # noqa: BLE001 - the language of an error must not cause one
+        return KioskParser.lang
+
+
+def t(key: str, lang: str) -> str:
+    from kiosk.i18n import t as say
+
+    return say(key, lang)
+
+
+def error_text(exc: KioskError, lang: str) -> str:
+    from kiosk.i18n import error_text as worded
+
+    return worded(exc, lang)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # Everything this process writes is private: the data folder holds the database,
     # logs, config, enrolment and secrets; an export on a USB stick is for the agency.
     os.umask(0o077)
     argv = sys.argv[1:] if argv is None else list(argv)
+    KioskParser.lang = argv_lang(argv)  # usage errors are said before the args exist
     args = _bare_start(argv)
     if args is None:
         args = build_parser().parse_args(argv)
@@ -199,10 +241,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _start_ui(args)
         return int(func(args) or 0)
     except KioskError as exc:
-        print(f"kiosk: error: {exc}", file=sys.stderr)
+        print(f"kiosk: error: {error_text(exc, _lang(args))}", file=sys.stderr)
         return exc.exit_code
+    except EOFError:  # Ctrl+D (or no more input) at a prompt: nothing was done
+        print(f"kiosk: error: {t('cli.input_ended', _lang(args))}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
-        print("kiosk: interrupted", file=sys.stderr)
+        print(f"kiosk: {t('cli.interrupted', _lang(args))}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         # `kiosk status --json | head`: the reader left; not an error of ours. Point stdout
@@ -212,11 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 141  # 128 + SIGPIPE, as a shell reports it
     except Exception:  # noqa: BLE001 - last line of defence: no traceback on screen
         log.exception("unexpected error in kiosk %s", " ".join(sys.argv[1:2]))
-        print(
-            "kiosk: error: internal error; details are in the log file "
-            "(kiosk logs --export FILE)",
-            file=sys.stderr,
-        )
+        print(f"kiosk: error: {t('cli.internal_error', _lang(args))}", file=sys.stderr)
         return EXIT_INTERNAL
 
 

@@ -330,6 +330,12 @@ def check_queue(ctx: _Ctx) -> Check:
     if int(counts.get("rejected", 0)) > 0:
         return _mk(ctx, "queue", WARN, "queue_rejected", "fix_rejected", details,
                    summary=summary, rejected=counts.get("rejected"))
+    if info.get("held_reasons"):
+        from kiosk.destination import held_summary
+
+        return _mk(ctx, "queue", WARN, "queue_held", "fix_held", details, summary=summary,
+                   held=sum(info["held_reasons"].values()),
+                   reasons=held_summary(info["held_reasons"], ctx.lang))
     if unsent and age_h is not None and age_h >= QUEUE_WARN_HOURS:
         return _mk(ctx, "queue", WARN, "queue_old", "fix_queue_old", details,
                    summary=summary, hours=round(age_h))

@@ -62,10 +62,12 @@ def queue_info(home: Home) -> dict[str, Any]:
         counts = {k: int(v) for k, v in store.counts().items() if v}
         age = store.oldest_unsent_age()
         due = store.due_stats()
+        held = store.held_by_reason()
     finally:
         store.close()
     return {
         **due,
+        "held_reasons": held,
         "counts": counts,
         "unsent": sum(counts.get(s, 0) for s in UNSENT),
         "oldest_unsent_hours": None if age is None else round(float(age) / 3600, 1),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from kiosk.paths import Home, home
 from ui.app import Kiosk, application, build
-from ui.qt import QApplication, Qt
+from ui.qt import Qt
 from ui.window import KioskWindow
 
 if TYPE_CHECKING:
@@ -91,12 +91,12 @@ def run(args: argparse.Namespace) -> int:
     and the exit code is 128 + the signal's number.
     """
     from ui import qtlog
-    from ui.stop_signals import QuitOnSignals
+    from ui.stop_signals import QuitOnSignals, end_event_loop
 
     check_platform(getattr(args, "lang", None))
     qtlog.install()
     application()  # the signal watch needs Qt's event dispatcher
-    with QuitOnSignals(QApplication.quit) as stop:
+    with QuitOnSignals(end_event_loop) as stop:
         kiosk = build(home(getattr(args, "home", None)), getattr(args, "lang", None), start_sync=start_sync,
                       doctor=_doctor)
         _show(kiosk)

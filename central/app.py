@@ -12,7 +12,8 @@ the device's status is told — an unknown device gets the same answer as a bad
 signature, and only the key holder learns "revoked". Then the body streams in
 (bounded in bytes and time, hashed as it comes) and must match the signed
 hash; then JSON is parsed with limits. Failed authentication and enrolment are
-rate-limited per address and per device (``429`` + ``Retry-After``).
+rate-limited per source network and per verified device key (``429`` +
+``Retry-After``; who is charged: ``central.policy``).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from central.http_body import (
     read_to_file,
 )
 from central.keys import server_key, server_kid
+from central.policy import source_prefix
 from central.settings import (  # noqa: F401 - re-exported: tests and the CLI import them here
     JSON_LIMITS,
     PROBLEM,
@@ -107,7 +109,7 @@ class Central(RequestGate):
                              "marker": marker, "limits": self.settings.limits.as_dict()})
 
     async def enroll(self, request: Request) -> Response:
-        wait = self.enrol_by_address.spend(address(request))
+        wait = self.enrol_by_address.spend(source_prefix(address(request)))
         if wait is not None:
             raise Problem(429, "too-many-requests",
                           f"too many enrolment attempts from this address; try again in {wait} s",
@@ -276,10 +278,10 @@ class Central(RequestGate):
         header = request.headers.get("authorization") or ""
         claims: RequestClaims | None = None
         if header.startswith("Bearer "):
-            self._check_auth_budget(request, None)
+            self.check_source_budget(request)
             if not self.store.technician_token_valid(header[7:].strip()):
-                self._auth_failed(request, None)
-                raise Problem(401, "unauthenticated", "technician token unknown or expired")
+                raise self._auth_failed(request, AuthFailure(
+                    "unauthenticated", "technician token unknown or expired"))
         else:
             claims = self.verify(request)
         limit = self.settings.limits.max_bundle_bytes
@@ -293,8 +295,7 @@ class Central(RequestGate):
                     try:
                         claims.check_body(digest)
                     except AuthFailure as exc:
-                        self._auth_failed(request, claims.device_id)
-                        raise Problem(401, exc.code, str(exc)) from None
+                        raise self._auth_failed(request, exc, claims.device_id) from None
                     self.accept(claims)
                 path = raw_path
                 if file_encoding(request.headers) == "gzip":

@@ -59,6 +59,10 @@ class BundleHost(Protocol):
 
 COMMIT_EVERY = 100
 MAX_NAMED = 1_000  # bad items named in a report; counts has them all
+# lines not from the signed manifest (damaged, unlisted) read before the import stops:
+# a genuine header followed by junk (400 kB of gzip is hundreds of MB of "{}" lines)
+# must not hold the single import slot for minutes
+MAX_BAD_LINES = 2_000
 OK_STATUSES = ("accepted", "duplicate")
 log = logging.getLogger("central.bundle_import")
 
@@ -86,7 +90,6 @@ def _manifest(central: BundleHost, header: dict[str, Any] | None,
         claims = verify_manifest(header, jwk)
     except SecurityError as exc:
         return None, None, {}, f"manifest: {exc}"
-    _record_audit_head(central, device_id, claims.get("audit_head"))
     return device_id, jwk, claims, None
 
 
@@ -173,22 +176,27 @@ class _SignedList:
             else f"line {number}"
 
 
-def _record_audit_head(central: BundleHost, device_id: str, head: Any) -> None:
-    """The audit head in a verified manifest, kept like one reported online (a
-    regression is flagged for the operator; the bundle's items still count)."""
+def _record_audit_head(central: BundleHost, device_id: str, head: Any) -> str | None:
+    """The audit head in a verified manifest: "ok" (the anchor moved), "older" (a
+    bundle made before the known head: recorded, no alarm), "regressed" (flagged
+    for the operator; the bundle's items still count), "ignored" or None (none)."""
     if head is None:
-        return
+        return None
     from central import trust
 
     try:
         seq, digest = trust.parse_head(head)
     except ValueError as exc:
         log.warning("bundle from %s: audit head ignored (%s)", device_id, exc)
-        return
+        return "ignored"
     result = trust.record_head(central.store, device_id, seq, digest, via="bundle")
     if result["status"] == "regressed":
         log.error("bundle from %s: the kiosk's audit log went backwards: %s", device_id,
                   result["detail"])
+    elif result["status"] == "older":
+        log.info("bundle from %s: audit head %s is older than the known %s (an older "
+                 "bundle; recorded, no alarm)", device_id, seq, result["seq"])
+    return str(result["status"])
 
 
 def import_bundle_file(central: BundleHost, path: Path, *,
@@ -221,6 +229,7 @@ def _import(central: BundleHost, fh: Any, only_device: str | None) -> dict[str, 
         return {**report_head, "manifest_verified": False, "errors": errors, "counts": {},
                 "results": []}
 
+    audit_head = _record_audit_head(central, device_id, claims.get("audit_head"))
     signed = _SignedList(claims, jwk, errors)
     report = _Report()
     limits = central.settings.limits
@@ -231,11 +240,16 @@ def _import(central: BundleHost, fh: Any, only_device: str | None) -> dict[str, 
                                  via="bundle"))
         pending.clear()
 
+    reader = _LineBudget(signed)
     for line in lines:
         if line.item is not None and "chunk" in line.item and header and \
                 header.get("format") != BUNDLE_FORMAT_V1:
             report.add(signed.start_chunk(line.item["chunk"]))
             continue
+        stop = reader.stop_reason(line, signed)
+        if stop:
+            errors.append(stop)
+            break
         checked = _check_line(central, line, device_id, jwk, signed, limits)
         signed.seen.add(checked.submission_id)
         signed.position += 1
@@ -248,8 +262,33 @@ def _import(central: BundleHost, fh: Any, only_device: str | None) -> dict[str, 
     if unread:
         report.counts["missing"] = report.counts.get("missing", 0) + unread
     return {**report_head, "manifest_verified": True, "errors": errors,
-            "counts": report.counts, "results": report.named,
+            "audit_head": audit_head, "counts": report.counts, "results": report.named,
             "unnamed_problems": report.unnamed}
+
+
+class _LineBudget:
+    """How far a bundle is read: the item lines its signed manifest lists, plus at
+    most ``MAX_BAD_LINES`` that are damaged or listed nowhere (bounded work)."""
+
+    def __init__(self, signed: _SignedList) -> None:
+        count = signed.claims.get("count")
+        listed = count if isinstance(count, int) and count >= 0 else signed.listed
+        self.allowed = listed + MAX_BAD_LINES
+        self.read = self.bad = 0
+
+    def stop_reason(self, line: Any, signed: _SignedList) -> str | None:
+        self.read += 1
+        sid = line.item.get("submission_id") if line.item is not None else None
+        if line.item is None or not isinstance(sid, str) or \
+                signed.expected.get(sid) != line.sha256:
+            self.bad += 1
+        if self.bad > MAX_BAD_LINES:
+            return (f"stopped reading at line {line.number}: more than {MAX_BAD_LINES} "
+                    "lines are damaged or not listed in the signed manifest")
+        if self.read > self.allowed:
+            return (f"stopped reading at line {line.number}: the bundle has more item lines "
+                    "than its signed manifest lists")
+        return None
 
 
 class _Report:

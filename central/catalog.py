@@ -1,6 +1,6 @@
 """The catalog the server hands to kiosks, signed with the server key.
 
-Served from a folder laid out like ``kiosk/assets/catalog`` (``catalog.json`` +
+Served from a folder laid out like ``assets/catalog`` (``catalog.json`` +
 ``forms/*.json``). The listing names every form file by its SHA-256 so a kiosk
 downloads each by content hash and checks it; the whole listing is signed, so
 a kiosk only installs what its pinned server vouched for. The ETag is the hash

@@ -20,6 +20,7 @@ from typing import Any
 
 from kiosk.errors import EXIT_INTERNAL, KioskError, NotFoundError, SecurityError
 from kiosk.ids import printable
+from sync import jsonlimits
 
 log = logging.getLogger("central.cli")
 DEFAULT_DATA = "central-data"
@@ -63,7 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not (catalog / "catalog.json").exists():
         raise NotFoundError(f"{catalog}: no catalog.json in the catalog folder")
     settings = Settings(_data(args), catalog, accept_demo=args.accept_demo,
-                        database_url=_url(args))
+                        database_url=_url(args), trusted_proxies=tuple(args.trusted_proxy))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def ready(port: int) -> None:
@@ -205,6 +206,11 @@ def cmd_export_acks(args: argparse.Namespace) -> int:
     return 0
 
 
+# a saved GET /v1/devices/keys reply: parts of 250 devices (~60 kB each)
+KEY_LIST_LIMITS = jsonlimits.JsonLimits(max_bytes=64_000_000, max_depth=8, max_items=100_000)
+KEY_FILE_LIMITS = jsonlimits.JsonLimits(max_bytes=16_000, max_depth=4, max_items=64)
+
+
 def _receipt_verify(args: argparse.Namespace) -> int:
     """``kiosk-central receipt verify STRING [--keys FILE --server-key FILE]``.
 
@@ -219,9 +225,10 @@ def _receipt_verify(args: argparse.Namespace) -> int:
         if not args.server_key:
             raise SecurityError("--keys needs --server-key FILE (the server's public JWK) "
                                 "to check the list's signature")
-        try:
-            reply = json.loads(open(args.keys, encoding="utf-8").read())
-            server = import_public(json.loads(open(args.server_key, encoding="utf-8").read()))
+        try:  # files someone handed over: parsed with limits (depth, size, integers)
+            reply = jsonlimits.loads(Path(args.keys).read_bytes(), KEY_LIST_LIMITS)
+            server = import_public(jsonlimits.loads(Path(args.server_key).read_bytes(),
+                                                    KEY_FILE_LIMITS))
         except FileNotFoundError as exc:
             raise NotFoundError(f"file not found: {exc.filename}") from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -269,6 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--catalog", metavar="DIR", help="catalog folder (default: the bundled sample)")
     p.add_argument("--accept-demo", action="store_true",
                    help="accept DEMO submissions (only for `kiosk demo`); they stay labelled DEMO")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                   help="a reverse proxy whose X-Forwarded-For is believed (repeat for more; "
+                        "default: none)")
     p = add("enroll-code", cmd_enroll_code, "make a one-time enrolment code", json_flag=True)
     p.add_argument("--ttl", type=float, default=60, metavar="MINUTES", help="validity (minutes)")
     add("devices", cmd_devices, "list enrolled devices", json_flag=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -63,15 +64,23 @@ def _private_dir(path: Path, *, ours: bool = True) -> None:
 
 
 def _attachment_name(entry: dict[str, Any], index: int, used: set[str]) -> str:
-    """The sender's file name if it is a plain one, else ``attachment-N``; unique."""
+    """The sender's file name if it is a plain one, else ``attachment-N``; unique in
+    its folder even on a case-insensitive or normalising file system (``N-name``)."""
     try:
         name = ids.file_name(entry.get("name"))
     except ids.BadIdentifier:
         name = f"attachment-{index}"
-    if name.lower() in used:
-        name = f"{index}-{name}"
-    used.add(name.lower())
-    return name
+    candidate, tries = name, 0
+    while _fold(candidate) in used:
+        tries += 1
+        candidate = f"{index}-{name}" if tries == 1 else f"{index}-{tries}-{name}"
+    used.add(_fold(candidate))
+    return candidate
+
+
+def _fold(name: str) -> str:
+    """The key two names collide under on Windows or macOS (case, Unicode form)."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _decrypt_one(row: dict[str, Any], backend: Backend, key: dict[str, Any],
@@ -114,6 +123,12 @@ def _decrypt_one(row: dict[str, Any], backend: Backend, key: dict[str, Any],
     return files
 
 
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "payload is nested too deeply"
+    return ids.printable(str(exc) or type(exc).__name__)
+
+
 def decrypt_all(data_dir: Path, key_file: Path, out: Path,
                 database_url: str | None = None) -> dict[str, Any]:
     from kiosk.envelope import agency_kid
@@ -142,10 +157,10 @@ def decrypt_all(data_dir: Path, key_file: Path, out: Path,
                 _decrypt_one(row, backend, key, out)
                 decrypted += 1
             except (SecurityError, OSError, ValueError, KeyError, TypeError,
-                    IndexError) as exc:
-                # one bad row (stored by an older server, or damaged) never stops the rest
-                failed.append({"submission_id": ids.printable(sid),
-                               "reason": ids.printable(str(exc) or type(exc).__name__)})
+                    IndexError, RecursionError) as exc:
+                # one bad row (stored by an older server, damaged, or sent by a device
+                # that turned hostile) never stops the rest
+                failed.append({"submission_id": ids.printable(sid), "reason": _reason(exc)})
     finally:
         store.close()
     return {"decrypted": decrypted, "skipped": skipped, "failed": failed, "out": str(out)}

@@ -1,6 +1,6 @@
 """Checks every request passes before an endpoint acts on it: signature first, then
 the body (bounded, hashed, matching the signature), then the nonce; JSON with
-limits; rate limits on failed authentication.
+limits; rate limits on failed authentication (who is charged: central.policy).
 
 The order is the point: an unauthenticated client cannot make the server read
 a body, an unknown device ID is answered exactly like a bad signature (no
@@ -18,17 +18,18 @@ from starlette.requests import Request
 
 from central.db.sql import SqlStore
 from central.http_body import BodyProblem, decode_small, read_small
+from central.policy import AuthBudget
 from central.settings import JSON_LIMITS, Problem, Settings, address
 from kiosk import ids
 from kiosk.errors import SecurityError
 from sync import jsonlimits
 from sync.auth import (
+    SIGNED_HEADERS,
     WINDOW_SECONDS,
     AuthFailure,
     RequestClaims,
     generate_key,
     import_public,
-    request_device,
     verify_request,
 )
 from sync.jsonlimits import JsonLimitError, JsonLimits
@@ -50,10 +51,11 @@ class RequestGate:
         self.enrol_by_address = limiter("enrol-address", g.enrol_per_minute, g.enrol_burst)
         self.enrol_by_device = limiter("enrol-device", g.enrol_device_per_minute,
                                        g.enrol_device_burst)
-        self.failures_by_address = limiter("auth-failures-address", g.auth_failures_per_minute,
-                                           g.auth_failures_burst)
-        self.failures_by_device = limiter("auth-failures-device", g.auth_failures_per_minute,
-                                          g.auth_failures_burst)
+        self.auth_budget = AuthBudget(
+            by_source=limiter("auth-failures-address", g.auth_failures_per_minute,
+                              g.auth_failures_burst),
+            by_key=limiter("auth-failures-device", g.auth_failures_per_minute,
+                           g.auth_failures_burst))
 
     async def body(self, request: Request, limit: int,
                    claims: RequestClaims | None = None) -> tuple[bytes, bytes]:
@@ -67,8 +69,7 @@ class RequestGate:
                 try:
                     claims.check_body(digest)
                 except AuthFailure as exc:
-                    self._auth_failed(request, claims.device_id)
-                    raise Problem(401, exc.code, str(exc)) from None
+                    raise self._auth_failed(request, exc, claims.device_id) from None
             return raw, decode_small(request.headers, raw, limit)
         except BodyProblem as exc:
             raise Problem(exc.status, exc.code, exc.detail) from None
@@ -88,26 +89,27 @@ class RequestGate:
         query = request.scope.get("query_string", b"").decode("latin-1")
         return target + "?" + query if query else target
 
-    def _auth_failed(self, request: Request, device_id: str | None) -> None:
-        self.failures_by_address.spend(address(request))
-        if device_id:
-            self.failures_by_device.spend(device_id)
-
-    def _check_auth_budget(self, request: Request, device_id: str | None) -> None:
-        waits = [self.failures_by_address.retry_after(address(request))]
-        if device_id:
-            waits.append(self.failures_by_device.retry_after(device_id))
-        wait = max((w for w in waits if w is not None), default=None)
+    def _auth_failed(self, request: Request, exc: Exception,
+                     verified_device: str | None = None) -> Problem:
+        """Charge the failure (source, and the device only if it verified); the reply."""
+        wait = self.auth_budget.failed(address(request), verified_device)
         if wait is not None:
-            raise Problem(429, "too-many-requests",
-                          f"too many failed authentications; try again in {wait} s",
-                          headers={"Retry-After": str(wait)})
+            return _too_many(wait)
+        return Problem(401, getattr(exc, "code", "bad-signature"), str(exc))
+
+    def check_source_budget(self, request: Request) -> None:
+        """429 if the client's network spent its failure budget (unsigned credentials)."""
+        wait = self.auth_budget.source_wait(address(request))
+        if wait is not None:
+            raise _too_many(wait)
 
     def verify(self, request: Request) -> RequestClaims:
-        """Check the request signature (not yet the body, nonce or device status)."""
+        """Check the request signature (not yet the body, nonce or device status).
+
+        Always verified first: naming a device costs that device nothing, and a
+        genuine kiosk gets through even from a network that spent its budget."""
+        _refuse_repeated(request)
         header = request.headers.get("authorization")
-        claimed = request_device(header)
-        self._check_auth_budget(request, claimed)
 
         def key_for(device_id: str) -> OKPKey | None:
             row = self.store.device(device_id) if ids.is_device_id(device_id) else None
@@ -118,12 +120,11 @@ class RequestGate:
         try:
             claims = verify_request(header, method=request.method, target=self._target(request),
                                     headers=request.headers, now=time.time(), key_for=key_for)
-        except AuthFailure as exc:
-            self._auth_failed(request, claimed)
-            raise Problem(401, exc.code, str(exc)) from None
-        except SecurityError as exc:
-            self._auth_failed(request, claimed)
-            raise Problem(401, "bad-signature", str(exc)) from None
+        except (AuthFailure, SecurityError) as exc:
+            raise self._auth_failed(request, exc) from None
+        wait = self.auth_budget.key_wait(claims.device_id)
+        if wait is not None:
+            raise _too_many(wait)
         row = self.store.device(claims.device_id)
         if row is None or row.get("revoked_at"):  # told only to the key's holder
             raise Problem(403, "revoked", f"device {claims.device_id} has been revoked")
@@ -150,3 +151,17 @@ class RequestGate:
         row = self.store.device(device_id)
         assert row is not None
         return dict(json.loads(row["public_jwk"]))
+
+
+def _too_many(wait: int) -> Problem:
+    return Problem(429, "too-many-requests",
+                   f"too many failed authentications; try again in {wait} s",
+                   headers={"Retry-After": str(wait)})
+
+
+def _refuse_repeated(request: Request) -> None:
+    """A covered header sent twice: the signature would cover one copy and the
+    endpoint read the other (headers.get gives the first, the check the last)."""
+    for name in (*SIGNED_HEADERS, "authorization"):
+        if len(request.headers.getlist(name)) > 1:
+            raise Problem(400, "bad-request", f"header {name.title()} sent more than once")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import os
 import tempfile
 import zlib
@@ -24,11 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from sync.auth import b64url
 
 CHUNK = 256 * 1024
+log = logging.getLogger("central.http_body")
 
 
 class BodyProblem(Exception):
@@ -71,6 +73,10 @@ async def _timed_chunks(request: Request, timeouts: BodyTimeouts) -> AsyncIterat
             chunk = await asyncio.wait_for(stream.__anext__(), timeout=wait)
         except StopAsyncIteration:
             return
+        except ClientDisconnect:  # nobody to answer: a quiet 400, never a 500 and a traceback
+            log.debug("a client went away before its request body was complete")
+            raise BodyProblem(400, "client-disconnected",
+                              "the connection closed before the body was complete") from None
         except TimeoutError:
             raise BodyProblem(408, "request-timeout",
                               "request body arrived too slowly; send it again") from None

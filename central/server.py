@@ -6,6 +6,7 @@ learns the real port without racing for it.
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import threading
@@ -15,15 +16,29 @@ from typing import Any
 import uvicorn
 
 from central.app import Settings, create_app
+from central.connections import with_connection_cap
 from central.header_timeout import with_header_timeout
+from kiosk.errors import ConfigError
 
-CONNECTION_LIMIT = 500
+_BIND_PROBLEMS = {
+    errno.EADDRINUSE: "the address is in use (another server is listening there): stop it "
+                      "or choose another --port",
+    errno.EACCES: "no permission to listen there (ports below 1024 need privileges): "
+                  "choose another --port",
+    errno.EADDRNOTAVAIL: "this machine has no such address: choose another --host",
+}
 
 
 def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port; a busy or forbidden address is one clear line."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        problem = _BIND_PROBLEMS.get(exc.errno or 0, exc.strerror or type(exc).__name__)
+        raise ConfigError(f"cannot listen on {host}:{port}: {problem}") from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
@@ -32,12 +47,16 @@ def _bind(host: str, port: int) -> socket.socket:
 def _config(app: Any, log_level: str, settings: Settings) -> uvicorn.Config:
     from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
-    http = with_header_timeout(AutoHTTPProtocol, settings.guards.header_timeout)
+    guards, proxies = settings.guards, list(settings.trusted_proxies)
+    http = with_header_timeout(AutoHTTPProtocol, guards.header_timeout)
+    http = with_connection_cap(http, guards.connections_per_source, frozenset(proxies))
     # limit_concurrency: past that many open connections and tasks uvicorn answers 503
-    # (the kiosk backs off) instead of letting a flood of idle sockets exhaust the process
+    # (the kiosk backs off) instead of letting a flood of idle sockets exhaust the process;
+    # forwarded headers only from the proxies the operator named (none: not at all)
     return uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
                           timeout_keep_alive=30, server_header=False, date_header=True,
-                          limit_concurrency=CONNECTION_LIMIT, http=http)
+                          limit_concurrency=guards.connection_limit, http=http,
+                          proxy_headers=bool(proxies), forwarded_allow_ips=proxies or None)
 
 
 def serve_forever(settings: Settings, host: str, port: int, *, on_ready: Any = None) -> None:

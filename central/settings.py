@@ -48,6 +48,8 @@ class Guards:
     auth_failures_per_minute: float = 30.0  # per address and per claimed device
     auth_failures_burst: int = 30
     parallel_bundles: int = 1  # bundle imports at once (each may hold a big line)
+    connection_limit: int = 500  # open connections in all; past it uvicorn answers 503
+    connections_per_source: int = 50  # open connections per source network (/24, /64)
 
 
 @dataclass
@@ -58,6 +60,10 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     guards: Guards = field(default_factory=Guards)
     database_url: str | None = None  # postgresql://… : all shared state there (several nodes)
+    # addresses of reverse proxies whose X-Forwarded-For/-Proto are believed; none by
+    # default (uvicorn's own default believes loopback: any local process could then
+    # claim any address and walk through the per-address rate limits)
+    trusted_proxies: tuple[str, ...] = ()
 
 
 class Problem(Exception):

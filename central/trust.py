@@ -14,7 +14,10 @@
   ``{seq, hash}`` after each sync (bundles carry it too). The server keeps the
   newest per device and refuses (409 ``audit-regressed``, and keeps a flag for
   the operator) a head that went backwards — fewer entries, or the same count
-  with another hash: the kiosk's log was cut or its database replaced.
+  with another hash: the kiosk's log was cut or its database replaced. A bundle's
+  head is where the log ended when the bundle was made: an older one (a genuine
+  old bundle imported late) is recorded as ``older``, not an alarm; the same
+  entry with another hash still is.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from kiosk.errors import SecurityError
 
 DEVICE_KEYS_TYP = "kiosk-device-keys+jws"
 KEYS_PER_PART = 250  # ~60 kB of signed payload per part
+MAX_SEQ = 2**63  # a signed 64-bit column holds it on both backends
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -108,7 +112,7 @@ def check_receipt(text: str, keys: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def record_head(store: Any, device_id: str, seq: int, digest: str, *,
                 via: str = "online") -> dict[str, Any]:
-    """Keep the newest head; {"status": "ok"|"regressed", "seq": known seq, ...}
+    """Keep the newest head; {"status": "ok"|"older"|"regressed", "seq": known seq, ...}
     (the table and the rule: ``central.db.sql.SqlStore.record_head``)."""
     return dict(store.record_head(device_id, seq, digest, via))
 
@@ -123,8 +127,8 @@ def parse_head(data: Any) -> tuple[int, str]:
     if not isinstance(data, dict):
         raise ValueError("audit head must be a JSON object {seq, hash}")
     seq, digest = data.get("seq"), data.get("hash")
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
-        raise ValueError("audit head seq must be a whole number >= 0")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 0 <= seq < MAX_SEQ:
+        raise ValueError("audit head seq must be a whole number from 0 to 2^63 - 1")
     if not isinstance(digest, str) or not (digest == "" and seq == 0 or _HEX64.fullmatch(digest)):
         raise ValueError("audit head hash must be 64 lowercase hex digits")
     return seq, digest

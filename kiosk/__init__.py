@@ -1,7 +1,8 @@
-"""Soum Kiosk core: forms, validators, local store, envelope, secrets, CLI.
+"""Soum Kiosk core: forms, validators, local store, envelope, secrets, the Destination port.
 
-Never imports Qt (enforced by import-linter in CI) so that the core can be
-scripted, tested and reused headless.
+The bottom floor: never imports Qt nor any floor above it (sync, ui, app; enforced
+by import-linter's layers contract in CI), so the core can be scripted, tested and
+reused headless.
 """
 
 __version__ = "0.1.0"

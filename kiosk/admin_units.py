@@ -1,8 +1,8 @@
-"""Mongolia's aimags, soums and Ulaanbaatar's districts (kiosk/assets/mn_admin_units.csv).
+"""Mongolia's aimags, soums and Ulaanbaatar's districts (assets/mn_admin_units.csv).
 
 The `aimag_soum` question type offers these as a cascade (aimag, then soum or
 district) and stores codes, never names: names have disputed spellings (see
-kiosk/assets/mn_admin_units.SOURCES.md) while codes are stable. Loaded once, lazily.
+assets/mn_admin_units.SOURCES.md) while codes are stable. Loaded once, lazily.
 """
 
 from __future__ import annotations

@@ -8,8 +8,10 @@ technician has something to edit.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +90,7 @@ class Config:
     def validate(self) -> None:
         where = self.source or "config"
         if self.language not in ("mn", "en"):
-            raise ConfigError(f'{where}: language must be "mn" or "en", not {self.language!r}')
+            raise _bad(where, "language", self.language, "mn, en")
         for name in (
             "idle_warning_seconds",
             "idle_wipe_seconds",
@@ -97,35 +99,63 @@ class Config:
             "sync_interval_seconds",
         ):
             if getattr(self, name) < 0:
-                raise ConfigError(f"{where}: {name} must not be negative")
+                raise ConfigError(key="errors.config_negative", params={"path": where, "key": name})
         if not 1 <= self.sync_stall_seconds <= 30:
-            raise ConfigError(
-                f"{where}: sync_stall_seconds must be 1 to 30, not {self.sync_stall_seconds}"
-            )
+            raise _bad(where, "sync_stall_seconds", self.sync_stall_seconds, "1-30")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
-            raise ConfigError(
-                f"{where}: log_level must be DEBUG, INFO, WARNING, ERROR or CRITICAL, "
-                f"not {self.log_level!r}"
-            )
+            raise _bad(where, "log_level", self.log_level, "DEBUG, INFO, WARNING, ERROR, CRITICAL")
         if self.location and location_problem(self.location):
-            raise ConfigError(f"{where}: location {location_problem(self.location)}")
+            raise ConfigError(key="errors.config_location",
+                              params={"path": where, "value": repr(self.location)})
         if self.keyring_fallback not in ("", "encrypted-file"):
-            raise ConfigError(
-                f'{where}: keyring_fallback must be "" or "encrypted-file", '
-                f"not {self.keyring_fallback!r}"
-            )
+            raise _bad(where, "keyring_fallback", self.keyring_fallback, '"", "encrypted-file"')
 
 
-def location_problem(text: str) -> str | None:
-    """Why ``text`` is not "lat lon [altitude [accuracy]]" in decimal degrees, or None."""
+def _bad(where: object, key: str, value: object, allowed: str) -> ConfigError:
+    return ConfigError(key="errors.config_choice",
+                       params={"path": where, "key": key, "value": repr(value), "allowed": allowed})
+
+
+def _toml_position(message: str, text: str) -> tuple[str, str]:
+    """Line and column from tomllib's message ("... (at line 3, column 7)"); its other
+    place is "at end of document": the last line."""
+    found = re.search(r"line (\d+), column (\d+)", message)
+    if found:
+        return found.group(1), found.group(2)
+    lines = text.split("\n")
+    return str(len(lines)), str(len(lines[-1]) + 1)
+
+
+class LocationProblem(StrEnum):
+    """Why a location is refused (the UI words each in the screen's language)."""
+
+    NOT_NUMBERS = "not_numbers"
+    PARTS = "parts"
+    RANGE = "range"
+
+
+def location_problem_kind(text: str) -> LocationProblem | None:
+    """What is wrong with ``text`` as "lat lon [altitude [accuracy]]", or None."""
     parts = text.split()
     try:
         numbers = [float(p) for p in parts]
     except ValueError:
-        return f"must be numbers: \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+        return LocationProblem.NOT_NUMBERS
     if not 2 <= len(numbers) <= 4:
-        return f"must be \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+        return LocationProblem.PARTS
     if not (-90 <= numbers[0] <= 90 and -180 <= numbers[1] <= 180):
+        return LocationProblem.RANGE
+    return None
+
+
+def location_problem(text: str) -> str | None:
+    """Why ``text`` is not "lat lon [altitude [accuracy]]" in decimal degrees, or None."""
+    kind = location_problem_kind(text)
+    if kind is LocationProblem.NOT_NUMBERS:
+        return f"must be numbers: \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+    if kind is LocationProblem.PARTS:
+        return f"must be \"latitude longitude [altitude [accuracy]]\", not {text!r}"
+    if kind is LocationProblem.RANGE:
         return f"latitude must be -90 to 90 and longitude -180 to 180, not {text!r}"
     return None
 
@@ -133,10 +163,11 @@ def location_problem(text: str) -> str | None:
 def _coerce(path: Path, key: str, value: Any, default: Any) -> Any:
     expected = type(default)
     if expected is int and isinstance(value, bool):
-        raise ConfigError(f"{path}: {key} must be a whole number, not {value!r}")
+        raise ConfigError(key="errors.config_whole_number",
+                          params={"path": path, "key": key, "value": repr(value)})
     if not isinstance(value, expected):
-        kind = {int: "a whole number", str: "text"}.get(expected, expected.__name__)
-        raise ConfigError(f"{path}: {key} must be {kind}, not {value!r}")
+        text = "errors.config_whole_number" if expected is int else "errors.config_text"
+        raise ConfigError(key=text, params={"path": path, "key": key, "value": repr(value)})
     return value
 
 
@@ -146,15 +177,20 @@ def load_config(path: Path) -> Config:
     if not path.exists():
         return cfg
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc})") from None
+        line, column = _toml_position(str(exc), text)
+        raise ConfigError(key="errors.config_toml",
+                          params={"path": path, "line": line, "column": column}) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read ({exc})") from None
+        raise ConfigError(key="errors.config_unreadable",
+                          params={"path": path, "reason": type(exc).__name__}) from None
     known = {f.name: f for f in fields(Config) if f.name != "source"}
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"{path}: unknown key {key!r} (see docs/config.md)")
+            raise ConfigError(key="errors.config_unknown_key",
+                              params={"path": path, "key": repr(key)})
         setattr(cfg, key, _coerce(path, key, value, getattr(Config(), key)))
     cfg.validate()
     return cfg

@@ -19,7 +19,8 @@ def set_location(config_file: Path, value: str) -> Config:
     value = " ".join(value.split())
     problem = location_problem(value) if value else None
     if problem:
-        raise ConfigError(f"location {problem}")
+        # English keeps the exact problem (the staff screen shows str(error))
+        raise ConfigError(key="errors.location", params={"value": repr(value), "problem": problem})
     load_config(config_file)  # a broken file is reported, never overwritten
     write_default_config(config_file)
     text = config_file.read_text(encoding="utf-8")

@@ -32,7 +32,8 @@ if TYPE_CHECKING:
     from kiosk.store.outbox import OutboxItem
 
 __all__ = ["ODK_AGENCY_KID", "BatchLimits", "Delivered", "Destination", "DestinationKey",
-           "DestinationKind", "ItemResult", "NoDestination", "Outcome", "Reason"]
+           "DestinationKind", "ItemResult", "NoDestination", "Outcome", "Reason", "held_summary",
+           "held_words"]
 
 
 class Outcome(Enum):
@@ -44,7 +45,8 @@ class Outcome(Enum):
 
 class Reason(StrEnum):
     """Why an item got its outcome: a code staff screens and tests match on (the
-    detail text is for people only)."""
+    detail text is for people only). One vocabulary for every destination; a held
+    reason's words for staff are ``store.held_<value>`` in the translation catalog."""
 
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
@@ -56,17 +58,40 @@ class Reason(StrEnum):
     NOT_CONNECTED = "not-connected"  # no connection configured for the destination
     AUTH_REFUSED = "auth-refused"
     INTERNAL = "internal"  # a local bug or failure: keep the item, try later
-    # HELD (issue 20 maps the servers' replies onto these)
+    # HELD (issue 20 maps the servers' replies onto these: sync.odk.problems)
     FORM_CLOSED = "form-closed"
-    FORM_UNKNOWN = "form-unknown"
+    FORM_UNKNOWN = "form-unknown"  # deleted (restorable on Central), never there
+    FORM_VERSION_UNKNOWN = "form-version-unknown"
     NOT_ASSIGNED = "not-assigned"
     PROJECT_GONE = "project-gone"
     QUOTA = "quota"
+    TOO_LARGE = "too-large"
+    DELETED_ON_SERVER = "deleted-on-server"  # staff deleted this submission on the server
+    EDITED_ON_SERVER = "edited-on-server"
+    SERVER_SETUP = "server-setup"  # HTTPS only, a redirect, an auth method not allowed
+    UNKNOWN_REFUSAL = "unknown-refusal"  # a refusal we cannot read: held, never rejected
     # REJECTED
     CONFLICT = "conflict"  # same ID, other content
     REFUSED = "refused"  # a definitive refusal of this submission
     ATTACHMENT_REFUSED = "attachment-refused"
     UNREADABLE = "unreadable"  # the stored submission cannot be opened
+
+
+def held_words(reason: str, lang: str) -> str:
+    """A held reason code in plain words for staff (mn/en); an unknown code as is."""
+    from kiosk.i18n import t
+
+    key = f"store.held_{reason}"
+    text = t(key, lang)
+    return reason if text == key else text
+
+
+def held_summary(by_reason: dict[str, int], lang: str) -> str:
+    """"reason words: count; …" for status, doctor and the staff screen."""
+    from kiosk.i18n import t
+
+    return "; ".join(t("store.status_held_reason", lang, reason=held_words(r, lang), count=n)
+                     for r, n in sorted(by_reason.items()))
 
 
 @dataclass(frozen=True)
@@ -132,11 +157,12 @@ class Destination(Protocol):
 @dataclass
 class Delivered:
     """What one ``deliver`` did: ``results`` to record, how many items went on the
-    wire, and the error that stops the round (link down, refused …) if any — raised
+    wire (and in how many requests, where the adapter counts them), and the error that stops the round (link down, refused …) if any — raised
     by the caller after the results are recorded."""
 
     results: list[ItemResult]
     sent: int = 0
+    requests: int = 0  # HTTP requests this delivery made (a round's report sums them)
     stop: BaseException | None = None
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from joserfc.jwk import OKPKey
 
 from kiosk.errors import ConfigError, SecurityError
-from kiosk.secrets import DEVICE_KEY, Secrets, open_secrets
+from kiosk.secrets import DEVICE_KEY, DEVICE_KEY_RETIRED, Secrets, open_secrets
 
 log = logging.getLogger("kiosk.device")
 
@@ -92,8 +92,29 @@ def load_device(secrets: Secrets | None = None) -> DeviceIdentity:
     """The existing device key; ConfigError if this kiosk has none yet."""
     data = _secrets(secrets).get_json(DEVICE_KEY)
     if data is None:
-        raise ConfigError("this kiosk has no device key yet (run `kiosk enroll` or start it once)")
+        raise ConfigError(key="errors.no_device_key")
     return DeviceIdentity.from_private_jwk(data)
+
+
+def new_private_jwk() -> dict[str, Any]:
+    """A fresh Ed25519 private JWK (not stored: ``install_device`` keeps it)."""
+    private = OKPKey.generate_key("Ed25519").as_dict(private=True)
+    return {k: private[k] for k in ("kty", "crv", "x", "d")}
+
+
+def install_device(secrets: Secrets, private_jwk: dict[str, Any]) -> DeviceIdentity:
+    """Keep ``private_jwk`` as the device key; read back so a keyring that drops writes
+    fails here. The key it replaces is kept as ``DEVICE_KEY_RETIRED`` (never deleted:
+    what it sealed can still be proven)."""
+    old = secrets.get(DEVICE_KEY)
+    if old is not None:
+        secrets.set(DEVICE_KEY_RETIRED, old)
+    secrets.set(DEVICE_KEY, json.dumps(private_jwk))
+    device = load_device(secrets)
+    if device.public_jwk["x"] != private_jwk["x"]:
+        raise ConfigError(f"the keyring ({secrets.description}) did not keep the device key")
+    log.info("device key %s installed", device.device_id)
+    return device
 
 
 def create_device(secrets: Secrets | None = None, *, replace: bool = False) -> DeviceIdentity:
@@ -101,14 +122,7 @@ def create_device(secrets: Secrets | None = None, *, replace: bool = False) -> D
     store = _secrets(secrets)
     if not replace and store.get(DEVICE_KEY) is not None:
         raise ConfigError("this kiosk already has a device key (re-enrolment must replace it)")
-    key = OKPKey.generate_key("Ed25519")
-    private = key.as_dict(private=True)
-    store.set(DEVICE_KEY, json.dumps({k: private[k] for k in ("kty", "crv", "x", "d")}))
-    device = load_device(store)  # read back: a keyring that drops writes fails here
-    if device.thumbprint != key.thumbprint():
-        raise ConfigError(f"the keyring ({store.description}) did not keep the device key")
-    log.info("created device key %s", device.device_id)
-    return device
+    return install_device(store, new_private_jwk())
 
 
 def load_or_create_device(secrets: Secrets | None = None) -> DeviceIdentity:

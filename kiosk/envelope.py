@@ -198,9 +198,12 @@ def jws_verify(value: str | bytes, public_jwk: dict[str, Any], *, typ: str) -> t
 def _claims(payload: bytes, what: str) -> dict[str, Any]:
     try:
         claims = json.loads(payload)
+        canonical = isinstance(claims, dict) and canonical_json(claims) == payload
     except ValueError:
         raise SecurityError(f"{what} is not JSON") from None
-    if not isinstance(claims, dict) or canonical_json(claims) != payload:
+    except RecursionError:  # a hostile sender's [[[[…]]]]: refused, never a crash
+        raise SecurityError(f"{what} is nested too deeply") from None
+    if not canonical:
         raise SecurityError(f"{what} is not canonical JSON (RFC 8785)")
     return claims
 

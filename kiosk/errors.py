@@ -7,6 +7,10 @@ ever reach a resident or technician as a traceback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from kiosk.i18n_data import english
+
 # Exit codes are part of the stable command line (DESIGN.md §6).
 EXIT_OK = 0
 EXIT_FAILED = 1  # a check failed / validation errors / warnings in doctor
@@ -20,11 +24,23 @@ EXIT_INTERNAL = 70  # a bug: logged with a reference, never a traceback on scree
 
 
 class KioskError(Exception):
-    """An error with a plain one-line message and a meaningful exit code."""
+    """An error with a plain one-line message and a meaningful exit code.
+
+    ``key`` and ``params`` (optional) name the message in the translation catalog
+    (kiosk/i18n.py): ``kiosk.i18n.error_text(exc, lang)`` says it in the kiosk's
+    language; ``message`` (and ``str()``) is the English text, for logs and callers
+    without a language, worded from the translation files by ``kiosk.i18n_data``
+    (below this module; ``kiosk.i18n``, which raises these errors, is above it).
+    """
 
     exit_code: int = EXIT_FAILED
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
+    def __init__(self, message: str = "", exit_code: int | None = None, *,
+                 key: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        self.key = key
+        self.params = dict(params or {})
+        if not message and key:
+            message = english(key, self.params)
         super().__init__(message)
         self.message = message
         if exit_code is not None:

@@ -1,6 +1,6 @@
 """The one translation catalog for the whole app (core, CLI messages and UI).
 
-Stored as ``kiosk/assets/i18n/<section>.json`` files so that separate parts of the
+Stored as ``assets/i18n/<section>.json`` files so that separate parts of the
 code can add strings without editing each other's files; at run time they are
 merged into one catalog whose keys are ``<section>.<key>``. Every entry has
 Mongolian (``mn``, the default) and English (``en``); a test fails on any
@@ -12,16 +12,15 @@ the form definitions themselves.
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 
+from kiosk import i18n_data
 from kiosk.errors import KioskError
-from kiosk.paths import ASSETS_DIR
 
 LANGUAGES = ("mn", "en")
 DEFAULT_LANGUAGE = "mn"
-I18N_DIR = ASSETS_DIR / "i18n"
+I18N_DIR = i18n_data.I18N_DIR
 
 
 @lru_cache(maxsize=1)
@@ -31,18 +30,12 @@ def catalog() -> dict[str, dict[str, str]]:
     (A wheel built without the package data once gave a kiosk that showed raw keys such
     as ``doctor.status_pass`` everywhere instead of failing.)
     """
-    files = sorted(Path(I18N_DIR).glob("*.json"))
-    if not files:
+    merged = i18n_data.merged(Path(I18N_DIR))
+    if not merged:
         raise KioskError(
             f"the kiosk's translation files are missing ({I18N_DIR} has no *.json): "
             "the installation is incomplete; reinstall the kiosk package"
         )
-    merged: dict[str, dict[str, str]] = {}
-    for file in files:
-        section = file.stem
-        entries = json.loads(file.read_text(encoding="utf-8"))
-        for key, texts in entries.items():
-            merged[f"{section}.{key}"] = texts
     return merged
 
 
@@ -66,3 +59,11 @@ def pick(texts: dict[str, str] | str | None, lang: str) -> str:
     if isinstance(texts, str):
         return texts
     return texts.get(lang) or texts.get(DEFAULT_LANGUAGE) or next(iter(texts.values()), "")
+
+
+def error_text(exc: KioskError, lang: str) -> str:
+    """An error's message in ``lang`` when it carries a catalog key, else its English
+    message (``str(exc)``, what logs keep)."""
+    if not exc.key:
+        return exc.message
+    return t(exc.key, lang, **exc.params)

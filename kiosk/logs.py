@@ -260,7 +260,8 @@ def export_bundle(
 
     target = target.expanduser().resolve()
     if not target.parent.is_dir():
-        raise NotFoundError(f"cannot write {target}: folder {target.parent} does not exist")
+        raise NotFoundError(key="errors.no_folder_to_write",
+                            params={"path": target, "folder": target.parent})
     doctor_json = json.dumps(diagnosis(), ensure_ascii=False, indent=2, default=str)
     files = log_files(home)
     partial = target.with_name(target.name + ".partial")
@@ -276,6 +277,7 @@ def export_bundle(
         os.replace(partial, target)
     except OSError as exc:
         partial.unlink(missing_ok=True)
-        raise StorageError(f"cannot write {target}: {exc.strerror or exc}") from None
+        raise StorageError(key="errors.cannot_write",
+                           params={"path": target, "reason": exc.strerror or exc}) from None
     log.info("support bundle written with %d log files", len(files))
     return target, len(files)

@@ -19,20 +19,24 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _assets_dir() -> Path:
-    """The ``kiosk/assets`` data folder: package data of the ``kiosk`` package.
+    """The assets folder (catalog, translations, themes, icons, fonts, admin units).
 
-    It ships inside the package (package-data in pyproject.toml, ``datas`` in
-    build.spec), so a source checkout, an editable install, a wheel and the
-    PyInstaller bundle all find it the same way. For a package on the file system
-    ``importlib.resources.files("kiosk") / "assets"`` is exactly the folder beside
-    this file, which is checked first: importing importlib.resources costs
-    40-60 ms at start-up here (tempfile, zipfile). Any other loader goes through
-    importlib.resources. The app reads the assets with plain file APIs (glob, Qt
-    loaders), so it must be a real folder: zip imports are refused plainly.
+    In the source tree it is the top-level ``assets/`` folder. Installed, it is data of
+    the ``kiosk`` package: pyproject.toml maps ``assets/`` to ``kiosk/assets`` in a
+    wheel, and build.spec copies it to ``kiosk/assets`` in the PyInstaller bundle. So:
+    ``kiosk/assets`` beside this package first (a wheel or a bundle), then ``assets/``
+    beside the package's parent folder (a source checkout or an editable install),
+    then importlib.resources for any other loader. Plain path checks come first:
+    importing importlib.resources costs 40-60 ms at start-up here (tempfile,
+    zipfile). The app reads the assets with plain file APIs (glob, Qt loaders), so
+    they must be a real folder: a zipped install is refused plainly.
     """
-    beside = PACKAGE_DIR / "assets"
-    if beside.is_dir():
-        return beside
+    installed = PACKAGE_DIR / "assets"
+    if installed.is_dir():
+        return installed
+    checkout = PACKAGE_DIR.parent / "assets"
+    if (checkout / "i18n").is_dir() and (PACKAGE_DIR.parent / "pyproject.toml").is_file():
+        return checkout
     from importlib.resources import files
 
     resource = files("kiosk").joinpath("assets")

@@ -4,7 +4,12 @@ The QR text is a compact JWS (EdDSA by the device key, ``typ``
 ``kiosk-receipt+jws``) over a tiny claim set — no personal data:
 
     {"v": 2, "id": <submission ID>, "eh": <first 16 hex of the envelope's SHA-256>,
-     "t": <finalized time, UTC>, "dev": <device ID>, "demo": <bool>}
+     "t": <finalized time, UTC>, "dev": <device ID>, "demo": <bool>, "n": <receipt number>}
+
+``n`` is the number printed and shown in large letters (:func:`receipt_number`): the
+ID's last 60 random bits in Crockford base32, three groups of four, with no letters
+a resident confuses with a digit (no I, L, O, U). It is worked out from ``id``, so a
+receipt made before ``n`` existed verifies the same and has the same number.
 
 ``eh`` hashes the sealed envelope (the JWE as sent), not the answers: the JWE
 is encrypted with a fresh random key, so the hash cannot be recomputed from
@@ -31,6 +36,34 @@ from kiosk.errors import SecurityError
 
 RECEIPT_TYP = "kiosk-receipt+jws"
 HASH_PREFIX = 16
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # base32 without I, L, O, U
+NUMBER_CHARS = 12  # 60 bits: uuid7's random tail
+# What a person may write or type for a Crockford digit (its decoding rules)
+_READ_AS = {"O": "0", "I": "1", "L": "1"}
+
+
+def receipt_number(submission_id: str) -> str:
+    """The number a resident reads out, e.g. ``7K2M 9QXA 40HT``."""
+    try:
+        value = int(submission_id.replace("-", ""), 16)
+    except ValueError:  # not a UUID (a foreign or hand-made receipt): still one number for it
+        import hashlib
+
+        value = int.from_bytes(hashlib.sha256(submission_id.encode()).digest()[:8], "big")
+    value &= (1 << (5 * NUMBER_CHARS)) - 1
+    chars = "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(NUMBER_CHARS)))
+    return " ".join(chars[i : i + 4] for i in range(0, NUMBER_CHARS, 4))
+
+
+def normalize_number(typed: str) -> str:
+    """A number as typed (any case, spaces, dashes, O for 0, I/L for 1) in its printed form."""
+    chars = "".join(_READ_AS.get(c, c) for c in typed.upper() if c not in " -")
+    return " ".join(chars[i : i + 4] for i in range(0, len(chars), 4))
+
+
+# a receipt is a few hundred characters and must fit one QR code (at most 2,953 bytes);
+# anything longer is refused before it is decoded
+MAX_RECEIPT_CHARS = 4096
 
 
 def receipt_claims(
@@ -43,6 +76,7 @@ def receipt_claims(
         "t": finalized_at,
         "dev": device_id,
         "demo": bool(demo),
+        "n": receipt_number(submission_id),
     }
 
 
@@ -77,6 +111,8 @@ def matches_envelope(claims: dict[str, Any], *, jwe_sha256: str, payload_sha256:
 def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, Any]:
     """The receipt's claims, or SecurityError if it is not this device's, intact."""
     text = text.strip()
+    if len(text) > MAX_RECEIPT_CHARS:
+        raise SecurityError(key="trust.receipt_too_long", params={"limit": MAX_RECEIPT_CHARS})
     if text.count(".") != 2:
         raise SecurityError("this is not a kiosk receipt (expected a signed code with 3 parts)")
     header, payload = jws_verify(text, device_public_jwk, typ=RECEIPT_TYP)
@@ -84,13 +120,15 @@ def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, An
 
     try:
         claims = json.loads(payload)
-    except ValueError:
-        raise SecurityError("receipt content is not JSON") from None
+    except (ValueError, RecursionError):  # RecursionError: [[[[…]]]] from a hostile signer
+        raise SecurityError("receipt content is not JSON a receipt can hold") from None
     if not isinstance(claims, dict) or claims.get("v") not in (1, 2):
         raise SecurityError("receipt format is unknown")
     device_id = device_id_for(device_public_jwk)
     if claims.get("dev") != device_id or header.get("kid") != device_id:
         raise SecurityError("receipt names a different device than the key it was checked with")
+    if "n" in claims and claims["n"] != receipt_number(str(claims.get("id", ""))):
+        raise SecurityError("receipt number does not belong to its submission ID")
     return claims
 
 
@@ -99,12 +137,14 @@ def peek_device_id(text: str) -> str | None:
     import base64
     import json
 
+    if len(text) > MAX_RECEIPT_CHARS:
+        return None
     try:
         body = text.strip().split(".")[1]
         claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
         dev = claims.get("dev")
         return dev if isinstance(dev, str) else None
-    except (IndexError, ValueError, AttributeError):
+    except (IndexError, ValueError, AttributeError, RecursionError):
         return None
 
 

@@ -41,6 +41,8 @@ DATA_KEY = "data-key"  # 32 random bytes, base64url: encrypts drafts/attachments
 API_CREDENTIALS = "api-credentials"  # JSON from enrolment (sync owns the content)
 SERVER_KEY = "server-key"  # the central server's pinned public JWK (JSON)
 ODK_CONNECTION = "odk-connection"  # JSON from `kiosk odk connect` (sync.odk owns the content)
+DEVICE_KEY_RETIRED = "device-key-retired"  # the key `enroll --new-key` replaced (kept, unused)
+ODK_KEPT_CONNECTION = "odk-connection-kept"  # the earlier one, kept by `connect --keep-old`
 
 ENV_PASSPHRASE = "KIOSK_SECRETS_PASSPHRASE"
 FALLBACK_FILE_NAME = "secrets.enc"
@@ -84,11 +86,8 @@ class KeyringBackend:
         backend = keyring.get_keyring()
         reason = unusable_reason(backend)
         if reason:
-            raise ConfigError(
-                f"no usable keyring on this computer ({reason}); install one (e.g. "
-                'gnome-keyring or KWallet) or set keyring_fallback = "encrypted-file" in '
-                "config.toml (see docs/security.md)"
-            )
+            name = f"{type(backend).__module__}.{type(backend).__name__}"
+            raise ConfigError(key="errors.no_keyring", params={"backend": name})
         self._backend = backend
         self.description = f"keyring: {type(backend).__module__}.{type(backend).__name__}"
 

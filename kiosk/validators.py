@@ -2,7 +2,7 @@
 
 Each ``check_*`` takes what a resident typed and returns a ``Checked``: the
 normalised value when it is acceptable, else a reason key whose bilingual text
-lives in kiosk/assets/i18n/validators.json (``validators.<key>``). They never raise on
+lives in assets/i18n/validators.json (``validators.<key>``). They never raise on
 bad input: a kiosk shows the message and lets the resident fix it.
 
 The registry number's last digit is a check digit whose algorithm is not

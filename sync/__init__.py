@@ -1,4 +1,5 @@
-"""Sync: the central API contract and the kiosk's side of delivery (no Qt, ever).
+"""Sync: the destinations behind the core's port, the central API contract and
+the kiosk's side of delivery (no Qt, ever).
 
 - ``contract/openapi.yaml``: the API both sides are tested against (docs/api.md).
 - ``auth``: request signatures (device key) and server signatures (pinned key).
@@ -7,6 +8,7 @@
 - ``enrol``, ``catalog_pull``, ``probe``, ``state``: enrolment, signed catalog,
   connectivity / captive-portal check, last-known sync state.
 - ``bundles``, ``media``: removable-media export and acknowledgement import.
-- ``linksim``: the fault-injecting TCP proxy (tests and bench); ``bench``: figures.
-- ``commands``: ``kiosk enroll | sync | export | import-acks``.
+- ``central_destination``, ``odk``: the two adapters behind the core's Destination port;
+  ``retry``: the one retry/backoff policy; ``report``: a round's counts.
+- ``linksim``: the fault-injecting TCP proxy (tests and bench).
 """

@@ -99,7 +99,8 @@ class CentralDestination:
 
     def due(self, store: Store, now: float, limits: BatchLimits) -> list[OutboxItem]:
         return list(store.next_batch(now, limits.max_bytes, limits.max_items,
-                                     kind=DestinationKind.KIOSK_CENTRAL))
+                                     kind=DestinationKind.KIOSK_CENTRAL,
+                                     device_id=self.device_id or None))
 
     def deliver(self, batch: Sequence[OutboxItem]) -> Delivered:
         done = Delivered([])

@@ -232,8 +232,8 @@ class CentralClient:
             response = self._http.send(request, stream=True)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol,
                 httpx.PoolTimeout) as exc:
-            raise Unreachable(f"cannot reach the server at {self.base_url} "
-                              f"({type(exc).__name__})") from None
+            raise Unreachable(key="errors.unreachable",
+                              params={"url": self.base_url, "reason": type(exc).__name__}) from None
         except httpx.TimeoutException as exc:
             raise OutcomeUnknown(f"no data moved to or from {self.base_url} for "
                                  f"{self.timeout:g} s ({type(exc).__name__}): the link stalled; "

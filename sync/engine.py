@@ -118,12 +118,25 @@ class SyncEngine:
         requests_before = client.state.requests
         self._primary_round(report, deadline, state)
         for dest in self.destinations:  # never stops or changes the round
+            if self.pull_catalog:  # their forms, when due: outside kiosk-central's round
+                self._refresh_quietly(dest)
             self._deliver_quietly(dest, report, deadline)
         report.skew_seconds = client.state.skew_seconds
-        report.requests = client.state.requests - requests_before
-        report.counts = self.store.counts()
+        report.requests += client.state.requests - requests_before
+        self._end_round(report)
         self._save(state, report)
         return report
+
+    def _end_round(self, report: RoundReport) -> None:
+        """Retention after every round (acknowledged items purged on schedule, not
+        only when the window starts), then the counts the report shows."""
+        apply = getattr(self.store, "apply_retention", None)
+        if apply is not None:
+            try:
+                apply()
+            except Exception as exc:  # noqa: BLE001 - retention never fails a round
+                log.warning("retention after the round: %s", type(exc).__name__)
+        report.counts = self.store.counts()
 
     def _primary_round(self, report: RoundReport, deadline: float | None,
                        state: SyncState) -> None:
@@ -132,8 +145,6 @@ class SyncEngine:
             self.central.client.health()
             if self.pull_catalog:
                 report.catalog = self.central.refresh_forms()
-                for dest in self.destinations:  # their forms, when due
-                    dest.refresh_forms()
             self._push(self.central, report, deadline)
             self._report_audit_head(report)
         except _STOPS as exc:
@@ -143,6 +154,8 @@ class SyncEngine:
     def _round_without_central(self, report: RoundReport, deadline: float | None) -> RoundReport:
         """A kiosk that delivers only to other destinations (``kiosk odk connect``)."""
         primary, *others = self.destinations
+        state = load_state(self.home)
+        state.last_attempt_at = self.clock()
         try:
             if self.pull_catalog:
                 report.catalog = primary.refresh_forms()
@@ -151,9 +164,8 @@ class SyncEngine:
             self._stopped(report, exc)
         for dest in others:
             self._deliver_quietly(dest, report, deadline)
-        report.counts = self.store.counts()
-        if report.error:
-            log.warning("sync round: %s: %s", report.state, report.error)
+        self._end_round(report)
+        self._save(state, report)  # doctor and status see an ODK-only kiosk's rounds too
         return report
 
     @staticmethod
@@ -176,6 +188,15 @@ class SyncEngine:
         if report.error:
             log.warning("sync round: %s: %s", report.state, report.error)
 
+    @staticmethod
+    def _refresh_quietly(dest: Destination) -> None:
+        """A secondary destination's form pull: whatever its server sends, the round goes
+        on (the destination bounds and reports its own pull)."""
+        try:
+            dest.refresh_forms()
+        except (*_STOPS, OSError, RecursionError, MemoryError, ValueError) as exc:
+            log.warning("%s forms not updated: %s", dest.key.kind.value, type(exc).__name__)
+
     def _deliver_quietly(self, dest: Destination, report: RoundReport,
                          deadline: float | None) -> None:
         """A secondary destination's due items: its trouble is logged, the round's state
@@ -193,6 +214,7 @@ class SyncEngine:
                 return
             done = dest.deliver(batch)
             report.sent += done.sent
+            report.requests += done.requests
             attempts = {item.id: item.attempts for item in batch}
             self.policy.record(self.store, done.results, attempts, report)
             if done.stop is not None:

@@ -48,26 +48,32 @@ def load_enrolment(secrets: Any = None) -> Enrolment | None:
                          server_kid=str(creds.get("server_kid", "")),
                          server_key=import_public(jwk), limits=dict(creds.get("limits") or {}))
     except (KeyError, SecurityError):
-        raise ConfigError("the enrolment data in the keyring is damaged; enrol again") from None
+        raise ConfigError(key="errors.enrolment_damaged") from None
 
 
 def require_enrolment(secrets: Any = None) -> Enrolment:
     enrolment = load_enrolment(secrets)
     if enrolment is None:
-        raise ConfigError("this kiosk is not enrolled: run `kiosk enroll --server URL --code CODE`")
+        raise ConfigError(key="errors.not_enrolled")
     return enrolment
 
 
 def enroll(home: Home, server_url: str, code: str, *, name: str | None = None,
-           client_kwargs: dict[str, Any] | None = None) -> dict[str, Any]:
-    from kiosk.device import load_or_create_device
+           client_kwargs: dict[str, Any] | None = None, new_key: bool = False
+           ) -> dict[str, Any]:
+    """Register the device key with ``code``. ``new_key``: a new device identity (for a
+    kiosk whose key was revoked); it replaces the old one only once the server has
+    registered it (a failed enrolment keeps the old key)."""
+    from kiosk.device import DeviceIdentity, install_device, load_or_create_device, new_private_jwk
     from kiosk.secrets import API_CREDENTIALS, SERVER_KEY, open_secrets
     from sync.catalog_pull import pull_catalog
     from sync.client import CentralClient
 
     home.ensure()
     secrets = open_secrets(home.root)
-    device = load_or_create_device(secrets)
+    old = load_or_create_device(secrets)
+    fresh = new_private_jwk() if new_key else None
+    device = DeviceIdentity.from_private_jwk(fresh) if fresh else old
     url = server_url.rstrip("/")
     with CentralClient(url, device=device, **(client_kwargs or {})) as client:
         client.health()
@@ -79,6 +85,8 @@ def enroll(home: Home, server_url: str, code: str, *, name: str | None = None,
                            typ=ENROLMENT_TYP)
         if cert.get("device_id") != device.device_id:
             raise SecurityError("enrolment certificate is for another device")
+        if fresh is not None:
+            install_device(secrets, fresh)
         limits = {k: int(v) for k, v in (reply.get("limits") or {}).items()}
         pub = {k: v for k, v in reply["server_public_jwk"].items() if k in ("kty", "crv", "x", "kid")}
         secrets.set_json(SERVER_KEY, pub)
@@ -93,4 +101,5 @@ def enroll(home: Home, server_url: str, code: str, *, name: str | None = None,
         os.replace(tmp, home.root / ENROLMENT_FILE)
         client.server_key = server_key
         catalog = pull_catalog(home, client)
-    return {**info, "catalog": catalog}
+    replaced = {"replaced_device_id": old.device_id} if new_key else {}
+    return {**info, **replaced, "catalog": catalog}

@@ -32,7 +32,7 @@ def export_queue(home: Home, store: Any, out: Path, *, device: Any,
 
     out = out.expanduser().resolve()
     if not out.parent.is_dir():
-        raise NotFoundError(f"{out.parent}: folder not found (is the USB stick mounted?)")
+        raise NotFoundError(key="errors.usb_folder_not_found", params={"path": out.parent})
     export_id = bundle_log.prepare(store)
 
     def bundle_items() -> Any:
@@ -48,7 +48,8 @@ def export_queue(home: Home, store: Any, out: Path, *, device: Any,
                              items=bundle_items(), tmp_dir=home.tmp, audit_head=head)
     except OSError as exc:
         bundle_log.abandon(store, export_id)
-        raise KioskError(f"{out}: cannot write the bundle ({exc.strerror or exc})") from None
+        raise KioskError(key="errors.cannot_write_bundle",
+                         params={"path": out, "reason": exc.strerror or exc}) from None
     shown: list[str] = []
     for page in bundle_log.written(store, export_id):
         # held items keep their state and reason: the online route still waits for them
@@ -62,11 +63,12 @@ def import_acks(store: Any, path: Path, *, device_id: str, server_key: Any) -> d
     try:
         doc = jsonlimits.loads(path.read_bytes(), ACKS_LIMITS)
     except FileNotFoundError:
-        raise NotFoundError(f"{path}: no such file") from None
+        raise NotFoundError(key="errors.no_such_file", params={"path": path}) from None
     except (OSError, ValueError) as exc:
-        raise KioskError(f"{path}: not a readable acknowledgements file ({exc})") from None
+        raise KioskError(key="errors.acks_unreadable",
+                         params={"path": path, "reason": type(exc).__name__}) from None
     if not isinstance(doc, dict) or doc.get("format") != ACKS_FORMAT:
-        raise KioskError(f"{path}: not a {ACKS_FORMAT} file")
+        raise KioskError(key="errors.acks_format", params={"path": path, "format": ACKS_FORMAT})
     counts = {"acknowledged": 0, "already": 0, "unknown": 0, "invalid": 0, "other_device": 0}
     problems: list[str] = []
     for ack in doc.get("acks") or []:
@@ -76,6 +78,7 @@ def import_acks(store: Any, path: Path, *, device_id: str, server_key: Any) -> d
         raw_sid = ack.get("submission_id")
         if ack.get("device_id") != device_id:
             counts["other_device"] += 1
+            problems.append(f"{ids.shown(raw_sid)}: for another kiosk, skipped")
             continue
         if not ids.is_submission_id(raw_sid):  # same grammar as the server's intake
             counts["invalid"] += 1
@@ -85,6 +88,7 @@ def import_acks(store: Any, path: Path, *, device_id: str, server_key: Any) -> d
         env = store.envelope(sid)
         if env is None:
             counts["unknown"] += 1
+            problems.append(f"{sid}: not on this kiosk, skipped")
             continue
         state = store.submission(sid).get("state")
         if state in ("acknowledged", "purged"):

@@ -14,14 +14,14 @@ from kiosk.paths import Home
 from sync.client import CentralClient
 from sync.engine import SyncEngine
 from sync.loop import SyncLoop, SyncStatus
-from sync.odk.deliver import open_delivery
+from sync.odk.deliver import open_deliveries
 from sync.report import RoundReport
 
 
 def other_destinations(home: Home, store: Any) -> list[Destination]:
-    """The destinations besides kiosk-central this kiosk delivers to (its ODK connection)."""
-    odk = open_delivery(home, store)
-    return [] if odk is None else [odk]
+    """The destinations besides kiosk-central this kiosk delivers to (its ODK connection,
+    and an earlier one kept for the submissions made for it)."""
+    return list(open_deliveries(home, store))
 
 
 def open_engine(home: Home, *, store: Any = None, client_kwargs: dict[str, Any] | None = None,

@@ -1,4 +1,4 @@
-"""The bundled sample catalog (kiosk/assets/catalog, kiosk/assets/icons) is complete, bilingual and usable.
+"""The bundled sample catalog (assets/catalog, assets/icons) is complete, bilingual and usable.
 
 These tests guard the content, not the engine: every text in both languages
 (real Cyrillic in ``mn``), every icon drawn, every question type and expression

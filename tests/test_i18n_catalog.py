@@ -29,6 +29,7 @@ FAMILIES = {
     "doctor.kind_": "app/doctor.py",
     "odk.state_": "app/commands/odk.py",
     "store.state_": "app/commands/status.py",
+    "store.held_": "kiosk/destination.py",
     "sync.state_": "app/commands/sync.py",
     "xform.unavailable_": "kiosk/forms/xform_questions.py",
     "xform.time_": "ui/widgets/odk.py",

@@ -9,6 +9,7 @@ them to the store (never written to a temp file).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,10 @@ from typing import Any
 from kiosk.forms.model import QuestionType
 
 Item = tuple[int, ...]
+# A date the form says must be the birth date in a registry number: ". = registry-birth-date(${rd})"
+_BIRTH_DATE_OF = re.compile(r"^\s*\.\s*=\s*registry-birth-date\(\s*\$\{(\w+)\}\s*\)\s*$")
+# Read-only inputs that show their value themselves (a picture, a signature, repeats).
+_OWN_READ_ONLY = (QuestionType.ATTACHMENT, QuestionType.SIGNATURE, QuestionType.REPEAT)
 
 
 def entry_key(name: str, item: Item) -> str:
@@ -44,6 +49,7 @@ class Flow:
         self.draft_id = draft_id
         self.attachments: dict[str, bytes | Path] = {}  # sha256 -> bytes in memory / source file
         self._view: tuple[Any, int, int] | None = None  # (screen, index, count), until a change
+        self.form_lang: str | None = None  # the form language the resident picked (issue 22)
 
     def _now(self) -> tuple[Any, int, int]:
         """The current screen, its index and the count, computed once per change: the
@@ -66,6 +72,17 @@ class Flow:
         if self.s.lang != lang:
             self.s.lang = lang
             self._view = None
+
+    def text_lang(self, ui_lang: str) -> str:
+        """The language of the form's own texts: the one the resident picked, else the
+        kiosk's if the form has it, else the form's default (kiosk.forms FormDef)."""
+        return self.form_lang or str(self.form.text_language(ui_lang))
+
+    def languages(self) -> dict[str, str]:
+        """The form's languages to offer (code -> its name), when there is a choice to make:
+        more than one, or one the kiosk does not speak; else none."""
+        langs = dict(getattr(self.form, "languages", {}) or {})
+        return langs if len(langs) > 1 or set(langs) - {"mn", "en"} else {}
 
     def title(self, lang: str) -> str:
         return str(self.form.title_text(lang))
@@ -130,6 +147,33 @@ class Flow:
 
     def read_only(self, e: Entry) -> bool:
         return bool(self.s.is_read_only(e.name, e.item))
+
+    def offered_date(self, e: Entry) -> str | None:
+        """For an empty date the form ties to a registry number's birth date, that date
+        (ISO) once the number is valid: offered pre-filled, the resident may change it."""
+        if e.type != QuestionType.DATE or self.answer(e) is not None:
+            return None
+        found = _BIRTH_DATE_OF.match(str(getattr(e.question, "constraint", None) or ""))
+        if found is None or found.group(1) not in self.form.questions:
+            return None
+        rd = self.form.questions[found.group(1)]
+        item = e.item[: len(rd.repeat_path)]
+        birth = self.s.derived(rd.name, item).get("birth_date")
+        return birth.isoformat() if birth is not None else None
+
+    def shows_value(self, e: Entry) -> bool:
+        """Shown as text, not an input: calculations and read-only typed answers."""
+        q = e.question
+        if q.type in _OWN_READ_ONLY:
+            return False
+        return bool(getattr(q, "calculate", None)) or (q.type != QuestionType.NOTE and self.read_only(e))
+
+    def shown(self, e: Entry, lang: str) -> str:
+        """The entry's value as the review shows it ("" when there is none yet)."""
+        from kiosk.forms.display import display_value
+
+        value = self.s.value(e.name, e.item)
+        return "" if value in (None, "", []) else display_value(e.question.definition, value, lang)
 
     def screen_errors(self) -> dict[str, str]:
         errors = self.s.errors(self._now()[0])

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from kiosk.i18n import t
 from ui import a11y
 from ui.qt import QApplication, QEvent, QObject, QTimer, Signal
+from ui.session_end import WIPED
 
 if TYPE_CHECKING:
     from ui.shell import Shell
@@ -47,14 +48,14 @@ class IdleWatch:
         win = self.win
         if win.showing("idle"):
             return
-        if win.flow is not None or not win.showing("home"):
+        if win.flow is not None or not win.showing("home") or not win.prefs.is_default():
             self.timer.start()
         else:
             self.timer.stop()
 
     def warning(self) -> None:
         win = self.win
-        if win.flow is None and win.showing("home"):
+        if win.flow is None and win.showing("home") and win.prefs.is_default():
             return
         win.remember_return()
         self.remaining = max(win.services.config.idle_wipe_seconds, 1)
@@ -68,7 +69,7 @@ class IdleWatch:
     def _tick(self) -> None:
         self.remaining -= 1
         if self.remaining <= 0:
-            self.win.wipe(discard=True, reason="wiped")
+            self.win.wipe(discard=True, reason=WIPED)
             return
         self.win.idle.tick(self.remaining)
 

@@ -1,5 +1,7 @@
 """Ending a resident's session: Finish after the receipt, Cancel (with a confirmation),
-and the wipe that leaves nothing of them behind (widgets, draft, clipboard, choices)."""
+and the wipe that leaves nothing of them behind (widgets, draft, clipboard). The
+accessibility choices (size, contrast, read-aloud, language) belong to the visit, not
+the form: only the idle wipe, when the resident has gone, resets them."""
 
 from __future__ import annotations
 
@@ -10,6 +12,9 @@ from ui.qt import QApplication
 
 if TYPE_CHECKING:
     from ui.shell import Shell
+
+
+WIPED = "wiped"  # the idle wipe's reason: the resident has gone
 
 
 class SessionEnd:
@@ -63,6 +68,7 @@ class SessionEnd:
         win.hide_keyboard()
         win.reader.stop()
         win.take_return()  # nothing to come back to
-        win.prefs.reset()
+        if reason == WIPED:  # the visit is over (idle): the next resident starts afresh
+            win.prefs.reset()
         win.show_home()
         win.wiped.emit()

@@ -2,8 +2,10 @@
 
 One small QObject every screen listens to, so a choice made on any screen
 (the accessibility panel is reachable everywhere) re-renders every screen in
-place; nothing the resident typed is lost by a change. The choices reset to
-the kiosk defaults when the session is wiped (Finish, idle timeout).
+place; nothing the resident typed is lost by a change. The choices hold for the
+whole visit (several forms, Finish and Cancel included) and reset to the kiosk
+defaults when the visit ends: the idle wipe (ui.idle), which also runs on the home
+screen while choices differ from the defaults.
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ class Prefs(QObject):
         if on != self.read_aloud:
             self.read_aloud = on
             self.changed.emit("read_aloud")
+
+    def is_default(self) -> bool:
+        """Nothing chosen: the next resident would see the kiosk as it starts."""
+        return (self.lang, self.theme, self.scale, self.read_aloud) == (
+            self.default_lang, "default", 100, False)
 
     def reset(self) -> None:
         """Back to the kiosk's defaults for the next resident."""

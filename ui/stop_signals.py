@@ -23,6 +23,14 @@ from ui.qt import QtCore
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
+def end_event_loop() -> None:
+    """End ``exec()`` now. Not ``QApplication.quit()``: in Qt 6 that first asks every
+    window to close, and the locked-down kiosk window refuses (only staff may close it),
+    which cancels the quit — ``systemctl stop`` would hang until the kill, the draft
+    unsaved. The code after ``exec()`` saves the draft and closes the window itself."""
+    QtCore.QCoreApplication.exit(0)
+
+
 class QuitOnSignals:
     """While installed, a stop signal queues ``quit`` (on the GUI thread) and is remembered.
 

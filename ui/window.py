@@ -425,7 +425,7 @@ class KioskWindow(QMainWindow):
 
     def change_answer(self, screen_key: str, entry_key: str) -> None:
         self.show_page(self.form)
-        self.form.go_to(screen_key, entry_key)
+        self.form.go_to(screen_key, entry_key, from_review=True)  # Next comes back to the review
 
     # -- the session's work, in its own parts ------------------------------------------
     def draft_job(self, flow: Flow) -> Callable[[], tuple[str, set[str]]]:

@@ -295,6 +295,10 @@ def run(quick: bool, workdir: Path) -> dict[str, Any]:
         figures.update(_size(n, quick, workdir))
     figures["compile_3000q_target_ms"] = TARGET_COMPILE_3000_MS
     figures.update(_lookup_figures(quick))
+    from app.bench import forms_import, hostile_forms
+
+    figures.update(hostile_forms.run(quick, workdir))  # issue 21: forms built to hurt the kiosk
+    figures.update(forms_import.run(quick, workdir))  # issue 22: import vs pyxform
 
     folder = bundled_catalog_dir()
     cold: list[float] = []

@@ -1,8 +1,8 @@
 """ODK figures for ``kiosk bench --only odk`` (``run(quick, workdir) -> dict``).
 
-Against the real ODK Central of ``shared/odk-central`` (started with its start.sh;
-``ODK_CENTRAL_DIR`` overrides where it is). When it is not there the suite says so and
-measures nothing — a stand-in server would give numbers about itself, not Central.
+Against the real ODK Central the repository carries for its tests
+(``tests/servers/odk-central/central.sh start``, idempotent). When it is not there (an
+installed wheel has no tests/) or cannot start, the suite says so and measures nothing — a stand-in server would give numbers about itself, not Central.
 
 - ``loopback``: N submissions (~300 B of answers, the residence-change shape of
   app.bench.sync) finalized for an ODK form and delivered by one OdkDelivery round straight
@@ -60,12 +60,10 @@ QUESTIONS = [_Q(n, path=f"/data/{n}") for n in NAMES]
 def _central_env() -> dict[str, str] | None:
     import shlex
 
-    here = Path(os.environ.get("ODK_CENTRAL_DIR")
-                or Path(__file__).resolve().parents[3] / "shared" / "odk-central")
-    script = here / "start.sh"
+    script = Path(__file__).resolve().parents[2] / "tests" / "servers" / "odk-central" / "central.sh"
     if not script.is_file():
         return None
-    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(["bash", str(script), "start"], capture_output=True, text=True, timeout=900)
     if proc.returncode:
         return {"error": proc.stderr.strip()[-300:]}
     env = {}
@@ -207,8 +205,8 @@ def _link_2g(admin: _Admin, workdir: Path, n: int, scale: float) -> dict[str, An
 def run(quick: bool, workdir: Path) -> dict[str, Any]:
     env = _central_env()
     if env is None:
-        return {"skipped": "no ODK Central (shared/odk-central/start.sh) on this machine; "
-                           "set ODK_CENTRAL_DIR"}
+        return {"skipped": "no ODK Central here (tests/servers/odk-central/central.sh: "
+                           "run from a checkout of the repository)"}
     if "error" in env:
         return {"skipped": f"ODK Central did not start: {env['error']}"}
     admin = _Admin(env)

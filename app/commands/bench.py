@@ -20,11 +20,24 @@ from app.commands._common import add_json, print_json
 from kiosk import __version__
 
 # Order is the order of the report.
-SUITES = ("forms", "catalog", "store", "sync", "bundles", "stall", "pin", "odk", "ui")
+SUITES = ("forms", "catalog", "store", "sync", "bundles", "stall", "pin", "odk", "ui", "central",
+          "hostile")
 
 
 def _suites() -> dict[str, ModuleType]:
-    from app.bench import bundles, catalog_fresh, forms, odk, pin, stall, store, sync, ui
+    from app.bench import (
+        bundles,
+        catalog_fresh,
+        central,
+        forms,
+        hostile,
+        odk,
+        pin,
+        stall,
+        store,
+        sync,
+        ui,
+    )
 
     suites = {
         "forms": forms,
@@ -36,6 +49,8 @@ def _suites() -> dict[str, ModuleType]:
         "pin": pin,  # what one staff PIN guess costs
         "odk": odk,  # against the real ODK Central, when it is on this machine
         "ui": ui,
+        "central": central,  # kiosk-central: 1 SQLite node, 1 and 2 PostgreSQL nodes
+        "hostile": hostile,  # kiosk-central under forged requests and idle sockets
     }
     assert tuple(suites) == SUITES
     return suites

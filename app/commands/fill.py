@@ -16,7 +16,7 @@ from app.commands._common import add_home, add_json, get_home, print_json
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fill", help="fill a form from an answers file and finalize it")
-    p.add_argument("form_id", metavar="FORM_ID", help="form id from the catalog")
+    p.add_argument("form_id", metavar="FORM_ID", help="form id from the catalog (kiosk or ODK id)")
     p.add_argument("--answers", required=True, metavar="FILE", help='{"answers": {...}} file')
     p.add_argument(
         "--lang", choices=("mn", "en"), default=argparse.SUPPRESS, help="language of messages"
@@ -24,6 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_home(p)
     add_json(p)
     p.set_defaults(func=run)
+
+
+def _odk_id(catalog: object, form_id: str) -> str:
+    form = getattr(catalog, "forms", {}).get(form_id)
+    return form.odk.xml_form_id if form is not None and form.odk is not None else form_id
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
             {
                 "submission_id": env.submission_id,
                 "form_id": env.form_id,
+                "xml_form_id": _odk_id(catalog, env.form_id),
                 "form_version": env.form_version,
                 "demo": env.demo,
                 "finalized_at": env.finalized_at,

@@ -50,13 +50,14 @@ def run_list(args: argparse.Namespace) -> int:
     lang = getattr(args, "lang", None) or config.language
     folder = active_catalog_dir(home, config)
     if not folder.is_dir():
-        raise NotFoundError(f"catalog folder not found: {folder} (see catalog_dir in the config)")
+        raise NotFoundError(key="cli.catalog_folder_not_found", params={"path": folder})
     catalog = load_active_catalog(home, config)
     rows: list[dict[str, Any]] = []
     for form in catalog.forms.values():
         agency = catalog.agencies.get(form.agency)
         rows.append({
-            "id": form.id, "version": form.version, "title": form.title_text(lang),
+            "id": form.id, "xml_form_id": form.odk.xml_form_id if form.odk else form.id,
+            "version": form.version, "title": form.title_text(lang),
             "category": form.category, "agency": form.agency,
             "demo": bool(agency and agency.demo),
         })
@@ -128,7 +129,7 @@ def run_check(args: argparse.Namespace) -> int:
     if folder.is_file() and is_form_file(folder):
         return run_check_file(args, folder)
     if not folder.is_dir():
-        raise NotFoundError(f"folder not found: {folder}")
+        raise NotFoundError(key="cli.folder_not_found", params={"path": folder})
     ids, problems = check_folder(folder)
     if args.json:
         print_json({"folder": str(folder), "ok": not problems, "forms": ids, "problems": problems})

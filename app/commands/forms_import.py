@@ -10,10 +10,11 @@ element (XForm), reason; exit 1. Nothing is written unless the whole file passes
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from app.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, cli_lang, get_home, print_json
 from kiosk.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, KioskError, NotFoundError
 
 FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xml")
@@ -26,21 +27,23 @@ class UsageError(KioskError):
 def register(verbs: argparse._SubParsersAction) -> None:
     imp = verbs.add_parser("import", help="import XLSForm (.xlsx/.xls) or XForm (.xml) files")
     imp.add_argument("sources", nargs="+", metavar="SOURCE", help="form files")
-    imp.add_argument("--category", metavar="ID", help="home-screen category (from catalog.json)")
-    imp.add_argument("--agency", metavar="ID", help="agency that receives the submissions")
+    imp.add_argument("--category", metavar="ID",
+                     help="home-screen category from catalog.json (default: the imported forms')")
+    imp.add_argument("--agency", metavar="ID",
+                     help="agency that receives the submissions (default: the form's own destination)")
     add_home(imp)
     add_json(imp)
     imp.set_defaults(func=run_import)
 
     ex = verbs.add_parser("export-xlsform", help="write a catalog form as an XLSForm spreadsheet")
-    ex.add_argument("form_id", metavar="FORM_ID")
+    ex.add_argument("form_id", metavar="FORM_ID", help="the kiosk's form id or the ODK form id")
     ex.add_argument("--out", required=True, metavar="FILE", help="the .xlsx file to write")
     add_home(ex)
     add_json(ex)
     ex.set_defaults(func=run_export)
 
     rm = verbs.add_parser("remove", help="remove an imported form (drafts and submissions are kept)")
-    rm.add_argument("form_id", metavar="FORM_ID")
+    rm.add_argument("form_id", metavar="FORM_ID", help="the kiosk's form id or the ODK form id")
     add_home(rm)
     add_json(rm)
     rm.set_defaults(func=run_remove)
@@ -87,34 +90,48 @@ def run_check_file(args: argparse.Namespace, path: Path) -> int:
     return EXIT_FAILED if problems else EXIT_OK
 
 
-def _pick(value: str | None, known: list[str], what: str, flag: str) -> str:
-    if value:
-        if value not in known:
-            raise UsageError(f"unknown {what} {value!r}: one of {', '.join(known) or '(none)'}")
+def _pick(value: str | None, known: list[str], what: str, default: str, files: list[str]) -> str:
+    """The flag's value if the catalog knows it, ``default`` when not given; an unknown
+    ``--category``/``--agency`` is refused naming the files it is about."""
+    if not value:
+        return default
+    if value in known:
         return value
-    if len(known) == 1:
-        return known[0]
-    raise UsageError(f"{flag} ID is needed: one of {', '.join(known) or '(none in the catalog)'}")
+    from kiosk.i18n import t
+
+    where = {"file": ", ".join(files), "value": value,
+             "known": ", ".join(known) or t("cli.none_known", "en")}
+    raise UsageError(key=_PICK_KEYS[what], params=where)
+
+
+_PICK_KEYS = {"category": "cli.unknown_category", "agency": "cli.unknown_agency"}
 
 
 def run_import(args: argparse.Namespace) -> int:
     from kiosk.config import load_config
     from kiosk.forms import active_catalog_dir, load_catalog
+    from kiosk.forms.loader import IMPORTED_CATEGORY
     from kiosk.forms.local_catalog import check_source, install, read_source
     from kiosk.forms.model import FormLoadError
+    from kiosk.i18n import t
 
     home = get_home(args).ensure()
     config = load_config(home.config_file)
     catalog = load_catalog(active_catalog_dir(home, config))
-    category = _pick(args.category, [c.id for c in catalog.categories], "category", "--category")
-    agency = _pick(args.agency, list(catalog.agencies), "agency", "--agency")
+    category = _pick(args.category, [c.id for c in catalog.categories], "category",
+                     IMPORTED_CATEGORY, args.sources)
+    agency = _pick(args.agency, list(catalog.agencies), "agency", "", args.sources)
     results: list[dict[str, Any]] = []
     failed = False
     for raw in args.sources:
         path = Path(raw)
-        if not path.is_file():
-            raise NotFoundError(f"form file not found: {path}")
         row: dict[str, Any] = {"file": str(path)}
+        if not path.is_file():
+            failed = True
+            row.update(ok=False, json_path="$",
+                       message=t("cli.form_file_not_found", cli_lang(args, home), path=path))
+            results.append(row)
+            continue
         try:
             source = read_source(path)
             form = check_source(source)
@@ -128,8 +145,10 @@ def run_import(args: argparse.Namespace) -> int:
             results.append(row)
             continue
         except OSError as exc:
-            raise KioskError(f"{path}: cannot write the local catalog ({exc.__class__.__name__})") from None
-        row.update(ok=True, id=form.id, version=form.version, title=form.title, category=category,
+            raise KioskError(key="cli.cannot_write_local_catalog",
+                             params={"path": path, "reason": exc.__class__.__name__}) from None
+        row.update(ok=True, id=form.id, xml_form_id=form.odk.xml_form_id if form.odk else form.id,
+                   version=form.version, title=form.title, category=category,
                    agency=agency, warnings=all_warnings(source, form), questions=len(form.questions))
         results.append(row)
     if args.json:
@@ -140,10 +159,12 @@ def run_import(args: argparse.Namespace) -> int:
             if r["ok"]:
                 for w in r["warnings"]:
                     print(f"{Path(r['file']).name}: warning: {w}")
-                print(f"imported {r['id']} (version {r['version']}, {r['questions']} questions) "
-                      f"into {r['category']}")
+                odk = f", ODK id {r['xml_form_id']}" if r["xml_form_id"] != r["id"] else ""
+                print(f"{Path(r['file']).name}: imported {r['id']} (version {r['version']}, "
+                      f"{r['questions']} questions{odk}) into {r['category']}")
             else:
-                print(f"{Path(r['file']).name}: {r['json_path']}: {r['message']}")
+                print(f"{Path(r['file']).name}: {r['json_path']}: {r['message']}",
+                      file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -151,12 +172,13 @@ def run_remove(args: argparse.Namespace) -> int:
     from kiosk.forms.local_catalog import remove
 
     home = get_home(args)
-    if not remove(home.root, args.form_id):
-        raise NotFoundError(f"no imported form {args.form_id!r}")
+    removed = remove(home.root, args.form_id)
+    if removed is None:
+        raise NotFoundError(key="cli.no_imported_form", params={"form_id": args.form_id})
     if args.json:
-        print_json({"removed": args.form_id})
+        print_json({"removed": removed, "asked": args.form_id})
     else:
-        print(f"removed {args.form_id}")
+        print(f"removed {removed}")
     return EXIT_OK
 
 
@@ -169,16 +191,18 @@ def run_export(args: argparse.Namespace) -> int:
     catalog = load_active_catalog(home, load_config(home.config_file))
     form = catalog.form(args.form_id)
     if form.odk is not None:
-        raise UsageError(f"{form.id} was imported from an XForm: publish its own XLSForm/XForm")
+        raise UsageError(key="cli.xform_cannot_export", params={"form_id": form.id})
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
-        raise UsageError(f"--out must name an .xlsx file, not {out.name!r}")
+        raise UsageError(key="cli.out_must_be_xlsx", params={"name": out.name})
     try:
         warnings = export_xlsform(form, out)
     except OSError as exc:
-        raise KioskError(f"{out}: cannot write ({exc.__class__.__name__})") from None
+        raise KioskError(key="cli.cannot_write",
+                         params={"path": out, "reason": exc.__class__.__name__}) from None
     if args.json:
-        print_json({"form": form.id, "out": str(out), "warnings": warnings})
+        print_json({"form": form.id, "xml_form_id": form.odk.xml_form_id if form.odk else form.id,
+                    "out": str(out), "warnings": warnings})
     else:
         for w in warnings:
             print(f"warning: {w}")

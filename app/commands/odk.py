@@ -27,6 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     c.add_argument("--category", metavar="ID",
                    help="home-screen category for this server's forms (default: the catalog's "
                         "first)")
+    c.add_argument("--keep-old", action="store_true",
+                   help="keep delivering the unsent submissions made for the current "
+                        "connection to it")
+    c.add_argument("--moved", action="store_true",
+                   help="the same server and project at a new address: its unsent "
+                        "submissions go there")
     add_home(c)
     add_json(c)
     c.set_defaults(func=cmd_connect)
@@ -70,6 +76,7 @@ def _password(args: argparse.Namespace, lang: str) -> str | None:
 def cmd_connect(args: argparse.Namespace) -> int:
     from kiosk.i18n import t
     from kiosk.secrets import open_secrets
+    from kiosk.store import Store
     from sync.odk import connection
     from sync.odk.catalog import pull_forms
 
@@ -79,7 +86,8 @@ def cmd_connect(args: argparse.Namespace) -> int:
     with conn.client() as client:
         offered = client.form_list()  # proves URL and credentials before anything is saved
         secrets = open_secrets(home.root)
-        connection.save(secrets, conn)
+        with Store.open(home) as store:
+            connection.switch(secrets, store, conn, keep_old=args.keep_old, moved=args.moved)
         report = pull_forms(home, client, category=_category(home, args.category))
     info = {**conn.describe(), "forms": len(offered), "pull": report.as_dict()}
     if args.json:
@@ -100,8 +108,8 @@ def _category(home: Any, wanted: str | None) -> str:
     ids = [c.id for c in catalog.categories]
     if wanted:
         if wanted not in ids:
-            raise KioskError(f"--category {wanted!r} is not a category of the catalog "
-                             f"({', '.join(ids) or 'none'})")
+            raise KioskError(key="odk.unknown_category",
+                             params={"value": wanted, "known": ", ".join(ids) or "-"})
         return wanted
     return ids[0] if ids else ""
 
@@ -112,8 +120,10 @@ def _print_pull(report: Any, lang: str) -> None:
     print(t("odk.pulled", lang, downloaded=len(report.downloaded),
             unchanged=len(report.unchanged), withdrawn=len(report.withdrawn),
             media=report.media_files, bytes=report.bytes))
+    from kiosk.text_safe import printable  # a server's words: no terminal escapes
+
     for problem in report.problems:
-        print(f"  {problem}")
+        print(f"  {printable(problem)}")
 
 
 def cmd_forms(args: argparse.Namespace) -> int:
@@ -142,10 +152,13 @@ def cmd_forms(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"url": conn.shown_url, "forms": rows})
     else:
+        from kiosk.text_safe import printable  # a server's words: no terminal escapes
+
         print(t("odk.forms_header", lang, url=conn.shown_url))
         for r in rows:
-            print(t("odk.form_line", lang, form_id=r["form_id"], version=r["version"] or "-",
-                    state=t(f"odk.state_{r['state']}", lang), name=r["name"]))
+            print(t("odk.form_line", lang, form_id=r["form_id"],
+                    version=printable(r["version"] or "-"),
+                    state=t(f"odk.state_{r['state']}", lang), name=printable(r["name"])))
     return EXIT_OK
 
 

@@ -56,11 +56,12 @@ def _given_key(path: str) -> dict:
     try:
         jwk = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFoundError(f"key file not found: {path}") from None
+        raise NotFoundError(key="cli.key_file_not_found", params={"path": path}) from None
     except (OSError, ValueError) as exc:
-        raise SecurityError(f"{path}: not a JWK file ({exc.__class__.__name__})") from None
+        raise SecurityError(key="cli.not_a_jwk_file",
+                            params={"path": path, "reason": exc.__class__.__name__}) from None
     if not isinstance(jwk, dict):
-        raise SecurityError(f"{path}: not a JWK")
+        raise SecurityError(key="cli.not_a_jwk_file", params={"path": path, "reason": "JSON"})
     jwk = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x")}
     device_id_for(jwk)  # validates the key type
     return jwk
@@ -88,7 +89,7 @@ def _public_key(args: argparse.Namespace, claimed: str | None, own: object | Non
 def run_verify(args: argparse.Namespace) -> int:
     from app.commands._common import cli_lang, usable_home
     from kiosk.i18n import t
-    from kiosk.receipt import matches_envelope, peek_device_id, verify_receipt
+    from kiosk.receipt import matches_envelope, peek_device_id, receipt_number, verify_receipt
 
     home = get_home(args)
     lang = cli_lang(args, home)
@@ -106,13 +107,18 @@ def run_verify(args: argparse.Namespace) -> int:
 
         with Store.open(home) as store:
             env = store.envelope(claims["id"])
+            if env is not None and claims["dev"] != getattr(own, "device_id", None):
+                # our own submission: only our key can have vouched for it
+                raise SecurityError(key="trust.receipt_our_submission",
+                                    params={"id": claims["id"], "device": claims["dev"]})
             if env is not None:
                 if not matches_envelope(claims, jwe_sha256=env.jwe_sha256,
                                         payload_sha256=env.payload_sha256):
                     raise SecurityError(t("store.receipt_hash_mismatch", lang))
                 local = store.submission(claims["id"])["state"]
     if args.json:
-        print_json({"valid": True, "anchored": anchored, "claims": claims, "local_state": local})
+        print_json({"valid": True, "anchored": anchored, "claims": claims, "local_state": local,
+                    "number": receipt_number(claims["id"])})
         return 0
     if anchored:
         print(t("store.receipt_valid", lang, id=claims["id"], device=claims["dev"],
@@ -120,6 +126,7 @@ def run_verify(args: argparse.Namespace) -> int:
     else:
         print(t("trust.receipt_valid_given_key", lang, id=claims["id"], device=claims["dev"],
                 time=claims["t"]))
+    print(t("flow.receipt_number_line", lang, number=receipt_number(claims["id"])))
     if claims.get("demo"):
         print(t("store.demo_label", lang))
     if local:
@@ -138,7 +145,7 @@ def run_show(args: argparse.Namespace) -> int:
         info = store.submission(args.submission_id)
     qr = info["receipt_qr"]
     if qr is None:
-        raise NotFoundError(f"no receipt for submission {args.submission_id}")
+        raise NotFoundError(key="cli.no_receipt", params={"submission_id": args.submission_id})
     if args.svg:
         Path(args.svg).write_bytes(render_svg(qr))
     if args.png:

@@ -43,6 +43,7 @@ def collect(store: Any) -> dict[str, Any]:
         "last_error": store.last_error(),
         "schema_version": store.schema_version(),
         "odk_counts": odk,
+        "held_reasons": store.held_by_reason(),
     }
 
 
@@ -66,6 +67,12 @@ def run(args: argparse.Namespace) -> int:
         if info["demo_counts"][state]:
             line += f"   ({t('store.demo_label', lang)}: {info['demo_counts'][state]})"
         print(line)
+    if info["held_reasons"]:
+        from kiosk.destination import held_words
+
+        print(f"  {t('store.status_held', lang)}")
+        for reason, n in sorted(info["held_reasons"].items()):
+            print(f"    {held_words(reason, lang)}: {n}")
     print(f"  {t('store.status_total', lang):<28} {info['total']:>6}")
     print(f"  {t('store.status_demo_count', lang):<28} {info['demo_total']:>6}")
     if info["oldest_unsent_seconds"] is not None:
@@ -78,5 +85,7 @@ def run(args: argparse.Namespace) -> int:
     if info["interrupted_drafts"]:
         print(t("store.status_interrupted", lang, count=info["interrupted_drafts"]))
     if info["last_error"]:
-        print(t("store.status_last_error", lang, error=info["last_error"]))
+        from kiosk.text_safe import printable  # a server's words: no terminal escapes
+
+        print(t("store.status_last_error", lang, error=printable(info["last_error"])))
     return 0

@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--server", required=True, metavar="URL", help="central server URL")
     p.add_argument("--code", required=True, metavar="CODE", help="one-time enrolment code")
     p.add_argument("--name", metavar="NAME", help="a name for this kiosk (default: host name)")
+    p.add_argument("--new-key", action="store_true",
+                   help="make a new device identity (for a kiosk whose key was revoked)")
     add_home(p)
     add_json(p)
     p.set_defaults(func=cmd_enroll)
@@ -36,6 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sync", help="send queued submissions to the central server")
     p.add_argument("--once", action="store_true", help="one round, then exit (default: keep going)")
     p.add_argument("--no-catalog", action="store_true", help="do not update the catalog")
+    p.add_argument("--retry-held", action="store_true",
+                   help="send the held submissions at once (after fixing the server side)")
     add_home(p)
     add_json(p)
     p.set_defaults(func=cmd_sync)
@@ -64,13 +68,28 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     from sync.enrol import enroll
 
     home = get_home(args)
-    info = enroll(home, args.server, args.code, name=args.name)
+    info = enroll(home, args.server, args.code, name=args.name, new_key=args.new_key)
+    if info.get("replaced_device_id"):
+        info["left_with_old_key"] = _left_with_old_key(home, info["replaced_device_id"])
     if args.json:
         print_json(info)
-    else:
-        print(t("sync.enrolled", _lang(home), device_id=info["device_id"],
-                url=info["server_url"], forms=info["catalog"].get("forms", "?")))
+        return EXIT_OK
+    print(t("sync.enrolled", _lang_of(args, home), device_id=info["device_id"],
+            url=info["server_url"], forms=info["catalog"].get("forms", "?")))
+    if info.get("replaced_device_id"):
+        print(t("sync.new_key", _lang_of(args, home), old=info["replaced_device_id"],
+                count=info["left_with_old_key"]))
     return EXIT_OK
+
+
+def _left_with_old_key(home: Any, old_device_id: str) -> int:
+    """kiosk-central submissions the replaced key sealed and no server acknowledged: kept
+    on the kiosk, never sent under the new key (the server could not verify them)."""
+    from kiosk.destination import DestinationKind
+    from kiosk.store import Store
+
+    with Store.open(home) as store:
+        return store.unsent_sealed_by(old_device_id, DestinationKind.KIOSK_CENTRAL)
 
 
 def _exit_for(state: str) -> int:
@@ -92,13 +111,15 @@ def _print_round(report: Any, lang: str) -> None:
     print(t("sync.summary", lang, state=state, sent=report.sent, accepted=report.accepted,
             duplicate=report.duplicate, rejected=report.rejected, retry=report.retry))
     if report.error:
-        print(f"  {report.error}")
+        from kiosk.text_safe import printable  # a server's words: no terminal escapes
+
+        print(f"  {printable(report.error)}")
     c = report.counts
     from kiosk.store.states import UNSENT
 
     unsent = sum(c.get(s, 0) for s in UNSENT)
-    print(t("sync.queue", lang, unsent=unsent, acknowledged=c.get("acknowledged", 0),
-            rejected=c.get("rejected", 0)))
+    print(t("sync.queue", lang, unsent=unsent, held=c.get("held", 0),
+            acknowledged=c.get("acknowledged", 0), rejected=c.get("rejected", 0)))
     if report.skew_seconds is not None and abs(report.skew_seconds) >= 60:
         print(t("sync.skew", lang, seconds=int(report.skew_seconds)))
 
@@ -123,6 +144,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if args.once:
         engine = open_any_engine(home, pull_catalog=not args.no_catalog)
         try:
+            if args.retry_held:
+                engine.store.send_again()
             report = engine.run_once()
         finally:
             engine.close()
@@ -144,8 +167,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
             print(t(f"sync.state_{status.state}", lang), status.counts, flush=True)
             if status.last_error:
-                print(f"  {status.last_error}", flush=True)
+                from kiosk.text_safe import printable
 
+                print(f"  {printable(status.last_error)}", flush=True)
+
+    if args.retry_held:
+        from kiosk.store import Store
+
+        with Store.open(home) as store:
+            store.send_again()
     loop = make_loop(home, on_status=on_status)
     loop.start()
     try:
@@ -204,7 +234,7 @@ def cmd_import_acks(args: argparse.Namespace) -> int:
         print_json(report)
     else:
         print(t("sync.acks_imported", _lang_of(args, home), **{k: report[k] for k in (
-            "acknowledged", "already", "unknown", "invalid")}))
+            "acknowledged", "already", "unknown", "invalid", "other_device")}))
         for problem in report["problems"]:
             print(f"  {problem}")
     return EXIT_FAILED if report["invalid"] else EXIT_OK

@@ -54,6 +54,15 @@ class Limiter(Protocol):
     def retry_after(self, key: str) -> int | None: ...
 
 
+def _head_verdict(known: Any, seq: int, digest: str, via: str) -> str:
+    """"ok" (the anchor moves to it), "older" (recorded, no alarm) or "regressed"."""
+    if known is None or seq > known[0]:
+        return "ok"
+    if seq == known[0]:
+        return "ok" if digest == known[1] else "regressed"
+    return "older" if via == "bundle" else "regressed"
+
+
 def hash_code(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode("utf-8")).hexdigest()
 
@@ -271,17 +280,26 @@ class SqlStore:
 
     # -- audit heads (central.trust) -------------------------------------------------
     def record_head(self, device_id: str, seq: int, digest: str, via: str) -> dict[str, Any]:
-        """Keep the newest head; {"status": "ok"|"regressed", "seq": known seq, ...}."""
+        """Move the anchor forward; {"status": "ok"|"older"|"regressed", "seq": known seq}.
+
+        An older head from a bundle is recorded as ``older`` (a bundle tells where the
+        log ended when it was made; a genuine old one is no alarm). ``regressed`` is
+        kept for a head that contradicts the known one: the same entry with another
+        hash, or the live kiosk (``via`` online) reporting less than it already did.
+        """
         now = time.time()
         with self.transaction() as conn:
             row = conn.execute("SELECT seq, hash FROM audit_heads WHERE device_id = ?",
                                (device_id,)).fetchone()
-            if row is not None and (seq < row[0] or (seq == row[0] and digest != row[1])):
+            verdict = _head_verdict(row, seq, digest, via)
+            if verdict == "regressed":
                 detail = (f"reported entry {seq} ({digest[:12]}) after entry {row[0]} "
                           f"({row[1][:12]})")
                 conn.execute("UPDATE audit_heads SET regressed_at = ?, regressed_detail = ? "
                              "WHERE device_id = ?", (now, detail, device_id))
                 return {"status": "regressed", "seq": row[0], "detail": detail}
+            if verdict == "older":
+                return {"status": "older", "seq": row[0]}
             conn.execute(
                 "INSERT INTO audit_heads (device_id, seq, hash, reported_at, via) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, "

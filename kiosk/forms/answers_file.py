@@ -36,13 +36,14 @@ def answers_from_file(form: FormDef, path: Path | str, attach: AttachFn | None =
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise NotFoundError(f"answers file not found: {path}") from None
+        raise NotFoundError(key="errors.answers_not_found", params={"path": path}) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise KioskError(f"{path}: not a readable JSON answers file ({exc.__class__.__name__})") from None
+        raise KioskError(key="errors.answers_unreadable",
+                         params={"path": path, "reason": exc.__class__.__name__}) from None
     if not isinstance(data, dict) or not isinstance(data.get("answers"), dict):
-        raise KioskError(f'{path}: an answers file is {{"answers": {{...}}}}')
+        raise KioskError(key="errors.answers_shape", params={"path": path})
     named = data.get("form_id")
-    if named is not None and named != form.id:
+    if named is not None and named not in (form.id, form.odk.xml_form_id if form.odk else form.id):
         # Filling form B with the answers written for form A would finalize nonsense.
         raise KioskError(f"{path}: these answers are for form {named!r}, not {form.id!r}")
     attach = attach or describe_file

@@ -80,7 +80,8 @@ class _Checker:
         if isinstance(node, Dot):
             if self._in_pred:
                 return "any"
-            if self.field not in _DOT_FIELDS or self.q is None:
+            odk_calc = self.field == "calculate" and self.form.odk is not None  # its previous value
+            if self.field not in _DOT_FIELDS and not odk_calc or self.q is None:
                 raise self.fail(node.pos, f"'.' (this answer) cannot be used in {self.field}")
             return self.q.kind
         if isinstance(node, Name):
@@ -123,6 +124,9 @@ class _Checker:
         if node.name in ("true", "false"):
             return "bool"
         if self.field != "choice_filter" or self.q is None:
+            if self.odk_note(node.pos, f"{node.name!r} is a child of the context node, which has "
+                                       "none here: it reads empty (as in ODK)"):
+                return "any"
             raise self.fail(node.pos, f"bare name {node.name!r}: write ${{{node.name}}}")
         keys = {"value", "label"}
         for c in self.q.choice_list:
@@ -179,8 +183,21 @@ class _Checker:
         if target is None or target.type not in ("select_one", "select_multiple"):
             return
         values = {c.value for c in target.choice_list}
-        if lit.value not in values:
+        if lit.value not in values and not self.odk_note(
+                lit.pos, f"{lit.value!r} is not a choice of {target.name}; the comparison is never true"):
             raise self.fail(lit.pos, f"{lit.value!r} is not a choice of {target.name}")
+
+    def odk_note(self, pos: int, text: str) -> bool:
+        """For an ODK form (javarosa evaluates what this checker doubts): a warning shown at
+        import instead of a refusal; False for a kiosk form (refused)."""
+        odk = self.form.odk
+        if odk is None:
+            return False
+        who = f"question {self.q.name}" if self.q else f"page {self.page}"
+        note = f"{self.path}: {who}, {self.field}, column {pos}: {text}"
+        if note not in odk.warnings:
+            odk.warnings.append(note)
+        return True
 
     def call(self, node: Call) -> str:
         spec = FUNCTIONS.get(node.func)
@@ -231,10 +248,14 @@ class _Checker:
         if f in ("date", "date-time") and kinds[0] == "bool":
             raise self.fail(args[0].pos, f"{f}() of a true/false value")
         if f == "regex" and isinstance(args[1], Str):
+            from kiosk.forms.regex_safe import RegexRefused, compile_regex
+
             try:
-                re.compile(args[1].value)
-            except re.error as exc:
-                raise self.fail(args[1].pos, f"bad regular expression: {exc}") from None
+                compile_regex(args[1].value)
+            except RegexRefused as exc:
+                raise self.fail(args[1].pos, f"bad regular expression: {exc.reason} (the "
+                                "kiosk runs patterns without backreferences or lookaround)"
+                                ) from None
         if f == "sum":
             if not self.is_multi(args[0]):
                 raise self.fail(args[0].pos, "sum() needs a question inside a repeat")
@@ -399,22 +420,25 @@ def _check_defaults(form: FormDef) -> None:
                                 if not q.has_value else
                                 f"form {form.id}, question {q.name}: a calculation takes no default")
         _value, error = normalise(q, q.default, date.today())
-        if error:
+        if error and form.odk is not None:  # javarosa sets it anyway; the kiosk starts it empty
+            form.odk.warnings.append(f"{q.json_path}: the default {q.default!r} is not a valid "
+                                     f"{q.type}; the question starts empty")
+            q.default = None
+        elif error:
             raise FormLoadError(f"{q.json_path}.default",
                                 f"form {form.id}, question {q.name}: {q.default!r} is not a valid {q.type}")
 
 
-def _value_deps(form: FormDef, q: Question, pages: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(referenced name, field, json path) pairs q's value or visibility depends on."""
-    out = [(r, f, f"{q.json_path}.{f}") for f in ("calculate", "relevant")
-           for r in _hard(q.refs.get(f, ()))]
-    for outer in q.repeat_path:
-        oq = form.questions[outer]
-        out += [(r, "relevant", f"{oq.json_path}.relevant")
-                for r in _hard(oq.refs.get("relevant", ()))]
-    page = pages[q.page]
-    out += [(r, "relevant", f"{page.json_path}.relevant") for r in _hard(page.refs)]
-    return out
+def _value_deps(form: FormDef, q: Question) -> list[tuple[str, str, str]]:
+    """(referenced name, field, json path) pairs q's value or own relevance depends on.
+
+    The conditions of its page and enclosing repeats are not followed: javarosa's
+    dependencies go from what an expression reads to the node it sets (the group), not
+    to the questions inside, and its forms rely on that (eIMCI: a page's condition reads
+    a calculation that reads a question of the page). The session reads such a question
+    as answered while deciding its own relevance (AnswerState._compute_value)."""
+    return [(r, f, f"{q.json_path}.{f}") for f in ("calculate", "relevant")
+            for r in _hard(q.refs.get(f, ()))]
 
 
 def _hard(names: Any) -> Any:
@@ -423,8 +447,7 @@ def _hard(names: Any) -> Any:
 
 
 def _check_cycles(form: FormDef) -> None:
-    pages = {p.name: p for p in form.pages}
-    deps = {name: _value_deps(form, q, pages) for name, q in form.questions.items()}
+    deps = {name: _value_deps(form, q) for name, q in form.questions.items()}
     state: dict[str, int] = {}  # 1 = on the stack, 2 = done
 
     def visit(name: str, trail: list[str]) -> None:

@@ -13,13 +13,11 @@ environment still evaluates everything else.
 from __future__ import annotations
 
 import math
-import re
 import secrets
 import string
 import uuid
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import lru_cache
 from typing import Any
 
 from kiosk.forms import expr_funcs_odk as O
@@ -57,13 +55,11 @@ _NOARG: Any = T.NOARG  # an argument left out (None is an empty answer)
 
 def _context_value(env: Env) -> Any:
     """The context node's value for ``string()``, ``string-length()`` … with no argument.
-    A calculation's own node reads empty from its expressions (javarosa reads the value
-    before the calculation, empty when the form opens) instead of recomputing itself."""
+    A calculation's own node reads the value it had before this computation (empty when
+    the form opens; the session's ``dot()``), as javarosa does, instead of recursing."""
     if not hasattr(env, "dot"):
         return None
     node = _opt(env, "node", None)
-    if getattr(getattr(node, "q", None), "calculate", None):
-        return None
     with X.computing(_opt(env, "doc", None), node) as free:
         return env.dot() if free else None
 
@@ -83,17 +79,10 @@ def _join(env: Env, sep: Any, *args: Any) -> str:
     return to_string(sep).join(to_string(v) for a in args for v in values(a))
 
 
-@lru_cache(maxsize=256)
-def _regex_of(pattern: str) -> re.Pattern[str] | None:
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
-
-
 def _regex(env: Env, value: Any, pattern: Any) -> bool:
-    rx = _regex_of(to_string(pattern))
-    return bool(rx and rx.search(to_string(value)))
+    from kiosk.forms.regex_safe import matches  # linear time (RE2), see its module doc
+
+    return matches(to_string(pattern), to_string(value))
 
 
 def _uuid(env: Env, length: Any = _NOARG) -> str:

@@ -65,12 +65,15 @@ class Catalog:
     problems: list[LoadProblem] = field(default_factory=list)
 
     def form(self, form_id: str) -> FormDef:
+        """The form with the kiosk id ``form_id``, or else with that ODK id (xmlFormId)."""
         from kiosk.errors import NotFoundError
 
-        try:
-            return self.forms[form_id]
-        except KeyError:
-            raise NotFoundError(f"no form {form_id!r} in the catalog at {self.folder}") from None
+        found = self.forms.get(form_id) or next(
+            (f for f in self.forms.values() if f.odk is not None and f.odk.xml_form_id == form_id), None)
+        if found is None:
+            raise NotFoundError(key="errors.no_form",
+                                params={"form_id": form_id, "folder": self.folder})
+        return found
 
 
 @lru_cache(maxsize=4)
@@ -183,6 +186,9 @@ def load_catalog(folder: Path | str, local: Path | str | None = None) -> Catalog
             aid: Agency(aid, a["name"], a["keys"], bool(a.get("demo", False)))
             for aid, a in data["agencies"].items()
         }
+    own = {c.id for c in catalog.categories}
+    if isinstance(data, dict) and IMPORTED_CATEGORY not in own:
+        catalog.categories.append(_imported_category())
     loaded: list[FormDef] = []
     for shown, form, probs, stem in _form_files(folder, local):
         if form is not None and isinstance(data, dict):
@@ -197,6 +203,8 @@ def load_catalog(folder: Path | str, local: Path | str | None = None) -> Catalog
             catalog.problems += probs
             continue
         loaded.append(form)
+    if IMPORTED_CATEGORY not in own and not any(f.category == IMPORTED_CATEGORY for f in loaded):
+        catalog.categories = [c for c in catalog.categories if c.id != IMPORTED_CATEGORY]
     if not isinstance(data, dict) and loaded:
         catalog.problems.append(LoadProblem("catalog.json", "$", "no usable catalog.json: forms cannot be offered"))
         loaded = []
@@ -204,6 +212,16 @@ def load_catalog(folder: Path | str, local: Path | str | None = None) -> Catalog
     loaded.sort(key=lambda f: (order.get(f.category, len(order)), f.title_text("mn")))
     catalog.forms = {f.id: f for f in loaded}
     return catalog
+
+
+IMPORTED_CATEGORY = "imported"  # where ``kiosk forms import`` puts a form given no --category
+
+
+def _imported_category() -> Category:
+    """The kiosk's own category for imported forms (offered only while one uses it)."""
+    from kiosk.i18n import t
+
+    return Category(IMPORTED_CATEGORY, {lang: t("forms.imported_category", lang) for lang in ("mn", "en")})
 
 
 def _form_files(folder: Path, local: Path | str | None

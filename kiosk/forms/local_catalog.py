@@ -129,12 +129,28 @@ def install(home_root: Path, source: Source, form: FormDef, *, category: str, ag
     return final
 
 
-def remove(home_root: Path, form_id: str) -> bool:
-    folder = local_dir(home_root) / form_id
-    if not (folder / "meta.json").is_file():
-        return False
+def find_local(home_root: Path, form_id: str) -> Path | None:
+    """The folder of the imported form with the kiosk id or the ODK id ``form_id``."""
+    base = local_dir(home_root)
+    folder = base / form_id
+    if "/" not in form_id and form_id not in ("", ".", "..") and (folder / "meta.json").is_file():
+        return folder
+    if not base.is_dir():
+        return None
+    for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        meta = read_meta(folder)
+        if meta is not None and meta.get("xml_form_id") == form_id:
+            return folder
+    return None
+
+
+def remove(home_root: Path, form_id: str) -> str | None:
+    """Remove the imported form named by its kiosk or ODK id; its kiosk id, or None."""
+    folder = find_local(home_root, form_id)
+    if folder is None:
+        return None
     shutil.rmtree(folder)
-    return True
+    return folder.name
 
 
 _cache: dict[str, FormDef] = {}

@@ -179,6 +179,9 @@ class FormDef:
     by_path: dict[str, Question] = field(default_factory=dict)
     # secondary instances by id: the root element inside ``<instance id="…">``
     instances: dict[str, Element] = field(default_factory=dict)
+    # the languages of the form's own texts: code -> name as the form writes it, the
+    # default first (empty: the kiosk's mn/en, a JSON v1 form)
+    languages: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.by_path:
@@ -186,6 +189,13 @@ class FormDef:
 
     def title_text(self, lang: str = "mn") -> str:
         return pick(self.title, lang)
+
+    def text_language(self, wanted: str) -> str:
+        """The language to show the form's texts in when ``wanted`` is asked for: it, if
+        the form has texts in it (or is a kiosk form); else the form's default."""
+        if not self.languages or wanted in self.languages:
+            return wanted
+        return next(iter(self.languages))
 
     def pages_questions(self) -> list[Question]:
         """Top-level questions of every page, in order (repeats hold their own)."""

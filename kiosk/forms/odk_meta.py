@@ -62,6 +62,7 @@ class OdkForm:
     title: str = ""
     # what the kiosk reads differently from an ODK client (shown at import, never silent)
     warnings: list[str] = field(default_factory=list)
+    texts: dict[str, dict[str, str]] = field(default_factory=dict)  # itext id -> lang -> text (jr:itext())
 
     @property
     def encrypted(self) -> bool:

@@ -32,6 +32,8 @@ class ScreenSession(Protocol):
 
     def question(self, name: str) -> QuestionView: ...
 
+    def value(self, name: str, item: Item = ()) -> object: ...
+
 
 def item_suffix(item: Item) -> str:
     return "#" + ".".join(str(i + 1) for i in item) if item else ""
@@ -61,9 +63,18 @@ class ScreenBuilder:
     def __init__(self, session: ScreenSession) -> None:
         self.s = session
 
-    def _shown(self, q: Question) -> bool:
-        """Calculations without a label are computed but never shown."""
-        return not (q.calculate and not q.label_texts)
+    def _asks(self, repeat: Question) -> bool:
+        """Whether a repeat holds a question to show (one of only calculations has no screen)."""
+        return any(self._asks(c) if c.is_repeat else not (c.calculate and not c.label_texts)
+                   for c in repeat.children)
+
+    def _shown(self, q: Question, item: Item = ()) -> bool:
+        """Calculations without a label are computed but never shown, nor one with
+        nothing worked out yet (ODK hides a ``calculate``; an empty one is no screen)."""
+        if not q.calculate:
+            return True
+        value = self.s.value(q.name, item)
+        return bool(q.label_texts) and value not in (None, []) and str(value).strip() != ""
 
     def walk(self, questions: list[Question], item: Item) -> Iterator[tuple[Question, Item]]:
         """Visible (question, item) pairs in order; repeats yield themselves after their items."""
@@ -95,14 +106,15 @@ class ScreenBuilder:
                 for q, item in page_pairs:
                     view = s.question(q.name)
                     if q.is_repeat:
-                        screen.repeats.append((view, item))
-                    elif self._shown(q):
+                        if self._asks(q):
+                            screen.repeats.append((view, item))
+                    elif self._shown(q, item):
                         screen.questions.append((view, item))
                 if screen.questions or screen.repeats:
                     out.append(screen)
                 continue
             for q, item in page_pairs:
-                if not (q.is_repeat or self._shown(q)):
+                if not (self._asks(q) if q.is_repeat else self._shown(q, item)):
                     continue
                 view = s.question(q.name)
                 key = f"{page.name}/{q.name}{item_suffix(item)}"

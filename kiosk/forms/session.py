@@ -137,6 +137,10 @@ class FormSession(AnswerState):
         lo = self._count_limit(q, item, "min_count")
         hi = self._count_limit(q, item, "max_count")
         if lo is not None and n < lo:
+            from kiosk.forms.repeat_count import MAX_ITEMS, over_cap, room
+
+            if over_cap(lo) or not room(self):  # the form asks more than a kiosk holds
+                return t("forms.repeat_cap", self.lang, max=MAX_ITEMS)
             return t("forms.too_few_items", self.lang, min=lo)
         if hi is not None and n > hi:
             return t("forms.too_many_items", self.lang, max=hi)

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import heapq
 import math
+import random
 from datetime import date
 from typing import Any
 
 from kiosk.admin_units import admin_units
 from kiosk.errors import KioskError
+from kiosk.forms import expr_funcs_odk as O
 from kiosk.forms import values as V
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.deps import graph_of
@@ -57,6 +59,11 @@ class AnswerState:
         self._bad: dict[Key, str] = {}
         self._counts: dict[Key, int] = {}
         self._once: dict[Key, Any] = {}
+        self._calc_prev: dict[Key, Any] = {}  # a calculation's last value (what ``.`` reads in it)
+        self._computing: set[Key] = set()
+        self._vis_busy: set[Key] = set()  # visibilities being computed (see _compute_value)
+        self._page_busy: set[str] = set()  # page conditions being computed
+        self._seed = random.SystemRandom().randrange(1, 2**31 - 1)  # randomize() with no seed
         self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
         self._screens: list[Screen] | None = None
         self._pairs: list[tuple[Question, Item]] | None = None
@@ -179,7 +186,9 @@ class AnswerState:
                 self._store(q, item, q.default)
 
     def _init_repeat(self, q: Question, item: Item) -> None:
-        n = q.min_count if isinstance(q.min_count, int) else 0
+        from kiosk.forms.repeat_count import initial_items
+
+        n = initial_items(self, q)  # capped before the first item (jr:count="1e9")
         self._counts[(q.name, item)] = n
         for i in range(n):
             self._apply_defaults(q.children, (*item, i))
@@ -210,6 +219,7 @@ class AnswerState:
                         changed = True
             if not changed:
                 continue
+            self._calc_changed(n)
             for d in graph.others.get(n, ()):
                 per_d = cache.get(d)
                 if per_d:
@@ -222,6 +232,14 @@ class AnswerState:
                 if d not in queued:
                     queued.add(d)
                     heapq.heappush(heap, (rank.get(d, 0), d))
+
+    def _calc_changed(self, name: str) -> None:
+        """A shown calculation's value changed: its page's screens are built again (an
+        empty one has no screen of its own, ScreenBuilder._shown)."""
+        q = self.form.questions[name]
+        if q.calculate and q.label_texts:
+            self._page_screens.pop(q.page, None)
+            self._screens = None
 
     def _clear(self) -> None:
         self._cache.clear()
@@ -286,12 +304,15 @@ class AnswerState:
         return self._counts.get((repeat_name, tuple(parent_item)), 0)
 
     def add_item(self, repeat_name: str, parent_item: Item = ()) -> Item | None:
-        """Append an item; returns its item tuple, or None at the repeat's max_count."""
+        """Append an item; returns its item tuple, or None at the repeat's max_count (or
+        the session's cap on items, kiosk.forms.repeat_count)."""
+        from kiosk.forms.repeat_count import room
+
         q = self._q(repeat_name)
         parent_item = self._check_item(q, parent_item)
         n = self.item_count(repeat_name, parent_item)
         limit = self._count_limit(q, parent_item, "max_count")
-        if limit is not None and n >= limit:
+        if limit is not None and n >= limit or not room(self):
             return None
         self._counts[(repeat_name, parent_item)] = n + 1
         new = (*parent_item, n)
@@ -440,17 +461,41 @@ class AnswerState:
         return self._cached(q.name, "v", item, lambda: self._compute_value(q, item))
 
     def _compute_value(self, q: Question, item: Item) -> Any:
-        if not self.visible(q.name, item):
+        """The value, empty when not relevant; read while its own relevance is being decided
+        (a page's condition reading, through calculations, a question on that page), the
+        answer as it stands: javarosa keeps values of irrelevant nodes readable, so its
+        forms rely on no cycle there."""
+        deciding = (q.name, item) in self._vis_busy or q.page in self._page_busy
+        if not deciding and not self.visible(q.name, item):
             return None
         return self._own_value(q, item)
 
     def _own_value(self, q: Question, item: Item) -> Any:
-        if q.calculate:
-            return _coerce(q.type, q.compiled["calculate"](_Env(self, q, item)))
         key = (q.name, item)
+        if q.calculate:
+            return self._calculated(q, item, key)
         if key in self._bad:
             return None
         return V.expr_value(q, self._answers.get(key))
+
+    def _calculated(self, q: Question, item: Item, key: Key) -> Any:
+        """A calculation's value; its own ``.`` (``if(. = '', now(), .)``) reads the value it
+        had before this computation, empty at first, as javarosa does (``_dot_value``)."""
+        self._computing.add(key)
+        try:
+            value = _coerce(q.type, q.compiled["calculate"](_Env(self, q, item)))
+        finally:
+            self._computing.discard(key)
+        self._calc_prev[key] = value
+        return value
+
+    def _dot_value(self, q: Question, item: Item) -> Any:
+        """``.`` in an expression of ``q``: its value, or in its own calculation the value
+        it held before."""
+        key = (q.name, item)
+        if key in self._computing:
+            return self._calc_prev.get(key)
+        return self._own_value(q, item)
 
     def visible(self, name: str, item: Item = ()) -> bool:
         """Whether the question is relevant now (its page and enclosing repeats too)."""
@@ -459,7 +504,12 @@ class AnswerState:
         if hit is not _MISS:
             return bool(hit)
         q = self._q(name)
-        return bool(self._cached(name, "vis", item, lambda: self._compute_visible(q, item)))
+        key = (name, item)
+        self._vis_busy.add(key)
+        try:
+            return bool(self._cached(name, "vis", item, lambda: self._compute_visible(q, item)))
+        finally:
+            self._vis_busy.discard(key)
 
     def _compute_visible(self, q: Question, item: Item) -> bool:
         if q.parent is not None:
@@ -481,7 +531,12 @@ class AnswerState:
         first = page.questions[0] if page.questions else None
         if first is None:
             return False
-        value = self._page_cache[page_name] = to_bool(page.compiled_relevant(_PageEnv(self, first, ())))
+        self._page_busy.add(page_name)  # its own questions read as answered meanwhile
+        try:
+            value = to_bool(page.compiled_relevant(_PageEnv(self, first, ())))
+        finally:
+            self._page_busy.discard(page_name)
+        self._page_cache[page_name] = value
         return value
 
     def is_required(self, name: str, item: Item = ()) -> bool:
@@ -539,7 +594,16 @@ class AnswerState:
         if q.type == "aimag_soum":
             return [ChoiceView(u.code, u.name(lang)) for u in admin_units().aimags]
         allowed = self._allowed_choices(q, item)
+        if "randomize" in q.params:
+            allowed = self._shuffled(q, item, allowed)
         return [ChoiceView(c.value, c.text(lang), c.extra) for c in allowed]
+
+    def _shuffled(self, q: Question, item: Item, choices: list[Choice]) -> list[Choice]:
+        """``randomize(…, seed)`` choices: the order ODK gives for that seed; with no seed,
+        one order for this session (a submission), as Collect keeps it while filling."""
+        fn = q.compiled.get("randomize_seed")
+        seed = O.seed_of(fn(_Env(self, q, item))) if fn is not None else self._seed
+        return [choices[i] for i in O.shuffled(list(range(len(choices))), seed, None)]
 
     def _allowed_choices(self, q: Question, item: Item) -> list[Choice]:
         fn = q.compiled.get("choice_filter")

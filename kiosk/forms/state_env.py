@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
 from kiosk.forms.model import Choice, FormDef, Question
+from kiosk.i18n import pick
 
 Item = tuple[int, ...]
 
@@ -38,6 +39,8 @@ class EnvSession(X.PrimaryDoc, Protocol):
     def _once_value(self, name: str, item: Item, value: Any) -> Any: ...
 
     def _own_value(self, q: Question, item: Item) -> Any: ...
+
+    def _dot_value(self, q: Question, item: Item) -> Any: ...
 
 
 class _Env:
@@ -94,8 +97,13 @@ class _Env:
     def language(self) -> str:
         return self.s.lang
 
+    def itext(self, text_id: str) -> str:
+        """jr:itext(id): the form's text ``id`` in the session's language ('' if none)."""
+        odk = self.s.form.odk
+        return pick(odk.texts.get(text_id), self.s.lang) if odk is not None else ""
+
     def dot(self) -> Any:
-        return self.s._own_value(self.q, self.item)
+        return self.s._dot_value(self.q, self.item)
 
     def bare(self, name: str) -> Any:
         c = self.choice

@@ -20,7 +20,8 @@ ODK = "{http://www.opendatakit.org/xforms}"
 CONTROLS = {
     XF + "input": "input", XF + "select1": "select1", XF + "select": "select",
     XF + "upload": "upload", XF + "trigger": "trigger", XF + "range": "range",
-    ODK + "rank": "rank", XF + "secret": "input",
+    ODK + "rank": "rank", XF + "rank": "rank", XF + "secret": "input",
+    "{http://www.opendatakit.org/xforms/}rank": "rank",  # the namespace with a slash (javarosa: local names)
 }
 # Body elements that are not questions and carry nothing the kiosk must show.
 _SKIP = {XF + "label", XF + "hint", XF + "help", XF + "setvalue", ODK + "setgeopoint",

@@ -11,10 +11,12 @@ naming the instance, never an empty list.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from kiosk.forms.model import FormLoadError
 
@@ -38,37 +40,73 @@ def media_name(src: str) -> str:
     return re.sub(r"^jr://[a-z\-]+/", "", src.strip())
 
 
-def read_csv_instance(data: bytes, where: str) -> ET.Element:
+def decode_csv(data: bytes) -> str:
+    """CSV text: UTF-8 (or UTF-16 with its mark); else, as a spreadsheet program saves it
+    here, Windows Cyrillic (cp1251) when non-ASCII bytes come in runs (whole words),
+    else Windows Latin (cp1252: an accent here and there). Collect reads such a file
+    too (it never refuses one)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FormLoadError(where, "the CSV file is not UTF-8 text") from None
+        pass
+    high = [i for i, b in enumerate(data) if b >= 0x80]
+    paired = sum(1 for i in high if data[i - 1:i] >= b"\x80" or data[i + 1:i + 2] >= b"\x80")
+    return data.decode("cp1251" if paired * 2 > len(high) else "cp1252", errors="replace")
+
+
+def read_csv_instance(data: bytes, where: str) -> ET.Element:
+    """The CSV as ``<root><item>…</item>…</root>``, built row by row (the text is never
+    held as a list of rows besides the tree) with the garbage collector paused: a tree
+    of 100,000 items is hundreds of thousands of tracked objects, and full collections
+    while it grows made the load quadratic (issue 21: 8 MB took 30 s)."""
+    text = decode_csv(data)
     sample = text[:4096]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
-    if not rows or not any(h.strip() for h in rows[0]):
+    rows = csv.reader(io.StringIO(text), dialect)
+    header = [h.strip() for h in next(rows, [])]
+    if not any(header):
         raise FormLoadError(where, "the CSV file has no header row")
-    header = [h.strip() for h in rows[0]]
+    columns = _columns(header, where)
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _csv_tree(rows, columns, where)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _columns(header: list[str], where: str) -> list[tuple[str, str | None]]:
     # "label::English (en)" (a translated column) -> <label lang="English (en)">
-    columns = [(h.split("::", 1)[0].strip(), h.split("::", 1)[1].strip()) if "::" in h else (h, None)
-               for h in header]
+    columns: list[tuple[str, str | None]] = [
+        (h.split("::", 1)[0].strip(), h.split("::", 1)[1].strip()) if "::" in h else (h, None)
+        for h in header]
     bad = [h for (h, _lang) in columns if h and not re.fullmatch(r"[A-Za-z_][\w.\-]*(?::[\w.\-]+)?", h)]
     if bad:
         raise FormLoadError(where, f"CSV column name {bad[0]!r} is not a valid XML name")
+    return columns
+
+
+def _csv_tree(rows: Any, columns: list[tuple[str, str | None]], where: str) -> ET.Element:
     root = ET.Element("root")
-    for line, row in enumerate(rows[1:], start=2):
+    attrs = [({"lang": lang} if lang else {}) for _name, lang in columns]
+    width = len(columns)
+    short: dict[str, str] = {}  # repeated short cells (a district, a filter key) shared
+    for line, row in enumerate(rows, start=2):
+        if len(row) > width:
+            raise FormLoadError(where, f"CSV row {line} has {len(row)} cells, the header {width}")
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) > len(header):
-            raise FormLoadError(where, f"CSV row {line} has {len(row)} cells, the header {len(header)}")
         item = ET.SubElement(root, "item")
-        for (name, lang), cell in zip(columns, row, strict=False):
+        for (name, _lang), attr, cell in zip(columns, attrs, row, strict=False):
             if name:
-                child = ET.SubElement(item, name, {"lang": lang} if lang else {})
-                child.text = cell
+                child = ET.SubElement(item, name, attr) if attr else ET.SubElement(item, name)
+                child.text = short.setdefault(cell, cell) if len(cell) <= 16 else cell
     return root
 
 
@@ -77,7 +115,9 @@ def read_xml_instance(data: bytes, where: str) -> ET.Element:
     from defusedxml.common import DefusedXmlException
 
     try:
-        return strip_ns(SafeET.fromstring(data))
+        from kiosk.forms.xml_bounds import check_depth
+
+        return strip_ns(check_depth(SafeET.fromstring(data), where))
     except (ET.ParseError, DefusedXmlException) as exc:
         raise FormLoadError(where, f"the XML file cannot be read: {exc}") from None
 
@@ -100,10 +140,11 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
         used.append(name)
         if src.startswith("jr://file-csv/") or name.lower().endswith(".csv"):
             kind = "csv"
-        elif src.startswith("jr://file/") and name.lower().endswith(".xml"):
-            kind = "xml"
+        elif src.startswith("jr://file/") and name.lower().endswith((".xml", ".geojson")):
+            kind = name.lower().rsplit(".", 1)[-1]
         else:
-            raise FormLoadError(where, f"src {src!r}: only jr://file-csv/… and jr://file/….xml are supported")
+            raise FormLoadError(where, f"src {src!r}: only jr://file-csv/… and jr://file/….xml or "
+                                       "….geojson are supported")
         path = (media_dir / name) if media_dir is not None else None
         if media_dir is not None and path is not None and not path.resolve().is_relative_to(media_dir.resolve()):
             raise FormLoadError(where, f"media file name {name!r} leaves the form's media folder")
@@ -112,6 +153,14 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
         if path.stat().st_size > MAX_MEDIA_BYTES:
             raise FormLoadError(where, f"media file {name!r} is larger than {MAX_MEDIA_BYTES // 2**20} MB")
         data = path.read_bytes()
-        out[iid] = read_csv_instance(data, f"{where} ({name})") if kind == "csv" else \
-            read_xml_instance(data, f"{where} ({name})")
+        out[iid] = _READERS[kind](data, f"{where} ({name})")
     return out, used
+
+
+def _read_geojson(data: bytes, where: str) -> ET.Element:
+    from kiosk.forms.geojson_instance import read_geojson_instance
+
+    return read_geojson_instance(data, where)
+
+
+_READERS = {"csv": read_csv_instance, "xml": read_xml_instance, "geojson": _read_geojson}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from kiosk.forms.model import FormLoadError
 
@@ -84,19 +85,143 @@ def rewrite(expr: str | None, context: str, resolve: Resolver, where: str,
     return _PATH.sub(repl, text)
 
 
-def split_itemset(nodeset: str, where: str) -> tuple[str, str | None]:
-    """``instance('id')/root/item[filter]`` -> ("id", "filter" or None)."""
+def split_itemset(nodeset: str, where: str) -> tuple[str, tuple[str, ...], str | None]:
+    """``instance('id')/root/item[filter]`` -> ("id", ("root", "item"), "filter" or None);
+    any element names (``instance('c')/states/state``): the first is the instance's root."""
     m = re.fullmatch(
-        r"\s*instance\(\s*['\"]([^'\"]+)['\"]\s*\)\s*/\s*root\s*/\s*item\s*(?:\[(.*)\])?\s*",
+        rf"\s*instance\(\s*['\"]([^'\"]+)['\"]\s*\)\s*((?:/\s*{_STEP}\s*)+)(?:\[(.*)\])?\s*",
         nodeset, re.DOTALL,
     )
     if not m:
         raise FormLoadError(where, f"itemset nodeset {nodeset!r} is not instance('…')/root/item[…]; "
                                    "choices from a repeat or another shape are not supported")
-    flt = m.group(2)
-    return m.group(1), (flt.strip() or None) if flt is not None else None
+    steps = tuple(s.strip() for s in m.group(2).split("/") if s.strip())
+    flt = m.group(3)
+    return m.group(1), steps, (flt.strip() or None) if flt is not None else None
+
+
+def split_randomize(nodeset: str) -> tuple[str, str | None, bool]:
+    """``randomize(path[, seed])`` -> (path, seed expression or None, True); any other
+    nodeset -> (nodeset, None, False). The seed is the last top-level argument."""
+    text = nodeset.strip()
+    if not (text.startswith("randomize(") and text.endswith(")")):
+        return nodeset, None, False
+    inner, depth, quote, cut = text[len("randomize("):-1], 0, "", -1
+    for i, ch in enumerate(inner):
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            cut = i
+    if cut < 0:
+        return inner.strip(), None, True
+    return inner[:cut].strip(), inner[cut + 1:].strip() or None, True
 
 
 def local(tag: str) -> str:
     """An XML tag without its ``{namespace}``."""
     return tag.split("}", 1)[-1]
+
+
+def anchor(expr: str | None, context: str, here: str | None = None) -> str | None:
+    """``expr`` with its context-relative paths (``../a``, ``.``, ``current()/x``, a bare
+    name), written for the node ``context``, rewritten to mean the same from ``here``
+    (relative to it), or from the root when ``here`` is None.
+
+    A group's relevance is ANDed into each child's condition and compiled from the
+    child's path; anchored first, its ``../a`` still means what it meant at the group
+    (javarosa evaluates it from the group's node). Paths inside predicates keep their
+    own context (the filtered node) and are left as written."""
+    text = (expr or "").strip()
+    if not text or context == "":
+        return text or None
+    for start, end, target, gap in _anchor_spans(text, context):
+        new = target if here is None else _relative_to(target, here)
+        text = text[:start - 1] + new + gap + text[end - 1:]
+    return text
+
+
+@lru_cache(maxsize=1024)
+def _anchor_spans(text: str, context: str) -> tuple[tuple[int, int, str, str], ...]:
+    """(start, end column, absolute target, whitespace after) of each context-relative
+    path of ``text``, last first; parsed once per group (anchor runs per child)."""
+    from kiosk.forms.expr_parse import ExpressionError, parse, tokenize
+
+    try:
+        tokens, tree = tokenize(text), parse(text)
+    except ExpressionError:
+        return ()  # the compiler names the error with its column
+    by_pos = {tok.pos: i for i, tok in enumerate(tokens)}
+    out = []
+    for start in sorted(_relative_starts(tree, False), reverse=True):
+        i = by_pos.get(start)
+        end = _path_end(tokens, i) if i is not None else None
+        if end is not None:
+            raw = text[start - 1:end - 1]
+            out.append((start, end, normalise_path(raw, context), raw[len(raw.rstrip()):]))
+    return tuple(out)
+
+
+def _relative_to(target: str, here: str) -> str:
+    """The relative path from the node ``here`` to ``target``."""
+    a, b = target.strip("/").split("/"), here.strip("/").split("/")
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    parts = [".."] * (len(b) - n) + a[n:]
+    return "/".join(parts) or "."
+
+
+def _relative_starts(node: object, in_pred: bool) -> list[int]:
+    """Columns where a path relative to the context node starts (outside predicates)."""
+    from kiosk.forms.expr_parse import Call, Dot, Filter, Name, Path, Step, children
+
+    out: list[int] = []
+    if isinstance(node, Path):
+        base = node.base
+        current = isinstance(base, Call) and base.func == "current" and not base.args
+        if not in_pred and base is None and not node.absolute or current:
+            out.append(node.pos)
+        if base is not None and not current:
+            out += _relative_starts(base, in_pred)
+        for step in node.steps:
+            out += [p for pred in step.preds for p in _relative_starts(pred, True)]
+        return out
+    if isinstance(node, (Dot, Name)) and not in_pred:
+        return [node.pos]
+    if isinstance(node, Filter):
+        out += _relative_starts(node.base, in_pred)
+        return out + [p for pred in node.preds for p in _relative_starts(pred, True)]
+    if isinstance(node, Step):
+        return out
+    for child in children(node):  # type: ignore[arg-type]
+        out += _relative_starts(child, in_pred)
+    return out
+
+
+def _path_end(tokens: list, i: int) -> int | None:  # type: ignore[type-arg]
+    """The column just after the plain path starting at token ``i`` (names, ``.``, ``..``,
+    ``/``; ``current()`` first), or None when it holds anything else (axes, predicates)."""
+    if tokens[i].text == "current" and [t.text for t in tokens[i + 1:i + 3]] == ["(", ")"]:
+        i += 3
+        if tokens[i].text != "/":
+            return tokens[i].pos
+        i += 1
+    want_step = True
+    while True:
+        tok = tokens[i]
+        if want_step and (tok.kind == "name" or tok.text in (".", "..")):
+            want_step = False
+        elif not want_step and tok.text == "/":
+            want_step = True
+        else:
+            break
+        i += 1
+    if want_step or tokens[i].text in ("[", "(", "::", "@", "//"):
+        return None
+    return tokens[i].pos

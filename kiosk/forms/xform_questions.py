@@ -24,7 +24,14 @@ from kiosk.forms.odk_meta import OdkForm, preload_kind
 from kiosk.forms.xform_body import Control, walk_body
 from kiosk.forms.xform_instances import secondary_instances
 from kiosk.forms.xform_itext import Itext, guess_language, inline_text, language_code, read_itext
-from kiosk.forms.xform_paths import local, normalise_path, rewrite, split_itemset
+from kiosk.forms.xform_paths import (
+    anchor,
+    local,
+    normalise_path,
+    rewrite,
+    split_itemset,
+    split_randomize,
+)
 
 XF = "{http://www.w3.org/2002/xforms}"
 JR = "{http://openrosa.org/javarosa}"
@@ -64,6 +71,19 @@ def _and(a: str | None, b: str | None) -> str | None:
     return a or b
 
 
+# Enclosing groups' relevance: (expression, the group's path it is written from).
+Rel = tuple[tuple[str, str], ...]
+
+
+def _rel_text(rel: Rel, here: str | None) -> str | None:
+    """The groups' conditions ANDed, each meaning from ``here`` (a question's path; None:
+    a page, compiled from the root) what it means from its group (xform_paths.anchor)."""
+    out: str | None = None
+    for expr, context in rel:
+        out = _and(out, anchor(expr, context, here))
+    return out
+
+
 def _literal(text: str) -> str:
     return f"'{text}'" if "'" not in text else f'"{text}"'
 
@@ -83,6 +103,7 @@ class FormBuilder:
         default_lang = next((tr.get("lang") for tr in model.iter(XF + "translation")
                              if tr.get("default") in ("true()", "true")), None)
         self.itext: Itext = read_itext(model, default_lang)
+        odk.texts = {tid: dict(e.text) for tid, e in self.itext.entries.items() if e.text}
         self.instances, csv_used = secondary_instances(model, media_dir)
         self.media_uris: list[str] = [f"jr://file-csv/{n}" if n.lower().endswith(".csv")
                                       else f"jr://file/{n}" for n in csv_used]
@@ -97,7 +118,7 @@ class FormBuilder:
             [*body.itertext(), odk.title,
              *(el.text or "" for inst in self.instances.values() for el in inst.iter("label"))])
         self.warnings: list[str] = []
-        self._choice_cache: dict[tuple[str, str, str], list[Choice]] = {}
+        self._choice_cache: dict[tuple[str, str, str, str], list[Choice]] = {}
         self.setvalue_calc: dict[str, str] = {}
         self.first_load: dict[str, str] = {}
         self.first_load_expr: dict[str, str] = {}
@@ -168,12 +189,16 @@ class FormBuilder:
         self._setvalues(control_paths)
 
         self.pages: list[Page] = []
-        self._emit(self.controls, None, {self.lang: title}, "")
+        self._emit(self.controls, (), {self.lang: title}, "")
         self._hidden(hidden)
+        for q in self.questions.values():
+            if q.is_repeat and not q.children:
+                raise FormLoadError(q.json_path, "a repeat needs questions or calculations")
         return FormDef(
             id=form_id, version=self.odk.version or "0", title={self.lang: title},
             description={}, category="", icon="", agency="", pages=self.pages,
             questions=self.questions, instances=self.instances,
+            languages={c: self.itext.names.get(c, c) for c in self.itext.languages},
         )
 
     def _setvalues(self, control_paths: set[str]) -> None:
@@ -235,28 +260,27 @@ class FormBuilder:
         return (ctl.kind == "group" and len(ctl.children) == 1 and ctl.children[0].kind == "repeat"
                 and ctl.children[0].path == ctl.path)
 
-    def _group_rel(self, ctl: Control) -> str | None:
-        if not ctl.path:
-            return None
-        return self._rw(self.binds.get(ctl.path, {}).get("relevant"), ctl.path, f"{ctl.where}@relevant")
+    def _group_rel(self, ctl: Control) -> Rel:
+        text = self._rw(self.binds.get(ctl.path, {}).get("relevant"), ctl.path, f"{ctl.where}@relevant")
+        return ((text, ctl.path),) if text and ctl.path else ()
 
-    def _emit(self, controls: list[Control], rel: str | None, title: dict[str, str], prefix: str) -> None:
+    def _emit(self, controls: list[Control], rel: Rel, title: dict[str, str], prefix: str) -> None:
         """Pages for ``controls`` (top level, or a plain group's children)."""
         cur: Page | None = None
         for ctl in controls:
             if ctl.kind == "group" and not self._is_wrapper(ctl):
                 cur = None
-                grel = _and(rel, self._group_rel(ctl))
+                grel = rel + self._group_rel(ctl)
                 gtitle = self._texts(ctl.element.find(XF + "label"), ctl.path or self.root_path)[0] or title
                 if "field-list" in ctl.appearance.split():
-                    page = self._page(ctl.path or "group", gtitle, "group", grel, ctl.where)
-                    page.questions += self._flatten(ctl.children, page, (), None)
+                    page = self._page(ctl.path or "group", gtitle, "group", _rel_text(grel, None), ctl.where)
+                    page.questions += self._flatten(ctl.children, page, (), ())
                 else:
                     self._emit(ctl.children, grel, gtitle, ctl.path)
                 continue
             if cur is None:
-                cur = self._page(prefix or "main", title, "one-per-screen", rel, ctl.where)
-            cur.questions += self._flatten([ctl], cur, (), None)
+                cur = self._page(prefix or "main", title, "one-per-screen", _rel_text(rel, None), ctl.where)
+            cur.questions += self._flatten([ctl], cur, (), ())
 
     def _page(self, path: str, title: dict[str, str], layout: str, rel: str | None, where: str) -> Page:
         base = re.sub(r"[^A-Za-z0-9_]", "_", path.rsplit("/", 1)[-1]) or "page"
@@ -268,27 +292,28 @@ class FormBuilder:
         return page
 
     def _flatten(self, controls: list[Control], page: Page, repeat_path: tuple[str, ...],
-                 rel: str | None) -> list[Question]:
+                 rel: Rel) -> list[Question]:
         out: list[Question] = []
         for ctl in controls:
             if ctl.kind == "group" and self._is_wrapper(ctl):
                 out.append(self._repeat(ctl.children[0], page, repeat_path, rel, ctl))
             elif ctl.kind == "group":
-                out += self._flatten(ctl.children, page, repeat_path, _and(rel, self._group_rel(ctl)))
+                out += self._flatten(ctl.children, page, repeat_path, rel + self._group_rel(ctl))
             elif ctl.kind == "repeat":
                 out.append(self._repeat(ctl, page, repeat_path, rel, None))
             else:
                 out.append(self._question(ctl, page, repeat_path, rel))
         return out
 
-    def _repeat(self, ctl: Control, page: Page, repeat_path: tuple[str, ...], rel: str | None,
+    def _repeat(self, ctl: Control, page: Page, repeat_path: tuple[str, ...], rel: Rel,
                 wrapper: Control | None) -> Question:
         name = self._name(ctl.path)
         label_el = (wrapper.element if wrapper is not None else ctl.element).find(XF + "label")
         label, _media = self._texts(label_el, ctl.path)
         bind = self.binds.get(ctl.path, {})
         q = Question(name=name, type=QuestionType.REPEAT, json_path=ctl.where, page=page.name, label_texts=label,
-                     relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
+                     relevant=_and(_rel_text(rel, ctl.path),
+                                   self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
                      parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
                      appearance=ctl.appearance or None, path=ctl.path)
         count = ctl.element.get(JR + "count")
@@ -302,13 +327,11 @@ class FormBuilder:
             q.min_count = q.max_count = self.initial.get(ctl.path, 1)
         self.questions[name] = q
         inner = (*repeat_path, name)
-        q.children = self._flatten(ctl.children, page, inner, None)
-        if not q.children:
-            raise FormLoadError(ctl.where, "a repeat needs questions")
-        return q
+        q.children = self._flatten(ctl.children, page, inner, ())
+        return q  # one holding only calculations gets them in _hidden
 
     def _question(self, ctl: Control, page: Page, repeat_path: tuple[str, ...],
-                  rel: str | None) -> Question:
+                  rel: Rel) -> Question:
         bind = self.binds.get(ctl.path, {})
         btype = _btype(bind)
         where = ctl.where
@@ -325,7 +348,7 @@ class FormBuilder:
         q = Question(
             name=self._name(ctl.path), type=QuestionType(qtype or "note"), json_path=where, page=page.name,
             label_texts=label, hint_texts=hint, media=media,
-            relevant=_and(rel, self._rw(bind.get("relevant"), ctl.path, f"{where}@relevant")),
+            relevant=_and(_rel_text(rel, ctl.path), self._rw(bind.get("relevant"), ctl.path, f"{where}@relevant")),
             constraint=self._rw(bind.get("constraint"), ctl.path, f"{where}@constraint"),
             constraint_message=self._message(bind.get(JR + "constraintMsg"), ctl.path),
             required_message=self._message(bind.get(JR + "requiredMsg"), ctl.path),
@@ -360,8 +383,11 @@ class FormBuilder:
         for w in words:
             if w in UNAVAILABLE_APPEARANCES:
                 return UNAVAILABLE_APPEARANCES[w]
-        if ctl.kind == "upload" and (ctl.element.get("mediatype") or "").startswith("osm"):
+        mediatype = (ctl.element.get("mediatype") or "").strip()
+        if ctl.kind == "upload" and mediatype.startswith("osm"):
             return "external_app"
+        if ctl.kind == "upload" and mediatype.split("/")[0] in ("audio", "video"):
+            return mediatype.split("/")[0]  # no microphone or video camera to record with
         return None
 
     def _make_unavailable(self, q: Question, reason: str) -> None:
@@ -456,7 +482,9 @@ class FormBuilder:
         if itemset is None:
             q.choice_list = self._inline_items(ctl)
         else:
-            nodeset = (itemset.get("nodeset") or "").strip()
+            nodeset, seed, shuffle = split_randomize((itemset.get("nodeset") or "").strip())
+            if shuffle:  # shuffled once per session (kiosk.forms.state.AnswerState._shuffled)
+                q.params["randomize"] = seed or ""
             value_el = itemset.find(XF + "value")
             value_ref = (value_el.get("ref") if value_el is not None else None) or "name"
             label_el = itemset.find(XF + "label")
@@ -464,12 +492,12 @@ class FormBuilder:
             if not nodeset.startswith("instance("):
                 self._repeat_choices(q, ctl, nodeset, value_ref, label_ref)
                 return
-            iid, flt = split_itemset(nodeset, f"{ctl.where}/<itemset>")
-            q.choice_list = self._itemset(iid, value_ref, label_ref, ctl.where)
+            iid, steps, flt = split_itemset(nodeset, f"{ctl.where}/<itemset>")
+            q.choice_list = self._itemset(iid, steps, value_ref, label_ref, ctl.where)
             if flt:
                 q.choice_filter = self._rw(flt, ctl.path, f"{ctl.where}/<itemset>[…]")
-        if not q.choice_list:
-            raise FormLoadError(ctl.where, f"question {q.name!r} has no choices")
+        if not q.choice_list:  # javarosa takes it; nothing to pick (not a refusal)
+            self.odk.warnings.append(f"{ctl.where}: question {q.name!r} has no choices")
 
     def _repeat_choices(self, q: Question, ctl: Control, nodeset: str, value_ref: str,
                         label_ref: str) -> None:
@@ -509,17 +537,19 @@ class FormBuilder:
             out.append(Choice(value=value, label=label, media=media))
         return out
 
-    def _itemset(self, iid: str, value_ref: str, label_ref: str, where: str) -> list[Choice]:
-        key = (iid, value_ref, label_ref)
+    def _itemset(self, iid: str, steps: tuple[str, ...], value_ref: str, label_ref: str,
+                 where: str) -> list[Choice]:
+        key = (iid, "/".join(steps), value_ref, label_ref)
         if key in self._choice_cache:
             return self._choice_cache[key]
         root = self.instances.get(iid)
         if root is None:
             raise FormLoadError(f"{where}/<itemset>", f"no secondary instance {iid!r}")
+        items = root.findall("/".join(steps[1:])) if len(steps) > 1 else [root]
         m = re.fullmatch(r"\s*jr:itext\(\s*([A-Za-z_][\w.\-]*)\s*\)\s*", label_ref)
         out: list[Choice] = []
         seen: set[str] = set()
-        for item in root.findall("item"):
+        for item in items:
             value = (item.findtext(value_ref) or "").strip()
             if not value:
                 continue

@@ -34,8 +34,10 @@ def parse_xml(xml: bytes, source: str) -> ET.Element:
 
     if len(xml) > MAX_XFORM_BYTES:
         raise FormLoadError("<h:html>", f"the form is larger than {MAX_XFORM_BYTES // 2**20} MB")
+    from kiosk.forms.xml_bounds import check_depth
+
     try:
-        return SafeET.fromstring(xml)
+        return check_depth(SafeET.fromstring(xml), "<h:html>")
     except ET.ParseError as exc:
         line, col = exc.position
         raise FormLoadError(f"line {line} column {col + 1}", "not well-formed XML") from None
@@ -55,16 +57,49 @@ def _namespaces(xml: bytes) -> dict[str, str]:
     return out
 
 
+def _into_xforms_namespace(root: ET.Element) -> None:
+    """Elements written with no namespace (a form declaring only ``xmlns:h``, no default
+    XForms namespace: javarosa reads it by local names) put into the XForms namespace,
+    so the rest of the reader sees the usual layout."""
+    for el in root.iter():
+        if isinstance(el.tag, str) and not el.tag.startswith("{"):
+            el.tag = XF + el.tag
+
+
+MAX_KIOSK_ID = 64  # the kiosk id names a folder and goes into audit entries (<= 80)
+
+
 def kiosk_form_id(xml_form_id: str) -> str:
     """An ODK form id as a kiosk form id: lower case, ``[a-z0-9-]`` (``Household_Survey``
-    -> ``household-survey``)."""
-    text = re.sub(r"[^a-z0-9]+", "-", xml_form_id.lower()).strip("-")
-    return text or "form"
+    -> ``household-survey``). A long one is cut and ends with 8 hex digits of the
+    full id's hash (still one id per ODK id); the ODK id itself is kept whole
+    (``OdkForm.xml_form_id``) and is what the submission carries."""
+    text = re.sub(r"[^a-z0-9]+", "-", xml_form_id.lower()).strip("-") or "form"
+    if len(text) <= MAX_KIOSK_ID:
+        return text
+    digest = hashlib.sha256(xml_form_id.encode("utf-8")).hexdigest()[:8]
+    return text[:MAX_KIOSK_ID - 9].rstrip("-") + "-" + digest
 
 
 def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> FormDef:
     """The checked, compiled FormDef of an XForm. ``source`` names the file in errors;
-    ``media_dir`` holds its media (CSV/XML instances, audio, images)."""
+    ``media_dir`` holds its media (CSV/XML instances, audio, images).
+
+    The cyclic garbage collector is paused meanwhile, as compile_form does: reading
+    allocates the tree, the questions and their closures, all living as long as the
+    form, and the collections they trigger were a fifth of an import."""
+    import gc
+
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_xform(xml, source=source, media_dir=media_dir)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _read_xform(xml: bytes, *, source: str, media_dir: Path | None) -> FormDef:
     from kiosk.forms.expr_check import compile_form
     from kiosk.forms.xform_questions import FormBuilder
 
@@ -72,6 +107,8 @@ def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> For
     if local(root.tag) != "html":
         raise FormLoadError(f"<{local(root.tag)}>", "not an XForm: the root element is not <h:html>")
     head = root.find(H + "head")
+    if head is not None and head.find(XF + "model") is None and head.find("model") is not None:
+        _into_xforms_namespace(root)
     model = head.find(XF + "model") if head is not None else None
     if head is None or model is None:
         raise FormLoadError("<h:head>", "an XForm needs <h:head> with a <model>")
@@ -80,7 +117,7 @@ def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> For
         raise FormLoadError("<h:body>", "an XForm needs a <h:body>")
     primary = model.find(XF + "instance")
     data = next(iter(primary), None) if primary is not None else None
-    if primary is None or data is None or primary.get("id"):
+    if primary is None or data is None:
         raise FormLoadError("<model>", "the first <instance> must hold the primary instance")
     xml_form_id = data.get("id") or ""
     if not xml_form_id:
@@ -116,6 +153,10 @@ def _compile_default_exprs(form: FormDef) -> None:
         text = q.params.get("default_expr")
         if text:
             q.compiled["default"], _refs = _compile(form, q, "calculate", text, f"{q.json_path}.default")
+        seed = q.params.get("randomize")
+        if seed:
+            q.compiled["randomize_seed"], _refs = _compile(form, q, "calculate", seed,
+                                                          f"{q.json_path}.randomize")
 
 
 def _media(builder: object, media_dir: Path | None) -> list[MediaFile]:

@@ -8,6 +8,11 @@ here for what pyxform lets through but a kiosk cannot use (a public key that is
 not an RSA key, a submission URL that is not http(s), a default language that no
 column has). Conversion never runs ODK Validate (no Java on a kiosk): the
 kiosk's own reader checks the XForm next.
+
+A spreadsheet is a stranger's file too (issue 21): before pyxform sees it, its size,
+its unpacked size (an .xlsx is a zip: 303 kB unpacked to 1.14 GB) and its used cells are
+bounded (``check_workbook``), and every reading of a sheet here takes only the used
+cells — formatting that reaches row 1,048,576 is not a million rows to read.
 """
 
 from __future__ import annotations
@@ -19,6 +24,11 @@ from typing import Any
 from kiosk.forms.model import FormLoadError
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls")
+MAX_FILE_BYTES = 16 * 1024 * 1024  # a form with large choice lists is a few MB
+MAX_UNPACKED_BYTES = 128 * 1024 * 1024  # all parts of an .xlsx unpacked
+MAX_ROWS = 50_000  # rows with content in one sheet
+MAX_COLUMNS = 500  # columns read of one sheet (XLSForm has a few dozen)
+EMPTY_RUN_ENDS = 60  # as pyxform: after this many empty rows the sheet has ended
 
 
 class XlsFormError(FormLoadError):
@@ -27,6 +37,10 @@ class XlsFormError(FormLoadError):
     def __init__(self, where: str, message: str, row: int | None = None, sheet: str | None = None) -> None:
         super().__init__(where, message)
         self.row, self.sheet = row, sheet
+
+
+class TooManyRows(Exception):  # noqa: N818 - a bound, caught right here
+    """A sheet with more rows of content than MAX_ROWS."""
 
 
 def _where(sheet: str | None, row: int | None, column: str | None) -> str:
@@ -38,34 +52,94 @@ def _where(sheet: str | None, row: int | None, column: str | None) -> str:
     return ", ".join(parts)
 
 
-def sheet_rows(path: Path, sheet: str) -> list[dict[str, str]]:
+def sheet_rows(path: Path, sheet: str, max_row: int | None = None) -> list[dict[str, str]]:
     """The rows of one sheet as {header: text}, index 0 = spreadsheet row 2 (header is row 1);
-    [] when the sheet is absent or unreadable (the converter reports that itself)."""
-    rows: list[list[Any]] = []
+    [] when the sheet is absent or unreadable (the converter reports that itself). Only
+    used cells are read (see the module doc); ``max_row``: read no further (the settings
+    row, the survey's header: an import of a big form does not read its sheets twice)."""
     try:
-        if path.suffix.lower() == ".xls":
-            import xlrd
-
-            book = xlrd.open_workbook(str(path))
-            if sheet in book.sheet_names():
-                ws = book.sheet_by_name(sheet)
-                rows = [ws.row_values(i) for i in range(ws.nrows)]
-        else:
-            import openpyxl
-
-            book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-            try:
-                if sheet in book.sheetnames:
-                    rows = [list(r) for r in book[sheet].iter_rows(values_only=True)]
-            finally:
-                book.close()
-    except Exception:  # noqa: BLE001 - any unreadable file: pyxform says why
+        rows = _used_rows(path, sheet, max_row)
+    except Exception:  # noqa: BLE001 - any unreadable file: pyxform or check_workbook says why
         return []
     if not rows:
         return []
     header = [str(h).strip() if h is not None else "" for h in rows[0]]
     return [{h: ("" if v is None else str(v).strip()) for h, v in zip(header, r, strict=False) if h}
             for r in rows[1:]]
+
+
+def _used_rows(path: Path, sheet: str, max_row: int | None = None) -> list[list[Any]]:
+    if path.suffix.lower() == ".xls":
+        import xlrd
+
+        book = xlrd.open_workbook(str(path))
+        if sheet not in book.sheet_names():
+            return []
+        ws = book.sheet_by_name(sheet)
+        width = min(ws.ncols, MAX_COLUMNS)
+        last = min(ws.nrows, max_row or ws.nrows)
+        return _until_empty_run(ws.row_values(i, 0, width) for i in range(last))
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        if sheet not in book.sheetnames:
+            return []
+        return _until_empty_run(book[sheet].iter_rows(max_row=max_row, max_col=MAX_COLUMNS,
+                                                      values_only=True))
+    finally:
+        book.close()
+
+
+def _until_empty_run(rows: Any) -> list[list[Any]]:
+    """Rows up to the last with content, stopping after EMPTY_RUN_ENDS empty ones; more
+    than MAX_ROWS rows with content is not a form (TooManyRows)."""
+    out: list[list[Any]] = []
+    empty = 0
+    for row in rows:
+        if all(v is None or v == "" for v in row):
+            empty += 1
+            if empty >= EMPTY_RUN_ENDS:
+                break
+            out.append([])
+            continue
+        empty = 0
+        out.append(list(row))
+        if len(out) > MAX_ROWS:
+            raise TooManyRows(MAX_ROWS)
+    while out and not out[-1]:
+        out.pop()
+    return out
+
+
+def check_workbook(path: Path) -> None:
+    """Bounds a spreadsheet must keep before it is converted (XlsFormError naming the
+    bound): its size, its unpacked size, and its rows with content per sheet."""
+    import zipfile
+
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise XlsFormError("$", f"cannot read the file ({exc.strerror or exc})") from None
+    if size > MAX_FILE_BYTES:
+        raise XlsFormError("$", f"the spreadsheet is larger than {MAX_FILE_BYTES // 2**20} MB")
+    if path.suffix.lower() != ".xls":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                unpacked = sum(info.file_size for info in zf.infolist())
+        except (zipfile.BadZipFile, OSError, ValueError):
+            raise XlsFormError("$", "not a readable .xlsx file (not a zip archive)") from None
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise XlsFormError("$", f"the spreadsheet unpacks to more than "
+                                    f"{MAX_UNPACKED_BYTES // 2**20} MB")
+    for sheet in ("survey", "choices", "settings"):
+        try:
+            _used_rows(path, sheet)
+        except TooManyRows:
+            raise XlsFormError(_where(sheet, None, None),
+                               f"more than {MAX_ROWS} rows with content", sheet=sheet) from None
+        except Exception:  # noqa: BLE001, S112 - unreadable: pyxform says why, placed
+            continue
 
 
 def _find_row(path: Path, sheet: str, column: str, value: str) -> int | None:
@@ -132,6 +206,7 @@ def convert_with_warnings(path: Path | str) -> tuple[bytes, list[str]]:
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise XlsFormError("$", f"not an XLSForm: expected one of {', '.join(SUFFIXES)}")
+    check_workbook(path)
     warnings: list[str] = []
     try:
         result = pyxform_convert(str(path), warnings=warnings, validate=False, pretty_print=False)
@@ -148,6 +223,9 @@ def convert_with_warnings(path: Path | str) -> tuple[bytes, list[str]]:
             placed = XlsFormError(placed.json_path, f"pyxform could not convert the sheet "
                                                     f"({exc.__class__.__name__}: {exc})")
         raise placed from None
+    except Exception as exc:  # noqa: BLE001 - xlrd/openpyxl on a broken file: one line
+        raise XlsFormError("$", f"the spreadsheet cannot be read ({type(exc).__name__})") \
+            from None
     data: dict[str, Any] = result._pyxform or {}
     check_settings(path, data)
     return result.xform.encode("utf-8"), [re.sub(r"\s*Learn more: \S+", "", w) for w in warnings]
@@ -155,7 +233,7 @@ def convert_with_warnings(path: Path | str) -> tuple[bytes, list[str]]:
 
 def check_settings(path: Path, data: dict[str, Any]) -> None:
     """What the settings sheet says that pyxform accepts but a kiosk cannot use."""
-    rows = sheet_rows(path, "settings")
+    rows = sheet_rows(path, "settings", max_row=2)
     settings = rows[0] if rows else {}
 
     def fail(column: str, message: str) -> None:
@@ -186,14 +264,31 @@ def check_settings(path: Path, data: dict[str, Any]) -> None:
         fail("submission_url", f"submission_url {url!r} is not an http(s) URL")
     lang = settings.get("default_language", "")
     if lang and lang != "default":
-        langs = _survey_languages(path)
+        langs = _pyxform_languages(data) or _survey_languages(path)
         if langs and lang not in langs:
             fail("default_language", f"default_language {lang!r} is not a language of the survey "
                                      f"columns ({', '.join(sorted(langs))})")
 
 
+def _pyxform_languages(data: dict[str, Any]) -> set[str]:
+    """The languages of the texts pyxform read (its labels and hints keyed by language): the
+    same answer as the survey's column headers, without reading the spreadsheet again."""
+    out: set[str] = set()
+    stack = list(data.get("children") or [])
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        for key in ("label", "hint", "constraint_message", "required_message"):
+            texts = node.get(key)
+            if isinstance(texts, dict):
+                out.update(str(k) for k in texts if k != "default")
+        stack.extend(node.get("children") or [])
+    return out
+
+
 def _survey_languages(path: Path) -> set[str]:
-    rows = sheet_rows(path, "survey")
+    rows = sheet_rows(path, "survey", max_row=2)
     headers = set(rows[0]) if rows else set()
     out = set()
     for h in headers:

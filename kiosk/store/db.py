@@ -49,16 +49,16 @@ def _private(path: Path) -> None:
 def _sqlite_error(path: Path, action: str, exc: BaseException) -> StorageError:
     text = str(exc)
     if "disk is full" in text or "database or disk is full" in text:
-        hint = "the disk is full; free some space"
+        key = "errors.db_disk_full"
     elif "disk I/O" in text:
-        hint = "disk I/O error; check the disk"
+        key = "errors.db_io"
     elif "not a database" in text or "malformed" in text:
-        hint = "the file is damaged; restore it from backups/ or run `kiosk doctor`"
+        key = "errors.db_damaged"
     elif "locked" in text:
-        hint = "another program holds the database; close it and retry"
+        key = "errors.db_locked"
     else:
-        hint = text
-    return StorageError(f"{path}: cannot {action}: {hint}")
+        key = "errors.db_other"
+    return StorageError(key=key, params={"path": path, "action": action, "detail": text})
 
 
 def schema_version_of(path: Path) -> int:
@@ -149,11 +149,8 @@ def open_db(
         except sqlite3.Error as exc:
             raise _sqlite_error(path, "open the database", exc) from None
         if found > newest:
-            raise StorageError(
-                f"{path}: this database was written by a newer kiosk build (schema {found}; "
-                f"this build knows up to {newest}); install the newer build — the database "
-                "was not changed"
-            )
+            raise StorageError(key="errors.db_newer",
+                               params={"path": path, "found": found, "newest": newest})
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         conn = _connect(path)

@@ -81,6 +81,54 @@ class HeldMixin(StoreBase):
                          f"{_owned_by(kind)}ORDER BY id")
         return [(str(r[0]), str(r[1])) for r in rows]
 
+    def unsent_elsewhere(self, destination: tuple[str, str]) -> int:
+        """Unsent ODK rows made for another (server, project) than ``destination`` and
+        not exported to removable media: what connecting there would strand."""
+        rows = self.read(
+            f"SELECT COUNT(*) FROM submissions WHERE state IN {UNSENT_SQL} "  # noqa: S608
+            f"{_owned_by(DestinationKind.ODK)}AND exported_at IS NULL "
+            "AND (dest_server IS NOT ? OR dest_project IS NOT ?)", destination)
+        return int(rows[0][0])
+
+    def stamp_destination(self, destination: tuple[str, str]) -> int:
+        """Rows made before destinations were recorded belong to ``destination`` (the
+        connection they were made under): written down before connecting elsewhere."""
+        with self.write() as conn:
+            cur = conn.execute(
+                "UPDATE submissions SET dest_server = ?, dest_project = ? "  # noqa: S608
+                f"WHERE dest_server IS NULL {_owned_by(DestinationKind.ODK)}", destination)
+        return int(cur.rowcount)
+
+    def move_destination(self, old: tuple[str, str], new: tuple[str, str]) -> int:
+        """The server moved (same server and project, another URL): the unsent rows made
+        for ``old`` now go to ``new``. Only on the operator's word (``connect --moved``)."""
+        with self.write() as conn:
+            cur = conn.execute(
+                "UPDATE submissions SET dest_server = ?, dest_project = ? "  # noqa: S608
+                f"WHERE state IN {UNSENT_SQL} {_owned_by(DestinationKind.ODK)}"
+                "AND dest_server = ? AND dest_project = ?", (*new, *old))
+        return int(cur.rowcount)
+
+    def mark_exported(self, ids: list[str], now: float | Any = None) -> None:
+        """Written to removable media (``kiosk export --odk``): still unsent here, but a
+        technician carries them; connecting elsewhere no longer strands them."""
+        t = epoch(now)
+        with self.write() as conn:
+            conn.executemany("UPDATE submissions SET exported_at = ? WHERE id = ?",
+                             [(t, i) for i in ids])
+
+    def unsent_sealed_by(self, device_id: str, kind: DestinationKind) -> int:
+        """Unsent rows ``kind`` owns that device key ``device_id`` sealed."""
+        rows = self.read(f"SELECT COUNT(*) FROM submissions WHERE state IN {UNSENT_SQL} "  # noqa: S608
+                         f"{_owned_by(kind)}AND device_id = ?", (device_id,))
+        return int(rows[0][0])
+
+    def held_by_reason(self) -> dict[str, int]:
+        """How many items are held for each reason code (status, doctor, staff)."""
+        rows = self.read("SELECT held_reason, COUNT(*) FROM submissions INDEXED BY "
+                         "idx_submissions_state WHERE state = 'held' GROUP BY held_reason")
+        return {str(r[0] or ""): int(r[1]) for r in rows}
+
     def held_reason(self, submission_id: str) -> str | None:
         rows = self.read("SELECT held_reason FROM submissions WHERE id = ? AND state = ?",
                          (submission_id, SubmissionState.HELD.value))

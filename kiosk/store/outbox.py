@@ -92,6 +92,14 @@ def _owned_by(kind: DestinationKind | None) -> str:
     return f"AND agency_kid {op} '{ODK_AGENCY_KID}' "
 
 
+def _made_for(destination: tuple[str, str] | None) -> tuple[str, tuple[str, ...]]:
+    """The SQL condition (and its parameters) for rows made for ``destination``."""
+    if destination is None:
+        return "", ()
+    return ("AND (dest_server IS NULL OR (dest_server = ? AND dest_project = ?)) ",
+            destination)
+
+
 class OutboxMixin(DraftsMixin, StoreBase):
     # --- finalize ---------------------------------------------------------------
 
@@ -105,6 +113,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
         draft_id: str | None = None,
         submission_id: str | None = None,
         sealer: Callable[..., SealedEnvelope] | None = None,
+        destination: tuple[str, str] | None = None,
     ) -> SealedEnvelope:
         """Seal ``document`` and, in ONE transaction, write the envelope, its outbox
         row and receipt, link its attachments and delete the draft.
@@ -112,6 +121,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
         ``document`` must already be validated (FormSession.document()). Calling
         again with the same ``submission_id`` returns the stored envelope: a
         retry never makes a second copy. A failed commit is reconciled by ID.
+        ``destination``: (server, project) the submission is made for (ODK rows).
         """
         submission_id = submission_id or uuid7()
         existing = self.envelope(submission_id)
@@ -152,8 +162,8 @@ class OutboxMixin(DraftsMixin, StoreBase):
                 conn.execute(
                     "INSERT INTO submissions (id, form_id, form_version, device_id, agency_kid, "
                     "demo, finalized_at, state, attempts, next_attempt_at, payload_sha256, "
-                    "jwe_sha256, jwe, record, attachments, size) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'sealed', 0, 0, ?, ?, ?, ?, ?, ?)",
+                    "jwe_sha256, jwe, record, attachments, size, dest_server, dest_project) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, 'sealed', 0, 0, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         submission_id,
                         env.form_id,
@@ -168,6 +178,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
                         env.record,
                         json.dumps(env.attachments),
                         env.size,
+                        *(destination or (None, None)),
                     ),
                 )
                 for ref in attachments:
@@ -251,7 +262,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
             (submission_id,),
         )
         if not rows:
-            raise NotFoundError(f"submission {submission_id} not found")
+            raise NotFoundError(key="errors.no_submission", params={"id": submission_id})
         keys = (
             "id form_id form_version state demo finalized_at attempts next_attempt_at "
             "last_error acknowledged_at payload_sha256 server_receipt purged_at receipt_qr"
@@ -270,22 +281,29 @@ class OutboxMixin(DraftsMixin, StoreBase):
 
     def next_batch(
         self, now: float | Any = None, max_bytes: int = 4_000_000, max_items: int = 50,
-        *, kind: DestinationKind | None = None,
+        *, kind: DestinationKind | None = None, destination: tuple[str, str] | None = None,
+        device_id: str | None = None,
     ) -> list[OutboxItem]:
         """Oldest due submissions first, at least one even if it alone exceeds max_bytes.
 
         Due times further ahead than MAX_RETRY_DELAY are first pulled back to now:
         the clock was set back since they were written, and waiting for them would
         strand the queue for as long as the clock had been wrong. ``kind``: only the
-        rows that destination owns (None: every row).
+        rows that destination owns (None: every row); ``destination``: only those made
+        for that (server, project), or made before rows recorded it; ``device_id``: only
+        those sealed by that device key (a replaced key's rows are never sent under the
+        new one: the server could not verify them).
         """
         t = epoch(now)
         self.unstrand(t)
+        where, params = _made_for(destination)
+        if device_id is not None:
+            where, params = where + "AND device_id = ? ", (*params, device_id)
         rows = self.read(
             "SELECT id, form_id, record, jwe, attachments, size, attempts, demo FROM submissions "
             f"INDEXED BY idx_outbox_due WHERE state IN {UNSENT_SQL} AND next_attempt_at <= ? "
-            f"{_owned_by(kind)}ORDER BY next_attempt_at, id LIMIT ?",
-            (t, max_items),
+            f"{_owned_by(kind)}{where}ORDER BY next_attempt_at, id LIMIT ?",
+            (t, *params, max_items),
         )
         batch: list[OutboxItem] = []
         total = 0
@@ -390,7 +408,7 @@ class OutboxMixin(DraftsMixin, StoreBase):
                 elif not conn.execute(
                     "SELECT 1 FROM submissions WHERE id = ?", (submission_id,)
                 ).fetchone():
-                    raise NotFoundError(f"submission {submission_id} not found")
+                    raise NotFoundError(key="errors.no_submission", params={"id": submission_id})
 
     def mark_rejected(self, submission_id: str, reason: str) -> None:
         with self.write() as conn:

@@ -17,6 +17,11 @@ History:
      operator can fix) with its reason code ``held_reason``: the submissions
      table is rebuilt (SQLite cannot change a CHECK), its indexes and count
      triggers made again; the due index includes ``held``
+  6  the destination a submission was made for (``dest_server``, ``dest_project``:
+     an ODK server and project; NULL for rows made before, which belong to the
+     connection the kiosk has) and ``exported_at`` (written to removable media by
+     ``kiosk export --odk``), so a kiosk connected elsewhere never delivers a
+     submission to a project it was not made for
 """
 
 from __future__ import annotations
@@ -214,5 +219,14 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         ],
     ),
 ]
+
+MIGRATIONS.append((
+    6,
+    [
+        "ALTER TABLE submissions ADD COLUMN dest_server TEXT",
+        "ALTER TABLE submissions ADD COLUMN dest_project TEXT",
+        "ALTER TABLE submissions ADD COLUMN exported_at REAL",
+    ],
+))
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

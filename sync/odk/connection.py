@@ -16,10 +16,11 @@ from urllib.parse import urlsplit
 import httpx
 
 from kiosk.errors import ConfigError, KioskError
-from kiosk.secrets import ODK_CONNECTION
+from kiosk.secrets import ODK_CONNECTION, ODK_KEPT_CONNECTION
 from sync.odk.openrosa import OpenRosaAuth, OpenRosaClient, safe_url
 
 SECRET_NAME = ODK_CONNECTION
+KEPT_NAME = ODK_KEPT_CONNECTION  # a second connection: only its own unsent items go there
 _APP_USER = re.compile(r"^(?P<base>https?://[^/?#]+(?:/[^?#]*?)?)/v1/key/(?P<token>[^/?#]+)"
                        r"/projects/(?P<project>\d+)/?$")
 
@@ -40,6 +41,12 @@ class Connection:
         return {"v": 1, "kind": self.kind, "url": self.url, "username": self.username,
                 "password": self.password, "project": self.project}
 
+    @property
+    def destination(self) -> tuple[str, str]:
+        """(server, project) a submission made under this connection belongs to (the
+        token masked: two app users of one project are one destination)."""
+        return self.shown_url, self.project
+
     def describe(self) -> dict[str, Any]:
         """What staff and `--json` may see: never the token or the password."""
         return {"kind": self.kind, "url": self.shown_url, "username": self.username,
@@ -58,16 +65,15 @@ def parse_url(url: str, *, username: str | None = None, password: str | None = N
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise KioskError(f"{safe_url(url) if '://' in url else url!r} is not an http(s) URL "
-                         "of an ODK server")
+        raise KioskError(key="errors.odk_not_http",
+                         params={"url": safe_url(url) if "://" in url else repr(url)})
     m = _APP_USER.match(url)
     if m and not username:
         return Connection("app-user", url.rstrip("/"), project=m.group("project"))
     if not username:
-        raise KioskError("this is not an ODK Central app-user URL (…/v1/key/TOKEN/projects/N); "
-                         "for a server URL give --user and the password")
+        raise KioskError(key="errors.odk_not_app_user_url")
     if password is None:
-        raise KioskError("a password is needed for --user (typed, or --password-stdin)")
+        raise KioskError(key="errors.odk_password_needed")
     # over plain http (not loopback) the password goes only with Digest: OpenRosaAuth
     # never sends Basic there, so such a server answers 401 and connect says so
     project = ""
@@ -78,12 +84,45 @@ def parse_url(url: str, *, username: str | None = None, password: str | None = N
                       project=project)
 
 
+class UnsentForOldConnection(ConfigError):
+    """Connecting elsewhere would strand submissions made for the old connection."""
+
+    def __init__(self, count: int, old_url: str) -> None:
+        super().__init__(key="errors.odk_unsent_for_old_connection",
+                         params={"count": count, "url": old_url})
+        self.count = count
+        self.old_url = old_url
+
+
+def switch(secrets: Any, store: Any, new: Connection, *, keep_old: bool = False,
+           moved: bool = False) -> None:
+    """Make ``new`` the connection. Unsent submissions belong to the connection they were
+    made for: never delivered elsewhere; connecting to another server or project while
+    any are unsent (and not exported) is refused, unless ``keep_old`` keeps the old
+    connection to go on delivering them (a kiosk holds at most two), or ``moved`` says
+    the new URL is the same server and project (the old one's items go there)."""
+    old = load(secrets)
+    if old is None or old.destination == new.destination:
+        store.stamp_destination(new.destination)
+        save(secrets, new)
+        return
+    store.stamp_destination(old.destination)
+    if moved:
+        store.move_destination(old.destination, new.destination)
+    stranded = store.unsent_elsewhere(new.destination)
+    if stranded and not keep_old:
+        raise UnsentForOldConnection(stranded, old.shown_url)
+    if stranded:
+        secrets.set_json(KEPT_NAME, old.as_secret())
+    save(secrets, new)
+
+
 def save(secrets: Any, conn: Connection) -> None:
     secrets.set_json(SECRET_NAME, conn.as_secret())
 
 
-def load(secrets: Any) -> Connection | None:
-    data = secrets.get_json(SECRET_NAME)
+def load(secrets: Any, name: str = SECRET_NAME) -> Connection | None:
+    data = secrets.get_json(name)
     if data is None:
         return None
     try:
@@ -92,15 +131,14 @@ def load(secrets: Any) -> Connection | None:
                           password=str(data.get("password", "")),
                           project=str(data.get("project", "")))
     except KeyError:
-        raise ConfigError(f"secret {SECRET_NAME!r} is damaged: run kiosk odk connect again") \
+        raise ConfigError(f"secret {name!r} is damaged: run kiosk odk connect again") \
             from None
 
 
 def require(secrets: Any) -> Connection:
     conn = load(secrets)
     if conn is None:
-        raise ConfigError("this kiosk is not connected to an ODK server: run "
-                          "`kiosk odk connect URL`")
+        raise ConfigError(key="errors.odk_not_connected")
     return conn
 
 

@@ -4,9 +4,13 @@ Why exactly once holds: the bytes of a submission were fixed at finalize (sync.o
 and every POST of it repeats the same XML part, so an ODK server treats any resend —
 after a reset, a stall, a SIGKILL mid-POST, a reboot — as the same submission (201, no
 second row). The store's state machine is the one every submission uses: marked
-``sent`` before the first byte leaves, ``acknowledged`` on a 201/202, ``rejected`` with
-the reason on a 409 (staff see it) or another definitive 4xx, due again with the one
-retry policy (sync.retry) on 5xx/timeouts; 401/403 stop the round and say so.
+``sent`` just before its request goes on the wire (and due again at once: after a kill
+the next round resends it, nothing waits on a clock), ``acknowledged`` on a 201/202, and
+a refusal is read by sync.odk.problems: ``held`` with the reason when an operator can
+fix it (form closed or deleted, not assigned, project gone, quota …), ``rejected`` only
+for Central's "same ID, other content" and definitive validation refusals; due again
+with the one retry policy (sync.retry) on 5xx/timeouts; refused credentials stop the
+round and say so.
 
 Up to ``PARALLEL`` submissions are on the wire at once (OpenRosa has no batch request;
 on 2G the round trip, not the bytes, is what a one-at-a-time client waits for). The
@@ -25,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kiosk.destination import (
@@ -39,7 +44,8 @@ from kiosk.destination import (
 from kiosk.errors import KioskError
 from sync.client import AuthRefused, OutcomeUnknown, Refused, ServerBusy, SyncError, Unreachable
 from sync.odk.multipart import plan_requests
-from sync.odk.openrosa import Conflict, OpenRosaClient
+from sync.odk.openrosa import CredentialsRefused, OpenRosaClient, RefusedReply
+from sync.odk.problems import classify as classify_reply
 from sync.odk.seal import finalize_form, open_wire
 from sync.report import RoundReport
 from sync.retry import rejected, retry
@@ -77,7 +83,7 @@ class OdkDelivery:
                  rng: Callable[[], float] = random.random, home: Any = None,
                  client_factory: Callable[[], OpenRosaClient] | None = None,
                  parallel: int = PARALLEL,
-                 key: DestinationKey | None = None) -> None:
+                 key: DestinationKey | None = None, forms: bool = True) -> None:
         self.store = store
         self.client = client
         self.clock = clock
@@ -86,6 +92,7 @@ class OdkDelivery:
         self.client_factory = client_factory
         self.parallel = max(1, parallel if client_factory is not None else 1)
         self._key = key or DestinationKey(DestinationKind.ODK)
+        self.forms = forms  # False: a kept earlier connection only delivers, never pulls
         self._extra: list[OpenRosaClient] = []
         self._free: list[OpenRosaClient] = [client] if client is not None else []
         self._extra_lock = threading.Lock()
@@ -104,8 +111,9 @@ class OdkDelivery:
     def seal(self, store: Store, form: FormDef, document: dict[str, Any], *,
              device: DeviceIdentity, draft_id: str | None = None,
              submission_id: str | None = None) -> SealedEnvelope:
+        made_for = (self._key.server, self._key.project) if self._key.server else None
         return finalize_form(store, form, document, device=device, draft_id=draft_id,
-                             submission_id=submission_id)
+                             submission_id=submission_id, destination=made_for)
 
     def refresh_forms(self) -> dict[str, Any] | None:
         return self.maybe_pull_forms()
@@ -113,7 +121,7 @@ class OdkDelivery:
     def maybe_pull_forms(self, *, force: bool = False) -> dict[str, Any] | None:
         """New and changed forms at most every FORMS_PULL_EVERY seconds; a failure is
         logged and left for the next round (delivery goes on)."""
-        if self.client is None or self.home is None:
+        if self.client is None or self.home is None or not self.forms:
             return None
         from sync.odk.catalog import LocalCatalog, odk_dir, pull_forms
 
@@ -127,14 +135,18 @@ class OdkDelivery:
         except (SyncError, AuthRefused, KioskError, OSError) as exc:
             log.warning("ODK forms not updated: %s", exc)
             return {"error": str(exc)}
+        except (RecursionError, MemoryError, ValueError) as exc:  # a hostile server's list
+            log.warning("ODK forms not updated: %s", type(exc).__name__)
+            return {"error": f"the server's form list cannot be read ({type(exc).__name__})"}
         return report.as_dict()
 
     def limits(self) -> BatchLimits:
         return BatchLimits(1 << 40, ODK_BATCH_ITEMS)
 
     def due(self, store: Store, now: float, limits: BatchLimits) -> list[OutboxItem]:
+        made_for = (self._key.server, self._key.project) if self._key.server else None
         return list(store.next_batch(now, limits.max_bytes, limits.max_items,
-                                     kind=DestinationKind.ODK))
+                                     kind=DestinationKind.ODK, destination=made_for))
 
     def _take(self) -> OpenRosaClient:
         """A client no other worker uses now: the main one first, then made as needed
@@ -168,34 +180,56 @@ class OdkDelivery:
                 done.results.append(rejected(item.id, Reason.UNREADABLE,
                                              f"cannot open the stored submission: {exc}"))
         if ready:
+            before = self._requests()
             self._post_all(ready, done)
+            done.requests = self._requests() - before
         return done
 
+    def _requests(self) -> int:
+        clients = [self.client, *self._extra]
+        return sum(int(getattr(c, "requests", 0)) for c in clients if c is not None)
+
     def _post_all(self, ready: list[tuple[Any, Any]], done: Delivered) -> None:
+        """In waves of ``parallel``: each wave is marked sent just before it goes on the
+        wire (due again at once: a resend of the same bytes is answered as the same
+        submission, so after a kill nothing waits on the clock); a round-stopping
+        failure leaves the later waves untouched."""
         assert self.client is not None
+        probe = _Probe(self.client)
         try:
             max_body = self.client.max_body()
         except Exception as exc:  # noqa: BLE001 - every item gets it, then the round stops
-            done.results += [self.classify(item, exc) for item, _ in ready]
+            done.results += [self.classify(item, exc, probe) for item, _ in ready]
             done.stop = exc
             return
         plans = {item.id: plan_requests(wire.xml, wire.files, max_body) for item, wire in ready}
-        self.store.mark_sent([item.id for item, _ in ready], now=self.clock())
-        done.sent += len(ready)
+        for start in range(0, len(ready), self.parallel):
+            wave = ready[start:start + self.parallel]
+            self.store.mark_sent([item.id for item, _ in wave], now=self.clock(), resend_after=0)
+            done.sent += len(wave)
+            self._record_wave(self._post(wave, plans), plans, probe, done)
+            if done.stop is not None:
+                return
+
+    def _record_wave(self, posted: list[tuple[Any, Any, Any, BaseException | None]],
+                     plans: dict[str, Any], probe: _Probe, done: Delivered) -> None:
         worst: BaseException | None = None
-        for item, wire, received, failure in self._post(ready, plans):
+        for item, wire, received, failure in posted:
             if failure is None:
-                done.results.append(ItemResult(item.id, Outcome.ACKNOWLEDGED, Reason.ACCEPTED,
-                                               receipt={
-                    "status": "accepted", "server": "openrosa",
-                    "http_status": received.status, "message": received.message,
-                    "instance_id": wire.instance_id, "posts": len(plans[item.id]),
-                    "at": self.clock()}))
+                done.results.append(self._acknowledged(item, wire, received, len(plans[item.id])))
                 continue
-            done.results.append(self.classify(item, failure))
-            if isinstance(failure, _SEVERITY) and (worst is None or _rank(failure) < _rank(worst)):
+            result = self.classify(item, failure, probe)
+            done.results.append(result)
+            stops = result.outcome is Outcome.RETRY and isinstance(failure, _SEVERITY)
+            if stops and (worst is None or _rank(failure) < _rank(worst)):
                 worst = failure
         done.stop = worst
+
+    def _acknowledged(self, item: Any, wire: Any, received: Any, posts: int) -> ItemResult:
+        return ItemResult(item.id, Outcome.ACKNOWLEDGED, Reason.ACCEPTED, receipt={
+            "status": "accepted", "server": "openrosa", "http_status": received.status,
+            "message": received.message, "instance_id": wire.instance_id, "posts": posts,
+            "at": self.clock()})
 
     def _post(self, ready: list[tuple[Any, Any]], plans: dict[str, Any]
               ) -> list[tuple[Any, Any, Any, BaseException | None]]:
@@ -225,10 +259,17 @@ class OdkDelivery:
                 results.append((item, wire, None if failure else fut.result(), failure))
         return results
 
-    def classify(self, item: Any, exc: BaseException) -> ItemResult:
-        """What a failed submission means for its row (see the module doc)."""
-        if isinstance(exc, Conflict):
-            return rejected(item.id, Reason.CONFLICT, f"conflict: {exc}")
+    def classify(self, item: Any, exc: BaseException, probe: _Probe | None = None
+                 ) -> ItemResult:
+        """What a failed submission means for its row (see the module doc): a server's
+        refusal is read by sync.odk.problems (held unless it says this submission is
+        wrong for ever); ``probe`` tells "not assigned" from "credentials refused"."""
+        if isinstance(exc, RefusedReply | CredentialsRefused):
+            known = probe.verdict() if probe is not None else _Verdict()
+            verdict = classify_reply(exc.status, exc.body, credentials_ok=known.credentials_ok,
+                                     project_ok=known.project_ok)
+            detail = f"{exc} [{verdict.code}]" if verdict.code else str(exc)
+            return ItemResult(item.id, verdict.outcome, verdict.reason, detail)
         if isinstance(exc, AuthRefused):
             return retry(item.id, Reason.AUTH_REFUSED, str(exc))
         if isinstance(exc, ServerBusy):
@@ -250,6 +291,39 @@ class OdkDelivery:
         return engine.run_once(deadline=deadline)
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    credentials_ok: bool | None = None
+    project_ok: bool | None = None
+
+
+class _Probe:
+    """What a formList request says about a refusal, asked at most once per batch:
+    the credentials work (so Central's 401 to a submission means "not assigned to
+    this form") and the project is there (so a 404 is the form's, not the project's)."""
+
+    def __init__(self, client: OpenRosaClient) -> None:
+        self.client = client
+        self._verdict: _Verdict | None = None
+
+    def verdict(self) -> _Verdict:
+        if self._verdict is None:
+            self._verdict = self._ask()
+        return self._verdict
+
+    def _ask(self) -> _Verdict:
+        try:
+            self.client.form_list()
+        except AuthRefused:
+            return _Verdict(credentials_ok=False)
+        except RefusedReply as exc:
+            return _Verdict(credentials_ok=True, project_ok=False if exc.status in (404, 410)
+                            else None)
+        except (SyncError, KioskError):
+            return _Verdict()
+        return _Verdict(credentials_ok=True, project_ok=True)
+
+
 def _rank(exc: BaseException) -> int:
     return next(i for i, cls in enumerate(_SEVERITY) if isinstance(exc, cls))
 
@@ -259,9 +333,26 @@ def open_delivery(home: Any, store: Any, **client_kwargs: Any) -> OdkDelivery | 
     from kiosk.secrets import open_secrets
     from sync.odk.connection import load
 
-    conn = load(open_secrets(home.root, interactive=False))
+    return _delivery(load(open_secrets(home.root, interactive=False)), home, store,
+                     client_kwargs)
+
+
+def open_deliveries(home: Any, store: Any, **client_kwargs: Any) -> list[OdkDelivery]:
+    """Every ODK delivery of this kiosk: its connection, and the earlier one kept by
+    ``kiosk odk connect --keep-old`` (which delivers only what was made for it)."""
+    from kiosk.secrets import open_secrets
+    from sync.odk.connection import KEPT_NAME, SECRET_NAME, load
+
+    secrets = open_secrets(home.root, interactive=False)
+    found = [_delivery(load(secrets, SECRET_NAME), home, store, client_kwargs),
+             _delivery(load(secrets, KEPT_NAME), home, store, client_kwargs, forms=False)]
+    return [d for d in found if d is not None]
+
+
+def _delivery(conn: Any, home: Any, store: Any, client_kwargs: dict[str, Any], *,
+              forms: bool = True) -> OdkDelivery | None:
     if conn is None:
         return None
-    key = DestinationKey(DestinationKind.ODK, conn.shown_url, conn.project)
-    return OdkDelivery(store, conn.client(**client_kwargs), home=home, key=key,
+    key = DestinationKey(DestinationKind.ODK, *conn.destination)
+    return OdkDelivery(store, conn.client(**client_kwargs), home=home, key=key, forms=forms,
                        client_factory=lambda: conn.client(**client_kwargs))

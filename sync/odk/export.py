@@ -41,6 +41,7 @@ def export_odk(store: Any, out: Path) -> dict[str, Any]:
             written.append(sid)
     except OSError as exc:
         raise KioskError(f"{out}: cannot write the ODK export ({exc.strerror or exc})") from None
+    store.mark_exported(written)  # every file is on the medium (fsynced): a technician has them
     return {"path": str(out), "count": len(written), "submission_ids": written}
 
 

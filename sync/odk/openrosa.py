@@ -7,8 +7,9 @@ when the server asks for it. Outcomes map onto the sync engine's error classes
 (sync.client) so the existing backoff applies unchanged:
 
 - 201/202: received (also for the same bytes sent again: the server deduplicates);
-- 409: the same instanceID with other content: ``Conflict`` (shown to staff);
-- 401/403: ``AuthRefused`` (stop, say so); other 4xx: ``Refused``;
+- 401/403: ``CredentialsRefused``; other 4xx: ``RefusedReply`` (409: ``Conflict``).
+  Both carry the status and the start of the body: what a refusal means (form
+  closed, not assigned, a true conflict …) is sync.odk.problems' business;
 - 5xx/408/429: ``ServerBusy``; resets/timeouts after sending: ``OutcomeUnknown``;
   nothing sent: ``Unreachable``.
 """
@@ -37,10 +38,45 @@ SLOWEST_LINK_BYTES_PER_S = 2000  # as sync.client: a 2G link still gets its time
 MAX_REPLY_BYTES = 8 * 1024 * 1024  # formList, manifest, submission replies (downloads: fetch_to)
 
 
-class Conflict(Refused):
-    """409: this instanceID is already on the server with other content."""
+class TooLarge(OutcomeUnknown):
+    """A reply or download past its size bound (or the pull's quota): not resumed.
+    ``received``: the bytes that came before it was cut (they count against a quota)."""
+
+    received = 0
+
+
+class DeadlineExceeded(OutcomeUnknown):
+    """A request past its overall deadline (a server trickling bytes): not resumed."""
+
+    received = 0
+
+
+REPLY_BODY_KEPT = 64_000  # what a refusal keeps of the reply for sync.odk.problems
+
+
+class RefusedReply(Refused):
+    """A 4xx reply, with its status and the start of its body (structured, for
+    sync.odk.problems.classify)."""
+
+    def __init__(self, message: str, status: int, body: bytes = b"") -> None:
+        super().__init__(message, status)
+        self.body = body[:REPLY_BODY_KEPT]
+
+
+class Conflict(RefusedReply):
+    """409: Central says the form is closed, or this instanceID has other content, …"""
 
     kind = RoundState.CONFLICT
+
+
+class CredentialsRefused(AuthRefused):
+    """401/403, with its status and body: on Central's submission endpoint a 401 is also
+    what an app user not assigned to the form gets (the caller probes to tell)."""
+
+    def __init__(self, message: str, status: int, body: bytes = b"") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body[:REPLY_BODY_KEPT]
 
 
 @dataclass(frozen=True)
@@ -76,17 +112,27 @@ class OpenRosaAuth(httpx.Auth):
 
     requires_request_body = True
 
-    def __init__(self, username: str, password: str) -> None:
+    def __init__(self, username: str, password: str,
+                 origin: tuple[str, str, int] | None = None) -> None:
         self._user = username
         self._password = password
         self._digest = httpx.DigestAuth(username, password)
         self.scheme: str | None = None
+        # the configured server's (scheme, host, port): no credential goes anywhere else,
+        # whatever URL a formList or manifest names (OpenRosaClient sets it; else the
+        # first request's)
+        self.origin = origin
 
     def _basic(self) -> str:
         raw = f"{self._user}:{self._password}".encode()
         return "Basic " + base64.b64encode(raw).decode("ascii")
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        if self.origin is None:  # used alone: bound to the first server it talks to
+            self.origin = origin_of(request.url)
+        if origin_of(request.url) != self.origin:
+            yield request
+            return
         if self.scheme == "digest":
             yield from self._digest.auth_flow(request)
             return
@@ -100,6 +146,13 @@ class OpenRosaAuth(httpx.Auth):
             yield from self._digest.auth_flow(request)
         elif response.status_code != 401 and "Authorization" in request.headers:
             self.scheme = "basic"
+
+
+def origin_of(url: httpx.URL | str) -> tuple[str, str, int]:
+    """(scheme, host, port) with the scheme's default port filled in."""
+    url = httpx.URL(url) if isinstance(url, str) else url
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return (url.scheme, url.host.lower(), port)
 
 
 def _basic_allowed(url: httpx.URL) -> bool:
@@ -155,14 +208,18 @@ def parse_manifest(body: bytes) -> list[MediaEntry]:
 
 
 def _message(body: bytes) -> str:
+    """The server's own words about a reply, short and with no control characters (they
+    are stored with the item and printed by ``kiosk status``)."""
     from defusedxml.common import DefusedXmlException
+
+    from kiosk.text_safe import printable
 
     try:
         root = _parse(body)
     except (ET.ParseError, DefusedXmlException):
-        return body[:200].decode("utf-8", "replace").strip()
+        return printable(body[:200].decode("utf-8", "replace").strip())
     texts = [(el.text or "").strip() for el in root.iter() if el.tag.endswith("message")]
-    return " ".join(t for t in texts if t)[:300]
+    return printable(" ".join(t for t in texts if t)[:300])
 
 
 def safe_url(url: str) -> str:
@@ -184,8 +241,12 @@ class OpenRosaClient:
                  on_bytes: Callable[[int, int], None] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.deadline: float | None = None  # time.monotonic() by which a pull round ends
+        if isinstance(auth, OpenRosaAuth) and auth.origin is None:
+            auth.origin = origin_of(self.base_url)
         self._max_body: int | None = None
         self._on_bytes = on_bytes
+        self.requests = 0  # HTTP requests made (a round's report counts them)
         self._http = httpx.Client(
             timeout=httpx.Timeout(timeout, connect=connect_timeout), headers=OPENROSA_HEADERS,
             auth=auth, follow_redirects=True, transport=transport)
@@ -204,13 +265,32 @@ class OpenRosaClient:
 
     # --- transport -----------------------------------------------------------------
 
+    def _read_timeout(self) -> httpx.Timeout | None:
+        """The client's timeout, shortened to what is left of the round's deadline."""
+        if self.deadline is None:
+            return None
+        left = max(0.1, min(self.timeout, self.deadline - time.monotonic()))
+        return httpx.Timeout(left, connect=min(left, self._http.timeout.connect or left))
+
+    def _check_pace(self, where: str, started: float, moved: int) -> None:
+        """An overall deadline per request: ``timeout`` plus the time the bytes moved so
+        far take on the slowest link we serve (a server trickling a byte every few
+        seconds is cut), and never past the round's deadline."""
+        now = time.monotonic()
+        allowed = started + self.timeout + moved / SLOWEST_LINK_BYTES_PER_S
+        if now > allowed or (self.deadline is not None and now > self.deadline):
+            raise DeadlineExceeded(f"{where}: the server is too slow (request deadline "
+                                   "passed)")
+
     def _request(self, method: str, url: str, *, body: bytes | None = None,
                  headers: dict[str, str] | None = None) -> httpx.Response:
-        timeout = None
+        timeout = self._read_timeout() if method == "GET" else None
         if body:
             timeout = httpx.Timeout(self.timeout + len(body) / SLOWEST_LINK_BYTES_PER_S,
                                     connect=self._http.timeout.connect)
         where = safe_url(url)
+        started = time.monotonic()
+        self.requests += 1
         try:
             request = self._http.build_request(
                 method, url, content=body, headers=headers,
@@ -220,8 +300,10 @@ class OpenRosaClient:
                 data = bytearray()
                 for chunk in streamed.iter_bytes():
                     data += chunk
+                    if method == "GET":  # the pull; a submission's reply keeps its timeouts
+                        self._check_pace(where, started, len(data))
                     if len(data) > MAX_REPLY_BYTES:  # a reply, not a download: cut it off
-                        raise OutcomeUnknown(f"{method} {where}: the reply is larger than "
+                        raise TooLarge(f"{method} {where}: the reply is larger than "
                                              f"{MAX_REPLY_BYTES} bytes")
             finally:
                 streamed.close()
@@ -231,7 +313,8 @@ class OpenRosaClient:
             resp = httpx.Response(streamed.status_code, headers=headers_out, content=bytes(data),
                                   request=request)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
-            raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
+            raise Unreachable(key="errors.unreachable",
+                              params={"url": where, "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
             raise OutcomeUnknown(f"{method} {where}: connection lost ({type(exc).__name__})") \
                 from None
@@ -247,16 +330,17 @@ class OpenRosaClient:
             return
         detail = _message(resp.content)
         if status in (401, 403):
-            raise AuthRefused(f"{where} refused this kiosk's credentials (HTTP {status}): "
-                              f"{detail or 'check the connection in kiosk odk connect'}")
+            raise CredentialsRefused(
+                f"{where} refused this kiosk's credentials (HTTP {status}): "
+                f"{detail or 'check the connection in kiosk odk connect'}", status, resp.content)
         if status == 409:
-            raise Conflict(f"{where}: this submission ID is already on the server with other "
-                           f"content (HTTP 409) {detail}".strip(), status)
+            raise Conflict(f"{method} {where}: HTTP 409 {detail}".strip(), status, resp.content)
         if status >= 500 or status in (408, 429):
             retry = resp.headers.get("retry-after")
             raise ServerBusy(f"{method} {where}: HTTP {status}",
                              float(retry) if retry and retry.isdigit() else None)
-        raise Refused(f"{method} {where}: HTTP {status} {detail}".strip(), status)
+        raise RefusedReply(f"{method} {where}: HTTP {status} {detail}".strip(), status,
+                           resp.content)
 
     # --- forms -----------------------------------------------------------------------
 
@@ -281,8 +365,11 @@ class OpenRosaClient:
         headers = {"Range": f"bytes={have}-"} if have else {}
         where = safe_url(self.url(url))
         got = 0
+        started = time.monotonic()
+        timeout = self._read_timeout()
         try:
-            with self._http.stream("GET", self.url(url), headers=headers) as resp:
+            with self._http.stream("GET", self.url(url), headers=headers,
+                                   timeout=timeout or httpx.USE_CLIENT_DEFAULT) as resp:
                 if resp.status_code == 416 and have:  # already complete
                     return 0
                 self._classify(resp, "GET", where)
@@ -291,10 +378,15 @@ class OpenRosaClient:
                     for chunk in resp.iter_bytes():
                         got += len(chunk)
                         if have * (mode == "ab") + got > limit:
-                            raise OutcomeUnknown(f"{where}: larger than {limit} bytes")
+                            raise TooLarge(f"{where}: larger than {limit} bytes")
                         out.write(chunk)
+                        self._check_pace(where, started, got)
+        except (TooLarge, DeadlineExceeded) as exc:
+            exc.received = got
+            raise
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol) as exc:
-            raise Unreachable(f"cannot reach {where}: {type(exc).__name__}") from None
+            raise Unreachable(key="errors.unreachable",
+                              params={"url": where, "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
             raise OutcomeUnknown(f"GET {where}: connection lost ({type(exc).__name__})") from None
         finally:

@@ -6,14 +6,15 @@ form or a kiosk connected to another project turned finished applications into
 permanent rejections. Here a reply is classified (pure: no I/O, no state) into
 
 - ``ACKNOWLEDGED``: the server has this submission (201/202/200);
-- ``RETRY``: try again soon by itself (transport trouble, 5xx, 408, 429);
+- ``RETRY``: try again soon by itself (transport trouble, 5xx, 408, 429; refused
+  credentials stop the round and are tried again on a fixed delay);
 - ``HELD``: the server cannot take it now for a reason an operator can fix (form
-  closed, form deleted or unknown, not assigned, project gone, quota, too large,
-  credentials) — kept in the outbox with the reason, retried on a slow schedule;
+  closed, form deleted or unknown, not assigned, project gone, quota, too large) — kept in the outbox with the reason, retried on a slow schedule;
 - ``REJECTED``: only when the server says this exact submission is wrong for
   ever (Central's 409.1: same instanceID, other XML; a definitive refusal of
   the submission's own content).
 
+Outcomes and reasons are the destination port's (kiosk.destination): one vocabulary.
 The reason comes from Central's problem code (``lib/util/problem.js``). Its JSON
 API sends ``{"code": 409.2, "message": ...}``; its OpenRosa endpoints send only
 ``<OpenRosaResponse><message nature="error">MESSAGE</message>`` with the HTTP
@@ -32,7 +33,6 @@ finished is thrown away on a guess.
 
 from __future__ import annotations
 
-import enum
 import json
 import re
 from dataclasses import dataclass
@@ -40,35 +40,9 @@ from dataclasses import dataclass
 from defusedxml import ElementTree
 from defusedxml.common import DefusedXmlException
 
+from kiosk.destination import Outcome, Reason
+
 MAX_BODY_CHARS = 64_000  # a problem body is a few hundred bytes; more is not parsed
-
-
-class Outcome(enum.StrEnum):
-    ACKNOWLEDGED = "acknowledged"
-    RETRY = "retry"
-    HELD = "held"
-    REJECTED = "rejected"
-
-
-class Reason(enum.StrEnum):
-    RECEIVED = "received"
-    TRANSPORT = "transport"
-    SERVER_ERROR = "server-error"
-    RATE_LIMITED = "rate-limited"
-    FORM_CLOSED = "form-closed"
-    FORM_NOT_FOUND = "form-not-found"  # deleted (restorable 30 days), never there, other project
-    FORM_VERSION_UNKNOWN = "form-version-unknown"
-    NOT_ASSIGNED = "not-assigned"
-    CREDENTIALS_REFUSED = "credentials-refused"
-    PROJECT_GONE = "project-gone"
-    QUOTA = "quota"
-    TOO_LARGE = "too-large"
-    SUBMISSION_DELETED_ON_SERVER = "submission-deleted-on-server"
-    EDITED_ON_SERVER = "edited-on-server"
-    SERVER_SETUP = "server-setup"
-    CONFLICT_OTHER_CONTENT = "conflict-other-content"
-    VALIDATION = "validation"
-    UNKNOWN_REFUSAL = "unknown-refusal"
 
 
 @dataclass(frozen=True)
@@ -81,24 +55,24 @@ class Classified:
 
 # Central's problem code -> (outcome, reason), for a submission request.
 _CODES: dict[str, tuple[Outcome, Reason]] = {
-    "400.1": (Outcome.REJECTED, Reason.VALIDATION),  # XML cannot be parsed
-    "400.2": (Outcome.REJECTED, Reason.VALIDATION),  # required field (instanceID, form id) missing
-    "400.7": (Outcome.REJECTED, Reason.VALIDATION),  # no xml_submission_file part
-    "400.8": (Outcome.REJECTED, Reason.VALIDATION),  # form id in the XML differs from the URL
-    "400.39": (Outcome.REJECTED, Reason.VALIDATION),  # multipart body cannot be parsed
+    "400.1": (Outcome.REJECTED, Reason.REFUSED),  # XML cannot be parsed
+    "400.2": (Outcome.REJECTED, Reason.REFUSED),  # required field (instanceID, form id) missing
+    "400.7": (Outcome.REJECTED, Reason.REFUSED),  # no xml_submission_file part
+    "400.8": (Outcome.REJECTED, Reason.REFUSED),  # form id in the XML differs from the URL
+    "400.39": (Outcome.REJECTED, Reason.REFUSED),  # multipart body cannot be parsed
     "400.36": (Outcome.HELD, Reason.TOO_LARGE),
-    "401.2": (Outcome.HELD, Reason.CREDENTIALS_REFUSED),  # see classify: also "not assigned"
+    "401.2": (Outcome.RETRY, Reason.AUTH_REFUSED),  # see classify: also "not assigned"
     "401.3": (Outcome.HELD, Reason.SERVER_SETUP),  # HTTPS only
     "401.5": (Outcome.HELD, Reason.SERVER_SETUP),  # Basic not allowed with OIDC
     "403.1": (Outcome.HELD, Reason.NOT_ASSIGNED),
-    "404.1": (Outcome.HELD, Reason.FORM_NOT_FOUND),
-    "404.4": (Outcome.HELD, Reason.FORM_NOT_FOUND),  # draft gone
+    "404.1": (Outcome.HELD, Reason.FORM_UNKNOWN),
+    "404.4": (Outcome.HELD, Reason.FORM_UNKNOWN),  # draft gone
     "404.6": (Outcome.HELD, Reason.FORM_VERSION_UNKNOWN),
-    "409.1": (Outcome.REJECTED, Reason.CONFLICT_OTHER_CONTENT),
+    "409.1": (Outcome.REJECTED, Reason.CONFLICT),
     "409.2": (Outcome.HELD, Reason.FORM_CLOSED),
     "409.9": (Outcome.HELD, Reason.EDITED_ON_SERVER),
     "409.12": (Outcome.HELD, Reason.FORM_CLOSED),
-    "409.18": (Outcome.HELD, Reason.SUBMISSION_DELETED_ON_SERVER),
+    "409.18": (Outcome.HELD, Reason.DELETED_ON_SERVER),
 }
 
 # The fixed start of each message Central writes for those codes (OpenRosa XML
@@ -189,17 +163,19 @@ def classify(status: int | None, body: bytes | str | None = None, *,
     (connection failed, timed out). What the caller learned otherwise (its form
     list request) sharpens the reason: ``credentials_ok`` — the credentials work,
     so Central's 401.2 on the submission endpoint means "not assigned to this
-    form" (403.1, re-worded there); ``project_ok`` False — the project itself is
+    form" (403.1, re-worded there); False — a 401/403 is the credentials (revoked); ``project_ok`` False — the project itself is
     gone (or the connection names another), so a 404 is not just the form's."""
     if status is None:
-        return Classified(Outcome.RETRY, Reason.TRANSPORT, None, None)
+        return Classified(Outcome.RETRY, Reason.OUTCOME_UNKNOWN, None, None)
     code, openrosa = _problem(body) if status >= 300 else (None, False)
     outcome, reason = _by_code(code) if code else _by_status(status)
-    if code == "403.1" and openrosa:
-        reason = Reason.CREDENTIALS_REFUSED  # the OpenRosa endpoint's 403.1: token revoked
-    if reason is Reason.CREDENTIALS_REFUSED and credentials_ok and status == 401:
-        reason = Reason.NOT_ASSIGNED
-    if reason is Reason.FORM_NOT_FOUND and project_ok is False:
+    if code == "403.1" and openrosa:  # the OpenRosa endpoint's 403.1: token revoked
+        outcome, reason = Outcome.RETRY, Reason.AUTH_REFUSED
+    if reason is Reason.AUTH_REFUSED and credentials_ok and status == 401:
+        outcome, reason = Outcome.HELD, Reason.NOT_ASSIGNED
+    if status in (401, 403) and credentials_ok is False:  # the form list is refused too
+        outcome, reason = Outcome.RETRY, Reason.AUTH_REFUSED
+    if reason is Reason.FORM_UNKNOWN and project_ok is False:
         reason = Reason.PROJECT_GONE
     return Classified(outcome, reason, status, code)
 
@@ -214,23 +190,24 @@ def _by_code(code: str) -> tuple[Outcome, Reason]:
 
 def _by_status(status: int) -> tuple[Outcome, Reason]:
     if status in (200, 201, 202):
-        return Outcome.ACKNOWLEDGED, Reason.RECEIVED
+        return Outcome.ACKNOWLEDGED, Reason.ACCEPTED
     if status < 400:  # 204 is no receipt; a redirect on POST is a setup to fix
         return Outcome.HELD, Reason.SERVER_SETUP
     if status in (408, 429):
-        return Outcome.RETRY, Reason.RATE_LIMITED if status == 429 else Reason.TRANSPORT
+        return Outcome.RETRY, Reason.SERVER_BUSY
+    if status == 401:  # credentials (or, on Central, not assigned: see classify)
+        return Outcome.RETRY, Reason.AUTH_REFUSED
     if status >= 500 and status != 507:
-        return Outcome.RETRY, Reason.SERVER_ERROR
+        return Outcome.RETRY, Reason.SERVER_BUSY
     return Outcome.HELD, _HELD_BY_STATUS.get(status, Reason.UNKNOWN_REFUSAL)
 
 
 # Without a problem code (a proxy, KoboToolbox, another OpenRosa server).
 _HELD_BY_STATUS: dict[int, Reason] = {
-    401: Reason.CREDENTIALS_REFUSED,
     402: Reason.QUOTA,
     403: Reason.NOT_ASSIGNED,
-    404: Reason.FORM_NOT_FOUND,
-    410: Reason.FORM_NOT_FOUND,
+    404: Reason.FORM_UNKNOWN,
+    410: Reason.FORM_UNKNOWN,
     409: Reason.UNKNOWN_REFUSAL,  # a 409 without Central's words is NOT taken as a conflict
     413: Reason.TOO_LARGE,
     507: Reason.QUOTA,

@@ -128,7 +128,8 @@ def _instance_sha(meta: XFormMeta, questions: list[Any], answers: dict[str, Any]
 
 def finalize_form(store: Any, form: Any, document: dict[str, Any], *, device: DeviceIdentity,
                   draft_id: str | None = None, submission_id: str | None = None,
-                  deprecated_id: str | None = None) -> SealedEnvelope:
+                  deprecated_id: str | None = None,
+                  destination: tuple[str, str] | None = None) -> SealedEnvelope:
     """kiosk.finalize's entry for a FormDef read from an XForm (``form.odk``)."""
     from sync.odk.xformmeta import odk_meta
 
@@ -137,16 +138,26 @@ def finalize_form(store: Any, form: Any, document: dict[str, Any], *, device: De
         raise KioskError(f"form {form.id} is not an ODK form")
     return finalize_odk(store, document, meta, form.pages_questions(), device=device,
                         draft_id=draft_id, submission_id=submission_id,
-                        deprecated_id=deprecated_id)
+                        deprecated_id=deprecated_id, destination=destination)
+
+
+def current_destination(store: Any) -> tuple[str, str] | None:
+    """(server, project) of the kiosk's ODK connection now, or None without one."""
+    from sync.odk.connection import load
+
+    conn = load(store.secrets())
+    return None if conn is None else conn.destination
 
 
 def finalize_odk(store: Any, document: dict[str, Any], meta: XFormMeta,
                  questions: Iterable[Any], *, device: DeviceIdentity,
                  draft_id: str | None = None, submission_id: str | None = None,
-                 deprecated_id: str | None = None) -> SealedEnvelope:
+                 deprecated_id: str | None = None,
+                 destination: tuple[str, str] | None = None) -> SealedEnvelope:
     """Store.finalize for an ODK form. The same ID again with the same answers returns the
     stored submission; with other answers it is refused here (never a 409 surprise from
-    the server): an edit is a new submission with ``deprecated_id``."""
+    the server): an edit is a new submission with ``deprecated_id``. The row records
+    the (server, project) it is made for: ``destination``, else the connection now."""
     questions = list(questions)
     if submission_id is not None:
         existing = store.envelope(submission_id)
@@ -161,4 +172,5 @@ def finalize_odk(store: Any, document: dict[str, Any], meta: XFormMeta,
     return store.finalize(document, device=device, agency_jwk={}, demo=False,
                           draft_id=draft_id, submission_id=submission_id,
                           sealer=make_sealer(meta, questions, store,
-                                             deprecated_id=deprecated_id))
+                                             deprecated_id=deprecated_id),
+                          destination=destination or current_destination(store))

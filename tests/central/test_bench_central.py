@@ -24,3 +24,11 @@ def test_three_setups_and_their_ratios_in_one_run(tmp_path, pg_url):
     assert all(s["errors"] == 0 and s["submissions_per_s"] > 0 for s in setups.values())
     assert set(figures["ratios"]) == {"pg1_vs_sqlite_throughput", "pg2_vs_pg1_throughput",
                                       "pg2_vs_sqlite_throughput"}
+
+
+def test_kiosk_bench_runs_the_central_suite_with_its_own_throwaway_cluster():
+    from app.bench import central as suite
+    from app.commands.bench import SUITES, _suites
+
+    assert "central" in SUITES and _suites()["central"] is suite
+    assert "KIOSK_BENCH_DATABASE_URL" in (suite.__doc__ or "")

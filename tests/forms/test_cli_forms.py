@@ -17,7 +17,8 @@ def test_forms_list_json(kiosk_cli) -> None:  # type: ignore[no-untyped-def]
     assert "birth-registration" in ids and data["problems"] == []
     row = next(f for f in data["forms"] if f["id"] == "birth-registration")
     assert row["title"] == "Birth registration" and row["demo"] is True
-    assert set(row) == {"id", "version", "title", "category", "agency", "demo"}
+    assert set(row) == {"id", "xml_form_id", "version", "title", "category", "agency", "demo"}
+    assert row["xml_form_id"] == "birth-registration"  # a kiosk form: its own id (issue 22)
 
 
 def test_forms_list_human(kiosk_cli) -> None:  # type: ignore[no-untyped-def]
@@ -46,7 +47,7 @@ def test_forms_check_reports_file_path_and_reason(kiosk_cli, tmp_path: Path) -> 
     # a plain folder of form files works too
     result = kiosk_cli("forms", "check", str(tmp_path / "forms"))
     assert result.returncode == 1 and "bad.json" in result.stdout
-    missing = kiosk_cli("forms", "check", str(tmp_path / "nope"))
+    missing = kiosk_cli("--lang", "en", "forms", "check", str(tmp_path / "nope"))
     assert missing.returncode == 3 and "folder not found" in missing.stderr
 
 
@@ -60,7 +61,7 @@ def test_forms_list_uses_configured_catalog(kiosk_cli, isolated_home: Path, tmp_
     assert [f["id"] for f in data["forms"]] == ["good"]
     assert data["problems"][0]["file"] == "forms/bad.json"
     (isolated_home / "config.toml").write_text(f'catalog_dir = "{tmp_path / "nope"}"\n', "utf-8")
-    result = kiosk_cli("forms", "list")
+    result = kiosk_cli("--lang", "en", "forms", "list")
     assert result.returncode == 3 and "catalog folder not found" in result.stderr
 
 

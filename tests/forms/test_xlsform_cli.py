@@ -56,12 +56,22 @@ def test_import_list_fill_remove(kiosk_cli, tmp_path: Path, isolated_home: Path)
     assert "one-language" not in {f["id"] for f in listed["forms"]}
 
 
-def test_import_needs_a_known_category_and_agency(kiosk_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_import_with_no_flags_and_refused_unknown_flags(kiosk_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Issue 22: ``forms import FILE`` alone works (the imported forms' category, the form's
+    own destination); a category or agency given must exist."""
     xlsx = one_language_form(tmp_path / "one.xlsx")
-    result = kiosk_cli("forms", "import", str(xlsx))
-    assert result.returncode == 2 and "--category ID is needed: one of civil-registration" in result.stderr
-    result = kiosk_cli("forms", "import", str(xlsx), "--category", "nope", "--agency", "gasr")
-    assert result.returncode == 2 and "unknown category 'nope'" in result.stderr
+    result = kiosk_cli("--lang", "en", "forms", "import", str(xlsx), "--category", "nope",
+                       "--agency", "gasr")
+    assert result.returncode == 2 and f"{xlsx}: unknown category nope" in result.stderr
+    result = kiosk_cli("forms", "import", str(xlsx), "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    row = json.loads(result.stdout)["imported"][0]
+    assert (row["id"], row["xml_form_id"], row["category"], row["agency"]) == (
+        "one-language", "one_language", "imported", "")
+    listed = json.loads(kiosk_cli("forms", "list", "--json", "--lang", "en").stdout)
+    assert {"id": "one-language", "xml_form_id": "one_language", "category": "imported"}.items() <= next(
+        f for f in listed["forms"] if f["id"] == "one-language").items()
+    assert listed["problems"] == []
 
 
 @pytest.mark.parametrize(("builder", "where", "why"), [
@@ -113,5 +123,5 @@ def test_fill_answers_a_left_out_location_with_the_kiosks(kiosk_cli, tmp_path: P
     assert 'location = "47.9185 106.9176"' in (isolated_home / "config.toml").read_text("utf-8")
     filled = kiosk_cli("fill", "odk-types", "--answers", str(file), "--json")
     assert filled.returncode == 0, filled.stderr
-    bad = kiosk_cli("location", "set", "91 200")
+    bad = kiosk_cli("location", "set", "91 200", "--lang", "en")
     assert bad.returncode == 4 and "latitude must be -90 to 90" in bad.stderr

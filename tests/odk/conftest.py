@@ -1,10 +1,11 @@
 """A real ODK Central for the tests in tests/odk (session-scoped).
 
-``start.sh`` beside the backend tarball is idempotent: it starts Central when it is not
-running and prints ``KEY='value'`` lines either way. It lives in
-``<repo>/../shared/odk-central`` (where CI's clone finds it) unless ODK_CENTRAL_DIR says
-otherwise. The tests skip — loudly, with the reason — only when Node or PostgreSQL
-cannot be installed on this machine; any other failure to start is an error.
+The project carries it: tests/servers/odk-central/central.sh starts the pinned
+central-backend beside it (idempotent; it prints ``KEY='value'`` lines). What this
+session started, it stops at the end; a Central that was already running is left
+running. Where Node or PostgreSQL cannot be had on this machine the tests skip naming
+the package (a failure under CI=true); any other failure to start is an error.
+ODK_PORT, ODK_PG_PORT, ODK_STATE_DIR and ODK_CACHE_DIR pass through to the script.
 """
 
 from __future__ import annotations
@@ -19,28 +20,16 @@ from pathlib import Path
 import pytest
 
 from tests.odk.central import AppUser, Central
+from tests.support.system_parts import missing
 
-REPO = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).resolve().parents[1] / "servers" / "odk-central" / "central.sh"
 _LINE = re.compile(r"^([A-Z_][A-Z0-9_]*)=(.*)$")
-_CANNOT_INSTALL = ("postgresql is not installed and this is not root", "need npm",
-                   "apt-get install postgresql failed", "apt-get install npm failed",
-                   "node install failed")
-
-
-def central_dir() -> Path:
-    """ODK_CENTRAL_DIR, else the nearest ``shared/odk-central`` beside the repo or one of its
-    parents (a clone sits beside ``shared/``; a git worktree may sit a level deeper)."""
-    if os.environ.get("ODK_CENTRAL_DIR"):
-        return Path(os.environ["ODK_CENTRAL_DIR"])
-    for parent in REPO.parents:
-        candidate = parent / "shared" / "odk-central"
-        if (candidate / "start.sh").is_file():
-            return candidate
-    return REPO.parent / "shared" / "odk-central"
+#: central.sh's message when a system part is absent -> the Debian package to name
+_MISSING = {"PostgreSQL is not installed": "postgresql", "needs Node 24 or npm": "npm"}
 
 
 def parse_env(stdout: str) -> dict[str, str]:
-    """start.sh's KEY='value' lines (shell-quoted) as a dict."""
+    """central.sh's KEY='value' lines (shell-quoted) as a dict."""
     out: dict[str, str] = {}
     for line in stdout.splitlines():
         m = _LINE.match(line.strip())
@@ -50,21 +39,26 @@ def parse_env(stdout: str) -> dict[str, str]:
     return out
 
 
+def _central(verb: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["bash", str(SCRIPT), verb], capture_output=True, text=True, timeout=900)
+
+
 @pytest.fixture(scope="session")
-def odk_env() -> dict[str, str]:
-    script = central_dir() / "start.sh"
-    if not script.is_file():
-        raise AssertionError(f"ODK Central's start.sh not found at {script}: set ODK_CENTRAL_DIR")
-    proc = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
+def odk_env() -> Iterator[dict[str, str]]:
+    proc = _central("start")
     if proc.returncode != 0:
         err = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "no output"
-        if any(s in err.lower() for s in _CANNOT_INSTALL):
-            pytest.skip(f"ODK CENTRAL NOT AVAILABLE: Node/PostgreSQL cannot be installed here: {err}")
-        raise AssertionError(f"ODK Central start.sh failed ({proc.returncode}): {err}")
+        for cause, package in _MISSING.items():
+            if cause in err:
+                missing(package, f"ODK Central cannot start: {err}")
+        raise AssertionError(f"ODK Central did not start ({proc.returncode}): {err}")
     env = parse_env(proc.stdout)
-    missing = {"ODK_BASE", "ODK_ADMIN_EMAIL", "ODK_ADMIN_PASSWORD"} - env.keys()
-    assert not missing, f"start.sh printed no {sorted(missing)}: {proc.stdout[:300]!r}"
-    return env
+    lacking = {"ODK_BASE", "ODK_ADMIN_EMAIL", "ODK_ADMIN_PASSWORD"} - env.keys()
+    assert not lacking, f"central.sh printed no {sorted(lacking)}: {proc.stdout[:300]!r}"
+    yield env
+    if env.get("ODK_STARTED") == "1":
+        stopped = _central("stop")
+        assert stopped.returncode == 0, stopped.stderr
 
 
 @pytest.fixture(scope="session")

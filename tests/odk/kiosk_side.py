@@ -39,11 +39,17 @@ class OdkKiosk:
         return env.submission_id
 
 
-def connect_kiosk(home_root: Path, url: str, form_id: str) -> OdkKiosk:
+def connect_kiosk(home_root: Path, url: str, form_id: str, *, moved: bool = False) -> OdkKiosk:
+    """``moved``: the same Central at another URL (e.g. the fault proxy gone): the unsent
+    submissions made for the old URL go to this one (``kiosk odk connect --moved``)."""
     home = Home(home_root).ensure()
     conn = connection.parse_url(url)
-    connection.save(open_secrets(home.root), conn)
+    store = Store.open(home)
+    if moved:
+        connection.switch(open_secrets(home.root), store, conn, moved=True)
+    else:
+        connection.save(open_secrets(home.root), conn)
     with OpenRosaClient(url) as client:
         entry = next(f for f in client.form_list() if f.form_id == form_id)
         _, xml, _ = client.get(entry.download_url)
-    return OdkKiosk(home, Store.open(home), read_meta(xml, source=form_id))
+    return OdkKiosk(home, store, read_meta(xml, source=form_id))

@@ -18,7 +18,7 @@ import pytest
 
 from kiosk.envelope import jws_verify
 from sync.odk.deliver import open_delivery
-from tests.odk.conftest import REPO
+from tests.conftest import REPO
 from tests.odk.helpers import FORMS, PHOTO, household_xform
 from tests.odk.kiosk_side import connect_kiosk
 from tests.sync.faultproxy import Fault, FaultProxy
@@ -48,7 +48,7 @@ def _drain(kiosk, delivery, *, rounds: int = 30) -> None:
 def test_resets_and_stalls_during_multipart_posts_deliver_once(make_form, central,
                                                                isolated_home) -> None:
     pid, form_id, user = make_form(household_xform(), encrypted=True)
-    with FaultProxy.to_url("http://127.0.0.1:8383") as proxy:
+    with FaultProxy.to_url(central.base) as proxy:
         kiosk = connect_kiosk(isolated_home, _proxied(user.url, proxy), form_id)
         ids = [kiosk.finalize() for _ in range(4)]
         proxy.inject(
@@ -98,7 +98,7 @@ def test_parts_split_under_the_accepted_length_and_the_jws_travels(make_form, ce
 def test_sigkill_mid_post_then_sync_again_one_submission(make_form, central, isolated_home,
                                                          fault: str) -> None:
     pid, form_id, user = make_form(household_xform())
-    with FaultProxy.to_url("http://127.0.0.1:8383") as proxy:
+    with FaultProxy.to_url(central.base) as proxy:
         kiosk = connect_kiosk(isolated_home, _proxied(user.url, proxy), form_id)
         sid = kiosk.finalize()
         kiosk.store.close()
@@ -126,7 +126,7 @@ def test_sigkill_mid_post_then_sync_again_one_submission(make_form, central, iso
                 time.sleep(0.05)
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=30)
-    again = connect_kiosk(isolated_home, user.url, form_id)
+    again = connect_kiosk(isolated_home, user.url, form_id, moved=True)
     assert again.store.submission(sid)["state"] in ("sent", "sealed", "queued")
     with again.store.write() as conn:
         conn.execute("UPDATE submissions SET next_attempt_at = 0")

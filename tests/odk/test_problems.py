@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from sync.odk.problems import Outcome, Reason, classify, openrosa_message, problem_code
+from kiosk.destination import Outcome, Reason
+from sync.odk.problems import classify, openrosa_message, problem_code
 
 MESSAGES = {
     "409.1": "A submission already exists with this ID, but with different XML. Resubmissions "
@@ -35,13 +36,13 @@ def problem_json(code: str, message: str) -> str:
 
 @pytest.mark.parametrize(("status", "code", "outcome", "reason"), [
     (409, "409.2", Outcome.HELD, Reason.FORM_CLOSED),
-    (404, "404.1", Outcome.HELD, Reason.FORM_NOT_FOUND),
+    (404, "404.1", Outcome.HELD, Reason.FORM_UNKNOWN),
     (404, "404.6", Outcome.HELD, Reason.FORM_VERSION_UNKNOWN),
-    (409, "409.1", Outcome.REJECTED, Reason.CONFLICT_OTHER_CONTENT),
-    (409, "409.18", Outcome.HELD, Reason.SUBMISSION_DELETED_ON_SERVER),
-    (401, "401.2", Outcome.HELD, Reason.CREDENTIALS_REFUSED),
-    (403, "403.1", Outcome.HELD, Reason.CREDENTIALS_REFUSED),  # OpenRosa: token revoked
-    (400, "400.1", Outcome.REJECTED, Reason.VALIDATION),
+    (409, "409.1", Outcome.REJECTED, Reason.CONFLICT),
+    (409, "409.18", Outcome.HELD, Reason.DELETED_ON_SERVER),
+    (401, "401.2", Outcome.RETRY, Reason.AUTH_REFUSED),
+    (403, "403.1", Outcome.RETRY, Reason.AUTH_REFUSED),  # OpenRosa: token revoked
+    (400, "400.1", Outcome.REJECTED, Reason.REFUSED),
     (400, "400.36", Outcome.HELD, Reason.TOO_LARGE),
 ])
 def test_openrosa_replies_are_classified_by_centrals_message(status, code, outcome, reason):
@@ -60,9 +61,15 @@ def test_json_problem_codes_are_read_exactly():
 
 def test_an_unassigned_app_user_is_held_not_refused_credentials():
     body = openrosa(MESSAGES["401.2"])
-    assert classify(401, body).reason is Reason.CREDENTIALS_REFUSED
+    assert classify(401, body).reason is Reason.AUTH_REFUSED
     known_good = classify(401, body, credentials_ok=True)
     assert (known_good.outcome, known_good.reason) == (Outcome.HELD, Reason.NOT_ASSIGNED)
+
+
+def test_a_refused_form_list_makes_any_401_or_403_the_credentials():
+    for status, body in ((403, b""), (403, openrosa(MESSAGES["401.2"])), (401, b"")):
+        revoked = classify(status, body, credentials_ok=False)
+        assert (revoked.outcome, revoked.reason) == (Outcome.RETRY, Reason.AUTH_REFUSED)
 
 
 def test_a_missing_project_is_named_when_the_caller_knows():
@@ -71,15 +78,15 @@ def test_a_missing_project_is_named_when_the_caller_knows():
 
 
 @pytest.mark.parametrize(("status", "outcome", "reason"), [
-    (201, Outcome.ACKNOWLEDGED, Reason.RECEIVED),  # also Central's answer to identical XML
-    (202, Outcome.ACKNOWLEDGED, Reason.RECEIVED),
-    (500, Outcome.RETRY, Reason.SERVER_ERROR),
-    (502, Outcome.RETRY, Reason.SERVER_ERROR),
-    (429, Outcome.RETRY, Reason.RATE_LIMITED),
-    (408, Outcome.RETRY, Reason.TRANSPORT),
-    (None, Outcome.RETRY, Reason.TRANSPORT),
+    (201, Outcome.ACKNOWLEDGED, Reason.ACCEPTED),  # also Central's answer to identical XML
+    (202, Outcome.ACKNOWLEDGED, Reason.ACCEPTED),
+    (500, Outcome.RETRY, Reason.SERVER_BUSY),
+    (502, Outcome.RETRY, Reason.SERVER_BUSY),
+    (429, Outcome.RETRY, Reason.SERVER_BUSY),
+    (408, Outcome.RETRY, Reason.SERVER_BUSY),
+    (None, Outcome.RETRY, Reason.OUTCOME_UNKNOWN),
     (409, Outcome.HELD, Reason.UNKNOWN_REFUSAL),  # a bare 409 is not taken as a conflict
-    (404, Outcome.HELD, Reason.FORM_NOT_FOUND),
+    (404, Outcome.HELD, Reason.FORM_UNKNOWN),
     (413, Outcome.HELD, Reason.TOO_LARGE),
     (402, Outcome.HELD, Reason.QUOTA),
     (507, Outcome.HELD, Reason.QUOTA),
@@ -107,3 +114,16 @@ def test_hostile_or_broken_bodies_are_just_unknown():
     assert problem_code('{"code": "DROP TABLE"}') is None
     huge = openrosa(MESSAGES["409.1"] + "x" * 100_000)
     assert classify(409, huge).reason is Reason.UNKNOWN_REFUSAL  # too long to parse: unknown
+
+
+def test_every_held_reason_has_plain_words_in_both_languages():
+    """Staff read a held item's reason in mn and en (status, doctor, staff screen)."""
+    from kiosk.destination import held_words
+    from sync.odk import problems
+
+    held = {r for _, r in problems._CODES.values()} | set(problems._HELD_BY_STATUS.values())
+    held |= {Reason.UNKNOWN_REFUSAL, Reason.SERVER_SETUP, Reason.PROJECT_GONE}
+    held -= {Reason.CONFLICT, Reason.REFUSED, Reason.AUTH_REFUSED}
+    for reason in held:
+        mn, en = held_words(reason.value, "mn"), held_words(reason.value, "en")
+        assert mn != reason.value and en != reason.value and mn != en, reason

@@ -72,7 +72,7 @@ def test_receipt_qr_round_trip_through_a_real_decoder(device):
     )
     claims = verify_receipt(text, device.public_jwk)
     assert claims["eh"] == "ab" * 8 and claims["demo"] is True
-    assert set(claims) == {"v", "id", "eh", "t", "dev", "demo"}  # no personal data
+    assert set(claims) == {"v", "id", "eh", "t", "dev", "demo", "n"}  # no personal data
     import io
 
     [decoded] = zxingcpp.read_barcodes(Image.open(io.BytesIO(render_png(text))))
@@ -167,13 +167,13 @@ def test_fill_with_invalid_answers_names_the_question(kiosk_cli, tmp_path):
 
 def test_fill_unknown_form_and_missing_file(kiosk_cli, tmp_path):
     assert kiosk_cli("fill", "no-such-form", "--answers", str(tmp_path / "x.json")).returncode == 3
-    missing = kiosk_cli("fill", "id-card", "--answers", str(tmp_path / "x.json"))
+    missing = kiosk_cli("--lang", "en", "fill", "id-card", "--answers", str(tmp_path / "x.json"))
     assert missing.returncode == 3 and "not found" in missing.stderr
 
 
 def test_fill_without_keyring_is_one_plain_line(kiosk_cli, monkeypatch):
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
-    result = _fill(kiosk_cli, "id-card")
+    result = _fill(kiosk_cli, "id-card", "--lang", "en")
     assert result.returncode == 4, result.stderr
     assert "no usable keyring" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1

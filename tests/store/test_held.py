@@ -72,3 +72,26 @@ def test_a_lost_data_key_with_drafts_stored_says_restore_the_keyring(isolated_ho
         again.save_draft(None, form_id="f", form_version="1", answers={"a": 2},
                          position="p1", demo=False)
     assert "restore the keyring" in err.value.message
+
+
+def test_odk_rows_go_only_to_the_destination_they_were_made_for(store, device, agency):
+    a, b = ("https://odk.example/v1/key/…/projects/1", "1"), ("https://odk.example/v1/key/…/projects/2", "2")
+    old = store.finalize(document(a=1), device=device, agency_jwk=agency[1], demo=False,
+                         destination=a).submission_id
+    legacy = _one(store, device, agency, a=2)  # made before rows recorded a destination
+    with store.write() as conn:
+        conn.execute("UPDATE submissions SET agency_kid = 'odk'")
+    now = time.time()
+    assert [i.id for i in store.next_batch(now, kind=DestinationKind.ODK, destination=b)] == \
+        [legacy]
+    assert store.stamp_destination(a) == 1  # the legacy row was made under connection a
+    assert store.next_batch(now, kind=DestinationKind.ODK, destination=b) == []
+    assert {i.id for i in store.next_batch(now, kind=DestinationKind.ODK, destination=a)} == \
+        {old, legacy}
+    assert store.unsent_elsewhere(b) == 2 and store.unsent_elsewhere(a) == 0
+    store.mark_held(old, "form-closed", "closed", now + 600)
+    assert store.unsent_elsewhere(b) == 2  # held is unsent: still counted
+    store.mark_exported([old, legacy])
+    assert store.unsent_elsewhere(b) == 0  # a technician carries them
+    store.mark_acknowledged(legacy, {"status": "accepted"})
+    assert store.unsent_elsewhere(b) == 0

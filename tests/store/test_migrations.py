@@ -99,7 +99,7 @@ def test_cli_reports_a_newer_database_in_one_line(kiosk_cli, isolated_home):
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     conn.close()
     before = h.db.read_bytes()
-    result = kiosk_cli("status")
+    result = kiosk_cli("status", "--lang", "en")
     assert result.returncode == 5, result.stderr
     assert "newer kiosk build" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert h.db.read_bytes() == before

@@ -17,7 +17,7 @@ from tests.store.conftest import document
 def test_pragmas_are_asserted_at_open(store):
     assert store.read("PRAGMA journal_mode")[0][0] == "wal"
     assert store.read("PRAGMA synchronous")[0][0] == 2  # FULL
-    assert store.schema_version() == 5
+    assert store.schema_version() == 6
     assert store.integrity_check() == "ok"
 
 
@@ -191,7 +191,7 @@ def test_a_damaged_database_file_is_one_clear_error(isolated_home, kiosk_cli):
     h.db.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StorageError, match="damaged"):
         Store.open(h)
-    result = kiosk_cli("status")
+    result = kiosk_cli("status", "--lang", "en")
     assert result.returncode == 5 and "damaged" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 

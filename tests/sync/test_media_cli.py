@@ -136,6 +136,25 @@ def test_forged_receipt_is_not_an_acknowledgement(server, kiosk, exported, kiosk
     assert out["invalid"] == 2 and out["acknowledged"] == 4
 
 
+def test_import_acks_reports_the_acks_it_skipped(server, kiosk, exported, kiosk_cli, tmp_path):
+    bundle, _ = exported
+    assert _import(server, bundle)[0] == 0
+    acks = tmp_path / "acks.json"
+    assert central("export-acks", "--out", str(acks), *_where(server)).returncode == 0
+    doc = json.loads(acks.read_text())
+    doc["acks"][0]["device_id"] = "someone-else"
+    from kiosk.store.ids import uuid7
+
+    stranger = uuid7()
+    doc["acks"][1]["submission_id"] = stranger
+    acks.write_text(json.dumps(doc))
+    out = json.loads(kiosk_cli("import-acks", str(acks), "--json").stdout)
+    assert (out["other_device"], out["unknown"], out["acknowledged"]) == (1, 1, 4)
+    assert any(stranger in p and "skipped" in p for p in out["problems"])
+    human = kiosk_cli("import-acks", str(acks), "--lang", "en").stdout
+    assert "1 for another kiosk (skipped)" in human and f"{stranger}: not on this kiosk" in human
+
+
 def test_cli_serve_enrol_sync_list_revoke(tmp_path, kiosk_cli, isolated_home):
     data = tmp_path / "central"
     proc = subprocess.Popen(

@@ -52,8 +52,9 @@ def test_the_kiosk_build_leaves_out_the_server_and_test_tools() -> None:
     text = SPEC.read_text(encoding="utf-8")
     assert "upx=True" not in text and text.count("upx=False") >= 2
     for folder in ("catalog", "i18n", "themes", "icons", "fonts"):
-        assert (REPO / "kiosk" / "assets" / folder).is_dir()
-    assert '(str(REPO / "kiosk" / "assets"), "kiosk/assets")' in text
+        assert (REPO / "assets" / folder).is_dir()
+    assert not (REPO / "kiosk" / "assets").exists()  # top level only (issue 24)
+    assert '(str(REPO / "assets"), "kiosk/assets")' in text
 
 
 def test_the_build_starts_at_app_and_lists_none_of_our_modules() -> None:

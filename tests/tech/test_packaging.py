@@ -119,3 +119,20 @@ def test_missing_translation_files_stop_with_one_clear_line(tmp_path: Path, monk
         assert str(tmp_path) in str(caught.value)
     finally:
         i18n.catalog.cache_clear()
+
+
+def test_every_python_package_is_listed_for_the_wheel() -> None:
+    """pyproject.toml lists its packages (kiosk.assets comes from the top-level assets/),
+    so a new sub-package missing from that list would be missing from the wheel."""
+    import tomllib
+
+    from setuptools import find_namespace_packages
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    found = find_namespace_packages(
+        str(REPO), include=["app*", "kiosk*", "ui*", "sync*", "central*"]
+    )
+    found = [p for p in found if "__pycache__" not in p]
+    assert sorted(config["packages"]) == sorted([*found, "kiosk.assets"])
+    assert config["package-dir"]["kiosk.assets"] == "assets"
+    assert (REPO / "assets" / "i18n").is_dir() and not (REPO / "kiosk" / "assets").exists()

@@ -23,7 +23,7 @@ from tests.sync.helpers import enrolled_kiosk, finalize, server_ids
 
 SUBMIT = b"POST /v1/submissions"
 FAKETIME = shutil.which("faketime")
-pytestmark = pytest.mark.skipif(FAKETIME is None, reason="needs faketime (apt install faketime)")
+pytestmark = pytest.mark.needs_programs("faketime")
 
 
 def _kiosk(home, *args: str, offset: str | None = None) -> subprocess.CompletedProcess:

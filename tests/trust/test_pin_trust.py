@@ -64,7 +64,7 @@ def test_parallel_wrong_attempts_from_several_processes_each_count(isolated_home
     assert state["failures"] == len(wrong) == failed[0][0]  # every checked guess counted
 
 
-@pytest.mark.skipif(shutil.which("faketime") is None, reason="needs faketime")
+@pytest.mark.needs_programs("faketime")
 def test_lockout_is_elapsed_time_whatever_the_clock_says(isolated_home):
     with Store.open(Home(isolated_home)) as store:
         set_pin(store, "482913")

@@ -40,7 +40,7 @@ def test_doctor_with_fallback_but_no_passphrase_says_so(isolated_home, monkeypat
         assert "Install a keyring" not in checks[name].fix
 
 
-@pytest.mark.skipif(__import__("shutil").which("faketime") is None, reason="needs faketime")
+@pytest.mark.needs_programs("faketime")
 def test_a_clock_far_behind_blames_the_clock_not_the_resident():
     import subprocess
     import sys

@@ -79,7 +79,7 @@ _CODE_SPANS = re.compile(
     r"|--?[a-z][\w-]*"      # options
     r"|\S+@\S+"             # e-mail
     r"|[\w-]+\.\w+\b"       # file names, versions, dotted names
-    r"|\b[0-9A-F]{4}(?: [0-9A-F]{4}){2}\b"  # a receipt number (hex groups; "EDCB" is no word)
+    r"|\b[0-9A-HJKMNP-TV-Z]{4}(?: [0-9A-HJKMNP-TV-Z]{4}){2}\b"  # a receipt number (Crockford base32 groups)
     r"|\b\w*\d\w*\b"        # codes and numbers
     r"|\b[0-9A-F]{4}\b"     # groups of a receipt number
     r"|\b[a-z]+(?:[-_][a-z]+)+\b"  # ids (form ids, backend names)

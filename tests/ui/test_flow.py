@@ -42,8 +42,13 @@ def _submit_and_check_receipt(qtbot, kiosk, submit) -> None:  # noqa: ANN001
     claims = verify_receipt(text, kiosk.services.device_public_jwk())
     assert claims["id"] == info.submission_id
     assert claims["demo"] is True  # not enrolled: DEMO
-    # The number shown in large digits is the tail of the submission ID.
-    assert window.receipt_view.number_label.text().replace(" ", "") == info.submission_id.replace("-", "")[-12:].upper()
+    # The number shown in large letters: the submission ID's random tail in Crockford base32,
+    # the same as in the QR (no I, L, O, U: nothing read as a digit)
+    from kiosk.receipt import CROCKFORD
+
+    number = window.receipt_view.number_label.text()
+    assert number == claims["n"] and len(number) == 14 and number[4] == number[9] == " "
+    assert set(number.replace(" ", "")) <= set(CROCKFORD) and not set(number) & set("ILOU")
     # Sealed in the store, the draft gone.
     def stored() -> bool:
         return kiosk.bridge.is_idle()

@@ -57,7 +57,7 @@ def test_built_keys_exist():
         "form_back", "form_cancel", "form_read", "receipt_print_80", "receipt_print_a4",
         "receipt_finish", "lang_button", "a11y_button", "staff_button", "keyboard_show", "home_button",
     )]
-    built += [f"ui.staff_state_{s}" for s in ("draft", "queued", "sent", "acknowledged", "rejected")]
+    built += [f"ui.staff_state_{s}" for s in ("draft", "queued", "sent", "held", "acknowledged", "rejected")]
     built += [f"ui.staff_status_{s}" for s in ("ok", "warn", "fail")]
     built += [f"ui.date_{p}" for p in ("year", "month", "day")]
     built += [f"ui.keyboard_layout_{p}" for p in ("cyrillic", "latin", "digits")]
@@ -325,6 +325,13 @@ def test_locked_down_window_refuses_close_until_staff_quits(qtbot, kiosk, monkey
     window.staff.try_pin()
     qtbot.waitUntil(lambda: shown(window.staff, "staff-quit") is not None, timeout=10_000)
     qtbot.mouseClick(shown(window.staff, "staff-quit"), Qt.MouseButton.LeftButton)
+    assert window.isVisible() and quits == []  # asked first
+    no = shown(window.staff, "staff-quit-no")
+    assert no is not None and no.hasFocus() and shown(window.staff, "staff-quit-yes") is not None
+    qtbot.mouseClick(no, Qt.MouseButton.LeftButton)
+    assert window.isVisible() and quits == [] and shown(window.staff, "staff-quit-yes") is None
+    qtbot.mouseClick(shown(window.staff, "staff-quit"), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(shown(window.staff, "staff-quit-yes"), Qt.MouseButton.LeftButton)
     assert not window.isVisible() and quits == [True]
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.system_parts import missing, need_programs
 from ui import speech
 
 CONFIG = """\
@@ -44,10 +45,7 @@ def speechd_runtime():
 
 @pytest.fixture
 def speechd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, speechd_runtime: Path):
-    missing = [tool for tool in ("speech-dispatcher", "espeak-ng") if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"NOT TESTED: {', '.join(missing)} not installed "
-                    "(apt-get install speech-dispatcher speech-dispatcher-espeak-ng espeak-ng; .ci/run does)")
+    need_programs("speech-dispatcher", "espeak-ng")
     config = tmp_path / "xdg-config"
     (config / "speech-dispatcher").mkdir(parents=True)
     (config / "speech-dispatcher" / "speechd.conf").write_text(CONFIG, encoding="utf-8")
@@ -62,7 +60,7 @@ def speechd(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, speechd_runtime: Pa
 def _reader(speechd_home: Path) -> speech.Reader:
     reader = speech.Reader()
     if speech.text_to_speech() is None:
-        pytest.fail("QtTextToSpeech does not load here (libpulse0 missing?)")
+        missing("libpulse0", "QtTextToSpeech does not load here")
     if not reader.available:
         logs = sorted(Path(os.environ["XDG_RUNTIME_DIR"]).rglob("speech-dispatcher.log"))
         tail = logs[0].read_text(errors="replace")[-600:] if logs else "no speech-dispatcher log"

@@ -157,3 +157,39 @@ def test_staff_change_the_kiosk_location(qtbot, odk_kiosk, isolated_home: Path) 
     tap(qtbot, window.staff.findChild(QPushButton, "staff-location-save"))
     assert status.text() == "The location is saved." and odk_kiosk.services.config.location == "46.1 100.25"
     assert 'location = "46.1 100.25"' in (isolated_home / "config.toml").read_text("utf-8")
+
+
+def test_the_resident_picks_a_form_language_the_kiosk_lacks(qtbot, isolated_home: Path, tmp_path: Path,  # noqa: ANN001
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 22: a form in Mongolian and Kazakh shows a button per language; Kazakh shows
+    the form's texts in Kazakh while the kiosk's own buttons stay Mongolian."""
+    from tests.forms.xlsform_builders import write_xlsform
+
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    xlsx = write_xlsform(tmp_path / "kk.xlsx",
+                         [["type", "name", "label::Mongolian (mn)", "label::Kazakh (kk)"],
+                          ["text", "name", "Таны нэр", "Сіздің атыңыз"]],
+                         None, {"form_title": "Kk", "form_id": "kk_form"})
+    _import(isolated_home, xlsx)
+    from kiosk.paths import Home
+    from ui.app import build
+
+    k = build(Home(isolated_home), "mn")
+    qtbot.addWidget(k.window)
+    k.window.show()
+    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+    try:
+        window = k.window
+        tap(qtbot, window.home.tiles["kk-form"])
+        view = window.form
+        qtbot.waitUntil(lambda: "name" in view.blocks)
+        assert set(view.lang_buttons) == {"mn", "kk"}
+        assert view.blocks["name"].title.text() == "Таны нэр"
+        back_text = view.back.text()
+        tap(qtbot, view.lang_buttons["kk"])
+        qtbot.waitUntil(lambda: view.blocks["name"].title.text() == "Сіздің атыңыз")
+        assert view.back.text() == back_text  # the kiosk's words stay
+    finally:
+        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+        k.bridge.shutdown()
+        k.services.close()

@@ -48,7 +48,8 @@ class _Choice:
 class QuestionBlock(QWidget):
     """Label, hint, input and the error line of one question."""
 
-    def __init__(self, entry: Entry, widget: QuestionWidget | None, lang: str, required: bool) -> None:
+    def __init__(self, entry: Entry, widget: QuestionWidget | None, lang: str, required: bool,
+                 ui_lang: str | None = None) -> None:
         super().__init__()
         question = entry.question
         self.entry = entry
@@ -73,7 +74,7 @@ class QuestionBlock(QWidget):
         if self.hint is not None:
             box.addWidget(self.hint)
         if widget is not None and not required:
-            box.addWidget(text_label(t("ui.form_optional", lang), "hint"))
+            box.addWidget(text_label(t("ui.form_optional", ui_lang or lang), "hint"))
         if widget is not None:
             box.addWidget(widget)
         self.error = text_label("", "error")
@@ -91,6 +92,7 @@ class QuestionBlock(QWidget):
         self.error.setText(message)
         self.error.setVisible(bool(message))
         if self.widget is not None:
+            self.widget.error_shown(bool(message))
             for w in self.widget.focus_widgets():
                 restyle(w, "invalid", "true" if message else "false")
                 base = w.accessibleDescription().split(" — ")[0]
@@ -98,6 +100,11 @@ class QuestionBlock(QWidget):
 
     def current_error(self) -> str:
         return self.local_error or self.engine_error
+
+    def blocking(self) -> bool:
+        """Does this question's problem hold the resident on the screen?"""
+        local = self.local_error and (self.widget is None or self.widget.local_blocks)
+        return bool(self.engine_error or local)
 
 
 # Questions typed into: Enter in their field goes to the next screen.
@@ -121,6 +128,7 @@ class FormView(QWidget):
         self.flow: Flow | None = None
         self.blocks: dict[str, QuestionBlock] = {}
         self.checked = False  # errors are shown live once Next was pressed on this screen
+        self.from_review = False  # "Change" on the review: Next goes back there once all is well
         self.max_attachment_kb = 4096
         self.repeat_controls: list[QWidget] = []
         self.repeat_rows: dict[str, list[Any]] = {}  # repeat entry key -> its RepeatRow widgets
@@ -142,6 +150,11 @@ class FormView(QWidget):
         self.progress.setProperty("role", "progress")
         top.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignTop)
         head_box.addLayout(top)
+        # the form's own languages (a form in Kazakh, French …): its texts only, the
+        # kiosk's buttons stay in the kiosk's language
+        self.lang_row = QHBoxLayout()
+        self.lang_buttons: dict[str, Any] = {}
+        head_box.addLayout(self.lang_row)
         head_box.addWidget(self.page_title)
         self.page_title.hide()  # shown only for a draft-save problem
         outer.addWidget(head)
@@ -178,7 +191,34 @@ class FormView(QWidget):
     def start(self, flow: Flow) -> None:
         self.flow = flow
         self.checked = False
+        self.from_review = False
+        self._language_buttons(flow)
         self.render()
+
+    def _language_buttons(self, flow: Flow) -> None:
+        """One button per language of the form when it has a choice to offer (Flow.languages)."""
+        while self.lang_row.count():  # the last form's buttons and stretch
+            item = self.lang_row.takeAt(0)
+            old = item.widget() if item is not None else None
+            if old is not None:
+                old.deleteLater()
+        self.lang_buttons = {}
+        for code, name in flow.languages().items():
+            b = button(name, t("ui.form_language_desc", self.prefs.lang), name=f"form-lang-{code}")
+            b.clicked.connect(lambda _=False, c=code: self.set_form_language(c))
+            self.lang_row.addWidget(b)
+            b.show()
+            self.lang_buttons[code] = b
+        if self.lang_buttons:
+            self.lang_row.addStretch(1)
+
+    def set_form_language(self, code: str) -> None:
+        """Show the form's texts in ``code`` (one of its languages); nothing typed is lost."""
+        if self.flow is None:
+            return
+        self.flow.form_lang = code
+        self.flow.changed()
+        self.render(focus=False)
 
     def stop(self) -> None:
         self._save_timer.stop()
@@ -219,9 +259,12 @@ class FormView(QWidget):
             self.read.setText(t("ui.form_read_no_voice", lang))
             a11y.label(self.read, self.read.text(), t(f"ui.a11y_read_aloud_no_voice_{lang}", lang))
         self.read.setEnabled(not self.prefs.read_aloud or self.reader.has_voice(lang))
-        flow.set_lang(lang)
+        tl = flow.text_lang(lang)  # the form's own texts (its language may not be the kiosk's)
+        for code, b in self.lang_buttons.items():
+            restyle(b, "role", "primary" if code == tl else "")
+        flow.set_lang(tl)
         section = flow.page_title()
-        self.form_title.setText(f"{flow.title(lang)} — {section}" if section else flow.title(lang))
+        self.form_title.setText(f"{flow.title(tl)} — {section}" if section else flow.title(tl))
         self.page_title.hide()
         local = {key: b.local_error for key, b in self.blocks.items() if b.local_error}
         self.page.clear(keep_scroll=not focus)
@@ -239,10 +282,21 @@ class FormView(QWidget):
                 choices=[_Choice(c) for c in flow.choices(entry)],
                 derived=flow.derived(entry),
                 read_only=flow.read_only(entry),
-                label=q.label(lang),
+                required=flow.required(entry),
+                label=q.label(tl),
             )
-            widget = make_widget(q, ctx)
-            block = QuestionBlock(entry, widget, lang, flow.required(entry))
+            as_value = flow.shows_value(entry)
+            if as_value:
+                from ui.widgets.value import ValueWidget
+
+                ctx.shown = flow.shown(entry, tl)
+            widget = ValueWidget(q, ctx) if as_value else make_widget(q, ctx)
+            block = QuestionBlock(entry, widget, tl, ctx.required or as_value, ui_lang=lang)
+            offered = flow.offered_date(entry)
+            if offered is not None and widget is not None:  # from the registry number, editable
+                flow.set_answer(entry, offered)
+                self._save_timer.start()
+                block.box.insertWidget(block.box.indexOf(widget), text_label(t("flow.date_from_rd", lang), "hint"))
             if widget is not None:
                 widget.set_value(flow.answer(entry))
                 widget.changed.connect(lambda k=entry.key: self._edited(k))
@@ -334,7 +388,7 @@ class FormView(QWidget):
     def _edit_item(self, screen_key: str) -> None:
         if self.flow is not None:
             self.flush()
-            self.go_to(screen_key)
+            self.go_to(screen_key, from_review=self.from_review)
 
     def _remove_item(self, rep: Entry, index: int) -> None:
         if self.flow is not None and self.flow.remove_item(rep, index):
@@ -375,8 +429,18 @@ class FormView(QWidget):
                 target.widget.focus_widgets()[0].setFocus()
             return
         self.progress.setText(t("ui.form_progress", self.prefs.lang, index=flow.index + 1, count=flow.count))
+        self._refresh_values()
         if self.checked:
             self._show_errors(only=name)
+
+    def _refresh_values(self) -> None:
+        """Calculated values on this page follow the answers they are worked out from."""
+        from ui.widgets.value import ValueWidget
+
+        assert self.flow is not None
+        for block in self.blocks.values():
+            if isinstance(block.widget, ValueWidget):
+                block.widget.refresh(self.flow.shown(block.entry, self.flow.text_lang(self.prefs.lang)))
 
     def _local_error(self, name: str, message: str) -> None:
         block = self.blocks.get(name)
@@ -399,7 +463,7 @@ class FormView(QWidget):
                 continue
             block.engine_error = errors.get(name, "")
             block.show_error(block.current_error())
-            if block.current_error():
+            if block.blocking():
                 bad.append(name)
         return bad
 
@@ -431,7 +495,8 @@ class FormView(QWidget):
             QTimer.singleShot(0, self, lambda: self._reveal(first.error))
             return
         self.flush()
-        if flow.is_last:
+        if flow.is_last or (self.from_review and not flow.all_errors()):
+            self.from_review = False
             self.to_review.emit()
             return
         flow.next()
@@ -446,7 +511,8 @@ class FormView(QWidget):
         self.checked = False
         self.render()
 
-    def go_to(self, screen_key: str, entry: str = "") -> None:
+    def go_to(self, screen_key: str, entry: str = "", from_review: bool = False) -> None:
+        self.from_review = from_review
         if self.flow is not None:
             self.flow.go_to(screen_key)
             self.checked = False

@@ -31,9 +31,10 @@ class ReceiptInfo:
 
     @property
     def number(self) -> str:
-        """The number a resident reads out: the last 12 hex digits, grouped by 4."""
-        tail = self.submission_id.replace("-", "")[-12:].upper()
-        return " ".join(tail[i : i + 4] for i in range(0, len(tail), 4))
+        """The number a resident reads out: Crockford base32, grouped by 4 (kiosk.receipt)."""
+        from kiosk.receipt import receipt_number
+
+        return receipt_number(self.submission_id)
 
 
 def qr_image(text: str) -> QImage:

@@ -42,6 +42,8 @@ class StaffView(Page):
         self.pin_edit: QLineEdit | None = None
         self.drafts_list: QListWidget | None = None
         self.controls: list[QWidget] = []
+        self.quit_asked = False  # "close the kiosk program" tapped: the question is shown
+        self.no_quit: QWidget | None = None
         self.sync_status: dict[str, Any] = dict(window.listener.latest)  # built on first use
         window.listener.status_changed.connect(self.on_status)
 
@@ -65,11 +67,13 @@ class StaffView(Page):
 
     def start(self) -> None:
         self.unlocked = False
+        self.quit_asked = False
         self.message = ""
         self.render()
 
     def leave(self) -> None:
         self.unlocked = False
+        self.quit_asked = False
         self.snapshot = None
         self.checks = None
         self.win.show_home()
@@ -224,7 +228,8 @@ class StaffView(Page):
                 queue.addWidget(text_label(t("ui.staff_store_offline", lang), "error"))
             counts = dict(snap.counts)
             counts.setdefault("draft", len(snap.drafts))
-            for state in ("draft", "queued", "sealed", "sent", "acknowledged", "rejected"):
+            for state in ("draft", "queued", "sealed", "sent", "held", "acknowledged",
+                          "rejected"):
                 if state == "sealed":
                     continue
                 n = counts.get(state, 0) + (counts.get("sealed", 0) if state == "queued" else 0)
@@ -240,7 +245,10 @@ class StaffView(Page):
         if snap is not None and snap.odk is not None:
             self._render_odk(snap.odk, lang)
 
+        from ui.views.staff_held import render_held
         from ui.views.staff_location import render_location
+
+        render_held(self, lang)
 
         render_location(self, lang)
 
@@ -248,8 +256,11 @@ class StaffView(Page):
         items = snap.failed if snap is not None else []
         if not items:
             failed.addWidget(text_label(t("ui.staff_failed_none", lang), "hint"))
-        for number, reason in items:
-            failed.addWidget(text_label(t("ui.staff_failed_item", lang, number=number[-12:], reason=reason)))
+        from kiosk.receipt import receipt_number
+
+        for number, reason in items:  # the number on the resident's receipt
+            failed.addWidget(text_label(t("ui.staff_failed_item", lang, number=receipt_number(number),
+                                          reason=reason)))
 
         drafts = self._section(t("ui.staff_drafts", lang))
         self.drafts_list = None
@@ -299,9 +310,33 @@ class StaffView(Page):
         leave.clicked.connect(self.leave)
         # The only way out of the locked-down kiosk: behind the PIN, for maintenance.
         quit_btn = button(t("ui.staff_quit", lang), t("ui.staff_quit_desc", lang), name="staff-quit")
-        quit_btn.clicked.connect(self.win.quit_kiosk)
+        quit_btn.clicked.connect(self._ask_quit)
         _button_row(self.column, [leave, quit_btn])
         self.controls += [leave, quit_btn]
+        if self.quit_asked:
+            self._render_quit_question(lang)
+
+    def _ask_quit(self) -> None:
+        """Closing the program leaves the kiosk dark until someone starts it: ask first."""
+        self.quit_asked = True
+        self.render()
+        if self.no_quit is not None:
+            self.no_quit.setFocus()
+            self.reveal(self.no_quit)
+
+    def _render_quit_question(self, lang: str) -> None:
+        self.column.addWidget(text_label(t("flow.staff_quit_confirm", lang), "question"))
+        yes = button(t("flow.staff_quit_yes", lang), t("flow.staff_quit_yes", lang), name="staff-quit-yes")
+        yes.clicked.connect(self.win.quit_kiosk)
+        self.no_quit = button(t("flow.staff_quit_no", lang), t("flow.staff_quit_no", lang), "primary",
+                              name="staff-quit-no")
+        self.no_quit.clicked.connect(self._keep_running)
+        _button_row(self.column, [self.no_quit, yes])
+        self.controls += [self.no_quit, yes]
+
+    def _keep_running(self) -> None:
+        self.quit_asked = False
+        self.render()
 
     def _render_odk(self, odk: dict[str, Any], lang: str) -> None:
         """The ODK server this kiosk delivers to (token masked) and where its items are."""

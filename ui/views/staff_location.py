@@ -26,13 +26,22 @@ def render_location(view: Any, lang: str) -> None:
     box.addWidget(status)
 
     def save() -> None:
+        from kiosk.config import LocationProblem, location_problem_kind
         from kiosk.config_edit import set_location
         from kiosk.errors import ConfigError
 
+        value = " ".join(edit.text().split())
+        kind = location_problem_kind(value) if value else None
+        if kind is not None:  # in the screen's language, never the CLI's English
+            reason = t({LocationProblem.NOT_NUMBERS: "flow.location_not_numbers",
+                        LocationProblem.PARTS: "flow.location_parts",
+                        LocationProblem.RANGE: "flow.location_range"}[kind], lang)
+            show_status(status, t("xform.staff_location_bad", lang, reason=reason), "error")
+            return
         try:
-            config = set_location(services.home.config_file, edit.text())
-        except ConfigError as exc:
-            show_status(status, t("xform.staff_location_bad", lang, reason=str(exc)), "error")
+            config = set_location(services.home.config_file, value)
+        except ConfigError:
+            show_status(status, t("flow.location_config_unreadable", lang), "error")
             return
         services.config.location = config.location
         edit.setText(config.location)

@@ -25,6 +25,8 @@ class Context:
     choices: list[Any] = field(default_factory=list)  # filtered choices (choice_filter applied)
     derived: dict[str, Any] = field(default_factory=dict)
     read_only: bool = False
+    required: bool = True  # an optional single choice offers "Clear answer"
+    shown: str = ""  # a read-only value as the review shows it (ui.widgets.value)
     label: str = ""  # the question's label, for accessible names
     location: str = ""  # the kiosk's own location (config ``location``), for geopoint
 
@@ -34,6 +36,10 @@ class QuestionWidget(QWidget):
     # Raised by widgets that know before the engine does that an entry is wrong
     # (an impossible date, a file over the size limit); "" clears it.
     local_error = Signal(str)
+    # Whether a local error holds the resident on the screen. An impossible date does;
+    # a refused file does not: nothing of it was kept, so the answer is what it was
+    # (empty or the earlier file) and only the form's own rules (required) can stop Next.
+    local_blocks = True
 
     def __init__(self, question: Any, ctx: Context) -> None:
         super().__init__()
@@ -68,6 +74,10 @@ class QuestionWidget(QWidget):
     def focus_widgets(self) -> list[QWidget]:
         """Interactive children in reading order (for tab order and tests)."""
         return []
+
+    def error_shown(self, on: bool) -> None:
+        """The question's error line (the one place for its problem) appeared or went:
+        a widget hides its own verdict (a tick, a red word) meanwhile."""
 
     def speakable(self) -> str:
         """Extra words read aloud after the label and hint (e.g. the choices)."""

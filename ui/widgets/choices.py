@@ -7,10 +7,10 @@ from typing import Any
 from kiosk.forms.model import QuestionType
 from kiosk.i18n import t
 from ui import a11y
-from ui.qt import QGridLayout, QHBoxLayout, QWidget
+from ui.qt import QGridLayout, QHBoxLayout, Qt, QWidget
 from ui.widgets.base import Context, QuestionWidget
 from ui.widgets.chooser import TouchCombo
-from ui.widgets.common import WrapButton, text_label
+from ui.widgets.common import WrapButton, button, text_label
 
 
 def exclusive(buttons: Any, chosen: Any) -> None:
@@ -22,6 +22,54 @@ def exclusive(buttons: Any, chosen: Any) -> None:
             b.setChecked(False)
             b.blockSignals(False)
             b._on_toggled(False)
+
+
+def keep_chosen(btn: Any, on: bool) -> bool:
+    """A tap on the chosen one of a single choice (a pre-set default, a double tap) keeps
+    it chosen: only "Clear answer" empties the question. False when the tap was undone."""
+    if on:
+        return True
+    btn.blockSignals(True)
+    btn.setChecked(True)
+    btn.blockSignals(False)
+    btn._on_toggled(True)
+    return False
+
+
+class Clearable:
+    """An optional single choice's "Clear answer" button, under its choices (a tap on
+    a chosen one never empties it; this does, on purpose)."""
+
+    buttons: Any
+    box: Any
+    ctx: Context
+    _emit: Any
+
+    def add_clear(self) -> None:
+        self.clear_btn = None
+        if self.ctx.required or self.ctx.read_only:
+            return
+        self.clear_btn = button(t("flow.choice_clear", self.ctx.lang), t("flow.choice_clear_desc", self.ctx.lang),
+                                name="choice-clear")
+        self.clear_btn.clicked.connect(self.clear)
+        self.box.addWidget(self.clear_btn, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def clear(self) -> None:
+        for b in self.buttons.values():
+            if b.isChecked():
+                b.blockSignals(True)
+                b.setChecked(False)
+                b.blockSignals(False)
+                b._on_toggled(False)
+        self.sync_clear()
+        self._emit()
+
+    def sync_clear(self) -> None:
+        if self.clear_btn is not None:
+            self.clear_btn.setEnabled(any(b.isChecked() for b in self.buttons.values()))
+
+    def clear_focus(self) -> list[QWidget]:
+        return [self.clear_btn] if self.clear_btn is not None else []
 
 
 def _choice_text(choice: Any, lang: str) -> str:
@@ -36,7 +84,7 @@ def _choice_value(choice: Any) -> str:
     return str(choice.value if hasattr(choice, "value") else choice.get("value"))
 
 
-class ChoiceWidget(QuestionWidget):
+class ChoiceWidget(Clearable, QuestionWidget):
     """select_one (exclusive) and select_multiple: one big button per choice."""
 
     def __init__(self, question: Any, ctx: Context) -> None:
@@ -63,12 +111,18 @@ class ChoiceWidget(QuestionWidget):
                 grid.addWidget(btn, i, 0)
             self.buttons[_choice_value(choice)] = btn
         self.box.addWidget(host)
+        self.clear_btn = None
+        if not self.multiple:
+            self.add_clear()
 
     def _toggled(self, btn: WrapButton, on: bool) -> None:
         if self._loading:
             return
+        if not self.multiple and not keep_chosen(btn, on):
+            return
         if on and not self.multiple:
             exclusive(self.buttons.values(), btn)
+        self.sync_clear()
         self._emit()
 
     def value(self) -> Any:
@@ -81,15 +135,16 @@ class ChoiceWidget(QuestionWidget):
         wanted = set(value or []) if self.multiple else {value}
         for v, b in self.buttons.items():
             b.setChecked(v in wanted)
+        self.sync_clear()
 
     def focus_widgets(self) -> list[QWidget]:
-        return list(self.buttons.values())
+        return [*self.buttons.values(), *self.clear_focus()]
 
     def speakable(self) -> str:
         return ". ".join(b.text_value() for b in self.buttons.values())
 
 
-class YesNoWidget(QuestionWidget):
+class YesNoWidget(Clearable, QuestionWidget):
     def __init__(self, question: Any, ctx: Context) -> None:
         super().__init__(question, ctx)
         host = QWidget()
@@ -107,6 +162,7 @@ class YesNoWidget(QuestionWidget):
             row.addWidget(btn, 1)
             self.buttons[val] = btn
         self.box.addWidget(host)
+        self.add_clear()
 
     def value(self) -> Any:
         for val, b in self.buttons.items():
@@ -115,18 +171,19 @@ class YesNoWidget(QuestionWidget):
         return None
 
     def _toggled(self, btn: WrapButton, on: bool) -> None:
-        if self._loading:
+        if self._loading or not keep_chosen(btn, on):
             return
-        if on:
-            exclusive(self.buttons.values(), btn)
+        exclusive(self.buttons.values(), btn)
+        self.sync_clear()
         self._emit()
 
     def _show(self, value: Any) -> None:
         for val, b in self.buttons.items():
             b.setChecked(value is val)
+        self.sync_clear()
 
     def focus_widgets(self) -> list[QWidget]:
-        return list(self.buttons.values())
+        return [*self.buttons.values(), *self.clear_focus()]
 
     def speakable(self) -> str:
         return f"{t('ui.yes', self.lang)}. {t('ui.no', self.lang)}"

@@ -31,11 +31,29 @@ def line_edit(description: str, name: str) -> QLineEdit:
     return edit
 
 
+LONG_TEXT = 200  # an answer allowed longer than this gets a field of several lines
+_MAX_LENGTH = re.compile(r"string-length\(\s*\.\s*\)\s*(<=?)\s*(\d+)")
+_MIN_LENGTH = re.compile(r"string-length\(\s*\.\s*\)\s*>=?\s*(\d+)")
+
+
+def long_answer(question: Any) -> bool:
+    """Multi-line: asked for (appearance), allowed over LONG_TEXT characters by the
+    constraint, or a description with a least length and no most (a petition's body)."""
+    if (getattr(question, "appearance", None) or "") == "multiline":
+        return True
+    constraint = str(getattr(question, "constraint", None) or "")
+    most = _MAX_LENGTH.search(constraint)
+    if most is not None:
+        return int(most.group(2)) - (most.group(1) == "<") > LONG_TEXT
+    least = _MIN_LENGTH.search(constraint)
+    return least is not None and int(least.group(1)) >= 10
+
+
 class TextWidget(QuestionWidget):
     def __init__(self, question: Any, ctx: Context) -> None:
         super().__init__(question, ctx)
         desc = t("ui.text_input_desc", ctx.lang)
-        self.multiline = (getattr(question, "appearance", None) or "") == "multiline"
+        self.multiline = long_answer(question)
         self.edit: QLineEdit | QPlainTextEdit
         if self.multiline:
             self.edit = QPlainTextEdit()
@@ -158,6 +176,7 @@ class RegistryWidget(QuestionWidget):
                 role = "ok"
         self.feedback.setText(text)
         restyle(self.feedback, "role", role)
+        self.error_shown(getattr(self, "_error_shown", False))
         self.edit.setAccessibleDescription(
             f"{t('ui.registry_hint', self.lang)} {self.feedback.text()}".strip()
         )
@@ -165,6 +184,11 @@ class RegistryWidget(QuestionWidget):
     def value(self) -> Any:
         text = self.edit.text().strip()
         return text or None
+
+    def error_shown(self, on: bool) -> None:
+        # Never a green "correct" beside a red error, nor the same problem said twice.
+        self._error_shown = on
+        self.feedback.setVisible(not (on and self.feedback.property("role") in ("ok", "error")))
 
     def _show(self, value: Any) -> None:
         self.edit.setText("" if value is None else str(value))

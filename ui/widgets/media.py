@@ -56,6 +56,8 @@ def camera_available() -> bool:
 class AttachmentWidget(QuestionWidget):
     """Value: ``{"file", "name", "size", "media_type", "sha256"}`` of the chosen file."""
 
+    local_blocks = False  # a refused file is said, never a reason to stay on the screen
+
     def __init__(self, question: Any, ctx: Context) -> None:
         super().__init__(question, ctx)
         self._value: dict[str, Any] | None = None

@@ -1,0 +1,80 @@
+"""A GeoJSON choice file (``jr://file/x.geojson``) as a secondary instance, as ODK reads it.
+
+ODK forms use them for ``select_one_from_file x.geojson`` (a map of places to pick
+from). Each Feature becomes an ``<item>``: ``geometry`` holds its coordinates the
+ODK way ("lat lon 0 0"; points of a line or a polygon's outer ring joined by
+"; "), every property is a child of the same name, and the feature's ``id``
+becomes ``id`` (replacing a property of that name). Anything else (not a
+FeatureCollection, another geometry type, a property name that is no XML name)
+is refused naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from kiosk.forms.model import FormLoadError
+
+_XML_NAME = re.compile(r"[A-Za-z_][\w.\-]*")
+
+
+def read_geojson_instance(data: bytes, where: str) -> ET.Element:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise FormLoadError(where, f"the GeoJSON file cannot be read ({exc.__class__.__name__})") from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
+            doc.get("features"), list):
+        raise FormLoadError(where, "a GeoJSON choice file is a FeatureCollection with a features list")
+    root = ET.Element("root")
+    for n, feature in enumerate(doc["features"], start=1):
+        root.append(_item(feature, f"{where}, feature {n}"))
+    return root
+
+
+def _item(feature: Any, where: str) -> ET.Element:
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise FormLoadError(where, "not a Feature")
+    item = ET.Element("item")
+    ET.SubElement(item, "geometry").text = _coordinates(feature.get("geometry"), where)
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise FormLoadError(where, "properties is not an object")
+    fields = {str(k): "" if v is None else _text(v) for k, v in props.items()}
+    if feature.get("id") is not None:
+        fields["id"] = _text(feature["id"])
+    for name, value in fields.items():
+        if not _XML_NAME.fullmatch(name):
+            raise FormLoadError(where, f"property name {name!r} is not a valid XML name")
+        ET.SubElement(item, name).text = value
+    return item
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _coordinates(geometry: Any, where: str) -> str:
+    if not isinstance(geometry, dict):
+        raise FormLoadError(where, "a feature needs a geometry")
+    kind, coords = geometry.get("type"), geometry.get("coordinates") or []
+    try:
+        if kind == "Point":
+            return _point(coords)
+        if kind == "LineString":
+            return "; ".join(_point(p) for p in coords)
+        if kind == "Polygon":
+            return "; ".join(_point(p) for p in coords[0]) if coords else ""
+    except (TypeError, IndexError, KeyError):
+        raise FormLoadError(where, f"the {kind} coordinates are malformed") from None
+    raise FormLoadError(where, f"geometry {kind!r}: only Point, LineString and Polygon are supported")
+
+
+def _point(p: Any) -> str:
+    lon, lat = p[0], p[1]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (lon, lat)):
+        raise TypeError("not a number")
+    return f"{lat} {lon} 0 0"
