@@ -19,8 +19,7 @@ stored one, so they hold for every language, theme and text size:
 - ``keyboard_label``: with the on-screen keyboard open, the focused question's label is
   fully inside the visible part of its page;
 - ``read_only``: no editable-looking box (line edit, text box, spin box) for a read-only
-  value: a calculated answer is shown as text. Not in the default rules until issue 19
-  part A (H19a) lands; tests/ui/test_screen_lint.py holds it to that (xfail, strict).
+  value: a calculated answer is shown as text (issue 19).
 """
 
 from __future__ import annotations
@@ -55,7 +54,8 @@ from ui import a11y, theme
 
 MIN_TARGET = theme.MIN_TARGET_PX
 MIN_ROW = 56  # a list row a finger picks (issue 19)
-DEFAULT_RULES = ("fits", "under_bar", "script", "contrast", "focus_ring", "targets", "rows", "keyboard_label")
+DEFAULT_RULES = ("fits", "under_bar", "script", "contrast", "focus_ring", "targets", "rows", "keyboard_label",
+                 "read_only")
 FOCUS_MIN = 3.0
 
 CYRILLIC = re.compile(r"[А-Яа-яЁёӨөҮү]")

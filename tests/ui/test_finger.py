@@ -21,12 +21,13 @@ from pathlib import Path
 import pytest
 
 from kiosk.i18n import t
+from kiosk.paths import ASSETS_DIR
 from tests.ui import atspi
 from tests.ui.finger import STATE_FOCUSED, Hand, Screen, centre, poll
 
 REPO = Path(__file__).resolve().parents[2]
-FORMS = REPO / "kiosk" / "assets" / "catalog" / "forms"
-EXAMPLES = REPO / "kiosk" / "assets" / "catalog" / "examples"
+FORMS = ASSETS_DIR / "catalog" / "forms"
+EXAMPLES = ASSETS_DIR / "catalog" / "examples"
 MIN_ROW = 56  # a finger's row, at 100 % text size
 
 
@@ -273,8 +274,7 @@ def test_the_keyboard_button_says_what_it_is() -> None:
     assert t("ui.keyboard_show", "en") == "Keyboard"
 
 
-# -- H19a's part: marked until it lands ------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="H19a")
+# -- H19a's part (issue 19 part A) -------------------------------------------------------
 @pytest.mark.timeout(300)
 def test_a_read_only_value_is_shown_as_text_not_a_box(kiosk: Kiosk) -> None:
     form = kiosk.open_form("id-card")
@@ -286,7 +286,6 @@ def test_a_read_only_value_is_shown_as_text_not_a_box(kiosk: Kiosk) -> None:
     assert not boxes, f"the calculated age is an input box: {[(b.role, b.name) for b in boxes]}"
 
 
-@pytest.mark.xfail(strict=True, reason="H19a")
 @pytest.mark.timeout(300)
 def test_a_re_tapped_choice_stays_selected(kiosk: Kiosk) -> None:
     kiosk.open_form("governor-petition")

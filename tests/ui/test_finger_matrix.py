@@ -62,8 +62,8 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
         if n.role == "list item" and 0 < s.extents(n)[3] < MIN_ROW:
             problems.append(f"{where}: list row {n.name!r} is {s.extents(n)[3]} px")
     labels = {str(q["label"][k.lang]): q for p in form["pages"] for q in p["questions"]}
-    # Typed answers only: a calculated or read-only value is H19a's (shown as text; the
-    # fast set's xfail test holds it) and takes no keyboard.
+    # Typed answers only: a calculated or read-only value is shown as text (test_finger.py
+    # holds it) and takes no keyboard.
     fields = [(n, q) for n in nodes if n.role in ("text", "entry") and STATE_READ_ONLY not in n.states
               for lab, q in labels.items() if n.name.startswith(lab) and q["type"] in TEXT_TYPES
               and not q.get("calculate") and not q.get("readonly")]

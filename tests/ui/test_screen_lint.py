@@ -210,7 +210,6 @@ def test_the_read_only_rule_flags_a_read_only_box(qtbot, styled):
     assert len(found) == 1 and "children_count" in found[0], found
 
 
-@pytest.mark.xfail(strict=True, reason="H19a")
 def test_no_screen_shows_a_read_only_value_in_a_box(qtbot, kiosk):
     from ui.screenshots import type_examples, use, walk
 
