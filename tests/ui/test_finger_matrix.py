@@ -102,11 +102,18 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
 
 
 def _check_chooser(k: Kiosk, where: str) -> list[str]:
-    combo = k.screen.find("combo box")
+    combo = k.screen.find("combo box", None, where=lambda n: atspi.STATE_ENABLED in n.states)
     if combo is None or not k.screen.on_screen(combo):
         return []
-    k.screen.tap(combo)
-    cancel = k.screen.wait("push button", t("ui.chooser_cancel", k.lang), timeout=10)
+    try:  # the screen settled (the keys put away, the page laid out) before the tap
+        poll("the keyboard put away", lambda: not k.keyboard_open(), 5)
+    except AssertionError:
+        return [f"{where}: the keyboard stays open on a screen with a dropdown"]
+    k.screen.tap(k.screen.find("combo box", None, where=lambda n: atspi.STATE_ENABLED in n.states) or combo)
+    try:
+        cancel = k.screen.wait("push button", t("ui.chooser_cancel", k.lang), timeout=10)
+    except AssertionError:
+        return [f"{where}: tapping the dropdown did not open the chooser"]
     rows = [k.screen.extents(n)[3] for n in k.screen.nodes() if n.role == "list item"]
     k.screen.tap(cancel)
     poll("the chooser closed", lambda: k.screen.find("push button", t("ui.chooser_cancel", k.lang)) is None, 10)
