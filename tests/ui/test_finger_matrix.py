@@ -30,7 +30,7 @@ from tests.ui.finger import STATE_READ_ONLY, Screen, poll
 from tests.ui.test_finger import EXAMPLES, FORMS, MIN_ROW, Kiosk
 
 SIZES = ("1280x800", "1024x768", "1920x1080")
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.matrix]
 
 
 @pytest.fixture(scope="module", params=SIZES)
