@@ -26,6 +26,26 @@ History:
 
 from __future__ import annotations
 
+# The per-state counts follow every insert, delete and state change (schema 3 makes them;
+# a table rebuild (schema 5) drops them with the table and makes them again).
+_COUNT_TRIGGERS = [
+    """CREATE TRIGGER submission_counts_insert AFTER INSERT ON submissions BEGIN
+        INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
+            ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
+    END""",
+    """CREATE TRIGGER submission_counts_delete AFTER DELETE ON submissions BEGIN
+        UPDATE submission_counts SET n = n - 1
+            WHERE state = OLD.state AND demo = OLD.demo;
+    END""",
+    """CREATE TRIGGER submission_counts_update AFTER UPDATE OF state, demo ON submissions
+    WHEN OLD.state IS NOT NEW.state OR OLD.demo IS NOT NEW.demo BEGIN
+        UPDATE submission_counts SET n = n - 1
+            WHERE state = OLD.state AND demo = OLD.demo;
+        INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
+            ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
+    END""",
+]
+
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (
         1,
@@ -140,21 +160,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             ) WITHOUT ROWID""",
             "INSERT INTO submission_counts (state, demo, n) "
             "SELECT state, demo, COUNT(*) FROM submissions GROUP BY state, demo",
-            """CREATE TRIGGER submission_counts_insert AFTER INSERT ON submissions BEGIN
-                INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
-                    ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
-            END""",
-            """CREATE TRIGGER submission_counts_delete AFTER DELETE ON submissions BEGIN
-                UPDATE submission_counts SET n = n - 1
-                    WHERE state = OLD.state AND demo = OLD.demo;
-            END""",
-            """CREATE TRIGGER submission_counts_update AFTER UPDATE OF state, demo ON submissions
-            WHEN OLD.state IS NOT NEW.state OR OLD.demo IS NOT NEW.demo BEGIN
-                UPDATE submission_counts SET n = n - 1
-                    WHERE state = OLD.state AND demo = OLD.demo;
-                INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
-                    ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
-            END""",
+            *_COUNT_TRIGGERS,
             # last_error(): the newest error of an unsent or rejected item, by index
             "CREATE INDEX idx_submissions_error ON submissions(next_attempt_at) "
             "WHERE last_error IS NOT NULL AND state IN ('queued', 'rejected')",
@@ -201,21 +207,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             "WHERE state = 'acknowledged'",
             "CREATE INDEX idx_submissions_error ON submissions(next_attempt_at) "
             "WHERE last_error IS NOT NULL AND state IN ('queued', 'rejected')",
-            """CREATE TRIGGER submission_counts_insert AFTER INSERT ON submissions BEGIN
-                INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
-                    ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
-            END""",
-            """CREATE TRIGGER submission_counts_delete AFTER DELETE ON submissions BEGIN
-                UPDATE submission_counts SET n = n - 1
-                    WHERE state = OLD.state AND demo = OLD.demo;
-            END""",
-            """CREATE TRIGGER submission_counts_update AFTER UPDATE OF state, demo ON submissions
-            WHEN OLD.state IS NOT NEW.state OR OLD.demo IS NOT NEW.demo BEGIN
-                UPDATE submission_counts SET n = n - 1
-                    WHERE state = OLD.state AND demo = OLD.demo;
-                INSERT INTO submission_counts (state, demo, n) VALUES (NEW.state, NEW.demo, 1)
-                    ON CONFLICT (state, demo) DO UPDATE SET n = n + 1;
-            END""",
+            *_COUNT_TRIGGERS,
         ],
     ),
 ]
