@@ -60,6 +60,7 @@ class Screens:
         view.location = win.services.config.location
         view.to_review.connect(win.show_review)
         view.cancelled.connect(win.ask_cancel)
+        view.rendered.connect(win.keyboard_follows_page)
         return view
 
     def _review(self) -> QWidget:

@@ -308,6 +308,11 @@ class KioskWindow(QMainWindow):
             self._reveal(new)
             QTimer.singleShot(0, self, self._keyboard_follows_page)
 
+    def keyboard_follows_page(self) -> None:
+        """After a form screen is drawn (Next/Back move within the same page widget, which
+        no stack change reports): no text field on it puts the keyboard away."""
+        self._keyboard_check_soon()
+
     def _keyboard_check_soon(self) -> None:
         if self._keyboard is not None and self._keyboard.isVisible():
             QTimer.singleShot(0, self, self._keyboard_follows_page)

@@ -118,6 +118,7 @@ class FormView(QWidget):
     to_review = Signal()
     cancelled = Signal()
     answer_changed = Signal(str)
+    rendered = Signal()  # a screen was drawn (the window puts the keyboard away if nothing is typed here)
 
     def __init__(self, prefs: Prefs, reader: Reader, save_draft: Callable[[Flow], None]) -> None:
         super().__init__()
@@ -331,6 +332,7 @@ class FormView(QWidget):
             target = edits[0] if edits else (first[0] if first else self.next)
             target.setFocus(Qt.FocusReason.OtherFocusReason)
         self.read_aloud()
+        self.rendered.emit()
 
     def _render_repeat(self, rep: Entry, lang: str, inline_add: bool = True) -> None:
         """Each item as a row with its first answers, Edit, and Remove (asked first); then Add."""
