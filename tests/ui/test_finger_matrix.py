@@ -20,6 +20,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -101,6 +102,26 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
     return problems
 
 
+def _in_reach(k: Kiosk, find: Any) -> Any:
+    """The node ``find()`` gives, dragged by a finger into the part of the page a person
+    sees: below the top of the screens' stack and above the keys when they are open."""
+    s = k.screen
+    node = find()
+    for _ in range(6):
+        now = s.nodes()
+        stack = next((n for n in now if n.role == "layered pane"), None)
+        top = s.extents(stack)[1] if stack is not None else 0
+        keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
+        bottom = min(keys) if keys else k.hand.height
+        _x, y, _w, h = s.extents(node)
+        if top <= y and y + h <= bottom:
+            break
+        lo, hi = k.hand.height * 0.35, k.hand.height * 0.6
+        k.hand.drag(k.hand.width * 0.5, lo if y < top else hi, k.hand.width * 0.5, hi if y < top else lo)
+        node = find()
+    return node
+
+
 def _check_chooser(k: Kiosk, where: str) -> list[str]:
     combo = k.screen.find("combo box", None, where=lambda n: atspi.STATE_ENABLED in n.states)
     if combo is None or not k.screen.on_screen(combo):
@@ -113,7 +134,8 @@ def _check_chooser(k: Kiosk, where: str) -> list[str]:
         poll("the keyboard put away", lambda: bool(typed) or not k.keyboard_open(), 5)
     except AssertionError:
         return [f"{where}: the keyboard stays open on a screen with only a dropdown"]
-    k.screen.tap(k.screen.find("combo box", None, where=lambda n: atspi.STATE_ENABLED in n.states) or combo)
+    k.screen.tap(_in_reach(k, lambda: k.screen.find(
+        "combo box", None, where=lambda n: atspi.STATE_ENABLED in n.states) or combo))
     try:
         cancel = k.screen.wait("push button", t("ui.chooser_cancel", k.lang), timeout=10)
     except AssertionError:
