@@ -132,7 +132,10 @@ def check_workbook(path: Path) -> None:
         if unpacked > MAX_UNPACKED_BYTES:
             raise XlsFormError("$", f"the spreadsheet unpacks to more than "
                                     f"{MAX_UNPACKED_BYTES // 2**20} MB")
+    declared = _declared_rows(path)
     for sheet in ("survey", "choices", "settings"):
+        if declared.get(sheet, MAX_ROWS + 1) <= MAX_ROWS:
+            continue  # its declared size cannot hold more rows with content: no need to count
         try:
             _used_rows(path, sheet)
         except TooManyRows:
@@ -140,6 +143,37 @@ def check_workbook(path: Path) -> None:
                                f"more than {MAX_ROWS} rows with content", sheet=sheet) from None
         except Exception:  # noqa: BLE001, S112 - unreadable: pyxform says why, placed
             continue
+
+
+def _declared_rows(path: Path) -> dict[str, int]:
+    """Each sheet's row count as the file declares it (one open of the workbook). A sheet
+    formatted far down declares that (a million rows) and is then counted cell by cell;
+    a sheet without a declaration is left out, so it is counted too."""
+    out: dict[str, int] = {}
+    try:
+        if path.suffix.lower() == ".xls":
+            import xlrd
+
+            book = xlrd.open_workbook(str(path), on_demand=True)
+            try:
+                for name in book.sheet_names():
+                    out[name] = book.sheet_by_name(name).nrows
+            finally:
+                book.release_resources()
+            return out
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for name in wb.sheetnames:
+                rows = wb[name].max_row
+                if isinstance(rows, int):
+                    out[name] = rows
+        finally:
+            wb.close()
+    except Exception:  # noqa: BLE001 - unreadable: the counting (or pyxform) says why
+        return {}
+    return out
 
 
 def _find_row(path: Path, sheet: str, column: str, value: str) -> int | None:
