@@ -88,7 +88,8 @@ def _regex() -> dict[str, Any]:
     return out
 
 
-def _counted(count: str, levels: int) -> bytes:
+def counted_form(count: str, levels: int = 1) -> bytes:
+    """``levels`` nested repeats, each with jr:count=``count`` (the bench and its tests)."""
     def path(level: int) -> str:
         return "/data/" + "/".join(f"r{i}" for i in range(level + 1))
 
@@ -114,7 +115,7 @@ def _repeats() -> dict[str, Any]:
     out: dict[str, Any] = {}
     for label, count, levels in (("repeat_count_1e9", "1000000000", 1),
                                  ("repeat_nested_3x60", "60", 3)):
-        form = read_xform(_counted(count, levels), source="t.xml")
+        form = read_xform(counted_form(count, levels), source="t.xml")
         started = time.perf_counter()
         session = FormSession(form)
         screens = len(session.screens())

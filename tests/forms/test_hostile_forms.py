@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from app.bench.hostile_forms import counted_form  # the same forms the bench measures
 from kiosk.forms.model import FormLoadError
 from kiosk.forms.repeat_count import MAX_ITEMS, MAX_TOTAL_ITEMS
 from kiosk.forms.session import FormSession
@@ -14,27 +15,6 @@ from kiosk.forms.xform_read import read_xform
 
 HEAD = ('<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" '
         'xmlns:jr="http://openrosa.org/javarosa">')
-
-
-def counted_form(count: str, levels: int = 1) -> bytes:
-    """``levels`` nested repeats, each with jr:count=``count``."""
-    def path(level: int) -> str:
-        return "/data/" + "/".join(f"r{i}" for i in range(level + 1))
-
-    def inst(level: int) -> str:
-        inner = inst(level + 1) if level + 1 < levels else ""
-        return f'<r{level} jr:template=""><x{level}/>{inner}</r{level}>'
-
-    def body(level: int) -> str:
-        inner = body(level + 1) if level + 1 < levels else ""
-        return (f'<group ref="{path(level)}"><label>R{level}</label>'
-                f'<repeat nodeset="{path(level)}" jr:count="{count}">'
-                f'<input ref="{path(level)}/x{level}"><label>x</label></input>{inner}'
-                '</repeat></group>')
-
-    return (f'{HEAD}<h:head><h:title>t</h:title><model><instance><data id="t">{inst(0)}'
-            '<meta><instanceID/></meta></data></instance></model></h:head>'
-            f'<h:body>{body(0)}</h:body></h:html>').encode()
 
 
 def regex_form(pattern: str) -> bytes:
