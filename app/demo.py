@@ -62,8 +62,16 @@ _finished = threading.Event()
 WATCHDOG_SECONDS = 15.0
 
 
+#: Depth of ``_signals_held`` sections and the stop signals that arrived inside one.
+_holding = [0]
+_pending: list[int] = []
+
+
 def _raise_stopped(signum: int, _frame: Any) -> None:
     _watchdog(signum)
+    if _holding[0]:
+        _pending.append(signum)  # raised when the section ends, with the child recorded
+        return
     raise DemoStopped(signum)
 
 
@@ -95,15 +103,25 @@ _STOP = {signal.SIGTERM, signal.SIGINT}
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """Hold SIGTERM/SIGINT while a child is started and recorded, so it is never started
-    without anyone knowing to stop it (a signal during Popen's fork/exec leaked one)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP)
+    without anyone knowing to stop it (a signal during Popen's fork/exec leaked one).
+
+    Two holds, because either alone leaks: the mask keeps the signal out of this thread
+    and out of the forked child until it is set up, but the kernel may hand the signal to
+    another thread (the server's output reader), whose C handler still has Python run the
+    stop handler in the main thread at its next bytecode; that handler then only notes it,
+    and the stop is raised here once the child is recorded.
+    """
+    masked = hasattr(signal, "pthread_sigmask")
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP) if masked else set()
+    _holding[0] += 1
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is raised here
+        if masked:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a masked signal runs here
+        _holding[0] -= 1
+        if not _holding[0] and _pending:
+            raise DemoStopped(_pending.pop(0))
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
@@ -302,9 +320,10 @@ def _set_demo_pin(home: Home, lang: str) -> None:
 def run(args: argparse.Namespace) -> int:
     """The demo; SIGTERM and SIGINT (Ctrl+C) at any point stop the server and remove the folder."""
     _require_central()
-    previous_term = signal.signal(signal.SIGTERM, _raise_stopped)
+    previous = {s: signal.signal(s, _raise_stopped) for s in _STOP}
     lang = getattr(args, "lang", None) or "en"
     _finished.clear()
+    _pending.clear()
     try:
         return _run(args)
     except DemoStopped as stop:  # cleaned up by _run's finally
@@ -312,7 +331,8 @@ def run(args: argparse.Namespace) -> int:
         return 128 + stop.signum
     finally:
         _finished.set()
-        signal.signal(signal.SIGTERM, previous_term)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def _run(args: argparse.Namespace) -> int:

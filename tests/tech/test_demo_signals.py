@@ -128,3 +128,20 @@ def test_sigterm_before_the_ui_still_cleans_up(tmp_path: Path) -> None:
     logs = [f.read_text(errors="replace")[-1500:] for f in tmp.rglob("*.log")]
     assert not left, (left, logs, demo.err[-2000:])
     assert "Traceback" not in demo.err
+
+
+def test_a_stop_inside_a_held_section_waits_for_the_section_to_end() -> None:
+    """The stop handler may run in the main thread in the middle of starting a child (the
+    kernel gave the signal to another thread): it is noted, and raised once the child is
+    recorded, so the clean-up knows to stop it."""
+    from app import demo
+
+    recorded: list[str] = []
+    demo._pending.clear()
+    demo._finished.set()  # the watchdog the handler arms must find the demo finished
+    with pytest.raises(demo.DemoStopped) as stopped:
+        with demo._signals_held():
+            demo._raise_stopped(signal.SIGTERM, None)  # as Python runs it at a bytecode
+            recorded.append("child")
+    assert recorded == ["child"] and stopped.value.signum == signal.SIGTERM
+    assert demo._holding == [0] and not demo._pending
