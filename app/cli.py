@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from functools import partial
 from types import ModuleType
 
+from app.help_text import mark_paths
 from app.usage import KioskParser, argv_lang, show_group_help
 from kiosk import __version__
 from kiosk.errors import EXIT_FAILED, EXIT_INTERNAL, ConfigError, KioskError
@@ -159,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
         module.register(sub)
     _accept_lang_everywhere(parser)
     _help_for_bare_groups(parser)
+    mark_paths(parser)
     return parser
 
 

@@ -192,13 +192,13 @@ class DemoServer:
             except queue.Empty:
                 line = ""
             if line is None or (self.proc.poll() is not None and not self.url):
-                raise NetworkError(t("demo.server_died", "en", log=self.log_file))
+                raise NetworkError(key="demo.server_died", params={"log": self.log_file})
             match = READY_LINE.search(line or "")
             if match:
                 self.url = match.group(1)
             elif left <= 0:
-                raise NetworkError(t("demo.server_timeout", "en", seconds=self.timeout,
-                                     log=self.log_file))
+                raise NetworkError(key="demo.server_timeout",
+                                   params={"seconds": self.timeout, "log": self.log_file})
         self._wait_healthy(deadline)
         return self.url
 
@@ -223,7 +223,7 @@ class DemoServer:
             if self.proc is not None and self.proc.poll() is not None:
                 break
             time.sleep(0.1)  # polling with a deadline, not synchronisation by sleep
-        raise NetworkError(t("demo.server_unhealthy", "en", url=self.url, error=last))
+        raise NetworkError(key="demo.server_unhealthy", params={"url": self.url, "error": last})
 
     def call(self, *args: str) -> Any:
         """Run ``kiosk-central ARGS --json --data DIR`` and return its JSON."""
@@ -241,7 +241,9 @@ class DemoServer:
             self.calls.discard(child)
         result = subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)
         if result.returncode != 0:
-            raise KioskError(f"kiosk-central {args[0]}: {result.stderr.strip().splitlines()[-1:]}")
+            last = result.stderr.strip().splitlines()[-1:]
+            raise KioskError(key="tech.central_call_failed",
+                             params={"verb": args[0], "detail": last[0] if last else "-"})
         return json.loads(result.stdout)
 
     def stop(self) -> None:
@@ -283,7 +285,7 @@ def _require_central() -> None:
     if frozen or importlib.util.find_spec("central") is None or (
         importlib.util.find_spec("starlette") is None
     ):
-        raise KioskError(t("demo.no_server", "en"))
+        raise KioskError(key="demo.no_server")
 
 
 def _send_sample(home: Home, form_id: str, lang: str) -> str:
@@ -298,7 +300,7 @@ def _send_sample(home: Home, form_id: str, lang: str) -> str:
     catalog = load_catalog(active_catalog_dir(home, load_config(home.config_file)))
     example = bundled_catalog_dir() / "examples" / f"{form_id}.answers.json"
     if not example.is_file():
-        raise KioskError(f"{example}: no sample answers for form {form_id!r}")
+        raise KioskError(key="tech.no_sample_answers", params={"path": example, "form_id": form_id})
     with Store.open(home) as store:
         env = fill_from_file(store, catalog, form_id, example, lang=lang)
         engine = open_engine(home, store=store)

@@ -120,10 +120,8 @@ def open_secrets_quietly(home: Home, config: Config) -> Any:
 
     passphrase = os.environ.get(str(secrets.ENV_PASSPHRASE)) or None
     if config.keyring_fallback == "encrypted-file" and not passphrase:
-        raise ConfigError(
-            f"the encrypted secrets file {_fallback_path(home, config)} needs its "
-            f"passphrase ({secrets.ENV_PASSPHRASE}) to be read"
-        )
+        raise ConfigError(key="tech.secrets_need_passphrase", params={
+            "path": _fallback_path(home, config), "variable": secrets.ENV_PASSPHRASE})
     return secrets.open_secrets(
         home.root,
         fallback=config.keyring_fallback,

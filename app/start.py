@@ -37,13 +37,12 @@ def start_sync(window: KioskWindow, h: Home) -> None:
 def check_platform(lang: str | None) -> None:
     """Stop with one line naming the missing system libraries before Qt would abort (rc 134)."""
     from kiosk.errors import ConfigError
-    from kiosk.i18n import DEFAULT_LANGUAGE, t
     from ui.platform_check import problem
 
     found = problem()
     if found is not None:
         platform, missing, packages = found
-        raise ConfigError(t("startup.qt_platform_missing", lang or DEFAULT_LANGUAGE, platform=platform,
+        raise ConfigError(key="startup.qt_platform_missing", params=dict(platform=platform,
                             libraries=", ".join(missing), packages=" ".join(packages)))
 
 

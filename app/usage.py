@@ -4,7 +4,8 @@ argparse writes its own usage errors in English ("the following arguments are
 required: ..."). A technician reads Mongolian by default, so ``KioskParser.error``
 recognises argparse's common messages, says them through the translation catalog
 (``cli.usage_*`` in assets/i18n/cli.json) naming the option or argument, and points
-at ``--help``: one line on stderr, exit 2, as argparse does.
+at ``--help``: one line on stderr, exit 2, as argparse does. Its help is worded in the
+same language (app/help_text.py).
 
 The language is known before the command line is parsed (``argv_lang``): ``--lang``
 anywhere in it, else the data folder's config, else Mongolian.
@@ -17,8 +18,9 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
+from app.help_text import LocalHelpFormatter, localise
 from kiosk.errors import EXIT_USAGE
 
 LANGS = ("mn", "en")
@@ -88,9 +90,23 @@ def translate(message: str, lang: str) -> str:
 
 
 class KioskParser(argparse.ArgumentParser):
-    """argparse with usage errors in the kiosk's language (``lang``, set before parsing)."""
+    """argparse with usage errors and help in the kiosk's language (``lang``, set before
+    parsing); the help is worded from the catalog when it is printed (app/help_text.py)."""
 
     lang = "mn"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", LocalHelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def format_help(self) -> str:
+        localise(self, self.lang)
+        LocalHelpFormatter.lang = self.lang
+        return super().format_help()
+
+    def format_usage(self) -> str:
+        LocalHelpFormatter.lang = self.lang
+        return super().format_usage()
 
     def error(self, message: str) -> NoReturn:
         from kiosk.i18n import t

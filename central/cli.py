@@ -62,7 +62,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     catalog = Path(args.catalog) if args.catalog else bundled_catalog_dir()
     if not (catalog / "catalog.json").exists():
-        raise NotFoundError(f"{catalog}: no catalog.json in the catalog folder")
+        raise NotFoundError(key="tech.central_no_catalog", params={"folder": catalog})
     settings = Settings(_data(args), catalog, accept_demo=args.accept_demo,
                         database_url=_url(args), trusted_proxies=tuple(args.trusted_proxy))
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -113,7 +113,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 def cmd_revoke(args: argparse.Namespace) -> int:
     store = _store(args)
     if store.device(args.device) is None:
-        raise NotFoundError(f"device {args.device} is not enrolled here")
+        raise NotFoundError(key="tech.central_no_device", params={"device": args.device})
     changed = store.revoke(args.device)
     print(f"{args.device} revoked" if changed else f"{args.device} was already revoked")
     return 0
@@ -158,7 +158,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     path = Path(args.bundle)
     if not path.is_file():
-        raise NotFoundError(f"{path}: no such bundle file")
+        raise NotFoundError(key="tech.central_no_bundle", params={"path": path})
     report = import_bundle_file(_central(args), path)
     if args.json:
         _print_json(report)
@@ -223,17 +223,16 @@ def _receipt_verify(args: argparse.Namespace) -> int:
 
     if args.keys:
         if not args.server_key:
-            raise SecurityError("--keys needs --server-key FILE (the server's public JWK) "
-                                "to check the list's signature")
+            raise SecurityError(key="tech.central_keys_need_server_key")
         try:  # files someone handed over: parsed with limits (depth, size, integers)
             reply = jsonlimits.loads(Path(args.keys).read_bytes(), KEY_LIST_LIMITS)
             server = import_public(jsonlimits.loads(Path(args.server_key).read_bytes(),
                                                     KEY_FILE_LIMITS))
         except FileNotFoundError as exc:
-            raise NotFoundError(f"file not found: {exc.filename}") from None
+            raise NotFoundError(key="tech.central_file_missing", params={"path": exc.filename}) from None
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise SecurityError(f"cannot read the key list or server key "
-                                f"({type(exc).__name__})") from None
+            raise SecurityError(key="tech.central_keys_unreadable",
+                                params={"reason": type(exc).__name__}) from None
     else:
         central = _central(args)
         reply, server = signed_key_list(central), central.key

@@ -171,6 +171,6 @@ class NoDestination(ConfigError):
     without the ODK adapter)."""
 
     def __init__(self, form_id: str, kind: DestinationKind) -> None:
-        super().__init__(f"form {form_id}: no {kind.value} destination to seal it for")
+        super().__init__(key="core.no_destination", params={"form_id": form_id, "kind": kind.value})
         self.form_id = form_id
         self.kind = kind

@@ -42,11 +42,11 @@ def device_id_for(public_jwk: dict[str, Any]) -> str:
 def public_key_from_jwk(jwk: dict[str, Any]) -> OKPKey:
     """An Ed25519 public key from a JWK; anything else is a SecurityError."""
     if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-        raise SecurityError("device key is not an Ed25519 public JWK (kty OKP, crv Ed25519)")
+        raise SecurityError(key="core.device_key_kind")
     try:
         return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]})
     except Exception:  # noqa: BLE001 - any parse failure is a bad key
-        raise SecurityError("device public key is malformed") from None
+        raise SecurityError(key="core.device_key_malformed") from None
 
 
 @dataclass(frozen=True)
@@ -76,11 +76,11 @@ class DeviceIdentity:
     @classmethod
     def from_private_jwk(cls, jwk: dict[str, Any]) -> DeviceIdentity:
         if jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519" or "d" not in jwk:
-            raise ConfigError("the device key in the keyring is not a private Ed25519 JWK")
+            raise ConfigError(key="core.device_private_kind")
         try:
             key = OKPKey.import_key({k: jwk[k] for k in ("kty", "crv", "x", "d")})
         except Exception:  # noqa: BLE001
-            raise ConfigError("the device key in the keyring is damaged") from None
+            raise ConfigError(key="core.device_key_damaged") from None
         return cls("kiosk-" + _thumbprint_hex(key)[:16], key)
 
 
@@ -112,7 +112,8 @@ def install_device(secrets: Secrets, private_jwk: dict[str, Any]) -> DeviceIdent
     secrets.set(DEVICE_KEY, json.dumps(private_jwk))
     device = load_device(secrets)
     if device.public_jwk["x"] != private_jwk["x"]:
-        raise ConfigError(f"the keyring ({secrets.description}) did not keep the device key")
+        raise ConfigError(key="core.keyring_lost_device_key",
+                          params={"keyring": secrets.description})
     log.info("device key %s installed", device.device_id)
     return device
 
@@ -121,7 +122,7 @@ def create_device(secrets: Secrets | None = None, *, replace: bool = False) -> D
     """Make a new Ed25519 key and keep its private JWK in the keyring."""
     store = _secrets(secrets)
     if not replace and store.get(DEVICE_KEY) is not None:
-        raise ConfigError("this kiosk already has a device key (re-enrolment must replace it)")
+        raise ConfigError(key="core.device_key_exists")
     return install_device(store, new_private_jwk())
 
 

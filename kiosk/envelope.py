@@ -97,7 +97,8 @@ def canonical_json(obj: Any) -> bytes:
     try:
         return rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
-        raise SecurityError(f"document cannot be canonicalised as JSON: {exc}") from None
+        raise SecurityError(key="core.not_canonicalisable",
+                            params={"reason": type(exc).__name__}) from None
 
 
 def sha256_hex(data: bytes | str) -> str:
@@ -187,10 +188,12 @@ def jws_verify(value: str | bytes, public_jwk: dict[str, Any], *, typ: str) -> t
         _require_canonical_b64(text, 3)
         obj = jws.deserialize_compact(text, key, registry=_SIG_REGISTRY)
     except Exception as exc:  # noqa: BLE001 - every failure is "not authentic"
-        raise SecurityError(f"signature check failed ({type(exc).__name__})") from None
+        raise SecurityError(key="core.signature_failed",
+                            params={"reason": type(exc).__name__}) from None
     header = dict(obj.headers())
     if header.get("alg") != SIGNING_ALG or header.get("typ") != typ:
-        raise SecurityError(f"signed object is not a {typ} (header {header.get('typ')!r})")
+        raise SecurityError(key="core.signed_wrong_type",
+                            params={"expected": typ, "found": repr(header.get("typ"))})
     payload = obj.payload
     return header, payload
 
@@ -200,11 +203,11 @@ def _claims(payload: bytes, what: str) -> dict[str, Any]:
         claims = json.loads(payload)
         canonical = isinstance(claims, dict) and canonical_json(claims) == payload
     except ValueError:
-        raise SecurityError(f"{what} is not JSON") from None
+        raise SecurityError(key="core.part_not_json", params={"what": what}) from None
     except RecursionError:  # a hostile sender's [[[[…]]]]: refused, never a crash
-        raise SecurityError(f"{what} is nested too deeply") from None
+        raise SecurityError(key="core.part_too_deep", params={"what": what}) from None
     if not canonical:
-        raise SecurityError(f"{what} is not canonical JSON (RFC 8785)")
+        raise SecurityError(key="core.part_not_canonical", params={"what": what})
     return claims
 
 
@@ -233,11 +236,12 @@ def _agency_public_key(agency_jwk: dict[str, Any]) -> ECKey | OKPKey:
         ("EC", "P-521"),
         ("OKP", "X25519"),
     ):
-        raise SecurityError("agency key must be an EC P-256/384/521 or X25519 public JWK")
+        raise SecurityError(key="core.agency_key_kind", params={"kty": str(public.get("kty")),
+                                                                  "crv": str(public.get("crv"))})
     try:
         key = import_key(public)
     except Exception:  # noqa: BLE001
-        raise SecurityError("agency key is malformed") from None
+        raise SecurityError(key="core.agency_key_malformed") from None
     assert isinstance(key, ECKey | OKPKey)
     return key
 
@@ -262,7 +266,7 @@ def _document_parts(document: dict[str, Any]) -> tuple[str, str, Any, str | None
         skip = {"form_id", "form", "form_version", "version", "language"}
         answers = {k: v for k, v in document.items() if k not in skip}
     if not isinstance(form_id, str) or not form_id:
-        raise SecurityError("document has no form_id")
+        raise SecurityError(key="core.document_no_form_id")
     return form_id, str(version or ""), answers, language if isinstance(language, str) else None
 
 
@@ -340,10 +344,10 @@ def verify_record(record: str, jwe: str | bytes, device_public_jwk: dict[str, An
     claims = _claims(payload, "record")
     expected_device = device_id_for(device_public_jwk)
     if claims.get("device_id") != expected_device or header.get("kid") != expected_device:
-        raise SecurityError("record was not made by this device")
+        raise SecurityError(key="core.record_other_device", params={"device": expected_device})
     jwe_bytes = jwe.encode("ascii") if isinstance(jwe, str) else jwe
     if claims.get("jwe_sha256") != sha256_hex(jwe_bytes):
-        raise SecurityError("envelope does not match its record (jwe_sha256 differs)")
+        raise SecurityError(key="core.envelope_record_mismatch")
     return claims
 
 
@@ -356,13 +360,15 @@ def open_envelope(
         key = import_key(agency_private_jwk)
         plain = jwe.decrypt_compact(jwe_token, key, registry=_ENC_REGISTRY).plaintext
     except Exception as exc:  # noqa: BLE001 - wrong key, tampering, bad format
-        raise SecurityError(f"envelope cannot be decrypted ({type(exc).__name__})") from None
+        raise SecurityError(key="core.envelope_undecryptable",
+                            params={"reason": type(exc).__name__}) from None
     if plain is None:
-        raise SecurityError("envelope is empty")
+        raise SecurityError(key="core.envelope_empty")
     header, payload_bytes = jws_verify(plain, device_public_jwk, typ=PAYLOAD_TYP)
     payload = _claims(payload_bytes, "payload")
     if payload.get("device_id") != device_id_for(device_public_jwk):
-        raise SecurityError("payload was not signed by the device it names")
+        raise SecurityError(key="core.payload_other_device",
+                            params={"device": str(payload.get("device_id"))})
     return payload
 
 
@@ -375,9 +381,9 @@ def verify_attachment(
         if (index is None or index == i) and entry.get("blob_sha256") == digest:
             plain = decrypt_attachment(blob, b64url_decode(entry["key"]))
             if sha256_hex(plain) != entry.get("sha256") or len(plain) != entry.get("size"):
-                raise SecurityError("attachment does not match its signed hash")
+                raise SecurityError(key="core.attachment_hash_mismatch", params={"sha256": digest[:12]})
             return entry, plain
-    raise SecurityError("attachment is not part of this submission")
+    raise SecurityError(key="core.attachment_not_in_submission", params={"sha256": digest[:12]})
 
 
 # --- attachments --------------------------------------------------------------
@@ -400,11 +406,11 @@ def decrypt_attachment(blob: bytes, key: bytes) -> bytes:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     if len(blob) < 12 + 16:
-        raise SecurityError("attachment blob is truncated")
+        raise SecurityError(key="core.attachment_truncated", params={"size": len(blob)})
     try:
         return AESGCM(key).decrypt(blob[:12], blob[12:], _ATTACHMENT_AAD)
     except InvalidTag:
-        raise SecurityError("attachment blob is damaged or the key is wrong") from None
+        raise SecurityError(key="core.attachment_damaged") from None
 
 
 def make_attachment(data: bytes, *, name: str, media_type: str) -> tuple[AttachmentRef, bytes]:

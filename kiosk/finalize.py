@@ -19,7 +19,6 @@ from kiosk.destination import Destination, DestinationKind, NoDestination
 from kiosk.device import DeviceIdentity, load_or_create_device
 from kiosk.envelope import SealedEnvelope
 from kiosk.errors import ConfigError, KioskError, StorageError
-from kiosk.i18n import t
 
 if TYPE_CHECKING:
     from kiosk.forms import Catalog, FormSession
@@ -32,11 +31,12 @@ def agency_key(catalog: Catalog, agency_id: str) -> tuple[dict[str, Any], bool]:
     """(public encryption JWK, demo?) of an agency in the catalog."""
     agency = catalog.agencies.get(agency_id)
     if agency is None:
-        raise ConfigError(f"agency {agency_id!r} is not in the catalog at {catalog.folder}")
+        raise ConfigError(key="core.agency_unknown",
+                          params={"agency": agency_id, "folder": catalog.folder})
     for key in agency.keys:
         if key.get("use", "enc") == "enc":
             return key, bool(agency.demo)
-    raise ConfigError(f"agency {agency_id!r} has no encryption key in the catalog")
+    raise ConfigError(key="core.agency_no_key", params={"agency": agency_id})
 
 
 def finalize_session(
@@ -103,11 +103,13 @@ def fill_from_file(
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise KioskError(f"{path}: cannot read attachment ({exc.strerror})") from None
+            raise KioskError(key="core.attachment_unreadable",
+                            params={"path": path, "reason": exc.strerror}) from None
         media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         problem = check_attachment(question, len(data), media_type, lang, default_max_kb)
         if problem:
-            raise KioskError(f"{question.name}: {problem}")
+            raise KioskError(key="core.attachment_refused",
+                            params={"question": question.name, "problem": problem})
         limit = (question.max_size_kb or default_max_kb) * 1024
         return store.add_attachment(
             draft_id, data, name=path.name, media_type=media_type, max_bytes=limit
@@ -118,7 +120,8 @@ def fill_from_file(
         session = FormSession(form, lang=lang)
         unknown = session.restore(answers)
         if unknown:
-            raise KioskError(f"{answers_path}: {unknown[0]}: not a question of form {form_id}")
+            raise KioskError(key="core.answer_not_a_question", params={
+                "path": answers_path, "name": unknown[0], "form_id": form_id})
         if location:
             from kiosk.forms.kiosk_location import answer_locations
 
@@ -132,5 +135,5 @@ def fill_from_file(
             pass  # the disk is failing: the next start removes the orphaned rows
         if isinstance(exc, DraftKeptError):
             # `fill` keeps no draft: say what is true (nothing saved; run it again)
-            raise StorageError(t("trust.fill_not_saved", lang, cause=exc.cause)) from None
+            raise StorageError(key="trust.fill_not_saved", params={"cause": exc.cause}) from None
         raise

@@ -32,9 +32,11 @@ def catalog() -> dict[str, dict[str, str]]:
     """
     merged = i18n_data.merged(Path(I18N_DIR))
     if not merged:
+        # no catalog to word it from: both languages written here, once
         raise KioskError(
-            f"the kiosk's translation files are missing ({I18N_DIR} has no *.json): "
-            "the installation is incomplete; reinstall the kiosk package"
+            f"киоскийн орчуулгын файлууд алга ({I18N_DIR}-д *.json алга): суулгалт дутуу, "
+            f"киоскийн багцыг дахин суулгана уу / the kiosk's translation files are missing "
+            f"({I18N_DIR} has no *.json): reinstall the kiosk package"
         )
     return merged
 
@@ -63,7 +65,10 @@ def pick(texts: dict[str, str] | str | None, lang: str) -> str:
 
 def error_text(exc: KioskError, lang: str) -> str:
     """An error's message in ``lang`` when it carries a catalog key, else its English
-    message (``str(exc)``, what logs keep)."""
+    message (``str(exc)``, what logs keep). A parameter that is itself an error (the
+    cause of this one) is worded in ``lang`` too."""
     if not exc.key:
         return exc.message
-    return t(exc.key, lang, **exc.params)
+    params = {name: error_text(value, lang) if isinstance(value, KioskError) else value
+              for name, value in exc.params.items()}
+    return t(exc.key, lang, **params)

@@ -31,7 +31,6 @@ from kiosk import audit
 from kiosk.clock import elapsed_since, stamp
 from kiosk.envelope import b64url, b64url_decode
 from kiosk.errors import KioskError
-from kiosk.i18n import t
 
 PIN_KEY = "staff_pin"
 STATE_KEY = "staff_pin_attempts"
@@ -47,7 +46,7 @@ _PIN_RE = re.compile(f"[0-9]{{{MIN_LENGTH},{MAX_LENGTH}}}")
 class PinLocked(KioskError):
     def __init__(self, seconds: float, lang: str = "mn") -> None:
         self.seconds = max(1, int(seconds + 0.999))
-        super().__init__(t("store.pin_locked", lang, seconds=self.seconds))
+        super().__init__(key="store.pin_locked", params={"seconds": self.seconds})
 
 
 class PinOutcome(StrEnum):
@@ -104,7 +103,7 @@ def set_pin(store: Any, pin: str, lang: str = "mn", *, event: str = "staff_pin_s
     """Set the staff PIN (6..12 ASCII digits). Callers that change an existing PIN
     check the current one first (``change_pin``)."""
     if not valid_format(pin):
-        raise KioskError(t("store.pin_too_short", lang, min=MIN_LENGTH))
+        raise KioskError(key="store.pin_too_short", params={"min": MIN_LENGTH})
     salt = os.urandom(16)
     record: dict[str, Any] = {"kdf": "scrypt", "n": _N, "r": _R, "p": _P, "salt": b64url(salt)}
     record["hash"] = b64url(_verifier(pin, record))
@@ -119,10 +118,10 @@ def change_pin(store: Any, new_pin: str, *, current: str | None = None, reset: b
     """Set or replace the PIN: over an existing one, the current PIN (an attempt like
     any other: counted, rate-limited) or an explicit technician reset (audited)."""
     if not valid_format(new_pin):
-        raise KioskError(t("store.pin_too_short", lang, min=MIN_LENGTH))
+        raise KioskError(key="store.pin_too_short", params={"min": MIN_LENGTH})
     if has_pin(store) and not reset:
         if current is None or not check_pin(store, current, lang=lang):
-            raise KioskError(t("trust.pin_current_wrong", lang))
+            raise KioskError(key="trust.pin_current_wrong")
     set_pin(store, new_pin, lang, event="staff_pin_reset" if reset and has_pin(store)
             else "staff_pin_set")
 

@@ -114,21 +114,24 @@ def verify_receipt(text: str, device_public_jwk: dict[str, Any]) -> dict[str, An
     if len(text) > MAX_RECEIPT_CHARS:
         raise SecurityError(key="trust.receipt_too_long", params={"limit": MAX_RECEIPT_CHARS})
     if text.count(".") != 2:
-        raise SecurityError("this is not a kiosk receipt (expected a signed code with 3 parts)")
+        raise SecurityError(key="core.receipt_not_receipt", params={"parts": text.count(".") + 1})
     header, payload = jws_verify(text, device_public_jwk, typ=RECEIPT_TYP)
     import json
 
     try:
         claims = json.loads(payload)
     except (ValueError, RecursionError):  # RecursionError: [[[[…]]]] from a hostile signer
-        raise SecurityError("receipt content is not JSON a receipt can hold") from None
+        raise SecurityError(key="core.receipt_not_json") from None
     if not isinstance(claims, dict) or claims.get("v") not in (1, 2):
-        raise SecurityError("receipt format is unknown")
+        raise SecurityError(key="core.receipt_format_unknown",
+                            params={"version": repr(claims.get("v") if isinstance(claims, dict) else None)})
     device_id = device_id_for(device_public_jwk)
     if claims.get("dev") != device_id or header.get("kid") != device_id:
-        raise SecurityError("receipt names a different device than the key it was checked with")
+        raise SecurityError(key="core.receipt_other_device",
+                            params={"device": str(claims.get("dev")), "key_device": device_id})
     if "n" in claims and claims["n"] != receipt_number(str(claims.get("id", ""))):
-        raise SecurityError("receipt number does not belong to its submission ID")
+        raise SecurityError(key="core.receipt_number_mismatch",
+                            params={"number": str(claims["n"]), "id": str(claims.get("id", ""))})
     return claims
 
 

@@ -91,23 +91,21 @@ class KeyringBackend:
         self._backend = backend
         self.description = f"keyring: {type(backend).__module__}.{type(backend).__name__}"
 
-    def _fail(self, action: str, exc: Exception) -> ConfigError:
-        return ConfigError(
-            f"the keyring ({self.description}) failed to {action} a secret: "
-            f"{type(exc).__name__}; check that it is unlocked (see docs/security.md)"
-        )
+    def _fail(self, key: str, exc: Exception) -> ConfigError:
+        return ConfigError(key=key, params={
+            "keyring": self.description, "reason": type(exc).__name__})
 
     def get(self, name: str) -> str | None:
         try:
             return self._backend.get_password(SERVICE, name)
         except Exception as exc:  # noqa: BLE001 - every backend error means "unusable"
-            raise self._fail("read", exc) from None
+            raise self._fail("core.keyring_failed_read", exc) from None
 
     def set(self, name: str, value: str) -> None:
         try:
             self._backend.set_password(SERVICE, name, value)
         except Exception as exc:  # noqa: BLE001
-            raise self._fail("store", exc) from None
+            raise self._fail("core.keyring_failed_store", exc) from None
 
     def delete(self, name: str) -> None:
         from keyring.errors import PasswordDeleteError
@@ -117,7 +115,7 @@ class KeyringBackend:
         except PasswordDeleteError:
             return  # already absent
         except Exception as exc:  # noqa: BLE001
-            raise self._fail("delete", exc) from None
+            raise self._fail("core.keyring_failed_delete", exc) from None
 
 
 def unusable_reason(backend: object) -> str | None:
@@ -150,7 +148,7 @@ class EncryptedFileBackend:
 
     def __init__(self, path: Path, passphrase: str) -> None:
         if not passphrase:
-            raise ConfigError(f"{path}: an empty passphrase is not allowed for the secrets file")
+            raise ConfigError(key="core.secrets_empty_passphrase", params={"path": path})
         self.path = path
         self.description = f"encrypted file: {path}"
         self._passphrase = passphrase.encode("utf-8")
@@ -172,10 +170,8 @@ class EncryptedFileBackend:
 
         if not self.path.exists():
             if len(self._passphrase.decode("utf-8")) < MIN_PASSPHRASE_CHARS:
-                raise ConfigError(
-                    f"{self.path}: the passphrase for a new secrets file must have at least "
-                    f"{MIN_PASSPHRASE_CHARS} characters (a few words is best); nothing was written"
-                )
+                raise ConfigError(key="core.secrets_short_passphrase",
+                                  params={"path": self.path, "min": MIN_PASSPHRASE_CHARS})
             self._salt = os.urandom(16)
             self._key = self._derive(self._salt)
             return {}
@@ -185,14 +181,14 @@ class EncryptedFileBackend:
                 raise ValueError("unknown format")
             salt, nonce, ct = _b64d(doc["salt"]), _b64d(doc["nonce"]), _b64d(doc["ciphertext"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise ConfigError(f"{self.path}: secrets file is unreadable ({exc})") from None
+            raise ConfigError(key="core.secrets_unreadable",
+                              params={"path": self.path, "reason": type(exc).__name__}) from None
         key = self._derive(salt)
         try:
             plain = AESGCM(key).decrypt(nonce, ct, b"soum-kiosk-secrets-v1")
         except InvalidTag:
-            raise ConfigError(
-                f"{self.path}: wrong passphrase for the secrets file (or the file is damaged)"
-            ) from None
+            raise ConfigError(key="core.secrets_wrong_passphrase",
+                              params={"path": self.path}) from None
         self._salt, self._key = salt, key
         data = json.loads(plain)
         return {str(k): str(v) for k, v in data.items()}
@@ -267,17 +263,17 @@ class Secrets:
         value = self.get(DATA_KEY)
         if value is None:
             if not create:
-                raise DataKeyMissing("the local data key is missing from the keyring")
+                raise DataKeyMissing(key="core.data_key_missing", params={"keyring": self.description})
             key = os.urandom(32)
             self.set(DATA_KEY, _b64e(key))
             log.info("created the local data key")
             # Read back: a keyring that silently drops writes must fail here, not later.
             value = self.get(DATA_KEY)
             if value is None:
-                raise ConfigError(f"the keyring ({self.description}) did not keep a secret")
+                raise ConfigError(key="core.keyring_lost_secret", params={"keyring": self.description})
         key = _b64d(value)
         if len(key) != 32:
-            raise ConfigError("the local data key in the keyring is damaged (not 32 bytes)")
+            raise ConfigError(key="core.data_key_damaged", params={"size": len(key)})
         return key
 
     def get_json(self, name: str) -> dict | None:
@@ -287,9 +283,9 @@ class Secrets:
         try:
             data = json.loads(value)
         except ValueError:
-            raise ConfigError(f"secret {name!r} in the keyring is damaged (not JSON)") from None
+            raise ConfigError(key="core.secret_not_json", params={"name": name}) from None
         if not isinstance(data, dict):
-            raise ConfigError(f"secret {name!r} in the keyring is damaged (not an object)")
+            raise ConfigError(key="core.secret_not_object", params={"name": name})
         return data
 
     def set_json(self, name: str, value: dict) -> None:
@@ -302,10 +298,8 @@ def _passphrase(path: Path, interactive: bool) -> str:
         return value
     if interactive and sys.stdin is not None and sys.stdin.isatty():
         return getpass.getpass(f"Passphrase for the kiosk secrets file {path}: ")
-    raise ConfigError(
-        f'keyring_fallback is "encrypted-file" but no passphrase was given: set '
-        f"{ENV_PASSPHRASE} or start the kiosk from a terminal (file: {path})"
-    )
+    raise ConfigError(key="core.secrets_no_passphrase",
+                      params={"variable": ENV_PASSPHRASE, "path": path})
 
 
 def open_secrets(
@@ -340,7 +334,7 @@ def open_secrets(
             path = (home_root or home().root) / FALLBACK_FILE_NAME
         return Secrets(EncryptedFileBackend(path, passphrase or _passphrase(path, interactive)))
     if fallback:
-        raise ConfigError(f'keyring_fallback must be "" or "encrypted-file", not {fallback!r}')
+        raise ConfigError(key="core.fallback_choice", params={"value": repr(fallback)})
     return Secrets(KeyringBackend())
 
 

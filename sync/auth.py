@@ -90,11 +90,11 @@ def public_jwk(key: OKPKey) -> dict[str, Any]:
 def import_public(jwk: dict[str, Any]) -> OKPKey:
     """A public Ed25519 key from a JWK; anything else is a SecurityError."""
     if not isinstance(jwk, dict) or jwk.get("kty") != "OKP" or jwk.get("crv") != "Ed25519":
-        raise SecurityError("key is not an Ed25519 public JWK")
+        raise SecurityError(key="wire.key_kind")
     try:
         return OKPKey.import_key({"kty": "OKP", "crv": "Ed25519", "x": jwk["x"]})
     except (JoseError, KeyError, ValueError, TypeError) as exc:
-        raise SecurityError(f"key is not a usable Ed25519 public JWK ({exc})") from None
+        raise SecurityError(key="wire.key_unusable", params={"reason": type(exc).__name__}) from None
 
 
 def thumbprint(key: OKPKey | dict[str, Any]) -> str:
@@ -114,19 +114,19 @@ def verify_json(token: str, key: OKPKey, *, typ: str | None = None) -> dict[str,
     """The payload of a compact JWS made by ``sign_json``; SecurityError otherwise."""
     if not isinstance(token, str) or token.count(".") != 2 or \
             len(token) > SIGNED_JSON_LIMITS.max_bytes * 4 // 3 + 4096:
-        raise SecurityError("signature is not a compact JWS")
+        raise SecurityError(key="wire.not_jws")
     try:
         result = jws.deserialize_compact(token, key, registry=_REGISTRY)
     except (JoseError, ValueError, TypeError, RecursionError) as exc:
-        raise SecurityError(f"signature does not verify ({exc.__class__.__name__})") from None
+        raise SecurityError(key="wire.signature_bad", params={"reason": type(exc).__name__}) from None
     if typ is not None and result.protected.get("typ") != typ:
-        raise SecurityError(f"signed object has the wrong type (expected {typ})")
+        raise SecurityError(key="wire.signed_wrong_type", params={"expected": typ})
     try:
         payload = jsonlimits.loads(result.payload, SIGNED_JSON_LIMITS)
     except JsonLimitError as exc:
-        raise SecurityError(f"signed payload is not acceptable JSON ({exc})") from None
+        raise SecurityError(key="wire.signed_bad_json", params={"reason": type(exc).__name__}) from None
     if not isinstance(payload, dict):
-        raise SecurityError("signed payload is not a JSON object")
+        raise SecurityError(key="wire.signed_not_object")
     return payload
 
 
@@ -137,9 +137,9 @@ def unverified_header(token: str) -> dict[str, Any]:
         raw = base64.urlsafe_b64decode(head + "=" * (-len(head) % 4))
         header = jsonlimits.loads(raw, HEADER_JSON_LIMITS)
     except (ValueError, IndexError):
-        raise SecurityError("authorization token is malformed") from None
+        raise SecurityError(key="wire.token_malformed") from None
     if not isinstance(header, dict):
-        raise SecurityError("authorization token is malformed")
+        raise SecurityError(key="wire.token_malformed")
     return header
 
 
@@ -306,7 +306,7 @@ def verify_receipt(receipt: str, server_key: OKPKey, *, device_id: str, submissi
     """A server receipt that really is for these bytes from this device; SecurityError if not."""
     claims = verify_json(receipt, server_key, typ=RECEIPT_TYP)
     if claims.get("submission_id") != submission_id or claims.get("device_id") != device_id:
-        raise SecurityError(f"receipt for {submission_id} names another submission or device")
+        raise SecurityError(key="wire.receipt_other", params={"id": submission_id})
     if claims.get("item_sha256") != item_digest(record, jwe):
-        raise SecurityError(f"receipt for {submission_id} is for other bytes")
+        raise SecurityError(key="wire.receipt_other_bytes", params={"id": submission_id})
     return claims

@@ -318,20 +318,21 @@ def verify_manifest(header: dict[str, Any], device_jwk: dict[str, Any]) -> dict[
     """
     token = header.get("manifest")
     if not isinstance(token, str):
-        raise SecurityError("bundle manifest is missing")
+        raise SecurityError(key="wire.manifest_missing")
     if unverified_header(token).get("kid") != header.get("device_id"):
-        raise SecurityError("bundle manifest names another device")
+        raise SecurityError(key="wire.manifest_other_device",
+                            params={"device": str(header.get("device_id"))})
     claims = verify_json(token, import_public(device_jwk), typ=MANIFEST_TYP)
     if claims.get("device_id") != header.get("device_id") or \
             claims.get("format", BUNDLE_FORMAT_V1) != header.get("format"):
-        raise SecurityError("bundle manifest is malformed")
+        raise SecurityError(key="wire.manifest_malformed", params={"part": "device_id/format"})
     if header.get("format") == BUNDLE_FORMAT_V1:
         if not isinstance(claims.get("items"), list):
-            raise SecurityError("bundle manifest is malformed")
+            raise SecurityError(key="wire.manifest_malformed", params={"part": "items"})
         return claims
     if not (_whole(claims.get("count")) and _whole(claims.get("chunks"))
             and isinstance(claims.get("bundle_id"), str)):
-        raise SecurityError("bundle manifest is malformed")
+        raise SecurityError(key="wire.manifest_malformed", params={"part": "count/chunks/bundle_id"})
     return claims
 
 
@@ -345,18 +346,18 @@ def verify_chunk(token: Any, device_jwk: dict[str, Any], manifest: dict[str, Any
     ``first`` or later (a damaged chunk line before it is then reported missing);
     the entries are still to be checked by the caller. SecurityError otherwise."""
     if not isinstance(token, str):
-        raise SecurityError(f"chunk {first}: not a signed chunk")
+        raise SecurityError(key="wire.chunk_unsigned", params={"index": first})
     claims = verify_json(token, import_public(device_jwk), typ=CHUNK_TYP)
     if claims.get("bundle_id") != manifest.get("bundle_id") or \
             claims.get("device_id") != manifest.get("device_id"):
-        raise SecurityError(f"chunk {first}: belongs to another bundle")
+        raise SecurityError(key="wire.chunk_other_bundle", params={"index": first})
     index = claims.get("index")
     if not isinstance(index, int) or not first <= index < int(manifest.get("chunks") or 0):
-        raise SecurityError(f"chunk {ids.shown(index)} found where chunk {first} or a later "
-                            "one belongs (reordered or repeated)")
+        raise SecurityError(key="wire.chunk_out_of_order",
+                            params={"index": ids.shown(index), "expected": first})
     entries = claims.get("items")
     if not isinstance(entries, list) or not 0 < len(entries) <= CHUNK_ITEMS:
-        raise SecurityError(f"chunk {index}: malformed item list")
+        raise SecurityError(key="wire.chunk_items", params={"index": index})
     return index, entries
 
 
@@ -365,20 +366,20 @@ def decode_attachments(item: dict[str, Any], max_bytes: int = MAX_LINE_BYTES
     """The item's blobs, each checked against its SHA-256 (grammar first); SecurityError."""
     atts = item.get("attachments") or []
     if not isinstance(atts, list):
-        raise SecurityError("attachments must be a list")
+        raise SecurityError(key="wire.attachments_not_list")
     out = []
     for att in atts:
         if not isinstance(att, dict) or not ids.is_sha256(att.get("sha256")):
-            raise SecurityError("an attachment is not named by a hex SHA-256")
+            raise SecurityError(key="wire.attachment_unnamed")
         digest = str(att["sha256"])
         text = att.get("data")
         if not isinstance(text, str) or len(text) > max_bytes * 4 // 3 + 4:
-            raise SecurityError(f"attachment {digest[:12]}… has no data or too much")
+            raise SecurityError(key="wire.attachment_size", params={"sha256": digest[:12]})
         try:
             data = b64d(text)
         except ValueError:
-            raise SecurityError(f"attachment {digest[:12]}… is not base64url") from None
+            raise SecurityError(key="wire.attachment_not_b64", params={"sha256": digest[:12]}) from None
         if hashlib.sha256(data).hexdigest() != digest:
-            raise SecurityError(f"attachment {digest[:12]}… does not match its hash")
+            raise SecurityError(key="wire.attachment_hash", params={"sha256": digest[:12]})
         out.append((digest, data))
     return out

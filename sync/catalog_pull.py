@@ -42,7 +42,7 @@ def install_listing(home: Home, client: CentralClient, listing: dict[str, Any]) 
     forms = listing.get("forms")
     catalog = listing.get("catalog")
     if not isinstance(forms, list) or not isinstance(catalog, dict):
-        raise SecurityError("signed catalog listing is malformed")
+        raise SecurityError(key="wire.listing_malformed")
     home.root.mkdir(parents=True, exist_ok=True)
     staging = home.root / f"catalog.new-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
@@ -52,7 +52,7 @@ def install_listing(home: Home, client: CentralClient, listing: dict[str, Any]) 
         name = Path(str(entry.get("name", ""))).name
         digest = str(entry.get("sha256", ""))
         if not name.endswith(".json") or len(digest) != 64:
-            raise SecurityError("signed catalog listing names a bad form file")
+            raise SecurityError(key="wire.listing_bad_file", params={"name": name})
         existing = old / "forms" / name
         data: bytes | None = None
         if existing.exists():

@@ -66,7 +66,7 @@ class CentralDestination:
         from kiosk.finalize import seal_for_agency
 
         if self.catalog is None:
-            raise KioskError("kiosk-central destination made without a catalog: cannot seal")
+            raise KioskError(key="wire.central_no_catalog", params={"form_id": form.id})
         return seal_for_agency(store, self.catalog, form.agency, document, device=device,
                                draft_id=draft_id, submission_id=submission_id)
 
@@ -198,7 +198,7 @@ class CentralDestination:
     def _acknowledged(self, item: OutboxItem, status: str, receipt: str) -> ItemResult:
         server_key = self.client.server_key
         if server_key is None:
-            raise SecurityError("no pinned server key to check receipts with")
+            raise SecurityError(key="wire.receipt_no_server_key", params={"id": item.id})
         claims = verify_receipt(receipt, server_key, device_id=self.device_id,
                                 submission_id=item.id, record=item.record, jwe=item.jwe)
         reason = Reason.ACCEPTED if status == "accepted" else Reason.DUPLICATE

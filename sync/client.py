@@ -25,6 +25,7 @@ import gzip
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from time import monotonic
 from typing import Any
@@ -74,16 +75,18 @@ class CaptivePortal(OutcomeUnknown):
 class ServerBusy(SyncError):
     kind = RoundState.SERVER_BUSY
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str = "", retry_after: float | None = None, *,
+                 key: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message, key=key, params=params)
         self.retry_after = retry_after
 
 
 class Refused(SyncError):
     kind = RoundState.REFUSED
 
-    def __init__(self, message: str, status: int, code: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, status: int, code: str = "", *,
+                 key: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message, key=key, params=params)
         self.status = status
         self.code = code
 
@@ -91,8 +94,9 @@ class Refused(SyncError):
 class AuthRefused(SecurityError):
     kind = RoundState.AUTH
 
-    def __init__(self, message: str, code: str = "") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, code: str = "", *,
+                 key: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        super().__init__(message, key=key, params=params)
         self.code = code
 
 
@@ -205,7 +209,7 @@ class CentralClient:
         request = self._http.build_request(method, path, content=body or None, headers=hdrs)
         if signed:
             if self.device is None:
-                raise AuthRefused("this kiosk is not enrolled (run `kiosk enroll`)", "not-enrolled")
+                raise AuthRefused("", "not-enrolled", key="errors.not_enrolled")
             request.headers["Authorization"] = sign_request(
                 device_id=self.device.device_id, key=self.device.private_key,
                 method=method, target=request.url.raw_path.decode("ascii"), body=body,
@@ -235,30 +239,29 @@ class CentralClient:
             raise Unreachable(key="errors.unreachable",
                               params={"url": self.base_url, "reason": type(exc).__name__}) from None
         except httpx.TimeoutException as exc:
-            raise OutcomeUnknown(f"no data moved to or from {self.base_url} for "
-                                 f"{self.timeout:g} s ({type(exc).__name__}): the link stalled; "
-                                 "will resend the same data") from None
+            raise OutcomeUnknown(key="wire.link_stalled", params={
+                "url": self.base_url, "seconds": f"{self.timeout:g}",
+                "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
-            raise OutcomeUnknown(f"connection to {self.base_url} failed while sending "
-                                 f"({type(exc).__name__}); will resend the same data") from None
+            raise OutcomeUnknown(key="wire.send_failed", params={
+                "url": self.base_url, "reason": type(exc).__name__}) from None
         try:
             chunks, total = [], 0
             for chunk in response.iter_bytes():
                 total += len(chunk)
                 if total > self.max_reply_bytes:
-                    raise OutcomeUnknown(
-                        f"reply from {self.base_url} is larger than "
-                        f"{self.max_reply_bytes // (1024 * 1024)} MB; not a central server reply")
+                    raise OutcomeUnknown(key="wire.reply_too_large", params={
+                        "url": self.base_url, "mb": self.max_reply_bytes // (1024 * 1024)})
                 chunks.append(chunk)
         except httpx.TimeoutException as exc:
-            raise OutcomeUnknown(f"reply from {self.base_url} was cut off: no data moved for "
-                                 f"{self.timeout:g} s (the link stalled, {type(exc).__name__}); "
-                                 "will resend the same data") from None
+            raise OutcomeUnknown(key="wire.reply_stalled", params={
+                "url": self.base_url, "seconds": f"{self.timeout:g}",
+                "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
-            raise OutcomeUnknown(f"reply from {self.base_url} was cut off "
-                                 f"({type(exc).__name__}); will resend the same data") from None
+            raise OutcomeUnknown(key="wire.reply_cut", params={
+                "url": self.base_url, "reason": type(exc).__name__}) from None
         except httpx.DecodingError:
-            raise OutcomeUnknown(f"reply from {self.base_url} is not valid gzip") from None
+            raise OutcomeUnknown(key="wire.reply_bad_gzip", params={"url": self.base_url}) from None
         finally:
             response.close()
         body = b"".join(chunks)
@@ -280,35 +283,37 @@ class CentralClient:
             "application/json",)
         if ctype not in wanted:
             if "html" in ctype or reply.body.lstrip()[:1] == b"<":
-                raise CaptivePortal(
-                    f"{self.base_url} answered with a web page (HTTP {reply.status}, {ctype or 'no type'}), "
-                    "not the central server: a captive portal or proxy is in the way")
-            raise OutcomeUnknown(f"reply from {self.base_url} has the wrong content type "
-                                 f"({ctype or 'none'}, HTTP {reply.status})")
+                raise CaptivePortal(key="wire.web_page", params={
+                    "url": self.base_url, "status": reply.status, "type": ctype or "-"})
+            raise OutcomeUnknown(key="wire.reply_wrong_type", params={
+                "url": self.base_url, "type": ctype or "-", "status": reply.status})
         try:  # a hostile or broken server must not crash the kiosk with deep JSON either
             return jsonlimits.loads(reply.body, REPLY_JSON_LIMITS)
         except (ValueError, UnicodeDecodeError):
-            raise OutcomeUnknown(f"reply from {self.base_url} is not valid JSON "
-                                 f"(truncated or damaged, HTTP {reply.status})") from None
+            raise OutcomeUnknown(key="wire.reply_bad_json", params={
+                "url": self.base_url, "status": reply.status}) from None
 
     def _raise_for(self, reply: Reply) -> None:
         status = reply.status
         if 300 <= status < 400:
-            raise CaptivePortal(f"{self.base_url} redirected to {reply.headers.get('location', '?')} "
-                                "(a captive portal or proxy is in the way)")
+            raise CaptivePortal(key="wire.redirected", params={
+                "url": self.base_url, "location": reply.headers.get("location", "?")})
         try:
             reply.data = self._json(reply, problem=True)
         except OutcomeUnknown:
             if status >= 500 or status in (408, 429):
-                raise ServerBusy(f"server busy (HTTP {status})", self._retry_after(reply)) from None
+                raise ServerBusy(retry_after=self._retry_after(reply), key="wire.server_busy",
+                                 params={"status": status}) from None
             raise
         code, detail = _problem_code(reply)
         if status >= 500 or status in (408, 429):
-            raise ServerBusy(f"server busy (HTTP {status}): {detail}", self._retry_after(reply))
+            raise ServerBusy(retry_after=self._retry_after(reply), key="wire.server_busy_said",
+                             params={"status": status, "detail": detail})
         if status in (401, 403) and code in ("unknown-device", "revoked", "bad-signature",
                                              "unauthenticated", "stale", "replay"):
-            raise AuthRefused(f"server refused this kiosk: {detail}", code)
-        raise Refused(f"server refused the request (HTTP {status}): {detail}", status, code)
+            raise AuthRefused("", code, key="wire.kiosk_refused", params={"code": code, "detail": detail})
+        raise Refused("", status, code, key="wire.request_refused",
+                      params={"status": status, "code": code or "-", "detail": detail})
 
     @staticmethod
     def _retry_after(reply: Reply) -> float | None:
@@ -336,16 +341,15 @@ class CentralClient:
         reply = self.request("GET", f"/v1/health?nonce={nonce}", signed=False)
         data = reply.data
         if not isinstance(data, dict) or data.get("service") != "soum-kiosk-central":
-            raise CaptivePortal(f"{self.base_url} answered, but not as a Soum Kiosk central server")
+            raise CaptivePortal(key="wire.not_central", params={"url": self.base_url})
         if self.server_key is not None:
             try:
                 marker = verify_json(str(data.get("marker")), self.server_key, typ=HEALTH_TYP)
             except SecurityError:
-                raise CaptivePortal(
-                    f"{self.base_url} answered, but could not prove it is the enrolled server "
-                    "(health marker not signed by the pinned key)") from None
+                raise CaptivePortal(key="wire.not_enrolled_server",
+                                    params={"url": self.base_url}) from None
             if marker.get("nonce") != nonce:
-                raise CaptivePortal(f"{self.base_url} replayed an old health marker")
+                raise CaptivePortal(key="wire.replayed_marker", params={"url": self.base_url})
         limits = data.get("limits")
         if isinstance(limits, dict):
             self.state.limits = {k: int(v) for k, v in limits.items() if isinstance(v, int)}
@@ -356,7 +360,7 @@ class CentralClient:
         reply = self.request("POST", "/v1/enroll", json_body={
             "code": code, "device_public_jwk": pub, "name": name}, signed=False, ok=(201,))
         if not isinstance(reply.data, dict):
-            raise OutcomeUnknown("enrolment reply is not a JSON object")
+            raise OutcomeUnknown(key="wire.enrol_reply_shape")
         return dict(reply.data)
 
     def catalog(self, etag: str | None) -> dict[str, Any] | None:
@@ -366,7 +370,7 @@ class CentralClient:
         if reply.status == 304:
             return None
         if self.server_key is None:
-            raise SecurityError("cannot check the catalog: no pinned server key")
+            raise SecurityError(key="wire.catalog_no_server_key")
         data = reply.data if isinstance(reply.data, dict) else {}
         listing = verify_json(str(data.get("signature")), self.server_key, typ=CATALOG_TYP)
         return listing
@@ -376,7 +380,7 @@ class CentralClient:
 
         reply = self.request("GET", f"/v1/catalog/forms/{sha256}", expect_json=False)
         if hashlib.sha256(reply.body).hexdigest() != sha256:
-            raise OutcomeUnknown(f"form file {sha256[:12]}… arrived damaged (hash differs)")
+            raise OutcomeUnknown(key="wire.form_file_damaged", params={"sha256": sha256[:12]})
         return reply.body
 
     def submit(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -384,10 +388,11 @@ class CentralClient:
         data = reply.data
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list) or len(results) != len(items):
-            raise OutcomeUnknown("batch reply does not have one result per item")
+            raise OutcomeUnknown(key="wire.batch_count", params={
+                "sent": len(items), "got": len(results) if isinstance(results, list) else 0})
         for sent, result in zip(items, results, strict=True):
             if not isinstance(result, dict) or result.get("submission_id") != sent["submission_id"]:
-                raise OutcomeUnknown("batch reply results do not match the items sent")
+                raise OutcomeUnknown(key="wire.batch_mismatch", params={"id": sent["submission_id"]})
         return results
 
     def report_audit_head(self, head: dict[str, Any]) -> dict[str, Any]:
@@ -444,4 +449,4 @@ class CentralClient:
             data = reply.data if isinstance(reply.data, dict) else {}
             offset, complete = int(data.get("offset", 0)), bool(data.get("complete"))
         if not complete:
-            raise OutcomeUnknown(f"attachment {sha256[:12]}… did not complete; will resume")
+            raise OutcomeUnknown(key="wire.attachment_incomplete", params={"sha256": sha256[:12]})

@@ -89,13 +89,13 @@ class SyncEngine:
     def client(self) -> CentralClient:
         """kiosk-central's client (ConfigError on a kiosk not enrolled with one)."""
         if self.central is None:
-            raise ConfigError("this kiosk is not enrolled with a kiosk-central server")
+            raise ConfigError(key="errors.not_enrolled")
         return self.central.client
 
     @client.setter
     def client(self, client: CentralClient) -> None:
         if self.central is None:
-            raise ConfigError("this kiosk is not enrolled with a kiosk-central server")
+            raise ConfigError(key="errors.not_enrolled")
         self.central.client = client
 
     def close(self) -> None:

@@ -79,12 +79,14 @@ def enroll(home: Home, server_url: str, code: str, *, name: str | None = None,
         client.health()
         reply = client.enroll(code, device.public_jwk, name or platform.node() or device.device_id)
         if reply.get("device_id") != device.device_id:
-            raise SecurityError("server registered another device ID than this kiosk's key")
+            raise SecurityError(key="wire.enrol_other_device", params={
+                "device": device.device_id, "got": str(reply.get("device_id"))})
         server_key = import_public(reply.get("server_public_jwk") or {})
         cert = verify_json(str(reply.get("credentials", {}).get("certificate")), server_key,
                            typ=ENROLMENT_TYP)
         if cert.get("device_id") != device.device_id:
-            raise SecurityError("enrolment certificate is for another device")
+            raise SecurityError(key="wire.enrol_cert_other_device", params={
+                "device": device.device_id, "got": str(cert.get("device_id"))})
         if fresh is not None:
             install_device(secrets, fresh)
         limits = {k: int(v) for k, v in (reply.get("limits") or {}).items()}

@@ -39,6 +39,7 @@ FAMILIES = {
     "ui.date_": "ui/widgets/inputs.py",
     "ui.sex_": "ui/widgets/inputs.py",
     "ui.keyboard_layout_": "ui/widgets/keyboard.py",
+    "help.": "app/help_text.py",  # every help text of the command line, by command and option
 }
 # File -> the section it puts in front of bare names written in it (``key`` and
 # ``key + "_desc"`` for a button's name and description).

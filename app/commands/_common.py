@@ -52,14 +52,13 @@ def cli_lang(args: argparse.Namespace, where: Home) -> str:
 def usable_home(where: Home, lang: str) -> Home:
     """``where`` if it can be a data folder; one clear line (ConfigError) if not."""
     from kiosk.errors import ConfigError
-    from kiosk.i18n import t
 
     root = where.root
     if root.exists() and not root.is_dir():
-        raise ConfigError(t("trust.home_not_folder", lang, path=root))
+        raise ConfigError(key="trust.home_not_folder", params={"path": root})
     parent = next((p for p in (root, *root.parents) if p.exists()), None)
     if parent is not None and not parent.is_dir():
-        raise ConfigError(t("trust.home_not_folder", lang, path=parent))
+        raise ConfigError(key="trust.home_not_folder", params={"path": parent})
     return where
 
 
@@ -76,7 +75,6 @@ def require_kiosk(where: Home, lang: str) -> Home:
     # a kiosk's marks: its database, an enrolment, an ODK connection's files, its config
     marks = ("enrolment.json", "odk", "config.toml")
     if not has_db and not any((where.root / mark).exists() for mark in marks):
-        from kiosk.i18n import t
 
-        raise NotFoundError(t("trust.no_kiosk_here", lang, path=where.root))
+        raise NotFoundError(key="trust.no_kiosk_here", params={"path": where.root})
     return where

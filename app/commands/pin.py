@@ -47,18 +47,17 @@ def _ask(key: str, lang: str) -> str:
 
 
 def _read(from_stdin: bool, need_current: bool, lang: str) -> tuple[str | None, str]:
-    from kiosk.i18n import t
 
     if from_stdin:
         current = _line() if need_current else None
         return current, _line()
     if sys.stdin is None or not sys.stdin.isatty():
-        raise ConfigError(t("trust.pin_no_terminal", lang))
+        raise ConfigError(key="trust.pin_no_terminal")
     current = _ask("trust.pin_current_prompt", lang) if need_current else None
     first = _ask("cli.pin_prompt", lang)
     again = _ask("cli.pin_again", lang)
     if first != again:
-        raise KioskError(t("cli.pin_mismatch", lang))
+        raise KioskError(key="cli.pin_mismatch")
     return current, first
 
 

@@ -71,18 +71,17 @@ def _public_key(args: argparse.Namespace, claimed: str | None, own: object | Non
                 lang: str) -> tuple[dict, bool]:
     """(key to verify with, anchored?) — anchored means it is this kiosk's own key."""
     from kiosk.device import device_id_for
-    from kiosk.i18n import t
 
     own_id = getattr(own, "device_id", None)
     if args.key:
         jwk = _given_key(args.key)
         if own_id is not None and claimed == own_id and device_id_for(jwk) != own_id:
-            raise SecurityError(t("trust.receipt_foreign_key", lang, device=own_id))
+            raise SecurityError(key="trust.receipt_foreign_key", params={"device": own_id})
         return jwk, own_id is not None and device_id_for(jwk) == own_id
     if own is None:
-        raise SecurityError(t("trust.receipt_no_own_key", lang))
+        raise SecurityError(key="trust.receipt_no_own_key")
     if claimed and claimed != own_id:
-        raise SecurityError(t("trust.receipt_other_kiosk", lang, device=claimed, own=own_id))
+        raise SecurityError(key="trust.receipt_other_kiosk", params={"device": claimed, "own": own_id})
     return own.public_jwk, True  # type: ignore[attr-defined]
 
 
@@ -114,7 +113,7 @@ def run_verify(args: argparse.Namespace) -> int:
             if env is not None:
                 if not matches_envelope(claims, jwe_sha256=env.jwe_sha256,
                                         payload_sha256=env.payload_sha256):
-                    raise SecurityError(t("store.receipt_hash_mismatch", lang))
+                    raise SecurityError(key="store.receipt_hash_mismatch")
                 local = store.submission(claims["id"])["state"]
     if args.json:
         print_json({"valid": True, "anchored": anchored, "claims": claims, "local_state": local,

@@ -42,8 +42,6 @@ class AtRest:
         try:
             plain = self._aead.decrypt(blob[:12], blob[12:], f"{table}:{row_id}".encode())
         except (InvalidTag, ValueError):
-            raise SecurityError(
-                f"{table} {row_id} cannot be decrypted: the data key in the keyring does "
-                "not match this database, or the row is damaged"
-            ) from None
+            raise SecurityError(key="core.row_undecryptable",
+                                params={"table": table, "row": row_id}) from None
         return json.loads(plain)

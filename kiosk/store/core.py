@@ -34,11 +34,12 @@ class CommitUnknown(StorageError):
 
 class DraftKeptError(StorageError):
     """Finalize could not save the submission; the draft is kept. ``cause`` is the
-    storage problem in one line (callers that keep no draft say so themselves)."""
+    storage problem (an error, worded in the reader's language with this one, or one
+    line); callers that keep no draft say so themselves."""
 
-    def __init__(self, cause: str, *, retry_hint: bool = False) -> None:
-        tail = " — fix this and finalize again" if retry_hint else ""
-        super().__init__(f"{cause}; the submission was not saved and the draft is kept{tail}")
+    def __init__(self, cause: StorageError | str, *, retry_hint: bool = False) -> None:
+        super().__init__(key="core.draft_kept_retry" if retry_hint else "core.draft_kept",
+                         params={"cause": cause})
         self.cause = cause
 
 
@@ -168,22 +169,14 @@ class StoreBase:
         except DataKeyMissing:
             if sample is None:
                 raise
-            raise ConfigError(
-                f"the local data key is missing from the secrets store, but {self.path} holds "
-                "encrypted drafts: restore the keyring (or the fallback file) this kiosk used; "
-                "see docs/security.md"
-            ) from None
+            raise ConfigError(key="core.data_key_lost", params={"path": self.path}) from None
         atrest = AtRest(key)
         if sample is not None:
             table, row_id, blob = sample
             try:
                 atrest.open(blob, table=table, row_id=row_id)
             except SecurityError:
-                raise ConfigError(
-                    f"the local data key in the secrets store does not match {self.path}: "
-                    "restore the keyring (or the fallback file) this kiosk used; "
-                    "see docs/security.md"
-                ) from None
+                raise ConfigError(key="core.data_key_other", params={"path": self.path}) from None
         return atrest
 
     # --- transactions ----------------------------------------------------
@@ -210,7 +203,7 @@ class StoreBase:
             except sqlite3.Error as exc:
                 self._rollback()
                 err = _sqlite_error(self.path, "save", exc)
-                raise CommitUnknown(err.message) from None
+                raise CommitUnknown(key=err.key, params=err.params) from None
 
     def _rollback(self) -> None:
         try:

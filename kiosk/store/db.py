@@ -73,14 +73,11 @@ def schema_version_of(path: Path) -> int:
 def _apply_durability(conn: sqlite3.Connection, path: Path) -> None:
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
-        raise StorageError(
-            f"{path}: the database cannot use WAL mode here (got {mode!r}); "
-            "put the data folder on a local disk"
-        )
+        raise StorageError(key="core.db_no_wal", params={"path": path, "mode": repr(mode)})
     conn.execute("PRAGMA synchronous = FULL")
     sync = conn.execute("PRAGMA synchronous").fetchone()[0]
     if sync != 2:  # 2 == FULL; never NORMAL (1) or OFF (0)
-        raise StorageError(f"{path}: synchronous=FULL could not be set (got {sync})")
+        raise StorageError(key="core.db_no_full_sync", params={"path": path, "found": sync})
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA secure_delete = ON")  # deleted drafts are overwritten with zeros
 
@@ -171,11 +168,9 @@ def open_db(
         conn.close()
         if backup is not None:
             _restore(path, backup)
-            raise StorageError(
-                f"{path}: upgrading the database from schema {current} to {newest} failed "
-                f"({exc}); the previous database was restored from {backup} and nothing was "
-                "lost — report this with `kiosk logs --export`"
-            ) from None
+            raise StorageError(key="core.db_upgrade_failed", params={
+                "path": path, "found": current, "newest": newest,
+                "reason": type(exc).__name__, "backup": backup}) from None
         raise _sqlite_error(path, "create the database", exc) from None
     log.info("database schema upgraded from %d to %d", current, newest)
     if on_migrated is not None:

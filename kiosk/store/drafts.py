@@ -85,7 +85,7 @@ class DraftsMixin(StoreBase):
     def load_draft(self, draft_id: str) -> Draft:
         rows = self.read(f"SELECT {self._INFO_COLS}, sealed FROM drafts WHERE id = ?", (draft_id,))
         if not rows:
-            raise NotFoundError(f"draft {draft_id} not found")
+            raise NotFoundError(key="core.no_draft", params={"id": draft_id})
         content = self.atrest.open(rows[0][7], table="drafts", row_id=draft_id)
         return Draft(self._info(rows[0]), content["answers"], content.get("position"))
 
@@ -170,10 +170,8 @@ class DraftsMixin(StoreBase):
         never accepted and then stuck at send.
         """
         if len(data) > max_bytes:
-            raise AttachmentTooLarge(
-                f"the file is {len(data) // 1024} KB; the largest accepted is "
-                f"{max_bytes // 1024} KB"
-            )
+            raise AttachmentTooLarge(key="core.attachment_too_large", params={
+                "name": name, "size_kb": len(data) // 1024, "max_kb": max_bytes // 1024})
         ref, blob = make_attachment(data, name=name, media_type=media_type)
         meta = self.atrest.seal(
             {
@@ -221,7 +219,8 @@ class DraftsMixin(StoreBase):
         preview when staff resume an interrupted draft."""
         ref = self._draft_attachment_refs(draft_id).get(sha256)
         if ref is None:
-            raise NotFoundError(f"attachment {sha256[:12]} of draft {draft_id} not found")
+            raise NotFoundError(key="core.no_draft_attachment",
+                                params={"sha256": sha256[:12], "id": draft_id})
         return self.attachment_plaintext(ref.blob_sha256)
 
     def attachment_plaintext(self, blob_sha256: str) -> bytes:
@@ -230,6 +229,6 @@ class DraftsMixin(StoreBase):
 
         rows = self.read("SELECT meta, blob FROM attachments WHERE sha256 = ?", (blob_sha256,))
         if not rows or rows[0][1] is None:
-            raise NotFoundError(f"attachment {blob_sha256[:12]} not found")
+            raise NotFoundError(key="core.no_attachment", params={"sha256": blob_sha256[:12]})
         m = self.atrest.open(rows[0][0], table="attachments", row_id=blob_sha256)
         return decrypt_attachment(rows[0][1], b64url_decode(m["key"]))

@@ -133,10 +133,8 @@ class OutboxMixin(DraftsMixin, StoreBase):
         for value in _attachment_values(document.get("answers", document)):
             ref = refs.get(value["sha256"])
             if ref is None:
-                raise KioskError(
-                    f"attachment {value.get('name', '')!s} is not among the files captured "
-                    "for this form; capture it again"
-                )
+                raise KioskError(key="core.attachment_not_captured",
+                                 params={"name": str(value.get("name", ""))})
             attachments.append(ref)
         finalized_at = utc_now_iso()
         # ``sealer``: another destination's sealing (sync.odk.seal for ODK servers), called
@@ -205,9 +203,9 @@ class OutboxMixin(DraftsMixin, StoreBase):
             if stored is not None:
                 log.warning("commit reported an error but submission %s is saved", submission_id)
                 return stored
-            raise DraftKeptError(exc.message, retry_hint=True) from None
+            raise DraftKeptError(exc, retry_hint=True) from None
         except StorageError as exc:
-            raise DraftKeptError(exc.message) from None
+            raise DraftKeptError(exc) from None
         log.info("finalized submission %s (form %s, demo=%s)", submission_id, env.form_id, demo)
         return env
 
@@ -477,11 +475,11 @@ class OutboxMixin(DraftsMixin, StoreBase):
         """The encrypted blob to upload, by the SHA-256 in the record."""
         rows = self.read("SELECT size, blob FROM attachments WHERE sha256 = ?", (sha256,))
         if not rows or rows[0][1] is None:
-            raise NotFoundError(f"attachment {sha256[:12]} not found (purged or never stored)")
+            raise NotFoundError(key="core.no_sealed_attachment", params={"sha256": sha256[:12]})
         return EncryptedBlob(sha256=sha256, size=rows[0][0], data=bytes(rows[0][1]))
 
     def receipt_qr(self, submission_id: str) -> str:
         rows = self.read("SELECT qr FROM receipts WHERE submission_id = ?", (submission_id,))
         if not rows:
-            raise NotFoundError(f"no receipt for submission {submission_id}")
+            raise NotFoundError(key="core.no_server_receipt", params={"id": submission_id})
         return str(rows[0][0])

@@ -57,8 +57,7 @@ def odk_dir(home: Any) -> Path:
 
 def _unsafe(name: str, what: str) -> KioskError:
     shown = name[:80].encode("ascii", "backslashreplace").decode("ascii")
-    return KioskError(f"the server offered a {what} named {shown!r}, which is not a safe "
-                      "file name")
+    return KioskError(key="wire.odk_unsafe_name", params={"what": what, "name": repr(shown)})
 
 
 def _safe_name(name: str, what: str) -> str:
@@ -151,13 +150,13 @@ def download(client: OpenRosaClient, url: str, dest: Path, announced_hash: str,
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     if limit <= 0:
-        raise QuotaUsed(f"{dest.name}: the download quota of this pull is used up")
+        raise QuotaUsed(key="wire.odk_quota_used", params={"name": dest.name})
     try:
         got = client.fetch_to(url, part, limit)
     except TooLarge as exc:
         part.unlink(missing_ok=True)
         if limit < CHUNK_LIMIT:
-            used = QuotaUsed(f"{dest.name}: the download quota of this pull is used up")
+            used = QuotaUsed(key="wire.odk_quota_used", params={"name": dest.name})
             used.received = exc.received
             raise used from None
         raise
@@ -167,7 +166,7 @@ def download(client: OpenRosaClient, url: str, dest: Path, announced_hash: str,
     data = part.read_bytes()
     if not _md5_matches(data, announced_hash):
         part.unlink(missing_ok=True)
-        raise KioskError(f"{dest.name} from the server does not match its announced hash")
+        raise KioskError(key="wire.odk_hash_mismatch", params={"name": dest.name})
     os.replace(part, dest)
     return got
 

@@ -131,8 +131,7 @@ def load(secrets: Any, name: str = SECRET_NAME) -> Connection | None:
                           password=str(data.get("password", "")),
                           project=str(data.get("project", "")))
     except KeyError:
-        raise ConfigError(f"secret {name!r} is damaged: run kiosk odk connect again") \
-            from None
+        raise ConfigError(key="wire.odk_secret_damaged", params={"name": name}) from None
 
 
 def require(secrets: Any) -> Connection:

@@ -69,9 +69,10 @@ def load_public_key(base64_rsa_public_key: str) -> rsa.RSAPublicKey:
     try:
         key = serialization.load_der_public_key(base64.b64decode(text, validate=True))
     except (ValueError, TypeError) as exc:
-        raise KioskError(f"the form's base64RsaPublicKey is not an RSA public key ({exc})") from None
+        raise KioskError(key="wire.odk_rsa_unreadable",
+                         params={"reason": type(exc).__name__}) from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise KioskError("the form's base64RsaPublicKey is not an RSA key")
+        raise KioskError(key="wire.odk_rsa_kind", params={"kind": type(key).__name__})
     return key
 
 
@@ -140,10 +141,10 @@ def encrypt_submission(
     default a fresh random key is made and dropped when this returns.
     """
     if not instance_id:
-        raise KioskError("an encrypted submission needs its instanceID")
+        raise KioskError(key="wire.odk_no_instance_id")
     names = [f.name for f in media]
     if len(set(names)) != len(names) or XML_FILE_NAME in names:
-        raise KioskError("attachment file names of a submission must be unique")
+        raise KioskError(key="wire.odk_names_not_unique")
     public = load_public_key(base64_rsa_public_key)
     aes_key = key if key is not None else os.urandom(32)
     if len(aes_key) != 32:

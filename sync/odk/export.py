@@ -27,7 +27,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 def export_odk(store: Any, out: Path) -> dict[str, Any]:
     out = out.expanduser().resolve()
     if not out.parent.is_dir():
-        raise NotFoundError(f"{out.parent}: folder not found (is the USB stick mounted?)")
+        raise NotFoundError(key="wire.odk_export_no_folder", params={"folder": out.parent})
     rows = store.unsent_envelopes(DestinationKind.ODK)  # held ones too: never left behind
     written: list[str] = []
     try:
@@ -40,7 +40,8 @@ def export_odk(store: Any, out: Path) -> dict[str, Any]:
                 _write(folder / _UNSAFE.sub("_", f.name), f.data)
             written.append(sid)
     except OSError as exc:
-        raise KioskError(f"{out}: cannot write the ODK export ({exc.strerror or exc})") from None
+        raise KioskError(key="wire.odk_export_unwritable",
+                         params={"path": out, "reason": exc.strerror or type(exc).__name__}) from None
     store.mark_exported(written)  # every file is on the medium (fsynced): a technician has them
     return {"path": str(out), "count": len(written), "submission_ids": written}
 

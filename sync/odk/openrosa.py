@@ -58,8 +58,9 @@ class RefusedReply(Refused):
     """A 4xx reply, with its status and the start of its body (structured, for
     sync.odk.problems.classify)."""
 
-    def __init__(self, message: str, status: int, body: bytes = b"") -> None:
-        super().__init__(message, status)
+    def __init__(self, message: str, status: int, body: bytes = b"", *,
+                 key: str | None = None, params: dict[str, object] | None = None) -> None:
+        super().__init__(message, status, key=key, params=params)
         self.body = body[:REPLY_BODY_KEPT]
 
 
@@ -73,8 +74,9 @@ class CredentialsRefused(AuthRefused):
     """401/403, with its status and body: on Central's submission endpoint a 401 is also
     what an app user not assigned to the form gets (the caller probes to tell)."""
 
-    def __init__(self, message: str, status: int, body: bytes = b"") -> None:
-        super().__init__(message)
+    def __init__(self, message: str, status: int, body: bytes = b"", *,
+                 key: str | None = None, params: dict[str, object] | None = None) -> None:
+        super().__init__(message, key=key, params=params)
         self.status = status
         self.body = body[:REPLY_BODY_KEPT]
 
@@ -173,8 +175,8 @@ def _xml(body: bytes, what: str) -> ET.Element:
     try:
         return _parse(body)
     except (ET.ParseError, DefusedXmlException) as exc:
-        raise OutcomeUnknown(f"the server's {what} is not usable XML ({type(exc).__name__})") \
-            from None
+        raise OutcomeUnknown(key="wire.odk_bad_xml",
+                             params={"what": what, "reason": type(exc).__name__}) from None
 
 
 def _text(el: ET.Element, local: str) -> str:
@@ -279,8 +281,7 @@ class OpenRosaClient:
         now = time.monotonic()
         allowed = started + self.timeout + moved / SLOWEST_LINK_BYTES_PER_S
         if now > allowed or (self.deadline is not None and now > self.deadline):
-            raise DeadlineExceeded(f"{where}: the server is too slow (request deadline "
-                                   "passed)")
+            raise DeadlineExceeded(key="wire.odk_too_slow", params={"url": where})
 
     def _request(self, method: str, url: str, *, body: bytes | None = None,
                  headers: dict[str, str] | None = None) -> httpx.Response:
@@ -303,8 +304,8 @@ class OpenRosaClient:
                     if method == "GET":  # the pull; a submission's reply keeps its timeouts
                         self._check_pace(where, started, len(data))
                     if len(data) > MAX_REPLY_BYTES:  # a reply, not a download: cut it off
-                        raise TooLarge(f"{method} {where}: the reply is larger than "
-                                             f"{MAX_REPLY_BYTES} bytes")
+                        raise TooLarge(key="wire.odk_reply_too_large", params={
+                            "method": method, "url": where, "limit": MAX_REPLY_BYTES})
             finally:
                 streamed.close()
             headers_out = httpx.Headers([(k, v) for k, v in streamed.headers.multi_items()
@@ -316,8 +317,8 @@ class OpenRosaClient:
             raise Unreachable(key="errors.unreachable",
                               params={"url": where, "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
-            raise OutcomeUnknown(f"{method} {where}: connection lost ({type(exc).__name__})") \
-                from None
+            raise OutcomeUnknown(key="wire.odk_connection_lost", params={
+                "method": method, "url": where, "reason": type(exc).__name__}) from None
         if self._on_bytes:
             self._on_bytes(len(body or b""), len(resp.content))
         self._classify(resp, method, where)
@@ -330,17 +331,23 @@ class OpenRosaClient:
             return
         detail = _message(resp.content)
         if status in (401, 403):
-            raise CredentialsRefused(
-                f"{where} refused this kiosk's credentials (HTTP {status}): "
-                f"{detail or 'check the connection in kiosk odk connect'}", status, resp.content)
+            if detail:
+                raise CredentialsRefused("", status, resp.content, key="wire.odk_credentials_said",
+                                         params={"url": where, "status": status, "detail": detail})
+            raise CredentialsRefused("", status, resp.content, key="wire.odk_credentials",
+                                     params={"url": where, "status": status})
         if status == 409:
-            raise Conflict(f"{method} {where}: HTTP 409 {detail}".strip(), status, resp.content)
+            raise Conflict("", status, resp.content, key="wire.odk_http_said",
+                           params={"method": method, "url": where, "status": status,
+                                   "detail": detail or "-"})
         if status >= 500 or status in (408, 429):
             retry = resp.headers.get("retry-after")
-            raise ServerBusy(f"{method} {where}: HTTP {status}",
-                             float(retry) if retry and retry.isdigit() else None)
-        raise RefusedReply(f"{method} {where}: HTTP {status} {detail}".strip(), status,
-                           resp.content)
+            raise ServerBusy(retry_after=float(retry) if retry and retry.isdigit() else None,
+                             key="wire.odk_http", params={"method": method, "url": where,
+                                                          "status": status})
+        raise RefusedReply("", status, resp.content, key="wire.odk_http_said",
+                           params={"method": method, "url": where, "status": status,
+                                   "detail": detail or "-"})
 
     # --- forms -----------------------------------------------------------------------
 
@@ -378,7 +385,7 @@ class OpenRosaClient:
                     for chunk in resp.iter_bytes():
                         got += len(chunk)
                         if have * (mode == "ab") + got > limit:
-                            raise TooLarge(f"{where}: larger than {limit} bytes")
+                            raise TooLarge(key="wire.odk_file_too_large", params={"url": where, "limit": limit})
                         out.write(chunk)
                         self._check_pace(where, started, got)
         except (TooLarge, DeadlineExceeded) as exc:
@@ -388,7 +395,8 @@ class OpenRosaClient:
             raise Unreachable(key="errors.unreachable",
                               params={"url": where, "reason": type(exc).__name__}) from None
         except httpx.TransportError as exc:
-            raise OutcomeUnknown(f"GET {where}: connection lost ({type(exc).__name__})") from None
+            raise OutcomeUnknown(key="wire.odk_connection_lost", params={
+                "method": "GET", "url": where, "reason": type(exc).__name__}) from None
         finally:
             if self._on_bytes:
                 self._on_bytes(0, got)
@@ -418,7 +426,7 @@ class OpenRosaClient:
                                  body=req.body,
                                  headers={**headers, "Content-Type": req.content_type})
             if resp.status_code not in (200, 201, 202):
-                raise OutcomeUnknown(f"unexpected HTTP {resp.status_code} to a submission")
+                raise OutcomeUnknown(key="wire.odk_unexpected_status", params={"status": resp.status_code})
             received = Received(resp.status_code, _message(resp.content), None)
         return received
 

@@ -50,7 +50,7 @@ def wants_signature(meta: XFormMeta) -> bool:
 def open_wire(atrest: Any, submission_id: str, envelope_text: str) -> tuple[WireSubmission, str]:
     """(the wire parts, sha256 of the plaintext instance) of a stored ODK submission."""
     if not is_odk(envelope_text):
-        raise KioskError(f"submission {submission_id} is not an ODK submission")
+        raise KioskError(key="wire.odk_not_odk_submission", params={"id": submission_id})
     raw = base64.urlsafe_b64decode(envelope_text[len(PREFIX):] + "==")
     data = atrest.open(raw, table=_AT_REST_TABLE, row_id=submission_id)
     return WireSubmission.from_dict(data["wire"]), str(data["instance_sha256"])
@@ -135,7 +135,7 @@ def finalize_form(store: Any, form: Any, document: dict[str, Any], *, device: De
 
     meta = odk_meta(form)
     if meta is None:
-        raise KioskError(f"form {form.id} is not an ODK form")
+        raise KioskError(key="wire.odk_not_odk_form", params={"form_id": form.id})
     return finalize_odk(store, document, meta, form.pages_questions(), device=device,
                         draft_id=draft_id, submission_id=submission_id,
                         deprecated_id=deprecated_id, destination=destination)
@@ -166,9 +166,7 @@ def finalize_odk(store: Any, document: dict[str, Any], meta: XFormMeta,
             answers = dict(document.get("answers", {}))
             if _instance_sha(meta, questions, answers, submission_id,
                              deprecated_id) != stored_sha:
-                raise KioskError(
-                    f"submission {submission_id} is already finalized with other answers; "
-                    "it cannot change under the same ID (an edit is a new submission)")
+                raise KioskError(key="wire.odk_finalized_other", params={"id": submission_id})
     return store.finalize(document, device=device, agency_jwk={}, demo=False,
                           draft_id=draft_id, submission_id=submission_id,
                           sealer=make_sealer(meta, questions, store,

@@ -101,7 +101,8 @@ def build_submission(
                               meta_values=meta_values)
     missing = [n for n in names if n not in media]
     if missing:
-        raise KioskError(f"attachment {missing[0]} of form {meta.form_id} was not captured")
+        raise KioskError(key="wire.odk_attachment_missing",
+                         params={"name": missing[0], "form_id": meta.form_id})
     files = [(n, *media[n]) for n in names]
     if signature_jws is not None:
         files.append((SIGNATURE_ATTACHMENT, signature_jws.encode("ascii"), "application/jose"))

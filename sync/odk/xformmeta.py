@@ -38,14 +38,15 @@ def read_meta(xml: bytes, source: str = "form") -> XFormMeta:
     try:
         root = ET.fromstring(xml)
     except ET.ParseError as exc:
-        raise KioskError(f"{source}: not XML ({exc})") from None
+        raise KioskError(key="wire.xform_not_xml", params={
+            "source": source, "line": exc.position[0], "column": exc.position[1]}) from None
     model = next((el for el in root.iter() if _local(el.tag) == "model"), None)
     if model is None:
-        raise KioskError(f"{source}: no <model> element")
+        raise KioskError(key="wire.xform_no_model", params={"source": source})
     instance = next((el for el in model if _local(el.tag) == "instance" and "id" not in el.attrib),
                     None)
     if instance is None or len(instance) == 0:
-        raise KioskError(f"{source}: no primary <instance> in <model>")
+        raise KioskError(key="wire.xform_no_instance", params={"source": source})
     template = instance[0]
     form_id = template.get("id") or _local(template.tag)
     submission = next((el for el in model if _local(el.tag) == "submission"), None)
