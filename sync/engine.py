@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from kiosk.destination import Destination
-from kiosk.errors import ConfigError, SecurityError
+from kiosk.errors import ConfigError, KioskError, SecurityError
 from kiosk.paths import Home
 from sync.central_destination import (
     CLIENT_MAX_BATCH_BYTES,
@@ -173,6 +173,9 @@ class SyncEngine:
         kind = getattr(exc, "kind", None)
         report.state = RoundState(kind) if kind else RoundState.SECURITY
         report.error = str(exc)
+        if isinstance(exc, KioskError) and exc.key:
+            report.error_key = exc.key
+            report.error_params = {name: str(value) for name, value in exc.params.items()}
 
     def _save(self, state: SyncState, report: RoundReport) -> None:
         state.state = report.state

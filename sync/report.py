@@ -15,7 +15,9 @@ from sync.state import RoundState
 @dataclass
 class RoundReport:
     state: str = RoundState.OK  # a RoundState value
-    error: str | None = None
+    error: str | None = None  # in English, for logs and scripts
+    error_key: str | None = None  # the same in the catalog, worded in the reader's language
+    error_params: dict[str, str] = field(default_factory=dict)
     sent: int = 0
     accepted: int = 0
     duplicate: int = 0

@@ -98,3 +98,20 @@ def test_a_secrets_file_error_speaks_mongolian(isolated_home: Path, kiosk_cli,  
     assert mn.returncode == 4, mn.stderr
     assert "secrets.enc" in mn.stderr
     assert not _check("secrets: short passphrase", mn, en, args)
+
+
+def test_a_round_error_is_printed_in_the_readers_language(capsys) -> None:  # type: ignore[no-untyped-def]
+    """`kiosk sync` prints a failed round's detail (from the engine) in the kiosk's language;
+    the report keeps the English for logs and scripts."""
+    from app.commands.sync import _print_round
+    from sync.client import OutcomeUnknown
+    from sync.engine import SyncEngine
+    from sync.report import RoundReport
+
+    report = RoundReport()
+    SyncEngine._stopped(report, OutcomeUnknown(key="wire.send_failed", params={
+        "url": "http://127.0.0.1:9", "reason": "WriteError"}))
+    assert report.error and "will resend" in report.error  # English in the report
+    _print_round(report, "mn")
+    detail = capsys.readouterr().out.strip().splitlines()[1]
+    assert "127.0.0.1:9" in detail and not latin_prose(detail), detail

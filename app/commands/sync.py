@@ -113,7 +113,8 @@ def _print_round(report: Any, lang: str) -> None:
     if report.error:
         from kiosk.text_safe import printable  # a server's words: no terminal escapes
 
-        print(f"  {printable(report.error)}")
+        said = t(report.error_key, lang, **report.error_params) if report.error_key else None
+        print(f"  {printable(said or report.error)}")
     c = report.counts
     from kiosk.store.states import UNSENT
 
