@@ -233,7 +233,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # One source of truth for every part (and for child processes).
         os.environ["KIOSK_HOME"] = os.path.abspath(args.home)
     # Rotating, scrubbed log files in the data folder (kiosk/logs.py).
-    configure_for_cli(args.home, create=getattr(args, "command", None) not in READ_ONLY_COMMANDS)
+    configure_for_cli(args.home, create=getattr(args, "command", None) not in READ_ONLY_COMMANDS,
+                      lang=KioskParser.lang)
     try:
         _check_home(args)
         if args.self_test:

@@ -50,6 +50,17 @@ class KioskError(Exception):
         return self.message
 
 
+def os_reason(exc: OSError) -> dict[str, str]:
+    """An OS error's fields for a message: ``reason`` (the system's English words, e.g.
+    "Not a directory") and ``code`` (its errno name, e.g. ENOTDIR, what a message in
+    another language names)."""
+    import errno
+
+    name = type(exc).__name__
+    return {"reason": exc.strerror or name,
+            "code": errno.errorcode.get(exc.errno or 0, name)}
+
+
 class NotFoundError(KioskError):
     exit_code = EXIT_NOT_FOUND
 

@@ -136,6 +136,7 @@ class _QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
     """
 
     failed = False
+    lang = "mn"  # of the one line said when the file cannot be written
 
     def _open(self):  # type: ignore[no-untyped-def]
         import os
@@ -152,10 +153,14 @@ class _QuietRotatingFileHandler(logging.handlers.RotatingFileHandler):
             return
         self.failed = True
         exc = sys.exc_info()[1]
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
         try:
-            sys.stderr.write(f"kiosk: warning: cannot write the log file {self.baseFilename} "
-                             f"({reason}); continuing without it\n")
+            from kiosk.errors import os_reason
+            from kiosk.i18n import t
+
+            why = os_reason(exc) if isinstance(exc, OSError) else {
+                "reason": type(exc).__name__, "code": type(exc).__name__}
+            sys.stderr.write("kiosk: warning: " + t("tech.log_file_unwritable", self.lang,
+                                                    path=self.baseFilename, **why) + "\n")
         except (OSError, ValueError):
             pass
         try:
@@ -171,10 +176,10 @@ def _level(level: str | int) -> int:
     return value if isinstance(value, int) else logging.INFO
 
 
-def setup_logging(home: Home, level: str | int = "INFO") -> Path | None:
+def setup_logging(home: Home, level: str | int = "INFO", lang: str = "mn") -> Path | None:
     """Log to ``<home>/logs/kiosk.log`` (1 MB × 5 rotated files); returns the file.
 
-    Returns None (and says so once on stderr) when the folder cannot be
+    Returns None (and says so once on stderr, in ``lang``) when the folder cannot be
     written: the kiosk must keep working on a read-only or full disk.
     """
     root = logging.getLogger()
@@ -191,8 +196,13 @@ def setup_logging(home: Home, level: str | int = "INFO") -> Path | None:
             path, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
         )
     except OSError as exc:
-        print(f"kiosk: warning: cannot write log files in {home.logs} ({exc})", file=sys.stderr)
+        from kiosk.errors import os_reason
+        from kiosk.i18n import t
+
+        print("kiosk: warning: " + t("tech.log_folder_unwritable", lang, folder=home.logs,
+                                     **os_reason(exc)), file=sys.stderr)
         return None
+    handler.lang = lang  # type: ignore[attr-defined]
     setattr(handler, _HANDLER_MARK, True)
     handler.addFilter(ScrubFilter())
     handler.setFormatter(ScrubFormatter(_FORMAT))
@@ -205,7 +215,8 @@ def setup_logging(home: Home, level: str | int = "INFO") -> Path | None:
     return path
 
 
-def configure_for_cli(cli_home: str | None = None, *, create: bool = True) -> Path | None:
+def configure_for_cli(cli_home: str | None = None, *, create: bool = True,
+                      lang: str = "mn") -> Path | None:
     """What ``app.cli.main`` calls after parsing: the data folder's logs, at its level.
 
     A broken config must still get a log file (the error itself is reported
@@ -228,7 +239,7 @@ def configure_for_cli(cli_home: str | None = None, *, create: bool = True) -> Pa
         level = load_config(where.config_file).log_level
     except KioskError:
         level = "INFO"
-    return setup_logging(where, level)
+    return setup_logging(where, level, lang)
 
 
 def log_files(home: Home) -> list[Path]:

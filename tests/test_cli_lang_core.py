@@ -22,7 +22,7 @@ from kiosk.device import DeviceIdentity, new_private_jwk
 from tests.test_cli_lang import latin_prose
 
 REPO = Path(__file__).resolve().parent.parent
-ACRONYMS = frozenset({"HTTP"})  # status lines name the protocol
+ACRONYMS = frozenset({"HTTP", "ENOTDIR", "EEXIST"})  # the protocol; errno names
 EXAMPLE = REPO / "assets" / "catalog" / "examples" / "id-card.answers.json"
 
 
@@ -115,3 +115,28 @@ def test_a_round_error_is_printed_in_the_readers_language(capsys) -> None:  # ty
     _print_round(report, "mn")
     detail = capsys.readouterr().out.strip().splitlines()[1]
     assert "127.0.0.1:9" in detail and not latin_prose(detail), detail
+
+
+def test_an_unwritable_log_folder_is_said_in_mongolian(kiosk_here_status, kiosk_cli) -> None:  # type: ignore[no-untyped-def]
+    """kiosk/logs.py: the one warning line when the log folder cannot be written; then the
+    store (kiosk/store) says it cannot use that data folder: a line, not an internal error."""
+    mn, en = _both(kiosk_cli, ["status"])
+    warning, error = mn.stderr.strip().splitlines()
+    assert warning.startswith("kiosk: warning: ") and error.startswith("kiosk: error: ")
+    assert mn.returncode == 5 and str(kiosk_here_status) in error, mn.stderr
+    assert str(kiosk_here_status) in warning and mn.stderr != en.stderr
+    # "kiosk: warning:" is a stable marker for scripts, as "kiosk: error:" is
+    assert not latin_prose(mn.stderr.replace("kiosk: warning: ", ""), ACRONYMS), mn.stderr
+
+
+@pytest.fixture
+def kiosk_here_status(isolated_home: Path, kiosk_cli) -> Path:  # type: ignore[no-untyped-def]
+    """A kiosk whose logs folder is a file."""
+    made = kiosk_cli("--lang", "en", "pin", "set", "--stdin", input="135790\n")
+    assert made.returncode == 0, made.stderr
+    logs = isolated_home / "logs"
+    for old in logs.iterdir():
+        old.unlink()
+    logs.rmdir()
+    logs.write_text("not a folder", encoding="utf-8")
+    return logs

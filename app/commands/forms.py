@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from app.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, cli_lang, get_home, print_json
 from kiosk.errors import EXIT_FAILED, EXIT_OK, NotFoundError
 
 
@@ -136,5 +136,8 @@ def run_check(args: argparse.Namespace) -> int:
     else:
         for p in problems:
             print(f"{p['file']}: {p['json_path']}: {p['message']}")
-        print(f"{len(ids)} form(s) loaded, {len(problems)} problem(s)")
+        from kiosk.i18n import t
+
+        print(t("tech.forms_checked", cli_lang(args, get_home(args)), forms=len(ids),
+                problems=len(problems)))
     return EXIT_FAILED if problems else EXIT_OK

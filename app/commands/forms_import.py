@@ -81,12 +81,16 @@ def run_check_file(args: argparse.Namespace, path: Path) -> int:
         print_json({"file": str(path), "ok": not problems, "form": summary, "problems": problems,
                     "warnings": warnings})
     else:
+        from kiosk.i18n import t
+
+        lang = cli_lang(args, get_home(args))
         for w in warnings:
-            print(f"{path.name}: warning: {w}")
+            print(t("tech.form_warning", lang, file=path.name, warning=w))
         for p in problems:
             print(f"{p['file']}: {p['json_path']}: {p['message']}")
         if summary:
-            print(f"{path.name}: form {summary['id']} ({summary['questions']} questions) is usable")
+            print(t("tech.form_usable", lang, file=path.name, form_id=summary["id"],
+                    questions=summary["questions"]))
     return EXIT_FAILED if problems else EXIT_OK
 
 
@@ -155,13 +159,16 @@ def run_import(args: argparse.Namespace) -> int:
         print_json({"imported": [r for r in results if r["ok"]],
                     "problems": [r for r in results if not r["ok"]]})
     else:
+        lang = cli_lang(args, get_home(args))
         for r in results:
             if r["ok"]:
+                name = Path(r["file"]).name
                 for w in r["warnings"]:
-                    print(f"{Path(r['file']).name}: warning: {w}")
-                odk = f", ODK id {r['xml_form_id']}" if r["xml_form_id"] != r["id"] else ""
-                print(f"{Path(r['file']).name}: imported {r['id']} (version {r['version']}, "
-                      f"{r['questions']} questions{odk}) into {r['category']}")
+                    print(t("tech.form_warning", lang, file=name, warning=w))
+                print(t("tech.form_imported" if r["xml_form_id"] == r["id"] else
+                        "tech.form_imported_odk", lang, file=name, form_id=r["id"],
+                        version=r["version"], questions=r["questions"],
+                        odk_id=r["xml_form_id"], category=r["category"]))
             else:
                 print(f"{Path(r['file']).name}: {r['json_path']}: {r['message']}",
                       file=sys.stderr)

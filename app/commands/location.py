@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from app.commands._common import add_home, add_json, get_home, print_json
+from app.commands._common import add_home, add_json, cli_lang, get_home, print_json
 from kiosk.errors import EXIT_OK
 
 
@@ -34,7 +34,9 @@ def run_show(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"location": config.location})
     else:
-        print(config.location or "(not set)")
+        from kiosk.i18n import t
+
+        print(config.location or t("tech.location_not_set", cli_lang(args, get_home(args))))
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from kiosk.errors import StorageError, os_reason
 from kiosk.paths import Home
 from kiosk.store.core import CommitUnknown, DraftKeptError, utc_now_iso
 from kiosk.store.drafts import AttachmentTooLarge, Draft, DraftInfo
@@ -51,7 +52,11 @@ class Store(HeldMixin, RetentionMixin, OutboxMixin):
         from kiosk.paths import home as resolve
 
         h = home if isinstance(home, Home) else resolve(home)
-        h.ensure()
+        try:
+            h.ensure()
+        except OSError as exc:  # e.g. a file where a folder of the data folder belongs
+            raise StorageError(key="core.folder_unusable", params={
+                "path": exc.filename or h.root, **os_reason(exc)}) from None
         return cls(h.db, backups=h.backups, **kwargs)
 
     def mark_open_drafts_interrupted(self) -> int:

@@ -135,7 +135,7 @@ def test_unwritable_log_folder_does_not_stop_the_kiosk(logging_home: Home, capsy
     logging_home.logs.mkdir(parents=True, exist_ok=True)
     logging_home.logs.chmod(0o500)
     try:
-        assert logs.setup_logging(logging_home, "INFO") is None
+        assert logs.setup_logging(logging_home, "INFO", "en") is None
     finally:
         logging_home.logs.chmod(0o700)
     assert "cannot write log files" in capsys.readouterr().err
@@ -145,7 +145,7 @@ def test_unwritable_log_path_does_not_stop_the_kiosk(logging_home: Home, capsys)
     # Works as root too: a file where the logs folder should be.
     logging_home.root.mkdir(parents=True, exist_ok=True)
     logging_home.logs.write_text("not a folder", encoding="utf-8")
-    assert logs.setup_logging(logging_home, "INFO") is None
+    assert logs.setup_logging(logging_home, "INFO", "en") is None
     assert "cannot write log files" in capsys.readouterr().err
 
 
