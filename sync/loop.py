@@ -32,7 +32,9 @@ BUSY_BASE, BUSY_CAP = 5.0, 600.0
 class SyncStatus:
     state: str = RoundState.STARTING  # a RoundState value
     counts: dict[str, int] = field(default_factory=dict)
-    last_error: str | None = None
+    last_error: str | None = None  # in English, for logs
+    last_error_key: str | None = None  # the same in the catalog, for the reader's language
+    last_error_params: dict[str, str] = field(default_factory=dict)
     last_success_at: float | None = None
     skew_seconds: float | None = None
     next_round_in: float | None = None
@@ -107,6 +109,8 @@ class SyncLoop:
             return self.make_round()
         except ConfigError as exc:  # not enrolled / no device key: wait for staff
             self.status.state, self.status.last_error = RoundState.NOT_ENROLLED, str(exc)
+            self.status.last_error_key = exc.key
+            self.status.last_error_params = {k: str(v) for k, v in exc.params.items()}
         except Exception as exc:  # noqa: BLE001 - report, never crash the UI
             log.error("sync loop could not start: %s", exc)
             self.status.state, self.status.last_error = RoundState.ERROR, str(exc)
@@ -141,6 +145,8 @@ class SyncLoop:
                 self.status.last_error = None
             else:
                 self.status.last_error = report.error
+            self.status.last_error_key = None if report.state == RoundState.OK else report.error_key
+            self.status.last_error_params = dict(report.error_params)
             self._emit()
             self._wake.wait(delay)
 

@@ -170,7 +170,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
             if status.last_error:
                 from kiosk.text_safe import printable
 
-                print(f"  {printable(status.last_error)}", flush=True)
+                said = (t(status.last_error_key, lang, **status.last_error_params)
+                        if status.last_error_key else status.last_error)
+                print(f"  {printable(said)}", flush=True)
 
     if args.retry_held:
         from kiosk.store import Store
