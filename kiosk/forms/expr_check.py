@@ -40,6 +40,7 @@ from kiosk.forms.expr_parse import (
 from kiosk.forms.expr_paths import PathResolver, dynamic_deps
 from kiosk.forms.expr_values import parse_date_text, to_number
 from kiosk.forms.model import FormDef, FormLoadError, Question
+from kiosk.forms.table_choices import choice_keys, has_choice_value
 
 _NOT_NUMERIC = ("list", "opaque", "repeat")
 _NOT_SELECT = ("number", "date", "bool", "opaque", "repeat")
@@ -128,9 +129,7 @@ class _Checker:
                                        "none here: it reads empty (as in ODK)"):
                 return "any"
             raise self.fail(node.pos, f"bare name {node.name!r}: write ${{{node.name}}}")
-        keys = {"value", "label"}
-        for c in self.q.choice_list:
-            keys.update(c.extra)
+        keys = {"value", "label", *choice_keys(self.q.choice_list)}
         if node.name not in keys:
             raise self.fail(node.pos, f"choices have no key {node.name!r}")
         return "any"
@@ -182,7 +181,7 @@ class _Checker:
         target = self.target_of(ref)
         if target is None or target.type not in ("select_one", "select_multiple"):
             return
-        values = {c.value for c in target.choice_list}
+        values = has_choice_value(target.choice_list)
         if lit.value not in values and not self.odk_note(
                 lit.pos, f"{lit.value!r} is not a choice of {target.name}; the comparison is never true"):
             raise self.fail(lit.pos, f"{lit.value!r} is not a choice of {target.name}")

@@ -318,15 +318,7 @@ def _instance(env: Env, instance_id: Any) -> NodeSet:
 def _pulldata(env: Env, instance_id: Any, wanted: Any, key_field: Any, key: Any) -> str:
     """``instance(id)/root/item[key_field = key]/wanted`` (first match; indexed)."""
     doc = _opt(env, "instance", None, to_string(instance_id))
-    if doc is None or doc.root is None:
-        return ""
-    want = to_string(wanted)
-    for el, _i in X.child_index(doc.root, "*", to_string(key_field)).get(to_string(key), ()):
-        for sub in el:
-            if isinstance(sub.tag, str) and X.local(sub.tag) == want:
-                return "".join(sub.itertext())
-        return ""
-    return ""
+    return X.pull(doc, to_string(wanted), to_string(key_field), to_string(key))
 
 
 def _once(env: Env, v: Any) -> Any:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 import random
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -598,14 +599,14 @@ class AnswerState:
             allowed = self._shuffled(q, item, allowed)
         return [ChoiceView(c.value, c.text(lang), c.extra) for c in allowed]
 
-    def _shuffled(self, q: Question, item: Item, choices: list[Choice]) -> list[Choice]:
+    def _shuffled(self, q: Question, item: Item, choices: Sequence[Choice]) -> list[Choice]:
         """``randomize(…, seed)`` choices: the order ODK gives for that seed; with no seed,
         one order for this session (a submission), as Collect keeps it while filling."""
         fn = q.compiled.get("randomize_seed")
         seed = O.seed_of(fn(_Env(self, q, item))) if fn is not None else self._seed
         return [choices[i] for i in O.shuffled(list(range(len(choices))), seed, None)]
 
-    def _allowed_choices(self, q: Question, item: Item) -> list[Choice]:
+    def _allowed_choices(self, q: Question, item: Item) -> Sequence[Choice]:
         fn = q.compiled.get("choice_filter")
         if fn is None:
             return q.choice_list
@@ -613,7 +614,7 @@ class AnswerState:
             c for c in self._candidates(q, item, fn) if to_bool(fn(_Env(self, q, item, c)))
         ]))
 
-    def _candidates(self, q: Question, item: Item, fn: Any) -> list[Choice]:
+    def _candidates(self, q: Question, item: Item, fn: Any) -> Sequence[Choice]:
         """The choices a filter ``key = value [and …]`` can accept, through an index of
         the choice list by that key (a long CSV list costs what it matches); else all."""
         plan = CHOICE_PLANS.get(fn)

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.forms.model import Question
+from kiosk.forms.table_choices import choice_values
 
 ODK_TYPES = ("time", "datetime", "geopoint", "range", "rank", "acknowledge")
 
@@ -86,7 +87,7 @@ def normalise_odk(q: Question, value: Any) -> tuple[Any, str | None]:
         return _range(q, value)
     if t == "rank":
         items = value.split() if isinstance(value, str) else value
-        known = [c.value for c in q.choice_list]
+        known = list(choice_values(q.choice_list))
         if not isinstance(items, list) or sorted(map(str, items)) != sorted(known):
             return value, "xform.bad_rank"
         return [str(x) for x in items], None

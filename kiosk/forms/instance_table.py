@@ -1,0 +1,233 @@
+"""A secondary instance of rows held as columns: what a choices CSV costs in memory.
+
+A CSV (or a regular XML/GeoJSON file) of 290,000 rows held as an ElementTree was
+about 19 bytes of memory per byte of file, and a ``Choice`` per row 33 more (issue
+21). Most secondary instances have one shape, ``<root><item><col>text</col>…</item>…``,
+so they are held as a ``Table``: the root and row tags, the column names (with the
+``lang`` of a translated column), and per column one string of every cell joined
+with an array of where each cell ends. A cell is sliced out when something reads
+it; XPath node views (``kiosk.forms.xpath_nodes.TNode``) and choices
+(``kiosk.forms.table_choices``) are made from rows on demand, never stored.
+
+Cells a row lacks (a short CSV row, an XML item without that child) are remembered
+as absent, so ``count(item/x)`` and ``item[x]`` see what the file holds. An
+instance of any other shape stays an ElementTree (``table_from_element`` says None).
+"""
+
+from __future__ import annotations
+
+import bisect
+import xml.etree.ElementTree as ET
+from array import array
+from collections.abc import Iterable, Iterator
+
+_CHUNK = 4096  # cells joined at a time while a column is read (a list of strs costs ~60 B each)
+
+
+class Column:
+    """One column's cells: ``text[ends[i]:ends[i + 1]]`` is row i's."""
+
+    __slots__ = ("text", "ends", "_parts", "_chunk", "_size")
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.ends = array("I", [0])
+        self._parts: list[str] = []
+        self._chunk: list[str] = []
+        self._size = 0
+
+    def add(self, cell: str) -> None:
+        self._chunk.append(cell)
+        self._size += len(cell)
+        self.ends.append(self._size)
+        if len(self._chunk) >= _CHUNK:
+            self._parts.append("".join(self._chunk))
+            self._chunk.clear()
+
+    def close(self) -> None:
+        self._parts.append("".join(self._chunk))
+        self.text = "".join(self._parts)
+        self._parts, self._chunk = [], []
+
+    def __getitem__(self, row: int) -> str:
+        return self.text[self.ends[row]:self.ends[row + 1]]
+
+
+class Table:
+    """Rows of named cells; see the module doc. Read-only once built."""
+
+    def __init__(self, tag: str, row_tag: str, columns: list[tuple[str, str | None]]) -> None:
+        self.tag, self.row_tag = tag, row_tag
+        self.names = tuple(name for name, _lang in columns)
+        self.langs = tuple(lang for _name, lang in columns)
+        self.columns = [Column() for _ in columns]
+        self.absent: dict[int, set[int]] = {}  # column -> rows without that cell
+        self.rows = 0
+        self._orders: dict[tuple[int, bool], array[int]] = {}
+
+    # -- building
+    def add_row(self, cells: list[str | None]) -> None:
+        """A row: one entry per column, None where the row has no such cell."""
+        for col, (column, cell) in enumerate(zip(self.columns, cells, strict=True)):
+            if cell is None:
+                self.absent.setdefault(col, set()).add(self.rows)
+                cell = ""
+            column.add(cell)
+        self.rows += 1
+
+    def close(self) -> Table:
+        for column in self.columns:
+            column.close()
+        return self
+
+    # -- reading
+    def cell(self, row: int, col: int) -> str | None:
+        """Row ``row``'s cell of column ``col`` (None: the row has none)."""
+        gone = self.absent.get(col)
+        if gone is not None and row in gone:
+            return None
+        return self.columns[col][row]
+
+    def present(self, row: int) -> Iterator[int]:
+        """The columns row ``row`` has a cell in, in document order."""
+        for col in range(len(self.names)):
+            gone = self.absent.get(col)
+            if gone is None or row not in gone:
+                yield col
+
+    def row_text(self, row: int) -> str:
+        """The string-value of row ``row``'s element (its cells' text in order)."""
+        return "".join(self.columns[col][row] for col in self.present(row))
+
+    def columns_named(self, name: str) -> list[int]:
+        return [col for col, n in enumerate(self.names) if n == name]
+
+    def rows_where(self, col: int, value: str, strip: bool = False) -> list[int]:
+        """The rows (ascending) whose cell of ``col`` is ``value`` (stripped first when
+        ``strip``), through an order of the rows by that cell built on first use
+        (4 bytes a row)."""
+        order = self._order(col, strip)
+        column = self.columns[col]
+
+        def key(row: int) -> str:
+            text = column[row]
+            return text.strip() if strip else text
+
+        lo = bisect.bisect_left(order, value, key=key)
+        hi = bisect.bisect_right(order, value, lo=lo, key=key)
+        gone = self.absent.get(col, ())
+        return [row for row in order[lo:hi] if row not in gone]
+
+    def _order(self, col: int, strip: bool) -> array[int]:
+        order = self._orders.get((col, strip))
+        if order is None:
+            column = self.columns[col]
+
+            def key(row: int) -> str:
+                return column[row].strip() if strip else column[row]
+
+            # a stable sort: equal cells stay in row order
+            order = array("I", sorted(range(self.rows), key=key))
+            self._orders[(col, strip)] = order
+        return order
+
+    def duplicates(self, col: int, rows: Iterable[int]) -> list[str]:
+        """The stripped cells of ``col`` that two of ``rows`` (ascending) share, in the
+        order their second row comes."""
+        order, column = self._order(col, True), self.columns[col]
+        shared: set[str] = set()
+        for a, b in zip(order, order[1:], strict=False):
+            text = column[a].strip()
+            if text == column[b].strip():
+                shared.add(text)
+        out: list[str] = []
+        seen: set[str] = set()
+        for row in rows if shared else ():
+            text = column[row].strip()
+            if text in shared and text not in out:
+                if text in seen:
+                    out.append(text)
+                seen.add(text)
+        return out
+
+    def to_element(self) -> ET.Element:
+        """The same instance as an ElementTree (for a reader that needs one: rare shapes)."""
+        root = ET.Element(self.tag)
+        for row in range(self.rows):
+            item = ET.SubElement(root, self.row_tag)
+            for col in self.present(row):
+                lang = self.langs[col]
+                child = ET.SubElement(item, self.names[col], {"lang": lang} if lang else {})
+                child.text = self.columns[col][row]
+        return root
+
+    # -- the little of ElementTree's reading callers use on an instance
+    def findall(self, path: str) -> list[ET.Element]:
+        return self.to_element().findall(path)
+
+    def iter(self, tag: str) -> Iterator[ET.Element]:
+        return self.to_element().iter(tag)
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def table_from_element(root: ET.Element) -> Table | None:
+    """``root`` as a Table when it has the one shape a Table holds (rows of one tag, each
+    of text-only children in one order, only ``lang`` attributes); else None."""
+    rows = list(root)
+    if root.attrib or not _blank(root.text) or not rows:
+        return None
+    row_tag = rows[0].tag
+    columns: list[tuple[str, str | None]] = []
+    index: dict[tuple[str, str | None], int] = {}
+    layouts: list[list[tuple[int, str]]] = []
+    for row in rows:
+        layout = _layout(row, row_tag, columns, index)
+        if layout is None:
+            return None
+        layouts.append(layout)
+    table = Table(str(root.tag), str(row_tag), columns)
+    width = len(columns)
+    for layout in layouts:
+        cells: list[str | None] = [None] * width
+        for col, text in layout:
+            cells[col] = text
+        table.add_row(cells)
+    return table.close()
+
+
+def _layout(row: ET.Element, row_tag: object, columns: list[tuple[str, str | None]],
+            index: dict[tuple[str, str | None], int]) -> list[tuple[int, str]] | None:
+    """(column, text) of each child of ``row``; None when the row does not fit a table."""
+    if row.tag != row_tag or not isinstance(row.tag, str) or "{" in row.tag or row.attrib \
+            or not _blank(row.text) or not _blank(row.tail):
+        return None
+    out: list[tuple[int, str]] = []
+    for child in row:
+        if not isinstance(child.tag, str) or "{" in child.tag or len(child) \
+                or set(child.attrib) - {"lang"} or not _blank(child.tail):
+            return None
+        key = (child.tag, child.attrib.get("lang"))
+        col = index.get(key)
+        if col is None:
+            col = index[key] = len(columns)
+            columns.append(key)
+        if out and col <= out[-1][0]:
+            return None
+        out.append((col, child.text or ""))
+    return out
+
+
+Instance = ET.Element | Table  # a secondary instance as FormDef.instances holds it
+
+
+def instance_texts(inst: Instance, tag: str) -> Iterator[str]:
+    """The text of every ``tag`` element of an instance, one at a time."""
+    if isinstance(inst, Table):
+        for col in inst.columns_named(tag):
+            column = inst.columns[col]
+            yield from (column[row] for row in range(inst.rows))
+    else:
+        yield from (el.text or "" for el in inst.iter(tag))
