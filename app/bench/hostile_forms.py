@@ -42,7 +42,9 @@ def _traced(fn: Callable[[], Any]) -> tuple[Any, float, float]:
     return result, held / 2**20, peak / 2**20
 
 
-def _choices_form(rows: int, folder: Path) -> bytes:
+def choices_form(rows: int, folder: Path) -> bytes:
+    """A form choosing a place from ``places.csv`` (``rows`` rows, 50 districts), filtered
+    by the district typed first (the bench and its memory test)."""
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "places.csv", "w", encoding="utf-8") as fh:
         fh.write("name,label,district\n")
@@ -63,7 +65,7 @@ def _choices(rows: int, workdir: Path) -> dict[str, Any]:
     from kiosk.forms.xform_read import read_xform
 
     folder = workdir / f"choices-{rows}"
-    xml = _choices_form(rows, folder)
+    xml = choices_form(rows, folder)
     size = (folder / "places.csv").stat().st_size
     started, cpu = time.perf_counter(), time.process_time()
     read_xform(xml, source="t.xml", media_dir=folder)

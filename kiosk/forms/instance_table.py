@@ -10,8 +10,10 @@ it; XPath node views (``kiosk.forms.xpath_nodes.TNode``) and choices
 (``kiosk.forms.table_choices``) are made from rows on demand, never stored.
 
 Cells a row lacks (a short CSV row, an XML item without that child) are remembered
-as absent, so ``count(item/x)`` and ``item[x]`` see what the file holds. An
-instance of any other shape stays an ElementTree (``table_from_element`` says None).
+as absent, so ``count(item/x)`` and ``item[x]`` see what the file holds. Whitespace
+between elements is not kept (as javarosa reads an instance): a row's string-value
+is its cells' text. An instance of any other shape stays an ElementTree
+(``table_from_element`` says None).
 """
 
 from __future__ import annotations
@@ -19,35 +21,32 @@ from __future__ import annotations
 import bisect
 import xml.etree.ElementTree as ET
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import accumulate, islice
 
-_CHUNK = 4096  # cells joined at a time while a column is read (a list of strs costs ~60 B each)
+_CHUNK = 4096  # rows whose cells are joined at a time while a table is read
 
 
 class Column:
     """One column's cells: ``text[ends[i]:ends[i + 1]]`` is row i's."""
 
-    __slots__ = ("text", "ends", "_parts", "_chunk", "_size")
+    __slots__ = ("text", "ends", "_parts", "_size")
 
     def __init__(self) -> None:
         self.text = ""
         self.ends = array("I", [0])
         self._parts: list[str] = []
-        self._chunk: list[str] = []
         self._size = 0
 
-    def add(self, cell: str) -> None:
-        self._chunk.append(cell)
-        self._size += len(cell)
-        self.ends.append(self._size)
-        if len(self._chunk) >= _CHUNK:
-            self._parts.append("".join(self._chunk))
-            self._chunk.clear()
+    def add(self, cells: list[str]) -> None:
+        """Append the cells of the next rows (joined: a list of strs costs ~60 B a cell)."""
+        self._parts.append("".join(cells))
+        self.ends.extend(islice(accumulate(map(len, cells), initial=self._size), 1, None))
+        self._size = self.ends[-1]
 
     def close(self) -> None:
-        self._parts.append("".join(self._chunk))
         self.text = "".join(self._parts)
-        self._parts, self._chunk = [], []
+        self._parts = []
 
     def __getitem__(self, row: int) -> str:
         return self.text[self.ends[row]:self.ends[row + 1]]
@@ -64,18 +63,29 @@ class Table:
         self.absent: dict[int, set[int]] = {}  # column -> rows without that cell
         self.rows = 0
         self._orders: dict[tuple[int, bool], array[int]] = {}
+        self._pending: list[list[str]] = [[] for _ in columns]  # cells not yet in a column
 
     # -- building
-    def add_row(self, cells: list[str | None]) -> None:
+    def add_row(self, cells: Sequence[str | None]) -> None:
         """A row: one entry per column, None where the row has no such cell."""
-        for col, (column, cell) in enumerate(zip(self.columns, cells, strict=True)):
+        if len(cells) != len(self._pending):
+            raise ValueError("a row has as many cells as the table has columns")
+        for col, (pending, cell) in enumerate(zip(self._pending, cells, strict=True)):
             if cell is None:
                 self.absent.setdefault(col, set()).add(self.rows)
                 cell = ""
-            column.add(cell)
+            pending.append(cell)
         self.rows += 1
+        if self.rows % _CHUNK == 0:
+            self._flush()
+
+    def _flush(self) -> None:
+        for column, pending in zip(self.columns, self._pending, strict=True):
+            column.add(pending)
+            pending.clear()
 
     def close(self) -> Table:
+        self._flush()
         for column in self.columns:
             column.close()
         return self

@@ -114,7 +114,7 @@ def _csv_table(rows: Iterable[list[str]], columns: list[tuple[str, str | None]],
         if not any(cell.strip() for cell in row):
             continue
         size = len(row)
-        table.add_row([row[i] if i < size else None for i in kept])
+        table.add_row(row if size == width == len(kept) else [row[i] if i < size else None for i in kept])
     return table.close()
 
 
