@@ -22,7 +22,11 @@ from contextlib import contextmanager
 from typing import Any, Protocol
 from xml.etree.ElementTree import Element
 
+from kiosk.forms import xpath_table as T
 from kiosk.forms.instance_table import Table
+from kiosk.forms.xpath_leaf import LeafNode, local
+from kiosk.forms.xpath_leaf import matches as _matches
+from kiosk.forms.xpath_table import DOC, ROOT, TNode
 
 Item = tuple[int, ...]
 
@@ -100,46 +104,9 @@ class XNode:
         return "" if self.el is None else local(self.el.tag)
 
 
-DOC, ROOT, ROW = -2, -1, -1  # TNode.row of the document node and the root; TNode.col of a row
-
-
-class TNode:
-    """A node of a Table instance: the document node (row DOC), its root element (row
-    ROOT), a row's element (col ROW) or one of its cells (col >= 0)."""
-
-    __slots__ = ("table", "row", "col")
-
-    def __init__(self, table: Table, row: int, col: int = ROW) -> None:
-        self.table, self.row, self.col = table, row, col
-
-    def key(self) -> Any:
-        return ("t", id(self.table), self.row, self.col)
-
-    @property
-    def name(self) -> str:
-        t = self.table
-        if self.row == DOC:
-            return ""
-        if self.row == ROOT:
-            return t.tag
-        return t.row_tag if self.col == ROW else t.names[self.col]
-
-
 def instance_node(root: Element | Table) -> Any:
     """The document node of a secondary instance."""
     return TNode(root, DOC) if isinstance(root, Table) else XNode(None, None, 0, root)
-
-
-class LeafNode:
-    """An attribute, a text node, or a key of a choice: a name and a text value."""
-
-    __slots__ = ("parent", "name", "value", "kind")
-
-    def __init__(self, parent: Any, name: str, value: Any, kind: str) -> None:
-        self.parent, self.name, self.value, self.kind = parent, name, value, kind
-
-    def key(self) -> Any:
-        return ("l", id(self.parent), self.name, self.kind)
 
 
 class ChoiceNode:
@@ -200,14 +167,7 @@ def indexed_children(node: Any, test: str, key: str, value: str) -> list[Any] | 
     if isinstance(node, XNode) and node.el is not None:
         return [XNode(el, node, i) for el, i in child_index(node.el, test, key).get(value, ())]
     if isinstance(node, TNode) and node.row == ROOT:
-        t = node.table
-        if not _matches(t.row_tag, test):
-            return []
-        rows: set[int] = set()
-        for col, name in enumerate(t.names):
-            if _matches(name, key):
-                rows.update(t.rows_where(col, value))
-        return [TNode(t, r) for r in sorted(rows)]
+        return T.indexed(node, test, key, value)
     return None
 
 
@@ -215,11 +175,7 @@ def pull(doc: Any, wanted: str, key_field: str, key: str) -> str:
     """``pulldata``: the text of the first ``wanted`` child of the first row of the
     instance ``doc`` (its document node) whose ``key_field`` child is ``key``."""
     if isinstance(doc, TNode):
-        rows = indexed_children(TNode(doc.table, ROOT), "*", key_field, key) or []
-        for row in rows[:1]:
-            hits = _table_children(row, wanted)
-            return str(_other_value(hits[0])) if hits else ""
-        return ""
+        return T.pull(doc, wanted, key_field, key)
     if not isinstance(doc, XNode) or doc.root is None:
         return ""
     for el, _i in child_index(doc.root, "*", key_field).get(key, ()):
@@ -230,27 +186,13 @@ def pull(doc: Any, wanted: str, key_field: str, key: str) -> str:
     return ""
 
 
-def local(tag: Any) -> str:
-    text = str(tag)
-    return text.rsplit("}", 1)[-1] if text.startswith("{") else text
-
-
-def _matches(name: str, test: str) -> bool:
-    if test in ("*", "node()"):
-        return True
-    if ":" in test:
-        prefix, rest = test.split(":", 1)
-        return rest == "*" or rest == name
-    return test == name
-
-
 # ---------------------------------------------------------------- axes
 
 def children(doc: PrimaryDoc | None, node: Any, test: str, ctx: Any = None) -> list[Any]:
     """Child nodes of ``node`` matching ``test``. For the primary instance, ``ctx`` (the
     context node of an absolute path) pins repeats it is inside to its own item."""
     if isinstance(node, TNode):
-        return _table_children(node, test)
+        return T.children(node, test)
     if isinstance(node, XNode):
         if node.el is None:
             root = node.root
@@ -297,28 +239,6 @@ def children(doc: PrimaryDoc | None, node: Any, test: str, ctx: Any = None) -> l
     return []
 
 
-def _table_children(node: TNode, test: str) -> list[Any]:
-    t, row, col = node.table, node.row, node.col
-    if row == DOC:
-        return [TNode(t, ROOT)] if test != "text()" and _matches(t.tag, test) else []
-    if row == ROOT:
-        return [TNode(t, r) for r in range(t.rows)] if _matches(t.row_tag, test) else []
-    if col == ROW:
-        if test == "text()":
-            return []
-        return [TNode(t, row, c) for c in t.present(row) if _matches(t.names[c], test)]
-    text = t.cell(row, col)
-    return [LeafNode(node, "#text", text, "text")] if test == "text()" and text else []
-
-
-def _table_parent(node: TNode) -> Any:
-    if node.row == DOC:
-        return None
-    if node.row == ROOT:
-        return TNode(node.table, DOC)
-    return TNode(node.table, node.row) if node.col != ROW else TNode(node.table, ROOT)
-
-
 def _pinned(ctx: Any, path: str, depth: int) -> int | None:
     if isinstance(ctx, PNode) and len(ctx.item) > depth and (
         ctx.path == path or ctx.path.startswith(path + "/")
@@ -329,7 +249,7 @@ def _pinned(ctx: Any, path: str, depth: int) -> int | None:
 
 def parent(doc: PrimaryDoc | None, node: Any) -> Any:
     if isinstance(node, TNode):
-        return _table_parent(node)
+        return T.parent(node)
     if isinstance(node, XNode):
         return node.parent
     if isinstance(node, LeafNode):
@@ -346,8 +266,7 @@ def parent(doc: PrimaryDoc | None, node: Any) -> Any:
 
 def attributes(node: Any, test: str) -> list[Any]:
     if isinstance(node, TNode):
-        lang = node.table.langs[node.col] if node.row >= 0 and node.col >= 0 else None
-        return [LeafNode(node, "lang", lang, "attr")] if lang is not None and _matches("lang", test) else []
+        return T.attributes(node, test)
     if isinstance(node, XNode) and node.el is not None:
         return [LeafNode(node, local(k), v, "attr") for k, v in node.el.attrib.items()
                 if _matches(local(k), test)]
@@ -462,10 +381,7 @@ def _string_value(doc: PrimaryDoc, node: PNode) -> Any:
 
 def _other_value(node: Any) -> Any:
     if isinstance(node, TNode):
-        t = node.table
-        if node.row < 0:
-            return "".join(t.row_text(r) for r in range(t.rows))
-        return t.row_text(node.row) if node.col == ROW else t.cell(node.row, node.col) or ""
+        return T.value(node)
     if isinstance(node, XNode):
         if node.el is None:
             return "".join(node.root.itertext()) if node.root is not None else ""
@@ -487,17 +403,8 @@ def position_of(node: Any) -> int:
     if isinstance(node, XNode):
         return node.index + 1
     if isinstance(node, TNode):
-        return _table_position(node)
+        return T.position(node)
     return 1 if node is not None else 0
-
-
-def _table_position(node: TNode) -> int:
-    if node.row < 0:
-        return 1
-    if node.col == ROW:
-        return node.row + 1
-    name = node.table.names[node.col]
-    return sum(1 for c in node.table.present(node.row) if c <= node.col and node.table.names[c] == name)
 
 
 def unique(nodes: Iterable[Any]) -> list[Any]:

@@ -141,17 +141,17 @@ _CSV = ("name,label::English (en),label::Монгол (mn),district,itextId\n"
 def _csv_form(folder: Path) -> bytes:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "places.csv").write_text(_CSV, "utf-8")
-    return ('<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml">'
-            '<h:head><h:title>t</h:title><model><instance><data id="t"><d/><p/><q/></data></instance>'
-            '<instance id="places" src="jr://file-csv/places.csv"/></model></h:head><h:body>'
-            '<input ref="/data/d"><label>d</label></input>'
-            '<select1 ref="/data/p"><label>p</label>'
-            "<itemset nodeset=\"instance('places')/root/item[district = /data/d]\">"
-            '<value ref="name"/><label ref="label"/></itemset></select1>'
-            '<select1 ref="/data/q"><label>q</label>'
-            "<itemset nodeset=\"instance('places')/root/item\">"
-            '<value ref="district"/><label ref="name"/></itemset></select1>'
-            '</h:body></h:html>').encode()
+    return (b'<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml">'
+            b'<h:head><h:title>t</h:title><model><instance><data id="t"><d/><p/><q/></data></instance>'
+            b'<instance id="places" src="jr://file-csv/places.csv"/></model></h:head><h:body>'
+            b'<input ref="/data/d"><label>d</label></input>'
+            b'<select1 ref="/data/p"><label>p</label>'
+            b"<itemset nodeset=\"instance('places')/root/item[district = /data/d]\">"
+            b'<value ref="name"/><label ref="label"/></itemset></select1>'
+            b'<select1 ref="/data/q"><label>q</label>'
+            b"<itemset nodeset=\"instance('places')/root/item\">"
+            b'<value ref="district"/><label ref="name"/></itemset></select1>'
+            b'</h:body></h:html>')
 
 
 def _as_trees(monkeypatch: pytest.MonkeyPatch) -> None:
