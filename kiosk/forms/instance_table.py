@@ -13,7 +13,7 @@ Cells a row lacks (a short CSV row, an XML item without that child) are remember
 as absent, so ``count(item/x)`` and ``item[x]`` see what the file holds. Whitespace
 between elements is not kept (as javarosa reads an instance): a row's string-value
 is its cells' text. An instance of any other shape stays an ElementTree
-(``table_from_element`` says None).
+(kiosk.forms.table_read, which reads rows into tables, says None).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import bisect
 import xml.etree.ElementTree as ET
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, islice
+from itertools import accumulate, islice, repeat
 
 _CHUNK = 4096  # rows whose cells are joined at a time while a table is read
 
@@ -64,6 +64,32 @@ class Table:
         self.rows = 0
         self._orders: dict[tuple[int, bool], array[int]] = {}
         self._pending: list[list[str]] = [[] for _ in columns]  # cells not yet in a column
+        self._index: dict[tuple[str, str | None], int] = {}
+        for col, key in enumerate(columns):
+            self._index.setdefault(key, col)
+
+    def column(self, name: str, lang: str | None) -> int:
+        """Column (name, lang), added if new (every row so far lacks it): for readers
+        that learn the columns as they go (an XML file, GeoJSON properties)."""
+        col = self._index.get((name, lang))
+        if col is None:
+            col = self._index[(name, lang)] = len(self.names)
+            self.names, self.langs = (*self.names, name), (*self.langs, lang)
+            column = Column()
+            flushed = self.rows - self.rows % _CHUNK
+            column.ends.extend(repeat(0, flushed))
+            self.columns.append(column)
+            self._pending.append([""] * (self.rows - flushed))
+            if self.rows:
+                self.absent[col] = set(range(self.rows))
+        return col
+
+    def add_cells(self, cells: Iterable[tuple[int, str]]) -> None:
+        """A row given as (column, text) of the cells it has."""
+        row: list[str | None] = [None] * len(self.names)
+        for col, text in cells:
+            row[col] = text
+        self.add_row(row)
 
     # -- building
     def add_row(self, cells: Sequence[str | None]) -> None:
@@ -177,57 +203,6 @@ class Table:
 
     def iter(self, tag: str) -> Iterator[ET.Element]:
         return self.to_element().iter(tag)
-
-
-def _blank(text: str | None) -> bool:
-    return text is None or not text.strip()
-
-
-def table_from_element(root: ET.Element) -> Table | None:
-    """``root`` as a Table when it has the one shape a Table holds (rows of one tag, each
-    of text-only children in one order, only ``lang`` attributes); else None."""
-    rows = list(root)
-    if root.attrib or not _blank(root.text) or not rows:
-        return None
-    row_tag = rows[0].tag
-    columns: list[tuple[str, str | None]] = []
-    index: dict[tuple[str, str | None], int] = {}
-    layouts: list[list[tuple[int, str]]] = []
-    for row in rows:
-        layout = _layout(row, row_tag, columns, index)
-        if layout is None:
-            return None
-        layouts.append(layout)
-    table = Table(str(root.tag), str(row_tag), columns)
-    width = len(columns)
-    for layout in layouts:
-        cells: list[str | None] = [None] * width
-        for col, text in layout:
-            cells[col] = text
-        table.add_row(cells)
-    return table.close()
-
-
-def _layout(row: ET.Element, row_tag: object, columns: list[tuple[str, str | None]],
-            index: dict[tuple[str, str | None], int]) -> list[tuple[int, str]] | None:
-    """(column, text) of each child of ``row``; None when the row does not fit a table."""
-    if row.tag != row_tag or not isinstance(row.tag, str) or "{" in row.tag or row.attrib \
-            or not _blank(row.text) or not _blank(row.tail):
-        return None
-    out: list[tuple[int, str]] = []
-    for child in row:
-        if not isinstance(child.tag, str) or "{" in child.tag or len(child) \
-                or set(child.attrib) - {"lang"} or not _blank(child.tail):
-            return None
-        key = (child.tag, child.attrib.get("lang"))
-        col = index.get(key)
-        if col is None:
-            col = index[key] = len(columns)
-            columns.append(key)
-        if out and col <= out[-1][0]:
-            return None
-        out.append((col, child.text or ""))
-    return out
 
 
 Instance = ET.Element | Table  # a secondary instance as FormDef.instances holds it

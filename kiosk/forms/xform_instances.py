@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import csv
 import gc
+import io
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from kiosk.forms.instance_table import Instance, Table, table_from_element
+from kiosk.forms.instance_table import Instance, Table
 from kiosk.forms.model import FormLoadError
+from kiosk.forms.table_read import table_from_element, table_from_events
 
 XF = "{http://www.w3.org/2002/xforms}"
 MAX_MEDIA_BYTES = 32 * 1024 * 1024  # a choices CSV of a few 100k rows; more is a mistake
@@ -119,15 +121,24 @@ def _csv_table(rows: Iterable[list[str]], columns: list[tuple[str, str | None]],
 
 
 def read_xml_instance(data: bytes, where: str) -> Instance:
+    """The XML file's root: read as a stream of rows into a Table when it is rows of
+    cells (kiosk.forms.table_read), else parsed whole as a tree."""
     from defusedxml import ElementTree as SafeET
     from defusedxml.common import DefusedXmlException
 
     try:
+        table = table_from_events(SafeET.iterparse(io.BytesIO(data), events=("start", "end")), _local)
+        if table is not None:
+            return table
         from kiosk.forms.xml_bounds import check_depth
 
-        return compact(strip_ns(check_depth(SafeET.fromstring(data), where)))
+        return strip_ns(check_depth(SafeET.fromstring(data), where))
     except (ET.ParseError, DefusedXmlException) as exc:
         raise FormLoadError(where, f"the XML file cannot be read: {exc}") from None
+
+
+def _local(tag: str) -> str:
+    return tag[len(XF):] if tag.startswith(XF) else tag
 
 
 def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict[str, Instance], list[str]]:
@@ -168,13 +179,13 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
 
 def compact(root: ET.Element) -> Instance:
     """``root`` as a Table when it is rows of cells, else as it is."""
-    return table_from_element(root) or root
+    return table_from_element(root, _local) or root
 
 
 def _read_geojson(data: bytes, where: str) -> Instance:
     from kiosk.forms.geojson_instance import read_geojson_instance
 
-    return compact(read_geojson_instance(data, where))
+    return read_geojson_instance(data, where)
 
 
 _READERS: dict[str, Callable[[bytes, str], Instance]] = {"csv": read_csv_instance, "xml": read_xml_instance, "geojson": _read_geojson}

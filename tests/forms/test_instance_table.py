@@ -23,10 +23,11 @@ from kiosk.forms import FormSession
 from kiosk.forms.display import display_value
 from kiosk.forms.expr_check import _compile
 from kiosk.forms.expr_values import NodeSet
-from kiosk.forms.instance_table import Table, table_from_element
+from kiosk.forms.instance_table import Table
 from kiosk.forms.state import _Env
+from kiosk.forms.table_read import table_from_element
 from kiosk.forms.values import normalise
-from kiosk.forms.xform_instances import read_csv_instance
+from kiosk.forms.xform_instances import read_csv_instance, read_xml_instance, strip_ns
 from kiosk.forms.xform_read import read_xform
 from tests.forms.helpers import build
 
@@ -116,17 +117,43 @@ def test_paths_over_a_table_give_what_they_give_over_the_tree() -> None:
     assert results[0][0] == ("nodes", ["Darkhan", "Дархан"])  # the comparison compares something
 
 
-@pytest.mark.parametrize("xml", [
+_NOT_ROWS = [
     "<root><item a='1'><name>x</name></item></root>",  # an attribute on a row
     "<root><item><name>x</name></item><other><name>y</name></other></root>",  # two row tags
     "<root><item><name><b>x</b></name></item></root>",  # a cell with children
     "<root><item><a>1</a><b>2</b></item><item><b>2</b><a>1</a></item></root>",  # two orders
     "<root><item><a>1</a><a>2</a></item></root>",  # one name twice in a row
     "<root>text<item><a>1</a></item></root>",  # text beside the rows
+    "<root><item><a>1</a></item>tail</root>",  # text after a row
+    "<root><item><a xml:lang='en'>1</a></item></root>",  # another attribute
     "<root/>",
-])
+]
+
+
+@pytest.mark.parametrize("xml", _NOT_ROWS)
 def test_what_is_not_rows_of_cells_stays_a_tree(xml: str) -> None:
     assert table_from_element(ET.fromstring(xml)) is None
+    read = read_xml_instance(xml.encode(), "x.xml")
+    assert isinstance(read, ET.Element)
+    assert ET.tostring(read) == ET.tostring(ET.fromstring(xml))
+
+
+def _dump(table: Table) -> Any:
+    return (table.tag, table.row_tag, table.names, table.langs, table.rows,
+            [[table.cell(r, c) for c in range(len(table.names))] for r in range(table.rows)])
+
+
+@pytest.mark.parametrize("xml", [
+    _PLACES,
+    '<root xmlns="http://www.w3.org/2002/xforms"><item><name>a</name></item>'
+    '<item><name>b</name><label>A</label></item><item/></root>',
+])
+def test_an_xml_file_of_rows_is_streamed_into_the_table_of_its_tree(xml: str) -> None:
+    streamed = read_xml_instance(xml.encode(), "x.xml")
+    tree = table_from_element(strip_ns(ET.fromstring(xml)))
+    assert isinstance(streamed, Table) and tree is not None
+    assert _dump(streamed) == _dump(tree)
+    assert "{" not in streamed.tag + streamed.row_tag + "".join(streamed.names)
 
 
 _CSV = ("name,label::English (en),label::Монгол (mn),district,itextId\n"
