@@ -229,6 +229,7 @@ def test_a_short_row_lacks_its_last_cells(tmp_path: Path) -> None:
     assert table.to_element()[1].findtext("itextId") is None
 
 
+@pytest.mark.slow  # ~10-20 s: 290,000 rows under tracemalloc
 def test_an_8_mb_choices_csv_is_held_in_under_10x_its_size(tmp_path: Path) -> None:
     """Issue 21 item 5: 8 MB of choices took ~50x the file (2.4 GB at first); the bound
     holds for loading the form, opening a session and filtering the choices."""
