@@ -127,8 +127,11 @@ def read_xml_instance(data: bytes, where: str) -> Instance:
     from defusedxml.common import DefusedXmlException
 
     try:
-        table = table_from_events(SafeET.iterparse(io.BytesIO(data), events=("start", "end")), _local)
+        events = SafeET.iterparse(io.BytesIO(data), events=("start", "end"))
+        table = table_from_events(events, _local)
         if table is not None:
+            for _rest in events:  # none after the root: ends the parser, whose reference
+                pass              # cycle would keep the file's bytes until a collection
             return table
         from kiosk.forms.xml_bounds import check_depth
 
