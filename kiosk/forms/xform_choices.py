@@ -17,32 +17,23 @@ from typing import Any
 
 from kiosk.forms.instance_table import Instance, Table
 from kiosk.forms.model import Choice, FormLoadError, Question
-from kiosk.forms.odk_meta import OdkForm
 from kiosk.forms.table_choices import TableChoices
 from kiosk.forms.xform_body import Control
-from kiosk.forms.xform_itext import Itext, language_code
+from kiosk.forms.xform_itext import language_code
 from kiosk.forms.xform_paths import normalise_path, split_itemset, split_randomize
+from kiosk.forms.xform_texts import MEDIA_FORMS, Texts, TextsReader
 
 XF = "{http://www.w3.org/2002/xforms}"
-MEDIA_FORMS = {"audio": "audio", "image": "image", "big-image": "big-image", "video": "video"}
 _NAME = re.compile(r"[A-Za-z_][\w.\-]*")
-Texts = tuple[dict[str, str], dict[str, dict[str, str]]]  # texts by language, media by form
 
 
-class ChoicesReader:
+class ChoicesReader(TextsReader):
     """The choice-reading part of FormBuilder: what it uses of the builder is declared here."""
 
     instances: dict[str, Instance]
-    itext: Itext
-    lang: str
-    odk: OdkForm
     names: dict[str, str]
     repeats: list[str]
-    media_uris: list[str]
     _choice_cache: dict[tuple[str, str, str, str], Sequence[Choice]]
-
-    def _texts(self, el: Any, context: str) -> Texts:
-        raise NotImplementedError
 
     def _rw(self, expr: str | None, context: str, where: str) -> str | None:
         raise NotImplementedError

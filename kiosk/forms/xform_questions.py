@@ -25,14 +25,13 @@ from kiosk.forms.instance_table import instance_texts
 from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question, QuestionType
 from kiosk.forms.odk_meta import OdkForm, preload_kind
 from kiosk.forms.xform_body import Control, walk_body
-from kiosk.forms.xform_choices import MEDIA_FORMS, ChoicesReader
+from kiosk.forms.xform_choices import ChoicesReader
 from kiosk.forms.xform_instances import secondary_instances
-from kiosk.forms.xform_itext import Itext, guess_language, inline_text, read_itext
+from kiosk.forms.xform_itext import Itext, guess_language, read_itext
 from kiosk.forms.xform_paths import (
     anchor,
     local,
     normalise_path,
-    rewrite,
 )
 
 XF = "{http://www.w3.org/2002/xforms}"
@@ -438,46 +437,6 @@ class FormBuilder(ChoicesReader):
         if qtype == "yes_no":
             return text in ("true", "1", "yes")
         return text
-
-    def _message(self, value: str | None, context: str) -> dict[str, str] | None:
-        if not value or not value.strip():
-            return None
-        m = re.fullmatch(r"\s*jr:itext\(\s*['\"]([^'\"]+)['\"]\s*\)\s*", value)
-        if m:
-            entry = self.itext.get(m.group(1))
-            return dict(entry.text) if entry and entry.text else None
-        return {self.lang: value.strip()}
-
-    def _texts(self, el: ET.Element | None, context: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-        """(texts by language, media by form and language) of a <label>/<hint>."""
-        if el is None:
-            return {}, {}
-        ref = el.get("ref") or ""
-        m = re.fullmatch(r"\s*jr:itext\(\s*['\"]([^'\"]+)['\"]\s*\)\s*", ref)
-        if m:
-            entry = self.itext.get(m.group(1))
-            if entry is None:
-                raise FormLoadError(f"<label ref={ref!r}>", f"no itext entry {m.group(1)!r}")
-            texts = {k: self._outputs(v, context) for k, v in entry.text.items()}
-            media = {MEDIA_FORMS[f]: dict(v) for f, v in entry.media.items() if f in MEDIA_FORMS}
-            for uris in media.values():
-                self.media_uris += uris.values()
-            return texts, media
-        text = inline_text(el)
-        return ({self.lang: self._outputs(text, context)} if text else {}), {}
-
-    def _outputs(self, text: str, context: str) -> str:
-        """<output value="path"/> markers -> ``${name}``."""
-        def repl(m: re.Match[str]) -> str:
-            where = f"<output value={m.group(1)!r}>"
-            try:
-                out = rewrite(m.group(1), context, self._resolve, where)
-            except FormLoadError as exc:
-                # e.g. the form's start time or device id: filled only in the submission
-                self.odk.warnings.append(f"{where}: {exc.message}; the label shows nothing there")
-                return ""
-            return out if out else ""
-        return re.sub("\x00([^\x00]*)\x00", repl, text)
 
     def _hidden(self, paths: list[str]) -> None:
         """Calculations and constants: hidden questions, in their repeat if they are in one."""
