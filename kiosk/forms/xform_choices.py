@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from array import array
 from collections.abc import Sequence
-from typing import Any
 
 from kiosk.forms.instance_table import Instance, Table
 from kiosk.forms.model import Choice, FormLoadError, Question
-from kiosk.forms.table_choices import TableChoices
+from kiosk.forms.table_choices import Labels, TableChoices
 from kiosk.forms.xform_body import Control
 from kiosk.forms.xform_itext import language_code
 from kiosk.forms.xform_paths import normalise_path, split_itemset, split_randomize
@@ -176,15 +175,16 @@ class ChoicesReader(TextsReader):
                     self.media_uris += uris.values()
         return choices
 
-    def _table_labels(self, table: Table, itext_ref: str | None, label_ref: str) -> Any:
+    def _table_labels(self, table: Table, itext_ref: str | None, label_ref: str) -> Labels | None:
         """row -> (label, media) of the choice made from it; None: not a table's shape."""
         if itext_ref is not None:
             cols = table.columns_named(itext_ref)
             if len(cols) > 1:
                 return None
+            itext = self.itext  # (the choices keep this, never the whole builder)
 
             def by_itext(row: int) -> Texts:
-                entry = self.itext.get((table.cell(row, cols[0]) or "").strip()) if cols else None
+                entry = itext.get((table.cell(row, cols[0]) or "").strip()) if cols else None
                 if entry is None:
                     return {}, {}
                 media = {MEDIA_FORMS[f]: dict(v) for f, v in entry.media.items() if f in MEDIA_FORMS}
