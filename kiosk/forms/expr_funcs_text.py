@@ -22,7 +22,8 @@ _XPATH_SPACE = " \t\r\n"
 def normalize_space(text: str) -> str:
     """XPath 1.0: runs of space, tab, CR and LF become one space, ends trimmed (other
     characters, form feed included, are kept)."""
-    out, word = [], []
+    out: list[str] = []
+    word: list[str] = []
     for ch in text:
         if ch in _XPATH_SPACE:
             if word:
