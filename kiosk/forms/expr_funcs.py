@@ -212,6 +212,11 @@ def _checklist(env: Env, lo: Any, hi: Any, *factors: Any) -> bool:
 
 
 def _weighted(env: Env, lo: Any, hi: Any, *pairs: Any) -> bool:
+    """Value/weight pairs; or two node-sets of values and weights, paired in order (ODK)."""
+    if len(pairs) == 2 and all(isinstance(p, NodeSet) for p in pairs):
+        if len(pairs[0]) != len(pairs[1]):
+            return False
+        pairs = tuple(x for pair in zip(pairs[0], pairs[1], strict=True) for x in pair)
     if len(pairs) % 2:
         return False
     total = 0.0
