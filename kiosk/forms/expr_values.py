@@ -29,7 +29,6 @@ from typing import Any
 NAN = float("nan")
 EPOCH = date(1970, 1, 1)
 EPOCH_DT = datetime(1970, 1, 1, tzinfo=UTC)
-_EPOCH_WALL = datetime(1970, 1, 1)
 _NUMBER_RE = re.compile(r"\s*-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*")
 _DATE_RE = re.compile(r"(-?\d{4,})-(\d{1,2})-(\d{1,2})")
 _DATETIME_RE = re.compile(
@@ -101,20 +100,12 @@ def parse_time_text(text: str) -> time | None:
         return None
 
 
-def _offset_now() -> timedelta | None:
-    return datetime.now(local_tz()).utcoffset()
-
-
 def days_of(v: date) -> float:
-    """Days since 1970-01-01 on the device's calendar: whole for a date, with the time of
-    day as the fraction for a date-time (read on the device's clock). A number of days and
-    a date-time convert both ways on that one calendar (date-time(n), date(n)), so
-    ``date(decimal-date-time(x))`` is x's local day in any time zone: javarosa counts
-    date-times from UTC midnight but dates on the local calendar, which moves such a
-    date by a day east or west of UTC (docs/forms.md)."""
+    """Days since 1970-01-01: whole for a date, with the day's fraction (UTC) for a
+    date-time."""
     if isinstance(v, datetime):
         aware = v if v.tzinfo is not None else v.replace(tzinfo=local_tz())
-        return ((aware - EPOCH_DT) + (_offset_now() or timedelta(0))).total_seconds() / 86400.0
+        return (aware - EPOCH_DT).total_seconds() / 86400.0
     return float((v - EPOCH).days)
 
 
@@ -153,7 +144,7 @@ def to_datetime(v: Any) -> datetime | None:
         if not math.isfinite(v):
             return None
         try:
-            return (_EPOCH_WALL + timedelta(days=v)).replace(tzinfo=local_tz())
+            return (EPOCH_DT + timedelta(days=v)).astimezone(local_tz())
         except (OverflowError, ValueError, OSError):
             return None
     if isinstance(v, str):

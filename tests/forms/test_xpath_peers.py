@@ -153,25 +153,3 @@ def test_normalize_space_trims_only_xpath_white_space(text: str, want: str) -> N
     """XPath 1.0 white space is space, tab, CR and LF; a form feed or a no-break space is text."""
     form = build([_q("c", calculate=f"normalize-space('{text}')")])
     assert FormSession(form, "en").value("c") == want
-
-
-@pytest.mark.parametrize("offset", [8, -6, -7, 0, 13])
-def test_a_date_through_a_number_keeps_its_day_in_every_time_zone(
-        offset: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ulaanbaatar (+8) and Denver (-6/-7) alike: date -> days -> date-time -> date is the
-    same day, and a morning date-time's day is its local day."""
-    from datetime import timedelta, timezone
-
-    import kiosk.forms.expr_funcs as funcs
-    import kiosk.forms.expr_values as values
-
-    zone = timezone(timedelta(hours=offset))
-    monkeypatch.setattr(values, "local_tz", lambda: zone)
-    monkeypatch.setattr(funcs, "local_tz", lambda: zone)
-    form = build([_q("d", "date"), _q("t", calculate="${d}"), _q("c", calculate=(
-        "concat(format-date(date-time(decimal-date-time(${d})), '%Y-%m-%d'), ' ', "
-        "date(decimal-date-time(date-time(${d}))), ' ', "
-        "date(decimal-date-time(concat(${d}, 'T07:00:00')) + 280))"))])
-    s = FormSession(form, "en")
-    s.set_answer("d", "2012-07-23")
-    assert s.value("c") == "2012-07-23 2012-07-23 2013-04-29"
