@@ -1,0 +1,49 @@
+"""Peer test forms ODK Collect fills that the kiosk could import but not fill (issues 19, 22).
+
+Each case is a small hand-written XForm reproducing what the measurement over the
+peers' test forms found; each failed before its fix."""
+
+from __future__ import annotations
+
+from kiosk.forms import FormSession
+from kiosk.forms.xform_read import read_xform
+from tests.forms.test_xform_read import xform
+
+CROPS = ('<instance id="crops"><root><item><name>banana</name><label>Banana</label></item>'
+         '<item><name>beans</name><label>Beans</label></item>'
+         '<item><name>coffee</name><label>Coffee</label></item></root></instance>')
+
+
+def test_a_rank_with_a_choice_filter_orders_the_offered_choices_only() -> None:
+    """enketo's rank.xml: ``starts-with(name, ../s1)`` leaves two of three crops."""
+    model = ('<instance><d id="rankf"><s1/><r/></d></instance>' + CROPS +
+             '<bind nodeset="/d/s1" type="string"/>'
+             '<bind nodeset="/d/r" type="odk:rank" required="true()"/>')
+    body = ('<input ref="/d/s1"><label>First letter</label></input>'
+            '<odk:rank ref="/d/r"><label>Rank</label>'
+            '<itemset nodeset="instance(\'crops\')/root/item[starts-with(name, current()/../s1)]">'
+            '<value ref="name"/><label ref="label"/></itemset></odk:rank>')
+    s = FormSession(read_xform(xform(model, body), source="rankf.xml"), "en")
+    s.set_answer("s1", "b")
+    assert [c.value for c in s.choices("r")] == ["banana", "beans"]
+    s.set_answer("r", ["beans", "banana"])
+    assert s.errors() == {}
+    assert s.document()["answers"]["r"] == ["beans", "banana"]
+    s.set_answer("r", ["beans"])  # one offered choice left out
+    assert ("r", ()) in s.errors()
+    s.set_answer("r", ["beans", "banana", "coffee"])  # a choice the filter does not offer
+    assert ("r", ()) in s.errors()
+    s.set_answer("r", ["beans", "beans"])
+    assert ("r", ()) in s.errors()
+
+
+def test_a_rank_without_a_filter_still_needs_every_choice() -> None:
+    model = ('<instance><d id="rankall"><r/></d></instance>' + CROPS +
+             '<bind nodeset="/d/r" type="odk:rank"/>')
+    body = ('<odk:rank ref="/d/r"><label>Rank</label><itemset nodeset="instance(\'crops\')/root/item">'
+            '<value ref="name"/><label ref="label"/></itemset></odk:rank>')
+    s = FormSession(read_xform(xform(model, body), source="rankall.xml"), "en")
+    s.set_answer("r", ["beans", "banana"])
+    assert ("r", ()) in s.errors()
+    s.set_answer("r", ["coffee", "beans", "banana"])
+    assert s.errors() == {}
