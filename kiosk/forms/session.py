@@ -143,6 +143,8 @@ class FormSession(AnswerState):
 
     def _repeat_error(self, q: Question, item: Item) -> str | None:
         n = self.item_count(q.name, item)
+        if n == 0 and q.required_spec and not q.params.get("count") and self.is_required(q.name, item):
+            return t("forms.repeat_required", self.lang, repeat=q.label(self.lang) or q.name)
         lo = self._count_limit(q, item, "min_count")
         hi = self._count_limit(q, item, "max_count")
         if lo is not None and n < lo:

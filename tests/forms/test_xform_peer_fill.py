@@ -47,3 +47,39 @@ def test_a_rank_without_a_filter_still_needs_every_choice() -> None:
     assert ("r", ()) in s.errors()
     s.set_answer("r", ["coffee", "beans", "banana"])
     assert s.errors() == {}
+
+
+def _required_repeat_form(required: str) -> bytes:
+    model = ('<instance><d id="kids"><n/><kids jr:template=""><kname/></kids></d></instance>'
+             '<bind nodeset="/d/n" type="int"/>'
+             f'<bind nodeset="/d/kids" required="{required}"/>'
+             '<bind nodeset="/d/kids/kname" type="string" required="true()"/>')
+    body = ('<input ref="/d/n"><label>N</label></input>'
+            '<group ref="/d/kids"><label>Children</label><repeat nodeset="/d/kids">'
+            '<input ref="/d/kids/kname"><label>Name</label></input></repeat></group>')
+    return xform(model, body)
+
+
+def test_an_empty_required_repeat_blocks_with_one_message_naming_it() -> None:
+    """pyxform writes ``required`` on a begin_repeat row as the repeat's bind."""
+    s = FormSession(read_xform(_required_repeat_form("true()"), source="kids.xml"), "en")
+    s.set_answer("n", 1)
+    while s.item_count("kids"):
+        s.remove_item("kids", (0,))
+    errors = s.errors()
+    assert list(errors) == [("kids", ())]
+    assert "Children" in errors[("kids", ())]
+    assert not s.is_complete()
+    s.add_item("kids")
+    s.set_answer("kname", "Bat", (0,))
+    assert s.errors() == {} and s.document()["answers"]["kids"] == [{"kname": "Bat"}]
+
+
+def test_a_repeat_required_by_an_expression_blocks_only_when_it_holds() -> None:
+    s = FormSession(read_xform(_required_repeat_form("/d/n &gt; 0"), source="kids.xml"), "en")
+    while s.item_count("kids"):
+        s.remove_item("kids", (0,))
+    s.set_answer("n", 0)
+    assert s.errors() == {}
+    s.set_answer("n", 2)
+    assert list(s.errors()) == [("kids", ())]
