@@ -83,3 +83,27 @@ def test_a_repeat_required_by_an_expression_blocks_only_when_it_holds() -> None:
     assert s.errors() == {}
     s.set_answer("n", 2)
     assert list(s.errors()) == [("kids", ())]
+
+
+def test_a_form_with_no_title_shows_its_id_made_readable() -> None:
+    """No ``<h:title>``: the home tile shows ``Household survey``, not ``household_survey``."""
+    model = ('<instance><d id="household_survey"><a/></d></instance>'
+             '<bind nodeset="/d/a" type="string"/>')
+    body = '<input ref="/d/a"><label>A</label></input>'
+    xml = xform(model, body).replace(b"<h:title>Hand</h:title>", b"")
+    f = read_xform(xml, source="hh.xml")
+    assert list(f.title.values()) == ["Household survey"]
+    assert f.pages[0].title == f.title  # questions outside groups: a page titled with the form
+    assert f.odk is not None and f.odk.xml_form_id == "household_survey"
+
+
+def test_pyxforms_default_title_the_id_or_file_name_is_made_readable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.forms.xlsform_builders import to_xform, write_xlsform
+
+    survey = [["type", "name", "label"], ["text", "a", "A"]]
+    by_id = write_xlsform(tmp_path / "x.xlsx", survey, settings={"form_id": "waterPointSurvey_v2"})
+    assert list(read_xform(to_xform(by_id), source="x.xlsx").title.values()) == ["Water Point Survey v2"]
+    by_name = write_xlsform(tmp_path / "well-check.xlsx", survey)
+    assert list(read_xform(to_xform(by_name), source="well-check.xlsx").title.values()) == ["Well check"]
+    titled = write_xlsform(tmp_path / "t.xlsx", survey, settings={"form_id": "t", "form_title": "my_title"})
+    assert list(read_xform(to_xform(titled), source="t.xlsx").title.values()) == ["my_title"]  # as written
