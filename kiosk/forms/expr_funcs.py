@@ -208,7 +208,12 @@ def _minmax(pick: Callable[..., float]) -> Callable[..., float | int]:
 def _checklist(env: Env, lo: Any, hi: Any, *factors: Any) -> bool:
     mn, mx = to_number(lo), to_number(hi)
     count = sum(1 for f in factors for v in _flat(f) if to_bool(v))
-    return (not mn >= 0 or count >= int(mn)) and (not mx >= 0 or count <= int(mx))
+    return (not mn >= 0 or count >= _whole(mn)) and (not mx >= 0 or count <= _whole(mx))
+
+
+def _whole(x: float) -> float:
+    """A bound cut to a whole number as javarosa casts it; infinity stays infinite."""
+    return float(int(x)) if math.isfinite(x) else x
 
 
 def _weighted(env: Env, lo: Any, hi: Any, *pairs: Any) -> bool:
