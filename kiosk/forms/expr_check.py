@@ -136,7 +136,8 @@ class _Checker:
 
     def numeric(self, node: Node, op: str) -> None:
         kind = self.kind(node)
-        if isinstance(node, Str) and math.isnan(to_number(node.value)):
+        if isinstance(node, Str) and math.isnan(to_number(node.value)) and not self.odk_note(
+                node.pos, f"text {node.value!r} used in arithmetic ({op}) gives NaN (as in ODK)"):
             raise self.fail(node.pos, f"text {node.value!r} used in arithmetic ({op})")
         if kind in _NOT_NUMERIC or kind == "bool" and isinstance(node, Ref):
             raise self.fail(node.pos, f"a {kind} value cannot be used in arithmetic ({op})")
@@ -164,8 +165,11 @@ class _Checker:
             try:
                 float(text)
             except ValueError:
-                raise self.fail(lit.pos, f"{text!r} is compared with a number") from None
-        elif other_kind == "date" and _bad_date(text):
+                if not self.odk_note(lit.pos, f"{text!r} is compared with a number: never "
+                                     "equal (as in ODK)"):
+                    raise self.fail(lit.pos, f"{text!r} is compared with a number") from None
+        elif other_kind == "date" and _bad_date(text) and not self.odk_note(
+                lit.pos, f"{text!r} is compared with a date but is not one (as in ODK)"):
             raise self.fail(lit.pos, f"{text!r} is not a date (YYYY-MM-DD)")
         elif isinstance(other, (Ref, Dot)):
             self.check_choice_value(other, lit)

@@ -317,6 +317,7 @@ class FormBuilder(ChoicesReader):
                                    self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
                      parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
                      appearance=ctl.appearance or None, path=ctl.path)
+        q.required_spec = self._flag(bind.get("required"), ctl.path, f"{ctl.where}@required")
         count = ctl.element.get(JR + "count")
         if count and count.strip():
             text = count.strip()
