@@ -199,7 +199,14 @@ def _observed(form: Any) -> Any:
         filtered.append([(c.value, c.label) for c in session.choices("p")])
     return ([list(form.questions[n].choice_list) for n in ("p", "q")], form.odk.warnings,
             filtered, [normalise(form.questions["p"], v, TODAY) for v in ("a", " c ", "zz")],
-            [display_value(form.questions["p"], v, "mn") for v in ("a", "b", "zz")])
+            [display_value(form.questions["p"], v, "mn") for v in ("a", "b", "zz")],
+            [_evaluate(form, session, f"jr:choice-name('{v}', '/data/p')") for v in ("c", "b", "zz")])
+
+
+def _evaluate(form: Any, session: FormSession, expr: str) -> Any:
+    q = form.questions["d"]
+    fn, _refs = _compile(form, q, "constraint", expr, "$")
+    return fn(_Env(session, q, ()))
 
 
 def test_choices_from_a_table_are_the_choices_from_the_tree(
@@ -212,7 +219,7 @@ def test_choices_from_a_table_are_the_choices_from_the_tree(
     tree_form = read_xform(xml, source="t.xml", media_dir=tmp_path)
     assert isinstance(tree_form.instances["places"], ET.Element)
     assert compact == _observed(tree_form)
-    choices, warnings, filtered, checked, shown = compact
+    choices, warnings, filtered, checked, shown, named = compact
     assert [c.value for c in choices[0]] == ["a", "b", "a", "c"]
     assert choices[0][1].label == {"en": "Beta", "mn": "Бета"}
     assert choices[0][1].extra == {"name": " b ".strip(), "district": "d2"}
@@ -220,6 +227,7 @@ def test_choices_from_a_table_are_the_choices_from_the_tree(
     assert filtered[0] == [("a", "Alpha"), ("c", "Gamma")]
     assert checked == [("a", None), ("c", None), ("zz", "forms.bad_choice")]
     assert shown == ["Alpha again", "Бета", "zz"]  # the last choice of a value, as before
+    assert named == ["Gamma", "Beta", ""]
 
 
 def test_a_short_row_lacks_its_last_cells(tmp_path: Path) -> None:
