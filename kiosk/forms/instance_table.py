@@ -197,12 +197,10 @@ class Table:
                 child.text = self.columns[col][row]
         return root
 
-    # -- the little of ElementTree's reading callers use on an instance
     def findall(self, path: str) -> list[ET.Element]:
+        """ElementTree's ``findall`` on the tree this table stands for (built for the call:
+        for a check or a test, never a path the kiosk takes per row)."""
         return self.to_element().findall(path)
-
-    def iter(self, tag: str) -> Iterator[ET.Element]:
-        return self.to_element().iter(tag)
 
 
 Instance = ET.Element | Table  # a secondary instance as FormDef.instances holds it
