@@ -308,7 +308,8 @@ class Central(RequestGate):
             async with self._bundle_gate:
                 report = await run_in_threadpool(
                     import_bundle_file, self, path,
-                    only_device=claims.device_id if claims else None)
+                    only_device=claims.device_id if claims else None,
+                    seconds=guards.bundle_import_seconds)
         finally:
             for p in paths:
                 p.unlink(missing_ok=True)

@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -199,10 +200,14 @@ def _record_audit_head(central: BundleHost, device_id: str, head: Any) -> str | 
     return str(result["status"])
 
 
-def import_bundle_file(central: BundleHost, path: Path, *,
-                       only_device: str | None = None) -> dict[str, Any]:
+def import_bundle_file(central: BundleHost, path: Path, *, only_device: str | None = None,
+                       seconds: float | None = None) -> dict[str, Any]:
+    """Import one bundle; with ``seconds``, stop reading once that long has passed (the
+    upload path: the one import slot is shared by all nodes). What was read is kept and
+    importing the same file again goes on from there (the rest are new, the rest dedup)."""
     with central.store.import_lock(), open(path, "rb") as fh:  # one at a time, on all nodes
-        return _import(central, fh, only_device)
+        deadline = None if seconds is None else time.monotonic() + seconds
+        return _import(central, fh, only_device, deadline)
 
 
 def import_bundle_bytes(central: BundleHost, data: bytes) -> dict[str, Any]:
@@ -216,7 +221,8 @@ def import_bundle_bytes(central: BundleHost, data: bytes) -> dict[str, Any]:
         Path(name).unlink(missing_ok=True)
 
 
-def _import(central: BundleHost, fh: Any, only_device: str | None) -> dict[str, Any]:
+def _import(central: BundleHost, fh: Any, only_device: str | None,
+            deadline: float | None = None) -> dict[str, Any]:
     header, header_error, lines = read_bundle_file(fh)
     errors: list[str] = [header_error] if header_error else []
     device_id, jwk, claims, problem = _manifest(central, header, only_device)
@@ -240,7 +246,7 @@ def _import(central: BundleHost, fh: Any, only_device: str | None) -> dict[str, 
                                  via="bundle"))
         pending.clear()
 
-    reader = _LineBudget(signed)
+    reader = _LineBudget(signed, deadline)
     for line in lines:
         if line.item is not None and "chunk" in line.item and header and \
                 header.get("format") != BUNDLE_FORMAT_V1:
@@ -257,26 +263,34 @@ def _import(central: BundleHost, fh: Any, only_device: str | None) -> dict[str, 
         if len(pending) >= COMMIT_EVERY:
             flush()
     flush()
-    missing, unread = signed.finish()
-    report.add(missing)
-    if unread:
-        report.counts["missing"] = report.counts.get("missing", 0) + unread
-    return {**report_head, "manifest_verified": True, "errors": errors,
-            "audit_head": audit_head, "counts": report.counts, "results": report.named,
-            "unnamed_problems": report.unnamed}
+    if not reader.out_of_time:  # cut short by the clock, the rest is unread, not missing
+        missing, unread = signed.finish()
+        report.add(missing)
+        if unread:
+            report.counts["missing"] = report.counts.get("missing", 0) + unread
+    return {**report_head, "manifest_verified": True, "complete": not reader.out_of_time,
+            "errors": errors, "audit_head": audit_head, "counts": report.counts,
+            "results": report.named, "unnamed_problems": report.unnamed}
 
 
 class _LineBudget:
     """How far a bundle is read: the item lines its signed manifest lists, plus at
     most ``MAX_BAD_LINES`` that are damaged or listed nowhere (bounded work)."""
 
-    def __init__(self, signed: _SignedList) -> None:
+    def __init__(self, signed: _SignedList, deadline: float | None = None) -> None:
         count = signed.claims.get("count")
         listed = count if isinstance(count, int) and count >= 0 else signed.listed
         self.allowed = listed + MAX_BAD_LINES
         self.read = self.bad = 0
+        self.deadline = deadline
+        self.out_of_time = False
 
     def stop_reason(self, line: Any, signed: _SignedList) -> str | None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            self.out_of_time = True
+            return (f"stopped reading at line {line.number}: the import time limit was "
+                    f"reached after {self.read} item lines; what was read is kept; send "
+                    "the same bundle again to import the rest")
         self.read += 1
         sid = line.item.get("submission_id") if line.item is not None else None
         if line.item is None or not isinstance(sid, str) or \

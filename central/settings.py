@@ -48,6 +48,7 @@ class Guards:
     auth_failures_per_minute: float = 30.0  # per address and per claimed device
     auth_failures_burst: int = 30
     parallel_bundles: int = 1  # bundle imports at once (each may hold a big line)
+    bundle_import_seconds: float = 120.0  # an uploaded bundle's import, then it stops (resumable)
     connection_limit: int = 500  # open connections in all; past it uvicorn answers 503
     connections_per_source: int = 50  # open connections per source network (/24, /64)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from kiosk.admin_units import admin_units
 from kiosk.forms.model import Question
+from kiosk.forms.table_choices import choice_labels
 from kiosk.forms.values_odk import ODK_TYPES
 from kiosk.i18n import t
 
@@ -21,7 +22,7 @@ def format_date(value: str | date) -> str:
 
 
 def display_value(q: Question, value: Any, lang: str) -> str:
-    labels = {c.value: c.text(lang) for c in q.choice_list}
+    labels = choice_labels(q.choice_list, lang)
     t_ = q.type
     if t_ == "select_one":
         return labels.get(value, str(value))
@@ -58,7 +59,7 @@ def display_odk(q: Question, value: Any, lang: str) -> str:
         parts = str(value).split()
         return ", ".join(parts[:2]) if len(parts) >= 2 else str(value)
     if t_ == "rank":
-        labels = {c.value: c.text(lang) for c in q.choice_list}
+        labels = choice_labels(q.choice_list, lang)
         return ", ".join(f"{i}. {labels.get(v, v)}" for i, v in enumerate(value, start=1))
     if t_ == "acknowledge":
         return t("forms.yes", lang)

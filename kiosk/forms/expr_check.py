@@ -40,6 +40,7 @@ from kiosk.forms.expr_parse import (
 from kiosk.forms.expr_paths import PathResolver, dynamic_deps
 from kiosk.forms.expr_values import parse_date_text, to_number
 from kiosk.forms.model import FormDef, FormLoadError, Question
+from kiosk.forms.table_choices import choice_keys, has_choice_value
 
 _NOT_NUMERIC = ("list", "opaque", "repeat")
 _NOT_SELECT = ("number", "date", "bool", "opaque", "repeat")
@@ -128,16 +129,15 @@ class _Checker:
                                        "none here: it reads empty (as in ODK)"):
                 return "any"
             raise self.fail(node.pos, f"bare name {node.name!r}: write ${{{node.name}}}")
-        keys = {"value", "label"}
-        for c in self.q.choice_list:
-            keys.update(c.extra)
+        keys = {"value", "label", *choice_keys(self.q.choice_list)}
         if node.name not in keys:
             raise self.fail(node.pos, f"choices have no key {node.name!r}")
         return "any"
 
     def numeric(self, node: Node, op: str) -> None:
         kind = self.kind(node)
-        if isinstance(node, Str) and math.isnan(to_number(node.value)):
+        if isinstance(node, Str) and math.isnan(to_number(node.value)) and not self.odk_note(
+                node.pos, f"text {node.value!r} used in arithmetic ({op}) gives NaN (as in ODK)"):
             raise self.fail(node.pos, f"text {node.value!r} used in arithmetic ({op})")
         if kind in _NOT_NUMERIC or kind == "bool" and isinstance(node, Ref):
             raise self.fail(node.pos, f"a {kind} value cannot be used in arithmetic ({op})")
@@ -165,8 +165,11 @@ class _Checker:
             try:
                 float(text)
             except ValueError:
-                raise self.fail(lit.pos, f"{text!r} is compared with a number") from None
-        elif other_kind == "date" and _bad_date(text):
+                if not self.odk_note(lit.pos, f"{text!r} is compared with a number: never "
+                                     "equal (as in ODK)"):
+                    raise self.fail(lit.pos, f"{text!r} is compared with a number") from None
+        elif other_kind == "date" and _bad_date(text) and not self.odk_note(
+                lit.pos, f"{text!r} is compared with a date but is not one (as in ODK)"):
             raise self.fail(lit.pos, f"{text!r} is not a date (YYYY-MM-DD)")
         elif isinstance(other, (Ref, Dot)):
             self.check_choice_value(other, lit)
@@ -182,7 +185,7 @@ class _Checker:
         target = self.target_of(ref)
         if target is None or target.type not in ("select_one", "select_multiple"):
             return
-        values = {c.value for c in target.choice_list}
+        values = has_choice_value(target.choice_list)
         if lit.value not in values and not self.odk_note(
                 lit.pos, f"{lit.value!r} is not a choice of {target.name}; the comparison is never true"):
             raise self.fail(lit.pos, f"{lit.value!r} is not a choice of {target.name}")

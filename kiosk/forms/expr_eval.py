@@ -283,7 +283,7 @@ def _compile_path(node: Path) -> NodesFn:
         for axis, test, preds, lookup in steps:
             out: list[Any] = []
             for n in nodes:
-                if lookup is not None and isinstance(n, X.XNode) and n.el is not None:
+                if lookup is not None and X.indexable(n):
                     found = lookup(env, n)
                     if found is not None:
                         out += found
@@ -369,8 +369,9 @@ def _lookup(step: Any) -> Callable[[Any, Any], list[Any] | None] | None:
             v = v[0]
         if not isinstance(v, str):
             return None
-        index = X.child_index(parent.el, test, key)
-        hits = [X.XNode(el, parent, i) for el, i in index.get(v, ())]
+        hits = X.indexed_children(parent, test, key, v)
+        if hits is None:
+            return None
         return hits if exact else _filter(env, hits, [whole])
 
     return lookup

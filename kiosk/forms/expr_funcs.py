@@ -165,11 +165,13 @@ def _atan2(env: Env, a: Any, b: Any) -> float | int:
 
 
 def _sum(env: Env, v: Any) -> float | int:
+    """Empty values are skipped (a repeat's unanswered items, the kiosk's rule); any other
+    value that is not a number makes the sum NaN (as in the peers)."""
     total = 0.0
     for x in values(v) if isinstance(v, NodeSet) else ([v] if not isinstance(v, list) else v):
-        n = to_number(x)
-        if not math.isnan(n):
-            total += n
+        if x is None or to_string(x) == "":
+            continue
+        total += to_number(x)
     return num_out(total)
 
 
@@ -180,7 +182,14 @@ def _count(env: Env, v: Any) -> int:
 
 
 def _count_non_empty(env: Env, v: Any) -> int:
-    return sum(1 for x in values(v) if to_string(x) != "")
+    """Nodes with a non-empty value; a node holding other elements counts (javarosa)."""
+    vals = values(v)
+    nodes = v.nodes if isinstance(v, NodeSet) and v.nodes is not None else None
+    if nodes is None or len(nodes) != len(vals):
+        return sum(1 for x in vals if to_string(x) != "")
+    doc = _opt(env, "doc", None)
+    return sum(1 for n, x in zip(nodes, vals, strict=True)
+               if to_string(x) != "" or X.children(doc, n, "*"))
 
 
 def _minmax(pick: Callable[..., float]) -> Callable[..., float | int]:
@@ -199,10 +208,20 @@ def _minmax(pick: Callable[..., float]) -> Callable[..., float | int]:
 def _checklist(env: Env, lo: Any, hi: Any, *factors: Any) -> bool:
     mn, mx = to_number(lo), to_number(hi)
     count = sum(1 for f in factors for v in _flat(f) if to_bool(v))
-    return (not mn >= 0 or count >= int(mn)) and (not mx >= 0 or count <= int(mx))
+    return (not mn >= 0 or count >= _whole(mn)) and (not mx >= 0 or count <= _whole(mx))
+
+
+def _whole(x: float) -> float:
+    """A bound cut to a whole number as javarosa casts it; infinity stays infinite."""
+    return float(int(x)) if math.isfinite(x) else x
 
 
 def _weighted(env: Env, lo: Any, hi: Any, *pairs: Any) -> bool:
+    """Value/weight pairs; or two node-sets of values and weights, paired in order (ODK)."""
+    if len(pairs) == 2 and all(isinstance(p, NodeSet) for p in pairs):
+        if len(pairs[0]) != len(pairs[1]):
+            return False
+        pairs = tuple(x for pair in zip(pairs[0], pairs[1], strict=True) for x in pair)
     if len(pairs) % 2:
         return False
     total = 0.0
@@ -318,15 +337,7 @@ def _instance(env: Env, instance_id: Any) -> NodeSet:
 def _pulldata(env: Env, instance_id: Any, wanted: Any, key_field: Any, key: Any) -> str:
     """``instance(id)/root/item[key_field = key]/wanted`` (first match; indexed)."""
     doc = _opt(env, "instance", None, to_string(instance_id))
-    if doc is None or doc.root is None:
-        return ""
-    want = to_string(wanted)
-    for el, _i in X.child_index(doc.root, "*", to_string(key_field)).get(to_string(key), ()):
-        for sub in el:
-            if isinstance(sub.tag, str) and X.local(sub.tag) == want:
-                return "".join(sub.itertext())
-        return ""
-    return ""
+    return X.pull(doc, to_string(wanted), to_string(key_field), to_string(key))
 
 
 def _once(env: Env, v: Any) -> Any:
@@ -397,7 +408,7 @@ FUNCTIONS: dict[str, Spec] = {
     "concat": (0, None, _concat, "string"),
     "join": (1, None, _join, "string"),
     "string-length": (0, 1, lambda env, v=_NOARG: len(to_string(_arg(env, v))), "number"),
-    "normalize-space": (0, 1, lambda env, v=_NOARG: " ".join(to_string(_arg(env, v)).split()),
+    "normalize-space": (0, 1, lambda env, v=_NOARG: T.normalize_space(to_string(_arg(env, v))),
                         "string"),
     "contains": (2, 2, lambda env, a, b: to_string(b) in to_string(a), "bool"),
     "starts-with": (2, 2, lambda env, a, b: to_string(a).startswith(to_string(b)), "bool"),
@@ -453,6 +464,7 @@ FUNCTIONS: dict[str, Spec] = {
     "distance": (1, None, lambda env, *a: num_out(O.distance(*a)), "number"),
     "area": (1, 1, lambda env, v: num_out(O.area(v)), "number"),
     "enclosed-area": (1, 1, lambda env, v: num_out(O.area(v)), "number"),
+    "geofence": (2, 2, lambda env, p, s: O.geofence(p, s), "bool"),
     # node-sets and instances
     "position": (0, 1, _position, "number"),
     "last": (0, 0, lambda env: int(getattr(env, "size", 1)), "number"),

@@ -123,6 +123,20 @@ def area(*args: Any) -> float:
     return abs(total)
 
 
+def geofence(point: Any, shape: Any) -> bool:
+    """Whether a geopoint lies inside a geoshape (ODK's geofence(); javarosa counts the
+    crossings of a ray from the point with the shape's edges, in latitude/longitude)."""
+    here, poly = _points((point,)), _points((shape,))
+    if not here or not poly or len(poly) < 3:
+        return False
+    lat, lon = here[0]
+    inside = False
+    for (la1, lo1), (la2, lo2) in zip(poly, poly[-1:] + poly[:-1], strict=True):
+        if (la1 > lat) != (la2 > lat) and lon < (lo2 - lo1) * (lat - la1) / (la2 - la1) + lo1:
+            inside = not inside
+    return inside
+
+
 # ---------------------------------------------------------------- digests
 
 _ALGORITHMS = {"md5": "md5", "sha1": "sha1", "sha256": "sha256", "sha384": "sha384",

@@ -16,6 +16,26 @@ Env = Any
 NOARG: Any = object()  # an argument left out (None is an empty answer)
 
 
+_XPATH_SPACE = " \t\r\n"
+
+
+def normalize_space(text: str) -> str:
+    """XPath 1.0: runs of space, tab, CR and LF become one space, ends trimmed (other
+    characters, form feed included, are kept)."""
+    out: list[str] = []
+    word: list[str] = []
+    for ch in text:
+        if ch in _XPATH_SPACE:
+            if word:
+                out.append("".join(word))
+                word = []
+        else:
+            word.append(ch)
+    if word:
+        out.append("".join(word))
+    return " ".join(out)
+
+
 def substr(env: Env, s: Any, start: Any, end: Any = None) -> str:
     """0-based; a negative start or end counts from the end (javarosa)."""
     text = to_string(s)

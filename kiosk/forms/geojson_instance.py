@@ -6,22 +6,25 @@ ODK way ("lat lon 0 0"; points of a line or a polygon's outer ring joined by
 "; "), every property is a child of the same name, and the feature's ``id``
 becomes ``id`` (replacing a property of that name). Anything else (not a
 FeatureCollection, another geometry type, a property name that is no XML name)
-is refused naming the file.
+is refused naming the file. The items go straight into a Table
+(kiosk.forms.table_read: each feature let go once read), never an ElementTree;
+a row's cells are in the table's column order (first seen first).
 """
 
 from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
 from typing import Any
 
+from kiosk.forms.instance_table import Table
 from kiosk.forms.model import FormLoadError
+from kiosk.forms.table_read import table_from_features
 
 _XML_NAME = re.compile(r"[A-Za-z_][\w.\-]*")
 
 
-def read_geojson_instance(data: bytes, where: str) -> ET.Element:
+def read_geojson_instance(data: bytes, where: str) -> Table:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
@@ -29,28 +32,24 @@ def read_geojson_instance(data: bytes, where: str) -> ET.Element:
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
             doc.get("features"), list):
         raise FormLoadError(where, "a GeoJSON choice file is a FeatureCollection with a features list")
-    root = ET.Element("root")
-    for n, feature in enumerate(doc["features"], start=1):
-        root.append(_item(feature, f"{where}, feature {n}"))
-    return root
+    return table_from_features(doc["features"], lambda feature, n: _item(feature, f"{where}, feature {n}"))
 
 
-def _item(feature: Any, where: str) -> ET.Element:
+def _item(feature: Any, where: str) -> dict[str, str]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise FormLoadError(where, "not a Feature")
-    item = ET.Element("item")
-    ET.SubElement(item, "geometry").text = _coordinates(feature.get("geometry"), where)
+    geometry = _coordinates(feature.get("geometry"), where)
     props = feature.get("properties") or {}
     if not isinstance(props, dict):
         raise FormLoadError(where, "properties is not an object")
     fields = {str(k): "" if v is None else _text(v) for k, v in props.items()}
     if feature.get("id") is not None:
         fields["id"] = _text(feature["id"])
-    for name, value in fields.items():
+    for name in fields:
         if not _XML_NAME.fullmatch(name):
             raise FormLoadError(where, f"property name {name!r} is not a valid XML name")
-        ET.SubElement(item, name).text = value
-    return item
+    fields.pop("geometry", None)  # a property of that name was a second <geometry>: one cell here
+    return {"geometry": geometry, **fields}
 
 
 def _text(value: Any) -> str:

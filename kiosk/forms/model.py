@@ -8,13 +8,14 @@ immutable after load and shared by every FormSession on it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
-from xml.etree.ElementTree import Element
 
 from kiosk.forms.expr_eval import Compiled
+from kiosk.forms.instance_table import Instance
 from kiosk.forms.odk_meta import OdkForm
 from kiosk.i18n import pick
 
@@ -98,7 +99,7 @@ class Question:
     constraint_message: dict[str, str] | None = None
     calculate: str | None = None
     default: Any = None
-    choice_list: list[Choice] = field(default_factory=list)
+    choice_list: Sequence[Choice] = field(default_factory=list)  # a TableChoices for a big list
     choice_filter: str | None = None
     max_size_kb: int | None = None
     accept: tuple[str, ...] = ()
@@ -177,8 +178,9 @@ class FormDef:
     affects: dict[str, frozenset[str]] = field(default_factory=dict)
     # Question.path -> question (built from ``questions`` when not given)
     by_path: dict[str, Question] = field(default_factory=dict)
-    # secondary instances by id: the root element inside ``<instance id="…">``
-    instances: dict[str, Element] = field(default_factory=dict)
+    # secondary instances by id: the root element inside ``<instance id="…">``, or its
+    # rows as a Table (kiosk.forms.instance_table)
+    instances: dict[str, Instance] = field(default_factory=dict)
     # the languages of the form's own texts: code -> name as the form writes it, the
     # default first (empty: the kiosk's mn/en, a JSON v1 form)
     languages: dict[str, str] = field(default_factory=dict)

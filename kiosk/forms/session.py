@@ -115,11 +115,10 @@ class FormSession(AnswerState):
                     return pick(q.required_message, self.lang)
                 return t("forms.consent_required" if q.type == "consent" else "forms.required", self.lang)
             return None
-        if q.type in ("select_one", "select_multiple") and q.choice_filter:
-            allowed = {c.value for c in self._allowed_choices(q, item)}
-            chosen = [stored] if isinstance(stored, str) else stored
-            if any(v not in allowed for v in chosen):
-                return t("forms.bad_choice", self.lang)
+        if q.type in ("select_one", "select_multiple", "rank") and q.choice_filter:
+            msg = self._filtered_choice_error(q, item, stored)
+            if msg:
+                return msg
         if q.type == "attachment":
             msg = check_attachment(q, stored.get("size", 0), stored.get("media_type", ""), self.lang,
                                    self.max_attachment_kb)
@@ -132,8 +131,20 @@ class FormSession(AnswerState):
             return t("forms.constraint", self.lang)
         return None
 
+    def _filtered_choice_error(self, q: Question, item: Item, stored: Any) -> str | None:
+        """A choice the filter no longer offers; a rank must order exactly those offered."""
+        allowed = {c.value for c in self._allowed_choices(q, item)}
+        chosen = [stored] if isinstance(stored, str) else stored
+        if q.type == "rank":
+            return None if set(chosen) == allowed else t("xform.bad_rank", self.lang)
+        if any(v not in allowed for v in chosen):
+            return t("forms.bad_choice", self.lang)
+        return None
+
     def _repeat_error(self, q: Question, item: Item) -> str | None:
         n = self.item_count(q.name, item)
+        if n == 0 and q.required_spec and not q.params.get("count") and self.is_required(q.name, item):
+            return t("forms.repeat_required", self.lang, repeat=q.label(self.lang) or q.name)
         lo = self._count_limit(q, item, "min_count")
         hi = self._count_limit(q, item, "max_count")
         if lo is not None and n < lo:

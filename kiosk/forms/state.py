@@ -1,20 +1,19 @@
 """Answers and evaluation: the half of FormSession that knows no navigation.
 
 Keeps the answers (normalised per type; bad input kept with its error key so
-the resident can fix it), repeat item counts, and evaluates relevance,
-calculations and choice filters. Results of expressions are cached per
-(question, repeat item); after one answer what depends on it is re-evaluated
-in dependency order (kiosk.forms.deps), going further only from results that
-changed, and the screen layout is patched only for pages where a visibility it
-was built on actually changed. Repeat items are addressed by ``item``: a tuple
-of 0-based indices, one per enclosing repeat.
+the resident can fix it) and says what they mean: relevance, calculations,
+required/read-only states, choice filters, and the primary document XPath paths
+walk. Repeat items are addressed by ``item``: a tuple of 0-based indices, one per
+enclosing repeat. Two halves live apart because they decide no value:
+kiosk.forms.state_layout caches results and re-evaluates in dependency order after
+an answer (and patches the screen layout), kiosk.forms.state_repeats adds and
+removes repeat items.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
 import random
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -28,21 +27,18 @@ from kiosk.forms.expr_eval import (
     CHOICE_PLANS,
     NodeSet,
     to_bool,
-    to_number,
     to_string,
 )
 from kiosk.forms.model import Choice, FormDef, Question
-from kiosk.forms.screens import Screen, ScreenBuilder
-from kiosk.forms.state_env import _coerce, _Env, _index_choices, _PageEnv, _same, _to_json
+from kiosk.forms.state_env import _coerce, _Env, _index_choices, _PageEnv, _to_json
+from kiosk.forms.state_layout import _MISS, IncrementalState, Item, Key
+from kiosk.forms.state_repeats import RepeatItems
 from kiosk.forms.views import ChoiceView, QuestionView
 
-Item = tuple[int, ...]
-Key = tuple[str, Item]
-_MISS = object()
 __all__ = ["AnswerState", "Item", "Key", "_Env", "_PageEnv"]
 
 
-class AnswerState:
+class AnswerState(IncrementalState, RepeatItems):
     """Answers, repeats and expression results of one session (see FormSession)."""
 
     def __init__(self, form: FormDef, lang: str = "mn", today: date | None = None,
@@ -64,16 +60,7 @@ class AnswerState:
         self._vis_busy: set[Key] = set()  # visibilities being computed (see _compute_value)
         self._page_busy: set[str] = set()  # page conditions being computed
         self._seed = random.SystemRandom().randrange(1, 2**31 - 1)  # randomize() with no seed
-        self._cache: dict[str, dict[tuple[str, Item], Any]] = {}
-        self._screens: list[Screen] | None = None
-        self._pairs: list[tuple[Question, Item]] | None = None
-        self._stale_vis: dict[Key, Any] = {}  # visibility results dropped since the layout
-        self._page_vis: dict[str, bool] = {}
-        self._page_cache: dict[str, bool] = {}  # page relevance results
-        self._pages_touched: set[str] = set()  # page relevance dropped since the layout
-        self._page_pairs: dict[str, list[tuple[Question, Item]]] = {}  # layout, per page
-        self._page_screens: dict[str, list[Screen]] = {}
-        self._screen_pos: dict[str, int] = {}  # screen key -> position in the screen list
+        self._init_caches()
         self._choice_indexes: dict[tuple[str, str], Any] = {}
         self._pages = {p.name: p for p in form.pages}
         self._graph = graph_of(form)
@@ -193,192 +180,7 @@ class AnswerState:
         for i in range(n):
             self._apply_defaults(q.children, (*item, i))
 
-    def _invalidate(self, name: str) -> None:
-        """After ``name`` changed: re-evaluate what depends on it, in dependency order,
-        going further only from results that actually changed (so an answer costs what it
-        changes, not the size of the form). Errors, required states and choices that use a
-        changed result are dropped and recomputed when asked for. The screen layout is
-        patched only for pages where a visibility changed (see _all_pairs)."""
-        graph, cache, stale = self._graph, self._cache, self._stale_vis
-        rank = graph.rank
-        heap = [(rank.get(name, 0), name)]
-        queued = {name}
-        while heap:
-            _r, n = heapq.heappop(heap)
-            per = cache.pop(n, None)
-            changed = n == name
-            if per:
-                q = self.form.questions[n]
-                for (slot, item), old in per.items():
-                    if slot == "vis":
-                        if (n, item) not in stale:
-                            stale[(n, item)] = old
-                        if not changed and self.visible(n, item) != old:
-                            changed = True
-                    elif slot == "v" and not changed and not _same(self._expr_value(q, item), old):
-                        changed = True
-            if not changed:
-                continue
-            self._calc_changed(n)
-            for d in graph.others.get(n, ()):
-                per_d = cache.get(d)
-                if per_d:
-                    for key in [k for k in per_d if k[0] in ("err", "req", "choices")]:
-                        del per_d[key]
-            for page in graph.pages.get(n, ()):
-                self._page_cache.pop(page, None)
-                self._pages_touched.add(page)
-            for d in graph.values.get(n, ()):
-                if d not in queued:
-                    queued.add(d)
-                    heapq.heappush(heap, (rank.get(d, 0), d))
-
-    def _calc_changed(self, name: str) -> None:
-        """A shown calculation's value changed: its page's screens are built again (an
-        empty one has no screen of its own, ScreenBuilder._shown)."""
-        q = self.form.questions[name]
-        if q.calculate and q.label_texts:
-            self._page_screens.pop(q.page, None)
-            self._screens = None
-
-    def _clear(self) -> None:
-        self._cache.clear()
-        self._page_cache.clear()
-        self._screens = self._pairs = None
-        self._page_pairs.clear()
-        self._page_screens.clear()
-        self._stale_vis.clear()
-
-    def _dirty_pages(self) -> set[str] | None:
-        """Pages whose layout changed since it was built (None: rebuild everything)."""
-        if self._pairs is None:
-            return None
-        dirty: set[str] = set()
-        if self._stale_vis:
-            stale, self._stale_vis = self._stale_vis, {}
-            for (name, item), old in stale.items():
-                if self.visible(name, item) != old:
-                    dirty.add(self.form.questions[name].page)
-        touched, self._pages_touched = self._pages_touched, set()
-        for name in touched:
-            now = self.page_visible(name)
-            if self._page_vis.get(name) != now:
-                self._page_vis[name] = now
-                dirty.add(name)
-        return dirty
-
-    def _all_pairs(self) -> list[tuple[Question, Item]]:
-        """Visible (question, item) pairs in form order, repeats after their items."""
-        dirty = self._dirty_pages()
-        if dirty is None:
-            self._stale_vis.clear()
-            self._pages_touched.clear()
-            self._page_vis = {p.name: self.page_visible(p.name) for p in self.form.pages}
-            dirty = set(self._pages)
-        if dirty or self._pairs is None:
-            builder = ScreenBuilder(self)
-            for name in dirty:
-                self._page_pairs[name] = list(builder.walk(self._pages[name].questions, ()))
-                self._page_screens.pop(name, None)
-            self._pairs = [pair for p in self.form.pages for pair in self._page_pairs[p.name]]
-            self._screens = None
-        return self._pairs
-
-    def _layout_screens(self, builder: ScreenBuilder) -> list[Screen]:
-        """The screens, rebuilt only for pages whose pairs changed."""
-        self._all_pairs()
-        if self._screens is None:
-            out: list[Screen] = []
-            for p in self.form.pages:
-                screens = self._page_screens.get(p.name)
-                if screens is None:
-                    screens = self._page_screens[p.name] = builder.screens(self._page_pairs[p.name])
-                out += screens
-            self._screens = out
-            self._screen_pos = {sc.key: i for i, sc in enumerate(out)}
-        return self._screens
-
-    # ------------------------------------------------------------ repeats
-    def item_count(self, repeat_name: str, parent_item: Item = ()) -> int:
-        """How many items the repeat has under ``parent_item`` (``()`` for a top-level one)."""
-        return self._counts.get((repeat_name, tuple(parent_item)), 0)
-
-    def add_item(self, repeat_name: str, parent_item: Item = ()) -> Item | None:
-        """Append an item; returns its item tuple, or None at the repeat's max_count (or
-        the session's cap on items, kiosk.forms.repeat_count)."""
-        from kiosk.forms.repeat_count import room
-
-        q = self._q(repeat_name)
-        parent_item = self._check_item(q, parent_item)
-        n = self.item_count(repeat_name, parent_item)
-        limit = self._count_limit(q, parent_item, "max_count")
-        if limit is not None and n >= limit or not room(self):
-            return None
-        self._counts[(repeat_name, parent_item)] = n + 1
-        new = (*parent_item, n)
-        self._apply_defaults(q.children, new)
-        self._clear()
-        return new
-
-    def remove_item(self, repeat_name: str, item: Item) -> bool:
-        """Remove one item (``item`` is the item's own tuple); later items move up."""
-        q = self._q(repeat_name)
-        item = tuple(item)
-        parent, depth = item[:-1], len(item) - 1
-        if len(parent) != len(q.repeat_path) or not 0 <= item[-1] < self.item_count(repeat_name, parent):
-            return False
-        inside = self._descendants(q)
-
-        def move(store: dict[Key, Any]) -> None:
-            for (name, it) in list(store):
-                if name in inside and it[:depth] == parent:
-                    value = store.pop((name, it))
-                    if it[depth] > item[-1]:
-                        store[(name, (*it[:depth], it[depth] - 1, *it[depth + 1:]))] = value
-                    elif it[depth] < item[-1]:
-                        store[(name, it)] = value
-
-        move(self._answers)
-        move(self._bad)
-        move(self._counts)
-        self._counts[(repeat_name, parent)] -= 1
-        self._clear()
-        return True
-
-    def _descendants(self, q: Question) -> set[str]:
-        out: set[str] = set()
-        for c in q.children:
-            out.add(c.name)
-            out |= self._descendants(c)
-        return out
-
-    def _count_limit(self, q: Question, item: Item, field: str) -> int | None:
-        spec = getattr(q, field)
-        if spec is None:
-            return None
-        if isinstance(spec, int):
-            return spec
-        n = to_number(q.compiled[field](_Env(self, q, item[: len(q.repeat_path)])))
-        return int(n) if math.isfinite(n) else None
-
     # ------------------------------------------------------------ evaluation
-    def _cached(self, name: str, slot: str, item: Item, compute: Any) -> Any:
-        per = self._cache.get(name)
-        if per is None:
-            per = self._cache[name] = {}
-        key = (slot, item)
-        if key in per:
-            return per[key]
-        value = per[key] = compute()
-        return value
-
-    def _hit(self, name: str, slot: str, item: Item) -> Any:
-        """The cached result or _MISS (no closure allocated on the hot path)."""
-        per = self._cache.get(name)
-        if per is None:
-            return _MISS
-        return per.get((slot, item), _MISS)
-
     def _ref(self, name: str, here: tuple[str, ...], item: Item) -> Any:
         target = self.form.questions[name]
         outer = target.repeat_path
@@ -598,14 +400,14 @@ class AnswerState:
             allowed = self._shuffled(q, item, allowed)
         return [ChoiceView(c.value, c.text(lang), c.extra) for c in allowed]
 
-    def _shuffled(self, q: Question, item: Item, choices: list[Choice]) -> list[Choice]:
+    def _shuffled(self, q: Question, item: Item, choices: Sequence[Choice]) -> list[Choice]:
         """``randomize(…, seed)`` choices: the order ODK gives for that seed; with no seed,
         one order for this session (a submission), as Collect keeps it while filling."""
         fn = q.compiled.get("randomize_seed")
         seed = O.seed_of(fn(_Env(self, q, item))) if fn is not None else self._seed
         return [choices[i] for i in O.shuffled(list(range(len(choices))), seed, None)]
 
-    def _allowed_choices(self, q: Question, item: Item) -> list[Choice]:
+    def _allowed_choices(self, q: Question, item: Item) -> Sequence[Choice]:
         fn = q.compiled.get("choice_filter")
         if fn is None:
             return q.choice_list
@@ -613,7 +415,7 @@ class AnswerState:
             c for c in self._candidates(q, item, fn) if to_bool(fn(_Env(self, q, item, c)))
         ]))
 
-    def _candidates(self, q: Question, item: Item, fn: Any) -> list[Choice]:
+    def _candidates(self, q: Question, item: Item, fn: Any) -> Sequence[Choice]:
         """The choices a filter ``key = value [and …]`` can accept, through an index of
         the choice list by that key (a long CSV list costs what it matches); else all."""
         plan = CHOICE_PLANS.get(fn)

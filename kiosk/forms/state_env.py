@@ -10,12 +10,14 @@ relevance. The helpers turn expression results into the question's type
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, Protocol
 
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
 from kiosk.forms.model import Choice, FormDef, Question
+from kiosk.forms.table_choices import ChoiceIndex, TableChoices, choice_label
 from kiosk.i18n import pick
 
 Item = tuple[int, ...]
@@ -70,7 +72,7 @@ class _Env:
 
     def instance(self, instance_id: str) -> Any:
         root = self.s.form.instances.get(instance_id)
-        return None if root is None else X.XNode(None, None, 0, root)
+        return None if root is None else X.instance_node(root)
 
     def ref_nodes(self, name: str) -> list[Any]:
         return self.s._ref_nodes(name, self.q.repeat_path, self.item)
@@ -83,10 +85,7 @@ class _Env:
         target = self.s.form.questions.get(name)
         if target is None:
             return ""
-        for c in target.choice_list:
-            if c.value == value:
-                return c.text(self.s.lang)
-        return ""
+        return choice_label(target.choice_list, value, self.s.lang) or ""
 
     def once(self, value: Any) -> Any:
         return self.s._once_value(self.q.name, self.item, value)
@@ -133,9 +132,14 @@ class _PageEnv(_Env):
         return self.node()
 
 
-def _index_choices(choices: list[Choice], key: str) -> dict[str, list[Choice]] | None:
+def _index_choices(choices: Sequence[Choice], key: str) -> dict[str, list[Choice]] | ChoiceIndex | None:
     """Choices by the text of ``key`` (None when a value is not text: numbers compare as
-    numbers, so the whole list is filtered then)."""
+    numbers, so the whole list is filtered then). Choices over a Table instance are found
+    through the table's own order of that column, never all made."""
+    if isinstance(choices, TableChoices):
+        found = choices.index_by(key)
+        if found is not None:
+            return found
     out: dict[str, list[Choice]] = {}
     for c in choices:
         v = c.value if key == "value" else c.extra.get(key)

@@ -14,6 +14,7 @@ from typing import Any
 
 from kiosk.admin_units import admin_units
 from kiosk.forms.model import Question
+from kiosk.forms.table_choices import choice_values, has_choice_value
 from kiosk.forms.values_odk import ODK_TYPES, normalise_odk, normalise_repeat_choice
 from kiosk.validators import check_phone, check_postal_code, check_registry_number
 
@@ -61,17 +62,18 @@ def normalise(q: Question, value: Any, today: date) -> tuple[Any, str | None]:
         return (d.isoformat(), None) if d else (value, "forms.bad_date")
     if t == "select_one":
         text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-        if text is None or text not in {c.value for c in q.choice_list}:
+        if text is None or text not in has_choice_value(q.choice_list):
             return value, "forms.bad_choice"
         return text, None
     if t == "select_multiple":
         items = value.split() if isinstance(value, str) else value
         if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
             return value, "forms.bad_choice"
-        known = [c.value for c in q.choice_list]
+        known = has_choice_value(q.choice_list)
         if any(x not in known for x in items):
             return value, "forms.bad_choice"
-        return [v for v in known if v in items], None  # choice order, no duplicates
+        picked = set(items)
+        return [v for v in choice_values(q.choice_list) if v in picked], None  # choice order, no duplicates
     if t in ("yes_no", "consent"):
         if isinstance(value, bool):
             return value, None

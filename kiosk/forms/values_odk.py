@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from kiosk.forms.model import Question
+from kiosk.forms.table_choices import choice_values
 
 ODK_TYPES = ("time", "datetime", "geopoint", "range", "rank", "acknowledge")
 
@@ -85,11 +86,7 @@ def normalise_odk(q: Question, value: Any) -> tuple[Any, str | None]:
     if t == "range":
         return _range(q, value)
     if t == "rank":
-        items = value.split() if isinstance(value, str) else value
-        known = [c.value for c in q.choice_list]
-        if not isinstance(items, list) or sorted(map(str, items)) != sorted(known):
-            return value, "xform.bad_rank"
-        return [str(x) for x in items], None
+        return _rank(q, value)
     if t == "acknowledge":
         if value is True or (isinstance(value, str) and value.strip().lower() in ("ok", "yes", "true")):
             return "OK", None
@@ -117,6 +114,20 @@ def _range(q: Question, value: Any) -> tuple[Any, str | None]:
         if abs(steps - round(steps)) > 1e-9:
             return value, "xform.bad_range"
     return (int(number) if number == int(number) else number), None
+
+
+def _rank(q: Question, value: Any) -> tuple[Any, str | None]:
+    """Every choice once, in order. With a choice filter the session checks that the
+    ranked ones are exactly those the filter offers; here only that each is a choice."""
+    items = value.split() if isinstance(value, str) else value
+    if not isinstance(items, list):
+        return value, "xform.bad_rank"
+    ranked, known = [str(x) for x in items], list(choice_values(q.choice_list))
+    if len(set(ranked)) != len(ranked) or not set(ranked) <= set(known):
+        return value, "xform.bad_rank"
+    if not q.choice_filter and len(ranked) != len(known):
+        return value, "xform.bad_rank"
+    return ranked, None
 
 
 def normalise_repeat_choice(q: Question, value: Any) -> tuple[Any, str | None]:

@@ -5,7 +5,9 @@ Choice lists (itemsets) and lookups read ``instance('id')/root/item``. An inline
 ``<root><item><col>value</col>…</item>…</root>`` (one item per row, the header
 naming the children) and ``jr://file/x.xml`` its own root element, both read
 from the form's media folder. A file that is missing or unreadable is refused
-naming the instance, never an empty list.
+naming the instance, never an empty list. Rows of cells (every CSV, most XML and
+GeoJSON files, pyxform's inline choice lists) are held as a compact Table
+(kiosk.forms.instance_table: issue 21, a choices CSV cost 50x its size as a tree).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ import gc
 import io
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
 
+from kiosk.forms.instance_table import Instance, Table
 from kiosk.forms.model import FormLoadError
+from kiosk.forms.table_read import table_from_element, table_from_events
 
 XF = "{http://www.w3.org/2002/xforms}"
 MAX_MEDIA_BYTES = 32 * 1024 * 1024  # a choices CSV of a few 100k rows; more is a mistake
@@ -51,23 +55,26 @@ def decode_csv(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    high = [i for i, b in enumerate(data) if b >= 0x80]
-    paired = sum(1 for i in high if data[i - 1:i] >= b"\x80" or data[i + 1:i + 2] >= b"\x80")
-    return data.decode("cp1251" if paired * 2 > len(high) else "cp1252", errors="replace")
+    high = paired = 0  # counted over runs of high bytes: a list of their places cost 36 B each
+    for run in re.finditer(rb"[\x80-\xff]+", data):
+        size = run.end() - run.start()
+        high += size
+        paired += size if size > 1 else 0
+    return data.decode("cp1251" if paired * 2 > high else "cp1252", errors="replace")
 
 
-def read_csv_instance(data: bytes, where: str) -> ET.Element:
-    """The CSV as ``<root><item>…</item>…</root>``, built row by row (the text is never
-    held as a list of rows besides the tree) with the garbage collector paused: a tree
-    of 100,000 items is hundreds of thousands of tracked objects, and full collections
-    while it grows made the load quadratic (issue 21: 8 MB took 30 s)."""
+def read_csv_instance(data: bytes, where: str) -> Table:
+    """The CSV as a Table (``<root><item>…</item>…</root>``: kiosk.forms.instance_table),
+    read row by row straight into its columns (the text is never held as rows, cells or
+    elements: issue 21, 8 MB took 2.4 GB as a tree), with the garbage collector paused
+    while it grows."""
     text = decode_csv(data)
     sample = text[:4096]
     try:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    rows = csv.reader(io.StringIO(text), dialect)
+    rows = csv.reader(_lines(text), dialect)
     header = [h.strip() for h in next(rows, [])]
     if not any(header):
         raise FormLoadError(where, "the CSV file has no header row")
@@ -75,10 +82,20 @@ def read_csv_instance(data: bytes, where: str) -> ET.Element:
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _csv_tree(rows, columns, where)
+        return _csv_table(rows, columns, where)
     finally:
         if paused:
             gc.enable()
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of ``text`` with their ends, one at a time (as a file gives them)."""
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        end = size if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def _columns(header: list[str], where: str) -> list[tuple[str, str | None]]:
@@ -92,29 +109,33 @@ def _columns(header: list[str], where: str) -> list[tuple[str, str | None]]:
     return columns
 
 
-def _csv_tree(rows: Any, columns: list[tuple[str, str | None]], where: str) -> ET.Element:
-    root = ET.Element("root")
-    attrs = [({"lang": lang} if lang else {}) for _name, lang in columns]
+def _csv_table(rows: Iterable[list[str]], columns: list[tuple[str, str | None]], where: str) -> Table:
+    kept = [i for i, (name, _lang) in enumerate(columns) if name]  # a nameless column is dropped
+    table = Table("root", "item", [columns[i] for i in kept])
     width = len(columns)
-    short: dict[str, str] = {}  # repeated short cells (a district, a filter key) shared
     for line, row in enumerate(rows, start=2):
         if len(row) > width:
             raise FormLoadError(where, f"CSV row {line} has {len(row)} cells, the header {width}")
         if not any(cell.strip() for cell in row):
             continue
-        item = ET.SubElement(root, "item")
-        for (name, _lang), attr, cell in zip(columns, attrs, row, strict=False):
-            if name:
-                child = ET.SubElement(item, name, attr) if attr else ET.SubElement(item, name)
-                child.text = short.setdefault(cell, cell) if len(cell) <= 16 else cell
-    return root
+        size = len(row)
+        table.add_row(row if size == width == len(kept) else [row[i] if i < size else None for i in kept])
+    return table.close()
 
 
-def read_xml_instance(data: bytes, where: str) -> ET.Element:
+def read_xml_instance(data: bytes, where: str) -> Instance:
+    """The XML file's root: read as a stream of rows into a Table when it is rows of
+    cells (kiosk.forms.table_read), else parsed whole as a tree."""
     from defusedxml import ElementTree as SafeET
     from defusedxml.common import DefusedXmlException
 
     try:
+        events = SafeET.iterparse(io.BytesIO(data), events=("start", "end"))
+        table = table_from_events(events, _local)
+        if table is not None:
+            for _rest in events:  # none after the root: ends the parser, whose reference
+                pass              # cycle would keep the file's bytes until a collection
+            return table
         from kiosk.forms.xml_bounds import check_depth
 
         return strip_ns(check_depth(SafeET.fromstring(data), where))
@@ -122,9 +143,15 @@ def read_xml_instance(data: bytes, where: str) -> ET.Element:
         raise FormLoadError(where, f"the XML file cannot be read: {exc}") from None
 
 
-def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict[str, ET.Element], list[str]]:
-    """(id -> root element, names of media files used). Unreadable files raise FormLoadError."""
-    out: dict[str, ET.Element] = {}
+def _local(tag: str) -> str:
+    return tag[len(XF):] if tag.startswith(XF) else tag
+
+
+def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict[str, Instance], list[str]]:
+    """(id -> instance, names of media files used). Unreadable files raise FormLoadError.
+    An instance of rows is held as a Table (kiosk.forms.instance_table), any other shape
+    as its root element."""
+    out: dict[str, Instance] = {}
     used: list[str] = []
     for inst in model.findall(XF + "instance")[1:]:
         iid = inst.get("id")
@@ -134,7 +161,7 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
         src = inst.get("src")
         if src is None:
             children = list(inst)
-            out[iid] = strip_ns(children[0]) if children else ET.Element("root")
+            out[iid] = compact(strip_ns(children[0])) if children else ET.Element("root")
             continue
         name = media_name(src)
         used.append(name)
@@ -152,15 +179,19 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
             raise FormLoadError(where, f"needs the media file {name!r}, which is not beside the form")
         if path.stat().st_size > MAX_MEDIA_BYTES:
             raise FormLoadError(where, f"media file {name!r} is larger than {MAX_MEDIA_BYTES // 2**20} MB")
-        data = path.read_bytes()
-        out[iid] = _READERS[kind](data, f"{where} ({name})")
+        out[iid] = _READERS[kind](path.read_bytes(), f"{where} ({name})")
     return out, used
 
 
-def _read_geojson(data: bytes, where: str) -> ET.Element:
+def compact(root: ET.Element) -> Instance:
+    """``root`` as a Table when it is rows of cells, else as it is."""
+    return table_from_element(root, _local) or root
+
+
+def _read_geojson(data: bytes, where: str) -> Instance:
     from kiosk.forms.geojson_instance import read_geojson_instance
 
     return read_geojson_instance(data, where)
 
 
-_READERS = {"csv": read_csv_instance, "xml": read_xml_instance, "geojson": _read_geojson}
+_READERS: dict[str, Callable[[bytes, str], Instance]] = {"csv": read_csv_instance, "xml": read_xml_instance, "geojson": _read_geojson}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 XF = "{http://www.w3.org/2002/xforms}"
@@ -41,7 +42,7 @@ def language_code(lang: str) -> str | None:
     return known or (re.sub(r"\s+", " ", base) if base and base != "default" else None)
 
 
-def guess_language(texts: list[str]) -> str:
+def guess_language(texts: Iterable[str]) -> str:
     return "mn" if any(_CYRILLIC.search(t) for t in texts) else "en"
 
 

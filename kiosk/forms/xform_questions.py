@@ -16,21 +16,22 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from kiosk.forms.instance_table import instance_texts
 from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question, QuestionType
 from kiosk.forms.odk_meta import OdkForm, preload_kind
 from kiosk.forms.xform_body import Control, walk_body
+from kiosk.forms.xform_choices import ChoicesReader
 from kiosk.forms.xform_instances import secondary_instances
-from kiosk.forms.xform_itext import Itext, guess_language, inline_text, language_code, read_itext
+from kiosk.forms.xform_itext import Itext, guess_language, read_itext
 from kiosk.forms.xform_paths import (
     anchor,
     local,
     normalise_path,
-    rewrite,
-    split_itemset,
-    split_randomize,
 )
 
 XF = "{http://www.w3.org/2002/xforms}"
@@ -58,7 +59,6 @@ ACCEPT = {
 }
 HIDDEN_TYPE = {"int": "integer", "integer": "integer", "decimal": "decimal", "date": "date",
                "boolean": "yes_no", "dateTime": "datetime", "time": "time", "geopoint": "geopoint"}
-MEDIA_FORMS = {"audio": "audio", "image": "image", "big-image": "big-image", "video": "video"}
 
 
 def _btype(bind: dict[str, str]) -> str:
@@ -88,8 +88,9 @@ def _literal(text: str) -> str:
     return f"'{text}'" if "'" not in text else f'"{text}"'
 
 
-class FormBuilder:
-    """One XForm being read; see the module doc for how it maps."""
+class FormBuilder(ChoicesReader):
+    """One XForm being read; see the module doc for how it maps (its choices:
+    kiosk.forms.xform_choices)."""
 
     def __init__(self, model: ET.Element, body: ET.Element, data: ET.Element,
                  media_dir: Path | None, odk: OdkForm) -> None:
@@ -115,10 +116,10 @@ class FormBuilder:
         self._taken: set[str] = set()
         self.questions: dict[str, Question] = {}
         self.lang = self.itext.default if self.itext.languages else guess_language(
-            [*body.itertext(), odk.title,
-             *(el.text or "" for inst in self.instances.values() for el in inst.iter("label"))])
+            chain(body.itertext(), [odk.title],
+                  *(instance_texts(inst, "label") for inst in self.instances.values())))
         self.warnings: list[str] = []
-        self._choice_cache: dict[tuple[str, str, str, str], list[Choice]] = {}
+        self._choice_cache: dict[tuple[str, str, str, str], Sequence[Choice]] = {}
         self.setvalue_calc: dict[str, str] = {}
         self.first_load: dict[str, str] = {}
         self.first_load_expr: dict[str, str] = {}
@@ -316,6 +317,7 @@ class FormBuilder:
                                    self._rw(bind.get("relevant"), ctl.path, f"{ctl.where}@relevant")),
                      parent=repeat_path[-1] if repeat_path else None, repeat_path=repeat_path,
                      appearance=ctl.appearance or None, path=ctl.path)
+        q.required_spec = self._flag(bind.get("required"), ctl.path, f"{ctl.where}@required")
         count = ctl.element.get(JR + "count")
         if count and count.strip():
             text = count.strip()
@@ -436,152 +438,6 @@ class FormBuilder:
         if qtype == "yes_no":
             return text in ("true", "1", "yes")
         return text
-
-    def _message(self, value: str | None, context: str) -> dict[str, str] | None:
-        if not value or not value.strip():
-            return None
-        m = re.fullmatch(r"\s*jr:itext\(\s*['\"]([^'\"]+)['\"]\s*\)\s*", value)
-        if m:
-            entry = self.itext.get(m.group(1))
-            return dict(entry.text) if entry and entry.text else None
-        return {self.lang: value.strip()}
-
-    def _texts(self, el: ET.Element | None, context: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-        """(texts by language, media by form and language) of a <label>/<hint>."""
-        if el is None:
-            return {}, {}
-        ref = el.get("ref") or ""
-        m = re.fullmatch(r"\s*jr:itext\(\s*['\"]([^'\"]+)['\"]\s*\)\s*", ref)
-        if m:
-            entry = self.itext.get(m.group(1))
-            if entry is None:
-                raise FormLoadError(f"<label ref={ref!r}>", f"no itext entry {m.group(1)!r}")
-            texts = {k: self._outputs(v, context) for k, v in entry.text.items()}
-            media = {MEDIA_FORMS[f]: dict(v) for f, v in entry.media.items() if f in MEDIA_FORMS}
-            for uris in media.values():
-                self.media_uris += uris.values()
-            return texts, media
-        text = inline_text(el)
-        return ({self.lang: self._outputs(text, context)} if text else {}), {}
-
-    def _outputs(self, text: str, context: str) -> str:
-        """<output value="path"/> markers -> ``${name}``."""
-        def repl(m: re.Match[str]) -> str:
-            where = f"<output value={m.group(1)!r}>"
-            try:
-                out = rewrite(m.group(1), context, self._resolve, where)
-            except FormLoadError as exc:
-                # e.g. the form's start time or device id: filled only in the submission
-                self.odk.warnings.append(f"{where}: {exc.message}; the label shows nothing there")
-                return ""
-            return out if out else ""
-        return re.sub("\x00([^\x00]*)\x00", repl, text)
-
-    def _choices(self, q: Question, ctl: Control) -> None:
-        itemset = ctl.element.find(XF + "itemset")
-        if itemset is None:
-            q.choice_list = self._inline_items(ctl)
-        else:
-            nodeset, seed, shuffle = split_randomize((itemset.get("nodeset") or "").strip())
-            if shuffle:  # shuffled once per session (kiosk.forms.state.AnswerState._shuffled)
-                q.params["randomize"] = seed or ""
-            value_el = itemset.find(XF + "value")
-            value_ref = (value_el.get("ref") if value_el is not None else None) or "name"
-            label_el = itemset.find(XF + "label")
-            label_ref = (label_el.get("ref") if label_el is not None else None) or "label"
-            if not nodeset.startswith("instance("):
-                self._repeat_choices(q, ctl, nodeset, value_ref, label_ref)
-                return
-            iid, steps, flt = split_itemset(nodeset, f"{ctl.where}/<itemset>")
-            q.choice_list = self._itemset(iid, steps, value_ref, label_ref, ctl.where)
-            if flt:
-                q.choice_filter = self._rw(flt, ctl.path, f"{ctl.where}/<itemset>[…]")
-        if not q.choice_list:  # javarosa takes it; nothing to pick (not a refusal)
-            self.odk.warnings.append(f"{ctl.where}: question {q.name!r} has no choices")
-
-    def _repeat_choices(self, q: Question, ctl: Control, nodeset: str, value_ref: str,
-                        label_ref: str) -> None:
-        """Choices from the answers of a repeat (XLSForm ``select_one ${name}``): the items'
-        ``value_ref`` answers, shown with their ``label_ref`` answers (FormSession reads them
-        when the question is shown). Only the "not empty" filter pyxform writes is taken;
-        another filter is refused rather than ignored."""
-        where = f"{ctl.where}/<itemset>"
-        m = re.fullmatch(r"(.+?)\s*(?:\[(.*)\])?", nodeset, re.DOTALL)
-        path = normalise_path(m.group(1), ctl.path) if m else ""
-        repeat = self.names.get(path) if path in self.repeats else None
-        if repeat is None:
-            raise FormLoadError(where, f"itemset nodeset {nodeset!r}: choices come from a secondary "
-                                       "instance or from a repeat of this form")
-        value_q = self.names.get(normalise_path(value_ref, path))
-        label_q = self.names.get(normalise_path(label_ref, path))
-        if value_q is None or label_q is None:
-            raise FormLoadError(where, f"value {value_ref!r} / label {label_ref!r} are not questions "
-                                       f"of the repeat {repeat!r}")
-        flt = re.sub(r"\s+", "", (m.group(2) or "") if m else "")
-        if flt and flt not in (f"./{value_ref}!=''", f"{value_ref}!=''", f'./{value_ref}!=""'):
-            raise FormLoadError(where, f"a filter on choices from a repeat ({m.group(2) if m else ''!r}) "
-                                       "is not supported on this kiosk")
-        q.params["choices_from"] = {"repeat": repeat, "value": value_q, "label": label_q}
-
-    def _inline_items(self, ctl: Control) -> list[Choice]:
-        out: list[Choice] = []
-        seen: set[str] = set()
-        for item in ctl.element.findall(XF + "item"):
-            value = (item.findtext(XF + "value") or "").strip()
-            if not value:
-                raise FormLoadError(f"{ctl.where}/<item>", "a choice has no value")
-            if value in seen:
-                raise FormLoadError(f"{ctl.where}/<item>", f"choice value {value!r} is used twice")
-            seen.add(value)
-            label, media = self._texts(item.find(XF + "label"), ctl.path)
-            out.append(Choice(value=value, label=label, media=media))
-        return out
-
-    def _itemset(self, iid: str, steps: tuple[str, ...], value_ref: str, label_ref: str,
-                 where: str) -> list[Choice]:
-        key = (iid, "/".join(steps), value_ref, label_ref)
-        if key in self._choice_cache:
-            return self._choice_cache[key]
-        root = self.instances.get(iid)
-        if root is None:
-            raise FormLoadError(f"{where}/<itemset>", f"no secondary instance {iid!r}")
-        items = root.findall("/".join(steps[1:])) if len(steps) > 1 else [root]
-        m = re.fullmatch(r"\s*jr:itext\(\s*([A-Za-z_][\w.\-]*)\s*\)\s*", label_ref)
-        out: list[Choice] = []
-        seen: set[str] = set()
-        for item in items:
-            value = (item.findtext(value_ref) or "").strip()
-            if not value:
-                continue
-            if value in seen:
-                # ODK allows it (allow_choice_duplicates, or one name under two filters)
-                self._dup_warn(iid, value)
-            seen.add(value)
-            media: dict[str, dict[str, str]] = {}
-            if m:
-                entry = self.itext.get((item.findtext(m.group(1)) or "").strip())
-                label = dict(entry.text) if entry else {}
-                if entry:
-                    media = {MEDIA_FORMS[f]: dict(v) for f, v in entry.media.items() if f in MEDIA_FORMS}
-                    for uris in media.values():
-                        self.media_uris += uris.values()
-            else:
-                label = {}
-                for child in item.findall(label_ref):
-                    text = (child.text or "").strip()
-                    code = language_code(child.get("lang") or "") if child.get("lang") else self.lang
-                    if text and code and code not in label:
-                        label[code] = text
-            extra = {child.tag: (child.text or "").strip() for child in item
-                     if child.tag not in ("itextId",) and "lang" not in child.attrib}
-            out.append(Choice(value=value, label=label, extra=extra, media=media))
-        self._choice_cache[key] = out
-        return out
-
-    def _dup_warn(self, iid: str, value: str) -> None:
-        text = f"<instance id={iid!r}>: choice value {value!r} is used more than once"
-        if text not in self.odk.warnings:
-            self.odk.warnings.append(text)
 
     def _hidden(self, paths: list[str]) -> None:
         """Calculations and constants: hidden questions, in their repeat if they are in one."""

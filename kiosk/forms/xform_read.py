@@ -81,6 +81,15 @@ def kiosk_form_id(xml_form_id: str) -> str:
     return text[:MAX_KIOSK_ID - 9].rstrip("-") + "-" + digest
 
 
+def readable_title(form_id: str) -> str:
+    """A title for a form with none but its id (no ``<h:title>``, or pyxform's default of
+    the id or file name): ``household_survey`` -> ``Household survey``, so a home tile
+    never shows a raw id. Words stay as written but for the first letter."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", form_id)
+    words = " ".join(re.sub(r"[_\-.]+", " ", words).split())
+    return (words[:1].upper() + words[1:]) if words else form_id
+
+
 def read_xform(xml: bytes, *, source: str, media_dir: Path | None = None) -> FormDef:
     """The checked, compiled FormDef of an XForm. ``source`` names the file in errors;
     ``media_dir`` holds its media (CSV/XML instances, audio, images).
@@ -123,6 +132,7 @@ def _read_xform(xml: bytes, *, source: str, media_dir: Path | None) -> FormDef:
     if not xml_form_id:
         raise FormLoadError(f"<{local(data.tag)}>", "the primary instance root has no id attribute")
     title = (head.findtext(H + "title") or "").strip() or xml_form_id
+    shown = readable_title(title) if title in (xml_form_id, Path(source).stem) else title
 
     odk = OdkForm(
         xml_form_id=xml_form_id, version=data.get("version") or "", instance=data,
@@ -134,7 +144,7 @@ def _read_xform(xml: bytes, *, source: str, media_dir: Path | None) -> FormDef:
         odk.submission_url = (submission.get("action") or "").strip() or None
 
     builder = FormBuilder(model, body, data, media_dir, odk)
-    form = builder.build(kiosk_form_id(xml_form_id), title)
+    form = builder.build(kiosk_form_id(xml_form_id), shown)
     form.content_hash = hashlib.sha256(xml).hexdigest()
     form.odk = odk
     odk.media = _media(builder, media_dir)

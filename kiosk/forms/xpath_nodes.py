@@ -5,8 +5,10 @@ pair over the form's static tree (``FormDef.by_path`` plus the groups on the
 way), and its value is read from the session's answers, so a path costs
 nothing until it is evaluated and sees exactly what ``${name}`` sees.
 Secondary instances are the ElementTree elements of ``FormDef.instances``,
-wrapped on the way down so ``..`` works. A choice being filtered is a node
-whose children are its keys (``value``, ``label``, extra columns).
+wrapped on the way down so ``..`` works, or, for an instance of rows held as a
+``Table``, a (table, row, column) view made when a step reaches it. A choice
+being filtered is a node whose children are its keys (``value``, ``label``,
+extra columns).
 
 Nothing here raises on any data: a step that finds nothing gives no nodes.
 """
@@ -19,6 +21,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 from xml.etree.ElementTree import Element
+
+from kiosk.forms import xpath_table as T
+from kiosk.forms.instance_table import Table
+from kiosk.forms.xpath_leaf import LeafNode, local
+from kiosk.forms.xpath_leaf import matches as _matches
+from kiosk.forms.xpath_table import DOC, ROOT, TNode
 
 Item = tuple[int, ...]
 
@@ -96,16 +104,9 @@ class XNode:
         return "" if self.el is None else local(self.el.tag)
 
 
-class LeafNode:
-    """An attribute, a text node, or a key of a choice: a name and a text value."""
-
-    __slots__ = ("parent", "name", "value", "kind")
-
-    def __init__(self, parent: Any, name: str, value: Any, kind: str) -> None:
-        self.parent, self.name, self.value, self.kind = parent, name, value, kind
-
-    def key(self) -> Any:
-        return ("l", id(self.parent), self.name, self.kind)
+def instance_node(root: Element | Table) -> Any:
+    """The document node of a secondary instance."""
+    return TNode(root, DOC) if isinstance(root, Table) else XNode(None, None, 0, root)
 
 
 class ChoiceNode:
@@ -154,18 +155,35 @@ def child_index(el: Element, test: str, key: str) -> dict[str, list[tuple[Elemen
     return found
 
 
-def local(tag: Any) -> str:
-    text = str(tag)
-    return text.rsplit("}", 1)[-1] if text.startswith("{") else text
+def indexable(node: Any) -> bool:
+    """Whether ``indexed_children`` may answer for ``node`` (a secondary instance's node)."""
+    return isinstance(node, (XNode, TNode)) and (node.el is not None if isinstance(node, XNode)
+                                                 else node.row == ROOT)
 
 
-def _matches(name: str, test: str) -> bool:
-    if test in ("*", "node()"):
-        return True
-    if ":" in test:
-        prefix, rest = test.split(":", 1)
-        return rest == "*" or rest == name
-    return test == name
+def indexed_children(node: Any, test: str, key: str, value: str) -> list[Any] | None:
+    """``node``'s children named ``test`` whose ``key`` child's text is ``value``, through
+    an index; None when ``node`` has no index (then the step is taken the general way)."""
+    if isinstance(node, XNode) and node.el is not None:
+        return [XNode(el, node, i) for el, i in child_index(node.el, test, key).get(value, ())]
+    if isinstance(node, TNode) and node.row == ROOT:
+        return T.indexed(node, test, key, value)
+    return None
+
+
+def pull(doc: Any, wanted: str, key_field: str, key: str) -> str:
+    """``pulldata``: the text of the first ``wanted`` child of the first row of the
+    instance ``doc`` (its document node) whose ``key_field`` child is ``key``."""
+    if isinstance(doc, TNode):
+        return T.pull(doc, wanted, key_field, key)
+    if not isinstance(doc, XNode) or doc.root is None:
+        return ""
+    for el, _i in child_index(doc.root, "*", key_field).get(key, ()):
+        for sub in el:
+            if isinstance(sub.tag, str) and local(sub.tag) == wanted:
+                return "".join(sub.itertext())
+        return ""
+    return ""
 
 
 # ---------------------------------------------------------------- axes
@@ -173,6 +191,8 @@ def _matches(name: str, test: str) -> bool:
 def children(doc: PrimaryDoc | None, node: Any, test: str, ctx: Any = None) -> list[Any]:
     """Child nodes of ``node`` matching ``test``. For the primary instance, ``ctx`` (the
     context node of an absolute path) pins repeats it is inside to its own item."""
+    if isinstance(node, TNode):
+        return T.children(node, test)
     if isinstance(node, XNode):
         if node.el is None:
             root = node.root
@@ -228,6 +248,8 @@ def _pinned(ctx: Any, path: str, depth: int) -> int | None:
 
 
 def parent(doc: PrimaryDoc | None, node: Any) -> Any:
+    if isinstance(node, TNode):
+        return T.parent(node)
     if isinstance(node, XNode):
         return node.parent
     if isinstance(node, LeafNode):
@@ -243,6 +265,8 @@ def parent(doc: PrimaryDoc | None, node: Any) -> Any:
 
 
 def attributes(node: Any, test: str) -> list[Any]:
+    if isinstance(node, TNode):
+        return T.attributes(node, test)
     if isinstance(node, XNode) and node.el is not None:
         return [LeafNode(node, local(k), v, "attr") for k, v in node.el.attrib.items()
                 if _matches(local(k), test)]
@@ -356,6 +380,8 @@ def _string_value(doc: PrimaryDoc, node: PNode) -> Any:
 
 
 def _other_value(node: Any) -> Any:
+    if isinstance(node, TNode):
+        return T.value(node)
     if isinstance(node, XNode):
         if node.el is None:
             return "".join(node.root.itertext()) if node.root is not None else ""
@@ -376,6 +402,8 @@ def position_of(node: Any) -> int:
         return 1
     if isinstance(node, XNode):
         return node.index + 1
+    if isinstance(node, TNode):
+        return T.position(node)
     return 1 if node is not None else 0
 
 

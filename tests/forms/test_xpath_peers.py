@@ -110,3 +110,46 @@ def test_the_previous_items_value_is_no_cycle() -> None:
 def test_choice_name_of_a_path_written_relative_to_the_repeat_item() -> None:
     s, a, b = _two_items(_repeat_form("jr:choice-name( ../x ,' ../x ')"))
     assert (s.value("c", a), s.value("c", b)) == ("A", "B")
+
+
+def test_literal_type_slips_in_an_odk_form_evaluate_as_javarosa_with_a_warning() -> None:
+    """javarosa evaluates text in arithmetic and text compared with a number (NaN, never
+    equal) instead of failing: an ODK form loads, warned at import; a kiosk form is still
+    refused (test_loader's static errors)."""
+    from kiosk.forms.xform_read import read_xform
+    from tests.forms.test_xform_read import xform
+
+    model = ('<instance><d id="slips"><n/><a/><b/><c/></d></instance>'
+             '<bind nodeset="/d/n" type="int"/>'
+             '<bind nodeset="/d/a" type="string" calculate="concat(\'x\', \'abc\' - 1)"/>'
+             '<bind nodeset="/d/b" type="string" relevant="/d/n = \'abc\'"/>'
+             '<bind nodeset="/d/c" type="string" relevant="/d/n != \'abc\'"/>')
+    body = ('<input ref="/d/n"><label>N</label></input><input ref="/d/b"><label>B</label></input>'
+            '<input ref="/d/c"><label>C</label></input>')
+    f = read_xform(xform(model, body), source="slips.xml")
+    assert f.odk is not None
+    assert any("used in arithmetic" in w for w in f.odk.warnings)
+    assert any("compared with a number" in w for w in f.odk.warnings)
+    s = FormSession(f, "en")
+    s.set_answer("n", 3)
+    assert (s.visible("b"), s.visible("c")) == (False, True)
+    assert s.value("a") in ("x", "xNaN")
+
+
+def test_count_non_empty_counts_a_node_holding_elements() -> None:
+    """javarosa counts a node that holds other elements as non-empty, even when no text
+    is under it; a childless node counts by its text."""
+    import xml.etree.ElementTree as ET
+
+    inst = ET.fromstring("<root><item><a/></item><item/><item>t</item><item> </item></root>")
+    form = build([_q("n", "integer", calculate="count-non-empty(instance('x')/root/item)")],
+                 instances={"x": inst})
+    assert FormSession(form, "en").value("n") == 3
+
+
+@pytest.mark.parametrize("text, want", [
+    ("\x0ca \t\r\n b\x0b", "\x0ca b\x0b"), ("  a  ", "a"), ("\u00a0a\u00a0", "\u00a0a\u00a0")])
+def test_normalize_space_trims_only_xpath_white_space(text: str, want: str) -> None:
+    """XPath 1.0 white space is space, tab, CR and LF; a form feed or a no-break space is text."""
+    form = build([_q("c", calculate=f"normalize-space('{text}')")])
+    assert FormSession(form, "en").value("c") == want
