@@ -5,11 +5,17 @@ it failed before the fix and passes after."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from kiosk.forms import FormSession
+from kiosk.forms.local_catalog import check_source, read_source
 from kiosk.forms.model import FormLoadError
 from kiosk.forms.xform_read import read_xform
+from tests.forms.helpers import build, tx
 from tests.forms.test_xform_read import xform
+from tests.forms.xlsform_builders import write_xlsform
 
 
 @pytest.mark.parametrize("event", ["odk-inftance-first-load", "odk-instance-first-load my-event"])
@@ -29,3 +35,28 @@ def test_setvalues_on_the_events_odk_knows_are_read() -> None:
             '<setvalue event="xforms-value-changed" ref="/d/a" value="/d/b"/></input>')
     f = read_xform(xform(model, body), source="ev2.xml")
     assert f.questions["a"].default == "x"
+
+
+def test_a_choice_filter_on_a_column_the_choices_lack_offers_no_choice_with_a_warning(
+        tmp_path: Path) -> None:
+    """pyxform's or_other.xlsx: ``pastel=yes`` compares with a child ``yes`` no choice
+    has: javarosa reads an empty node-set, the comparison is false, nothing is offered."""
+    survey = [["type", "name", "label", "choice_filter", "required"],
+              ["select_one colors", "color", "Colour?", "", ""],
+              ["select_one colors", "pastel", "Pastel?", "pastel=yes", "yes"]]
+    choices = [["list_name", "name", "label", "pastel"],
+               ["colors", "red", "Red", "no"], ["colors", "mauve", "Mauve", "yes"]]
+    form = check_source(read_source(write_xlsform(tmp_path / "pastel.xlsx", survey, choices)))
+    assert FormSession(form, "en").choices("pastel") == []
+    assert len(FormSession(form, "en").choices("color")) == 2
+    assert form.odk is not None
+    [warning] = [w for w in form.odk.warnings if "'yes'" in w]
+    assert warning.startswith("sheet survey, row 3, column choice_filter: ")
+    assert "required question pastel cannot be answered" in warning
+
+
+def test_a_kiosk_form_filtering_on_a_key_its_choices_lack_is_still_refused() -> None:
+    q = {"name": "p", "type": "select_one", "label": tx("P"), "choice_filter": "pastel = 'yes'",
+         "choices": [{"value": "a", "label": tx("A")}]}
+    with pytest.raises(FormLoadError, match="choices have no key 'pastel'"):
+        build([q])
