@@ -347,7 +347,7 @@ def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str
             plan_choice_index(fn, tree)
         return fn, names
     try:
-        tree = PathResolver(form, q, field).resolve(tree)
+        tree = PathResolver(form, q, field, checker.odk_note).resolve(tree)
     except ExpressionError as exc:
         raise checker.fail(exc.column, exc.reason) from None
     checker.kind(tree)

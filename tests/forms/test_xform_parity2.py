@@ -60,3 +60,26 @@ def test_a_kiosk_form_filtering_on_a_key_its_choices_lack_is_still_refused() -> 
          "choices": [{"value": "a", "label": tx("A")}]}
     with pytest.raises(FormLoadError, match="choices have no key 'pastel'"):
         build([q])
+
+
+def test_an_odk_relative_path_to_no_node_reads_empty_with_a_warning() -> None:
+    """javarosa's sms_form.xml: ``selected(data/gender, 'female')`` from /data/maiden
+    names /data/maiden/data/gender, which does not exist: javarosa evaluates an empty
+    node-set (the question is never relevant); the kiosk used to refuse the form."""
+    model = ('<instance><data id="sms"><gender/><maiden/></data></instance>'
+             '<bind nodeset="/data/gender" type="select1"/>'
+             '<bind nodeset="/data/maiden" type="string" relevant="selected(data/gender, \'female\')"/>')
+    body = ('<select1 ref="/data/gender"><label>G</label><item><label>F</label><value>female</value>'
+            '</item></select1><input ref="/data/maiden"><label>M</label></input>')
+    f = read_xform(xform(model, body), source="sms.xml")
+    s = FormSession(f, "en")
+    s.set_answer("gender", "female")
+    assert not s.visible("maiden")
+    assert f.odk is not None
+    assert any("/data/maiden/data/gender is not a node of this form" in w for w in f.odk.warnings)
+
+
+def test_a_kiosk_form_relative_path_to_no_question_is_still_refused() -> None:
+    q = {"name": "a", "type": "text", "label": tx("A"), "relevant": "../nope = 1"}
+    with pytest.raises(FormLoadError, match="unknown path"):
+        build([q])
