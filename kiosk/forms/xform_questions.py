@@ -123,7 +123,7 @@ class FormBuilder(ChoicesReader):
             chain(body.itertext(), [odk.title],
                   *(instance_texts(inst, "label") for inst in self.instances.values())))
         self.warnings: list[str] = []
-        self._choice_cache: dict[tuple[str, str, str, str], Sequence[Choice]] = {}
+        self._choice_cache: dict[tuple[str, str, str, str, bool], Sequence[Choice]] = {}
         self.setvalue_calc: dict[str, str] = {}
         self.first_load: dict[str, str] = {}
         self.first_load_expr: dict[str, str] = {}

@@ -83,3 +83,26 @@ def test_a_kiosk_form_relative_path_to_no_question_is_still_refused() -> None:
     q = {"name": "a", "type": "text", "label": tx("A"), "relevant": "../nope = 1"}
     with pytest.raises(FormLoadError, match="unknown path"):
         build([q])
+
+
+def test_an_itemset_filtered_in_the_middle_of_its_path_offers_that_branchs_items() -> None:
+    """enketo's cascading_mixture_itext_noitext.xml: ``…/state[value = /d/state]/towns/town``;
+    both states have a town valued ``centre``: each is offered under its own state only."""
+    model = ('<instance><d id="mid"><state/><town/></d></instance>'
+             '<instance id="geo"><states>'
+             '<state><value>n</value><towns><town><value>centre</value><label>North C</label></town>'
+             '<town><value>hill</value><label>Hill</label></town></towns></state>'
+             '<state><value>s</value><towns><town><value>centre</value><label>South C</label></town>'
+             '</towns></state></states></instance>'
+             '<bind nodeset="/d/state" type="select1"/><bind nodeset="/d/town" type="select1"/>')
+    body = ('<select1 ref="/d/state"><label>S</label>'
+            '<item><label>N</label><value>n</value></item><item><label>S</label><value>s</value></item>'
+            '</select1><select1 ref="/d/town"><label>T</label>'
+            '<itemset nodeset="instance(\'geo\')/states/state[value = /d/state]/towns/town[value != \'hill\' '
+            'or /d/state = \'n\']"><value ref="value"/><label ref="label"/></itemset></select1>')
+    s = FormSession(read_xform(xform(model, body), source="mid.xml"), "en")
+    assert s.choices("town") == []
+    s.set_answer("state", "n")
+    assert [(c.value, c.label) for c in s.choices("town")] == [("centre", "North C"), ("hill", "Hill")]
+    s.set_answer("state", "s")
+    assert [(c.value, c.label) for c in s.choices("town")] == [("centre", "South C")]
