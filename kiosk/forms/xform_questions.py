@@ -212,12 +212,14 @@ class FormBuilder(ChoicesReader):
         (a misspelt ``odk-instance-first-load`` would otherwise never run, silently)."""
         for parent in (self.model, self.body):
             for el in chain(parent.iter(XF + "setvalue"), parent.iter(ODK + "setgeopoint")):
+                where = f"<{local(el.tag)} ref={el.get('ref') or el.get('bind') or ''!r}>"
                 unknown = [e for e in (el.get("event") or "").split() if e not in ODK_EVENTS]
                 if unknown:
-                    ref = el.get("ref") or el.get("bind") or ""
-                    raise FormLoadError(f"<{local(el.tag)} ref={ref!r}>",
-                                        f"form {form_id!r}: event {', '.join(unknown)!r} is not an "
-                                        "ODK event (ODK refuses the form)")
+                    raise FormLoadError(where, f"form {form_id!r}: {' '.join(map(repr, unknown))} "
+                                               "is not an ODK event (ODK refuses the form)")
+                if parent is self.model and el.get("event") == "odk-new-repeat":
+                    raise FormLoadError(where, f"form {form_id!r}: an action on odk-new-repeat belongs "
+                                               "inside the repeat (ODK refuses the form)")
 
     def _setvalues(self, control_paths: set[str]) -> None:
         """``<setvalue>`` actions: on first load (or a new repeat item) a literal is the

@@ -28,6 +28,15 @@ def test_a_setvalue_on_an_event_odk_does_not_know_is_refused_naming_it(event: st
     assert "'ev'" in err.value.message and event.split()[-1] in err.value.message
 
 
+def test_a_setvalue_on_odk_new_repeat_in_the_model_is_refused_as_javarosa_does() -> None:
+    model = ('<instance><d id="ev3"><r><a/></r></d></instance>'
+             '<setvalue event="odk-new-repeat" ref="/d/r/a" value="\'x\'"/>')
+    body = '<group ref="/d/r"><repeat nodeset="/d/r"><input ref="/d/r/a"><label>A</label></input></repeat></group>'
+    with pytest.raises(FormLoadError, match="inside the repeat") as err:
+        read_xform(xform(model, body), source="ev3.xml")
+    assert err.value.json_path == "<setvalue ref='/d/r/a'>"
+
+
 def test_setvalues_on_the_events_odk_knows_are_read() -> None:
     model = ('<instance><d id="ev2"><a/><b/></d></instance>'
              '<setvalue event="odk-instance-first-load odk-new-repeat" ref="/d/a" value="\'x\'"/>')
