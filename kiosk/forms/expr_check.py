@@ -130,9 +130,21 @@ class _Checker:
                 return "any"
             raise self.fail(node.pos, f"bare name {node.name!r}: write ${{{node.name}}}")
         keys = {"value", "label", *choice_keys(self.q.choice_list)}
-        if node.name not in keys:
+        if node.name not in keys and not self.odk_note(node.pos, self._no_key(node.name)):
             raise self.fail(node.pos, f"choices have no key {node.name!r}")
         return "any"
+
+    def _no_key(self, key: str) -> str:
+        """The warning for a filter on a column no choice has: javarosa reads it as an
+        empty node-set, so its comparisons are false and the filter offers no choice."""
+        assert self.q is not None
+        text = (f"choices have no column {key!r}: it reads empty, so this filter may offer no "
+                "choice (as in ODK; a text is written in quotes)")
+        if self.q.required_spec is True:
+            text += f"; then the required question {self.q.name} cannot be answered"
+        elif self.q.required_spec:
+            text += f"; then the question {self.q.name} cannot be answered when it is required"
+        return text
 
     def numeric(self, node: Node, op: str) -> None:
         kind = self.kind(node)
@@ -335,7 +347,7 @@ def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str
             plan_choice_index(fn, tree)
         return fn, names
     try:
-        tree = PathResolver(form, q, field).resolve(tree)
+        tree = PathResolver(form, q, field, checker.odk_note).resolve(tree)
     except ExpressionError as exc:
         raise checker.fail(exc.column, exc.reason) from None
     checker.kind(tree)

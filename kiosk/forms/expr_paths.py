@@ -17,6 +17,7 @@ context node is the candidate node, so relative paths there stay dynamic.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from kiosk.forms.expr_parse import (
@@ -39,8 +40,12 @@ from kiosk.forms.model import FormDef, Question
 class PathResolver:
     """Rewrites one expression of ``q`` (or of a page when ``q`` is None)."""
 
-    def __init__(self, form: FormDef, q: Question | None, field: str) -> None:
+    def __init__(self, form: FormDef, q: Question | None, field: str,
+                 odk_note: Callable[[int, str], bool] | None = None) -> None:
         self.form, self.q, self.field = form, q, field
+        # an ODK form's relative path to no node is kept with a warning: javarosa reads it
+        # as an empty node-set (an absolute one stays refused: a typo the author sees)
+        self.odk_note = odk_note
         self.root = "/" + _root_name(form)
         self.here = q.path if q is not None and q.path else self.root
 
@@ -117,6 +122,9 @@ class PathResolver:
         if q is not None:
             return Ref(node.pos, q.name)
         if target == "" or target == self.root or self._is_group(target):
+            return node
+        if not node.absolute and self.odk_note is not None and self.odk_note(
+                node.pos, f"{target} is not a node of this form: it reads empty (as in ODK)"):
             return node
         raise ExpressionError(f"unknown path {target}", node.pos)
 

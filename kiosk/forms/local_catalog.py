@@ -66,14 +66,18 @@ def read_source(path: Path) -> Source:
 def check_source(source: Source) -> FormDef:
     """The FormDef the kiosk would use; FormLoadError if it cannot."""
     from kiosk.forms.xform_read import read_xform
-    from kiosk.forms.xlsform import SUFFIXES, place_reader_error
+    from kiosk.forms.xlsform import SUFFIXES, place_reader_error, place_warnings
 
+    spreadsheet = source.path.suffix.lower() in SUFFIXES
     try:
-        return read_xform(source.xml, source=source.path.name, media_dir=source.media_dir)
+        form = read_xform(source.xml, source=source.path.name, media_dir=source.media_dir)
     except FormLoadError as exc:
-        if source.path.suffix.lower() in SUFFIXES:
+        if spreadsheet:
             raise place_reader_error(source.path, exc) from None
         raise
+    if spreadsheet and form.odk is not None and form.odk.warnings:
+        form.odk.warnings[:] = place_warnings(source.path, form.odk.warnings)
+    return form
 
 
 def media_names(form: FormDef) -> list[str]:

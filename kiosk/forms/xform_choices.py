@@ -11,19 +11,31 @@ shape is read into a list of Choices.
 from __future__ import annotations
 
 import re
+import xml.etree.ElementTree as ET
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from kiosk.forms.instance_table import Instance, Table
 from kiosk.forms.model import Choice, FormLoadError, Question
 from kiosk.forms.table_choices import Labels, TableChoices
 from kiosk.forms.xform_body import Control
 from kiosk.forms.xform_itext import language_code
-from kiosk.forms.xform_paths import normalise_path, split_itemset, split_randomize
+from kiosk.forms.xform_paths import local, normalise_path, split_itemset, split_randomize
 from kiosk.forms.xform_texts import MEDIA_FORMS, Texts, TextsReader
+from kiosk.forms.xpath_nodes import XNode, children
 
 XF = "{http://www.w3.org/2002/xforms}"
 _NAME = re.compile(r"[A-Za-z_][\w.\-]*")
+
+
+@dataclass(frozen=True)
+class NestedChoice(Choice):
+    """A choice of an itemset filtered above its items: ``parent`` is the XPath node of
+    its item's parent, where the choice filter climbs (kiosk.forms.xpath_nodes.parent)."""
+
+    parent: Any = field(default=None, compare=False, repr=False)
 
 
 class ChoicesReader(TextsReader):
@@ -32,7 +44,7 @@ class ChoicesReader(TextsReader):
     instances: dict[str, Instance]
     names: dict[str, str]
     repeats: list[str]
-    _choice_cache: dict[tuple[str, str, str, str], Sequence[Choice]]
+    _choice_cache: dict[tuple[str, str, str, str, bool], Sequence[Choice]]
 
     def _rw(self, expr: str | None, context: str, where: str) -> str | None:
         raise NotImplementedError
@@ -52,8 +64,10 @@ class ChoicesReader(TextsReader):
             if not nodeset.startswith("instance("):
                 self._repeat_choices(q, ctl, nodeset, value_ref, label_ref)
                 return
-            iid, steps, flt = split_itemset(nodeset, f"{ctl.where}/<itemset>")
-            q.choice_list = self._itemset(iid, steps, value_ref, label_ref, ctl.where)
+            iid, steps, preds = split_itemset(nodeset, f"{ctl.where}/<itemset>")
+            flt = _with_ancestors(steps, preds)
+            q.choice_list = self._itemset(iid, steps, value_ref, label_ref, ctl.where,
+                                          nested=any(preds[:-1]))
             if flt:
                 q.choice_filter = self._rw(flt, ctl.path, f"{ctl.where}/<itemset>[…]")
         if not q.choice_list:  # javarosa takes it; nothing to pick (not a refusal)
@@ -98,24 +112,25 @@ class ChoicesReader(TextsReader):
         return out
 
     def _itemset(self, iid: str, steps: tuple[str, ...], value_ref: str, label_ref: str,
-                 where: str) -> Sequence[Choice]:
-        key = (iid, "/".join(steps), value_ref, label_ref)
+                 where: str, nested: bool = False) -> Sequence[Choice]:
+        """The choices of every item at ``steps``; ``nested``: a step above the items is
+        filtered, so each choice keeps its item's parent (the filter climbs to it)."""
+        key = (iid, "/".join(steps), value_ref, label_ref, nested)
         if key in self._choice_cache:
             return self._choice_cache[key]
         root = self.instances.get(iid)
         if root is None:
             raise FormLoadError(f"{where}/<itemset>", f"no secondary instance {iid!r}")
         m = re.fullmatch(r"\s*jr:itext\(\s*([A-Za-z_][\w.\-]*)\s*\)\s*", label_ref)
-        if isinstance(root, Table):
+        if isinstance(root, Table) and not nested:
             made = self._table_itemset(root, iid, steps, value_ref, m.group(1) if m else None, label_ref)
             if made is not None:
                 self._choice_cache[key] = made
                 return made
-            root = root.to_element()  # a shape the table cannot answer: read as a tree
-        items = root.findall("/".join(steps[1:])) if len(steps) > 1 else [root]
+        tree = root.to_element() if isinstance(root, Table) else root  # a shape a table cannot answer
         out: list[Choice] = []
         seen: set[str] = set()
-        for item in items:
+        for item, up in _items(tree, steps, nested):
             value = (item.findtext(value_ref) or "").strip()
             if not value:
                 continue
@@ -140,7 +155,10 @@ class ChoicesReader(TextsReader):
                         label[code] = text
             extra = {child.tag: (child.text or "").strip() for child in item
                      if child.tag not in ("itextId",) and "lang" not in child.attrib}
-            out.append(Choice(value=value, label=label, extra=extra, media=media))
+            if up is None:
+                out.append(Choice(value=value, label=label, extra=extra, media=media))
+            else:
+                out.append(NestedChoice(value=value, label=label, extra=extra, media=media, parent=up))
         self._choice_cache[key] = out
         return out
 
@@ -203,3 +221,34 @@ class ChoicesReader(TextsReader):
                     label[code] = text
             return label, {}
         return by_columns
+
+
+def _items(root: ET.Element, steps: tuple[str, ...], nested: bool) -> Iterator[tuple[ET.Element, XNode | None]]:
+    """The elements at ``steps`` (the first names the root) with, when ``nested``, the
+    node of each one's parent (its ancestors linked up to the instance's document)."""
+    if not nested:
+        yield from ((item, None) for item in (root.findall("/".join(steps[1:])) if len(steps) > 1
+                                                 else [root]))
+        return
+    nodes = [XNode(root, XNode(None, None, 0, root))] if local(root.tag) == steps[0] else []
+    for name in steps[1:]:
+        nodes = [child for node in nodes for child in children(None, node, name)]
+    for node in nodes:
+        if node.el is not None:
+            yield node.el, node.parent
+
+
+def _with_ancestors(steps: tuple[str, ...], preds: tuple[str | None, ...]) -> str | None:
+    """The choice filter of an itemset whose path is filtered above its items too
+    (``…/state[value = /d/state]/counties/county``): each such predicate is asked of that
+    ancestor of the choice (``parent::*/parent::state[value = /d/state]``), as javarosa
+    walks the path, and joined to the items' own filter with ``and``."""
+    last = len(steps) - 1
+    if not any(preds[:-1]):
+        return preds[last]
+    parts = [f"({preds[last]})"] if preds[last] else []
+    for i, pred in enumerate(preds[:-1]):
+        if pred:
+            climb = ["parent::*"] * (last - i - 1) + [f"parent::{steps[i]}"]
+            parts.append(f"{'/'.join(climb)}[{pred}]")
+    return " and ".join(parts) or None

@@ -85,19 +85,57 @@ def rewrite(expr: str | None, context: str, resolve: Resolver, where: str,
     return _PATH.sub(repl, text)
 
 
-def split_itemset(nodeset: str, where: str) -> tuple[str, tuple[str, ...], str | None]:
-    """``instance('id')/root/item[filter]`` -> ("id", ("root", "item"), "filter" or None);
-    any element names (``instance('c')/states/state``): the first is the instance's root."""
-    m = re.fullmatch(
-        rf"\s*instance\(\s*['\"]([^'\"]+)['\"]\s*\)\s*((?:/\s*{_STEP}\s*)+)(?:\[(.*)\])?\s*",
-        nodeset, re.DOTALL,
-    )
-    if not m:
+def split_itemset(nodeset: str, where: str) -> tuple[str, tuple[str, ...], tuple[str | None, ...]]:
+    """``instance('id')/root/a[p]/item[filter]`` -> ("id", ("root", "a", "item"),
+    (None, "p", "filter")): any element names (the first is the instance's root), each
+    step with at most one predicate (a filter in the middle of the path included)."""
+    m = re.fullmatch(r"\s*instance\(\s*['\"]([^'\"]+)['\"]\s*\)\s*(/.*)", nodeset, re.DOTALL)
+    parts = _steps_with_predicates(m.group(2)) if m else None
+    if m is None or not parts:
         raise FormLoadError(where, f"itemset nodeset {nodeset!r} is not instance('…')/root/item[…]; "
                                    "choices from a repeat or another shape are not supported")
-    steps = tuple(s.strip() for s in m.group(2).split("/") if s.strip())
-    flt = m.group(3)
-    return m.group(1), steps, (flt.strip() or None) if flt is not None else None
+    return m.group(1), tuple(name for name, _p in parts), tuple(p for _n, p in parts)
+
+
+_SLASH_STEP = re.compile(rf"\s*/\s*({_STEP})\s*")
+
+
+def _steps_with_predicates(text: str) -> list[tuple[str, str | None]] | None:
+    """``/a[p]/b`` -> [("a", "p"), ("b", None)]; None for another shape. Brackets and
+    quotes inside a predicate are skipped over."""
+    out: list[tuple[str, str | None]] = []
+    i, n = 0, len(text)
+    while i < n:
+        m = _SLASH_STEP.match(text, i)
+        if m is None:
+            return None
+        i, pred = m.end(), None
+        if i < n and text[i] == "[":
+            close = _closing_bracket(text, i)
+            if close < 0:
+                return None
+            pred, i = text[i + 1:close].strip() or None, close + 1
+            i += len(text[i:]) - len(text[i:].lstrip())
+        out.append((m.group(1), pred))
+    return out
+
+
+def _closing_bracket(text: str, at: int) -> int:
+    """Where the ``]`` closing the ``[`` at ``at`` is (-1: none)."""
+    depth, quote = 0, ""
+    for i in range(at, len(text)):
+        ch = text[i]
+        if quote:
+            quote = "" if ch == quote else quote
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i
+    return -1
 
 
 def split_randomize(nodeset: str) -> tuple[str, str | None, bool]:

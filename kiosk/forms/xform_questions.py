@@ -57,6 +57,10 @@ ACCEPT = {
     "audio": ("audio/mpeg", "audio/ogg", "audio/wav", "audio/x-wav", "audio/mp4", "audio/aac"),
     "video": ("video/mp4", "video/webm", "video/quicktime", "video/3gpp"),
 }
+# The events javarosa registers an action for (org.javarosa.core.model.actions.Actions);
+# any other makes it refuse the form.
+ODK_EVENTS = frozenset({"odk-instance-first-load", "odk-instance-load", "odk-new-repeat", "jr-insert",
+                        "xforms-value-changed", "xforms-ready", "xforms-revalidate"})
 HIDDEN_TYPE = {"int": "integer", "integer": "integer", "decimal": "decimal", "date": "date",
                "boolean": "yes_no", "dateTime": "datetime", "time": "time", "geopoint": "geopoint"}
 
@@ -119,7 +123,7 @@ class FormBuilder(ChoicesReader):
             chain(body.itertext(), [odk.title],
                   *(instance_texts(inst, "label") for inst in self.instances.values())))
         self.warnings: list[str] = []
-        self._choice_cache: dict[tuple[str, str, str, str], Sequence[Choice]] = {}
+        self._choice_cache: dict[tuple[str, str, str, str, bool], Sequence[Choice]] = {}
         self.setvalue_calc: dict[str, str] = {}
         self.first_load: dict[str, str] = {}
         self.first_load_expr: dict[str, str] = {}
@@ -187,6 +191,7 @@ class FormBuilder(ChoicesReader):
         if f"{self.root_path}/meta/entity" in self.nodes:
             self.odk.warnings.append(f"<entity> in {self.root_path}/meta: ODK entities are not created "
                                      "or updated by this kiosk (the answers are still sent)")
+        self._check_events(form_id)
         self._setvalues(control_paths)
 
         self.pages: list[Page] = []
@@ -201,6 +206,20 @@ class FormBuilder(ChoicesReader):
             questions=self.questions, instances=self.instances,
             languages={c: self.itext.names.get(c, c) for c in self.itext.languages},
         )
+
+    def _check_events(self, form_id: str) -> None:
+        """An action on an event ODK does not know is refused, as javarosa refuses it
+        (a misspelt ``odk-instance-first-load`` would otherwise never run, silently)."""
+        for parent in (self.model, self.body):
+            for el in chain(parent.iter(XF + "setvalue"), parent.iter(ODK + "setgeopoint")):
+                where = f"<{local(el.tag)} ref={el.get('ref') or el.get('bind') or ''!r}>"
+                unknown = [e for e in (el.get("event") or "").split() if e not in ODK_EVENTS]
+                if unknown:
+                    raise FormLoadError(where, f"form {form_id!r}: {' '.join(map(repr, unknown))} "
+                                               "is not an ODK event (ODK refuses the form)")
+                if parent is self.model and el.get("event") == "odk-new-repeat":
+                    raise FormLoadError(where, f"form {form_id!r}: an action on odk-new-repeat belongs "
+                                               "inside the repeat (ODK refuses the form)")
 
     def _setvalues(self, control_paths: set[str]) -> None:
         """``<setvalue>`` actions: on first load (or a new repeat item) a literal is the

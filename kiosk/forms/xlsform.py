@@ -222,10 +222,33 @@ def place_reader_error(path: Path, exc: FormLoadError) -> XlsFormError:
     if row is None:
         return XlsFormError(f"sheet survey ({exc.json_path})", exc.message, sheet="survey")
     field = exc.json_path.rsplit(".", 1)[-1] if "." in exc.json_path.rsplit(">", 1)[-1] else None
-    column = {"relevant": "relevant", "constraint": "constraint", "calculate": "calculation",
-              "required": "required", "read_only": "read_only", "choice_filter": "choice_filter",
-              "min_count": "repeat_count", "max_count": "repeat_count"}.get(field or "")
+    column = _COLUMN_OF.get(field or "")
     return XlsFormError(_where("survey", row, column), exc.message, row=row, sheet="survey")
+
+
+_COLUMN_OF = {"relevant": "relevant", "constraint": "constraint", "calculate": "calculation",
+              "required": "required", "read_only": "read_only", "choice_filter": "choice_filter",
+              "min_count": "repeat_count", "max_count": "repeat_count"}
+_WARNED = re.compile(r"<\w+ (?:ref|nodeset)=['\"]([^'\"]+)['\"]>(?:\.(\w+))?: (.*)", re.DOTALL)
+
+
+def place_warnings(path: Path, warnings: list[str]) -> list[str]:
+    """The XForm reader's warnings about a converted spreadsheet, each naming the survey
+    row of the question it is about (the survey is read once, only when one needs it)."""
+    rows: dict[str, int] | None = None
+    out = []
+    for text in warnings:
+        m = _WARNED.fullmatch(text)
+        if m is not None and rows is None:
+            rows = {}
+            for i, r in enumerate(sheet_rows(path, "survey")):
+                rows.setdefault(r.get("name", ""), i + 2)
+        row = rows.get(m.group(1).rstrip("/").rsplit("/", 1)[-1]) if m and rows is not None else None
+        if m is None or row is None:
+            out.append(text)
+            continue
+        out.append(f"{_where('survey', row, _COLUMN_OF.get(m.group(2) or ''))}: {m.group(3)}")
+    return out
 
 
 def convert(path: Path | str) -> bytes:

@@ -254,6 +254,8 @@ def parent(doc: PrimaryDoc | None, node: Any) -> Any:
         return node.parent
     if isinstance(node, LeafNode):
         return node.parent
+    if isinstance(node, ChoiceNode):  # a choice of a nested itemset knows its item's parent
+        return getattr(node.choice, "parent", None)
     if isinstance(node, PNode):
         if not node.path:
             return None
