@@ -13,7 +13,7 @@ from tests.forms.xlsform_builders import household_answers, household_form, one_
 def test_a_form_named_by_its_odk_id_imports_fills_and_goes(kiosk_cli, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                            isolated_home: Path) -> None:
     xlsx = household_form(tmp_path / "household.xlsx", form_id="Household_Survey")
-    imported = kiosk_cli("forms", "import", str(xlsx))
+    imported = kiosk_cli("--lang", "en", "forms", "import", str(xlsx))
     assert imported.returncode == 0, imported.stdout + imported.stderr
     assert "household.xlsx: imported household-survey" in imported.stdout
     assert "ODK id Household_Survey" in imported.stdout
