@@ -22,9 +22,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from kiosk.errors import KioskError
+from kiosk.i18n import error_text, t
 from ui.qt import QObject, Qt, QTimer, Signal
 
 log = logging.getLogger("kiosk.ui.bridge")
+
+
+def failure_words(exc: BaseException, lang: str) -> str:
+    """What a failed operation says on screen, in ``lang``: a kiosk error in its own
+    words (catalog key and fields), anything else only as an internal error (its class
+    name goes to the log, never a library's English sentence to the screen)."""
+    if isinstance(exc, KioskError):
+        return error_text(exc, lang)
+    log.error("operation failed: %s", type(exc).__name__)
+    return t("ui.error_internal", lang)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.errors import KioskError
 from kiosk.i18n import t
 from ui import a11y
-from ui.bridge import Operation
+from ui.bridge import Operation, failure_words
 from ui.views.receipt import ReceiptInfo
 
 if TYPE_CHECKING:
@@ -58,9 +58,7 @@ class Submission:
             self.show_receipt(info)
 
         def failed(exc: BaseException) -> None:
-            message = exc.message if isinstance(exc, KioskError) else t("ui.error_internal", lang)
-            if not isinstance(exc, KioskError):
-                log.error("finalize failed: %s", type(exc).__name__)
+            message = failure_words(exc, lang)
             win.stored_attachments.clear()
             win.review.submit_btn.setEnabled(True)
             text = t("ui.review_failed", win.prefs.lang, message=message)
@@ -90,7 +88,8 @@ class Submission:
         try:
             print_receipt(info, lang, paper, pdf)
         except KioskError as exc:
-            ok, win.print_message = False, t("ui.receipt_print_failed", lang, message=exc.message)
+            ok, win.print_message = False, t("ui.receipt_print_failed", lang,
+                                             message=failure_words(exc, lang))
         else:
             ok, win.print_message = True, t("ui.receipt_printed", lang)
         if win.showing("receipt_view"):

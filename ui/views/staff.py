@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from kiosk.i18n import pick, t
 from kiosk.pin import PinCheck, PinOutcome
 from ui import a11y
-from ui.bridge import Operation
+from ui.bridge import Operation, failure_words
 from ui.qt import (
     QFrame,
     QGridLayout,
@@ -168,7 +168,7 @@ class StaffView(Page):
                 self.render()
 
         def failed(exc: BaseException) -> None:
-            self.message = _text("ui.error_generic", message=str(exc) or type(exc).__name__)
+            self.message = _text("ui.error_generic", message=failure_words(exc, self.win.prefs.lang))
             self.render()
 
         self.win.bridge.run_db(Operation(self.win.services.staff_snapshot, done, failed, "staff snapshot"))
@@ -364,7 +364,7 @@ class StaffView(Page):
             self.win.open_form(form_id, answers, d["id"], position if isinstance(position, str) else None)
 
         def failed(exc: BaseException) -> None:
-            self.message = _text("ui.error_generic", message=str(exc))
+            self.message = _text("ui.error_generic", message=failure_words(exc, self.win.prefs.lang))
             self.render()
 
         self.win.bridge.run_db(Operation(lambda: self.win.services.resume_draft(d["id"]), done, failed,

@@ -10,7 +10,7 @@ from typing import Any
 
 from kiosk.destination import held_words
 from kiosk.i18n import t
-from ui.bridge import Operation
+from ui.bridge import Operation, failure_words
 from ui.widgets.common import button, text_label
 
 
@@ -36,7 +36,7 @@ def render_held(view: Any, lang: str) -> None:
         view.refresh()
 
     def failed(exc: BaseException) -> None:
-        view.message = ("ui.error_generic", {"message": str(exc) or type(exc).__name__})
+        view.message = ("ui.error_generic", {"message": failure_words(exc, view.win.prefs.lang)})
         view.refresh()
 
     again.clicked.connect(lambda: view.win.bridge.run_db(
