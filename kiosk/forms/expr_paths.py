@@ -31,6 +31,7 @@ from kiosk.forms.expr_parse import (
     Ref,
     Step,
     Str,
+    names_one,
     parse,
 )
 from kiosk.forms.model import FormDef, Question
@@ -164,7 +165,7 @@ def _walk(start: str, steps: tuple[Step, ...]) -> str | None:
                 return None
             parts.pop()
             continue
-        if s.axis != "child" or s.test in ("*", "node()", "text()"):
+        if s.axis != "child" or not names_one(s.test):
             return None
         parts.append(s.test.split(":")[-1] if ":" in s.test else s.test)
     return "/" + "/".join(parts) if parts else ""
@@ -180,7 +181,7 @@ def static_prefix(start: str, steps: tuple[Step, ...]) -> str:
             if parts:
                 parts.pop()
             continue
-        if s.axis != "child" or s.test in ("*", "node()", "text()"):
+        if s.axis != "child" or not names_one(s.test):
             break
         parts.append(s.test.split(":")[-1])
         if s.preds:
@@ -280,7 +281,7 @@ def _candidates(start: str, steps: tuple[Step, ...]) -> list[str | None]:
     parts = start.split("/")[1:] if start else []
     out: list[str | None] = []
     for s in steps:
-        if out and out[-1] is None or s.test in ("*", "node()", "text()") and s.axis == "child":
+        if out and out[-1] is None or not names_one(s.test) and s.axis == "child":
             out.append(None)
         elif s.axis == "self" and s.test == "node()":
             out.append("/" + "/".join(parts) if parts else None)
