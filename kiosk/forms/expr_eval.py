@@ -235,7 +235,7 @@ def compile_nodes(node: Node) -> NodesFn:
         return lambda env: _filter(env, base(env), preds)
     if isinstance(node, BinOp) and node.op == "|":
         left, right = compile_nodes(node.left), compile_nodes(node.right)
-        return lambda env: X.unique([*left(env), *right(env)])
+        return lambda env: A.in_document_order(_doc(env), X.unique([*left(env), *right(env)]))
     if isinstance(node, Ref):
         name = node.name
         return lambda env: _call(env, "ref_nodes", [], name)
@@ -296,12 +296,20 @@ def _compile_path(node: Path) -> NodesFn:
                 if preds:
                     found = _filter(env, found, preds)
                 out += reversed(found) if axis in A.REVERSE else found  # document order
-            nodes = X.unique(out) if len(nodes) > 1 else out
+            if len(nodes) > 1:  # child, self, parent, attribute: already in order
+                out = X.unique(out)
+                nodes = out if axis in _KEEPS_ORDER else A.in_document_order(doc, out)
+            else:
+                nodes = out
             if not nodes:
                 break
         return nodes
 
     return run
+
+
+# Axes whose nodes, taken from context nodes in document order, come in document order.
+_KEEPS_ORDER = frozenset({"child", "self", "parent", "attribute"})
 
 
 def _independent(node: Node) -> bool:

@@ -4,7 +4,9 @@ An axis is walked from the child and parent links alone, so it works the same ov
 the primary instance (repeats included), secondary instances held as trees or as
 tables, and choices. Forward axes give nodes in document order, reverse axes
 (ancestor, preceding-sibling, preceding) nearest first, as XPath counts positions
-in predicates; the evaluator puts a reverse step's result back in document order.
+in predicates; the evaluator puts a reverse step's result back in document order,
+and sorts a union, or a step that may mix the nodes of several context nodes, by
+``in_document_order``.
 
 The walks only make the nodes an expression asks for: a name test walks elements,
 not text nodes, and nothing is read of the primary instance's answers unless
@@ -18,7 +20,8 @@ from collections.abc import Callable
 from typing import Any
 
 from kiosk.forms import xpath_nodes as X
-from kiosk.forms.xpath_leaf import node_test
+from kiosk.forms import xpath_table as T
+from kiosk.forms.xpath_leaf import LeafNode, node_test
 
 REVERSE = frozenset({"ancestor", "ancestor-or-self", "preceding-sibling", "preceding"})
 
@@ -126,3 +129,59 @@ def step(doc: Any, node: Any, axis: str, test: str, ctx: Any = None) -> list[Any
         return X.attributes(node, test)
     walk = _AXES.get(axis)
     return [n for n in walk(doc, node, test) if node_test(n, test)] if walk is not None else []
+
+
+# ---------------------------------------------------------------- document order
+
+def in_document_order(doc: Any, nodes: list[Any]) -> list[Any]:
+    """``nodes`` sorted in document order (the primary instance first, then each other
+    document; a stable sort, so nodes without a known place keep theirs)."""
+    return sorted(nodes, key=lambda n: _place(doc, n))
+
+
+def _place(doc: Any, node: Any) -> tuple[int, ...]:
+    if isinstance(node, X.PNode):
+        return _p_place(doc, node)
+    if isinstance(node, X.XNode):
+        return _x_place(node)
+    if isinstance(node, T.TNode):
+        return _t_place(node)
+    if isinstance(node, LeafNode):
+        before = (-1, node.index) if node.kind == "attr" else (2 * node.index,)
+        return (*_place(doc, node.parent), *before)
+    return (2, id(node))
+
+
+def _p_place(doc: Any, node: Any) -> tuple[int, ...]:
+    """(0, then per step down its place among its siblings and, for a repeat, the item)."""
+    out, k = [0], 0
+    if doc is None:
+        return tuple(out)
+    tree, path = doc.tree, ""
+    for part in node.path.split("/")[1:]:
+        path += "/" + part
+        out.append(tree.rank.get(path, 0))
+        q = tree.by_path.get(path)
+        if q is not None and q.is_repeat:
+            out.append(node.item[k] if k < len(node.item) else -1)
+            k += 1
+    return tuple(out)
+
+
+def _x_place(node: Any) -> tuple[int, ...]:
+    if node.el is None:
+        return (1, id(node.root))
+    up = node.parent
+    if up is None or up.el is None:
+        return (1, id(node.root if up is None else up.root), 1)
+    return (*_x_place(up), 2 * X.child_position(up.el, node.el) + 1)
+
+
+def _t_place(node: Any) -> tuple[int, ...]:
+    head = (1, id(node.table))
+    if node.row == T.DOC:
+        return head
+    if node.row == T.ROOT:
+        return (*head, 1)
+    return (*head, 1, 2 * node.row + 1) if node.col == T.ROW else \
+        (*head, 1, 2 * node.row + 1, 2 * node.col + 1)

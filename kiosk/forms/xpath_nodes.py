@@ -48,12 +48,14 @@ class PrimaryTree:
     def __init__(self, by_path: dict[str, Any]) -> None:
         self.by_path = by_path
         self.children: dict[str, list[str]] = {}
+        self.rank: dict[str, int] = {}  # a path's place among its parent's children
         for path in by_path:
             parts = path.split("/")
             for i in range(1, len(parts)):
                 parent, child = "/".join(parts[:i]), "/".join(parts[: i + 1])
                 kids = self.children.setdefault(parent, [])
                 if child not in kids:
+                    self.rank[child] = len(kids)
                     kids.append(child)
 
 
@@ -123,6 +125,18 @@ class ChoiceNode:
     @property
     def name(self) -> str:
         return "item"
+
+
+_POSITIONS: weakref.WeakKeyDictionary[Element, dict[int, int]] = weakref.WeakKeyDictionary()
+
+
+def child_position(el: Element, child: Element) -> int:
+    """``child``'s place among all of ``el``'s children (for document order), from a map
+    built once per element: secondary instances do not change after load."""
+    places = _POSITIONS.get(el)
+    if places is None:
+        places = _POSITIONS[el] = {id(c): i for i, c in enumerate(el)}
+    return places.get(id(child), 0)
 
 
 _INDEXES: weakref.WeakKeyDictionary[Element, dict[tuple[str, str], dict[str, list[tuple[Element, int]]]]]
@@ -222,14 +236,14 @@ def _x_children(node: XNode, test: str) -> list[Any]:
     if texts and el.text and (not mixed or el.text.strip()):
         out.append(text_node(node, el.text, 0))
     seen: dict[str, int] = {}
-    for child in el:
+    for at, child in enumerate(el, 1):
         if isinstance(child.tag, str):
             name = local(child.tag)
             i = seen[name] = seen.get(name, 0) + 1
             if elements and _matches(name, test):
                 out.append(XNode(child, node, i - 1))
         if texts and child.tail and child.tail.strip():
-            out.append(text_node(node, child.tail, len(out)))
+            out.append(text_node(node, child.tail, at))  # the text after the at-th child
     return out
 
 
@@ -291,8 +305,8 @@ def attributes(node: Any, test: str) -> list[Any]:
     if isinstance(node, TNode):
         return T.attributes(node, test)
     if isinstance(node, XNode) and node.el is not None:
-        return [LeafNode(node, local(k), v, "attr") for k, v in node.el.attrib.items()
-                if _matches(local(k), test)]
+        return [LeafNode(node, local(k), v, "attr", i)
+                for i, (k, v) in enumerate(node.el.attrib.items()) if _matches(local(k), test)]
     return []
 
 

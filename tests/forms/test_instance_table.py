@@ -80,6 +80,8 @@ _EXPRESSIONS = [
     "count(instance('p')/descendant::text())",
     "instance('p')/root/item[2]/label[2]/text()/preceding::text()[1]",
     "count(instance('p')/root/item[1]/comment())",
+    "join(',', instance('p')/root/item[3]/name | instance('p')/root/item[1]/label/@lang)",
+    "join(',', instance('p')/root/item/pop/preceding::name)",
     "instance('p')/root",
     "string-length(instance('p'))",
     "sum(instance('p')/root/item/pop)",
