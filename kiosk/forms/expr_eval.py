@@ -25,6 +25,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any, Protocol
 
+from kiosk.forms import xpath_axes as A
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_funcs import FUNCTIONS, node_set
 from kiosk.forms.expr_parse import (
@@ -40,6 +41,7 @@ from kiosk.forms.expr_parse import (
     Path,
     Ref,
     Str,
+    names_one,
     walk,
 )
 from kiosk.forms.expr_values import (
@@ -233,7 +235,7 @@ def compile_nodes(node: Node) -> NodesFn:
         return lambda env: _filter(env, base(env), preds)
     if isinstance(node, BinOp) and node.op == "|":
         left, right = compile_nodes(node.left), compile_nodes(node.right)
-        return lambda env: X.unique([*left(env), *right(env)])
+        return lambda env: A.in_document_order(_doc(env), X.unique([*left(env), *right(env)]))
     if isinstance(node, Ref):
         name = node.name
         return lambda env: _call(env, "ref_nodes", [], name)
@@ -290,16 +292,24 @@ def _compile_path(node: Path) -> NodesFn:
                         continue
                 # an absolute path is pinned to the context's repeat items, except at
                 # steps that choose their own nodes with predicates
-                found = X.step(doc, n, axis, test, None if preds else pin)
+                found = A.step(doc, n, axis, test, None if preds else pin)
                 if preds:
                     found = _filter(env, found, preds)
-                out += found
-            nodes = X.unique(out) if len(nodes) > 1 else out
+                out += reversed(found) if axis in A.REVERSE else found  # document order
+            if len(nodes) > 1:  # child, self, parent, attribute: already in order
+                out = X.unique(out)
+                nodes = out if axis in _KEEPS_ORDER else A.in_document_order(doc, out)
+            else:
+                nodes = out
             if not nodes:
                 break
         return nodes
 
     return run
+
+
+# Axes whose nodes, taken from context nodes in document order, come in document order.
+_KEEPS_ORDER = frozenset({"child", "self", "parent", "attribute"})
 
 
 def _independent(node: Node) -> bool:
@@ -350,7 +360,7 @@ def _lookup(step: Any) -> Callable[[Any, Any], list[Any] | None] | None:
     then the whole predicate on those only, instead of the predicate for every child.
     None when the step is not of that shape; the function returns None when the value is
     not text (numbers compare as numbers, so those take the general way)."""
-    if step.axis != "child" or len(step.preds) != 1 or step.test in ("*", "node()", "text()"):
+    if step.axis != "child" or len(step.preds) != 1 or not names_one(step.test):
         return None
     found = _key_equality(step.preds[0])
     if found is None:

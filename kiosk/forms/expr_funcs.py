@@ -472,6 +472,9 @@ FUNCTIONS: dict[str, Spec] = {
     "local-name": (0, 1, _name, "string"),
     "namespace-uri": (0, 1, lambda env, nodes=_NOARG: "", "string"),  # instance nodes have none
     "lang": (1, 1, _lang, "bool"),
+    # XPath 1.0 id(): the elements whose ID-typed attribute (declared by a DTD) is one of
+    # the ids; no instance has a DTD (javarosa reads none), so it selects nothing
+    "id": (1, 1, lambda env, ids: node_set(env, []), "nodes"),
     "jr:itext": (1, 1, _itext, "string"),
     "current": (0, 0, _current, "nodes"),
     "instance": (1, 1, _instance, "nodes"),

@@ -104,14 +104,20 @@ class Neg(Node):
 AXES = frozenset({
     "child", "attribute", "self", "parent", "descendant", "descendant-or-self",
     "ancestor", "ancestor-or-self", "following-sibling", "preceding-sibling",
+    "following", "preceding",
 })
-NODE_TYPES = frozenset({"node", "text"})
+NODE_TYPES = frozenset({"node", "text", "comment", "processing-instruction"})
+
+
+def names_one(test: str) -> bool:
+    """Whether a step's ``test`` names elements (neither ``*`` nor a node-type test)."""
+    return test != "*" and not test.endswith(")")
 
 
 @dataclass(frozen=True)
 class Step(Node):
-    """One location step: ``axis::test[pred]...``; ``test`` is a name, ``*``, ``node()``
-    or ``text()``."""
+    """One location step: ``axis::test[pred]...``; ``test`` is a name, ``*``, or a
+    node-type test (``node()``, ``text()``, ``comment()``, ``processing-instruction()``)."""
 
     axis: str
     test: str
@@ -335,13 +341,14 @@ class _Parser:
                 steps += self.rel_steps()
             return Path(tok.pos, None, True, tuple(steps))
         if self.starts_step():
+            after = self.tokens[self.i + 1]
+            explicit = after.kind == "op" and after.text == "::"  # self::node(), child::x: nodes
             steps = self.rel_steps()
-            if len(steps) == 1 and not steps[0].preds:
+            if len(steps) == 1 and not steps[0].preds and not explicit:
                 only = steps[0]
                 if (only.axis, only.test) == _SELF:
                     return Dot(only.pos)
-                if only.axis == "child" and only.test not in ("*", "node()", "text()") \
-                        and ":" not in only.test:
+                if only.axis == "child" and names_one(only.test) and ":" not in only.test:
                     if only.test in _OP_WORDS:
                         raise ExpressionError(f"operator {only.test!r} needs a value before it",
                                               only.pos)
@@ -388,8 +395,11 @@ class _Parser:
             test = tok.text
             if test in NODE_TYPES and self.is_op("("):
                 self.take()
+                target = ""
+                if test == "processing-instruction" and self.peek().kind == "str":
+                    target = self.take().text
                 self.expect(")")
-                test += "()"
+                test += f"({target})"
         elif tok.kind == "end":
             raise ExpressionError("path ends too early", tok.pos)
         else:

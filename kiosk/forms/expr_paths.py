@@ -32,6 +32,7 @@ from kiosk.forms.expr_parse import (
     Ref,
     Step,
     Str,
+    names_one,
     parse,
 )
 from kiosk.forms.model import FormDef, Question
@@ -172,7 +173,7 @@ def _walk(start: str, steps: tuple[Step, ...]) -> str | None:
                 return None
             parts.pop()
             continue
-        if s.axis != "child" or s.test in ("*", "node()", "text()"):
+        if s.axis != "child" or not names_one(s.test):
             return None
         parts.append(s.test.split(":")[-1] if ":" in s.test else s.test)
     return "/" + "/".join(parts) if parts else ""
@@ -188,7 +189,10 @@ def static_prefix(start: str, steps: tuple[Step, ...]) -> str:
             if parts:
                 parts.pop()
             continue
-        if s.axis != "child" or s.test in ("*", "node()", "text()"):
+        if s.axis in _AROUND:
+            del parts[len(parts) - 1 if s.axis in _SIBLINGS else 0:]
+            break
+        if s.axis != "child" or not names_one(s.test):
             break
         parts.append(s.test.split(":")[-1])
         if s.preds:
@@ -262,7 +266,9 @@ class _Deps:
     def path(self, node: Path, in_pred: bool, shallow: bool, ctx: str | None) -> None:
         start = self.start_of(node, in_pred, ctx)
         cands: list[str | None] = [None] * len(node.steps)
-        if start is not None:
+        if start is not None and any(st.axis in _AROUND for st in node.steps):
+            self.around(start, node.steps)
+        elif start is not None:
             exact = _walk(start, node.steps)
             prefix = static_prefix(start, node.steps)
             cands = _candidates(start, node.steps)
@@ -282,13 +288,47 @@ class _Deps:
                 self.visit(p, True, ctx=cand)
 
 
+    def around(self, start: str, steps: tuple[Step, ...]) -> None:
+        """A path leaving its context's subtree (ancestor, sibling, following, preceding
+        axes): what it may select is a trigger; the subtree the axis step is taken from
+        (the question itself, its repeat item for ``../preceding-sibling::r``) is never
+        among what those axes select, so it is no dependency (no false cycle); the
+        rest is."""
+        selected = _under(self.form, static_prefix(start, steps))
+        step = next(s for s in steps if s.axis in _AROUND)
+        if names_one(step.test):  # only nodes of that name (and what they hold)
+            name = step.test.split(":")[-1]
+            paths = [self.form.questions[n].path or "" for n in selected]
+            selected = {n for p in paths if p.rsplit("/", 1)[-1] == name
+                        for n in _under(self.form, p)}
+        parts = start.split("/")[1:] if start else []
+        for s in steps:
+            if s.axis == "parent" and parts:
+                parts.pop()
+            elif s.axis != "self":
+                break
+        origin = "/" + "/".join(parts) if parts else ""
+        own = _under(self.form, origin) if origin and (self.here + "/").startswith(origin + "/") \
+            else set()
+        own |= _at(self.form, self.here)
+        if any(s.axis in ("ancestor", "ancestor-or-self") for s in steps):
+            own = selected  # an ancestor's value holds the question's own: as string(..)
+        self.hard.update(selected - own)
+        self.near.update(selected & own)
+
+
+# Axes that select nodes outside the subtree of the node they start from.
+_SIBLINGS = frozenset({"following-sibling", "preceding-sibling"})
+_AROUND = _SIBLINGS | {"following", "preceding", "ancestor", "ancestor-or-self"}
+
+
 def _candidates(start: str, steps: tuple[Step, ...]) -> list[str | None]:
     """The node path each step selects from ``start`` (predicates aside), None from the
     first step that may select more than one kind of node (wildcards, other axes)."""
     parts = start.split("/")[1:] if start else []
     out: list[str | None] = []
     for s in steps:
-        if out and out[-1] is None or s.test in ("*", "node()", "text()") and s.axis == "child":
+        if out and out[-1] is None or not names_one(s.test) and s.axis == "child":
             out.append(None)
         elif s.axis == "self" and s.test == "node()":
             out.append("/" + "/".join(parts) if parts else None)

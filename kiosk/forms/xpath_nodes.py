@@ -24,7 +24,7 @@ from xml.etree.ElementTree import Element
 
 from kiosk.forms import xpath_table as T
 from kiosk.forms.instance_table import Table
-from kiosk.forms.xpath_leaf import LeafNode, local
+from kiosk.forms.xpath_leaf import LeafNode, local, text_node
 from kiosk.forms.xpath_leaf import matches as _matches
 from kiosk.forms.xpath_table import DOC, ROOT, TNode
 
@@ -48,12 +48,14 @@ class PrimaryTree:
     def __init__(self, by_path: dict[str, Any]) -> None:
         self.by_path = by_path
         self.children: dict[str, list[str]] = {}
+        self.rank: dict[str, int] = {}  # a path's place among its parent's children
         for path in by_path:
             parts = path.split("/")
             for i in range(1, len(parts)):
                 parent, child = "/".join(parts[:i]), "/".join(parts[: i + 1])
                 kids = self.children.setdefault(parent, [])
                 if child not in kids:
+                    self.rank[child] = len(kids)
                     kids.append(child)
 
 
@@ -125,6 +127,18 @@ class ChoiceNode:
         return "item"
 
 
+_POSITIONS: weakref.WeakKeyDictionary[Element, dict[int, int]] = weakref.WeakKeyDictionary()
+
+
+def child_position(el: Element, child: Element) -> int:
+    """``child``'s place among all of ``el``'s children (for document order), from a map
+    built once per element: secondary instances do not change after load."""
+    places = _POSITIONS.get(el)
+    if places is None:
+        places = _POSITIONS[el] = {id(c): i for i, c in enumerate(el)}
+    return places.get(id(child), 0)
+
+
 _INDEXES: weakref.WeakKeyDictionary[Element, dict[tuple[str, str], dict[str, list[tuple[Element, int]]]]]
 _INDEXES = weakref.WeakKeyDictionary()
 
@@ -189,54 +203,77 @@ def pull(doc: Any, wanted: str, key_field: str, key: str) -> str:
 # ---------------------------------------------------------------- axes
 
 def children(doc: PrimaryDoc | None, node: Any, test: str, ctx: Any = None) -> list[Any]:
-    """Child nodes of ``node`` matching ``test``. For the primary instance, ``ctx`` (the
-    context node of an absolute path) pins repeats it is inside to its own item."""
+    """Child nodes of ``node`` passing ``test`` (elements, and text nodes for ``node()``
+    and ``text()``), in document order. For the primary instance, ``ctx`` (the context
+    node of an absolute path) pins repeats it is inside to its own item."""
     if isinstance(node, TNode):
         return T.children(node, test)
     if isinstance(node, XNode):
-        if node.el is None:
-            root = node.root
-            if root is None or test == "text()" or not _matches(local(root.tag), test):
-                return []
-            return [XNode(root, node, 0)]
-        el = node.el
-        if test == "text()":
-            return [LeafNode(node, "#text", el.text or "", "text")] if el.text else []
-        out: list[Any] = []
-        seen: dict[str, int] = {}
-        for child in el:
-            if not isinstance(child.tag, str):
-                continue
-            name = local(child.tag)
-            i = seen[name] = seen.get(name, 0) + 1
-            if _matches(name, test):
-                out.append(XNode(child, node, i - 1))
-        return out
+        return _x_children(node, test)
     if isinstance(node, PNode):
-        if doc is None or test == "text()":
-            return []
-        tree = doc.tree
-        pout: list[Any] = []
-        for path in tree.children.get(node.path, ()):
-            name = path.rsplit("/", 1)[-1]
-            if not _matches(name, test):
-                continue
-            q = tree.by_path.get(path)
-            if q is not None and q.is_repeat:
-                n = doc.repeat_items(q, node.item)
-                pinned = _pinned(ctx, path, len(node.item))
-                for i in range(n):
-                    if pinned is None or pinned == i:
-                        pout.append(PNode(path, (*node.item, i), q))
-            else:
-                pout.append(PNode(path, node.item, q))
-        return pout
+        return _p_children(doc, node, test, ctx) if doc is not None else []
     if isinstance(node, ChoiceNode):
         c = node.choice
         keys: list[tuple[str, Any]] = [("value", c.value), ("label", node.label),
                                        *c.extra.items()]
         return [LeafNode(node, k, v, "key") for k, v in keys if _matches(k, test)]
+    if isinstance(node, LeafNode) and node.kind == "key" and test in ("text()", "node()"):
+        return [text_node(node, node.value)] if node.value not in (None, "") else []
     return []
+
+
+def _x_children(node: XNode, test: str) -> list[Any]:
+    """An element's children: the text between its child elements is a text node only
+    when it is not blank (an instance is read as javarosa reads it); a leaf's text is
+    its one text node."""
+    el = node.el
+    if el is None:
+        root = node.root
+        return [XNode(root, node, 0)] if root is not None and _matches(local(root.tag), test) else []
+    texts, elements = test in ("text()", "node()"), test != "text()"
+    mixed = len(el) > 0
+    out: list[Any] = []
+    if texts and el.text and (not mixed or el.text.strip()):
+        out.append(text_node(node, el.text, 0))
+    seen: dict[str, int] = {}
+    for at, child in enumerate(el, 1):
+        if isinstance(child.tag, str):
+            name = local(child.tag)
+            i = seen[name] = seen.get(name, 0) + 1
+            if elements and _matches(name, test):
+                out.append(XNode(child, node, i - 1))
+        if texts and child.tail and child.tail.strip():
+            out.append(text_node(node, child.tail, at))  # the text after the at-th child
+    return out
+
+
+def _p_children(doc: PrimaryDoc, node: PNode, test: str, ctx: Any) -> list[Any]:
+    """A node of the primary instance: a group's children are its questions (every item
+    of a repeat); a question's one child is the text of its answer, if it has one."""
+    q = node.q
+    if q is not None and q.has_value:
+        if test not in ("text()", "node()"):
+            return []
+        value = doc.node_value(q, node.item)
+        return [text_node(node, value)] if value not in (None, "") else []
+    if test == "text()":
+        return []
+    tree = doc.tree
+    pout: list[Any] = []
+    for path in tree.children.get(node.path, ()):
+        name = path.rsplit("/", 1)[-1]
+        if not _matches(name, test):
+            continue
+        kid = tree.by_path.get(path)
+        if kid is not None and kid.is_repeat:
+            n = doc.repeat_items(kid, node.item)
+            pinned = _pinned(ctx, path, len(node.item))
+            for i in range(n):
+                if pinned is None or pinned == i:
+                    pout.append(PNode(path, (*node.item, i), kid))
+        else:
+            pout.append(PNode(path, node.item, kid))
+    return pout
 
 
 def _pinned(ctx: Any, path: str, depth: int) -> int | None:
@@ -270,63 +307,9 @@ def attributes(node: Any, test: str) -> list[Any]:
     if isinstance(node, TNode):
         return T.attributes(node, test)
     if isinstance(node, XNode) and node.el is not None:
-        return [LeafNode(node, local(k), v, "attr") for k, v in node.el.attrib.items()
-                if _matches(local(k), test)]
+        return [LeafNode(node, local(k), v, "attr", i)
+                for i, (k, v) in enumerate(node.el.attrib.items()) if _matches(local(k), test)]
     return []
-
-
-def descendants(doc: PrimaryDoc | None, node: Any, include_self: bool) -> list[Any]:
-    out = [node] if include_self else []
-    stack = list(reversed(children(doc, node, "node()")))
-    while stack:
-        n = stack.pop()
-        out.append(n)
-        stack.extend(reversed(children(doc, n, "node()")))
-    return out
-
-
-def ancestors(doc: PrimaryDoc | None, node: Any, include_self: bool) -> list[Any]:
-    out = [node] if include_self else []
-    p = parent(doc, node)
-    while p is not None:
-        out.append(p)
-        p = parent(doc, p)
-    return out
-
-
-def siblings(doc: PrimaryDoc | None, node: Any, following: bool) -> list[Any]:
-    up = parent(doc, node)
-    if up is None or isinstance(node, LeafNode) and node.kind == "attr":
-        return []
-    kids = children(doc, up, "node()")
-    keys = [k.key() for k in kids]
-    try:
-        i = keys.index(node.key())
-    except ValueError:
-        return []
-    return kids[i + 1:] if following else list(reversed(kids[:i]))
-
-
-def step(doc: PrimaryDoc | None, node: Any, axis: str, test: str, ctx: Any = None) -> list[Any]:
-    """The nodes one location step selects from ``node`` (before predicates)."""
-    if axis == "child":
-        return children(doc, node, test, ctx)
-    if axis == "attribute":
-        return attributes(node, test)
-    if axis == "self":
-        found = [node]
-    elif axis == "parent":
-        p = parent(doc, node)
-        found = [p] if p is not None else []
-    elif axis in ("descendant", "descendant-or-self"):
-        found = descendants(doc, node, axis == "descendant-or-self")
-    elif axis in ("ancestor", "ancestor-or-self"):
-        found = ancestors(doc, node, axis == "ancestor-or-self")
-    elif axis in ("following-sibling", "preceding-sibling"):
-        found = siblings(doc, node, axis == "following-sibling")
-    else:
-        return []
-    return [n for n in found if test == "node()" or _matches(node_name(n), test)]
 
 
 # ---------------------------------------------------------------- values
@@ -371,11 +354,15 @@ def node_value(doc: PrimaryDoc | None, node: Any) -> Any:
 
 def _string_value(doc: PrimaryDoc, node: PNode) -> Any:
     texts = []
-    for d in descendants(doc, node, False):
+    stack = list(reversed(children(doc, node, "*")))
+    while stack:
+        d = stack.pop()
         if d.q is not None and d.q.has_value:
             v = doc.node_value(d.q, d.item)
             if v is not None:
                 texts.append(v)
+        else:
+            stack.extend(reversed(children(doc, d, "*")))
     if not texts:
         return None
     return texts[0] if len(texts) == 1 else "".join(str(t) for t in texts)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from kiosk.forms.instance_table import Table
-from kiosk.forms.xpath_leaf import LeafNode, matches
+from kiosk.forms.xpath_leaf import LeafNode, matches, text_node
 
 DOC, ROOT, ROW = -2, -1, -1  # TNode.row of the document node and the root; TNode.col of a row
 
@@ -51,7 +51,7 @@ def children(node: TNode, test: str) -> list[Any]:
             return []
         return [TNode(t, row, c) for c in t.present(row) if matches(t.names[c], test)]
     text = t.cell(row, col)
-    return [LeafNode(node, "#text", text, "text")] if test == "text()" and text else []
+    return [text_node(node, text)] if test in ("text()", "node()") and text else []
 
 
 def parent(node: TNode) -> Any:
