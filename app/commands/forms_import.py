@@ -54,13 +54,22 @@ def is_form_file(path: Path) -> bool:
 
 
 def all_warnings(source: Any, form: Any) -> list[str]:
-    """pyxform's warnings (one per line) and the kiosk reader's."""
-    lines = [ln.strip() for w in source.warnings for ln in str(w).splitlines() if ln.strip()]
+    """pyxform's warnings and the kiosk reader's (kiosk.forms.load_error.FormWarning: English
+    text that words itself in the kiosk's language); a plain text one per line."""
+    lines = [w if hasattr(w, "key") else ln.strip()
+             for w in source.warnings for ln in ([w] if hasattr(w, "key") else str(w).splitlines())
+             if ln.strip()]
     return lines + list(form.odk.warnings if form.odk else [])
 
 
-def check_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, str]], list[str]]:
-    """(form summary or None, problems, warnings) for one form file."""
+def problem_line(file: str, exc: Any, lang: str) -> str:
+    """A refused file in ``lang``: file, place (none for the whole file), reason."""
+    return f"{file}: {exc.line(lang)}"
+
+
+def check_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, Any]], list[str]]:
+    """(form summary or None, problems, warnings) for one form file; a problem keeps its
+    error under "error" (left out of ``--json``) to be worded in the kiosk's language."""
     from kiosk.forms.local_catalog import check_source, read_source
     from kiosk.forms.model import FormLoadError
 
@@ -68,7 +77,8 @@ def check_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, str]],
         source = read_source(path)
         form = check_source(source)
     except FormLoadError as exc:
-        return None, [{"file": path.name, "json_path": exc.json_path, "message": exc.message}], []
+        return None, [{"file": path.name, "json_path": exc.json_path, "message": exc.message,
+                       "error": exc}], []
     summary = {"id": form.id, "version": form.version, "title": form.title,
                "questions": len(form.questions),
                "xml_form_id": form.odk.xml_form_id if form.odk else form.id}
@@ -76,22 +86,29 @@ def check_file(path: Path) -> tuple[dict[str, Any] | None, list[dict[str, str]],
 
 
 def run_check_file(args: argparse.Namespace, path: Path) -> int:
+    from kiosk.forms.load_error import warning_text
+
     summary, problems, warnings = check_file(path)
     if args.json:
-        print_json({"file": str(path), "ok": not problems, "form": summary, "problems": problems,
-                    "warnings": warnings})
+        print_json({"file": str(path), "ok": not problems, "form": summary,
+                    "problems": [_plain(p) for p in problems], "warnings": warnings})
     else:
         from kiosk.i18n import t
 
         lang = cli_lang(args, get_home(args))
         for w in warnings:
-            print(t("tech.form_warning", lang, file=path.name, warning=w))
+            print(t("tech.form_warning", lang, file=path.name, warning=warning_text(w, lang)))
         for p in problems:
-            print(f"{p['file']}: {p['json_path']}: {p['message']}")
+            print(problem_line(p["file"], p["error"], lang))
         if summary:
             print(t("tech.form_usable", lang, file=path.name, form_id=summary["id"],
                     questions=summary["questions"]))
     return EXIT_FAILED if problems else EXIT_OK
+
+
+def _plain(problem: dict[str, Any]) -> dict[str, Any]:
+    """A problem as ``--json`` gives it (English message, no error object)."""
+    return {k: v for k, v in problem.items() if k != "error"}
 
 
 def _pick(value: str | None, known: list[str], what: str, default: str, files: list[str]) -> str:
@@ -140,12 +157,11 @@ def run_import(args: argparse.Namespace) -> int:
             source = read_source(path)
             form = check_source(source)
             if form.id in catalog.forms:
-                raise FormLoadError("$", f"form id {form.id!r} is a form of the catalog; "
-                                         "change form_id in the settings sheet")
+                raise FormLoadError("$", key="formload.catalog_form_id", params={"form_id": repr(form.id)})
             install(home.root, source, form, category=category, agency=agency)
         except FormLoadError as exc:
             failed = True
-            row.update(ok=False, json_path=exc.json_path, message=exc.message)
+            row.update(ok=False, json_path=exc.json_path, message=exc.message, error=exc)
             results.append(row)
             continue
         except OSError as exc:
@@ -157,22 +173,29 @@ def run_import(args: argparse.Namespace) -> int:
         results.append(row)
     if args.json:
         print_json({"imported": [r for r in results if r["ok"]],
-                    "problems": [r for r in results if not r["ok"]]})
+                    "problems": [_plain(r) for r in results if not r["ok"]]})
     else:
-        lang = cli_lang(args, get_home(args))
-        for r in results:
-            if r["ok"]:
-                name = Path(r["file"]).name
-                for w in r["warnings"]:
-                    print(t("tech.form_warning", lang, file=name, warning=w))
-                print(t("tech.form_imported" if r["xml_form_id"] == r["id"] else
-                        "tech.form_imported_odk", lang, file=name, form_id=r["id"],
-                        version=r["version"], questions=r["questions"],
-                        odk_id=r["xml_form_id"], category=r["category"]))
-            else:
-                print(f"{Path(r['file']).name}: {r['json_path']}: {r['message']}",
-                      file=sys.stderr)
+        _print_import(results, cli_lang(args, get_home(args)))
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def _print_import(results: list[dict[str, Any]], lang: str) -> None:
+    from kiosk.forms.load_error import warning_text
+    from kiosk.i18n import t
+
+    for r in results:
+        name = Path(r["file"]).name
+        if r["ok"]:
+            for w in r["warnings"]:
+                print(t("tech.form_warning", lang, file=name, warning=warning_text(w, lang)))
+            print(t("tech.form_imported" if r["xml_form_id"] == r["id"] else
+                    "tech.form_imported_odk", lang, file=name, form_id=r["id"],
+                    version=r["version"], questions=r["questions"],
+                    odk_id=r["xml_form_id"], category=r["category"]))
+        elif "error" in r:
+            print(problem_line(name, r["error"], lang), file=sys.stderr)
+        else:
+            print(f"{name}: {r['message']}", file=sys.stderr)
 
 
 def run_remove(args: argparse.Namespace) -> int:

@@ -28,26 +28,27 @@ def read_geojson_instance(data: bytes, where: str) -> Table:
     try:
         doc = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise FormLoadError(where, f"the GeoJSON file cannot be read ({exc.__class__.__name__})") from None
+        raise FormLoadError(where, key="formload.geojson_unreadable",
+                            params={"reason": exc.__class__.__name__}) from None
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
             doc.get("features"), list):
-        raise FormLoadError(where, "a GeoJSON choice file is a FeatureCollection with a features list")
+        raise FormLoadError(where, key="formload.geojson_not_collection")
     return table_from_features(doc["features"], lambda feature, n: _item(feature, f"{where}, feature {n}"))
 
 
 def _item(feature: Any, where: str) -> dict[str, str]:
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
-        raise FormLoadError(where, "not a Feature")
+        raise FormLoadError(where, key="formload.geojson_not_feature")
     geometry = _coordinates(feature.get("geometry"), where)
     props = feature.get("properties") or {}
     if not isinstance(props, dict):
-        raise FormLoadError(where, "properties is not an object")
+        raise FormLoadError(where, key="formload.geojson_properties")
     fields = {str(k): "" if v is None else _text(v) for k, v in props.items()}
     if feature.get("id") is not None:
         fields["id"] = _text(feature["id"])
     for name in fields:
         if not _XML_NAME.fullmatch(name):
-            raise FormLoadError(where, f"property name {name!r} is not a valid XML name")
+            raise FormLoadError(where, key="formload.geojson_property_name", params={"name": repr(name)})
     fields.pop("geometry", None)  # a property of that name was a second <geometry>: one cell here
     return {"geometry": geometry, **fields}
 
@@ -58,7 +59,7 @@ def _text(value: Any) -> str:
 
 def _coordinates(geometry: Any, where: str) -> str:
     if not isinstance(geometry, dict):
-        raise FormLoadError(where, "a feature needs a geometry")
+        raise FormLoadError(where, key="formload.geojson_no_geometry")
     kind, coords = geometry.get("type"), geometry.get("coordinates") or []
     try:
         if kind == "Point":
@@ -68,8 +69,8 @@ def _coordinates(geometry: Any, where: str) -> str:
         if kind == "Polygon":
             return "; ".join(_point(p) for p in coords[0]) if coords else ""
     except (TypeError, IndexError, KeyError):
-        raise FormLoadError(where, f"the {kind} coordinates are malformed") from None
-    raise FormLoadError(where, f"geometry {kind!r}: only Point, LineString and Polygon are supported")
+        raise FormLoadError(where, key="formload.geojson_coordinates", params={"kind": kind}) from None
+    raise FormLoadError(where, key="formload.geojson_geometry", params={"kind": repr(kind)})
 
 
 def _point(p: Any) -> str:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kiosk.forms.load_error import Place, PlaceKind
 from kiosk.forms.model import FormDef, FormLoadError
 
 LOCAL_DIR = "local-forms"  # = kiosk.paths.Home.local_forms
@@ -59,8 +60,9 @@ def read_source(path: Path) -> Source:
         try:
             return Source(path, path.read_bytes())
         except OSError as exc:
-            raise FormLoadError("$", f"cannot read: {exc.__class__.__name__}") from None
-    raise FormLoadError("$", "not a form file: expected .xlsx, .xls or .xml")
+            raise FormLoadError("$", key="formload.cannot_read",
+                                params={"reason": exc.__class__.__name__}) from None
+    raise FormLoadError("$", key="formload.not_a_form_file")
 
 
 def check_source(source: Source) -> FormDef:
@@ -95,8 +97,9 @@ def install(home_root: Path, source: Source, form: FormDef, *, category: str, ag
     xml_form_id = form.odk.xml_form_id if form.odk else form.id
     if old_meta and old_meta.get("xml_form_id") not in (None, xml_form_id):
         # "Household_Survey" and "household-survey" are one kiosk id: never replace silently
-        raise FormLoadError("$", f"kiosk form id {form.id!r} is already used by the imported form "
-                                 f"{old_meta.get('xml_form_id')!r}; remove it first (kiosk forms remove)")
+        raise FormLoadError("$", key="formload.id_used_by_import",
+                            params={"form_id": repr(form.id),
+                                    "other": repr(old_meta.get("xml_form_id"))})
     tmp = Path(tempfile.mkdtemp(prefix=f".{form.id}.", dir=base))
     try:
         (tmp / "media").mkdir()
@@ -104,13 +107,15 @@ def install(home_root: Path, source: Source, form: FormDef, *, category: str, ag
         for name in media_names(form):
             target = tmp / "media" / name
             if not target.resolve().is_relative_to((tmp / "media").resolve()):
-                raise FormLoadError(f"media {name!r}", "a media file name may not leave the media folder")
+                raise FormLoadError(f"media {name!r}", key="formload.media_leaves_folder",
+                                    place=Place(PlaceKind.MEDIA, text=repr(name)))
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source.media_dir / name, target)
         for name, data in (extra_media or {}).items():
             target = tmp / "media" / name
             if not target.resolve().is_relative_to((tmp / "media").resolve()):
-                raise FormLoadError(f"media {name!r}", "a media file name may not leave the media folder")
+                raise FormLoadError(f"media {name!r}", key="formload.media_leaves_folder",
+                                    place=Place(PlaceKind.MEDIA, text=repr(name)))
             target.write_bytes(data)
         meta = {
             "format": 1, "id": form.id, "xml_form_id": form.odk.xml_form_id if form.odk else form.id,
@@ -186,12 +191,13 @@ def iter_local_forms(base: Path) -> Iterator[tuple[str, FormDef | None, FormLoad
         shown = f"{LOCAL_DIR}/{folder.name}/form.xml"
         meta = read_meta(folder)
         if meta is None:
-            yield shown, None, FormLoadError("meta.json", "missing or not valid JSON")
+            yield shown, None, FormLoadError("meta.json", key="formload.meta_unreadable")
             continue
         try:
             xml = (folder / "form.xml").read_bytes()
         except OSError as exc:
-            yield shown, None, FormLoadError("$", f"cannot read: {exc.__class__.__name__}")
+            yield shown, None, FormLoadError("$", key="formload.cannot_read",
+                                             params={"reason": exc.__class__.__name__})
             continue
         key = hashlib.sha256(xml + json.dumps([meta, str(folder), _media_state(folder / "media")],
                                               sort_keys=True).encode()).hexdigest()
@@ -210,6 +216,7 @@ def iter_local_forms(base: Path) -> Iterator[tuple[str, FormDef | None, FormLoad
                 _cache.clear()
             _cache[key] = form
         if form.id != folder.name:
-            yield shown, None, FormLoadError("$", f"form id {form.id!r} differs from its folder name")
+            yield shown, None, FormLoadError("$", key="formload.id_not_folder",
+                                             params={"form_id": repr(form.id)})
             continue
         yield shown, form, None

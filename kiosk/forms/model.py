@@ -16,6 +16,7 @@ from typing import Any
 
 from kiosk.forms.expr_eval import Compiled
 from kiosk.forms.instance_table import Instance
+from kiosk.forms.load_error import FormLoadError as FormLoadError
 from kiosk.forms.odk_meta import OdkForm
 from kiosk.i18n import pick
 
@@ -60,15 +61,6 @@ KIND = {
     "time": "string", "datetime": "string", "geopoint": "string", "range": "number",
     "rank": "list", "acknowledge": "string",
 }
-
-
-class FormLoadError(Exception):
-    """A form that cannot be used: ``json_path`` says where in the file, ``message`` why."""
-
-    def __init__(self, json_path: str, message: str) -> None:
-        super().__init__(f"{json_path}: {message}")
-        self.json_path = json_path
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -216,7 +208,8 @@ def _choices(raw: list[dict[str, Any]], path: str = "$") -> list[Choice]:
     seen: set[str] = set()
     for i, c in enumerate(raw):
         if str(c["value"]) in seen:
-            raise FormLoadError(f"{path}[{i}].value", f"choice value {c['value']!r} is used twice")
+            raise FormLoadError(f"{path}[{i}].value", key="formload.choice_twice",
+                                params={"value": repr(c["value"])})
         seen.add(str(c["value"]))
         extra = {k: v for k, v in c.items() if k not in ("value", "label")}
         out.append(Choice(value=str(c["value"]), label=_texts(c.get("label")), extra=extra))
@@ -252,17 +245,18 @@ def build_form(data: dict[str, Any], file: Path | None = None) -> FormDef:
                        repeat_path: tuple[str, ...]) -> Question:
         name = raw["name"]
         if name in questions:
-            raise FormLoadError(f"{path}.name", f"question name {name!r} is used twice")
+            raise FormLoadError(f"{path}.name", key="formload.question_twice", params={"name": repr(name)})
         choices_raw = raw.get("choices")
         if isinstance(choices_raw, str):
             if choices_raw not in lists:
-                raise FormLoadError(f"{path}.choices", f"unknown choice list {choices_raw!r}")
+                raise FormLoadError(f"{path}.choices", key="formload.unknown_choice_list",
+                                    params={"name": repr(choices_raw)})
             choice_list = lists[choices_raw]
         else:
             choice_list = _choices(choices_raw or [], f"{path}.choices")
         qtype = raw["type"]
         if qtype in SELECT_TYPES and not choice_list:
-            raise FormLoadError(f"{path}.choices", f"a {qtype} question needs choices")
+            raise FormLoadError(f"{path}.choices", key="formload.needs_choices", params={"type": qtype})
         q = Question(
             name=name, type=QuestionType(qtype), json_path=path, page=page,
             label_texts=_texts(raw.get("label")), hint_texts=_texts(raw.get("hint")),
@@ -281,11 +275,11 @@ def build_form(data: dict[str, Any], file: Path | None = None) -> FormDef:
         questions[name] = q
         lo, hi = q.min_count, q.max_count
         if isinstance(lo, int) and isinstance(hi, int) and lo > hi:
-            raise FormLoadError(f"{path}.min_count", f"min_count {lo} is more than max_count {hi}")
+            raise FormLoadError(f"{path}.min_count", key="formload.min_over_max", params={"min": lo, "max": hi})
         if qtype == "repeat":
             inner = raw.get("questions") or []
             if not inner:
-                raise FormLoadError(f"{path}.questions", "a repeat needs questions")
+                raise FormLoadError(f"{path}.questions", key="formload.repeat_no_questions")
             for i, child in enumerate(inner):
                 q.children.append(build_question(child, f"{path}.questions[{i}]", page,
                                                  (*repeat_path, name)))
@@ -295,7 +289,7 @@ def build_form(data: dict[str, Any], file: Path | None = None) -> FormDef:
     for pi, raw_page in enumerate(data["pages"]):
         ppath = f"$.pages[{pi}]"
         if raw_page["name"] in page_names:
-            raise FormLoadError(f"{ppath}.name", f"page name {raw_page['name']!r} is used twice")
+            raise FormLoadError(f"{ppath}.name", key="formload.page_twice", params={"name": repr(raw_page["name"])})
         page_names.add(raw_page["name"])
         page = Page(
             name=raw_page["name"], title=_texts(raw_page.get("title")),

@@ -61,7 +61,7 @@ def _walk(parent: ET.Element, context: str) -> list[Control]:
         if el.tag in CONTROLS:
             path = _ref(el, context)
             if path is None:
-                raise FormLoadError(f"<{el.tag.split('}')[-1]}>", "a control has no ref")
+                raise FormLoadError(f"<{el.tag.split('}')[-1]}>", key="formload.control_no_ref")
             out.append(Control(CONTROLS[el.tag], path, el, el.get("appearance", "").strip()))
         elif el.tag in (XF + "group", XF + "repeat"):
             kind = "group" if el.tag == XF + "group" else "repeat"
@@ -70,9 +70,9 @@ def _walk(parent: ET.Element, context: str) -> list[Control]:
             ctl = Control(kind, path or "", el, el.get("appearance", "").strip(),
                           _walk(el, inner_context))
             if kind == "repeat" and not path:
-                raise FormLoadError("<repeat>", "a repeat has no nodeset")
+                raise FormLoadError("<repeat>", key="formload.repeat_no_nodeset")
             out.append(ctl)
         else:
             tag = el.tag.split("}")[-1]
-            raise FormLoadError(f"<{tag}>", f"body element <{tag}> is not supported on this kiosk")
+            raise FormLoadError(f"<{tag}>", key="formload.body_element", params={"tag": f"<{tag}>"})
     return out

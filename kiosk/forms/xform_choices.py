@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.forms.instance_table import Instance, Table
+from kiosk.forms.load_error import FormWarning
 from kiosk.forms.model import Choice, FormLoadError, Question
 from kiosk.forms.table_choices import Labels, TableChoices
 from kiosk.forms.xform_body import Control
@@ -71,7 +72,8 @@ class ChoicesReader(TextsReader):
             if flt:
                 q.choice_filter = self._rw(flt, ctl.path, f"{ctl.where}/<itemset>[…]")
         if not q.choice_list:  # javarosa takes it; nothing to pick (not a refusal)
-            self.odk.warnings.append(f"{ctl.where}: question {q.name!r} has no choices")
+            self.odk.warnings.append(FormWarning(ctl.where, "formload.warn_no_choices",
+                                                 {"name": repr(q.name)}))
 
     def _repeat_choices(self, q: Question, ctl: Control, nodeset: str, value_ref: str,
                         label_ref: str) -> None:
@@ -84,17 +86,17 @@ class ChoicesReader(TextsReader):
         path = normalise_path(m.group(1), ctl.path) if m else ""
         repeat = self.names.get(path) if path in self.repeats else None
         if repeat is None:
-            raise FormLoadError(where, f"itemset nodeset {nodeset!r}: choices come from a secondary "
-                                       "instance or from a repeat of this form")
+            raise FormLoadError(where, key="formload.itemset_source", params={"nodeset": repr(nodeset)})
         value_q = self.names.get(normalise_path(value_ref, path))
         label_q = self.names.get(normalise_path(label_ref, path))
         if value_q is None or label_q is None:
-            raise FormLoadError(where, f"value {value_ref!r} / label {label_ref!r} are not questions "
-                                       f"of the repeat {repeat!r}")
+            raise FormLoadError(where, key="formload.itemset_repeat_refs",
+                                params={"value": repr(value_ref), "label": repr(label_ref),
+                                        "repeat": repr(repeat)})
         flt = re.sub(r"\s+", "", (m.group(2) or "") if m else "")
         if flt and flt not in (f"./{value_ref}!=''", f"{value_ref}!=''", f'./{value_ref}!=""'):
-            raise FormLoadError(where, f"a filter on choices from a repeat ({m.group(2) if m else ''!r}) "
-                                       "is not supported on this kiosk")
+            raise FormLoadError(where, key="formload.itemset_repeat_filter",
+                                params={"filter": repr(m.group(2) if m else "")})
         q.params["choices_from"] = {"repeat": repeat, "value": value_q, "label": label_q}
 
     def _inline_items(self, ctl: Control) -> list[Choice]:
@@ -103,9 +105,10 @@ class ChoicesReader(TextsReader):
         for item in ctl.element.findall(XF + "item"):
             value = (item.findtext(XF + "value") or "").strip()
             if not value:
-                raise FormLoadError(f"{ctl.where}/<item>", "a choice has no value")
+                raise FormLoadError(f"{ctl.where}/<item>", key="formload.choice_no_value")
             if value in seen:
-                raise FormLoadError(f"{ctl.where}/<item>", f"choice value {value!r} is used twice")
+                raise FormLoadError(f"{ctl.where}/<item>", key="formload.choice_twice",
+                                    params={"value": repr(value)})
             seen.add(value)
             label, media = self._texts(item.find(XF + "label"), ctl.path)
             out.append(Choice(value=value, label=label, media=media))
@@ -120,7 +123,7 @@ class ChoicesReader(TextsReader):
             return self._choice_cache[key]
         root = self.instances.get(iid)
         if root is None:
-            raise FormLoadError(f"{where}/<itemset>", f"no secondary instance {iid!r}")
+            raise FormLoadError(f"{where}/<itemset>", key="formload.no_instance", params={"id": repr(iid)})
         m = re.fullmatch(r"\s*jr:itext\(\s*([A-Za-z_][\w.\-]*)\s*\)\s*", label_ref)
         if isinstance(root, Table) and not nested:
             made = self._table_itemset(root, iid, steps, value_ref, m.group(1) if m else None, label_ref)
@@ -163,7 +166,8 @@ class ChoicesReader(TextsReader):
         return out
 
     def _dup_warn(self, iid: str, value: str) -> None:
-        text = f"<instance id={iid!r}>: choice value {value!r} is used more than once"
+        text = FormWarning(f"<instance id={iid!r}>", "formload.warn_choice_repeated",
+                           {"value": repr(value)})
         if text not in self.odk.warnings:
             self.odk.warnings.append(text)
 

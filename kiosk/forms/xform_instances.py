@@ -77,7 +77,7 @@ def read_csv_instance(data: bytes, where: str) -> Table:
     rows = csv.reader(_lines(text), dialect)
     header = [h.strip() for h in next(rows, [])]
     if not any(header):
-        raise FormLoadError(where, "the CSV file has no header row")
+        raise FormLoadError(where, key="formload.csv_no_header")
     columns = _columns(header, where)
     paused = gc.isenabled()
     gc.disable()
@@ -105,7 +105,7 @@ def _columns(header: list[str], where: str) -> list[tuple[str, str | None]]:
         for h in header]
     bad = [h for (h, _lang) in columns if h and not re.fullmatch(r"[A-Za-z_][\w.\-]*(?::[\w.\-]+)?", h)]
     if bad:
-        raise FormLoadError(where, f"CSV column name {bad[0]!r} is not a valid XML name")
+        raise FormLoadError(where, key="formload.csv_column_name", params={"name": repr(bad[0])})
     return columns
 
 
@@ -115,7 +115,8 @@ def _csv_table(rows: Iterable[list[str]], columns: list[tuple[str, str | None]],
     width = len(columns)
     for line, row in enumerate(rows, start=2):
         if len(row) > width:
-            raise FormLoadError(where, f"CSV row {line} has {len(row)} cells, the header {width}")
+            raise FormLoadError(where, key="formload.csv_row_width",
+                                params={"line": line, "cells": len(row), "width": width})
         if not any(cell.strip() for cell in row):
             continue
         size = len(row)
@@ -140,7 +141,8 @@ def read_xml_instance(data: bytes, where: str) -> Instance:
 
         return strip_ns(check_depth(SafeET.fromstring(data), where))
     except (ET.ParseError, DefusedXmlException) as exc:
-        raise FormLoadError(where, f"the XML file cannot be read: {exc}") from None
+        raise FormLoadError(where, key="formload.instance_xml_unreadable",
+                            params={"detail": str(exc)}) from None
 
 
 def _local(tag: str) -> str:
@@ -157,7 +159,7 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
         iid = inst.get("id")
         where = f"<instance id={iid!r}>"
         if not iid:
-            raise FormLoadError("<instance>", "a secondary instance has no id")
+            raise FormLoadError("<instance>", key="formload.instance_no_id")
         src = inst.get("src")
         if src is None:
             children = list(inst)
@@ -170,15 +172,15 @@ def secondary_instances(model: ET.Element, media_dir: Path | None) -> tuple[dict
         elif src.startswith("jr://file/") and name.lower().endswith((".xml", ".geojson")):
             kind = name.lower().rsplit(".", 1)[-1]
         else:
-            raise FormLoadError(where, f"src {src!r}: only jr://file-csv/… and jr://file/….xml or "
-                                       "….geojson are supported")
+            raise FormLoadError(where, key="formload.instance_src", params={"src": repr(src)})
         path = (media_dir / name) if media_dir is not None else None
         if media_dir is not None and path is not None and not path.resolve().is_relative_to(media_dir.resolve()):
-            raise FormLoadError(where, f"media file name {name!r} leaves the form's media folder")
+            raise FormLoadError(where, key="formload.instance_media_leaves", params={"name": repr(name)})
         if path is None or not path.is_file():
-            raise FormLoadError(where, f"needs the media file {name!r}, which is not beside the form")
+            raise FormLoadError(where, key="formload.instance_media_missing", params={"name": repr(name)})
         if path.stat().st_size > MAX_MEDIA_BYTES:
-            raise FormLoadError(where, f"media file {name!r} is larger than {MAX_MEDIA_BYTES // 2**20} MB")
+            raise FormLoadError(where, key="formload.instance_media_large",
+                                params={"name": repr(name), "mb": MAX_MEDIA_BYTES // 2**20})
         out[iid] = _READERS[kind](path.read_bytes(), f"{where} ({name})")
     return out, used
 

@@ -79,7 +79,8 @@ def rewrite(expr: str | None, context: str, resolve: Resolver, where: str,
             return "."
         name = resolve(target)
         if name is None:
-            raise FormLoadError(where, f"{raw.strip()!r} refers to {target}, which is not a question of this form")
+            raise FormLoadError(where, key="formload.path_not_question",
+                                params={"path": repr(raw.strip()), "target": target})
         return "${" + name + "}"
 
     return _PATH.sub(repl, text)
@@ -92,8 +93,7 @@ def split_itemset(nodeset: str, where: str) -> tuple[str, tuple[str, ...], tuple
     m = re.fullmatch(r"\s*instance\(\s*['\"]([^'\"]+)['\"]\s*\)\s*(/.*)", nodeset, re.DOTALL)
     parts = _steps_with_predicates(m.group(2)) if m else None
     if m is None or not parts:
-        raise FormLoadError(where, f"itemset nodeset {nodeset!r} is not instance('…')/root/item[…]; "
-                                   "choices from a repeat or another shape are not supported")
+        raise FormLoadError(where, key="formload.itemset_shape", params={"nodeset": repr(nodeset)})
     return m.group(1), tuple(name for name, _p in parts), tuple(p for _n, p in parts)
 
 

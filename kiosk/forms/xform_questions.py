@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.forms.instance_table import instance_texts
+from kiosk.forms.load_error import FormWarning, Words
 from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question, QuestionType
 from kiosk.forms.odk_meta import OdkForm, preload_kind
 from kiosk.forms.xform_body import Control, walk_body
@@ -189,8 +190,8 @@ class FormBuilder(ChoicesReader):
         for path in hidden:
             self._name(path)
         if f"{self.root_path}/meta/entity" in self.nodes:
-            self.odk.warnings.append(f"<entity> in {self.root_path}/meta: ODK entities are not created "
-                                     "or updated by this kiosk (the answers are still sent)")
+            self.odk.warnings.append(FormWarning(f"<entity> in {self.root_path}/meta",
+                                                 "formload.warn_entities"))
         self._check_events(form_id)
         self._setvalues(control_paths)
 
@@ -199,7 +200,7 @@ class FormBuilder(ChoicesReader):
         self._hidden(hidden)
         for q in self.questions.values():
             if q.is_repeat and not q.children:
-                raise FormLoadError(q.json_path, "a repeat needs questions or calculations")
+                raise FormLoadError(q.json_path, key="formload.repeat_empty")
         return FormDef(
             id=form_id, version=self.odk.version or "0", title={self.lang: title},
             description={}, category="", icon="", agency="", pages=self.pages,
@@ -215,11 +216,12 @@ class FormBuilder(ChoicesReader):
                 where = f"<{local(el.tag)} ref={el.get('ref') or el.get('bind') or ''!r}>"
                 unknown = [e for e in (el.get("event") or "").split() if e not in ODK_EVENTS]
                 if unknown:
-                    raise FormLoadError(where, f"form {form_id!r}: {' '.join(map(repr, unknown))} "
-                                               "is not an ODK event (ODK refuses the form)")
+                    raise FormLoadError(where, key="formload.unknown_event",
+                                        params={"form_id": repr(form_id),
+                                                "events": " ".join(map(repr, unknown))})
                 if parent is self.model and el.get("event") == "odk-new-repeat":
-                    raise FormLoadError(where, f"form {form_id!r}: an action on odk-new-repeat belongs "
-                                               "inside the repeat (ODK refuses the form)")
+                    raise FormLoadError(where, key="formload.new_repeat_in_model",
+                                        params={"form_id": repr(form_id)})
 
     def _setvalues(self, control_paths: set[str]) -> None:
         """``<setvalue>`` actions: on first load (or a new repeat item) a literal is the
@@ -232,8 +234,7 @@ class FormBuilder(ChoicesReader):
             actions += el.findall(XF + "setvalue")
         for el in [*self.model.iter(ODK + "setgeopoint"), *self.body.iter(ODK + "setgeopoint")]:
             ref = el.get("ref") or ""
-            self.odk.warnings.append(f"<odk:setgeopoint ref={ref!r}>: a device location is not taken on "
-                                     "this kiosk; the node stays empty")
+            self.odk.warnings.append(FormWarning(f"<odk:setgeopoint ref={ref!r}>", "formload.warn_setgeopoint"))
         for sv in actions:
             ref = sv.get("ref") or sv.get("bind") or ""
             path = normalise_path(ref, self.root_path) if ref else ""
@@ -250,13 +251,13 @@ class FormBuilder(ChoicesReader):
                 self.first_load_expr[path] = text  # evaluated once when a session starts
             elif path not in control_paths and path in self.nodes:
                 self.setvalue_calc[path] = text
-                self.odk.warnings.append(
-                    f"<{local(sv.tag)} ref={path!r}>: {text!r} is kept up to date as a calculation "
-                    f"(an ODK client sets it only on {event or 'its event'})")
+                self.odk.warnings.append(FormWarning(
+                    f"<{local(sv.tag)} ref={path!r}>", "formload.warn_setvalue_calculation",
+                    {"value": repr(text), "event": event or Words("formload.its_event")}))
             else:
-                self.odk.warnings.append(
-                    f"<{local(sv.tag)} ref={path!r}>: the value {text!r} set on "
-                    f"{event or 'an event'} is not applied on this kiosk; the question starts empty")
+                self.odk.warnings.append(FormWarning(
+                    f"<{local(sv.tag)} ref={path!r}>", "formload.warn_setvalue_ignored",
+                    {"value": repr(text), "event": event or Words("formload.an_event")}))
 
     def _collect(self, controls: list[Control], paths: set[str]) -> None:
         """Name every control's node (document order) before any expression is rewritten."""
@@ -265,7 +266,7 @@ class FormBuilder(ChoicesReader):
                 self._collect(ctl.children, paths)
                 continue
             if ctl.path not in self.nodes:
-                raise FormLoadError(ctl.where, f"{ctl.path} is not a node of the primary instance")
+                raise FormLoadError(ctl.where, key="formload.not_a_node", params={"path": ctl.path})
             if ctl.kind == "repeat":
                 self.repeats.append(ctl.path)
                 paths.add(ctl.path)
@@ -365,7 +366,8 @@ class FormBuilder(ChoicesReader):
         if not reason and ctl.kind == "input" and readonly == "true()" and not calculate:
             qtype = "note"
         if not reason and not qtype:
-            raise FormLoadError(where, f"a <{ctl.kind}> of type {btype!r} is not supported")
+            raise FormLoadError(where, key="formload.type_unsupported",
+                                params={"control": f"<{ctl.kind}>", "type": repr(btype)})
         q = Question(
             name=self._name(ctl.path), type=QuestionType(qtype or "note"), json_path=where, page=page.name,
             label_texts=label, hint_texts=hint, media=media,
@@ -415,8 +417,8 @@ class FormBuilder(ChoicesReader):
         from kiosk.i18n import t
 
         if q.required_spec is not False:
-            raise FormLoadError(q.json_path, f"question {q.name!r} is required but cannot be answered "
-                                             f"on this kiosk ({t('xform.unavailable_' + reason, 'en')})")
+            raise FormLoadError(q.json_path, key="formload.required_unavailable",
+                                params={"name": repr(q.name), "reason": Words("xform.unavailable_" + reason)})
         q.type, q.calculate, q.constraint = QuestionType.NOTE, None, None
         q.params = {"unavailable": reason}
         q.hint_texts = {lang: t("xform.unavailable_" + reason, lang) for lang in ("mn", "en")}
@@ -502,5 +504,5 @@ def _number(text: str | None, where: str, attr: str) -> float | int:
     try:
         value = float(text or "")
     except ValueError:
-        raise FormLoadError(f"{where}@{attr}", f"{text!r} is not a number") from None
+        raise FormLoadError(f"{where}@{attr}", key="formload.not_a_number", params={"text": repr(text)}) from None
     return int(value) if value == int(value) else value

@@ -18,6 +18,7 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+from kiosk.forms.load_error import expression_warning, expressions_placed
 from kiosk.forms.model import FormDef, FormLoadError
 from kiosk.forms.odk_meta import MediaFile, OdkForm
 from kiosk.forms.xform_paths import local
@@ -33,16 +34,16 @@ def parse_xml(xml: bytes, source: str) -> ET.Element:
     from defusedxml.common import DefusedXmlException
 
     if len(xml) > MAX_XFORM_BYTES:
-        raise FormLoadError("<h:html>", f"the form is larger than {MAX_XFORM_BYTES // 2**20} MB")
+        raise FormLoadError("<h:html>", key="formload.xform_too_large", params={"mb": MAX_XFORM_BYTES // 2**20})
     from kiosk.forms.xml_bounds import check_depth
 
     try:
         return check_depth(SafeET.fromstring(xml), "<h:html>")
     except ET.ParseError as exc:
         line, col = exc.position
-        raise FormLoadError(f"line {line} column {col + 1}", "not well-formed XML") from None
+        raise FormLoadError(f"line {line} column {col + 1}", key="formload.xml_not_well_formed") from None
     except DefusedXmlException:
-        raise FormLoadError("<!DOCTYPE>", "DTDs and entities are not allowed in a form") from None
+        raise FormLoadError("<!DOCTYPE>", key="formload.xml_dtd") from None
 
 
 def _namespaces(xml: bytes) -> dict[str, str]:
@@ -114,23 +115,23 @@ def _read_xform(xml: bytes, *, source: str, media_dir: Path | None) -> FormDef:
 
     root = parse_xml(xml, source)
     if local(root.tag) != "html":
-        raise FormLoadError(f"<{local(root.tag)}>", "not an XForm: the root element is not <h:html>")
+        raise FormLoadError(f"<{local(root.tag)}>", key="formload.xform_root")
     head = root.find(H + "head")
     if head is not None and head.find(XF + "model") is None and head.find("model") is not None:
         _into_xforms_namespace(root)
     model = head.find(XF + "model") if head is not None else None
     if head is None or model is None:
-        raise FormLoadError("<h:head>", "an XForm needs <h:head> with a <model>")
+        raise FormLoadError("<h:head>", key="formload.xform_no_head")
     body = root.find(H + "body")
     if body is None:
-        raise FormLoadError("<h:body>", "an XForm needs a <h:body>")
+        raise FormLoadError("<h:body>", key="formload.xform_no_body")
     primary = model.find(XF + "instance")
     data = next(iter(primary), None) if primary is not None else None
     if primary is None or data is None:
-        raise FormLoadError("<model>", "the first <instance> must hold the primary instance")
+        raise FormLoadError("<model>", key="formload.xform_no_primary")
     xml_form_id = data.get("id") or ""
     if not xml_form_id:
-        raise FormLoadError(f"<{local(data.tag)}>", "the primary instance root has no id attribute")
+        raise FormLoadError(f"<{local(data.tag)}>", key="formload.xform_no_id")
     title = (head.findtext(H + "title") or "").strip() or xml_form_id
     shown = readable_title(title) if title in (xml_form_id, Path(source).stem) else title
 
@@ -148,8 +149,10 @@ def _read_xform(xml: bytes, *, source: str, media_dir: Path | None) -> FormDef:
     form.content_hash = hashlib.sha256(xml).hexdigest()
     form.odk = odk
     odk.media = _media(builder, media_dir)
-    compile_form(form)
-    _compile_default_exprs(form)
+    with expressions_placed():
+        compile_form(form)
+        _compile_default_exprs(form)
+    odk.warnings[:] = [expression_warning(w) for w in odk.warnings]
     return form
 
 

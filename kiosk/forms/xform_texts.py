@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from kiosk.forms.load_error import FormWarning
 from kiosk.forms.model import FormLoadError
 from kiosk.forms.odk_meta import OdkForm
 from kiosk.forms.xform_itext import Itext, inline_text
@@ -51,7 +52,8 @@ class TextsReader:
         if m:
             entry = self.itext.get(m.group(1))
             if entry is None:
-                raise FormLoadError(f"<label ref={ref!r}>", f"no itext entry {m.group(1)!r}")
+                raise FormLoadError(f"<label ref={ref!r}>", key="formload.no_itext",
+                                    params={"id": repr(m.group(1))})
             texts = {k: self._outputs(v, context) for k, v in entry.text.items()}
             media = {MEDIA_FORMS[f]: dict(v) for f, v in entry.media.items() if f in MEDIA_FORMS}
             for uris in media.values():
@@ -68,7 +70,8 @@ class TextsReader:
                 out = rewrite(m.group(1), context, self._resolve, where)
             except FormLoadError as exc:
                 # e.g. the form's start time or device id: filled only in the submission
-                self.odk.warnings.append(f"{where}: {exc.message}; the label shows nothing there")
+                self.odk.warnings.append(FormWarning(where, "formload.warn_output_empty",
+                                                     {"reason": exc}))
                 return ""
             return out if out else ""
         return re.sub("\x00([^\x00]*)\x00", repl, text)

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from kiosk.forms.model import FormLoadError
+from kiosk.forms.load_error import FormLoadError, FormWarning, Place, PlaceKind
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls")
 MAX_FILE_BYTES = 16 * 1024 * 1024  # a form with large choice lists is a few MB
@@ -32,11 +32,25 @@ EMPTY_RUN_ENDS = 60  # as pyxform: after this many empty rows the sheet has ende
 
 
 class XlsFormError(FormLoadError):
-    """A spreadsheet refused: ``json_path`` is "sheet S, row N[, column C]"."""
+    """A spreadsheet refused: ``json_path`` is "sheet S, row N[, column C]" ("$": the whole
+    file); ``place`` the same, worded in the kiosk's language (kiosk.forms.load_error)."""
 
-    def __init__(self, where: str, message: str, row: int | None = None, sheet: str | None = None) -> None:
-        super().__init__(where, message)
+    def __init__(self, where: str, message: str = "", row: int | None = None, sheet: str | None = None,
+                 *, column: str | None = None, key: str | None = None,
+                 params: dict[str, object] | None = None, place: Place | None = None) -> None:
+        if place is None:
+            place = Place.cell(sheet, row, column) if where != "$" else Place.of(where)
+        super().__init__(where, message, key=key, params=params, place=place)
         self.row, self.sheet = row, sheet
+
+
+def _refused(sheet: str | None, row: int | None, column: str | None, key: str,
+             **params: object) -> XlsFormError:
+    """A refusal placed on a sheet (``sheet`` None: the whole file)."""
+    if sheet is None:
+        return XlsFormError("$", key=key, params=params)
+    return XlsFormError(_where(sheet, row, column), row=row, sheet=sheet, column=column,
+                        key=key, params=params)
 
 
 class TooManyRows(Exception):  # noqa: N818 - a bound, caught right here
@@ -120,18 +134,19 @@ def check_workbook(path: Path) -> None:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise XlsFormError("$", f"cannot read the file ({exc.strerror or exc})") from None
+        raise _refused(None, None, None, "formload.cannot_read_file",
+                       reason=exc.strerror or str(exc)) from None
     if size > MAX_FILE_BYTES:
-        raise XlsFormError("$", f"the spreadsheet is larger than {MAX_FILE_BYTES // 2**20} MB")
+        raise _refused(None, None, None, "formload.sheet_too_large", mb=MAX_FILE_BYTES // 2**20)
     if path.suffix.lower() != ".xls":
         try:
             with zipfile.ZipFile(path) as zf:
                 unpacked = sum(info.file_size for info in zf.infolist())
         except (zipfile.BadZipFile, OSError, ValueError):
-            raise XlsFormError("$", "not a readable .xlsx file (not a zip archive)") from None
+            raise _refused(None, None, None, "formload.not_a_zip") from None
         if unpacked > MAX_UNPACKED_BYTES:
-            raise XlsFormError("$", f"the spreadsheet unpacks to more than "
-                                    f"{MAX_UNPACKED_BYTES // 2**20} MB")
+            raise _refused(None, None, None, "formload.unpacks_too_large",
+                           mb=MAX_UNPACKED_BYTES // 2**20)
     declared = _declared_rows(path)
     for sheet in ("survey", "choices", "settings"):
         if declared.get(sheet, MAX_ROWS + 1) <= MAX_ROWS:
@@ -139,8 +154,7 @@ def check_workbook(path: Path) -> None:
         try:
             _used_rows(path, sheet)
         except TooManyRows:
-            raise XlsFormError(_where(sheet, None, None),
-                               f"more than {MAX_ROWS} rows with content", sheet=sheet) from None
+            raise _refused(sheet, None, None, "formload.too_many_rows", rows=MAX_ROWS) from None
         except Exception:  # noqa: BLE001, S112 - unreadable: pyxform says why, placed
             continue
 
@@ -209,8 +223,8 @@ def place_pyxform_error(path: Path, exc: Exception) -> XlsFormError:
     if row is None and sheet is None and re.search(r"survey sheet|'survey'", text):
         sheet = "survey"
     text = re.sub(r"\s*Learn more: \S+", "", text).strip()
-    where = _where(sheet, row, column) if row is not None or sheet else "$"
-    return XlsFormError(where, text, row=row, sheet=sheet or ("survey" if row else None))
+    sheet = sheet or ("survey" if row else None)
+    return _refused(sheet, row, column, "formload.converter_refused", detail=text)
 
 
 def place_reader_error(path: Path, exc: FormLoadError) -> XlsFormError:
@@ -220,10 +234,13 @@ def place_reader_error(path: Path, exc: FormLoadError) -> XlsFormError:
     name = (m.group(1) or m.group(2)).rstrip("/").rsplit("/", 1)[-1] if m else None
     row = _find_row(path, "survey", "name", name) if name else None
     if row is None:
-        return XlsFormError(f"sheet survey ({exc.json_path})", exc.message, sheet="survey")
+        return XlsFormError(f"sheet survey ({exc.json_path})", exc.message, sheet="survey",
+                            key=exc.key, params=exc.params,
+                            place=exc.place if exc.place.kind != PlaceKind.FILE else Place.cell("survey"))
     field = exc.json_path.rsplit(".", 1)[-1] if "." in exc.json_path.rsplit(">", 1)[-1] else None
     column = _COLUMN_OF.get(field or "")
-    return XlsFormError(_where("survey", row, column), exc.message, row=row, sheet="survey")
+    return XlsFormError(_where("survey", row, column), exc.message, row=row, sheet="survey",
+                        column=column, key=exc.key, params=exc.params)
 
 
 _COLUMN_OF = {"relevant": "relevant", "constraint": "constraint", "calculate": "calculation",
@@ -234,7 +251,8 @@ _WARNED = re.compile(r"<\w+ (?:ref|nodeset)=['\"]([^'\"]+)['\"]>(?:\.(\w+))?: (.
 
 def place_warnings(path: Path, warnings: list[str]) -> list[str]:
     """The XForm reader's warnings about a converted spreadsheet, each naming the survey
-    row of the question it is about (the survey is read once, only when one needs it)."""
+    row of the question it is about (the survey is read once, only when one needs it);
+    a warning keeps its catalog key, placed on the row."""
     rows: dict[str, int] | None = None
     out = []
     for text in warnings:
@@ -247,7 +265,12 @@ def place_warnings(path: Path, warnings: list[str]) -> list[str]:
         if m is None or row is None:
             out.append(text)
             continue
-        out.append(f"{_where('survey', row, _COLUMN_OF.get(m.group(2) or ''))}: {m.group(3)}")
+        column = _COLUMN_OF.get(m.group(2) or "")
+        english = f"{_where('survey', row, column)}: {m.group(3)}"
+        if isinstance(text, FormWarning):
+            out.append(FormWarning(Place.cell("survey", row, column), text.key, text.params))
+        else:
+            out.append(english)
     return out
 
 
@@ -262,7 +285,7 @@ def convert_with_warnings(path: Path | str) -> tuple[bytes, list[str]]:
 
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
-        raise XlsFormError("$", f"not an XLSForm: expected one of {', '.join(SUFFIXES)}")
+        raise _refused(None, None, None, "formload.not_xlsform", suffixes=", ".join(SUFFIXES))
     check_workbook(path)
     warnings: list[str] = []
     try:
@@ -274,18 +297,29 @@ def convert_with_warnings(path: Path | str) -> tuple[bytes, list[str]]:
         # with what it named (a KeyError names the missing key, e.g. a choice list).
         placed = place_pyxform_error(path, exc)
         if isinstance(exc, KeyError):
-            placed = XlsFormError(placed.json_path, f"pyxform could not convert the sheet: no {exc} "
-                                                    "(a choice list or column it looked for)")
+            placed = XlsFormError(placed.json_path, key="formload.converter_missing",
+                                  params={"name": str(exc)}, place=placed.place)
         elif placed.row is None:
-            placed = XlsFormError(placed.json_path, f"pyxform could not convert the sheet "
-                                                    f"({exc.__class__.__name__}: {exc})")
+            placed = XlsFormError(placed.json_path, key="formload.converter_failed",
+                                  params={"kind": exc.__class__.__name__, "detail": str(exc)},
+                                  place=placed.place)
         raise placed from None
     except Exception as exc:  # noqa: BLE001 - xlrd/openpyxl on a broken file: one line
-        raise XlsFormError("$", f"the spreadsheet cannot be read ({type(exc).__name__})") \
+        raise _refused(None, None, None, "formload.sheet_unreadable", kind=type(exc).__name__) \
             from None
     data: dict[str, Any] = result._pyxform or {}
     check_settings(path, data)
-    return result.xform.encode("utf-8"), [re.sub(r"\s*Learn more: \S+", "", w) for w in warnings]
+    return result.xform.encode("utf-8"), [_converter_warning(path, w) for w in warnings]
+
+
+def _converter_warning(path: Path, text: str) -> FormWarning:
+    """pyxform's warning, its own sentence quoted inside the kiosk's words, on the row it names."""
+    text = re.sub(r"\s*Learn more: \S+", "", text).strip()
+    m = re.match(r"\[row\s*:\s*(\d+)\]\s*", text)
+    if m is None:
+        return FormWarning(Place.of("$"), "formload.converter_warning", {"detail": text})
+    return FormWarning(Place.cell("survey", int(m.group(1))), "formload.converter_warning",
+                       {"detail": text[m.end():]})
 
 
 def check_settings(path: Path, data: dict[str, Any]) -> None:
@@ -293,16 +327,15 @@ def check_settings(path: Path, data: dict[str, Any]) -> None:
     rows = sheet_rows(path, "settings", max_row=2)
     settings = rows[0] if rows else {}
 
-    def fail(column: str, message: str) -> None:
-        raise XlsFormError(_where("settings", 2, column), message, row=2, sheet="settings")
+    def fail(column: str, key: str, **params: object) -> None:
+        raise _refused("settings", 2, column, key, **params)
 
     form_id = settings.get("form_id") or settings.get("id_string") or ""
     if form_id and (len(form_id) > 100 or not re.fullmatch(r"[A-Za-z_][\w .\-]*", form_id)):
-        fail("form_id", f"form_id {form_id!r} must start with a letter and hold only letters, digits, "
-                        "spaces, '_', '-' or '.' (at most 100)")
+        fail("form_id", "formload.settings_form_id", value=repr(form_id))
     version = settings.get("version", "")
     if version and (len(version) > 255 or re.search(r"[\r\n\t]", version)):
-        fail("version", f"version {version!r} must be one line of at most 255 characters")
+        fail("version", "formload.settings_version", value=repr(version))
     key = settings.get("public_key", "")
     if key:
         try:
@@ -315,16 +348,15 @@ def check_settings(path: Path, data: dict[str, Any]) -> None:
             if not isinstance(loaded, RSAPublicKey):
                 raise ValueError("not RSA")
         except (ValueError, TypeError):
-            fail("public_key", "public_key is not a base64 RSA public key (SubjectPublicKeyInfo)")
+            fail("public_key", "formload.settings_public_key")
     url = settings.get("submission_url", "")
     if url and not re.match(r"https?://[^\s/]+", url):
-        fail("submission_url", f"submission_url {url!r} is not an http(s) URL")
+        fail("submission_url", "formload.settings_submission_url", value=repr(url))
     lang = settings.get("default_language", "")
     if lang and lang != "default":
         langs = _pyxform_languages(data) or _survey_languages(path)
         if langs and lang not in langs:
-            fail("default_language", f"default_language {lang!r} is not a language of the survey "
-                                     f"columns ({', '.join(sorted(langs))})")
+            fail("default_language", "formload.settings_default_language", value=repr(lang), languages=", ".join(sorted(langs)))
 
 
 def _pyxform_languages(data: dict[str, Any]) -> set[str]:

@@ -29,5 +29,5 @@ def depth_of(root: ET.Element, stop_at: int = MAX_DEPTH + 1) -> int:
 def check_depth(root: ET.Element, where: str) -> ET.Element:
     """``root`` itself, or FormLoadError when it nests deeper than MAX_DEPTH."""
     if depth_of(root) > MAX_DEPTH:
-        raise FormLoadError(where, f"the XML nests deeper than {MAX_DEPTH} levels")
+        raise FormLoadError(where, key="formload.xml_too_deep", params={"levels": MAX_DEPTH})
     return root
