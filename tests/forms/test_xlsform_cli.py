@@ -84,7 +84,7 @@ def test_import_with_no_flags_and_refused_unknown_flags(kiosk_cli, tmp_path: Pat
 def test_each_sheet_error_is_refused_with_its_row(kiosk_cli, tmp_path: Path, isolated_home: Path,  # type: ignore[no-untyped-def]
                                                    builder, where: str, why: str) -> None:
     path = builder(tmp_path / "broken.xlsx")
-    check = kiosk_cli("forms", "check", str(path))
+    check = kiosk_cli("--lang", "en", "forms", "check", str(path))  # the English wording
     assert check.returncode == 1, check.stdout
     line = next(ln for ln in check.stdout.splitlines() if ln.startswith("broken.xlsx: sheet"))
     assert line.startswith(f"broken.xlsx: {where}: ") and why in line, line
@@ -104,7 +104,7 @@ def test_check_a_good_file_and_an_xform(kiosk_cli, tmp_path: Path) -> None:  # t
     assert data["ok"] and data["form"]["id"] == "household-survey" and data["form"]["questions"] > 10
     bad = tmp_path / "bad.xml"
     bad.write_text("<h:html xmlns:h='http://www.w3.org/1999/xhtml'><h:head/></h:html>")
-    result = kiosk_cli("forms", "check", str(bad))
+    result = kiosk_cli("--lang", "en", "forms", "check", str(bad))
     assert result.returncode == 1 and "bad.xml: <h:head>: an XForm needs <h:head> with a <model>" in result.stdout
 
 
