@@ -73,12 +73,13 @@ def run_list(args: argparse.Namespace) -> int:
         demo = f"  [{t('forms.demo', lang)}]" if r["demo"] else ""
         print(f"{r['id']:<{width}}  {r['version']:<8}  {r['title']}{demo}")
     for p in catalog.problems:
-        print(f"skipped: {p}", flush=True)
+        print(t("formload.skipped", lang, problem=p.line(lang)), flush=True)
     return EXIT_OK
 
 
-def check_folder(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
-    """(form ids that passed, problems) for a catalog folder or a folder of forms."""
+def check_folder(folder: Path) -> tuple[list[str], list[Any]]:
+    """(form ids that passed, problems: kiosk.forms.LoadProblem) for a catalog folder or a
+    folder of forms."""
     from kiosk.forms import LoadProblem, load_catalog, load_form_file
 
     problems: list[LoadProblem] = []
@@ -95,12 +96,12 @@ def check_folder(folder: Path) -> tuple[list[str], list[dict[str, str]]]:
             problems += probs
             if form is not None:
                 ids.append(form.id)
-    return ids, [{"file": p.file, "json_path": p.json_path, "message": p.message} for p in problems]
+    return ids, problems
 
 
 def _check_examples(folder: Path, forms: dict[str, Any]) -> list[Any]:
     from kiosk.errors import KioskError
-    from kiosk.forms import FormSession, LoadProblem, answers_from_file
+    from kiosk.forms import FormLoadError, FormSession, LoadProblem, answers_from_file
 
     out: list[Any] = []
     examples = folder / "examples"
@@ -115,10 +116,13 @@ def _check_examples(folder: Path, forms: dict[str, Any]) -> list[Any]:
             session = FormSession(form, "en")
             unknown = session.restore(answers_from_file(form, path))
             if unknown:
-                out.append(LoadProblem(shown, "$.answers", f"not in form {form_id}: {', '.join(unknown)}"))
+                out.append(LoadProblem.of(shown, FormLoadError(
+                    "$.answers", key="formload.answers_unknown",
+                    params={"form_id": form_id, "names": ", ".join(unknown)})))
             session.document()
         except KioskError as exc:
-            out.append(LoadProblem(shown, "$.answers", str(exc)))
+            out.append(LoadProblem.of(shown, FormLoadError(
+                "$.answers", str(exc), key="formload.answers_refused", params={"reason": exc})))
     return out
 
 
@@ -132,12 +136,14 @@ def run_check(args: argparse.Namespace) -> int:
         raise NotFoundError(key="cli.folder_not_found", params={"path": folder})
     ids, problems = check_folder(folder)
     if args.json:
-        print_json({"folder": str(folder), "ok": not problems, "forms": ids, "problems": problems})
+        print_json({"folder": str(folder), "ok": not problems, "forms": ids,
+                    "problems": [{"file": p.file, "json_path": p.json_path, "message": p.message}
+                                 for p in problems]})
     else:
-        for p in problems:
-            print(f"{p['file']}: {p['json_path']}: {p['message']}")
         from kiosk.i18n import t
 
-        print(t("tech.forms_checked", cli_lang(args, get_home(args)), forms=len(ids),
-                problems=len(problems)))
+        lang = cli_lang(args, get_home(args))
+        for p in problems:
+            print(p.line(lang))
+        print(t("tech.forms_checked", lang, forms=len(ids), problems=len(problems)))
     return EXIT_FAILED if problems else EXIT_OK

@@ -18,7 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
-from kiosk.i18n import t
+from kiosk.errors import KioskError
+from kiosk.i18n import error_text, t
 from kiosk.i18n_data import english
 
 
@@ -98,6 +99,8 @@ def _worded(params: Mapping[str, object], lang: str) -> dict[str, object]:
 def _field(value: object, lang: str) -> object:
     if isinstance(value, FormLoadError):
         return value.text(lang)
+    if isinstance(value, KioskError):
+        return error_text(value, lang)
     if isinstance(value, Words):
         return t(value.key, lang)
     return value

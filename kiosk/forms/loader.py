@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.forms.expr_check import compile_form
+from kiosk.forms.load_error import expressions_placed
 from kiosk.forms.model import FormDef, FormLoadError, build_form
 from kiosk.i18n import pick
 
@@ -29,14 +30,30 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 @dataclass(frozen=True)
 class LoadProblem:
-    """A file (or part of one) that could not be used: where, and why."""
+    """A file (or part of one) that could not be used: where, and why (English); ``error``
+    words both in the kiosk's language (kiosk.forms.load_error)."""
 
     file: str
     json_path: str
     message: str
+    error: FormLoadError | None = field(default=None, compare=False, repr=False)
 
     def __str__(self) -> str:
         return f"{self.file}: {self.json_path}: {self.message}"
+
+    def line(self, lang: str) -> str:
+        """The problem in ``lang``: file, place (none for the whole file), reason."""
+        if self.error is None:
+            return str(self)
+        return f"{self.file}: {self.error.line(lang)}"
+
+    @classmethod
+    def of(cls, file: str, error: FormLoadError) -> LoadProblem:
+        return cls(file, error.json_path, error.message, error)
+
+
+def _problem(file: str, json_path: str, key: str, **params: object) -> LoadProblem:
+    return LoadProblem.of(file, FormLoadError(json_path, key=key, params=params))
 
 
 @dataclass(frozen=True)
@@ -117,7 +134,9 @@ def schema_problems(data: Any, schema: str, file: str) -> list[LoadProblem]:
         chosen = best_match([err]) if err.context else err
         while chosen.context:
             chosen = best_match(chosen.context)
-        out.append(LoadProblem(file, _json_path(chosen.absolute_path), chosen.message))
+        out.append(LoadProblem.of(file, FormLoadError(
+            _json_path(chosen.absolute_path), chosen.message, key="formload.schema_refused",
+            params={"detail": chosen.message})))
     return out
 
 
@@ -125,11 +144,12 @@ def _read_json(path: Path, shown: str) -> tuple[Any, LoadProblem | None]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, LoadProblem(shown, "$", f"cannot read: {exc.__class__.__name__}")
+        return None, _problem(shown, "$", "formload.cannot_read", reason=exc.__class__.__name__)
     try:
         return json.loads(text), None
     except json.JSONDecodeError as exc:
-        return None, LoadProblem(shown, "$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+        return None, _problem(shown, "$", "formload.json_invalid", detail=exc.msg, line=exc.lineno,
+                              column=exc.colno)
 
 
 _compiled: dict[str, FormDef] = {}
@@ -141,7 +161,7 @@ def load_form_file(path: Path, shown: str | None = None) -> tuple[FormDef | None
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return None, [LoadProblem(shown, "$", f"cannot read: {exc.__class__.__name__}")]
+        return None, [_problem(shown, "$", "formload.cannot_read", reason=exc.__class__.__name__)]
     digest = hashlib.sha256(raw).hexdigest()
     cached = _compiled.get(digest)
     if cached is not None:
@@ -154,9 +174,10 @@ def load_form_file(path: Path, shown: str | None = None) -> tuple[FormDef | None
         return None, problems
     try:
         form = build_form(data, path)
-        compile_form(form)
+        with expressions_placed():
+            compile_form(form)
     except FormLoadError as exc:
-        return None, [LoadProblem(shown, exc.json_path, exc.message)]
+        return None, [LoadProblem.of(shown, exc)]
     form.content_hash = digest
     if len(_compiled) > 256:
         _compiled.clear()
@@ -194,9 +215,9 @@ def load_catalog(folder: Path | str, local: Path | str | None = None) -> Catalog
         if form is not None and isinstance(data, dict):
             probs = _catalog_links(form, catalog, shown)
             if stem is not None and form.id != stem:
-                probs.append(LoadProblem(shown, "$.id", f"form id {form.id!r} differs from the file name"))
+                probs.append(_problem(shown, "$.id", "formload.id_not_file_name", form_id=repr(form.id)))
         if form is not None and not probs and form.id in {f.id for f in loaded}:
-            probs = [LoadProblem(shown, "$.id", f"form id {form.id!r} is used by another file")]
+            probs = [_problem(shown, "$.id", "formload.id_used_twice", form_id=repr(form.id))]
         if probs or form is None:
             for p in probs:
                 log.warning("form skipped: %s: %s: %s", p.file, p.json_path, p.message)
@@ -206,7 +227,7 @@ def load_catalog(folder: Path | str, local: Path | str | None = None) -> Catalog
     if IMPORTED_CATEGORY not in own and not any(f.category == IMPORTED_CATEGORY for f in loaded):
         catalog.categories = [c for c in catalog.categories if c.id != IMPORTED_CATEGORY]
     if not isinstance(data, dict) and loaded:
-        catalog.problems.append(LoadProblem("catalog.json", "$", "no usable catalog.json: forms cannot be offered"))
+        catalog.problems.append(_problem("catalog.json", "$", "formload.no_catalog_json"))
         loaded = []
     order = {c.id: i for i, c in enumerate(catalog.categories)}
     loaded.sort(key=lambda f: (order.get(f.category, len(order)), f.title_text("mn")))
@@ -236,7 +257,7 @@ def _form_files(folder: Path, local: Path | str | None
         from kiosk.forms.local_catalog import iter_local_forms
 
         for shown, xform, exc in iter_local_forms(Path(local)):
-            yield shown, xform, [LoadProblem(shown, exc.json_path, exc.message)] if exc else [], None
+            yield shown, xform, [LoadProblem.of(shown, exc)] if exc else [], None
 
 
 def load_active_catalog(home: Any, config: Any) -> Catalog:
@@ -249,10 +270,10 @@ def load_active_catalog(home: Any, config: Any) -> Catalog:
 def _catalog_links(form: FormDef, catalog: Catalog, shown: str) -> list[LoadProblem]:
     out = []
     if form.category not in {c.id for c in catalog.categories}:
-        out.append(LoadProblem(shown, "$.category", f"unknown category {form.category!r} (not in catalog.json)"))
+        out.append(_problem(shown, "$.category", "formload.unknown_category", name=repr(form.category)))
     # a form from an ODK server delivers to that server, not to a kiosk-central agency
     if form.agency not in catalog.agencies and not (form.odk is not None and not form.agency):
-        out.append(LoadProblem(shown, "$.agency", f"unknown agency {form.agency!r} (not in catalog.json)"))
+        out.append(_problem(shown, "$.agency", "formload.unknown_agency", name=repr(form.agency)))
     return out
 
 

@@ -37,7 +37,7 @@ def test_forms_check_reports_file_path_and_reason(kiosk_cli, tmp_path: Path) -> 
     bad = form([{"name": "a", "type": "integer", "label": tx("А"), "constraint": ". > ${zz}"}],
                form_id="bad")
     write_catalog(tmp_path, {"good": good, "bad": bad})
-    result = kiosk_cli("forms", "check", str(tmp_path))
+    result = kiosk_cli("--lang", "en", "forms", "check", str(tmp_path))  # the English wording
     assert result.returncode == 1
     assert ("forms/bad.json: $.pages[0].questions[0].constraint: form bad, question a, constraint, "
             "column 5: unknown question ${zz}") in result.stdout
