@@ -200,6 +200,7 @@ def _print_import(results: list[dict[str, Any]], lang: str) -> None:
 
 def run_remove(args: argparse.Namespace) -> int:
     from kiosk.forms.local_catalog import remove
+    from kiosk.i18n import t
 
     home = get_home(args)
     removed = remove(home.root, args.form_id)
@@ -208,7 +209,7 @@ def run_remove(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"removed": removed, "asked": args.form_id})
     else:
-        print(f"removed {removed}")
+        print(t("formload.removed", cli_lang(args, home), form_id=removed))
     return EXIT_OK
 
 
@@ -234,7 +235,11 @@ def run_export(args: argparse.Namespace) -> int:
         print_json({"form": form.id, "xml_form_id": form.odk.xml_form_id if form.odk else form.id,
                     "out": str(out), "warnings": warnings})
     else:
+        from kiosk.forms.load_error import warning_text
+        from kiosk.i18n import t
+
+        lang = cli_lang(args, home)
         for w in warnings:
-            print(f"warning: {w}")
-        print(f"wrote {out}")
+            print(t("formload.export_warning", lang, warning=warning_text(w, lang)))
+        print(t("formload.wrote", lang, path=out))
     return EXIT_OK

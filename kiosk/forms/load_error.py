@@ -31,6 +31,7 @@ class PlaceKind(StrEnum):
     LINE = "line"  # a line and column of XML text
     MEDIA = "media"  # a media file of the form
     NAMED = "named"  # a file of the form's folder (``meta.json``)
+    QUESTION = "question"  # a question of a kiosk form, by name (export to XLSForm)
 
 
 _LINE = re.compile(r"line (\d+) column (\d+)")
@@ -81,7 +82,8 @@ class Place:
 
 
 _PLACE_KEYS = {PlaceKind.ELEMENT: "formload.place_element", PlaceKind.JSON: "formload.place_json",
-               PlaceKind.MEDIA: "formload.place_media", PlaceKind.NAMED: "formload.place_file"}
+               PlaceKind.MEDIA: "formload.place_media", PlaceKind.NAMED: "formload.place_file",
+               PlaceKind.QUESTION: "formload.place_question"}
 
 
 @dataclass(frozen=True)

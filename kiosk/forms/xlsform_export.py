@@ -24,6 +24,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from kiosk.forms.load_error import FormWarning, Place, PlaceKind
 from kiosk.forms.model import FormDef, Question
 
 MN, EN = "Mongolian (mn)", "English (en)"
@@ -150,7 +151,8 @@ class _Exporter:
         elif kind == "attachment":
             row["type"] = "image" if q.accept and all(a.startswith("image/") for a in q.accept) else "file"
             if q.max_size_kb:
-                self.warnings.append(f"{q.name}: max_size_kb {q.max_size_kb} has no XLSForm column")
+                self.warnings.append(FormWarning(Place(PlaceKind.QUESTION, text=q.name),
+                                                 "formload.export_max_size", {"size": q.max_size_kb}))
         elif kind in FORMAT:
             row["type"] = "text"
             row["appearance"] = "numbers" if kind != "registry_number" else row["appearance"]
@@ -193,8 +195,9 @@ class _Exporter:
             if q.min_count is not None and q.min_count == q.max_count:
                 row["repeat_count"] = self.expr(q.min_count) if isinstance(q.min_count, str) else q.min_count
             elif q.min_count is not None or q.max_count is not None:
-                self.warnings.append(f"{q.name}: min_count {q.min_count} / max_count {q.max_count} "
-                                     "have no XLSForm column (only repeat_count)")
+                self.warnings.append(FormWarning(Place(PlaceKind.QUESTION, text=q.name),
+                                                 "formload.export_counts",
+                                                 {"min": q.min_count, "max": q.max_count}))
             self.survey.append(row)
             self.questions(q.children)
             self.survey.append({"type": "end repeat", "name": q.name})
