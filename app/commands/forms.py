@@ -127,10 +127,10 @@ def _check_examples(folder: Path, forms: dict[str, Any]) -> list[Any]:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from app.commands.forms_import import is_form_file, run_check_file
+    from app.commands.forms_import import run_check_file
 
     folder = Path(args.dir)
-    if folder.is_file() and is_form_file(folder):
+    if folder.is_file():  # a form file, or another file: "not a form file", naming it
         return run_check_file(args, folder)
     if not folder.is_dir():
         raise NotFoundError(key="cli.folder_not_found", params={"path": folder})

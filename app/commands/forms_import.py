@@ -17,8 +17,6 @@ from typing import Any
 from app.commands._common import add_home, add_json, cli_lang, get_home, print_json
 from kiosk.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, KioskError, NotFoundError
 
-FORM_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xml")
-
 
 class UsageError(KioskError):
     exit_code = EXIT_USAGE
@@ -47,10 +45,6 @@ def register(verbs: argparse._SubParsersAction) -> None:
     add_home(rm)
     add_json(rm)
     rm.set_defaults(func=run_remove)
-
-
-def is_form_file(path: Path) -> bool:
-    return path.suffix.lower() in FORM_SUFFIXES
 
 
 def all_warnings(source: Any, form: Any) -> list[str]:

@@ -107,7 +107,7 @@ CASES = [
 
 def _lines(result: object, name: str) -> list[str]:
     text = f"{getattr(result, 'stdout', '')}\n{getattr(result, 'stderr', '')}"
-    return [ln for ln in text.splitlines() if name in ln]  # "FILE: …" (check of a folder: the path)
+    return [ln for ln in text.splitlines() if ln.startswith(f"{name}: ")]
 
 
 @pytest.mark.parametrize(("name", "make", "place"), CASES, ids=[c[0] for c in CASES])
