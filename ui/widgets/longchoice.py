@@ -34,7 +34,7 @@ from ui.widgets.common import text_label
 
 # From this many choices on, a question gets the search and list (by text size).
 LONG_FROM = {100: 30, 150: 20, 200: 12}
-VISIBLE_ROWS = 5
+VISIBLE_ROWS = {100: 5, 150: 4, 200: 3}  # the list's height in rows: the message stays near
 
 
 def long_from(scale: int) -> int:
@@ -144,7 +144,7 @@ class LongChoiceWidget(Clearable, QuestionWidget):
         view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         view.setEnabled(not ctx.read_only)
         a11y.label(view, ctx.label, t("ui.long_choice_list_desc", ctx.lang))
-        view.setFixedHeight(VISIBLE_ROWS * self.model.row_px + 2 * view.frameWidth())
+        view.setFixedHeight(VISIBLE_ROWS.get(ctx.scale, 3) * self.model.row_px + 2 * view.frameWidth())
         view.clicked.connect(self._tapped)
         view.activated.connect(self._tapped)  # Enter on a keyboard
         return view
