@@ -1,7 +1,9 @@
 """On-screen keyboard for touch-only kiosks: Mongolian Cyrillic (with Ө and Ү), Latin, digits.
 
 Keys never take focus, so typing goes to whichever field has it; a numeric
-field (``keypad`` property) switches the keyboard to the number pad. Key
+field (``keypad`` property) switches the keyboard to the number pad, which shows only
+the keys the field takes (``keypadKeys``: digits by default; "-" where a negative number
+is allowed, "." for a decimal) and no space bar. Key
 presses are delivered as real key events, so validators and signals behave
 exactly as with a hardware keyboard.
 """
@@ -33,6 +35,7 @@ LAYOUTS: dict[str, list[str]] = {
     "digits": ["123", "456", "789", "-0."],
 }
 BACKSPACE = "⌫"
+DIGITS = "0123456789"
 
 
 class OnScreenKeyboard(QFrame):
@@ -45,6 +48,7 @@ class OnScreenKeyboard(QFrame):
         self.layout_name = "cyrillic"
         self.shift = True
         self.lang = "mn"
+        self.pad_keys = DIGITS  # the number pad's keys besides the layout's own specials
         self.keys: list[QPushButton] = []
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(12, 4, 12, 4)
@@ -74,6 +78,10 @@ class OnScreenKeyboard(QFrame):
         """Number pad for numeric fields, letters otherwise; a registry number (РД) gets
         the Mongolian letters for its two letters, then the number pad for its digits."""
         keypad = widget.property("keypad") if widget is not None else None
+        keys = str(widget.property("keypadKeys") or DIGITS) if keypad == "numeric" and widget else DIGITS
+        if keypad in ("numeric", "registry") and keys != self.pad_keys:
+            self.pad_keys = keys
+            self.built = self.built and self.layout_name != "digits"  # rebuilt below if showing
         if keypad == "registry" and isinstance(widget, QLineEdit):
             self._watch_registry(widget)
             layout = self._registry_layout(widget.text())
@@ -83,7 +91,7 @@ class OnScreenKeyboard(QFrame):
                 self.build()
             return
         wanted = "digits" if keypad == "numeric" else None
-        if wanted and self.layout_name != wanted:
+        if wanted and (self.layout_name != wanted or not self.built):
             self.layout_name = wanted
             self.build()
         elif not wanted and self.layout_name == "digits" and isinstance(widget, QLineEdit | QPlainTextEdit):
@@ -132,6 +140,8 @@ class OnScreenKeyboard(QFrame):
         width = max(len(r) for r in rows)
         for r, row in enumerate(rows):
             for c, ch in enumerate(row):
+                if self.layout_name == "digits" and ch not in self.pad_keys:
+                    continue  # a key the field would refuse ("." for a whole number)
                 shown = ch if (self.shift or self.layout_name == "digits") else ch.lower()
                 b = self._key(shown, t("ui.keyboard_key_desc", self.lang, key=shown), f"key-{shown}")
                 b.clicked.connect(lambda _=False, s=shown: self.type_text(s))
@@ -146,8 +156,9 @@ class OnScreenKeyboard(QFrame):
         if self.layout_name != "digits":
             specials.append((t("ui.keyboard_shift", self.lang), t("ui.keyboard_shift", self.lang), "key-shift",
                              self.toggle_shift))
-        specials.append((t("ui.keyboard_space", self.lang), t("ui.keyboard_space", self.lang), "key-space",
-                         lambda: self.type_text(" ")))
+        if self.layout_name != "digits":
+            specials.append((t("ui.keyboard_space", self.lang), t("ui.keyboard_space", self.lang), "key-space",
+                             lambda: self.type_text(" ")))
         specials.append((BACKSPACE, t("ui.keyboard_backspace", self.lang), "key-backspace", self.backspace))
         specials.append((t("ui.keyboard_hide", self.lang), t("ui.keyboard_hide", self.lang), "key-hide",
                          self.closed.emit))
@@ -155,7 +166,7 @@ class OnScreenKeyboard(QFrame):
             # The number pad keeps to the letter keyboard's four rows: its special keys sit
             # beside the digits, not in a fifth row under them, so opening it never takes
             # more height from the question (at 200 % the hint would be pushed out).
-            places = {"key-backspace": (0, 3, 2), "key-space": (1, 3, 2), "key-hide": (3, 3, 2)}
+            places = {"key-backspace": (0, 3, 2), "key-hide": (3, 3, 2)}
             layout_keys = [sp for sp in specials if sp[2].startswith("layout-")]
             for i, sp in enumerate(layout_keys):
                 places[sp[2]] = (2, 3 + i, 1)
