@@ -40,14 +40,16 @@ def village_xlsx(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def village_kiosk(qtbot, isolated_home: Path, village_xlsx: Path, monkeypatch: pytest.MonkeyPatch):  # noqa: ANN001
+def village_kiosk(qtbot, isolated_home: Path, village_xlsx: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: ANN001
+                  request: pytest.FixtureRequest):
     monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    agency = getattr(request, "param", "gasr")  # "": the form's own (ODK) destination
     from kiosk.forms.local_catalog import check_source, install, read_source
     from kiosk.paths import Home
     from ui.app import build
 
     source = read_source(village_xlsx)
-    install(isolated_home, source, check_source(source), category="civil-registration", agency="gasr")
+    install(isolated_home, source, check_source(source), category="civil-registration", agency=agency)
     k = build(Home(isolated_home), "mn")
     qtbot.addWidget(k.window)
     k.window.show()
@@ -127,3 +129,29 @@ def test_a_form_in_the_kiosks_languages_follows_the_kiosks_button(qtbot, village
     qtbot.waitUntil(lambda: view.blocks["village"].widget.model.data(
         view.blocks["village"].widget.model.index(0)) == "Village 00004")
     assert view.blocks["village"].title.text().startswith("Village")
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("village_kiosk", [""], indirect=True)
+def test_a_receipt_says_the_form_stays_here_when_nothing_will_send_it(qtbot, village_kiosk) -> None:  # noqa: ANN001
+    """An imported form for its own ODK server on a kiosk with no ODK connection stays sealed
+    on the kiosk: its receipt says so instead of promising a sending."""
+    from kiosk.i18n import t
+
+    view = _to_villages(qtbot, village_kiosk)
+    widget = view.blocks["village"].widget
+    widget.search.setText("00004")
+    qtbot.waitUntil(lambda: widget.model.rowCount() == 1)
+    widget.list.clicked.emit(widget.model.index(0))
+    tap(qtbot, view.next)
+    window = village_kiosk.window
+    qtbot.waitUntil(window.review.isVisible, timeout=20_000)
+    with qtbot.waitSignal(window.submitted, timeout=20_000):
+        tap(qtbot, window.review.submit_btn)
+    from ui.qt import QLabel
+
+    what_next = window.receipt_view.findChild(QLabel, "receiptWhatNext")
+    qtbot.waitUntil(lambda: what_next is not None or window.receipt_view.findChild(QLabel, "receiptWhatNext"))
+    what_next = window.receipt_view.findChild(QLabel, "receiptWhatNext")
+    assert what_next.text() == t("ui.receipt_kept_here", "mn")
+    assert village_kiosk.services.store().counts().get("sealed") == 1

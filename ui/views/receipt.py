@@ -28,6 +28,7 @@ class ReceiptInfo:
     finalized_at: str
     form_title: dict[str, str]
     demo: bool
+    kept: bool = False  # no destination is set up for it: it stays on this kiosk for staff
 
     @property
     def number(self) -> str:
@@ -143,7 +144,9 @@ class ReceiptView(QWidget):
             texts.addWidget(caption)
             texts.addWidget(self.number_label)
         texts.addWidget(text_label(t("ui.receipt_when", lang, when=when_text(info.finalized_at))))
-        texts.addWidget(text_label(t("ui.receipt_sent_later", lang), "hint"))
+        later = text_label(t("ui.receipt_kept_here" if info.kept else "ui.receipt_sent_later", lang), "hint")
+        later.setObjectName("receiptWhatNext")
+        texts.addWidget(later)
         texts.addWidget(text_label(t("ui.receipt_keep", lang), "hint"))
         texts.addStretch(1)
         if large:
