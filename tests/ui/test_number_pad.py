@@ -60,3 +60,18 @@ def test_the_letters_keyboard_keeps_its_space_bar(qtbot) -> None:  # noqa: ANN00
     kb.switch("cyrillic")
     kb.show()
     assert kb.findChild(QPushButton, "key-space") is not None
+
+
+def test_a_text_fields_digits_keep_the_hyphen_point_and_space(qtbot) -> None:  # noqa: ANN001
+    widget = make_widget(_question("birth-registration", "father_given_name"), Context(lang="mn"))
+    qtbot.addWidget(widget)
+    kb = OnScreenKeyboard()
+    qtbot.addWidget(kb)
+    number = make_widget(_question("livestock-census", "horses"), Context(lang="mn"))
+    qtbot.addWidget(number)
+    kb.follow_focus(number.focus_widgets()[0])  # a number field first: its pad has no "-"
+    kb.follow_focus(widget.focus_widgets()[0])
+    kb.switch("digits")
+    kb.show()
+    keys = {b.objectName() for b in kb.findChildren(QPushButton) if b.isVisible()}
+    assert {"key--", "key-.", "key-space"} <= keys  # Бат-Эрдэнэ

@@ -3,7 +3,8 @@
 Keys never take focus, so typing goes to whichever field has it; a numeric
 field (``keypad`` property) switches the keyboard to the number pad, which shows only
 the keys the field takes (``keypadKeys``: digits by default; "-" where a negative number
-is allowed, "." for a decimal) and no space bar. Key
+is allowed, "." for a decimal) and no space bar; a text field's digits keep "-", "."
+and the space bar (a hyphenated name: Бат-Эрдэнэ). Key
 presses are delivered as real key events, so validators and signals behave
 exactly as with a hardware keyboard.
 """
@@ -36,6 +37,7 @@ LAYOUTS: dict[str, list[str]] = {
 }
 BACKSPACE = "⌫"
 DIGITS = "0123456789"
+TEXT_DIGITS = "0123456789-."  # the digits layout of a text field: a hyphenated name, an address
 
 
 class OnScreenKeyboard(QFrame):
@@ -48,7 +50,8 @@ class OnScreenKeyboard(QFrame):
         self.layout_name = "cyrillic"
         self.shift = True
         self.lang = "mn"
-        self.pad_keys = DIGITS  # the number pad's keys besides the layout's own specials
+        self.pad_keys = TEXT_DIGITS  # the number pad's keys (a number field's: ``keypadKeys``)
+        self.pad_for: object = None  # the focused field's ``keypad`` (a number's pad: no space)
         self.keys: list[QPushButton] = []
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(12, 4, 12, 4)
@@ -78,9 +81,12 @@ class OnScreenKeyboard(QFrame):
         """Number pad for numeric fields, letters otherwise; a registry number (РД) gets
         the Mongolian letters for its two letters, then the number pad for its digits."""
         keypad = widget.property("keypad") if widget is not None else None
-        keys = str(widget.property("keypadKeys") or DIGITS) if keypad == "numeric" and widget else DIGITS
-        if keypad in ("numeric", "registry") and keys != self.pad_keys:
-            self.pad_keys = keys
+        if keypad == "numeric" and widget is not None:
+            keys = str(widget.property("keypadKeys") or DIGITS)
+        else:
+            keys = DIGITS if keypad == "registry" else TEXT_DIGITS
+        if isinstance(widget, QLineEdit | QPlainTextEdit) and (keys, keypad) != (self.pad_keys, self.pad_for):
+            self.pad_keys, self.pad_for = keys, keypad
             self.built = self.built and self.layout_name != "digits"  # rebuilt below if showing
         if keypad == "registry" and isinstance(widget, QLineEdit):
             self._watch_registry(widget)
@@ -156,7 +162,7 @@ class OnScreenKeyboard(QFrame):
         if self.layout_name != "digits":
             specials.append((t("ui.keyboard_shift", self.lang), t("ui.keyboard_shift", self.lang), "key-shift",
                              self.toggle_shift))
-        if self.layout_name != "digits":
+        if self.layout_name != "digits" or self.pad_for not in ("numeric", "registry"):
             specials.append((t("ui.keyboard_space", self.lang), t("ui.keyboard_space", self.lang), "key-space",
                              lambda: self.type_text(" ")))
         specials.append((BACKSPACE, t("ui.keyboard_backspace", self.lang), "key-backspace", self.backspace))
@@ -166,7 +172,7 @@ class OnScreenKeyboard(QFrame):
             # The number pad keeps to the letter keyboard's four rows: its special keys sit
             # beside the digits, not in a fifth row under them, so opening it never takes
             # more height from the question (at 200 % the hint would be pushed out).
-            places = {"key-backspace": (0, 3, 2), "key-hide": (3, 3, 2)}
+            places = {"key-backspace": (0, 3, 2), "key-space": (1, 3, 2), "key-hide": (3, 3, 2)}
             layout_keys = [sp for sp in specials if sp[2].startswith("layout-")]
             for i, sp in enumerate(layout_keys):
                 places[sp[2]] = (2, 3 + i, 1)
