@@ -79,3 +79,37 @@ def test_the_first_tap_on_next_after_the_aimag_chooser_moves_on(kiosk: Kiosk) ->
     kiosk.tap(t("ui.form_next", kiosk.lang))  # once
     poll("the next screen after ONE tap on Next",
          lambda: not any(n.name.startswith(label) for n in kiosk.screen.nodes()), 5)
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("pct", [100, 200])
+def test_the_first_tap_on_next_after_a_choice_moves_on(kiosk: Kiosk, pct: int) -> None:
+    if pct != 100:
+        kiosk.text_size(pct)
+    form = kiosk.open_form("governor-petition")
+    label = _label(form, "kind")
+    choice = kiosk.screen.wait(CHOICE_ROLES)
+    kiosk.screen.tap(choice)
+    poll("the choice selected", lambda: kiosk.tree.states(choice.ref) & {4, 20}, 10)
+    kiosk.tap(t("ui.form_next", kiosk.lang))  # once
+    poll("the next screen after ONE tap on Next",
+         lambda: not any(n.name.startswith(label) for n in kiosk.screen.nodes()), 5)
+
+
+@pytest.mark.timeout(300)
+def test_the_first_tap_after_a_drag_opens_the_tile(kiosk: Kiosk) -> None:
+    """A drag scrolls the home screen; the tap right after it opens the tile under the finger."""
+    s = kiosk.screen
+    w, h = kiosk.hand.width, kiosk.hand.height
+    kiosk.hand.drag(w * 0.4, h * 0.8, w * 0.4, h * 0.5)
+    tiles = [n for n in s.nodes() if n.role == "push button" and n.name and s.on_screen(n)
+             and s.extents(n)[1] > h * 0.3]
+    seen: list[tuple[int, int, int, int]] = []
+
+    def settled() -> bool:  # the page has stopped moving: two looks agree
+        seen.append(s.extents(tiles[0]))
+        return len(seen) > 1 and seen[-1] == seen[-2]
+    poll("the page at rest after the drag", settled, 10)  # (it coasts ~0.3 s after a flick)
+    s.tap(tiles[0])
+    poll("the form opened by ONE tap after the drag",
+         lambda: s.find("push button", t("ui.form_next", kiosk.lang)) is not None, 5)
