@@ -49,3 +49,24 @@ def test_the_receipt_qr_is_on_the_first_screen_at_200_percent(qtbot, kiosk) -> N
     view = window.receipt_view
     assert _in_view(view.page, view.number_label)
     assert _in_view(view.page, view.qr), "the QR is below the fold"
+
+
+def test_the_chrome_and_the_keyboard_grow_with_the_text(qtbot, kiosk) -> None:  # noqa: ANN001
+    """The top bar, Back/Cancel/Next and the on-screen keys grow too (to 150 %: at 200 % the
+    question keeps most of the screen), not only the content."""
+    from ui.examples import open_example
+
+    window = kiosk.window
+    window.resize(*SMALL)
+    open_example(window, "governor-petition")
+    window.keyboard.show()
+    heights = {}
+    for pct in (100, 200):
+        kiosk.prefs.set_scale(pct)
+        _settle()
+        key = window.keyboard.findChild(QPushButton, "key-Ө")
+        heights[pct] = (window.form.next.height(), window.lang_btn.height(), key.height(),
+                        key.font().pixelSize() if key.font().pixelSize() > 0 else key.fontInfo().pixelSize())
+    grown = [b / a for a, b in zip(heights[100], heights[200], strict=True)]
+    assert min(grown) >= 1.25, f"Next, the top bar, a key (height, font) at 100 % / 200 %: {heights}"
+    assert window.keyboard.height() < window.height() / 2, "the keyboard took over the screen"
