@@ -91,7 +91,7 @@ def _watchdog(signum: int) -> None:
                 cleanup()
             except Exception:  # noqa: BLE001, S110 - best effort on the way out
                 pass
-        print(t("demo.stopped", "en", signal=signal.Signals(signum).name), file=sys.stderr, flush=True)
+        print(t("demo.stopped", _LANG[0], signal=signal.Signals(signum).name), file=sys.stderr, flush=True)
         os._exit(128 + signum)
 
     threading.Thread(target=watch, daemon=True, name="demo-stop-watchdog").start()
@@ -319,11 +319,26 @@ def _set_demo_pin(home: Home, lang: str) -> None:
         set_pin(store, DEMO_PIN, lang)
 
 
+def demo_lang(args: argparse.Namespace) -> str:
+    """The language the other commands speak: --lang, else the kiosk's config, else mn."""
+    from app.commands._common import cli_lang, get_home
+
+    try:
+        lang = cli_lang(args, get_home(args))
+    except Exception:  # noqa: BLE001 - the language of a message must not cause an error
+        lang = "mn"
+    _LANG[0] = lang
+    return lang
+
+
+_LANG = ["mn"]  # the demo's language, for the watchdog's last line
+
+
 def run(args: argparse.Namespace) -> int:
     """The demo; SIGTERM and SIGINT (Ctrl+C) at any point stop the server and remove the folder."""
     _require_central()
     previous = {s: signal.signal(s, _raise_stopped) for s in _STOP}
-    lang = getattr(args, "lang", None) or "en"
+    lang = demo_lang(args)
     _finished.clear()
     _pending.clear()
     try:
@@ -340,7 +355,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     from sync.enrol import enroll
 
-    lang = getattr(args, "lang", None) or "en"
+    lang = demo_lang(args)
     base = Path(args.dir).resolve() if args.dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     saved_env = {k: os.environ.get(k) for k in (ENV_HOME, "KIOSK_SECRETS_PASSPHRASE")}
     server = DemoServer(base / "central", timeout=args.timeout)

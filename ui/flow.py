@@ -79,10 +79,12 @@ class Flow:
         return self.form_lang or str(self.form.text_language(ui_lang))
 
     def languages(self) -> dict[str, str]:
-        """The form's languages to offer (code -> its name), when there is a choice to make:
-        more than one, or one the kiosk does not speak; else none."""
+        """The form's languages to offer (code -> its name) when one of them is not a kiosk
+        language; else none: the kiosk's own mn/en button switches the form too."""
+        from kiosk.i18n import LANGUAGES
+
         langs = dict(getattr(self.form, "languages", {}) or {})
-        return langs if len(langs) > 1 or set(langs) - {"mn", "en"} else {}
+        return langs if set(langs) - set(LANGUAGES) else {}
 
     def title(self, lang: str) -> str:
         return str(self.form.title_text(lang))

@@ -23,7 +23,8 @@ from PySide6 import QtCore, QtGui, QtWidgets
 _WHERE: dict[str, ModuleType] = {}
 for _module, _names in (
     (QtCore, (
-        "QBuffer", "QByteArray", "QCoreApplication", "QEvent", "QIODevice", "QLocale", "QMarginsF",
+        "QAbstractListModel", "QBuffer", "QByteArray", "QCoreApplication", "QEvent", "QIODevice", "QLocale",
+        "QMarginsF", "QModelIndex",
         "QObject", "QPoint", "QPointF", "QRect", "QRectF", "QSize", "QSizeF", "Qt", "QTimer", "Signal",
         "SignalInstance", "Slot",
     )),
@@ -37,7 +38,7 @@ for _module, _names in (
         "QAbstractButton", "QAbstractItemView", "QAbstractScrollArea", "QAbstractSpinBox",
         "QApplication", "QButtonGroup", "QCheckBox", "QComboBox", "QDialog", "QScroller",
         "QScrollerProperties", "QTextEdit", "QFileDialog", "QFrame", "QGridLayout", "QHBoxLayout", "QLabel", "QLayout", "QLineEdit",
-        "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
+        "QListView", "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
         "QPushButton", "QRadioButton", "QScrollArea", "QScrollBar", "QSizePolicy", "QSpacerItem",
         "QStackedWidget",
         "QToolButton", "QVBoxLayout", "QWidget",
@@ -47,6 +48,7 @@ for _module, _names in (
 
 if TYPE_CHECKING:
     from PySide6.QtCore import (
+        QAbstractListModel,
         QBuffer,
         QByteArray,
         QCoreApplication,
@@ -54,6 +56,7 @@ if TYPE_CHECKING:
         QIODevice,
         QLocale,
         QMarginsF,
+        QModelIndex,
         QObject,
         QPoint,
         QPointF,
@@ -109,6 +112,7 @@ if TYPE_CHECKING:
         QLabel,
         QLayout,
         QLineEdit,
+        QListView,
         QListWidget,
         QListWidgetItem,
         QMainWindow,
@@ -141,8 +145,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "QtCore", "QtGui", "QtWidgets",
-    "QBuffer", "QByteArray", "QCoreApplication", "QEvent", "QIODevice", "QLocale",
-    "QMarginsF", "QObject", "QPoint", "QPointF", "QRect", "QRectF", "QSize", "QSizeF",
+    "QAbstractListModel", "QBuffer", "QByteArray", "QCoreApplication", "QEvent", "QIODevice", "QLocale",
+    "QMarginsF", "QModelIndex", "QObject", "QPoint", "QPointF", "QRect", "QRectF", "QSize", "QSizeF",
     "Qt", "QTimer", "Signal", "SignalInstance", "Slot",
     "QAccessible", "QAccessibleAnnouncementEvent", "QAccessibleEvent", "QColor", "QFont",
     "QFontDatabase", "QFontMetrics", "QGuiApplication", "QIcon", "QImage", "QImageReader", "QKeyEvent",
@@ -151,7 +155,7 @@ __all__ = [
     "QAbstractButton", "QAbstractItemView", "QAbstractScrollArea", "QAbstractSpinBox",
     "QApplication", "QButtonGroup", "QCheckBox", "QComboBox", "QDialog", "QScroller",
     "QScrollerProperties", "QTextEdit", "QFileDialog", "QFrame", "QGridLayout", "QHBoxLayout", "QLabel", "QLayout", "QLineEdit",
-    "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
+    "QListView", "QListWidget", "QListWidgetItem", "QMainWindow", "QMessageBox", "QPlainTextEdit",
     "QPushButton", "QRadioButton", "QScrollArea", "QScrollBar", "QSizePolicy", "QSpacerItem",
     "QStackedWidget", "QToolButton", "QVBoxLayout", "QWidget",
     "text_to_speech", "multimedia", "multimedia_widgets", "print_support", "is_valid",

@@ -248,7 +248,11 @@ class Services:
         qr = self.store().receipt_qr(submission_id)
         finalized_at = str(getattr(env, "finalized_at", "") or _now_iso())
         demo = bool(getattr(env, "demo", False))
-        return {"submission_id": submission_id, "qr_text": qr, "finalized_at": finalized_at, "demo": demo}
+        # A form for its own ODK server, on a kiosk with no ODK connection, stays sealed here
+        # until staff connect, send or export it: its receipt must not promise a sending.
+        kept = session.form.odk is not None and not session.form.agency and not self.check_odk()
+        return {"submission_id": submission_id, "qr_text": qr, "finalized_at": finalized_at, "demo": demo,
+                "kept": kept}
 
     def device_public_jwk(self) -> dict[str, Any]:
         return dict(self.device().public_jwk)

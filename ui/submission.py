@@ -51,7 +51,7 @@ class Submission:
             if win.flow is not flow:
                 return
             info = ReceiptInfo(fields["submission_id"], fields["qr_text"], fields["finalized_at"], title,
-                               bool(fields["demo"]))
+                               bool(fields["demo"]), kept=bool(fields.get("kept")))
             win.receipt = info
             services.last_receipt = info
             flow.draft_id = None

@@ -47,6 +47,19 @@ def collect(store: Any) -> dict[str, Any]:
     }
 
 
+def display_width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: a combining mark none, a wide (CJK) letter two."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+               for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded with spaces to ``width`` display columns (str.ljust counts code points)."""
+    return text + " " * max(0, width - display_width(text))
+
+
 def run(args: argparse.Namespace) -> int:
     from app.commands._common import cli_lang, require_kiosk
     from kiosk.config import load_config
@@ -62,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
         print_json(info)
         return 0
     print(t("store.status_title", lang))
+    names = [t(f"store.state_{s}", lang) for s in STATES]
+    width = max(display_width(n) for n in [*names, t("store.status_total", lang), t("store.status_demo_count", lang)])
     for state in STATES:
-        line = f"  {t(f'store.state_{state}', lang):<28} {info['counts'][state]:>6}"
+        line = f"  {pad(t(f'store.state_{state}', lang), width)} {info['counts'][state]:>6}"
         if info["demo_counts"][state]:
             line += f"   ({t('store.demo_label', lang)}: {info['demo_counts'][state]})"
         print(line)
@@ -73,8 +88,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {t('store.status_held', lang)}")
         for reason, n in sorted(info["held_reasons"].items()):
             print(f"    {held_words(reason, lang)}: {n}")
-    print(f"  {t('store.status_total', lang):<28} {info['total']:>6}")
-    print(f"  {t('store.status_demo_count', lang):<28} {info['demo_total']:>6}")
+    print(f"  {pad(t('store.status_total', lang), width)} {info['total']:>6}")
+    print(f"  {pad(t('store.status_demo_count', lang), width)} {info['demo_total']:>6}")
     if info["oldest_unsent_seconds"] is not None:
         hours = round(info["oldest_unsent_seconds"] / 3600, 1)
         print(t("store.status_oldest_unsent", lang, hours=hours))

@@ -151,7 +151,9 @@ class ChoicesReader(TextsReader):
                         self.media_uris += uris.values()
             else:
                 label = {}
-                for child in item.findall(label_ref):
+                # A column of the language (label::Mongolian (mn)) before the plain one
+                # (ODK's only label), which speaks for the languages without their own.
+                for child in sorted(item.findall(label_ref), key=lambda c: c.get("lang") is None):
                     text = (child.text or "").strip()
                     code = language_code(child.get("lang") or "") if child.get("lang") else self.lang
                     if text and code and code not in label:
@@ -214,8 +216,8 @@ class ChoicesReader(TextsReader):
             return by_itext
         if not _NAME.fullmatch(label_ref):
             return None
-        coded = [(col, language_code(lang) if lang else self.lang)
-                 for col, lang in ((c, table.langs[c]) for c in table.columns_named(label_ref))]
+        cols = sorted(table.columns_named(label_ref), key=lambda c: table.langs[c] is None)  # as above
+        coded = [(col, language_code(lang) if lang else self.lang) for col, lang in ((c, table.langs[c]) for c in cols)]
 
         def by_columns(row: int) -> Texts:
             label: dict[str, str] = {}

@@ -109,3 +109,22 @@ def test_two_odk_ids_with_one_kiosk_id_never_replace_each_other(tmp_path: Path) 
     assert "already used by the imported form 'Village_Survey'" in err.value.message
     again = read_source(one_language_form(tmp_path / "c.xlsx", form_id="Village_Survey"))
     install(tmp_path / "home", again, check_source(again), category="land", agency="gasr")  # an update
+
+
+@pytest.mark.parametrize("nodeset", ["instance('v')/root/item", "instance('v')/root/item[name != 'zz' or 1 = 2]"])
+def test_a_csv_language_column_wins_over_its_plain_label_column(tmp_path: Path, nodeset: str) -> None:
+    """ODK reads only ``label``; a CSV that also has ``label::Mongolian (mn)`` (issue 19) is
+    shown in the screen's language from that column, the plain one speaking for the rest."""
+    from kiosk.forms.session import FormSession
+    from kiosk.forms.xform_read import read_xform
+
+    (tmp_path / "v.csv").write_text("name,label,label::Mongolian (mn),label::English (en)\n"
+                                    "v4,Plain 4,Тосгон 00004,Village 00004\n", "utf-8")
+    xml = ('<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml">'
+           '<h:head><h:title>T</h:title><model><instance><d id="x"><a/></d></instance>'
+           '<instance id="v" src="jr://file-csv/v.csv"/></model></h:head>'
+           f'<h:body><select1 ref="/d/a"><label>A</label><itemset nodeset="{nodeset}">'
+           '<value ref="name"/><label ref="label"/></itemset></select1></h:body></h:html>').encode()
+    form = read_xform(xml, source="x.xml", media_dir=tmp_path)
+    for lang, label in (("mn", "Тосгон 00004"), ("en", "Village 00004")):
+        assert [c.label for c in FormSession(form, lang).choices("a")] == [label]

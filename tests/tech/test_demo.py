@@ -10,7 +10,7 @@ from kiosk.paths import Home
 
 def test_demo_headless_delivers_the_sample_to_the_server(kiosk_cli, tmp_path: Path) -> None:
     keyring_file = Path(__import__("os").environ["KIOSK_TEST_KEYRING"])
-    result = kiosk_cli("demo", "--no-ui", "--dir", str(tmp_path / "demo"), timeout=180)
+    result = kiosk_cli("--lang", "en", "demo", "--no-ui", "--dir", str(tmp_path / "demo"), timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "received 1 submission" in result.stdout
     # The demo kiosk kept its secrets in its own encrypted file, not in the keyring.
@@ -31,7 +31,8 @@ def test_demo_opens_the_ui_and_ends_cleanly(kiosk_cli, tmp_path: Path, monkeypat
     result = kiosk_cli("demo", "--dir", str(tmp_path / "demo"), timeout=180)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
-    assert "received 0 submission" in result.stdout
+    # No --lang and no config: Mongolian, as every other command speaks (issue 19).
+    assert "Сервер 0 өргөдөл хүлээн авсан" in result.stdout, result.stdout
 
 
 def test_doctor_all_pass_on_an_enrolled_synced_kiosk(kiosk_cli, isolated_home, tmp_path) -> None:

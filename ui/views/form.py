@@ -264,8 +264,8 @@ class FormView(QWidget):
         for code, b in self.lang_buttons.items():
             restyle(b, "role", "primary" if code == tl else "")
         flow.set_lang(tl)
-        section = flow.page_title()
-        self.form_title.setText(f"{flow.title(tl)} — {section}" if section else flow.title(tl))
+        title, section = flow.title(tl), flow.page_title()
+        self.form_title.setText(f"{title} — {section}" if section and section != title else title)
         self.page_title.hide()
         local = {key: b.local_error for key, b in self.blocks.items() if b.local_error}
         self.page.clear(keep_scroll=not focus)

@@ -28,6 +28,7 @@ class ReceiptInfo:
     finalized_at: str
     form_title: dict[str, str]
     demo: bool
+    kept: bool = False  # no destination is set up for it: it stays on this kiosk for staff
 
     @property
     def number(self) -> str:
@@ -105,54 +106,57 @@ class ReceiptView(QWidget):
         self.page.clear()
         col = self.page.column
         large = scale >= 150
-        # At large text the thank-you line is set a size smaller than a page title, so the
-        # number and the DEMO notice under it fit the first screen without scrolling.
+        # At large text the thank-you line is set a size smaller than a page title, and the
+        # number, the DEMO notice and the QR share the first screen: the words on the left,
+        # the QR beside them (under them, at 200 % on a 768-px screen it was below the fold).
         col.addWidget(text_label(t("ui.receipt_title", lang), "question" if large else "title"))
         from kiosk.i18n import pick
 
-        self.number_label = text_label(info.number, "big-number")
+        self.number_label = text_label(info.number, "big-number", wrap=False)  # 9 letters, one line
         self.number_label.setObjectName("receiptNumber")
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         a11y.label(self.number_label, t("ui.receipt_number_desc", lang, number=info.number))
         caption = text_label(t("ui.receipt_number", lang), "hint")
-        if large:  # with large text the number comes first, before anything scrolls away
-            col.addWidget(caption)
-            col.addWidget(self.number_label)
         self.demo = None
         if info.demo:
             self.demo = text_label(t("ui.receipt_demo", lang))
             self.demo.setObjectName("demoBanner")
             a11y.label(self.demo, self.demo.text())
-        if large and self.demo is not None:
-            col.addWidget(self.demo)  # what the number is worth, right under it
-        col.addWidget(text_label(t("ui.receipt_form", lang, title=pick(info.form_title, lang)), "hint"))
-        if not large and self.demo is not None:
-            col.addWidget(self.demo)
+        form_line = text_label(t("ui.receipt_form", lang, title=pick(info.form_title, lang)), "hint")
+        texts = QVBoxLayout()
+        texts.setSpacing(8)
+        if large:  # the number first, what it is worth (DEMO) right under it
+            for w in (caption, self.number_label, self.demo, form_line):
+                if w is not None:
+                    texts.addWidget(w)
+        else:
+            for w in (form_line, self.demo):
+                if w is not None:
+                    col.addWidget(w)
+            texts.addWidget(caption)
+            texts.addWidget(self.number_label)
         body = QHBoxLayout()
         body.setSpacing(32)
         self.qr = QLabel()
         self.qr.setObjectName("receiptQr")
-        side = 300 if scale <= 100 else 360
+        side = 240 if large else 300  # scanned, not read: it need not grow with the text
         self.qr.setPixmap(QPixmap.fromImage(qr_image(info.qr_text)).scaled(
             side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation))
         self.qr.setFixedSize(side, side)
         a11y.label(self.qr, t("ui.receipt_qr_desc", lang))
-        texts = QVBoxLayout()
-        texts.setSpacing(8)
-        if not large:
-            texts.addWidget(caption)
-            texts.addWidget(self.number_label)
         texts.addWidget(text_label(t("ui.receipt_when", lang, when=when_text(info.finalized_at))))
-        texts.addWidget(text_label(t("ui.receipt_sent_later", lang), "hint"))
+        later = text_label(t("ui.receipt_kept_here" if info.kept else "ui.receipt_sent_later", lang), "hint")
+        later.setObjectName("receiptWhatNext")
+        texts.addWidget(later)
         texts.addWidget(text_label(t("ui.receipt_keep", lang), "hint"))
         texts.addStretch(1)
         if large:
-            col.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignLeft)
-            col.addLayout(texts)
+            body.addLayout(texts, 1)
+            body.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
         else:
             body.addWidget(self.qr, 0, Qt.AlignmentFlag.AlignTop)
             body.addLayout(texts, 1)
-            col.addLayout(body)
+        col.addLayout(body)
         col.addStretch(1)
         self.show_status("")
         # Number, DEMO notice and QR take the keyboard focus (Tab), and the page scrolls to

@@ -91,8 +91,13 @@ class StaffView(Page):
 
     # -- PIN --------------------------------------------------------------------------
     def _render_pin(self) -> None:
+        """Title, field, Enter and Leave on the left, the keypad beside them: stacked, at 200 %
+        on a 768-px screen Enter and Leave fell below the fold."""
         lang = self.lang
-        self.column.addWidget(text_label(t("ui.staff_pin_title", lang), "title"))
+        large = self.win.prefs.scale >= 150
+        left = QVBoxLayout()
+        left.setSpacing(16)
+        left.addWidget(text_label(t("ui.staff_pin_title", lang), "question" if large else "title"))
         self.pin_edit = QLineEdit()
         self.pin_edit.setObjectName("pin")
         self.pin_edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -100,41 +105,50 @@ class StaffView(Page):
         self.pin_edit.setMaxLength(12)
         a11y.label(self.pin_edit, t("ui.staff_pin_title", lang), t("ui.staff_pin_desc", lang))
         self.pin_edit.returnPressed.connect(self.try_pin)
-        self.column.addWidget(self.pin_edit)
-        pad_host = QWidget()
-        pad = QGridLayout(pad_host)
-        pad.setContentsMargins(0, 0, 0, 0)
-        pad.setSpacing(8)
-        for i, key in enumerate("123456789"):
-            b = button(key, t("ui.keyboard_key_desc", lang, key=key), "key", name=f"pin-{key}")
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.clicked.connect(lambda _=False, k=key: self._pin_key(k))
-            pad.addWidget(b, i // 3, i % 3)
-        zero = button("0", t("ui.keyboard_key_desc", lang, key="0"), "key", name="pin-0")
-        zero.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        zero.clicked.connect(lambda: self._pin_key("0"))
-        back = button("⌫", t("ui.keyboard_backspace", lang), "key", name="pin-back")
-        back.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        back.clicked.connect(lambda: self.pin_edit.backspace() if self.pin_edit else None)
-        pad.addWidget(zero, 3, 1)
-        pad.addWidget(back, 3, 2)
-        pad_host.setMaximumWidth(420)
-        self.column.addWidget(pad_host)
+        left.addWidget(self.pin_edit)
         enter = button(t("ui.staff_pin_enter", lang), t("ui.staff_pin_enter_desc", lang), "primary",
                        name="pin-enter")
         enter.clicked.connect(self.try_pin)
         leave = button(t("ui.staff_exit", lang), t("ui.staff_exit_desc", lang), name="staff-exit")
         leave.clicked.connect(self.leave)
-        _button_row(self.column, [enter, leave])
+        _button_row(left, [enter, leave])
         if self.message:
             msg = text_label(self.message_text(), "error")
             msg.setObjectName("pinMessage")
-            self.column.addWidget(msg)
+            left.addWidget(msg)
+        left.addStretch(1)
+        row = QHBoxLayout()
+        row.setSpacing(32)
+        row.addLayout(left, 1)
+        row.addWidget(self._pin_pad(lang), 0, Qt.AlignmentFlag.AlignTop)
+        self.column.addLayout(row)
         self.controls = [self.pin_edit, enter, leave]
         self.pin_edit.setFocus()
 
+    def _pin_pad(self, lang: str) -> QWidget:
+        """Digits, 0 and backspace; the keys never take the focus from the field."""
+        pad_host = QWidget()
+        pad = QGridLayout(pad_host)
+        pad.setContentsMargins(0, 0, 0, 0)
+        pad.setSpacing(8)
+        keys = [(k, t("ui.keyboard_key_desc", lang, key=k), f"pin-{k}", (i // 3, i % 3))
+                for i, k in enumerate("1234567890")]
+        keys[-1] = ("0", keys[-1][1], "pin-0", (3, 1))
+        keys.append(("⌫", t("ui.keyboard_backspace", lang), "pin-back", (3, 2)))
+        for text, desc, name, (r, c) in keys:
+            b = button(text, desc, "key", name=name)
+            b.setProperty("pad", "pin")  # grows with the text size (kiosk.qss)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _=False, k=text: self._pin_key(k))
+            pad.addWidget(b, r, c)
+        return pad_host
+
     def _pin_key(self, key: str) -> None:
-        if self.pin_edit is not None:
+        if self.pin_edit is None:
+            return
+        if key == "⌫":
+            self.pin_edit.backspace()
+        else:
             self.pin_edit.insert(key)
 
     def try_pin(self) -> None:

@@ -52,9 +52,12 @@ def __getattr__(name: str) -> Any:
 
 def make_widget(question: Any, ctx: Context) -> QuestionWidget | None:
     """The input for ``question``; None for types with no input (note)."""
+    from ui.widgets.longchoice import LongChoiceWidget, is_long
     from ui.widgets.odk import odk_widget_class  # XForm types and appearances
 
     cls = odk_widget_class(question) or _table().get(question.type)
+    if cls is _table().get(question.type) and is_long(question, ctx):
+        cls = LongChoiceWidget  # thousands of choices: a search and a list, not a button each
     return cls(question, ctx) if cls is not None else None
 
 

@@ -81,6 +81,23 @@ class TextWidget(QuestionWidget):
         return [self.edit]
 
 
+# A constraint that holds the number at or above a non-negative bound (". >= 0 and ...").
+_NOT_NEGATIVE = re.compile(r"^\s*\.\s*>=?\s*\d+(\.\d+)?\s*(\band\b|$)")
+
+
+def pad_keys(question: Any) -> str:
+    """The number pad's keys for a question: digits; "-" unless its constraint keeps the
+    number at or above zero (no " or " to escape it); "." for a decimal; "+" for a phone."""
+    kind = question.type
+    if kind in ("phone",):
+        return "0123456789+"
+    if kind not in ("integer", "decimal"):
+        return "0123456789"
+    constraint = str(getattr(question, "constraint", None) or "")
+    negative = not (_NOT_NEGATIVE.search(constraint) and " or " not in constraint)
+    return "0123456789" + ("-" if negative else "") + ("." if kind == "decimal" else "")
+
+
 class NumberWidget(QuestionWidget):
     """Integer, decimal, phone and postal code: digits, with the numeric keypad."""
 
@@ -101,6 +118,7 @@ class NumberWidget(QuestionWidget):
         self.edit = line_edit(desc, ctx.label)
         self.edit.setValidator(_regex_validator(self.PATTERNS[kind], self.edit))
         self.edit.setProperty("keypad", "numeric")
+        self.edit.setProperty("keypadKeys", pad_keys(question))
         self.edit.setReadOnly(ctx.read_only)
         self.edit.textChanged.connect(self._emit)
         if kind in ("phone", "postal_code"):

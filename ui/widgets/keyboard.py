@@ -1,7 +1,10 @@
 """On-screen keyboard for touch-only kiosks: Mongolian Cyrillic (with Ө and Ү), Latin, digits.
 
 Keys never take focus, so typing goes to whichever field has it; a numeric
-field (``keypad`` property) switches the keyboard to the number pad. Key
+field (``keypad`` property) switches the keyboard to the number pad, which shows only
+the keys the field takes (``keypadKeys``: digits by default; "-" where a negative number
+is allowed, "." for a decimal) and no space bar; a text field's digits keep "-", "."
+and the space bar (a hyphenated name: Бат-Эрдэнэ). Key
 presses are delivered as real key events, so validators and signals behave
 exactly as with a hardware keyboard.
 """
@@ -33,6 +36,8 @@ LAYOUTS: dict[str, list[str]] = {
     "digits": ["123", "456", "789", "-0."],
 }
 BACKSPACE = "⌫"
+DIGITS = "0123456789"
+TEXT_DIGITS = "0123456789-."  # the digits layout of a text field: a hyphenated name, an address
 
 
 class OnScreenKeyboard(QFrame):
@@ -45,6 +50,8 @@ class OnScreenKeyboard(QFrame):
         self.layout_name = "cyrillic"
         self.shift = True
         self.lang = "mn"
+        self.pad_keys = TEXT_DIGITS  # the number pad's keys (a number field's: ``keypadKeys``)
+        self.pad_for: object = None  # the focused field's ``keypad`` (a number's pad: no space)
         self.keys: list[QPushButton] = []
         self.box = QVBoxLayout(self)
         self.box.setContentsMargins(12, 4, 12, 4)
@@ -74,6 +81,13 @@ class OnScreenKeyboard(QFrame):
         """Number pad for numeric fields, letters otherwise; a registry number (РД) gets
         the Mongolian letters for its two letters, then the number pad for its digits."""
         keypad = widget.property("keypad") if widget is not None else None
+        if keypad == "numeric" and widget is not None:
+            keys = str(widget.property("keypadKeys") or DIGITS)
+        else:
+            keys = DIGITS if keypad == "registry" else TEXT_DIGITS
+        if isinstance(widget, QLineEdit | QPlainTextEdit) and (keys, keypad) != (self.pad_keys, self.pad_for):
+            self.pad_keys, self.pad_for = keys, keypad
+            self.built = self.built and self.layout_name != "digits"  # rebuilt below if showing
         if keypad == "registry" and isinstance(widget, QLineEdit):
             self._watch_registry(widget)
             layout = self._registry_layout(widget.text())
@@ -83,7 +97,7 @@ class OnScreenKeyboard(QFrame):
                 self.build()
             return
         wanted = "digits" if keypad == "numeric" else None
-        if wanted and self.layout_name != wanted:
+        if wanted and (self.layout_name != wanted or not self.built):
             self.layout_name = wanted
             self.build()
         elif not wanted and self.layout_name == "digits" and isinstance(widget, QLineEdit | QPlainTextEdit):
@@ -132,6 +146,8 @@ class OnScreenKeyboard(QFrame):
         width = max(len(r) for r in rows)
         for r, row in enumerate(rows):
             for c, ch in enumerate(row):
+                if self.layout_name == "digits" and ch not in self.pad_keys:
+                    continue  # a key the field would refuse ("." for a whole number)
                 shown = ch if (self.shift or self.layout_name == "digits") else ch.lower()
                 b = self._key(shown, t("ui.keyboard_key_desc", self.lang, key=shown), f"key-{shown}")
                 b.clicked.connect(lambda _=False, s=shown: self.type_text(s))
@@ -146,8 +162,9 @@ class OnScreenKeyboard(QFrame):
         if self.layout_name != "digits":
             specials.append((t("ui.keyboard_shift", self.lang), t("ui.keyboard_shift", self.lang), "key-shift",
                              self.toggle_shift))
-        specials.append((t("ui.keyboard_space", self.lang), t("ui.keyboard_space", self.lang), "key-space",
-                         lambda: self.type_text(" ")))
+        if self.layout_name != "digits" or self.pad_for not in ("numeric", "registry"):
+            specials.append((t("ui.keyboard_space", self.lang), t("ui.keyboard_space", self.lang), "key-space",
+                             lambda: self.type_text(" ")))
         specials.append((BACKSPACE, t("ui.keyboard_backspace", self.lang), "key-backspace", self.backspace))
         specials.append((t("ui.keyboard_hide", self.lang), t("ui.keyboard_hide", self.lang), "key-hide",
                          self.closed.emit))
