@@ -7,16 +7,49 @@ from dataclasses import dataclass
 from kiosk.i18n import t
 from ui import a11y
 from ui.qt import (
+    QFont,
+    QFontMetrics,
     QHBoxLayout,
     QImage,
     QLabel,
     QPixmap,
+    QSizePolicy,
     Qt,
     QVBoxLayout,
     QWidget,
     Signal,
 )
 from ui.widgets.common import Page, button, button_bar, show_status, text_label
+
+
+class NumberLabel(QLabel):
+    """The receipt number on one line, as large as the theme sets it unless the room left
+    beside the QR is narrower: then its letters shrink to fit (at 200 % the number alone was
+    wider than the page and pushed the QR off its side, and a QR cut at a side is no QR)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.setProperty("role", "big-number")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
+        self._theme_px = 0  # the theme's size for the number
+        self._px = 0  # the size it has now
+
+    def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        if not self._theme_px:  # read once, before this label sets a size of its own
+            self._theme_px = self.font().pixelSize()
+        font = QFont(self.font())
+        font.setPixelSize(self._theme_px)
+        wide = QFontMetrics(font).horizontalAdvance(self.text()) + 8
+        fits = wide <= self.width() or self.width() <= 0
+        px = self._theme_px if fits else max(12, self._theme_px * self.width() // wide)
+        if px != self._px:
+            self._px = px
+            self.setStyleSheet(f"font-size: {px}px;")
 
 
 @dataclass
@@ -112,7 +145,7 @@ class ReceiptView(QWidget):
         col.addWidget(text_label(t("ui.receipt_title", lang), "question" if large else "title"))
         from kiosk.i18n import pick
 
-        self.number_label = text_label(info.number, "big-number", wrap=False)  # 9 letters, one line
+        self.number_label = NumberLabel(info.number)
         self.number_label.setObjectName("receiptNumber")
         self.number_label.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         a11y.label(self.number_label, t("ui.receipt_number_desc", lang, number=info.number))
