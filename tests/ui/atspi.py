@@ -91,17 +91,7 @@ def start_desktop(tmp: Path, size: str = "1280x800") -> Desktop:
     procs: list[subprocess.Popen[bytes]] = []
     env = dict(os.environ)
     try:
-        read_fd, write_fd = os.pipe()
-        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{size}x24",
-                                 "-nolisten", "tcp"], pass_fds=(write_fd,),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(xvfb)
-        os.close(write_fd)
-        with os.fdopen(read_fd) as r:
-            display = r.readline().strip()
-        if not display:
-            raise Unavailable(f"Xvfb did not start (exit {xvfb.poll()})")
-        env["DISPLAY"] = f":{display}"
+        env["DISPLAY"] = _start_xvfb(size, procs)
         dbus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         procs.append(dbus)
@@ -119,6 +109,37 @@ def start_desktop(tmp: Path, size: str = "1280x800") -> Desktop:
     except BaseException:
         Desktop(env, procs).close()
         raise
+
+
+def _displays() -> list[str]:
+    """The display numbers to try: $KIOSK_XVFB_DISPLAYS ("71-79", when several test runs
+    share a machine and each keeps to its own numbers) whose lock is free, else [""]
+    (Xvfb picks a free number itself)."""
+    span = os.environ.get("KIOSK_XVFB_DISPLAYS", "")
+    if not span:
+        return [""]
+    lo, _, hi = span.partition("-")
+    free = [str(n) for n in range(int(lo), int(hi or lo) + 1) if not Path(f"/tmp/.X{n}-lock").exists()]
+    if not free:
+        raise Unavailable(f"no free X display in KIOSK_XVFB_DISPLAYS={span}")
+    return free
+
+
+def _start_xvfb(size: str, procs: list[subprocess.Popen[bytes]]) -> str:
+    """A started Xvfb's display (":N"); the process is added to ``procs``."""
+    for number in _displays():
+        read_fd, write_fd = os.pipe()
+        xvfb = subprocess.Popen(["Xvfb", *([f":{number}"] if number else []), "-displayfd", str(write_fd),
+                                 "-screen", "0", f"{size}x24", "-nolisten", "tcp"], pass_fds=(write_fd,),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as r:
+            display = r.readline().strip()
+        if display:
+            procs.append(xvfb)
+            return f":{display}"
+        xvfb.wait(5)  # taken meanwhile by another run: the next number
+    raise Unavailable(f"Xvfb did not start (exit {xvfb.poll()})")
 
 
 def a11y_bus_address(session_address: str) -> str:

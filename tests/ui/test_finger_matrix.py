@@ -31,6 +31,7 @@ from tests.ui.finger import STATE_READ_ONLY, Screen, poll
 from tests.ui.test_finger import EXAMPLES, FORMS, MIN_ROW, Kiosk
 
 SIZES = ("1280x800", "1024x768", "1920x1080")
+TYPED = (*TEXT_TYPES, "date")  # questions with fields typed into
 pytestmark = [pytest.mark.slow, pytest.mark.matrix]
 
 
@@ -64,9 +65,9 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
             problems.append(f"{where}: list row {n.name!r} is {s.extents(n)[3]} px")
     labels = {str(q["label"][k.lang]): q for p in form["pages"] for q in p["questions"]}
     # Typed answers only: a calculated or read-only value is shown as text (test_finger.py
-    # holds it) and takes no keyboard.
+    # holds it) and takes no keyboard. A date's year, month and day are typed (number pad).
     fields = [(n, q) for n in nodes if n.role in ("text", "entry") and STATE_READ_ONLY not in n.states
-              for lab, q in labels.items() if n.name.startswith(lab) and q["type"] in TEXT_TYPES
+              for lab, q in labels.items() if n.name.startswith(lab) and q["type"] in TYPED
               and not q.get("calculate") and not q.get("readonly")]
     if not fields:
         if k.keyboard_open():
@@ -175,9 +176,10 @@ def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
         if k.screen.find("push button", t("ui.review_submit", k.lang)) is not None:
             break
         where = f"{tag} {form_id} screen {step + 1}"
-        problems += _check_screen(k, form, where) + _check_chooser(k, where)
-        if shots is not None:
+        problems += _check_screen(k, form, where)
+        if shots is not None:  # the keys open over the first field, as the check left them
             k.hand.screenshot(shots / tag / f"{form_id}-{step + 1:02d}.png")
+        problems += _check_chooser(k, where)
         try:
             driver.answer_screen()
         except (AssertionError, StopIteration):

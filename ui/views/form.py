@@ -255,12 +255,13 @@ class FormView(QWidget):
         self.next.setText(t("ui.form_next", lang))
         a11y.label(self.next, self.next.text(), t("ui.form_next_desc", lang))
         self.back.setEnabled(flow.index > 0)
-        self.read.setVisible(self.prefs.read_aloud)
-        if self.prefs.read_aloud and not self.reader.has_voice(lang):  # say why nothing is heard
-            self.read.setText(t("ui.form_read_no_voice", lang))
-            a11y.label(self.read, self.read.text(), t(f"ui.a11y_read_aloud_no_voice_{lang}", lang))
-        self.read.setEnabled(not self.prefs.read_aloud or self.reader.has_voice(lang))
         tl = flow.text_lang(lang)  # the form's own texts (its language may not be the kiosk's)
+        self.read.setVisible(self.prefs.read_aloud)
+        if self.prefs.read_aloud and not self.reader.has_voice(tl):  # say why nothing is heard
+            self.read.setText(t("ui.form_read_no_voice", lang))
+            why = f"ui.a11y_read_aloud_no_voice_{tl}" if tl in ("mn", "en") else "ui.a11y_read_aloud_no_voice_form"
+            a11y.label(self.read, self.read.text(), t(why, lang))
+        self.read.setEnabled(not self.prefs.read_aloud or self.reader.has_voice(tl))
         for code, b in self.lang_buttons.items():
             restyle(b, "role", "primary" if code == tl else "")
         flow.set_lang(tl)
@@ -536,7 +537,11 @@ class FormView(QWidget):
                 parts.append(block.hint.text())
             if block.widget is not None:
                 parts.append(block.widget.speakable())
-        self.reader.say(". ".join(p for p in parts if p), self.prefs.lang, recording)
+        # In the form's language, as its texts are (a Mongolian voice reading English helps no one)
+        self.reader.say(". ".join(p for p in parts if p), self._text_lang(), recording)
+
+    def _text_lang(self) -> str:
+        return self.flow.text_lang(self.prefs.lang) if self.flow is not None else self.prefs.lang
 
     def _recording(self) -> Any:
         """The first question's recorded prompt (XLSForm media::audio), if the kiosk has it."""
@@ -546,7 +551,7 @@ class FormView(QWidget):
         if first is None or self.flow is None:
             return None
         q = getattr(first.question, "definition", first.question)
-        return question_media(self.flow.form, q, "audio", self.prefs.lang) if q.media else None
+        return question_media(self.flow.form, q, "audio", self._text_lang()) if q.media else None
 
     def _say(self, text: str) -> None:
         if self.prefs.read_aloud:
