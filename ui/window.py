@@ -306,7 +306,13 @@ class KioskWindow(QMainWindow):
         if self._keyboard is not None and self._keyboard.isVisible():
             self.keyboard.follow_focus(new)
             self._reveal(new)
+            # Again once laid out: a screen just drawn (Next with the keys open) has its
+            # fields' places only after the layout pass; its focused field is not under the keys.
+            QTimer.singleShot(0, self, self._reveal_focus)
             QTimer.singleShot(0, self, self._keyboard_follows_page)
+
+    def _reveal_focus(self) -> None:
+        self._reveal(QApplication.focusWidget())
 
     def keyboard_follows_page(self) -> None:
         """After a form screen is drawn (Next/Back move within the same page widget, which

@@ -74,16 +74,15 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
             problems.append(f"{where}: the keyboard is open on a screen without text fields")
         return problems
     field, q = fields[0]
-    for _ in range(6):  # below the fold: a finger drags the page up to it
-        if s.on_screen(field) and s.extents(field)[1] + s.extents(field)[3] < k.hand.height * 0.75:
-            break
-        k.hand.drag(k.hand.width * 0.5, k.hand.height * 0.7, k.hand.width * 0.5, k.hand.height * 0.35)
-    s.tap(field)
+    # Below the fold, or under the keys left open by the screen before (the page ends at
+    # the keys; a field's extents go on past it): a finger drags the page up to it.
+    s.tap(_in_reach(k, lambda: field))
     try:
         poll("the keyboard", k.keyboard_open, 10)
     except AssertionError:
         return [*problems, f"{where}: tapping {q['name']} did not open the keyboard"]
     label = str(q["label"][k.lang])
+    seen: list[str] = []
 
     def in_view() -> bool:
         now = s.nodes()
@@ -94,12 +93,13 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
         bottom = min([*keys, *nxt]) if keys or nxt else k.hand.height
         heads = [s.extents(n) for n in now if n.role == "label" and n.name == label]
         f = s.extents(field)
+        seen[:] = [f"label at {heads}, field at {f}, visible {top}..{bottom}"]
         return bool(heads) and all(top <= y and y + h <= bottom for _x, y, _w, h in (*heads, f))
 
     try:
         poll("label and field in view", in_view, 5)
     except AssertionError:
-        problems.append(f"{where}: {q['name']}'s label or field is not in view above the keyboard")
+        problems.append(f"{where}: {q['name']}'s label or field is not in view above the keyboard ({seen[0]})")
     return problems
 
 
@@ -113,11 +113,13 @@ def _in_reach(k: Kiosk, find: Any) -> Any:
         stack = next((n for n in now if n.role == "layered pane"), None)
         top = s.extents(stack)[1] if stack is not None else 0
         keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
-        bottom = min(keys) if keys else k.hand.height
+        nxt = [s.extents(n)[1] for n in now if n.role == "push button" and n.name == t("ui.form_next", k.lang)]
+        bottom = min([*keys, *nxt, k.hand.height])  # the page ends at the bottom bar
         _x, y, _w, h = s.extents(node)
         if top <= y and y + h <= bottom:
             break
-        lo, hi = k.hand.height * 0.35, k.hand.height * 0.6
+        # The finger on the page itself (not on the bar or the keys), a half page's drag.
+        lo, hi = top + (bottom - top) * 0.25, top + (bottom - top) * 0.75
         k.hand.drag(k.hand.width * 0.5, lo if y < top else hi, k.hand.width * 0.5, hi if y < top else lo)
         node = find()
     return node
