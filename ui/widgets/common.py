@@ -304,15 +304,16 @@ class Page(QScrollArea):
 
         if not isinstance(widget, QPlainTextEdit):
             return
-        block = widget
-        while block.parentWidget() is not None and block.parentWidget() is not self.body:
-            block = block.parentWidget()
+        block: QWidget = widget
+        parent = block.parentWidget()
+        while parent is not None and parent is not self.body:
+            block, parent = parent, parent.parentWidget()
         lead = self._top_of(widget) - self._top_of(block)  # the label and hint above it
         least = widget.fontMetrics().lineSpacing() * 3 + 2 * widget.frameWidth() + 24
         cap = max(least, room - lead)
         if widget.maximumHeight() != cap:
             widget.setMaximumHeight(cap)
-            self.body.layout().activate()  # the new height now, before scrolling to it
+            self.column.activate()  # the new height now, before scrolling to it
 
     def _top_of(self, widget: QWidget) -> int:
         from ui.qt import QPoint
