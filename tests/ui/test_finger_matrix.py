@@ -27,7 +27,7 @@ import pytest
 from kiosk.i18n import t
 from tests.ui import atspi
 from tests.ui.atspi_form import TEXT_TYPES, FormDriver
-from tests.ui.finger import STATE_READ_ONLY, Screen, poll
+from tests.ui.finger import STATE_FOCUSED, STATE_READ_ONLY, Screen, poll
 from tests.ui.test_finger import EXAMPLES, FORMS, MIN_ROW, Kiosk
 
 SIZES = ("1280x800", "1024x768", "1920x1080")
@@ -77,21 +77,19 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
     # Below the fold, or under the keys left open by the screen before (the page ends at
     # the keys; a field's extents go on past it): a finger drags the page up to it.
     s.tap(_in_reach(k, lambda: field))
-    try:
-        poll("the keyboard", k.keyboard_open, 10)
+    try:  # the keys open (or stay, from the screen before) for this field, now focused
+        poll("the keyboard for the field", lambda: k.keyboard_open() and any(
+            n.ref == field.ref and STATE_FOCUSED in n.states for n in s.nodes()), 10)
     except AssertionError:
-        return [*problems, f"{where}: tapping {q['name']} did not open the keyboard"]
+        focus = [f"{n.role} {n.name[:40]!r} at {s.extents(n)}" for n in s.nodes() if STATE_FOCUSED in n.states]
+        return [*problems, f"{where}: tapping {q['name']} at {s.extents(field)} did not open the keyboard "
+                           f"for it (keys {'open' if k.keyboard_open() else 'closed'}, focus on {focus})"]
     label = str(q["label"][k.lang])
     seen: list[str] = []
 
     def in_view() -> bool:
-        now = s.nodes()
-        stack = next(n for n in now if n.role == "layered pane")
-        top = s.extents(stack)[1]
-        keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
-        nxt = [s.extents(n)[1] for n in now if n.role == "push button" and n.name == t("ui.form_next", k.lang)]
-        bottom = min([*keys, *nxt]) if keys or nxt else k.hand.height
-        heads = [s.extents(n) for n in now if n.role == "label" and n.name == label]
+        top, bottom = _page_span(k)
+        heads = [s.extents(n) for n in s.nodes() if n.role == "label" and n.name == label]
         f = s.extents(field)
         seen[:] = [f"label at {heads}, field at {f}, visible {top}..{bottom}"]
         return bool(heads) and all(top <= y and y + h <= bottom for _x, y, _w, h in (*heads, f))
@@ -109,20 +107,40 @@ def _in_reach(k: Kiosk, find: Any) -> Any:
     s = k.screen
     node = find()
     for _ in range(6):
-        now = s.nodes()
-        stack = next((n for n in now if n.role == "layered pane"), None)
-        top = s.extents(stack)[1] if stack is not None else 0
-        keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
-        nxt = [s.extents(n)[1] for n in now if n.role == "push button" and n.name == t("ui.form_next", k.lang)]
-        bottom = min([*keys, *nxt, k.hand.height])  # the page ends at the bottom bar
+        top, bottom = _page_span(k)
         _x, y, _w, h = s.extents(node)
-        if top <= y and y + h <= bottom:
-            break
+        if top <= y and (y + h <= bottom or (h > bottom - top and y < (top + bottom) / 2)):
+            break  # in view (or, taller than the view, its top half of the view at least)
         # The finger on the page itself (not on the bar or the keys), a half page's drag.
         lo, hi = top + (bottom - top) * 0.25, top + (bottom - top) * 0.75
         k.hand.drag(k.hand.width * 0.5, lo if y < top else hi, k.hand.width * 0.5, hi if y < top else lo)
         node = find()
+        _at_rest(k, node)  # a tap on a page still gliding stops it and presses nothing
     return node
+
+
+def _page_span(k: Kiosk) -> tuple[int, int]:
+    """The screen rows a person sees of the page: from the top of the screens' stack to
+    the bottom bar (Next) or the keys, whichever is higher."""
+    s = k.screen
+    now = s.nodes()
+    stack = next((n for n in now if n.role == "layered pane"), None)
+    top = s.extents(stack)[1] if stack is not None else 0
+    keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
+    nxt = [s.extents(n)[1] for n in now if n.role == "push button" and n.name == t("ui.form_next", k.lang)]
+    return top, min([*keys, *nxt, k.hand.height])
+
+
+def _at_rest(k: Kiosk, node: Any) -> None:
+    """Until the page under ``node`` has stopped moving (kinetic scrolling after a drag)."""
+    last: list[Any] = [None]
+
+    def still() -> bool:
+        now = k.screen.extents(node)
+        same, last[0] = now == last[0], now
+        return same
+
+    poll("the page at rest", still, 5)
 
 
 def _check_chooser(k: Kiosk, where: str) -> list[str]:
@@ -139,13 +157,17 @@ def _check_chooser(k: Kiosk, where: str) -> list[str]:
         return [f"{where}: the keyboard stays open on a screen with only a dropdown"]
     k.screen.tap(_in_reach(k, lambda: k.screen.find(
         "combo box", None, where=lambda n: atspi.STATE_ENABLED in n.states) or combo))
+    # The chooser's Cancel by its description too: in English the form's own Cancel has its name.
+    desc = t("ui.chooser_cancel_desc", k.lang)
     try:
-        cancel = k.screen.wait("push button", t("ui.chooser_cancel", k.lang), timeout=10)
+        cancel = k.screen.wait("push button", t("ui.chooser_cancel", k.lang), timeout=10,
+                               where=lambda n: n.description == desc)
     except AssertionError:
         return [f"{where}: tapping the dropdown did not open the chooser"]
     rows = [k.screen.extents(n)[3] for n in k.screen.nodes() if n.role == "list item"]
     k.screen.tap(cancel)
-    poll("the chooser closed", lambda: k.screen.find("push button", t("ui.chooser_cancel", k.lang)) is None, 10)
+    poll("the chooser closed", lambda: k.screen.find(
+        "push button", t("ui.chooser_cancel", k.lang), where=lambda n: n.description == desc) is None, 10)
     short = [h for h in rows if 0 < h < MIN_ROW]
     return [f"{where}: chooser rows of {short[0]} px"] if short else []
 
@@ -155,11 +177,15 @@ def _sign(k: Kiosk, form: dict) -> list[str]:
     sig = [str(q["label"][k.lang]) for p in form["pages"] for q in p["questions"] if q["type"] == "signature"]
     signed = []
     for label in sig:
-        pad = next((n for n in k.screen.nodes() if n.name == label and n.role != "label"
-                    and atspi.STATE_FOCUSABLE in n.states), None)  # the pad, named by its question
-        if pad is not None:
+        def find(lab: str = label) -> Any:  # the pad, named by its question
+            return next((n for n in k.screen.nodes() if n.name == lab and n.role != "label"
+                         and atspi.STATE_FOCUSABLE in n.states), None)
+
+        if find() is not None:
+            pad = _in_reach(k, find)  # below the fold at large text: a finger brings it up
             x, y, w, h = k.screen.extents(pad)
-            top, bottom = max(y, 0), min(y + h, k.hand.height)  # the part of it on the screen
+            span = _page_span(k)
+            top, bottom = max(y, span[0]), min(y + h, span[1])  # the part of it a person sees
             mid = (top + bottom) / 2
             k.hand.drag(x + w * 0.2, mid, x + w * 0.8, mid - min(20, (bottom - top) / 4))
             signed.append(label)
