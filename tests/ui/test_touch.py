@@ -125,6 +125,25 @@ def test_the_registry_number_gets_letters_then_digits(qtbot):
     assert keys.layout_name == "cyrillic"
 
 
+def test_the_keys_type_only_into_a_text_field_never_a_focused_dropdown(qtbot):
+    """Issue 19 (seen by the finger matrix): with the keys open and the aimag dropdown
+    focused (after its chooser), a letter key jumped the aimag to one starting with it."""
+    host, _policy, _page, combo, edit = _host(qtbot)
+    keys = OnScreenKeyboard()
+    host.layout().addWidget(keys)
+    keys.show()
+    combo.setCurrentIndex(1)  # Архангай
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    keys.type_text("Т")
+    keys.type_text(" ")
+    assert combo.currentText() == "Архангай"
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
+    keys.type_text("Т")
+    assert edit.text() == "Т"
+
+
 def test_a_finger_on_a_drawing_pad_draws_instead_of_scrolling_the_page(qtbot):
     _host_, _policy, page, _combo, _edit = _host(qtbot)
     pad = QWidget()
