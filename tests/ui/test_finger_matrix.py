@@ -111,9 +111,13 @@ def _in_reach(k: Kiosk, find: Any) -> Any:
         _x, y, _w, h = s.extents(node)
         if top <= y and (y + h <= bottom or (h > bottom - top and y < (top + bottom) / 2)):
             break  # in view (or, taller than the view, its top half of the view at least)
-        # The finger on the page itself (not on the bar or the keys), a half page's drag.
-        lo, hi = top + (bottom - top) * 0.25, top + (bottom - top) * 0.75
-        k.hand.drag(k.hand.width * 0.5, lo if y < top else hi, k.hand.width * 0.5, hi if y < top else lo)
+        # The finger on the page itself (not on the bar or the keys), moved as far as the
+        # node is out of view (half the page at most) and held still before it is lifted
+        # (a flick would glide on past it).
+        need = min(top - y if y < top else y + h - bottom, (bottom - top) // 2) + 12
+        start = top + (bottom - top) * (0.25 if y < top else 0.75)
+        end = start + need if y < top else start - need
+        k.hand.drag(k.hand.width * 0.5, start, k.hand.width * 0.5, end, steps=20, hold=15)
         node = find()
         _at_rest(k, node)  # a tap on a page still gliding stops it and presses nothing
     return node
