@@ -92,15 +92,20 @@ def start_desktop(tmp: Path, size: str = "1280x800") -> Desktop:
     env = dict(os.environ)
     try:
         env["DISPLAY"] = _start_xvfb(size, procs)
-        dbus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        # The AT-SPI bus's socket goes in the runtime (else cache) folder of whoever starts
+        # the launcher, the session bus too (by activation): this desktop's own folders, so
+        # desktops side by side never share, or remove, one another's ~/.cache/at-spi/bus.
+        env["XDG_RUNTIME_DIR"] = str(tmp)
+        env["XDG_CACHE_HOME"] = str(tmp / "cache")
+        env.pop("AT_SPI_BUS_ADDRESS", None)
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        dbus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         procs.append(dbus)
         address = dbus.stdout.readline().decode().strip() if dbus.stdout else ""
         if not address:
             raise Unavailable(f"dbus-daemon --session did not start (exit {dbus.poll()})")
         env["DBUS_SESSION_BUS_ADDRESS"] = address
-        env["XDG_RUNTIME_DIR"] = str(tmp)
-        env.pop("AT_SPI_BUS_ADDRESS", None)
         procs.append(subprocess.Popen([launcher, "--launch-immediately"], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         desktop = Desktop(env, procs)
