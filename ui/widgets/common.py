@@ -298,7 +298,7 @@ class Page(QScrollArea):
 
     def _fit(self, widget: QWidget, room: int) -> None:
         """A multi-line field taller than the room under its label and hint gives up its
-        extra height (its text scrolls inside, three lines at least): the label, the hint
+        extra height (its text scrolls inside, two lines at least): the label, the hint
         and the whole field then fit above the keys. It grows back with the room."""
         from ui.qt import QPlainTextEdit
 
@@ -309,7 +309,7 @@ class Page(QScrollArea):
         while parent is not None and parent is not self.body:
             block, parent = parent, parent.parentWidget()
         lead = self._top_of(widget) - self._top_of(block)  # the label and hint above it
-        least = widget.fontMetrics().lineSpacing() * 3 + 2 * widget.frameWidth() + 24
+        least = widget.fontMetrics().lineSpacing() * 2 + 2 * widget.frameWidth() + 24
         cap = max(least, room - lead)
         if widget.maximumHeight() != cap:
             widget.setMaximumHeight(cap)
