@@ -26,6 +26,14 @@ PREFERRED = ("speechd", "flite", "sapi", "winrt", "darwin", "macos")
 LANGUAGES = {"mn": QLocale.Language.Mongolian, "en": QLocale.Language.English}
 
 
+def _language(code: str) -> Any:
+    """The QLocale language of a kiosk or form language code ("kk" too); None if unknown."""
+    if code in LANGUAGES:
+        return LANGUAGES[code]
+    language = QLocale(code).language()
+    return None if language in (QLocale.Language.C, QLocale.Language.AnyLanguage) else language
+
+
 class Reader(QObject):
     spoken = Signal(str)  # every text the kiosk asked to speak (tests, diagnostics)
     played = Signal(str)  # every recorded prompt started (ui/prompts.py)
@@ -82,12 +90,13 @@ class Reader(QObject):
         return self._tts is not None
 
     def has_voice(self, lang: str) -> bool:
-        """Does the engine have a voice for ``lang`` ("mn", "en")?"""
+        """Does the engine have a voice for ``lang`` ("mn", "en", or a form's own language)?"""
         self._start()
-        if self._tts is None or lang not in LANGUAGES:
+        wanted = _language(lang)
+        if self._tts is None or wanted is None:
             return False
         try:
-            return any(loc.language() == LANGUAGES[lang] for loc in self._tts.availableLocales())
+            return any(loc.language() == wanted for loc in self._tts.availableLocales())
         except Exception:  # noqa: BLE001
             return False
 
@@ -113,7 +122,7 @@ class Reader(QObject):
         if not self.has_voice(lang):
             return False
         assert self._tts is not None
-        locale = next(loc for loc in self._tts.availableLocales() if loc.language() == LANGUAGES[lang])
+        locale = next(loc for loc in self._tts.availableLocales() if loc.language() == _language(lang))
         try:
             if self._tts.locale().language() != locale.language():
                 self._tts.setLocale(locale)

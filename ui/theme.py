@@ -124,6 +124,10 @@ def sizes(scale: int) -> dict[str, int]:
         "question": round(28 * f),
         "huge": round(56 * f),
         "target": max(56, round(body * 1.9) + 14),
+        # A text field's box: one line of text needs less than a row to tap (the same at
+        # 100 %; at 200 % 18 px less, so that a question's label, hint and field fit
+        # above the keys on a 1024x768 screen).
+        "field": max(56, round(body * 1.5) + 14),
         "pad": round(8 * f),
         "pad2": round(16 * f),
         # Padding under a focus ring 2 px (4 px for the doubled ring) wider than the border.

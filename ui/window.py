@@ -305,8 +305,17 @@ class KioskWindow(QMainWindow):
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if self._keyboard is not None and self._keyboard.isVisible():
             self.keyboard.follow_focus(new)
-            self._reveal(new)
+            self._reveal_focus()
+            # Again once laid out: a screen just drawn (Next with the keys open) has its
+            # fields' places only after the layout pass; its focused field is not under the keys.
+            QTimer.singleShot(0, self, self._reveal_focus)
             QTimer.singleShot(0, self, self._keyboard_follows_page)
+
+    def _reveal_focus(self) -> None:
+        """The focused field in view, unless a finger is down: what it pressed is under it,
+        and a drag begun on a field or dropdown scrolls the page (no pulling it back)."""
+        if not QApplication.mouseButtons() & Qt.MouseButton.LeftButton:
+            self._reveal(QApplication.focusWidget())
 
     def keyboard_follows_page(self) -> None:
         """After a form screen is drawn (Next/Back move within the same page widget, which

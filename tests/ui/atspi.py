@@ -91,26 +91,21 @@ def start_desktop(tmp: Path, size: str = "1280x800") -> Desktop:
     procs: list[subprocess.Popen[bytes]] = []
     env = dict(os.environ)
     try:
-        read_fd, write_fd = os.pipe()
-        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{size}x24",
-                                 "-nolisten", "tcp"], pass_fds=(write_fd,),
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        procs.append(xvfb)
-        os.close(write_fd)
-        with os.fdopen(read_fd) as r:
-            display = r.readline().strip()
-        if not display:
-            raise Unavailable(f"Xvfb did not start (exit {xvfb.poll()})")
-        env["DISPLAY"] = f":{display}"
-        dbus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        env["DISPLAY"] = _start_xvfb(size, procs)
+        # The AT-SPI bus's socket goes in the runtime (else cache) folder of whoever starts
+        # the launcher, the session bus too (by activation): this desktop's own folders, so
+        # desktops side by side never share, or remove, one another's ~/.cache/at-spi/bus.
+        env["XDG_RUNTIME_DIR"] = str(tmp)
+        env["XDG_CACHE_HOME"] = str(tmp / "cache")
+        env.pop("AT_SPI_BUS_ADDRESS", None)
+        env.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        dbus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         procs.append(dbus)
         address = dbus.stdout.readline().decode().strip() if dbus.stdout else ""
         if not address:
             raise Unavailable(f"dbus-daemon --session did not start (exit {dbus.poll()})")
         env["DBUS_SESSION_BUS_ADDRESS"] = address
-        env["XDG_RUNTIME_DIR"] = str(tmp)
-        env.pop("AT_SPI_BUS_ADDRESS", None)
         procs.append(subprocess.Popen([launcher, "--launch-immediately"], env=env,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         desktop = Desktop(env, procs)
@@ -119,6 +114,37 @@ def start_desktop(tmp: Path, size: str = "1280x800") -> Desktop:
     except BaseException:
         Desktop(env, procs).close()
         raise
+
+
+def _displays() -> list[str]:
+    """The display numbers to try: $KIOSK_XVFB_DISPLAYS ("71-79", when several test runs
+    share a machine and each keeps to its own numbers) whose lock is free, else [""]
+    (Xvfb picks a free number itself)."""
+    span = os.environ.get("KIOSK_XVFB_DISPLAYS", "")
+    if not span:
+        return [""]
+    lo, _, hi = span.partition("-")
+    free = [str(n) for n in range(int(lo), int(hi or lo) + 1) if not Path(f"/tmp/.X{n}-lock").exists()]
+    if not free:
+        raise Unavailable(f"no free X display in KIOSK_XVFB_DISPLAYS={span}")
+    return free
+
+
+def _start_xvfb(size: str, procs: list[subprocess.Popen[bytes]]) -> str:
+    """A started Xvfb's display (":N"); the process is added to ``procs``."""
+    for number in _displays():
+        read_fd, write_fd = os.pipe()
+        xvfb = subprocess.Popen(["Xvfb", *([f":{number}"] if number else []), "-displayfd", str(write_fd),
+                                 "-screen", "0", f"{size}x24", "-nolisten", "tcp"], pass_fds=(write_fd,),
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        with os.fdopen(read_fd) as r:
+            display = r.readline().strip()
+        if display:
+            procs.append(xvfb)
+            return f":{display}"
+        xvfb.wait(5)  # taken meanwhile by another run: the next number
+    raise Unavailable(f"Xvfb did not start (exit {xvfb.poll()})")
 
 
 def a11y_bus_address(session_address: str) -> str:

@@ -68,13 +68,16 @@ class Hand:
         self._send(X.ButtonPress, button)
         self._send(X.ButtonRelease, button)
 
-    def drag(self, x0: float, y0: float, x1: float, y1: float, steps: int = 12) -> None:
+    def drag(self, x0: float, y0: float, x1: float, y1: float, steps: int = 12, hold: int = 0) -> None:
         """A finger put down, moved in ``steps`` even steps (each flushed to the server)
-        and lifted; the 10 ms between steps is the finger's speed, not a wait."""
+        and lifted; the 10 ms between steps is the finger's speed, not a wait. With
+        ``hold``, the finger stays still that many steps before it is lifted: the page
+        stops where the finger left it instead of gliding on (a flick)."""
         self.move(x0, y0)
         self._send(X.ButtonPress, 1)
-        for i in range(1, steps + 1):
-            self.move(x0 + (x1 - x0) * i / steps, y0 + (y1 - y0) * i / steps)
+        for i in range(1, steps + hold + 1):
+            f = min(i, steps) / steps
+            self.move(x0 + (x1 - x0) * f, y0 + (y1 - y0) * f)
             time.sleep(0.01)
         self._send(X.ButtonRelease, 1)
 

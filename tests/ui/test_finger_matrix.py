@@ -27,10 +27,11 @@ import pytest
 from kiosk.i18n import t
 from tests.ui import atspi
 from tests.ui.atspi_form import TEXT_TYPES, FormDriver
-from tests.ui.finger import STATE_READ_ONLY, Screen, poll
+from tests.ui.finger import STATE_FOCUSED, STATE_READ_ONLY, Screen, poll
 from tests.ui.test_finger import EXAMPLES, FORMS, MIN_ROW, Kiosk
 
 SIZES = ("1280x800", "1024x768", "1920x1080")
+TYPED = (*TEXT_TYPES, "date")  # questions with fields typed into
 pytestmark = [pytest.mark.slow, pytest.mark.matrix]
 
 
@@ -64,41 +65,39 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
             problems.append(f"{where}: list row {n.name!r} is {s.extents(n)[3]} px")
     labels = {str(q["label"][k.lang]): q for p in form["pages"] for q in p["questions"]}
     # Typed answers only: a calculated or read-only value is shown as text (test_finger.py
-    # holds it) and takes no keyboard.
+    # holds it) and takes no keyboard. A date's year, month and day are typed (number pad).
     fields = [(n, q) for n in nodes if n.role in ("text", "entry") and STATE_READ_ONLY not in n.states
-              for lab, q in labels.items() if n.name.startswith(lab) and q["type"] in TEXT_TYPES
+              for lab, q in labels.items() if n.name.startswith(lab) and q["type"] in TYPED
               and not q.get("calculate") and not q.get("readonly")]
     if not fields:
         if k.keyboard_open():
             problems.append(f"{where}: the keyboard is open on a screen without text fields")
         return problems
     field, q = fields[0]
-    for _ in range(6):  # below the fold: a finger drags the page up to it
-        if s.on_screen(field) and s.extents(field)[1] + s.extents(field)[3] < k.hand.height * 0.75:
-            break
-        k.hand.drag(k.hand.width * 0.5, k.hand.height * 0.7, k.hand.width * 0.5, k.hand.height * 0.35)
-    s.tap(field)
-    try:
-        poll("the keyboard", k.keyboard_open, 10)
+    # Below the fold, or under the keys left open by the screen before (the page ends at
+    # the keys; a field's extents go on past it): a finger drags the page up to it.
+    s.tap(_in_reach(k, lambda: field))
+    try:  # the keys open (or stay, from the screen before) for this field, now focused
+        poll("the keyboard for the field", lambda: k.keyboard_open() and any(
+            n.ref == field.ref and STATE_FOCUSED in n.states for n in s.nodes()), 10)
     except AssertionError:
-        return [*problems, f"{where}: tapping {q['name']} did not open the keyboard"]
+        focus = [f"{n.role} {n.name[:40]!r} at {s.extents(n)}" for n in s.nodes() if STATE_FOCUSED in n.states]
+        return [*problems, f"{where}: tapping {q['name']} at {s.extents(field)} did not open the keyboard "
+                           f"for it (keys {'open' if k.keyboard_open() else 'closed'}, focus on {focus})"]
     label = str(q["label"][k.lang])
+    seen: list[str] = []
 
     def in_view() -> bool:
-        now = s.nodes()
-        stack = next(n for n in now if n.role == "layered pane")
-        top = s.extents(stack)[1]
-        keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
-        nxt = [s.extents(n)[1] for n in now if n.role == "push button" and n.name == t("ui.form_next", k.lang)]
-        bottom = min([*keys, *nxt]) if keys or nxt else k.hand.height
-        heads = [s.extents(n) for n in now if n.role == "label" and n.name == label]
+        top, bottom = _page_span(k)
+        heads = [s.extents(n) for n in s.nodes() if n.role == "label" and n.name == label]
         f = s.extents(field)
+        seen[:] = [f"label at {heads}, field at {f}, visible {top}..{bottom}"]
         return bool(heads) and all(top <= y and y + h <= bottom for _x, y, _w, h in (*heads, f))
 
     try:
         poll("label and field in view", in_view, 5)
     except AssertionError:
-        problems.append(f"{where}: {q['name']}'s label or field is not in view above the keyboard")
+        problems.append(f"{where}: {q['name']}'s label or field is not in view above the keyboard ({seen[0]})")
     return problems
 
 
@@ -108,18 +107,44 @@ def _in_reach(k: Kiosk, find: Any) -> Any:
     s = k.screen
     node = find()
     for _ in range(6):
-        now = s.nodes()
-        stack = next((n for n in now if n.role == "layered pane"), None)
-        top = s.extents(stack)[1] if stack is not None else 0
-        keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
-        bottom = min(keys) if keys else k.hand.height
+        top, bottom = _page_span(k)
         _x, y, _w, h = s.extents(node)
-        if top <= y and y + h <= bottom:
-            break
-        lo, hi = k.hand.height * 0.35, k.hand.height * 0.6
-        k.hand.drag(k.hand.width * 0.5, lo if y < top else hi, k.hand.width * 0.5, hi if y < top else lo)
+        if top <= y and (y + h <= bottom or (h > bottom - top and y < (top + bottom) / 2)):
+            break  # in view (or, taller than the view, its top half of the view at least)
+        # The finger on the page itself (not on the bar or the keys), moved as far as the
+        # node is out of view (half the page at most) and held still before it is lifted
+        # (a flick would glide on past it).
+        need = min(top - y if y < top else y + h - bottom, (bottom - top) // 2) + 12
+        start = top + (bottom - top) * (0.25 if y < top else 0.75)
+        end = start + need if y < top else start - need
+        k.hand.drag(k.hand.width * 0.5, start, k.hand.width * 0.5, end, steps=20, hold=15)
         node = find()
+        _at_rest(k, node)  # a tap on a page still gliding stops it and presses nothing
     return node
+
+
+def _page_span(k: Kiosk) -> tuple[int, int]:
+    """The screen rows a person sees of the page: from the top of the screens' stack to
+    the bottom bar (Next) or the keys, whichever is higher."""
+    s = k.screen
+    now = s.nodes()
+    stack = next((n for n in now if n.role == "layered pane"), None)
+    top = s.extents(stack)[1] if stack is not None else 0
+    keys = [s.extents(n)[1] for n in now if _is_key(n, k.lang)]
+    nxt = [s.extents(n)[1] for n in now if n.role == "push button" and n.name == t("ui.form_next", k.lang)]
+    return top, min([*keys, *nxt, k.hand.height])
+
+
+def _at_rest(k: Kiosk, node: Any) -> None:
+    """Until the page under ``node`` has stopped moving (kinetic scrolling after a drag)."""
+    last: list[Any] = [None]
+
+    def still() -> bool:
+        now = k.screen.extents(node)
+        same, last[0] = now == last[0], now
+        return same
+
+    poll("the page at rest", still, 5)
 
 
 def _check_chooser(k: Kiosk, where: str) -> list[str]:
@@ -136,13 +161,17 @@ def _check_chooser(k: Kiosk, where: str) -> list[str]:
         return [f"{where}: the keyboard stays open on a screen with only a dropdown"]
     k.screen.tap(_in_reach(k, lambda: k.screen.find(
         "combo box", None, where=lambda n: atspi.STATE_ENABLED in n.states) or combo))
+    # The chooser's Cancel by its description too: in English the form's own Cancel has its name.
+    desc = t("ui.chooser_cancel_desc", k.lang)
     try:
-        cancel = k.screen.wait("push button", t("ui.chooser_cancel", k.lang), timeout=10)
+        cancel = k.screen.wait("push button", t("ui.chooser_cancel", k.lang), timeout=10,
+                               where=lambda n: n.description == desc)
     except AssertionError:
         return [f"{where}: tapping the dropdown did not open the chooser"]
     rows = [k.screen.extents(n)[3] for n in k.screen.nodes() if n.role == "list item"]
     k.screen.tap(cancel)
-    poll("the chooser closed", lambda: k.screen.find("push button", t("ui.chooser_cancel", k.lang)) is None, 10)
+    poll("the chooser closed", lambda: k.screen.find(
+        "push button", t("ui.chooser_cancel", k.lang), where=lambda n: n.description == desc) is None, 10)
     short = [h for h in rows if 0 < h < MIN_ROW]
     return [f"{where}: chooser rows of {short[0]} px"] if short else []
 
@@ -152,11 +181,15 @@ def _sign(k: Kiosk, form: dict) -> list[str]:
     sig = [str(q["label"][k.lang]) for p in form["pages"] for q in p["questions"] if q["type"] == "signature"]
     signed = []
     for label in sig:
-        pad = next((n for n in k.screen.nodes() if n.name == label and n.role != "label"
-                    and atspi.STATE_FOCUSABLE in n.states), None)  # the pad, named by its question
-        if pad is not None:
+        def find(lab: str = label) -> Any:  # the pad, named by its question
+            return next((n for n in k.screen.nodes() if n.name == lab and n.role != "label"
+                         and atspi.STATE_FOCUSABLE in n.states), None)
+
+        if find() is not None:
+            pad = _in_reach(k, find)  # below the fold at large text: a finger brings it up
             x, y, w, h = k.screen.extents(pad)
-            top, bottom = max(y, 0), min(y + h, k.hand.height)  # the part of it on the screen
+            span = _page_span(k)
+            top, bottom = max(y, span[0]), min(y + h, span[1])  # the part of it a person sees
             mid = (top + bottom) / 2
             k.hand.drag(x + w * 0.2, mid, x + w * 0.8, mid - min(20, (bottom - top) / 4))
             signed.append(label)
@@ -175,9 +208,10 @@ def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
         if k.screen.find("push button", t("ui.review_submit", k.lang)) is not None:
             break
         where = f"{tag} {form_id} screen {step + 1}"
-        problems += _check_screen(k, form, where) + _check_chooser(k, where)
-        if shots is not None:
+        problems += _check_screen(k, form, where)
+        if shots is not None:  # the keys open over the first field, as the check left them
             k.hand.screenshot(shots / tag / f"{form_id}-{step + 1:02d}.png")
+        problems += _check_chooser(k, where)
         try:
             driver.answer_screen()
         except (AssertionError, StopIteration):

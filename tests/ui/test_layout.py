@@ -153,3 +153,50 @@ def test_an_error_status_keeps_its_first_letter_clear_of_the_bar(qtbot):
     _settle()
     # The red bar is 6 px wide and padded: the text starts to the right of it.
     assert label.contentsRect().left() > 6
+
+
+def _screen_of(kiosk, form_id: str, question: str) -> str:  # noqa: ANN001
+    session = kiosk.services.new_session(form_id, kiosk.prefs.lang)
+    return next(s.key for s in session.screens() if any(qv.name == question for qv, _ in s.questions))
+
+
+def _label_and_field_in_view(page, block) -> bool:  # noqa: ANN001
+    return all(_in_view(page, w) for w in (block.title, *block.widget.focus_widgets()))
+
+
+@pytest.mark.parametrize("scale", [100, 200])
+def test_a_petitions_multi_line_body_fits_above_the_keyboard_with_its_label(qtbot, kiosk, scale):
+    """Issue 19: the body of a petition (a multi-line field, taller than the room the keys
+    leave) gives up its extra height: its label, hint and whole field stay above the keys."""
+    from ui.examples import open_example
+
+    window = kiosk.window
+    window.resize(*WINDOW)
+    kiosk.prefs.set_scale(scale)
+    open_example(window, "governor-petition")
+    window.form.go_to(_screen_of(kiosk, "governor-petition", "body"))
+    _settle()
+    block = window.form.blocks["body"]
+    tap(qtbot, block.widget.edit)
+    qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
+    qtbot.waitUntil(lambda: _label_and_field_in_view(window.form.page, block), timeout=3000)
+    _done(qtbot, kiosk)
+
+
+def test_next_with_the_keys_open_shows_the_focused_field_above_them(qtbot, kiosk):
+    """Issue 19: Next onto a page whose first field sits under an aimag/soum question, with
+    the keyboard still open from the screen before: the field the keys type into is in view."""
+    from ui.examples import open_example
+
+    window = kiosk.window
+    window.resize(*WINDOW)
+    open_example(window, "residence-change")
+    window.form.go_to(_screen_of(kiosk, "residence-change", "applicant_phone"))
+    _settle()
+    tap(qtbot, window.form.input_widgets()[0])
+    qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
+    window.form.go_to(_screen_of(kiosk, "residence-change", "to_bag"))  # as Next does: render()
+    block = window.form.blocks["to_bag"]
+    assert QApplication.focusWidget() is block.widget.edit and window.keyboard.isVisible()
+    qtbot.waitUntil(lambda: _label_and_field_in_view(window.form.page, block), timeout=3000)
+    _done(qtbot, kiosk)

@@ -89,6 +89,21 @@ def test_the_chooser_is_alphabetical_with_finger_rows_and_chooses_by_tap(qtbot):
     assert sort_key("Өвөр") > sort_key("Орхон")
 
 
+def test_a_dropdown_opens_on_a_tap_and_a_drag_from_it_opens_nothing(qtbot):
+    """Issue 19: a finger dragging the address page from over the aimag dropdown scrolls it;
+    Qt's dropdown opened its list on the press (here the full-screen chooser)."""
+    _host_, _policy, _page, combo, _edit = _host(qtbot)
+    middle = combo.rect().center()
+    qtbot.mousePress(combo, Qt.MouseButton.LeftButton, pos=middle)
+    assert combo.chooser is None  # the finger is down: maybe a drag, nothing opens yet
+    qtbot.mouseRelease(combo, Qt.MouseButton.LeftButton, pos=middle + QPoint(0, 60))
+    assert combo.chooser is None  # it moved: a drag, not a tap
+    qtbot.mousePress(combo, Qt.MouseButton.LeftButton, pos=middle)
+    qtbot.mouseRelease(combo, Qt.MouseButton.LeftButton, pos=middle + QPoint(3, 2))
+    assert combo.chooser is not None and combo.chooser.isVisible()  # a tap (a finger is not a point)
+    combo.hidePopup()
+
+
 def test_the_registry_number_gets_letters_then_digits(qtbot):
     host = QWidget()
     edit = QLineEdit()
@@ -108,6 +123,25 @@ def test_the_registry_number_gets_letters_then_digits(qtbot):
     assert edit.text() == "УБ" and keys.layout_name == "digits"
     keys.backspace()
     assert keys.layout_name == "cyrillic"
+
+
+def test_the_keys_type_only_into_a_text_field_never_a_focused_dropdown(qtbot):
+    """Issue 19 (seen by the finger matrix): with the keys open and the aimag dropdown
+    focused (after its chooser), a letter key jumped the aimag to one starting with it."""
+    host, _policy, _page, combo, edit = _host(qtbot)
+    keys = OnScreenKeyboard()
+    host.layout().addWidget(keys)
+    keys.show()
+    combo.setCurrentIndex(1)  # Архангай
+    combo.setFocus()
+    qtbot.waitUntil(combo.hasFocus)
+    keys.type_text("Т")
+    keys.type_text(" ")
+    assert combo.currentText() == "Архангай"
+    edit.setFocus()
+    qtbot.waitUntil(edit.hasFocus)
+    keys.type_text("Т")
+    assert edit.text() == "Т"
 
 
 def test_a_finger_on_a_drawing_pad_draws_instead_of_scrolling_the_page(qtbot):

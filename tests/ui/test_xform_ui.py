@@ -193,3 +193,59 @@ def test_the_resident_picks_a_form_language_the_kiosk_lacks(qtbot, isolated_home
         qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
         k.bridge.shutdown()
         k.services.close()
+
+
+def test_the_review_and_read_aloud_follow_the_form_language_the_resident_chose(
+        qtbot, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """Issue 19: on a Mongolian kiosk, a resident who picks English for a form in both
+    languages hears its questions with the English voice (the test engine has English
+    only) and reviews the English labels and choice names; the kiosk's buttons stay Mongolian."""
+    from PySide6.QtWidgets import QLabel
+
+    from kiosk.i18n import t
+    from tests.forms.xlsform_builders import write_xlsform
+
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    xlsx = write_xlsform(tmp_path / "mnen.xlsx",
+                         [["type", "name", "label::Mongolian (mn)", "label::English (en)"],
+                          ["text", "name", "Таны нэр", "Your name"],
+                          ["select_one herd", "herd", "Мал", "Livestock"]],
+                         [["list_name", "name", "label::Mongolian (mn)", "label::English (en)"],
+                          ["herd", "horse", "Морь", "Horse"], ["herd", "camel", "Тэмээ", "Camel"]],
+                         {"form_title": "Mnen", "form_id": "mnen_form", "default_language": "Mongolian (mn)"})
+    _import(isolated_home, xlsx)
+    from kiosk.paths import Home
+    from ui.app import build
+
+    k = build(Home(isolated_home), "mn")
+    qtbot.addWidget(k.window)
+    k.window.show()
+    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+    try:
+        window, reader = k.window, k.reader
+        k.prefs.set_read_aloud(True)
+        tap(qtbot, window.home.tiles["mnen-form"])
+        view = window.form
+        qtbot.waitUntil(lambda: "name" in view.blocks)
+        assert set(view.lang_buttons) == {"mn", "en"}
+        assert not view.read.isEnabled()  # no Mongolian voice: said plainly
+        with qtbot.waitSignal(reader.state_changed, timeout=5_000, check_params_cb=lambda s: s == "speaking"):
+            tap(qtbot, view.lang_buttons["en"])
+        assert view.blocks["name"].title.text() == "Your name" and view.read.isEnabled()
+        assert reader.history[-1].startswith("Your name")
+        from tests.ui.odk_driver import enter
+
+        view.blocks["name"].widget.edit.setText("Бат")  # as typed (typing is tested elsewhere)
+        tap(qtbot, view.next)
+        qtbot.waitUntil(lambda: "herd" in view.blocks)
+        enter(qtbot, window, view.blocks["herd"].widget, "camel", "touch")
+        tap(qtbot, view.next)
+        qtbot.waitUntil(lambda: window.stack.currentWidget() is window.review)
+        shown = [w.text() for w in window.review.findChildren(QLabel)]
+        assert {"Your name", "Бат", "Livestock", "Camel", "Mnen"} <= set(shown), shown
+        assert not {"Таны нэр", "Мал", "Тэмээ"} & set(shown), shown
+        assert window.review.submit_btn.text() == t("ui.review_submit", "mn")  # the kiosk's words stay
+    finally:
+        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+        k.bridge.shutdown()
+        k.services.close()

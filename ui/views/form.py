@@ -4,7 +4,9 @@ Every edit goes straight into the FormSession (so a language switch, which
 re-renders the screen, loses nothing) and schedules a draft save on the DB
 worker. Validation appears next to the field in plain words once the
 resident presses Next (and then live, as they fix it); skip logic is the
-session's, re-evaluated on every answer.
+session's, re-evaluated on every answer. One question's own parts (label, hint,
+input, error line) are ui/views/question.py's; this module lays a screen of them out
+and moves between screens.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kiosk.forms.model import QuestionType
 from kiosk.i18n import t
 from ui import a11y
 from ui.flow import Entry, Flow
@@ -30,86 +31,9 @@ from ui.qt import (
 )
 from ui.speech import Reader
 from ui.state import Prefs
-from ui.widgets import Context, QuestionWidget, make_widget
+from ui.views.question import TYPED_IN, ChoiceText, QuestionBlock
+from ui.widgets import Context, make_widget
 from ui.widgets.common import Page, button, button_bar, restyle, text_label
-
-
-class _Choice:
-    """A session ChoiceView as the choice widgets read it (label already in the language)."""
-
-    def __init__(self, view: Any) -> None:
-        self.value = view.value
-        self.label = view.label
-
-    def text(self, _lang: str) -> str:
-        return str(self.label)
-
-
-class QuestionBlock(QWidget):
-    """Label, hint, input and the error line of one question."""
-
-    def __init__(self, entry: Entry, widget: QuestionWidget | None, lang: str, required: bool,
-                 ui_lang: str | None = None) -> None:
-        super().__init__()
-        question = entry.question
-        self.entry = entry
-        self.question = question
-        self.widget = widget
-        box = self.box = QVBoxLayout(self)
-        box.setContentsMargins(0, 0, 0, 0)
-        box.setSpacing(10)
-        label = question.label(lang, entry.item)
-        if entry.item:
-            label += " (" + ".".join(str(i + 1) for i in entry.item) + ")"
-        self.title = text_label(label, "question")
-        self.title.setObjectName(f"label-{entry.key}")
-        box.addWidget(self.title)
-        from ui.widgets.odk import label_image  # an XForm label's image (media::image)
-
-        self.image = label_image(question, lang, entry.key)
-        if self.image is not None:
-            box.addWidget(self.image)
-        hint = question.hint(lang, entry.item)
-        self.hint = text_label(hint, "hint") if hint else None
-        if self.hint is not None:
-            box.addWidget(self.hint)
-        if widget is not None and not required:
-            box.addWidget(text_label(t("ui.form_optional", ui_lang or lang), "hint"))
-        if widget is not None:
-            box.addWidget(widget)
-        self.error = text_label("", "error")
-        self.error.setObjectName(f"error-{entry.key}")
-        self.error.hide()
-        box.addWidget(self.error)
-        self.local_error = ""
-        self.engine_error = ""
-        self._shown = ""
-
-    def show_error(self, message: str) -> None:
-        if message == self._shown and self.error.isVisible() == bool(message):
-            return
-        self._shown = message
-        self.error.setText(message)
-        self.error.setVisible(bool(message))
-        if self.widget is not None:
-            self.widget.error_shown(bool(message))
-            for w in self.widget.focus_widgets():
-                restyle(w, "invalid", "true" if message else "false")
-                base = w.accessibleDescription().split(" — ")[0]
-                w.setAccessibleDescription(f"{base} — {message}" if message else base)
-
-    def current_error(self) -> str:
-        return self.local_error or self.engine_error
-
-    def blocking(self) -> bool:
-        """Does this question's problem hold the resident on the screen?"""
-        local = self.local_error and (self.widget is None or self.widget.local_blocks)
-        return bool(self.engine_error or local)
-
-
-# Questions typed into: Enter in their field goes to the next screen.
-_TYPED_IN = (QuestionType.TEXT, QuestionType.INTEGER, QuestionType.DECIMAL, QuestionType.PHONE,
-             QuestionType.POSTAL_CODE, QuestionType.REGISTRY_NUMBER)
 
 
 class FormView(QWidget):
@@ -246,23 +170,8 @@ class FormView(QWidget):
         if flow is None:
             return
         lang = self.prefs.lang
-        self.progress.setText(t("ui.form_progress", lang, index=flow.index + 1, count=flow.count))
-        a11y.label(self.progress, self.progress.text(),
-                   t("ui.form_progress_desc", lang, index=flow.index + 1, count=flow.count))
-        for b, key in ((self.back, "form_back"), (self.cancel, "form_cancel"), (self.read, "form_read")):
-            b.setText(t(f"ui.{key}", lang))
-            a11y.label(b, b.text(), t(f"ui.{key}_desc", lang))
-        self.next.setText(t("ui.form_next", lang))
-        a11y.label(self.next, self.next.text(), t("ui.form_next_desc", lang))
-        self.back.setEnabled(flow.index > 0)
-        self.read.setVisible(self.prefs.read_aloud)
-        if self.prefs.read_aloud and not self.reader.has_voice(lang):  # say why nothing is heard
-            self.read.setText(t("ui.form_read_no_voice", lang))
-            a11y.label(self.read, self.read.text(), t(f"ui.a11y_read_aloud_no_voice_{lang}", lang))
-        self.read.setEnabled(not self.prefs.read_aloud or self.reader.has_voice(lang))
         tl = flow.text_lang(lang)  # the form's own texts (its language may not be the kiosk's)
-        for code, b in self.lang_buttons.items():
-            restyle(b, "role", "primary" if code == tl else "")
+        self._render_bar(flow, lang, tl)
         flow.set_lang(tl)
         title, section = flow.title(tl), flow.page_title()
         self.form_title.setText(f"{title} — {section}" if section and section != title else title)
@@ -273,43 +182,71 @@ class FormView(QWidget):
         self.repeat_controls = []
         self.repeat_rows = {}
         for entry in flow.entries():
-            q = entry.question
-            ctx = Context(
-                lang=lang,
-                scale=self.prefs.scale,
-                max_attachment_kb=self.max_attachment_kb,
-                scans_folder=self.scans_folder,
-                location=self.location,
-                choices=[_Choice(c) for c in flow.choices(entry)],
-                derived=flow.derived(entry),
-                read_only=flow.read_only(entry),
-                required=flow.required(entry),
-                label=q.label(tl),
-            )
-            as_value = flow.shows_value(entry)
-            if as_value:
-                from ui.widgets.value import ValueWidget
-
-                ctx.shown = flow.shown(entry, tl)
-            widget = ValueWidget(q, ctx) if as_value else make_widget(q, ctx)
-            block = QuestionBlock(entry, widget, tl, ctx.required or as_value, ui_lang=lang)
-            offered = flow.offered_date(entry)
-            if offered is not None and widget is not None:  # from the registry number, editable
-                flow.set_answer(entry, offered)
-                self._save_timer.start()
-                block.box.insertWidget(block.box.indexOf(widget), text_label(t("flow.date_from_rd", lang), "hint"))
-            if widget is not None:
-                widget.set_value(flow.answer(entry))
-                widget.changed.connect(lambda k=entry.key: self._edited(k))
-                widget.local_error.connect(lambda msg, k=entry.key: self._local_error(k, msg))
-                if q.type in _TYPED_IN:
-                    for edit in widget.text_inputs():
-                        edit.returnPressed.connect(self.go_next)
-            if entry.key in local:
-                block.local_error = local[entry.key]
-            self.blocks[entry.key] = block
+            block = self.blocks[entry.key] = self._block(flow, entry, lang, tl)
+            block.local_error = local.get(entry.key, "")
             self.page.column.addWidget(block)
             block.show()  # now, not on the next event loop pass: keys typed at once reach it
+        self._render_repeats(flow, lang)
+        self.page.column.addStretch(1)
+        if self.checked:
+            self._show_errors()
+        a11y.chain_focus([*self.input_widgets(), self.back, self.cancel, self.read, self.add, self.next])
+        if focus:
+            self._focus_first()
+        self.read_aloud()
+        self.rendered.emit()
+
+    def _render_bar(self, flow: Flow, lang: str, tl: str) -> None:
+        """Progress, the buttons in the kiosk's language, Read aloud (or why it is silent)
+        for the form's language ``tl``, and which of the form's languages is shown."""
+        self.progress.setText(t("ui.form_progress", lang, index=flow.index + 1, count=flow.count))
+        a11y.label(self.progress, self.progress.text(),
+                   t("ui.form_progress_desc", lang, index=flow.index + 1, count=flow.count))
+        for b, key in ((self.back, "form_back"), (self.cancel, "form_cancel"), (self.read, "form_read"),
+                       (self.next, "form_next")):
+            b.setText(t(f"ui.{key}", lang))
+            a11y.label(b, b.text(), t(f"ui.{key}_desc", lang))
+        self.back.setEnabled(flow.index > 0)
+        self.read.setVisible(self.prefs.read_aloud)
+        if self.prefs.read_aloud and not self.reader.has_voice(tl):  # say why nothing is heard
+            self.read.setText(t("ui.form_read_no_voice", lang))
+            why = f"ui.a11y_read_aloud_no_voice_{tl}" if tl in ("mn", "en") else "ui.a11y_read_aloud_no_voice_form"
+            a11y.label(self.read, self.read.text(), t(why, lang))
+        self.read.setEnabled(not self.prefs.read_aloud or self.reader.has_voice(tl))
+        for code, b in self.lang_buttons.items():
+            restyle(b, "role", "primary" if code == tl else "")
+
+    def _block(self, flow: Flow, entry: Entry, lang: str, tl: str) -> QuestionBlock:
+        """One question's block, its input showing the answer and wired to the session."""
+        q = entry.question
+        ctx = Context(lang=lang, scale=self.prefs.scale, max_attachment_kb=self.max_attachment_kb,
+                      scans_folder=self.scans_folder, location=self.location,
+                      choices=[ChoiceText(c) for c in flow.choices(entry)], derived=flow.derived(entry),
+                      read_only=flow.read_only(entry), required=flow.required(entry), label=q.label(tl))
+        as_value = flow.shows_value(entry)
+        if as_value:
+            from ui.widgets.value import ValueWidget
+
+            ctx.shown = flow.shown(entry, tl)
+        widget = ValueWidget(q, ctx) if as_value else make_widget(q, ctx)
+        block = QuestionBlock(entry, widget, tl, ctx.required or as_value, ui_lang=lang)
+        if widget is None:
+            return block
+        offered = flow.offered_date(entry)
+        if offered is not None:  # from the registry number, editable
+            flow.set_answer(entry, offered)
+            self._save_timer.start()
+            block.box.insertWidget(block.box.indexOf(widget), text_label(t("flow.date_from_rd", lang), "hint"))
+        widget.set_value(flow.answer(entry))
+        widget.changed.connect(lambda k=entry.key: self._edited(k))
+        widget.local_error.connect(lambda msg, k=entry.key: self._local_error(k, msg))
+        if q.type in TYPED_IN:
+            for edit in widget.text_inputs():
+                edit.returnPressed.connect(self.go_next)
+        return block
+
+    def _render_repeats(self, flow: Flow, lang: str) -> None:
+        """The screen's repeats; one alone has its Add in the bottom bar, several each their own."""
         repeats = flow.repeats()
         self._add_for = repeats[0] if len(repeats) == 1 else None
         self.add.setVisible(self._add_for is not None)
@@ -321,18 +258,15 @@ class FormView(QWidget):
             self.add.setEnabled(can_add(flow, self._add_for) and not flow.read_only(self._add_for))
         for rep in repeats:
             self._render_repeat(rep, lang, inline_add=self._add_for is None)
-        self.page.column.addStretch(1)
-        if self.checked:
-            self._show_errors()
-        a11y.chain_focus([*self.input_widgets(), self.back, self.cancel, self.read, self.add, self.next])
-        if focus:
-            self.page.verticalScrollBar().setValue(0)  # a new screen starts at its top
-            first = self.input_widgets()
-            edits = [w for w in first if isinstance(w, QLineEdit | QPlainTextEdit)]
-            target = edits[0] if edits else (first[0] if first else self.next)
-            target.setFocus(Qt.FocusReason.OtherFocusReason)
-        self.read_aloud()
-        self.rendered.emit()
+
+    def _focus_first(self) -> None:
+        """A new screen starts at its top, the focus in its first text field (keys typed at
+        once reach it), else its first input, else Next."""
+        self.page.verticalScrollBar().setValue(0)
+        first = self.input_widgets()
+        edits = [w for w in first if isinstance(w, QLineEdit | QPlainTextEdit)]
+        target = edits[0] if edits else (first[0] if first else self.next)
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _render_repeat(self, rep: Entry, lang: str, inline_add: bool = True) -> None:
         """Each item as a row with its first answers, Edit, and Remove (asked first); then Add."""
@@ -536,7 +470,11 @@ class FormView(QWidget):
                 parts.append(block.hint.text())
             if block.widget is not None:
                 parts.append(block.widget.speakable())
-        self.reader.say(". ".join(p for p in parts if p), self.prefs.lang, recording)
+        # In the form's language, as its texts are (a Mongolian voice reading English helps no one)
+        self.reader.say(". ".join(p for p in parts if p), self._text_lang(), recording)
+
+    def _text_lang(self) -> str:
+        return self.flow.text_lang(self.prefs.lang) if self.flow is not None else self.prefs.lang
 
     def _recording(self) -> Any:
         """The first question's recorded prompt (XLSForm media::audio), if the kiosk has it."""
@@ -546,7 +484,7 @@ class FormView(QWidget):
         if first is None or self.flow is None:
             return None
         q = getattr(first.question, "definition", first.question)
-        return question_media(self.flow.form, q, "audio", self.prefs.lang) if q.media else None
+        return question_media(self.flow.form, q, "audio", self._text_lang()) if q.media else None
 
     def _say(self, text: str) -> None:
         if self.prefs.read_aloud:

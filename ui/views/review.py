@@ -1,4 +1,7 @@
-"""Review: every answer with a "change" link, then Submit."""
+"""Review: every answer with a "change" link, then Submit.
+
+The form's texts (title, labels, chosen names) are in the form's language the resident
+picked, as on its screens; the kiosk's own words stay in the kiosk's language."""
 
 from __future__ import annotations
 
@@ -35,7 +38,8 @@ class ReviewView(QWidget):
         self.page.clear()
         self.links = []
         col = self.page.column
-        col.addWidget(text_label(flow.title(lang), "hint"))
+        tl = flow.text_lang(lang)  # the form's texts in the language the resident chose for it
+        col.addWidget(text_label(flow.title(tl), "hint"))
         col.addWidget(text_label(t("ui.review_title", lang), "title"))
         col.addWidget(text_label(t("ui.review_intro", lang), "hint"))
         errors = errors if errors is not None else {}
@@ -47,7 +51,7 @@ class ReviewView(QWidget):
         grid.setContentsMargins(20, 16, 20, 16)
         grid.setHorizontalSpacing(24)
         grid.setVerticalSpacing(14)
-        for r, (entry_key, label, shown, screen_key) in enumerate(flow.review_rows(lang)):
+        for r, (entry_key, label, shown, screen_key) in enumerate(flow.review_rows(tl)):
             name = text_label(label, "hint")
             value = text_label(shown or t("ui.review_empty", lang))
             value.setObjectName(f"review-value-{entry_key}")

@@ -14,12 +14,14 @@ from __future__ import annotations
 from kiosk.i18n import t
 from ui import a11y, theme
 from ui.qt import (
+    QApplication,
     QComboBox,
     QDialog,
     QEvent,
     QGridLayout,
     QListWidget,
     QListWidgetItem,
+    QPoint,
     QSize,
     Qt,
     QVBoxLayout,
@@ -45,6 +47,27 @@ class TouchCombo(QComboBox):
         super().__init__(parent)
         self.lang, self.scale = lang, scale
         self.chooser: Chooser | None = None
+        self._pressed_at: QPoint | None = None
+
+    # Opened by a tap (released where it was pressed), not by the press as Qt's dropdown
+    # is: a finger dragging the page from over a dropdown scrolls it, opening nothing.
+    def mousePressEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        if event.button() != Qt.MouseButton.LeftButton:
+            super().mousePressEvent(event)
+            return
+        self._pressed_at = event.globalPosition().toPoint()
+        event.accept()
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
+        start, self._pressed_at = self._pressed_at, None
+        if start is None or event.button() != Qt.MouseButton.LeftButton:
+            super().mouseReleaseEvent(event)
+            return
+        moved = (event.globalPosition().toPoint() - start).manhattanLength()
+        if moved <= max(QApplication.startDragDistance(), 16) and self.rect().contains(event.position().toPoint()):
+            self.setFocus(Qt.FocusReason.MouseFocusReason)
+            self.showPopup()
+        event.accept()
 
     def showPopup(self) -> None:  # noqa: N802 - Qt override
         top = self.window()

@@ -277,6 +277,7 @@ class Page(QScrollArea):
         the widget itself, which always wins when space is short.
         """
         room = self.viewport().height() - 2 * margin
+        self._fit(widget, room)
         best: QWidget | None = None
         outermost: QWidget | None = None
         parent = widget.parentWidget()
@@ -294,6 +295,25 @@ class Page(QScrollArea):
         elif best is not None:
             self._scroll_to(best, margin)
         self._scroll_to(widget, margin)
+
+    def _fit(self, widget: QWidget, room: int) -> None:
+        """A multi-line field taller than the room under its label and hint gives up its
+        extra height (its text scrolls inside, two lines at least): the label, the hint
+        and the whole field then fit above the keys. It grows back with the room."""
+        from ui.qt import QPlainTextEdit
+
+        if not isinstance(widget, QPlainTextEdit):
+            return
+        block: QWidget = widget
+        parent = block.parentWidget()
+        while parent is not None and parent is not self.body:
+            block, parent = parent, parent.parentWidget()
+        lead = self._top_of(widget) - self._top_of(block)  # the label and hint above it
+        least = widget.fontMetrics().lineSpacing() * 2 + 2 * widget.frameWidth() + 24
+        cap = max(least, room - lead)
+        if widget.maximumHeight() != cap:
+            widget.setMaximumHeight(cap)
+            self.column.activate()  # the new height now, before scrolling to it
 
     def _top_of(self, widget: QWidget) -> int:
         from ui.qt import QPoint

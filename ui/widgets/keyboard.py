@@ -203,7 +203,12 @@ class OnScreenKeyboard(QFrame):
         self.build()
 
     def _target(self) -> QWidget | None:
-        return QApplication.focusWidget()
+        """The focused text field; nothing else (a letter on a focused dropdown would jump
+        its choice, a space press a focused button, unseen)."""
+        from ui.touch import is_text_field
+
+        focus = QApplication.focusWidget()
+        return focus if is_text_field(focus) else None
 
     def type_text(self, text: str) -> None:
         target = self._target()
