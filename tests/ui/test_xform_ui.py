@@ -197,9 +197,10 @@ def test_the_resident_picks_a_form_language_the_kiosk_lacks(qtbot, isolated_home
 
 def test_the_review_and_read_aloud_follow_the_form_language_the_resident_chose(
         qtbot, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
-    """Issue 19: on a Mongolian kiosk, a resident who picks English for a form in both
-    languages hears its questions with the English voice (the test engine has English
-    only) and reviews the English labels and choice names; the kiosk's buttons stay Mongolian."""
+    """Issue 19: on a Mongolian kiosk, a resident who picks English for a form in three
+    languages (one the kiosk lacks, so the form offers its own switch) hears its questions
+    with the English voice (the test engine has English only) and reviews the English labels
+    and choice names; the kiosk's buttons stay Mongolian."""
     from PySide6.QtWidgets import QLabel
 
     from kiosk.i18n import t
@@ -207,11 +208,14 @@ def test_the_review_and_read_aloud_follow_the_form_language_the_resident_chose(
 
     monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
     xlsx = write_xlsform(tmp_path / "mnen.xlsx",
-                         [["type", "name", "label::Mongolian (mn)", "label::English (en)"],
-                          ["text", "name", "Таны нэр", "Your name"],
-                          ["select_one herd", "herd", "Мал", "Livestock"]],
-                         [["list_name", "name", "label::Mongolian (mn)", "label::English (en)"],
-                          ["herd", "horse", "Морь", "Horse"], ["herd", "camel", "Тэмээ", "Camel"]],
+                         [["type", "name", "label::Mongolian (mn)", "label::English (en)",
+                           "label::Қазақша (kk)"],
+                          ["text", "name", "Таны нэр", "Your name", "Атыңыз"],
+                          ["select_one herd", "herd", "Мал", "Livestock", "Мал"]],
+                         [["list_name", "name", "label::Mongolian (mn)", "label::English (en)",
+                           "label::Қазақша (kk)"],
+                          ["herd", "horse", "Морь", "Horse", "Жылқы"],
+                          ["herd", "camel", "Тэмээ", "Camel", "Түйе"]],
                          {"form_title": "Mnen", "form_id": "mnen_form", "default_language": "Mongolian (mn)"})
     _import(isolated_home, xlsx)
     from kiosk.paths import Home
@@ -227,7 +231,7 @@ def test_the_review_and_read_aloud_follow_the_form_language_the_resident_chose(
         tap(qtbot, window.home.tiles["mnen-form"])
         view = window.form
         qtbot.waitUntil(lambda: "name" in view.blocks)
-        assert set(view.lang_buttons) == {"mn", "en"}
+        assert set(view.lang_buttons) == {"mn", "en", "kk"}
         assert not view.read.isEnabled()  # no Mongolian voice: said plainly
         with qtbot.waitSignal(reader.state_changed, timeout=5_000, check_params_cb=lambda s: s == "speaking"):
             tap(qtbot, view.lang_buttons["en"])
