@@ -202,6 +202,7 @@ class KioskWindow(QMainWindow):
         self.banner.setVisible(not self.services.enrolled)
         if self._keyboard is not None:
             self._keyboard.set_lang(lang)
+            self._keyboard.set_letters(self._typing_lang())
         a11y.name_scroll_bars(self, t("ui.scroll_bar", lang))
 
     def chrome_buttons(self) -> list[QWidget]:
@@ -268,6 +269,7 @@ class KioskWindow(QMainWindow):
             keyboard.shown.connect(self._make_room)  # room for the keys
             keyboard.closed.connect(self.toggle_keyboard)
             keyboard.set_lang(self.prefs.lang)
+            keyboard.set_letters(self._typing_lang())
             self._keyboard = keyboard
         return self._keyboard
 
@@ -289,7 +291,7 @@ class KioskWindow(QMainWindow):
     def toggle_keyboard(self) -> None:
         self.keyboard.setVisible(not self.keyboard.isVisible())
         if self.keyboard.isVisible():
-            self.keyboard.follow_focus(QApplication.focusWidget())
+            self._follow(QApplication.focusWidget())
             QTimer.singleShot(0, lambda: self._reveal(QApplication.focusWidget()))
 
     def open_keyboard_for(self, field: QWidget) -> None:
@@ -297,14 +299,26 @@ class KioskWindow(QMainWindow):
         field with its question's label and hint in view above the keys."""
         if not self.isAncestorOf(field):
             return  # a dialog's field (staff PIN has its own pad)
-        self.keyboard.follow_focus(field)
+        self._follow(field)
         if not self.keyboard.isVisible():
             self.keyboard.show()
         QTimer.singleShot(0, lambda: self._reveal(field))
 
+    def _typing_lang(self) -> str:
+        """The language typed in: on a form, its own texts' (a form switched to English
+        opens the Latin keys on a Mongolian kiosk); elsewhere the kiosk's."""
+        if self.flow is not None and self.showing("form"):
+            return self.flow.text_lang(self.prefs.lang)
+        return self.prefs.lang
+
+    def _follow(self, widget: QWidget | None) -> None:
+        """The keys for ``widget``, with the letters of the language typed in."""
+        self.keyboard.set_letters(self._typing_lang())
+        self.keyboard.follow_focus(widget)
+
     def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         if self._keyboard is not None and self._keyboard.isVisible():
-            self.keyboard.follow_focus(new)
+            self._follow(new)
             self._reveal_focus()
             # Again once laid out: a screen just drawn (Next with the keys open) has its
             # fields' places only after the layout pass; its focused field is not under the keys.
@@ -319,7 +333,10 @@ class KioskWindow(QMainWindow):
 
     def keyboard_follows_page(self) -> None:
         """After a form screen is drawn (Next/Back move within the same page widget, which
-        no stack change reports): no text field on it puts the keyboard away."""
+        no stack change reports): no text field on it puts the keyboard away; a form
+        switched to another language switches the letters."""
+        if self._keyboard is not None:
+            self._keyboard.set_letters(self._typing_lang())
         self._keyboard_check_soon()
 
     def _keyboard_check_soon(self) -> None:

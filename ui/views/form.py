@@ -109,6 +109,7 @@ class FormView(QWidget):
         gives its height to the question (at 200 % that keeps the hint and the field above
         the keys); it comes back when the keyboard is put away."""
         self.head.setVisible(not keyboard_open or self.prefs.scale <= 100)  # room enough at 100 %
+        self.page.set_typing(keyboard_open)
         if keyboard_open:
             QTimer.singleShot(0, self, self.page.reveal_focus)  # after the keys took their room
 

@@ -244,6 +244,9 @@ class Page(QScrollArea):
         self.column.setContentsMargins(32, 24, 32, 24)
         self.column.setSpacing(20)
         self.setWidget(self.body)
+        self.typing = False  # the on-screen keys are open under the page
+        self._tucked: list[QWidget] = []  # hints set aside while typing (see _tuck)
+        self._tucked_block: QWidget | None = None
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt override
         super().resizeEvent(event)
@@ -277,6 +280,7 @@ class Page(QScrollArea):
         the widget itself, which always wins when space is short.
         """
         room = self.viewport().height() - 2 * margin
+        self._tuck(widget, room)
         self._fit(widget, room)
         best: QWidget | None = None
         outermost: QWidget | None = None
@@ -296,6 +300,57 @@ class Page(QScrollArea):
             self._scroll_to(best, margin)
         self._scroll_to(widget, margin)
 
+    def set_typing(self, typing: bool) -> None:
+        """The on-screen keys opened (True) or put away: hints set aside to make room
+        while typing come back with the room."""
+        self.typing = typing
+        if not typing:
+            self._untuck()
+
+    def _block_of(self, widget: QWidget) -> QWidget:
+        """The outermost ancestor of ``widget`` below the page body (its question)."""
+        block: QWidget = widget
+        parent = block.parentWidget()
+        while parent is not None and parent is not self.body:
+            block, parent = parent, parent.parentWidget()
+        return block
+
+    def _tuck(self, widget: QWidget, room: int) -> None:
+        """While typing, when a question's label, hints and field do not fit together above
+        the keys (200 % text on a 1024x768 screen), the hints above the field step aside:
+        the label says what to type and the field shows what is typed; a hint is read with
+        the field's description and is back as soon as the keys are put away."""
+        block = self._block_of(widget)
+        if block is not self._tucked_block:
+            self._untuck()
+        if not self.typing or block is widget:
+            return
+        top = self._top_of(widget)
+        if top - self._top_of(block) + self._least_height(widget) <= room:
+            return
+        hints: list[QWidget] = [w for w in block.findChildren(QLabel) if w.property("role") == "hint"
+                                and w.isVisible() and self._top_of(w) < top]
+        for hint in hints:
+            hint.hide()
+        self._tucked, self._tucked_block = [*self._tucked, *hints], block  # still set aside: kept
+        inner = block.layout()
+        if hints and inner is not None:
+            inner.activate()
+            self.column.activate()  # the places without the hints now, before scrolling
+
+    def _untuck(self) -> None:
+        for hint in self._tucked:
+            hint.show()
+        self._tucked, self._tucked_block = [], None
+
+    def _least_height(self, widget: QWidget) -> int:
+        """The height ``widget`` can shrink to: a multi-line field's two lines, else its own."""
+        from ui.qt import QPlainTextEdit
+
+        if isinstance(widget, QPlainTextEdit):
+            return widget.fontMetrics().lineSpacing() * 2 + 2 * widget.frameWidth() + 24
+        return widget.height()
+
     def _fit(self, widget: QWidget, room: int) -> None:
         """A multi-line field taller than the room under its label and hint gives up its
         extra height (its text scrolls inside, two lines at least): the label, the hint
@@ -304,12 +359,9 @@ class Page(QScrollArea):
 
         if not isinstance(widget, QPlainTextEdit):
             return
-        block: QWidget = widget
-        parent = block.parentWidget()
-        while parent is not None and parent is not self.body:
-            block, parent = parent, parent.parentWidget()
+        block = self._block_of(widget)
         lead = self._top_of(widget) - self._top_of(block)  # the label and hint above it
-        least = widget.fontMetrics().lineSpacing() * 2 + 2 * widget.frameWidth() + 24
+        least = self._least_height(widget)
         cap = max(least, room - lead)
         if widget.maximumHeight() != cap:
             widget.setMaximumHeight(cap)
@@ -339,6 +391,7 @@ class Page(QScrollArea):
         bar.setValue(max(bar.minimum(), min(value, bar.maximum())))
 
     def clear(self, keep_scroll: bool = False) -> None:
+        self._tucked, self._tucked_block = [], None  # their questions go with the render
         clear_layout(self.column)
         if not keep_scroll:
             self.verticalScrollBar().setValue(0)

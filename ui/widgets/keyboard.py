@@ -50,6 +50,7 @@ class OnScreenKeyboard(QFrame):
         self.layout_name = "cyrillic"
         self.shift = True
         self.lang = "mn"
+        self.letters = "cyrillic"  # the letter keys a text field opens with: the form's language's
         self.pad_keys = TEXT_DIGITS  # the number pad's keys (a number field's: ``keypadKeys``)
         self.pad_for: object = None  # the focused field's ``keypad`` (a number's pad: no space)
         self.keys: list[QPushButton] = []
@@ -77,6 +78,20 @@ class OnScreenKeyboard(QFrame):
         if self.built:
             self.build()
 
+    def set_letters(self, text_lang: str) -> None:
+        """The letters of the language being typed in (the form's, which may differ from the
+        kiosk's): English opens the Latin keys, any other the Mongolian Cyrillic. Showing
+        letters switch at once; the number pad stays (the next text field gets them)."""
+        letters = "latin" if text_lang == "en" else "cyrillic"
+        if letters == self.letters:
+            return
+        self.letters = letters
+        if self.layout_name != "digits" and self.layout_name != letters:
+            self.layout_name = letters
+            self.built = False  # made again when next shown
+            if self.isVisible():
+                self.build()
+
     def follow_focus(self, widget: QWidget | None) -> None:
         """Number pad for numeric fields, letters otherwise; a registry number (РД) gets
         the Mongolian letters for its two letters, then the number pad for its digits."""
@@ -101,7 +116,7 @@ class OnScreenKeyboard(QFrame):
             self.layout_name = wanted
             self.build()
         elif not wanted and self.layout_name == "digits" and isinstance(widget, QLineEdit | QPlainTextEdit):
-            self.layout_name = "cyrillic" if self.lang == "mn" else "latin"
+            self.layout_name = self.letters
             self.build()
         elif not self.built:
             self.build()

@@ -1,0 +1,167 @@
+"""Issue 19 at 1024x768 and 200 % text with the on-screen keys open: the question's label
+and the field being typed into are wholly above the keys (a РД's long English label, a
+phone's hint in Mongolian, a petition's multi-line body); the keys are never under 44 px;
+a form switched to English opens the English keys first (and back)."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QEvent, QPoint
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from tests.ui.driver import tap
+
+WINDOW = (1024, 768)
+
+
+def _settle() -> None:
+    QApplication.processEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
+
+
+def _in_view(page, widget: QWidget) -> bool:  # noqa: ANN001
+    viewport = page.viewport()
+    top = widget.mapTo(viewport, QPoint(0, 0)).y()
+    return widget.isVisible() and top >= 0 and top + widget.height() <= viewport.height()
+
+
+def _screen_of(kiosk, form_id: str, question: str) -> str:  # noqa: ANN001
+    session = kiosk.services.new_session(form_id, kiosk.prefs.lang)
+    return next(s.key for s in session.screens() if any(qv.name == question for qv, _ in s.questions))
+
+
+def _open(kiosk, form_id: str, question: str, lang: str):  # noqa: ANN001
+    from ui.examples import open_example
+
+    window = kiosk.window
+    window.resize(*WINDOW)
+    kiosk.prefs.set_scale(200)
+    if kiosk.prefs.lang != lang:
+        window.toggle_lang()
+    open_example(window, form_id)
+    window.form.go_to(_screen_of(kiosk, form_id, question))
+    _settle()
+    return window
+
+
+def _done(qtbot, kiosk) -> None:  # noqa: ANN001
+    kiosk.window.form.flush()
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+    kiosk.window.wipe(discard=True)
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+
+
+CASES = [
+    ("id-card", "applicant_rd", "en"),
+    ("death-registration", "deceased_rd", "en"),
+    ("permanent-care-allowance", "cared_rd", "en"),
+    ("livestock-census", "head_rd", "en"),
+    ("birth-registration", "mother_phone", "mn"),
+    ("id-card", "phone", "mn"),
+    ("livestock-census", "phone", "mn"),
+    ("governor-petition", "body", "en"),
+    ("governor-petition", "body", "mn"),
+]
+
+
+@pytest.mark.parametrize(("form_id", "question", "lang"), CASES)
+def test_label_and_field_above_the_keys_at_1024x768_200(qtbot, kiosk, form_id, question, lang):
+    window = _open(kiosk, form_id, question, lang)
+    block = window.form.blocks[question]
+    field = block.widget.focus_widgets()[0]
+    hints = [w for w in block.findChildren(QLabel) if w.property("role") == "hint" and w.isVisible()]
+    tap(qtbot, field)
+    qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
+    page = window.form.page
+    _settle()
+    shown = [block.title, *block.widget.focus_widgets()]
+    try:
+        qtbot.waitUntil(lambda: all(_in_view(page, w) for w in shown), timeout=2000)
+    finally:
+        vp = page.viewport()
+        print("viewport", vp.height(), [(type(w).__name__, w.mapTo(vp, QPoint(0, 0)).y(), w.height()) for w in shown])
+    # The page ends where the keys begin, and the window is no taller than the screen.
+    bottom = page.viewport().mapTo(window, QPoint(0, page.viewport().height())).y()
+    assert bottom <= window.keyboard.mapTo(window, QPoint(0, 0)).y()
+    assert window.centralWidget().minimumSizeHint().height() <= WINDOW[1]
+    assert all(key.height() >= 44 for key in window.keyboard.keys if key.isVisible())
+    # Hints set aside while typing come back with the keys put away.
+    window.keyboard.hide()
+    qtbot.waitUntil(lambda: all(h.isVisible() for h in hints), timeout=2000)
+    _done(qtbot, kiosk)
+
+
+def _text_field(kiosk):  # noqa: ANN001
+    from PySide6.QtWidgets import QLineEdit
+
+    from ui.examples import open_example
+    from ui.screenshots import type_examples
+
+    window = kiosk.window
+    window.resize(1280, 800)
+    form_id, key = type_examples(kiosk)["text"]
+    open_example(window, form_id)
+    window.form.go_to(key)
+    _settle()
+    return next(w for w in window.form.input_widgets() if isinstance(w, QLineEdit))
+
+
+def test_the_kiosks_english_button_opens_the_english_keys_on_a_form(qtbot, kiosk):
+    """Issue 19: a Mongolian kiosk's form switched to English by the kiosk's button: a tap on
+    a text field opens the Latin letters first; back to Mongolian, the Cyrillic ones."""
+    window = kiosk.window
+    assert kiosk.prefs.lang == "mn"
+    tap(qtbot, _text_field(kiosk))
+    qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
+    assert window.keyboard.layout_name == "cyrillic"
+    window.toggle_lang()
+    _settle()
+    assert window.keyboard.layout_name == "latin"  # the open keys switch at once
+    window.keyboard.hide()
+    tap(qtbot, _text_field(kiosk))
+    qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
+    assert window.keyboard.layout_name == "latin" and window.keyboard.findChild(QWidget, "key-Q") is not None
+    window.toggle_lang()
+    _settle()
+    assert window.keyboard.layout_name == "cyrillic"
+    _done(qtbot, kiosk)
+
+
+def test_the_forms_own_english_switch_opens_the_english_keys(qtbot, isolated_home, tmp_path, monkeypatch):  # noqa: ANN001
+    """Issue 19: on a Mongolian kiosk a form in three languages (one the kiosk lacks, so it
+    offers its own switch) switched to English opens the Latin letters; back, the Cyrillic."""
+    from kiosk.paths import Home
+    from tests.forms.xlsform_builders import write_xlsform
+    from tests.ui.test_xform_ui import _import
+    from ui.app import build
+
+    monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
+    xlsx = write_xlsform(tmp_path / "mnen.xlsx",
+                         [["type", "name", "label::Mongolian (mn)", "label::English (en)", "label::Қазақша (kk)"],
+                          ["text", "name", "Таны нэр", "Your name", "Атыңыз"]],
+                         None, {"form_title": "Mnen", "form_id": "mnen_form", "default_language": "Mongolian (mn)"})
+    _import(isolated_home, xlsx)
+    k = build(Home(isolated_home), "mn")
+    qtbot.addWidget(k.window)
+    k.window.show()
+    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+    try:
+        window = k.window
+        tap(qtbot, window.home.tiles["mnen-form"])
+        view = window.form
+        qtbot.waitUntil(lambda: "name" in view.blocks)
+        tap(qtbot, view.lang_buttons["en"])
+        qtbot.waitUntil(lambda: view.blocks["name"].title.text() == "Your name")
+        tap(qtbot, view.blocks["name"].widget.edit)
+        qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
+        assert window.keyboard.layout_name == "latin"
+        tap(qtbot, view.lang_buttons["mn"])
+        qtbot.waitUntil(lambda: view.blocks["name"].title.text() == "Таны нэр")
+        tap(qtbot, view.blocks["name"].widget.edit)
+        qtbot.waitUntil(lambda: window.keyboard.isVisible() and window.keyboard.layout_name == "cyrillic",
+                        timeout=3000)
+    finally:
+        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+        k.bridge.shutdown()
+        k.services.close()
