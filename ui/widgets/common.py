@@ -317,24 +317,30 @@ class Page(QScrollArea):
 
     def _tuck(self, widget: QWidget, room: int) -> None:
         """While typing, when a question's label, hints and field do not fit together above
-        the keys (200 % text on a 1024x768 screen), the hints above the field step aside:
-        the label says what to type and the field shows what is typed; a hint is read with
-        the field's description and is back as soon as the keys are put away."""
+        the keys (200 % text on a 1024x768 screen), hints above the field step aside, the
+        topmost first (the question's own, then the field's format hint), as many as the
+        room asks: the label says what to type and the field shows what is typed. The hints
+        are still read aloud with the question and are back as soon as the keys are put away."""
         block = self._block_of(widget)
         if block is not self._tucked_block:
             self._untuck()
         if not self.typing or block is widget:
             return
         top = self._top_of(widget)
-        if top - self._top_of(block) + self._least_height(widget) <= room:
-            return
-        hints: list[QWidget] = [w for w in block.findChildren(QLabel) if w.property("role") == "hint"
-                                and w.isVisible() and self._top_of(w) < top]
-        for hint in hints:
+        excess = top - self._top_of(block) + self._least_height(widget) - room
+        hints = [w for w in block.findChildren(QLabel) if w.property("role") == "hint"
+                 and w.isVisible() and self._top_of(w) < top]
+        hidden = []
+        for hint in sorted(hints, key=self._top_of):
+            if excess <= 0:
+                break
+            excess -= hint.height()  # and the spacing under it: a hint more at most
             hint.hide()
-        self._tucked, self._tucked_block = [*self._tucked, *hints], block  # still set aside: kept
+            hidden.append(hint)
+        if hidden:
+            self._tucked, self._tucked_block = [*self._tucked, *hidden], block
         inner = block.layout()
-        if hints and inner is not None:
+        if hidden and inner is not None:
             inner.activate()
             self.column.activate()  # the places without the hints now, before scrolling
 
