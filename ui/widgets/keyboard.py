@@ -139,7 +139,9 @@ class OnScreenKeyboard(QFrame):
             if wanted != self.layout_name:
                 self.switch(wanted)
 
-    def _key(self, text: str, description: str, name: str) -> QPushButton:
+    def _key(self, text: str, description: str, name: str, spoken: str = "") -> QPushButton:
+        """A key showing ``text``; ``spoken`` is its name for a screen reader when the face is
+        not words of the kiosk's language (АБВ on an English kiosk: "Mongolian letters")."""
         b = QPushButton(text)
         b.setProperty("role", "key")
         b.setObjectName(name)
@@ -147,7 +149,7 @@ class OnScreenKeyboard(QFrame):
         b.setAutoDefault(False)
         b.setMinimumSize(48, 48)
         b.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        a11y.label(b, text, description)
+        a11y.label(b, spoken or text, description)
         self.keys.append(b)
         return b
 
@@ -169,10 +171,12 @@ class OnScreenKeyboard(QFrame):
                 self.grid.addWidget(b, r, c)
         bottom = len(rows)
         specials: list[tuple[str, str, str, object]] = []
+        spoken: dict[str, str] = {}
         for name in ("cyrillic", "latin", "digits"):
             if name != self.layout_name:
                 label = t(f"ui.keyboard_layout_{name}", self.lang)
-                specials.append((label, t("ui.keyboard_layout_desc", self.lang, name=label), f"layout-{name}",
+                spoken[f"layout-{name}"] = words = t(f"ui.keyboard_layout_{name}_name", self.lang)
+                specials.append((label, t("ui.keyboard_layout_desc", self.lang, name=words), f"layout-{name}",
                                  lambda n=name: self.switch(n)))
         if self.layout_name != "digits":
             specials.append((t("ui.keyboard_shift", self.lang), t("ui.keyboard_shift", self.lang), "key-shift",
@@ -192,7 +196,7 @@ class OnScreenKeyboard(QFrame):
             for i, sp in enumerate(layout_keys):
                 places[sp[2]] = (2, 3 + i, 1)
             for text, desc, name, action in specials:
-                b = self._key(text, desc, name)
+                b = self._key(text, desc, name, spoken.get(name, ""))
                 b.clicked.connect(lambda _=False, a=action: a())  # type: ignore[operator]
                 r, c, span = places[name]
                 self.grid.addWidget(b, r, c, 1, span)
@@ -202,7 +206,7 @@ class OnScreenKeyboard(QFrame):
             special_row = QHBoxLayout()
             special_row.setSpacing(4)
             for text, desc, name, action in specials:
-                b = self._key(text, desc, name)
+                b = self._key(text, desc, name, spoken.get(name, ""))
                 b.clicked.connect(lambda _=False, a=action: a())  # type: ignore[operator]
                 special_row.addWidget(b, 1 if name == "key-space" else 0)  # each as wide as its word
             self.grid.addLayout(special_row, bottom, 0, 1, width)
