@@ -70,6 +70,9 @@ LATIN_ALLOWED = {
     "Enter", "Shift", "Tab", "Esc",  # names printed on the keys of a keyboard
     "DEMO",  # the marker printed on demo receipts and in their QR codes
 }
+# Cyrillic that belongs on an English screen: the face of the on-screen keyboard's key
+# for the Mongolian letters (as "ABC" on a Mongolian one; its spoken name is English).
+CYRILLIC_ALLOWED = {"АБВ"}
 # Spans removed before looking at words: URLs, paths, command lines, options, file
 # names, codes with digits, e-mail addresses, UUIDs.
 _CODE_SPANS = re.compile(
@@ -226,6 +229,7 @@ def script(root: QWidget, lang: str, where: str, data: Iterable[str] = ()) -> li
         for d in sorted(typed, key=len, reverse=True):  # "Энхбат Солонго" before "Солонго"
             plain = plain.replace(d, " ")
         if lang == "en":
+            plain = " ".join(word for word in plain.split() if word not in CYRILLIC_ALLOWED)
             if CYRILLIC.search(plain):
                 problems.append(f"{where}: script: Cyrillic on the English screen in {name_of(w)!r}: "
                                 f"{text[:60]!r}")
