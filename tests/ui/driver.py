@@ -8,12 +8,35 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QWidget
 
 from ui.widgets.choices import AimagSoumWidget, ChoiceWidget, ConsentWidget, YesNoWidget
 from ui.widgets.inputs import DateWidget, NumberWidget, RegistryWidget, TextWidget
 from ui.widgets.media import SignatureWidget
+
+
+def settle() -> None:
+    """Let posted events run and replaced screens go (deferred deletes), then lay out."""
+    QApplication.processEvents()
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    QApplication.processEvents()
+
+
+def in_view(page, widget: QWidget) -> bool:  # noqa: ANN001
+    """``widget`` is shown whole in the scroll page's viewport: top to bottom and side to
+    side (a field cut under the keys, or a QR cut at a side, is not in view)."""
+    viewport = page.viewport()
+    corner = widget.mapTo(viewport, QPoint(0, 0))
+    inside_x = corner.x() >= 0 and corner.x() + widget.width() <= viewport.width()
+    inside_y = corner.y() >= 0 and corner.y() + widget.height() <= viewport.height()
+    return widget.isVisible() and inside_x and inside_y
+
+
+def screen_of(kiosk, form_id: str, question: str) -> str:  # noqa: ANN001
+    """The key of the screen of ``form_id`` that asks ``question``."""
+    session = kiosk.services.new_session(form_id, kiosk.prefs.lang)
+    return next(s.key for s in session.screens() if any(qv.name == question for qv, _ in s.questions))
 
 
 def reference(kiosk, form_id: str):  # noqa: ANN001

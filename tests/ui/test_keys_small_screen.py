@@ -6,29 +6,12 @@ a form switched to English opens the English keys first (and back)."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint
-from PySide6.QtWidgets import QApplication, QLabel, QWidget
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QLabel, QWidget
 
-from tests.ui.driver import tap
+from tests.ui.driver import in_view, screen_of, settle, tap
 
 WINDOW = (1024, 768)
-
-
-def _settle() -> None:
-    QApplication.processEvents()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QApplication.processEvents()
-
-
-def _in_view(page, widget: QWidget) -> bool:  # noqa: ANN001
-    viewport = page.viewport()
-    top = widget.mapTo(viewport, QPoint(0, 0)).y()
-    return widget.isVisible() and top >= 0 and top + widget.height() <= viewport.height()
-
-
-def _screen_of(kiosk, form_id: str, question: str) -> str:  # noqa: ANN001
-    session = kiosk.services.new_session(form_id, kiosk.prefs.lang)
-    return next(s.key for s in session.screens() if any(qv.name == question for qv, _ in s.questions))
 
 
 def _open(kiosk, form_id: str, question: str, lang: str):  # noqa: ANN001
@@ -40,8 +23,8 @@ def _open(kiosk, form_id: str, question: str, lang: str):  # noqa: ANN001
     if kiosk.prefs.lang != lang:
         window.toggle_lang()
     open_example(window, form_id)
-    window.form.go_to(_screen_of(kiosk, form_id, question))
-    _settle()
+    window.form.go_to(screen_of(kiosk, form_id, question))
+    settle()
     return window
 
 
@@ -74,10 +57,10 @@ def test_label_and_field_above_the_keys_at_1024x768_200(qtbot, kiosk, form_id, q
     tap(qtbot, field)
     qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
     page = window.form.page
-    _settle()
+    settle()
     shown = [block.title, *block.widget.focus_widgets()]
     try:
-        qtbot.waitUntil(lambda: all(_in_view(page, w) for w in shown), timeout=2000)
+        qtbot.waitUntil(lambda: all(in_view(page, w) for w in shown), timeout=2000)
     finally:
         vp = page.viewport()
         print("viewport", vp.height(), [(type(w).__name__, w.mapTo(vp, QPoint(0, 0)).y(), w.height()) for w in shown])
@@ -107,7 +90,7 @@ def _text_field(kiosk):  # noqa: ANN001
     form_id, key = type_examples(kiosk)["text"]
     open_example(window, form_id)
     window.form.go_to(key)
-    _settle()
+    settle()
     return next(w for w in window.form.input_widgets() if isinstance(w, QLineEdit))
 
 
@@ -120,14 +103,14 @@ def test_the_kiosks_english_button_opens_the_english_keys_on_a_form(qtbot, kiosk
     qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
     assert window.keyboard.layout_name == "cyrillic"
     window.toggle_lang()
-    _settle()
+    settle()
     assert window.keyboard.layout_name == "latin"  # the open keys switch at once
     window.keyboard.hide()
     tap(qtbot, _text_field(kiosk))
     qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
     assert window.keyboard.layout_name == "latin" and window.keyboard.findChild(QWidget, "key-Q") is not None
     window.toggle_lang()
-    _settle()
+    settle()
     assert window.keyboard.layout_name == "cyrillic"
     _done(qtbot, kiosk)
 

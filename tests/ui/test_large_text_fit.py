@@ -4,24 +4,12 @@ are on the first screen, without scrolling (issue 19, second round); the PIN key
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtWidgets import QApplication, QPushButton, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPushButton
+
+from tests.ui.driver import in_view, settle
 
 SMALL = (1024, 768)
-
-
-def _settle() -> None:
-    QApplication.processEvents()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QApplication.processEvents()
-
-
-def _in_view(page, widget: QWidget) -> bool:  # noqa: ANN001
-    viewport = page.viewport()
-    corner = widget.mapTo(viewport, QPoint(0, 0))
-    inside_x = corner.x() >= 0 and corner.x() + widget.width() <= viewport.width()
-    inside_y = corner.y() >= 0 and corner.y() + widget.height() <= viewport.height()
-    return widget.isVisible() and inside_x and inside_y  # whole: a QR cut at a side is no QR
 
 
 def test_the_staff_pin_fits_at_200_percent(qtbot, kiosk) -> None:  # noqa: ANN001
@@ -31,9 +19,9 @@ def test_the_staff_pin_fits_at_200_percent(qtbot, kiosk) -> None:  # noqa: ANN00
     qtbot.mouseClick(window.staff_btn, Qt.MouseButton.LeftButton)
     staff = window.staff
     qtbot.waitUntil(lambda: staff.findChild(QPushButton, "pin-enter") is not None)
-    _settle()
+    settle()
     for name in ("pin-enter", "staff-exit", "pin-0", "pin-back"):
-        assert _in_view(staff, staff.findChild(QPushButton, name)), f"{name} is below the fold"
+        assert in_view(staff, staff.findChild(QPushButton, name)), f"{name} is below the fold"
     small_key = 50
     assert staff.findChild(QPushButton, "pin-5").height() > small_key * 1.4, "the PIN keys stayed at 100 %"
 
@@ -49,10 +37,10 @@ def test_the_receipt_qr_is_on_the_first_screen_at_200_percent(qtbot, kiosk, size
     info = ReceiptInfo(uuid7(), "DEMO sample", "2026-11-26T09:30:00Z", {"mn": "Гэрлэлт", "en": "Marriage"}, True)
     window.receipt = info
     window.show_receipt(info)
-    _settle()
+    settle()
     view = window.receipt_view
-    assert _in_view(view.page, view.number_label)
-    assert _in_view(view.page, view.qr), "the QR is below the fold"
+    assert in_view(view.page, view.number_label)
+    assert in_view(view.page, view.qr), "the QR is below the fold"
 
 
 def test_the_chrome_and_the_keyboard_grow_with_the_text(qtbot, kiosk) -> None:  # noqa: ANN001
@@ -67,7 +55,7 @@ def test_the_chrome_and_the_keyboard_grow_with_the_text(qtbot, kiosk) -> None:  
     heights = {}
     for pct in (100, 200):
         kiosk.prefs.set_scale(pct)
-        _settle()
+        settle()
         key = window.keyboard.findChild(QPushButton, "key-Ө")
         heights[pct] = (window.form.next.height(), window.lang_btn.height(), key.height(),
                         key.font().pixelSize() if key.font().pixelSize() > 0 else key.fontInfo().pixelSize())

@@ -5,24 +5,12 @@ Add is never under the bottom bar, and the receipt's number, DEMO notice and QR 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
-from tests.ui.driver import osk_type, tap
+from tests.ui.driver import in_view, osk_type, screen_of, settle, tap
 
 WINDOW = (1280, 800)
-
-
-def _settle() -> None:
-    QApplication.processEvents()
-    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    QApplication.processEvents()
-
-
-def _in_view(page, widget: QWidget) -> bool:  # noqa: ANN001
-    viewport = page.viewport()
-    top = widget.mapTo(viewport, QPoint(0, 0)).y()
-    return widget.isVisible() and top >= 0 and top + widget.height() <= viewport.height()
 
 
 def _open_screen(kiosk, kind: str, scale: int):  # noqa: ANN001
@@ -35,7 +23,7 @@ def _open_screen(kiosk, kind: str, scale: int):  # noqa: ANN001
     form_id, key = type_examples(kiosk)[kind]
     open_example(window, form_id)
     window.form.go_to(key)
-    _settle()
+    settle()
     return window
 
 
@@ -55,7 +43,7 @@ def test_the_field_and_its_text_stay_above_the_keyboard(qtbot, kiosk, scale):
     osk_type(qtbot, window, "Бат Өлзий")  # opens the keyboard and types on it
     assert window.keyboard.isVisible() and edit.text() == "Бат Өлзий"
     page = window.form.page
-    qtbot.waitUntil(lambda: _in_view(page, edit), timeout=3000)
+    qtbot.waitUntil(lambda: in_view(page, edit), timeout=3000)
     # The page ends where the keyboard begins: nothing of the field is under the keys.
     bottom = page.viewport().mapTo(window, QPoint(0, page.viewport().height())).y()
     assert bottom <= window.keyboard.mapTo(window, QPoint(0, 0)).y()
@@ -74,7 +62,7 @@ def test_the_number_pad_leaves_the_hint_and_the_field_in_view(qtbot, kiosk, scal
     qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
     assert window.keyboard.layout_name == "digits"
     page = window.form.page
-    qtbot.waitUntil(lambda: _in_view(page, edit) and _in_view(page, hint), timeout=3000)
+    qtbot.waitUntil(lambda: in_view(page, edit) and in_view(page, hint), timeout=3000)
     # Four rows like the letters: opening the pad never makes the window taller than the screen.
     assert window.centralWidget().minimumSizeHint().height() <= WINDOW[1]
     assert window.height() <= WINDOW[1]
@@ -118,10 +106,10 @@ def test_receipt_number_demo_notice_and_qr_are_reachable_at_200(qtbot, kiosk):
     info = ReceiptInfo(uuid7(), "DEMO sample", "2026-11-26T09:30:00Z", {"mn": "Гэрлэлт", "en": "Marriage"}, True)
     window.receipt = info
     window.show_receipt(info)
-    _settle()
+    settle()
     view = window.receipt_view
     page = view.page
-    assert _in_view(page, view.number_label)  # the number first, without scrolling
+    assert in_view(page, view.number_label)  # the number first, without scrolling
     # DEMO is said on the first screen too: the window's banner stays above the page, and the
     # receipt's own notice follows the number (in view in English; one Tab away in Mongolian).
     assert window.banner.isVisible()
@@ -133,7 +121,7 @@ def test_receipt_number_demo_notice_and_qr_are_reachable_at_200(qtbot, kiosk):
     for _ in range(8):
         focus = QApplication.focusWidget()
         if focus in (view.number_label, view.demo, view.qr):
-            qtbot.waitUntil(lambda f=focus: _in_view(page, f), timeout=3000)
+            qtbot.waitUntil(lambda f=focus: in_view(page, f), timeout=3000)
             seen.append(focus.objectName())
         if focus is view.qr:
             break
@@ -150,18 +138,13 @@ def test_an_error_status_keeps_its_first_letter_clear_of_the_bar(qtbot):
     qtbot.addWidget(label)
     label.show()
     show_status(label, "Хэвлэж чадсангүй", "error")
-    _settle()
+    settle()
     # The red bar is 6 px wide and padded: the text starts to the right of it.
     assert label.contentsRect().left() > 6
 
 
-def _screen_of(kiosk, form_id: str, question: str) -> str:  # noqa: ANN001
-    session = kiosk.services.new_session(form_id, kiosk.prefs.lang)
-    return next(s.key for s in session.screens() if any(qv.name == question for qv, _ in s.questions))
-
-
 def _label_and_field_in_view(page, block) -> bool:  # noqa: ANN001
-    return all(_in_view(page, w) for w in (block.title, *block.widget.focus_widgets()))
+    return all(in_view(page, w) for w in (block.title, *block.widget.focus_widgets()))
 
 
 @pytest.mark.parametrize("scale", [100, 200])
@@ -174,8 +157,8 @@ def test_a_petitions_multi_line_body_fits_above_the_keyboard_with_its_label(qtbo
     window.resize(*WINDOW)
     kiosk.prefs.set_scale(scale)
     open_example(window, "governor-petition")
-    window.form.go_to(_screen_of(kiosk, "governor-petition", "body"))
-    _settle()
+    window.form.go_to(screen_of(kiosk, "governor-petition", "body"))
+    settle()
     block = window.form.blocks["body"]
     tap(qtbot, block.widget.edit)
     qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
@@ -191,11 +174,11 @@ def test_next_with_the_keys_open_shows_the_focused_field_above_them(qtbot, kiosk
     window = kiosk.window
     window.resize(*WINDOW)
     open_example(window, "residence-change")
-    window.form.go_to(_screen_of(kiosk, "residence-change", "applicant_phone"))
-    _settle()
+    window.form.go_to(screen_of(kiosk, "residence-change", "applicant_phone"))
+    settle()
     tap(qtbot, window.form.input_widgets()[0])
     qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
-    window.form.go_to(_screen_of(kiosk, "residence-change", "to_bag"))  # as Next does: render()
+    window.form.go_to(screen_of(kiosk, "residence-change", "to_bag"))  # as Next does: render()
     block = window.form.blocks["to_bag"]
     assert QApplication.focusWidget() is block.widget.edit and window.keyboard.isVisible()
     qtbot.waitUntil(lambda: _label_and_field_in_view(window.form.page, block), timeout=3000)
