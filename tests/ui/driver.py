@@ -6,6 +6,9 @@ FormSession that only serves as the reference of what to enter.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPoint, Qt
@@ -31,6 +34,33 @@ def in_view(page, widget: QWidget) -> bool:  # noqa: ANN001
     inside_x = corner.x() >= 0 and corner.x() + widget.width() <= viewport.width()
     inside_y = corner.y() >= 0 and corner.y() + widget.height() <= viewport.height()
     return widget.isVisible() and inside_x and inside_y
+
+
+@contextmanager
+def running_kiosk(qtbot, home: Path) -> Iterator[Any]:  # noqa: ANN001
+    """The kiosk built on the data folder ``home`` (Mongolian), its window shown and idle;
+    its background work drained and shut down afterwards."""
+    from kiosk.paths import Home
+    from ui.app import build
+
+    k = build(Home(home), "mn")
+    qtbot.addWidget(k.window)
+    k.window.show()
+    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+    try:
+        yield k
+    finally:
+        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
+        k.bridge.shutdown()
+        k.services.close()
+
+
+def finish_and_wipe(qtbot, kiosk) -> None:  # noqa: ANN001
+    """Save what the form holds, then wipe the visit (discarding the draft), both drained."""
+    kiosk.window.form.flush()
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
+    kiosk.window.wipe(discard=True)
+    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
 
 
 def screen_of(kiosk, form_id: str, question: str) -> str:  # noqa: ANN001

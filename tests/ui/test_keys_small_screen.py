@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint
 from PySide6.QtWidgets import QLabel, QWidget
 
-from tests.ui.driver import in_view, screen_of, settle, tap
+from tests.ui.driver import finish_and_wipe, in_view, running_kiosk, screen_of, settle, tap
 
 WINDOW = (1024, 768)
 
@@ -26,13 +26,6 @@ def _open(kiosk, form_id: str, question: str, lang: str):  # noqa: ANN001
     window.form.go_to(screen_of(kiosk, form_id, question))
     settle()
     return window
-
-
-def _done(qtbot, kiosk) -> None:  # noqa: ANN001
-    kiosk.window.form.flush()
-    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
-    kiosk.window.wipe(discard=True)
-    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
 
 
 CASES = [  # form, question, language, the field's own format hint kept while typing
@@ -76,7 +69,7 @@ def test_label_and_field_above_the_keys_at_1024x768_200(qtbot, kiosk, form_id, q
     # Hints set aside while typing come back with the keys put away.
     window.keyboard.hide()
     qtbot.waitUntil(lambda: all(h.isVisible() for h in hints), timeout=2000)
-    _done(qtbot, kiosk)
+    finish_and_wipe(qtbot, kiosk)
 
 
 def _text_field(kiosk):  # noqa: ANN001
@@ -112,16 +105,14 @@ def test_the_kiosks_english_button_opens_the_english_keys_on_a_form(qtbot, kiosk
     window.toggle_lang()
     settle()
     assert window.keyboard.layout_name == "cyrillic"
-    _done(qtbot, kiosk)
+    finish_and_wipe(qtbot, kiosk)
 
 
 def test_the_forms_own_english_switch_opens_the_english_keys(qtbot, isolated_home, tmp_path, monkeypatch):  # noqa: ANN001
     """Issue 19: on a Mongolian kiosk a form in three languages (one the kiosk lacks, so it
     offers its own switch) switched to English opens the Latin letters; back, the Cyrillic."""
-    from kiosk.paths import Home
     from tests.forms.xlsform_builders import write_xlsform
     from tests.ui.test_xform_ui import _import
-    from ui.app import build
 
     monkeypatch.setenv("KIOSK_TTS_ENGINE", "mock")
     xlsx = write_xlsform(tmp_path / "mnen.xlsx",
@@ -129,11 +120,7 @@ def test_the_forms_own_english_switch_opens_the_english_keys(qtbot, isolated_hom
                           ["text", "name", "Таны нэр", "Your name", "Атыңыз"]],
                          None, {"form_title": "Mnen", "form_id": "mnen_form", "default_language": "Mongolian (mn)"})
     _import(isolated_home, xlsx)
-    k = build(Home(isolated_home), "mn")
-    qtbot.addWidget(k.window)
-    k.window.show()
-    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-    try:
+    with running_kiosk(qtbot, isolated_home) as k:
         window = k.window
         tap(qtbot, window.home.tiles["mnen-form"])
         view = window.form
@@ -148,7 +135,3 @@ def test_the_forms_own_english_switch_opens_the_english_keys(qtbot, isolated_hom
         tap(qtbot, view.blocks["name"].widget.edit)
         qtbot.waitUntil(lambda: window.keyboard.isVisible() and window.keyboard.layout_name == "cyrillic",
                         timeout=3000)
-    finally:
-        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-        k.bridge.shutdown()
-        k.services.close()

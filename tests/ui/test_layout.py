@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
-from tests.ui.driver import in_view, osk_type, screen_of, settle, tap
+from tests.ui.driver import finish_and_wipe, in_view, osk_type, screen_of, settle, tap
 
 WINDOW = (1280, 800)
 
@@ -27,13 +27,6 @@ def _open_screen(kiosk, kind: str, scale: int):  # noqa: ANN001
     return window
 
 
-def _done(qtbot, kiosk) -> None:  # noqa: ANN001
-    kiosk.window.form.flush()
-    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
-    kiosk.window.wipe(discard=True)
-    qtbot.waitUntil(kiosk.bridge.is_idle, timeout=10_000)
-
-
 @pytest.mark.parametrize("scale", [100, 150, 200])
 def test_the_field_and_its_text_stay_above_the_keyboard(qtbot, kiosk, scale):
     window = _open_screen(kiosk, "text", scale)
@@ -48,7 +41,7 @@ def test_the_field_and_its_text_stay_above_the_keyboard(qtbot, kiosk, scale):
     bottom = page.viewport().mapTo(window, QPoint(0, page.viewport().height())).y()
     assert bottom <= window.keyboard.mapTo(window, QPoint(0, 0)).y()
     assert window.centralWidget().minimumSizeHint().height() <= WINDOW[1]
-    _done(qtbot, kiosk)
+    finish_and_wipe(qtbot, kiosk)
 
 
 @pytest.mark.parametrize("scale", [100, 200])
@@ -66,7 +59,7 @@ def test_the_number_pad_leaves_the_hint_and_the_field_in_view(qtbot, kiosk, scal
     # Four rows like the letters: opening the pad never makes the window taller than the screen.
     assert window.centralWidget().minimumSizeHint().height() <= WINDOW[1]
     assert window.height() <= WINDOW[1]
-    _done(qtbot, kiosk)
+    finish_and_wipe(qtbot, kiosk)
 
 
 @pytest.mark.parametrize("scale", [100, 150, 200])
@@ -93,7 +86,7 @@ def test_repeat_add_is_never_under_the_bottom_bar(qtbot, kiosk, scale):
     assert window.form.add.isEnabled()
     tap(qtbot, window.form.add)
     assert flow.item_count(rep) == 3
-    _done(qtbot, kiosk)
+    finish_and_wipe(qtbot, kiosk)
 
 
 def test_receipt_number_demo_notice_and_qr_are_reachable_at_200(qtbot, kiosk):
@@ -163,7 +156,7 @@ def test_a_petitions_multi_line_body_fits_above_the_keyboard_with_its_label(qtbo
     tap(qtbot, block.widget.edit)
     qtbot.waitUntil(window.keyboard.isVisible, timeout=3000)
     qtbot.waitUntil(lambda: _label_and_field_in_view(window.form.page, block), timeout=3000)
-    _done(qtbot, kiosk)
+    finish_and_wipe(qtbot, kiosk)
 
 
 def test_next_with_the_keys_open_shows_the_focused_field_above_them(qtbot, kiosk):
@@ -182,4 +175,4 @@ def test_next_with_the_keys_open_shows_the_focused_field_above_them(qtbot, kiosk
     block = window.form.blocks["to_bag"]
     assert QApplication.focusWidget() is block.widget.edit and window.keyboard.isVisible()
     qtbot.waitUntil(lambda: _label_and_field_in_view(window.form.page, block), timeout=3000)
-    _done(qtbot, kiosk)
+    finish_and_wipe(qtbot, kiosk)

@@ -14,6 +14,7 @@ from tests.forms.xlsform_builders import (
     odk_types_answers,
     odk_types_form,
 )
+from tests.ui.driver import running_kiosk
 from tests.ui.odk_driver import fill_with, tap
 
 LOCATION = "47.9185 106.9176 1350 10"
@@ -34,18 +35,9 @@ def odk_kiosk(qtbot, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.Mo
     (isolated_home / "config.toml").write_text(f'location = "{LOCATION}"\n', "utf-8")
     ids = [_import(isolated_home, household_form(tmp_path / "household.xlsx")),
            _import(isolated_home, odk_types_form(tmp_path / "types.xlsx"))]
-    from kiosk.paths import Home
-    from ui.app import build
-
-    k = build(Home(isolated_home), "mn")
-    qtbot.addWidget(k.window)
-    k.window.show()
-    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-    k.imported = ids
-    yield k
-    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-    k.bridge.shutdown()
-    k.services.close()
+    with running_kiosk(qtbot, isolated_home) as k:
+        k.imported = ids
+        yield k
 
 
 def _reference(kiosk, form_id: str, answers: dict):  # noqa: ANN001
@@ -98,17 +90,8 @@ def media_kiosk(qtbot, isolated_home: Path, tmp_path: Path, monkeypatch: pytest.
     from tests.forms.xlsform_builders import media_form
 
     _import(isolated_home, media_form(tmp_path / "src" / "media.xlsx"))
-    from kiosk.paths import Home
-    from ui.app import build
-
-    k = build(Home(isolated_home), "mn")
-    qtbot.addWidget(k.window)
-    k.window.show()
-    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-    yield k
-    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-    k.bridge.shutdown()
-    k.services.close()
+    with running_kiosk(qtbot, isolated_home) as k:
+        yield k
 
 
 def test_read_aloud_plays_the_recorded_prompt_before_the_synthetic_voice(qtbot, media_kiosk) -> None:  # noqa: ANN001
@@ -171,14 +154,7 @@ def test_the_resident_picks_a_form_language_the_kiosk_lacks(qtbot, isolated_home
                           ["text", "name", "Таны нэр", "Сіздің атыңыз"]],
                          None, {"form_title": "Kk", "form_id": "kk_form"})
     _import(isolated_home, xlsx)
-    from kiosk.paths import Home
-    from ui.app import build
-
-    k = build(Home(isolated_home), "mn")
-    qtbot.addWidget(k.window)
-    k.window.show()
-    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-    try:
+    with running_kiosk(qtbot, isolated_home) as k:
         window = k.window
         tap(qtbot, window.home.tiles["kk-form"])
         view = window.form
@@ -189,10 +165,6 @@ def test_the_resident_picks_a_form_language_the_kiosk_lacks(qtbot, isolated_home
         tap(qtbot, view.lang_buttons["kk"])
         qtbot.waitUntil(lambda: view.blocks["name"].title.text() == "Сіздің атыңыз")
         assert view.back.text() == back_text  # the kiosk's words stay
-    finally:
-        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-        k.bridge.shutdown()
-        k.services.close()
 
 
 def test_the_review_and_read_aloud_follow_the_form_language_the_resident_chose(
@@ -218,14 +190,7 @@ def test_the_review_and_read_aloud_follow_the_form_language_the_resident_chose(
                           ["herd", "camel", "Тэмээ", "Camel", "Түйе"]],
                          {"form_title": "Mnen", "form_id": "mnen_form", "default_language": "Mongolian (mn)"})
     _import(isolated_home, xlsx)
-    from kiosk.paths import Home
-    from ui.app import build
-
-    k = build(Home(isolated_home), "mn")
-    qtbot.addWidget(k.window)
-    k.window.show()
-    qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-    try:
+    with running_kiosk(qtbot, isolated_home) as k:
         window, reader = k.window, k.reader
         k.prefs.set_read_aloud(True)
         tap(qtbot, window.home.tiles["mnen-form"])
@@ -249,7 +214,3 @@ def test_the_review_and_read_aloud_follow_the_form_language_the_resident_chose(
         assert {"Your name", "Бат", "Livestock", "Camel", "Mnen"} <= set(shown), shown
         assert not {"Таны нэр", "Мал", "Тэмээ"} & set(shown), shown
         assert window.review.submit_btn.text() == t("ui.review_submit", "mn")  # the kiosk's words stay
-    finally:
-        qtbot.waitUntil(k.bridge.is_idle, timeout=10_000)
-        k.bridge.shutdown()
-        k.services.close()
