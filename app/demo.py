@@ -342,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
     _finished.clear()
     _pending.clear()
     try:
-        return _run(args)
+        return _run(args, lang)
     except DemoStopped as stop:  # cleaned up by _run's finally
         print(t("demo.stopped", lang, signal=signal.Signals(stop.signum).name), file=sys.stderr)
         return 128 + stop.signum
@@ -352,10 +352,9 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signum, handler)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, lang: str) -> int:
     from sync.enrol import enroll
 
-    lang = demo_lang(args)
     base = Path(args.dir).resolve() if args.dir else Path(tempfile.mkdtemp(prefix="kiosk-demo-"))
     saved_env = {k: os.environ.get(k) for k in (ENV_HOME, "KIOSK_SECRETS_PASSPHRASE")}
     server = DemoServer(base / "central", timeout=args.timeout)
