@@ -25,13 +25,13 @@ from kiosk.forms.instance_table import instance_texts
 from kiosk.forms.load_error import FormWarning, Words
 from kiosk.forms.model import Choice, FormDef, FormLoadError, Page, Question, QuestionType
 from kiosk.forms.odk_meta import OdkForm, preload_kind
+from kiosk.forms.xform_actions import SetValues, check_events, literal, read_setvalues
 from kiosk.forms.xform_body import Control, walk_body
 from kiosk.forms.xform_choices import ChoicesReader
 from kiosk.forms.xform_instances import secondary_instances
 from kiosk.forms.xform_itext import Itext, guess_language, read_itext
 from kiosk.forms.xform_paths import (
     anchor,
-    local,
     normalise_path,
 )
 
@@ -58,10 +58,6 @@ ACCEPT = {
     "audio": ("audio/mpeg", "audio/ogg", "audio/wav", "audio/x-wav", "audio/mp4", "audio/aac"),
     "video": ("video/mp4", "video/webm", "video/quicktime", "video/3gpp"),
 }
-# The events javarosa registers an action for (org.javarosa.core.model.actions.Actions);
-# any other makes it refuse the form.
-ODK_EVENTS = frozenset({"odk-instance-first-load", "odk-instance-load", "odk-new-repeat", "jr-insert",
-                        "xforms-value-changed", "xforms-ready", "xforms-revalidate"})
 HIDDEN_TYPE = {"int": "integer", "integer": "integer", "decimal": "decimal", "date": "date",
                "boolean": "yes_no", "dateTime": "datetime", "time": "time", "geopoint": "geopoint"}
 
@@ -87,10 +83,6 @@ def _rel_text(rel: Rel, here: str | None) -> str | None:
     for expr, context in rel:
         out = _and(out, anchor(expr, context, here))
     return out
-
-
-def _literal(text: str) -> str:
-    return f"'{text}'" if "'" not in text else f'"{text}"'
 
 
 class FormBuilder(ChoicesReader):
@@ -125,9 +117,7 @@ class FormBuilder(ChoicesReader):
                   *(instance_texts(inst, "label") for inst in self.instances.values())))
         self.warnings: list[str] = []
         self._choice_cache: dict[tuple[str, str, str, str, bool], Sequence[Choice]] = {}
-        self.setvalue_calc: dict[str, str] = {}
-        self.first_load: dict[str, str] = {}
-        self.first_load_expr: dict[str, str] = {}
+        self.actions = SetValues()  # <setvalue>: read in build()
 
     # -- the instance -------------------------------------------------------------------
     def _index(self, el: ET.Element, path: str) -> None:
@@ -192,8 +182,9 @@ class FormBuilder(ChoicesReader):
         if f"{self.root_path}/meta/entity" in self.nodes:
             self.odk.warnings.append(FormWarning(f"<entity> in {self.root_path}/meta",
                                                  "formload.warn_entities"))
-        self._check_events(form_id)
-        self._setvalues(control_paths)
+        check_events(self.model, self.body, form_id)
+        self.actions = read_setvalues(self.model, self.body, self.root_path, control_paths, self.nodes,
+                                      self.odk)
 
         self.pages: list[Page] = []
         self._emit(self.controls, (), {self.lang: title}, "")
@@ -207,57 +198,6 @@ class FormBuilder(ChoicesReader):
             questions=self.questions, instances=self.instances,
             languages={c: self.itext.names.get(c, c) for c in self.itext.languages},
         )
-
-    def _check_events(self, form_id: str) -> None:
-        """An action on an event ODK does not know is refused, as javarosa refuses it
-        (a misspelt ``odk-instance-first-load`` would otherwise never run, silently)."""
-        for parent in (self.model, self.body):
-            for el in chain(parent.iter(XF + "setvalue"), parent.iter(ODK + "setgeopoint")):
-                where = f"<{local(el.tag)} ref={el.get('ref') or el.get('bind') or ''!r}>"
-                unknown = [e for e in (el.get("event") or "").split() if e not in ODK_EVENTS]
-                if unknown:
-                    raise FormLoadError(where, key="formload.unknown_event",
-                                        params={"form_id": repr(form_id),
-                                                "events": " ".join(map(repr, unknown))})
-                if parent is self.model and el.get("event") == "odk-new-repeat":
-                    raise FormLoadError(where, key="formload.new_repeat_in_model",
-                                        params={"form_id": repr(form_id)})
-
-    def _setvalues(self, control_paths: set[str]) -> None:
-        """``<setvalue>`` actions: on first load (or a new repeat item) a literal is the
-        question's default and an expression its default expression (evaluated once when
-        the session starts or the item is added). On a change of another answer it cannot
-        run here: on a node with no control it becomes its calculation (same value, kept up
-        to date); on a question it is left out with a warning."""
-        actions = list(self.model.findall(XF + "setvalue"))
-        for el in self.body.iter():
-            actions += el.findall(XF + "setvalue")
-        for el in [*self.model.iter(ODK + "setgeopoint"), *self.body.iter(ODK + "setgeopoint")]:
-            ref = el.get("ref") or ""
-            self.odk.warnings.append(FormWarning(f"<odk:setgeopoint ref={ref!r}>", "formload.warn_setgeopoint"))
-        for sv in actions:
-            ref = sv.get("ref") or sv.get("bind") or ""
-            path = normalise_path(ref, self.root_path) if ref else ""
-            value = sv.get("value")
-            if value is None:
-                value = _literal((sv.text or "").strip())
-            event = sv.get("event") or ""
-            text = value.strip()
-            literal = re.fullmatch(r"'([^']*)'|\"([^\"]*)\"|(-?\d+(?:\.\d+)?)", text)
-            start = "odk-instance-first-load" in event or "odk-new-repeat" in event
-            if start and literal:
-                self.first_load[path] = next(g for g in literal.groups() if g is not None)
-            elif start and path in control_paths:
-                self.first_load_expr[path] = text  # evaluated once when a session starts
-            elif path not in control_paths and path in self.nodes:
-                self.setvalue_calc[path] = text
-                self.odk.warnings.append(FormWarning(
-                    f"<{local(sv.tag)} ref={path!r}>", "formload.warn_setvalue_calculation",
-                    {"value": repr(text), "event": event or Words("formload.its_event")}))
-            else:
-                self.odk.warnings.append(FormWarning(
-                    f"<{local(sv.tag)} ref={path!r}>", "formload.warn_setvalue_ignored",
-                    {"value": repr(text), "event": event or Words("formload.an_event")}))
 
     def _collect(self, controls: list[Control], paths: set[str]) -> None:
         """Name every control's node (document order) before any expression is rewritten."""
@@ -391,8 +331,8 @@ class FormBuilder(ChoicesReader):
                         if ctl.element.get(k) is not None}
         if qtype not in ("note", "repeat") and not reason:
             q.default = self._default(ctl.path, qtype)
-            if ctl.path in self.first_load_expr and not calculate:
-                q.params["default_expr"] = self.first_load_expr[ctl.path]
+            if ctl.path in self.actions.first_load_expr and not calculate:
+                q.params["default_expr"] = self.actions.first_load_expr[ctl.path]
         self.questions[q.name] = q
         return q
 
@@ -442,7 +382,7 @@ class FormBuilder(ChoicesReader):
     def _default(self, path: str, qtype: str) -> Any:
         el = self.nodes.get(path)
         text = (el.text or "").strip() if el is not None else ""
-        text = self.first_load.get(path, text)
+        text = self.actions.first_load.get(path, text)
         if not text:
             return None
         if qtype == "integer":
@@ -470,16 +410,16 @@ class FormBuilder(ChoicesReader):
             owner = max((r for r in repeats if path.startswith(r + "/")), key=len, default=None)
             bind = self.binds.get(path, {})
             where = f"<bind nodeset={path!r}>" if bind else f"<{path.rsplit('/', 1)[-1]}> {path}"
-            calc = self._rw(bind.get("calculate") or self.setvalue_calc.get(path), path, f"{where}@calculate")
-            if calc is None and path in self.first_load:
-                calc = _literal(self.first_load[path])
+            calc = self._rw(bind.get("calculate") or self.actions.setvalue_calc.get(path), path, f"{where}@calculate")
+            if calc is None and path in self.actions.first_load:
+                calc = literal(self.actions.first_load[path])
             if calc is None:
                 kind = bind.get(JR + "preload")
                 if kind == "date":
                     calc = "today()"
                 else:
                     el = self.nodes[path]
-                    calc = _literal((el.text or "").strip())
+                    calc = literal((el.text or "").strip())
             btype = _btype(bind)
             if owner is not None:
                 parent = repeats[owner]
