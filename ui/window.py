@@ -21,6 +21,7 @@ from ui import a11y, theme, touch
 from ui.bridge import Bridge, StatusListener
 from ui.chrome import TopBar, demo_banner
 from ui.idle import ActivityFilter, IdleWatch
+from ui.keyboard_dock import KeyboardDock
 from ui.qt import (
     QApplication,
     QMainWindow,
@@ -99,8 +100,7 @@ class KioskWindow(QMainWindow):
         #: before the first paint started it (see ui.startup).
         self.before_first_use: Callable[[], None] | None = None
         outer.addWidget(self.stack, 1)
-        self._outer = outer
-        self._keyboard: OnScreenKeyboard | None = None  # built when first needed (keyboard)
+        self.keys = KeyboardDock(self, outer, self)
         self.setCentralWidget(central)
 
         self.home_btn.clicked.connect(self.go_home_button)
@@ -109,13 +109,13 @@ class KioskWindow(QMainWindow):
         self.staff_btn.clicked.connect(self.open_staff)
         self.keyboard_btn.clicked.connect(self.toggle_keyboard)
         prefs.changed.connect(self.on_prefs)
-        QApplication.instance().focusChanged.connect(self._focus_changed)  # type: ignore[union-attr]
+        QApplication.instance().focusChanged.connect(self.keys.focus_changed)  # type: ignore[union-attr]
         # Drag scrolling, no wheel on closed controls, no context menus (ui.touch); a tap in a
         # text field opens the keyboard. Owned by this window: it goes with it.
         self.touch_policy = touch.install(QApplication.instance(), self)  # type: ignore[arg-type]
         self.touch_policy.text_tapped.connect(self.open_keyboard_for)
         # Next, Back or a choice may have put up a screen with nothing to type into.
-        self.touch_policy.released.connect(self._keyboard_check_soon)
+        self.touch_policy.released.connect(self.keys.check_soon)
 
         self.idle_watch = IdleWatch(self, self)
 
@@ -200,9 +200,7 @@ class KioskWindow(QMainWindow):
         self.top_bar.retranslate(lang)
         self.banner.setText(t("ui.demo_banner", lang))
         self.banner.setVisible(not self.services.enrolled)
-        if self._keyboard is not None:
-            self._keyboard.set_lang(lang)
-            self._keyboard.set_letters(self._typing_lang())
+        self.keys.retranslate(lang)
         a11y.name_scroll_bars(self, t("ui.scroll_bar", lang))
 
     def chrome_buttons(self) -> list[QWidget]:
@@ -210,7 +208,7 @@ class KioskWindow(QMainWindow):
 
     def show_page(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
-        QTimer.singleShot(0, self, self._keyboard_follows_page)
+        QTimer.singleShot(0, self, self.keys.put_away_if_nothing_to_type)
         a11y.name_scroll_bars(page, t("ui.scroll_bar", self.prefs.lang))
         name = self.screens.name_of(page)
         self.home_btn.setVisible(name in ("settings", "staff", "review"))
@@ -257,107 +255,42 @@ class KioskWindow(QMainWindow):
         elif name == "idle":
             self.idle.render(self.prefs.lang, self.remaining)
 
+    # -- the on-screen keyboard (ui.keyboard_dock) ------------------------------------
     @property
     def keyboard(self) -> OnScreenKeyboard:
         """The on-screen keyboard under the screens (built the first time it is needed)."""
-        if self._keyboard is None:
-            from ui.widgets.keyboard import OnScreenKeyboard
-
-            keyboard = OnScreenKeyboard()
-            keyboard.hide()
-            self._outer.addWidget(keyboard)
-            keyboard.shown.connect(self._make_room)  # room for the keys
-            keyboard.closed.connect(self.toggle_keyboard)
-            keyboard.set_lang(self.prefs.lang)
-            keyboard.set_letters(self._typing_lang())
-            self._keyboard = keyboard
-        return self._keyboard
-
-    def _make_room(self, keyboard_open: bool) -> None:
-        """With the keys open at large text, the question needs the top bar's height too
-        (its label, hint and field above the keys at 200 %): the bar comes back with the
-        keys put away, and the keyboard has its own key to put itself away. The DEMO
-        banner (two lines at 200 %) steps aside while typing too and comes back with the
-        bar; the receipt still says DEMO."""
-        roomy = not keyboard_open or self.prefs.scale <= 100
-        self.top_bar.setVisible(roomy)
-        self.banner.setVisible(roomy and not self.services.enrolled)
-        self.form.make_room(keyboard_open)
+        return self.keys.keyboard
 
     def hide_keyboard(self) -> None:
-        if self._keyboard is not None:
-            self._keyboard.hide()
+        self.keys.hide()
 
     def toggle_keyboard(self) -> None:
-        self.keyboard.setVisible(not self.keyboard.isVisible())
-        if self.keyboard.isVisible():
-            self._follow(QApplication.focusWidget())
-            QTimer.singleShot(0, lambda: self._reveal(QApplication.focusWidget()))
+        self.keys.toggle()
 
     def open_keyboard_for(self, field: QWidget) -> None:
-        """A finger tapped a text field: the keyboard for it (digits for numbers), and the
-        field with its question's label and hint in view above the keys."""
-        if not self.isAncestorOf(field):
-            return  # a dialog's field (staff PIN has its own pad)
-        self._follow(field)
-        if not self.keyboard.isVisible():
-            self.keyboard.show()
-        QTimer.singleShot(0, lambda: self._reveal(field))
+        self.keys.open_for(field)
 
-    def _typing_lang(self) -> str:
+    def keyboard_follows_page(self) -> None:
+        self.keys.follows_page()
+
+    def typing_lang(self) -> str:
         """The language typed in: on a form, its own texts' (a form switched to English
         opens the Latin keys on a Mongolian kiosk); elsewhere the kiosk's."""
         if self.flow is not None and self.showing("form"):
             return self.flow.text_lang(self.prefs.lang)
         return self.prefs.lang
 
-    def _follow(self, widget: QWidget | None) -> None:
-        """The keys for ``widget``, with the letters of the language typed in."""
-        self.keyboard.set_letters(self._typing_lang())
-        self.keyboard.follow_focus(widget)
+    def kiosk_lang(self) -> str:
+        return self.prefs.lang
 
-    def _focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
-        if self._keyboard is not None and self._keyboard.isVisible():
-            self._follow(new)
-            self._reveal_focus()
-            # Again once laid out: a screen just drawn (Next with the keys open) has its
-            # fields' places only after the layout pass; its focused field is not under the keys.
-            QTimer.singleShot(0, self, self._reveal_focus)
-            QTimer.singleShot(0, self, self._keyboard_follows_page)
+    def scale(self) -> int:
+        return self.prefs.scale
 
-    def _reveal_focus(self) -> None:
-        """The focused field in view, unless a finger is down: what it pressed is under it,
-        and a drag begun on a field or dropdown scrolls the page (no pulling it back)."""
-        if not QApplication.mouseButtons() & Qt.MouseButton.LeftButton:
-            self._reveal(QApplication.focusWidget())
+    def enrolled(self) -> bool:
+        return self.services.enrolled
 
-    def keyboard_follows_page(self) -> None:
-        """After a form screen is drawn (Next/Back move within the same page widget, which
-        no stack change reports): no text field on it puts the keyboard away; a form
-        switched to another language switches the letters."""
-        if self._keyboard is not None:
-            self._keyboard.set_letters(self._typing_lang())
-        self._keyboard_check_soon()
-
-    def _keyboard_check_soon(self) -> None:
-        if self._keyboard is not None and self._keyboard.isVisible():
-            QTimer.singleShot(0, self, self._keyboard_follows_page)
-
-    def _keyboard_follows_page(self) -> None:
-        """Put the keyboard away on a screen with nothing to type into (it hid the answers)."""
-        if self._keyboard is None or not self._keyboard.isVisible():
-            return
-        page = self.stack.currentWidget()
-        fields = [w for w in page.findChildren(QWidget) if touch.is_text_field(w) and w.isVisible()] if page else []
-        if not fields:
-            self._keyboard.hide()
-
-    def _reveal(self, widget: QWidget | None) -> None:
-        """Keep the field being typed into in view above the keyboard."""
-        page = self.stack.currentWidget()
-        scroller: Any = getattr(page, "page", page)
-        if widget is not None and hasattr(scroller, "reveal") and scroller.isAncestorOf(widget):
-            scroller.reveal(widget)  # the whole field, not only its text cursor (ui.widgets.common.Page)
+    def make_form_room(self, keyboard_open: bool) -> None:
+        self.form.make_room(keyboard_open)
 
     # -- navigation -------------------------------------------------------------------
     def render_home(self) -> None:
