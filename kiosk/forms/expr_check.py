@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from kiosk.forms.deps import build_graph, set_graph
+from kiosk.forms.expr_const import dead_calls
 from kiosk.forms.expr_eval import FUNCTIONS, compile_node, plan_choice_index
 from kiosk.forms.expr_parse import (
     BinOp,
@@ -39,6 +40,7 @@ from kiosk.forms.expr_parse import (
 )
 from kiosk.forms.expr_paths import PathResolver, dynamic_deps
 from kiosk.forms.expr_values import parse_date_text, to_number
+from kiosk.forms.load_error import FormWarning
 from kiosk.forms.model import FormDef, FormLoadError, Question
 from kiosk.forms.table_choices import choice_keys, has_choice_value
 
@@ -52,8 +54,9 @@ _CMP = ("=", "!=", "<", "<=", ">", ">=")
 
 class _Checker:
     def __init__(self, form: FormDef, q: Question | None, field: str, path: str,
-                 page: str = "") -> None:
+                 page: str = "", text: str = "") -> None:
         self.form, self.q, self.field, self.path, self.page = form, q, field, path, page
+        self.text = text  # the whole expression, named by warnings
 
     def fail(self, pos: int, reason: str) -> FormLoadError:
         who = f"question {self.q.name}" if self.q else f"page {self.page}"
@@ -156,8 +159,10 @@ class _Checker:
 
     def binop(self, node: BinOp) -> str:
         if node.op in ("and", "or"):
+            dead = self.skip_dead(node)
             self.kind(node.left)
-            self.kind(node.right)
+            if node.right is not dead:
+                self.kind(node.right)
             return "bool"
         if node.op in _ARITH:
             self.numeric(node.left, node.op)
@@ -214,6 +219,23 @@ class _Checker:
             odk.warnings.append(note)
         return True
 
+    def skip_dead(self, node: Node) -> Node | None:
+        """The branch of ``node`` that a constant condition never lets run, when it holds
+        a call that would fail: in an ODK form it is not checked, and each such call gets an
+        import warning (javarosa never reaches it); None otherwise (a kiosk form's bad call
+        is refused wherever it is)."""
+        dead, bad = dead_calls(node)
+        odk = self.form.odk
+        if dead is None or odk is None:
+            return None
+        for call in bad:
+            note = FormWarning(self.path, "formload.warn_dead_call", {
+                "call": f"{call.func}()", "column": call.pos, "field": self.field,
+                "expression": self.text or "…"})
+            if note not in odk.warnings:
+                odk.warnings.append(note)
+        return dead
+
     def call(self, node: Call) -> str:
         spec = FUNCTIONS.get(node.func)
         if spec is None:
@@ -247,7 +269,8 @@ class _Checker:
             if not self.is_multi(args[0]):
                 raise self.fail(args[0].pos, "count() needs a repeat or a question inside one")
             return result
-        kinds = [self.kind(a) for a in args]
+        dead = self.skip_dead(node) if f == "if" else None
+        kinds = [self.kind(a) if a is not dead else "any" for a in args]
         if f in ("selected", "selected-at", "count-selected") and kinds[0] in _NOT_SELECT:
             raise self.fail(args[0].pos, f"{f}() needs a select question, not a {kinds[0]} value")
         if f == "selected" and isinstance(args[1], Str):
@@ -279,7 +302,8 @@ class _Checker:
         if f in ("registry-birth-date", "registry-sex") and kinds[0] not in ("string", "any"):
             raise self.fail(args[0].pos, f"{f}() needs a registry number")
         if f in ("if", "coalesce"):
-            rest = kinds[1:] if f == "if" else kinds
+            rest = [k for a, k in zip(args[1:], kinds[1:], strict=True) if a is not dead] \
+                if f == "if" else kinds
             return rest[0] if len(set(rest)) == 1 else "any"
         return result if result != "nodes" else "any"
 
@@ -332,7 +356,7 @@ def _compiled_text(text: str) -> Any:
 
 def _compile(form: FormDef, q: Question | None, field: str, text: str, path: str,
              page: str = "") -> tuple[Any, frozenset[str]]:
-    checker = _Checker(form, q, field, path, page)
+    checker = _Checker(form, q, field, path, page, text)
     try:
         tree, static, names = _analysed(text)
     except ExpressionError as exc:

@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from kiosk.forms import xpath_axes as A
 from kiosk.forms import xpath_nodes as X
+from kiosk.forms.expr_const import dead_branch
 from kiosk.forms.expr_funcs import FUNCTIONS, node_set
 from kiosk.forms.expr_parse import (
     BinOp,
@@ -127,7 +128,7 @@ def _compile(node: Node) -> Compiled:
         special = _SPECIAL.get(node.func)
         if special is not None:
             return special(node)
-        args = [compile_node(a) for a in node.args]
+        args = [_live(node, a) for a in node.args]
         if node.func == "if":
             c, a, b = args
             return lambda env: a(env) if to_bool(c(env)) else b(env)
@@ -143,8 +144,18 @@ def _compile(node: Node) -> Compiled:
     raise ExpressionError("unsupported expression", node.pos)
 
 
+def _live(parent: Node, child: Node) -> Compiled:
+    """``child`` compiled, or never when a constant condition of ``parent`` means it is
+    never evaluated (kiosk.forms.expr_const: it may hold a call that would fail)."""
+    return _unreachable if child is dead_branch(parent) else compile_node(child)
+
+
+def _unreachable(env: Env) -> Any:  # pragma: no cover - a constant condition skips it
+    return None
+
+
 def _compile_binop(node: BinOp) -> Compiled:
-    left, right, op = compile_node(node.left), compile_node(node.right), node.op
+    left, right, op = compile_node(node.left), _live(node, node.right), node.op
     if op == "and":
         return lambda env: to_bool(left(env)) and to_bool(right(env))
     if op == "or":

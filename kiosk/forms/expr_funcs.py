@@ -98,7 +98,14 @@ def _uuid(env: Env, length: Any = _NOARG) -> str:
 # ---------------------------------------------------------------- selects
 
 def _selected(env: Env, v: Any, choice: Any) -> bool:
-    return to_string(choice).strip() in to_list(v)
+    needle = to_string(choice).strip()
+    if needle:
+        return needle in to_list(v)
+    # javarosa looks for " choice " in " value ": an empty choice is selected where two
+    # spaces meet, so in an empty (or unanswered) value, never in "a b"
+    value = first(v)
+    text = " ".join(to_list(value)) if isinstance(value, list) else to_string(value)
+    return "  " in f" {text} "
 
 
 def _selected_at(env: Env, v: Any, n: Any) -> str:

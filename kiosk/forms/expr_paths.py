@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from kiosk.forms.expr_const import dead_calls
 from kiosk.forms.expr_parse import (
     BinOp,
     Call,
@@ -57,16 +58,18 @@ class PathResolver:
         if isinstance(node, Filter):
             return replace(node, base=self.resolve(node.base, in_pred),
                            preds=tuple(self.resolve(p, True) for p in node.preds))
+        dead = dead_calls(node)[0]  # never evaluated, and may name what is not there
         if isinstance(node, BinOp):
-            return replace(node, left=self.resolve(node.left, in_pred),
-                           right=self.resolve(node.right, in_pred))
+            right = node.right if node.right is dead else self.resolve(node.right, in_pred)
+            return replace(node, left=self.resolve(node.left, in_pred), right=right)
         if isinstance(node, Neg):
             return replace(node, operand=self.resolve(node.operand, in_pred))
         if isinstance(node, Call):
             if node.func == "jr:choice-name" and len(node.args) == 2:
                 return replace(node, args=(self.resolve(node.args[0], in_pred),
                                            self.choice_target(node.args[1], in_pred)))
-            return replace(node, args=tuple(self.resolve(a, in_pred) for a in node.args))
+            return replace(node, args=tuple(a if a is dead else self.resolve(a, in_pred)
+                                            for a in node.args))
         return node
 
     def choice_target(self, arg: Node, in_pred: bool) -> Node:
