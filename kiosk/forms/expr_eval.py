@@ -128,10 +128,10 @@ def _compile(node: Node) -> Compiled:
         special = _SPECIAL.get(node.func)
         if special is not None:
             return special(node)
-        args = [_live(node, a) for a in node.args]
         if node.func == "if":
-            c, a, b = args
+            c, a, b = [_live(node, a) for a in node.args]
             return lambda env: a(env) if to_bool(c(env)) else b(env)
+        args = [compile_node(a) for a in node.args]
         if n == 0:
             return lambda env: impl(env)
         if n == 1:

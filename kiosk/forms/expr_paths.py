@@ -58,8 +58,8 @@ class PathResolver:
         if isinstance(node, Filter):
             return replace(node, base=self.resolve(node.base, in_pred),
                            preds=tuple(self.resolve(p, True) for p in node.preds))
-        dead = dead_calls(node)[0]  # never evaluated, and may name what is not there
         if isinstance(node, BinOp):
+            dead = dead_calls(node)[0] if node.op in ("and", "or") else None  # never run
             right = node.right if node.right is dead else self.resolve(node.right, in_pred)
             return replace(node, left=self.resolve(node.left, in_pred), right=right)
         if isinstance(node, Neg):
@@ -68,6 +68,7 @@ class PathResolver:
             if node.func == "jr:choice-name" and len(node.args) == 2:
                 return replace(node, args=(self.resolve(node.args[0], in_pred),
                                            self.choice_target(node.args[1], in_pred)))
+            dead = dead_calls(node)[0] if node.func == "if" else None  # may name no node
             return replace(node, args=tuple(a if a is dead else self.resolve(a, in_pred)
                                             for a in node.args))
         return node

@@ -120,4 +120,5 @@ def test_a_dead_call_may_name_a_path_that_is_not_in_the_form() -> None:
 
 def test_a_kiosk_form_still_refuses_a_bad_call_wherever_it_is() -> None:
     with pytest.raises(FormLoadError, match=r"substring\(\) takes 2 to 3"):
-        build([{"name": "c", "type": "calculate", "calculate": "false() and substring()"}])
+        build([{"name": "t", "type": "text", "label": {"mn": "T", "en": "T"},
+                "relevant": "false() and substring()"}])
