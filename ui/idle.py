@@ -60,7 +60,7 @@ class IdleWatch:
         win.remember_return()
         self.remaining = max(win.services.config.idle_wipe_seconds, 1)
         win.show_page(win.idle)
-        win.idle.render(win.prefs.lang, self.remaining)
+        win.idle.present(win.prefs.lang, self.remaining)
         a11y.announce(win.idle, t("ui.idle_title", win.prefs.lang), assertive=True)
         if win.prefs.read_aloud:
             win.reader.say(f"{t('ui.idle_title', win.prefs.lang)} {win.idle.body_label.text()}", win.prefs.lang)

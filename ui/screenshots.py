@@ -122,7 +122,7 @@ def walk(kiosk, types: dict[str, tuple[str, str]]) -> Iterator[str]:  # noqa: AN
     yield ready("61-staff-pin-refused")
     win.staff.unlocked = True
     win.staff.message = ""
-    win.staff.render()
+    win.staff.present()
     win.staff.refresh()
     settle(lambda: kiosk.bridge.is_idle() and win.staff.snapshot is not None)
     win.staff.run_diagnostics()

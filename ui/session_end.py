@@ -22,7 +22,7 @@ class SessionEnd:
         self.win = window
 
     def show_confirm(self) -> None:
-        self.win.confirm.render(self.win.prefs.lang, "ui.form_cancel_confirm", "ui.form_cancel_yes",
+        self.win.confirm.present(self.win.prefs.lang, "ui.form_cancel_confirm", "ui.form_cancel_yes",
                                 "ui.form_cancel_no")
 
     def ask_cancel(self) -> None:

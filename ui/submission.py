@@ -29,7 +29,7 @@ class Submission:
         lang = win.prefs.lang
         errors = flow.all_errors()
         if errors:
-            win.review.render(flow, lang, errors)
+            win.review.present(flow, lang, errors)
             a11y.announce(win.review, t("ui.review_incomplete", lang), assertive=True)
             if win.prefs.read_aloud:
                 win.reader.say(t("ui.review_incomplete", lang), lang)
@@ -70,7 +70,7 @@ class Submission:
     def show_receipt(self, info: ReceiptInfo) -> None:
         win = self.win
         win.show_page(win.receipt_view)
-        win.receipt_view.render(info, win.prefs.lang, win.prefs.scale)
+        win.receipt_view.present(info, win.prefs.lang, win.prefs.scale)
         text = t("ui.submitted_announce", win.prefs.lang, number=info.number)
         a11y.announce(win.receipt_view, text, assertive=True)
         if win.prefs.read_aloud:

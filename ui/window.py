@@ -243,17 +243,17 @@ class KioskWindow(QMainWindow):
         elif name == "form":
             self.form.retranslate()
         elif name == "review" and self.flow is not None:
-            self.review.render(self.flow, self.prefs.lang)
+            self.review.present(self.flow, self.prefs.lang)
         elif name == "receipt_view" and self.receipt is not None:
-            self.receipt_view.render(self.receipt, self.prefs.lang, self.prefs.scale)
+            self.receipt_view.present(self.receipt, self.prefs.lang, self.prefs.scale)
         elif name == "settings":
-            self.settings.render()
+            self.settings.present()
         elif name == "staff":
-            self.staff.render()
+            self.staff.present()
         elif name == "confirm":
             self.show_confirm()
         elif name == "idle":
-            self.idle.render(self.prefs.lang, self.remaining)
+            self.idle.present(self.prefs.lang, self.remaining)
 
     # -- the on-screen keyboard (ui.keyboard_dock) ------------------------------------
     @property
@@ -296,7 +296,7 @@ class KioskWindow(QMainWindow):
     def render_home(self) -> None:
         catalog = self.services.home_catalog()
         problems = len(getattr(catalog, "problems", []) or [])
-        self.home.render(catalog, self.prefs.lang, self.prefs.scale, problems,
+        self.home.present(catalog, self.prefs.lang, self.prefs.scale, problems,
                          out_of_service=self.services.secrets_problem)
         a11y.chain_focus([*self.chrome_buttons(), *self.home.focus_order()])
 
@@ -320,7 +320,7 @@ class KioskWindow(QMainWindow):
         if not self.showing("settings"):
             self.remember_return()
         self.show_page(self.settings)
-        self.settings.render()
+        self.settings.present()
 
     def close_settings(self) -> None:
         target = self.take_return() or self.home
@@ -381,11 +381,11 @@ class KioskWindow(QMainWindow):
         if self.flow is None:
             return
         self.show_page(self.review)
-        self.review.render(self.flow, self.prefs.lang)
+        self.review.present(self.flow, self.prefs.lang)
 
     def back_to_form(self) -> None:
         self.show_page(self.form)
-        self.form.render()
+        self.form.present()
 
     def change_answer(self, screen_key: str, entry_key: str) -> None:
         self.show_page(self.form)

@@ -17,23 +17,18 @@ import secrets
 import string
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime
 from typing import Any
 
 from kiosk.forms import expr_funcs_odk as O
 from kiosk.forms import expr_funcs_text as T
 from kiosk.forms import xpath_nodes as X
+from kiosk.forms.expr_funcs_dates import DATE_FUNCTIONS
 from kiosk.forms.expr_values import (
     NAN,
     NodeSet,
-    days_of,
     first,
-    local_tz,
     num_out,
-    parse_time_text,
     to_bool,
-    to_date,
-    to_datetime,
     to_list,
     to_number,
     to_string,
@@ -249,51 +244,6 @@ def _random(env: Env) -> float:
     return random.random()
 
 
-# ---------------------------------------------------------------- dates
-
-def _now(env: Env) -> datetime:
-    now = datetime.now(local_tz())
-    today = getattr(env, "today", None)
-    if today is not None and today != now.date():
-        now = now.replace(year=today.year, month=today.month, day=today.day)
-    return now
-
-
-def _decimal_date_time(env: Env, v: Any) -> float | int:
-    one = first(v)
-    if isinstance(one, str) and "T" not in one or isinstance(one, date) and not isinstance(
-        one, datetime
-    ):  # a date is whole days whatever the zone (as number('2012-01-01'))
-        day = to_date(one)
-        return NAN if day is None else num_out(days_of(day))
-    dt = to_datetime(v)
-    return NAN if dt is None else num_out(days_of(dt))
-
-
-def _decimal_time(env: Env, v: Any) -> float | int:
-    text = to_string(v)
-    t = parse_time_text(text)
-    if t is None:
-        dt = to_datetime(v) if "T" in text else None
-        if dt is None:
-            return NAN
-        t = dt.timetz()
-    if t.tzinfo is not None:
-        # the time of day it is here, in the kiosk's timezone
-        here = datetime.now(local_tz()).replace(hour=t.hour, minute=t.minute, second=t.second,
-                                                microsecond=t.microsecond, tzinfo=t.tzinfo)
-        t = here.astimezone(local_tz()).time()
-    seconds = t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
-    return num_out(seconds / 86400.0)
-
-
-def _age_on(born: Any, on: Any) -> float | int:
-    b, d = to_date(born), to_date(on)
-    if b is None or d is None:
-        return NAN
-    return d.year - b.year - ((d.month, d.day) < (b.month, b.day))
-
-
 # ---------------------------------------------------------------- nodes and instances
 
 def _position(env: Env, nodes: Any = _NOARG) -> int:
@@ -455,18 +405,7 @@ FUNCTIONS: dict[str, Spec] = {
     "count-non-empty": (1, 1, _count_non_empty, "number"),
     "min": (1, None, _minmax(min), "number"),
     "max": (1, None, _minmax(max), "number"),
-    # dates
-    "today": (0, 0, lambda env: env.today, "date"),
-    "now": (0, 0, _now, "date"),
-    "date": (1, 1, lambda env, v: to_date(v), "date"),
-    "date-time": (1, 1, lambda env, v: to_datetime(v), "date"),
-    "decimal-date-time": (1, 1, _decimal_date_time, "number"),
-    "decimal-date": (1, 1, _decimal_date_time, "number"),
-    "decimal-time": (1, 1, _decimal_time, "number"),
-    "format-date": (2, 2, lambda env, v, f: O.format_date(v, f, False), "string"),
-    "format-date-time": (2, 2, lambda env, v, f: O.format_date(v, f, True), "string"),
-    "age": (1, 1, lambda env, v: _age_on(v, env.today), "number"),
-    "age-on": (2, 2, lambda env, v, d: _age_on(v, d), "number"),
+    **DATE_FUNCTIONS,
     # geography
     "distance": (1, None, lambda env, *a: num_out(O.distance(*a)), "number"),
     "area": (1, 1, lambda env, v: num_out(O.area(v)), "number"),

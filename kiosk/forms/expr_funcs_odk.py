@@ -38,7 +38,8 @@ def format_date(v: Any, fmt: Any, with_time: bool) -> str:
         dt: date | None = to_datetime(v)
     else:
         one = first(v)  # a date-time (or its text) keeps its time of day (javarosa)
-        timed = isinstance(one, datetime) or isinstance(one, str) and "T" in one
+        timed = (isinstance(one, (datetime, int, float)) and not isinstance(one, bool)
+                 or isinstance(one, str) and "T" in one)  # a number is an instant (javarosa)
         dt = to_datetime(v) if timed else to_date(v)
     if dt is None:
         return ""

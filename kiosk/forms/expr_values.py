@@ -6,10 +6,15 @@ aimag_soum), NodeSet (several nodes: a question across repeat items, or what
 a path selected). Rules, as the ODK XForms spec and javarosa have them where
 they extend XPath 1.0:
 
-* ``number()`` of date and date-time text is days since 1970-01-01 (UTC, with
-  the fraction of the day for a date-time), so ``'2012-01-01' + 10`` is 15350;
-  other text must be an XPath number (``-12.5``; no exponent: ``'1.1e6'`` is NaN);
-* dates subtract as days; comparing with a date compares dates;
+* a date is its local midnight and a date-time an instant, read in the kiosk's
+  time zone: ``number()`` of either is its whole local day count since 1970-01-01
+  and ``string()`` its local date (javarosa's rules; only an answer stored in a
+  dateTime or text question keeps the time: ``stored_text``). Date and date-time
+  text count as dates too (a kiosk extension; javarosa gives NaN), so
+  ``'2012-01-01' + 10`` is 15350; other text must be an XPath number (``-12.5``;
+  no exponent: ``'1.1e6'`` is NaN);
+* dates subtract as days; ``<`` compares day numbers; ``=`` with a date compares
+  local date text (two date-times on the same day are equal, as in Collect);
 * an empty answer is the empty string, NaN as a number; NaN prints as empty
   (the kiosk's rule; javarosa prints ``NaN``), infinities as ``Infinity``;
 * a node-set is compared existentially (any of its values), and converts to
@@ -22,7 +27,8 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, time, timedelta, timezone
+import time as _time
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -51,8 +57,45 @@ def first(v: Any) -> Any:
     return v
 
 
+class _SystemZone(tzinfo):
+    """The device's time zone with its whole history (summer time, past offset changes),
+    as Collect reads dates: the offset in force at each moment, not today's."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        if dt is None:
+            return self._at(_time.time())
+        try:
+            stamp = _time.mktime((dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second,
+                                  0, 0, -1))
+        except (OverflowError, ValueError):
+            stamp = _time.time()
+        return self._at(stamp)
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str:
+        return _time.strftime("%Z", _time.localtime())
+
+    def fromutc(self, dt: datetime) -> datetime:
+        stamp = (dt.replace(tzinfo=None) - _EPOCH_NAIVE).total_seconds()
+        return dt + self._at(stamp)
+
+    @staticmethod
+    def _at(stamp: float) -> timedelta:
+        try:
+            return timedelta(seconds=_time.localtime(stamp).tm_gmtoff)
+        except (OverflowError, ValueError, OSError):
+            return timedelta(seconds=_time.localtime().tm_gmtoff)
+
+
+_EPOCH_NAIVE = datetime(1970, 1, 1)
+_SYSTEM_ZONE = _SystemZone()
+
+
 def local_tz() -> Any:
-    return datetime.now().astimezone().tzinfo
+    """The kiosk's time zone (the system's, honouring ``TZ``)."""
+    return _SYSTEM_ZONE
 
 
 # ---------------------------------------------------------------- dates
@@ -100,21 +143,31 @@ def parse_time_text(text: str) -> time | None:
         return None
 
 
-def days_of(v: date) -> float:
-    """Days since 1970-01-01: whole for a date, with the day's fraction (UTC) for a
-    date-time."""
+def local_day(v: date) -> date:
+    """The kiosk's calendar day of a date or of a date-time's instant."""
     if isinstance(v, datetime):
         aware = v if v.tzinfo is not None else v.replace(tzinfo=local_tz())
-        return (aware - EPOCH_DT).total_seconds() / 86400.0
-    return float((v - EPOCH).days)
+        return aware.astimezone(local_tz()).date()
+    return v
+
+
+def days_of(v: date) -> float:
+    """A date's or date-time's number, as javarosa's: its whole local day count since
+    1970-01-01 (a date-time's time of day does not count)."""
+    return float((local_day(v) - EPOCH).days)
+
+
+def instant_days(v: date) -> float:
+    """Days from 1970-01-01T00:00Z to the instant (``decimal-date-time``); a date is
+    its local midnight."""
+    aware = to_datetime(v)
+    return NAN if aware is None else (aware - EPOCH_DT).total_seconds() / 86400.0
 
 
 def to_date(v: Any) -> date | None:
     v = first(v)
-    if isinstance(v, datetime):
-        return v.date()
     if isinstance(v, date):
-        return v
+        return local_day(v)
     if isinstance(v, bool) or v is None:
         return None
     if isinstance(v, (int, float)):
@@ -126,9 +179,7 @@ def to_date(v: Any) -> date | None:
             return None
     if isinstance(v, str):
         parsed = parse_date_text(v)
-        if isinstance(parsed, datetime):
-            return parsed.date()
-        return parsed
+        return None if parsed is None else local_day(parsed)
     return None
 
 
@@ -226,13 +277,18 @@ def to_string(v: Any) -> str:
         return "true" if v else "false"
     if isinstance(v, float):
         return number_text(v)
-    if isinstance(v, datetime):
-        return format_datetime(v)
-    if isinstance(v, date):
-        return v.isoformat()
+    if isinstance(v, date):  # javarosa: any date-time reads as its local date
+        return local_day(v).isoformat()
     if isinstance(v, list):
         return " ".join(to_string(x) for x in v)
     return str(v)
+
+
+def stored_text(v: Any) -> str:
+    """A value as an answer's text: a date-time keeps its time and offset (what Collect
+    stores in a dateTime or text question), anything else is its string value."""
+    one = first(v)
+    return format_datetime(one) if isinstance(one, datetime) else to_string(one)
 
 
 _FALSE_WORDS = {"no", "false", "0", ""}
@@ -294,9 +350,8 @@ def compare(op: str, a: Any, b: Any, words: bool = False) -> bool:
             if math.isnan(x) or math.isnan(y):
                 return op == "!="
             equal = x == y or abs(x - y) < 1e-12  # javarosa: 6.1 - 7.8 = -1.7
-        elif isinstance(a, date) or isinstance(b, date):
-            equal = _date_equal(a, b)
-        else:
+        else:  # javarosa: dates compare as their local date text
+            equal = to_string(a) == to_string(b)
             equal = to_string(a) == to_string(b)
         return equal if op == "=" else not equal
     if isinstance(a, date) or isinstance(b, date):
@@ -317,17 +372,7 @@ def compare(op: str, a: Any, b: Any, words: bool = False) -> bool:
     return x >= y
 
 
-def _date_equal(a: Any, b: Any) -> bool:
-    if isinstance(a, datetime) or isinstance(b, datetime):
-        x, y = to_datetime(a), to_datetime(b)
-        return x == y if x and y else to_string(a) == to_string(b)
-    da, db = to_date(a), to_date(b)
-    return da == db if da and db else to_string(a) == to_string(b)
-
-
 def _as_day(v: Any) -> float | None:
-    if isinstance(v, datetime):
-        return days_of(v)
     if isinstance(v, date):
         return days_of(v)
     if isinstance(v, str):

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
+from kiosk.forms.expr_values import stored_text
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.table_choices import ChoiceIndex, TableChoices, choice_label
 from kiosk.i18n import pick
@@ -175,7 +176,7 @@ def _coerce(qtype: str, v: Any) -> Any:
         return to_bool(v) if v is not None else None
     if qtype == "select_multiple":
         return to_list(v) or None
-    text = to_string(v)
+    text = stored_text(v)
     return text if text != "" else None
 
 
@@ -183,7 +184,7 @@ def _to_json(qtype: str, v: Any) -> Any:
     if v is None:
         return None
     if isinstance(v, date):
-        return to_string(v)
+        return stored_text(v)
     if qtype == "aimag_soum" and isinstance(v, list):
         return {"aimag": v[0], "soum": v[1]}
     if isinstance(v, float) and not math.isfinite(v):

@@ -56,7 +56,7 @@ def test_staff_screen_shows_the_odk_connection_and_a_conflict(qtbot, make_form, 
     window.staff.refresh()
     qtbot.waitUntil(lambda: window.staff.snapshot is not None and ui_kiosk.bridge.is_idle(),
                     timeout=20_000)
-    window.staff.render()
+    window.staff.present()
     shown = _texts(window.staff)
     assert "ODK server" in shown and "/v1/key/…/projects/" in shown
     assert user.token not in shown
@@ -93,7 +93,7 @@ def test_staff_screen_shows_held_items_by_reason_and_sends_them_again(
         window.staff.refresh()
         qtbot.waitUntil(lambda: window.staff.snapshot is not None and ui_kiosk.bridge.is_idle(),
                         timeout=20_000)
-        window.staff.render()
+        window.staff.present()
         shown = _texts(window.staff)
         assert f"{words}" in shown and ": 2" in shown, shown
     central._ok(central._http.patch(f"{central.api}/projects/{pid}/forms/{form_id}",

@@ -213,7 +213,7 @@ def test_other_screens(qtbot, kiosk, lang, scale):
     window.open_staff()
     problems += _all_checks(window, lang, "default", "staff-pin", True)
     window.staff.unlocked = True
-    window.staff.render()
+    window.staff.present()
     window.staff.refresh()
     qtbot.waitUntil(lambda: window.staff.snapshot is not None)
     problems += _all_checks(window, lang, "default", "staff", True)

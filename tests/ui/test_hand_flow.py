@@ -282,7 +282,7 @@ def test_the_staff_location_error_is_in_the_screens_language(qtbot, kiosk, typed
     win = kiosk.window
     win.open_staff()
     win.staff.unlocked = True
-    win.staff.render()
+    win.staff.present()
     win.staff.findChild(QLineEdit, "staff-location").setText(typed)
     tap(qtbot, win.staff.findChild(QPushButton, "staff-location-save"))
     status = win.staff.findChild(QLabel, "staff-location-status")

@@ -362,7 +362,7 @@ def test_no_usable_keyring_means_out_of_service_not_a_form_that_cannot_be_kept(q
         staff_texts = " ".join(w.text() for w in k.window.staff.findChildren(QWidget) if hasattr(w, "text"))
         assert "keyring" not in staff_texts  # not before the PIN either
         k.window.staff.unlocked = True  # what a right PIN does (the PIN itself: test_staff_*)
-        k.window.staff.render()
+        k.window.staff.present()
         staff_texts = " ".join(w.text() for w in k.window.staff.findChildren(QWidget)
                                if hasattr(w, "text") and w.isVisible())
         assert "keyring" in staff_texts

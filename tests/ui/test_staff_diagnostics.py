@@ -16,7 +16,7 @@ def _open_diagnostics(qtbot, kiosk, lang: str):  # noqa: ANN001, ANN202
     kiosk.prefs.set_lang(lang)
     window.open_staff()
     window.staff.unlocked = True
-    window.staff.render()
+    window.staff.present()
     window.staff.run_diagnostics()
     qtbot.waitUntil(lambda: bool(window.staff.checks) and kiosk.bridge.is_idle(), timeout=60_000)
     return window.staff

@@ -129,7 +129,7 @@ def test_staff_change_the_kiosk_location(qtbot, odk_kiosk, isolated_home: Path) 
     odk_kiosk.prefs.set_lang("en")
     window.open_staff()
     window.staff.unlocked = True
-    window.staff.render()
+    window.staff.present()
     edit = window.staff.findChild(QLineEdit, "staff-location")
     assert edit is not None and edit.text() == LOCATION
     status = window.staff.findChild(QLabel, "staff-location-status")

@@ -119,7 +119,7 @@ class FormView(QWidget):
         self.checked = False
         self.from_review = False
         self._language_buttons(flow)
-        self.render()
+        self.present()
 
     def _language_buttons(self, flow: Flow) -> None:
         """One button per language of the form when it has a choice to offer (Flow.languages)."""
@@ -144,7 +144,7 @@ class FormView(QWidget):
             return
         self.flow.form_lang = code
         self.flow.changed()
-        self.render(focus=False)
+        self.present(focus=False)
 
     def stop(self) -> None:
         self._save_timer.stop()
@@ -166,7 +166,7 @@ class FormView(QWidget):
             self.save_draft(self.flow)
 
     # -- rendering --------------------------------------------------------------------
-    def render(self, focus: bool = True) -> None:  # type: ignore[override]  # not QWidget.render
+    def present(self, focus: bool = True) -> None:
         flow = self.flow
         if flow is None:
             return
@@ -314,7 +314,7 @@ class FormView(QWidget):
             if screen is None or not self.flow.go_to(screen):
                 self.flow.next()
             self.checked = False
-            self.render()
+            self.present()
 
     def _edit_action(self, screen_key: str) -> Callable[..., None]:
         return lambda _=False: self._edit_item(screen_key)  # clicked(checked) passes a bool
@@ -330,7 +330,7 @@ class FormView(QWidget):
     def _remove_item(self, rep: Entry, index: int) -> None:
         if self.flow is not None and self.flow.remove_item(rep, index):
             self._save_timer.start()
-            self.render(focus=False)
+            self.present(focus=False)
             rows = self.repeat_rows.get(rep.key, [])
             target = rows[min(index, len(rows) - 1)].remove if rows else (
                 self.add if self.add.isVisible() else self.next)
@@ -345,7 +345,7 @@ class FormView(QWidget):
         return out + list(getattr(self, "repeat_controls", []))
 
     def retranslate(self) -> None:
-        self.render(focus=False)
+        self.present(focus=False)
 
     # -- editing ----------------------------------------------------------------------
     def _edited(self, name: str) -> None:
@@ -360,7 +360,7 @@ class FormView(QWidget):
         after = [e.key for e in flow.entries()]
         if before != after:
             # Skip logic changed what this group page shows: re-render, keep focus near.
-            self.render(focus=False)
+            self.present(focus=False)
             target = self.blocks.get(name)
             if target is not None and target.widget is not None and target.widget.focus_widgets():
                 target.widget.focus_widgets()[0].setFocus()
@@ -438,7 +438,7 @@ class FormView(QWidget):
             return
         flow.next()
         self.checked = False
-        self.render()
+        self.present()
 
     def go_back(self) -> None:
         flow = self.flow
@@ -446,14 +446,14 @@ class FormView(QWidget):
             return
         flow.prev()
         self.checked = False
-        self.render()
+        self.present()
 
     def go_to(self, screen_key: str, entry: str = "", from_review: bool = False) -> None:
         self.from_review = from_review
         if self.flow is not None:
             self.flow.go_to(screen_key)
             self.checked = False
-            self.render()
+            self.present()
             block = self.blocks.get(entry)
             if block is not None and block.widget is not None and block.widget.focus_widgets():
                 block.widget.focus_widgets()[0].setFocus()

@@ -27,7 +27,7 @@ class HomeView(Page):
         self.tiles: dict[str, WrapButton] = {}
         self.catalog: Any = None
 
-    def render(self, catalog: Any, lang: str, scale: int, problems: int = 0,  # type: ignore[override]
+    def present(self, catalog: Any, lang: str, scale: int, problems: int = 0,
                out_of_service: str | None = None) -> None:
         self.catalog = catalog
         self.clear()

@@ -23,7 +23,7 @@ class AccessibilityView(Page):
         self.reader = reader
         self.controls: list[QWidget] = []
 
-    def render(self) -> None:  # type: ignore[override]  # not QWidget.render
+    def present(self) -> None:
         lang = self.prefs.lang
         self.clear()
         self.controls = []
@@ -93,7 +93,7 @@ class ConfirmView(Page):
         self.yes: QPushButton | None = None
         self.no: QPushButton | None = None
 
-    def render(self, lang: str, message_key: str,  # type: ignore[override]  # not QWidget.render
+    def present(self, lang: str, message_key: str,
                yes_key: str, no_key: str) -> None:
         self.clear()
         self.column.addWidget(text_label(t(message_key, lang), "title"))
@@ -127,7 +127,7 @@ class IdleView(Page):
         self.cont: QPushButton | None = None
         self.lang = "mn"
 
-    def render(self, lang: str, seconds: int) -> None:  # type: ignore[override]  # not QWidget.render
+    def present(self, lang: str, seconds: int) -> None:
         self.lang = lang
         self.clear()
         self.column.addWidget(text_label(t("ui.idle_title", lang), "title"))

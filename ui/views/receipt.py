@@ -134,7 +134,7 @@ class ReceiptView(QWidget):
         self.qr = QLabel()
         self.info: ReceiptInfo | None = None
 
-    def render(self, info: ReceiptInfo, lang: str, scale: int) -> None:  # type: ignore[override]  # not QWidget.render
+    def present(self, info: ReceiptInfo, lang: str, scale: int) -> None:
         self.info = info
         self.page.clear()
         col = self.page.column

@@ -33,7 +33,7 @@ class ReviewView(QWidget):
         self.links: list[QPushButton] = []
         self.status = text_label("", "hint")
 
-    def render(self, flow: Flow, lang: str,  # type: ignore[override]  # not QWidget.render
+    def present(self, flow: Flow, lang: str,
                errors: dict[str, str] | None = None) -> None:
         self.page.clear()
         self.links = []

@@ -69,7 +69,7 @@ class StaffView(Page):
         self.unlocked = False
         self.quit_asked = False
         self.message = ""
-        self.render()
+        self.present()
 
     def leave(self) -> None:
         self.unlocked = False
@@ -78,7 +78,7 @@ class StaffView(Page):
         self.checks = None
         self.win.show_home()
 
-    def render(self) -> None:  # type: ignore[override]  # not QWidget.render
+    def present(self) -> None:
         self.clear()
         self.controls = []
         if self.unlocked:
@@ -160,7 +160,7 @@ class StaffView(Page):
             if result.ok:
                 self.unlocked = True
                 self.message = ""
-                self.render()
+                self.present()
                 self.refresh()
                 return
             if result.outcome is PinOutcome.LOCKED:
@@ -169,7 +169,7 @@ class StaffView(Page):
                 self.message = _text("ui.staff_pin_not_set")
             else:
                 self.message = _text("ui.staff_pin_wrong")
-            self.render()
+            self.present()
             a11y.announce(self, self.message_text(), assertive=True)
 
         self.win.bridge.run_db(Operation(lambda: self.win.services.check_pin(pin), done, label="check pin"))
@@ -179,11 +179,11 @@ class StaffView(Page):
         def done(snap: StaffSnapshot) -> None:
             self.snapshot = snap
             if self.unlocked and self.win.stack.currentWidget() is self:
-                self.render()
+                self.present()
 
         def failed(exc: BaseException) -> None:
             self.message = _text("ui.error_generic", message=failure_words(exc, self.win.prefs.lang))
-            self.render()
+            self.present()
 
         self.win.bridge.run_db(Operation(self.win.services.staff_snapshot, done, failed, "staff snapshot"))
 
@@ -193,12 +193,12 @@ class StaffView(Page):
         def done(checks: list[Any]) -> None:
             self.checks = checks
             self.checks_lang = lang
-            self.render()
+            self.present()
 
         def failed(exc: BaseException) -> None:
             self.checks = []
             self.message = _text("ui.staff_diagnostics_unavailable")
-            self.render()
+            self.present()
 
         self.win.bridge.run_net(Operation(lambda: self.win.services.doctor(lang), done, failed,
                                           "doctor"))
@@ -210,7 +210,7 @@ class StaffView(Page):
         else:
             loop.wake()
             self.message = _text("ui.staff_sync_running")
-        self.render()
+        self.present()
 
     def _section(self, title: str) -> QVBoxLayout:
         card = QFrame()
@@ -333,7 +333,7 @@ class StaffView(Page):
     def _ask_quit(self) -> None:
         """Closing the program leaves the kiosk dark until someone starts it: ask first."""
         self.quit_asked = True
-        self.render()
+        self.present()
         if self.no_quit is not None:
             self.no_quit.setFocus()
             self.reveal(self.no_quit)
@@ -350,7 +350,7 @@ class StaffView(Page):
 
     def _keep_running(self) -> None:
         self.quit_asked = False
-        self.render()
+        self.present()
 
     def _render_odk(self, odk: dict[str, Any], lang: str) -> None:
         """The ODK server this kiosk delivers to (token masked) and where its items are."""
@@ -379,7 +379,7 @@ class StaffView(Page):
 
         def failed(exc: BaseException) -> None:
             self.message = _text("ui.error_generic", message=failure_words(exc, self.win.prefs.lang))
-            self.render()
+            self.present()
 
         self.win.bridge.run_db(Operation(lambda: self.win.services.resume_draft(d["id"]), done, failed,
                                          "resume draft"))
@@ -398,7 +398,7 @@ class StaffView(Page):
         def done(fields: dict[str, Any] | None) -> None:
             if fields is None:
                 self.message = _text("ui.staff_reprint_none")
-                self.render()
+                self.present()
                 return
             try:
                 title = dict(self.win.services.form(fields["form_id"]).title)
@@ -411,7 +411,7 @@ class StaffView(Page):
             self.win.print_receipt("80mm")
             self.win.receipt = previous
             self.message = self.win.print_message
-            self.render()
+            self.present()
 
         self.win.bridge.run_db(Operation(self.win.services.latest_receipt, done, label="reprint"))
 
