@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 
 from kiosk.forms.deps import build_graph, set_graph
-from kiosk.forms.expr_const import dead_calls
+from kiosk.forms.expr_const import dead_call_warnings, dead_calls
 from kiosk.forms.expr_eval import FUNCTIONS, compile_node, plan_choice_index
 from kiosk.forms.expr_parse import (
     BinOp,
@@ -40,7 +40,6 @@ from kiosk.forms.expr_parse import (
 )
 from kiosk.forms.expr_paths import PathResolver, dynamic_deps
 from kiosk.forms.expr_values import parse_date_text, to_number
-from kiosk.forms.load_error import FormWarning
 from kiosk.forms.model import FormDef, FormLoadError, Question
 from kiosk.forms.table_choices import choice_keys, has_choice_value
 
@@ -56,7 +55,7 @@ class _Checker:
     def __init__(self, form: FormDef, q: Question | None, field: str, path: str,
                  page: str = "", text: str = "") -> None:
         self.form, self.q, self.field, self.path, self.page = form, q, field, path, page
-        self.text = text  # the whole expression, named by warnings
+        self.text = text  # the whole expression, for warnings
 
     def fail(self, pos: int, reason: str) -> FormLoadError:
         who = f"question {self.q.name}" if self.q else f"page {self.page}"
@@ -220,20 +219,14 @@ class _Checker:
         return True
 
     def skip_dead(self, node: Node) -> Node | None:
-        """The branch of ``node`` that a constant condition never lets run, when it holds
-        a call that would fail: in an ODK form it is not checked, and each such call gets an
-        import warning (javarosa never reaches it); None otherwise (a kiosk form's bad call
-        is refused wherever it is)."""
+        """The branch of ``node`` a constant condition never lets run if it holds a call that
+        would fail, in an ODK form: not checked, warned about (a kiosk form: None, refused)."""
         dead, bad = dead_calls(node)
         odk = self.form.odk
         if dead is None or odk is None:
             return None
-        for call in bad:
-            note = FormWarning(self.path, "formload.warn_dead_call", {
-                "call": f"{call.func}()", "column": call.pos, "field": self.field,
-                "expression": self.text or "…"})
-            if note not in odk.warnings:
-                odk.warnings.append(note)
+        odk.warnings.extend(w for w in dead_call_warnings(self.path, self.field, self.text, bad)
+                            if w not in odk.warnings)
         return dead
 
     def call(self, node: Call) -> str:
@@ -302,8 +295,7 @@ class _Checker:
         if f in ("registry-birth-date", "registry-sex") and kinds[0] not in ("string", "any"):
             raise self.fail(args[0].pos, f"{f}() needs a registry number")
         if f in ("if", "coalesce"):
-            rest = [k for a, k in zip(args[1:], kinds[1:], strict=True) if a is not dead] \
-                if f == "if" else kinds
+            rest = kinds[1:] if f == "if" else kinds
             return rest[0] if len(set(rest)) == 1 else "any"
         return result if result != "nodes" else "any"
 

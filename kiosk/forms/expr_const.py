@@ -18,6 +18,7 @@ from typing import Any, Final
 from kiosk.forms.expr_funcs import FUNCTIONS
 from kiosk.forms.expr_parse import BinOp, Call, Neg, Node, Num, Str, walk
 from kiosk.forms.expr_values import arith, compare, num_out, to_bool, to_number
+from kiosk.forms.load_error import FormWarning
 
 
 class _Unknown:
@@ -108,3 +109,11 @@ def dead_calls(node: Node) -> tuple[Node | None, list[Call]]:
     dead = dead_branch(node)
     bad = bad_calls(dead) if dead is not None else []
     return (dead, bad) if bad else (None, [])
+
+
+def dead_call_warnings(path: str, field: str, text: str, calls: list[Call]) -> list[FormWarning]:
+    """The import warning for each call of an ODK form's expression ``text`` (``field`` at
+    ``path``) that a constant condition never lets run."""
+    return [FormWarning(path, "formload.warn_dead_call", {
+        "call": f"{c.func}()", "column": c.pos, "field": field, "expression": text or "…"})
+        for c in calls]
