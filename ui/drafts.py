@@ -33,6 +33,7 @@ class Drafts:
         """
         win = self.win
         answers = flow.s.answers()
+        kept = flow.s.kept()  # once() results and the like: a resumed form keeps them
         position = flow.screen_key
         new: dict[str, tuple[bytes, str, str]] = {}
         for sha, source in flow.attachments.items():
@@ -49,7 +50,7 @@ class Drafts:
         services = win.services
 
         def work() -> tuple[str, set[str]]:
-            return services.save_draft(draft_id, form, answers, position, new, demo)
+            return services.save_draft(draft_id, form, answers, position, new, demo, kept=kept)
 
         return work
 

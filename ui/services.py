@@ -207,9 +207,9 @@ class Services:
 
     def save_draft(self, draft_id: str | None, form: Any, answers: dict[str, Any],
                    position: str, attachments: dict[str, tuple[bytes, str, str]],
-                   demo: bool) -> tuple[str, set[str]]:
+                   demo: bool, kept: dict[str, Any] | None = None) -> tuple[str, set[str]]:
         """Save the draft; new attachments (sha256 -> (bytes, name, media type)) are
-        encrypted into the store too.
+        encrypted into the store too. ``kept``: FormSession.kept(), resumed with it.
 
         Returns the draft ID and the SHA-256 of each attachment now stored.
         """
@@ -217,7 +217,7 @@ class Services:
             return draft_id or "memory", set(attachments)
         store = self.store()
         draft_id = store.save_draft(draft_id, form_id=form.id, form_version=form.version,
-                                    answers=answers, position=position, demo=demo)
+                                    answers=answers, position=position, demo=demo, kept=kept)
         stored: set[str] = set()
         for sha, (data, name, media_type) in attachments.items():
             store.add_attachment(draft_id, data, name=name, media_type=media_type,
@@ -319,9 +319,10 @@ class Services:
         return {"submission_id": row["id"], "qr_text": row["receipt_qr"], "finalized_at": row["finalized_at"],
                 "demo": bool(row["demo"]), "form_id": row["form_id"]}
 
-    def resume_draft(self, draft_id: str) -> tuple[str, dict[str, Any], Any]:
+    def resume_draft(self, draft_id: str) -> tuple[str, dict[str, Any], Any, dict[str, Any]]:
+        """(form ID, answers, position, kept values) of a draft staff resume."""
         draft = self.store().resume_draft(draft_id)
-        return draft.info.form_id, draft.answers, draft.position
+        return draft.info.form_id, draft.answers, draft.position, draft.kept
 
     def doctor(self, lang: str | None = None) -> list[Any]:
         """The doctor's checks, worded in ``lang`` (the staff screen's language); none when

@@ -344,15 +344,17 @@ class KioskWindow(QMainWindow):
             self.before_first_use()
 
     def open_form(self, form_id: str, answers: dict[str, Any] | None = None, draft_id: str | None = None,
-                  position: str | None = None) -> Flow | None:
+                  position: str | None = None, kept: dict[str, Any] | None = None) -> Flow | None:
+        """Open a form for a resident; a resumed draft brings its answers, position and
+        kept values (FormSession.kept())."""
         self._first_use()
         if self.services.secrets_problem:
             self.show_home()  # never let a resident fill a form that cannot be kept
             return None
         try:
             session = self.services.new_session(form_id, self.prefs.lang)
-            if answers:
-                session.restore(answers)
+            if answers or kept:
+                session.restore(answers or {}, kept)
         except KioskError as exc:
             self.show_error(t("ui.error_form_open", self.prefs.lang, message=exc.message))
             return None

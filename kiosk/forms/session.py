@@ -30,8 +30,8 @@ class FormSession(AnswerState):
         super().set_answer(name, value, item)
         self._sync_counts()
 
-    def restore(self, answers: dict[str, Any]) -> list[str]:
-        unknown = super().restore(answers)
+    def restore(self, answers: dict[str, Any], kept: dict[str, Any] | None = None) -> list[str]:
+        unknown = super().restore(answers, kept)
         self._sync_counts()
         return unknown
 

@@ -29,6 +29,8 @@ from kiosk.forms.expr_eval import (
     to_bool,
     to_string,
 )
+from kiosk.forms.kept import decode as decode_kept
+from kiosk.forms.kept import encode as encode_kept
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.state_env import _coerce, _Env, _index_choices, _PageEnv, _to_json
 from kiosk.forms.state_layout import _MISS, IncrementalState, Item, Key
@@ -56,6 +58,7 @@ class AnswerState(IncrementalState, RepeatItems):
         self._counts: dict[Key, int] = {}
         self._once: dict[Key, Any] = {}
         self._calc_prev: dict[Key, Any] = {}  # a calculation's last value (what ``.`` reads in it)
+        self._reads_self: set[str] = set()  # calculations whose ``.`` read _calc_prev (kept())
         self._computing: set[Key] = set()
         self._vis_busy: set[Key] = set()  # visibilities being computed (see _compute_value)
         self._page_busy: set[str] = set()  # page conditions being computed
@@ -123,13 +126,27 @@ class AnswerState(IncrementalState, RepeatItems):
         Questions with a default that were cleared appear as ``None``."""
         return self._nest(self.form.pages_questions(), (), raw=True)
 
-    def restore(self, answers: dict[str, Any]) -> list[str]:
-        """Replace all answers with ``answers`` (the shape ``answers()`` returns).
-        Missing questions get their defaults. Returns names that are not in this form."""
+    def kept(self) -> dict[str, Any]:
+        """What the computations kept: once() results and the previous value of each
+        calculation reading its own ``.``; a draft stores it beside ``answers()`` so a
+        resumed session computes the same (kiosk.forms.kept). Every relevant calculation
+        is computed first, so none takes its first value only after a resume."""
+        for q, item in self._all_pairs():
+            if q.calculate:
+                self._expr_value(q, item)
+        prev = {k: v for k, v in self._calc_prev.items() if k[0] in self._reads_self}
+        return encode_kept(self._once, prev)
+
+    def restore(self, answers: dict[str, Any], kept: dict[str, Any] | None = None) -> list[str]:
+        """Replace all answers with ``answers`` (the shape ``answers()`` returns) and the
+        computed values with ``kept`` (``kept()``; None or an older draft's nothing: they
+        are computed afresh). Missing questions get their defaults. Returns names that
+        are not in this form."""
         self._answers.clear()
         self._bad.clear()
         self._counts.clear()
-        self._once.clear()
+        self._once, self._calc_prev = decode_kept(kept, set(self.form.questions))
+        self._reads_self = {name for name, _item in self._calc_prev}
         self._clear()
         unknown: list[str] = []
         self._restore_level(self.form.pages_questions(), (), answers, unknown)
@@ -296,6 +313,7 @@ class AnswerState(IncrementalState, RepeatItems):
         it held before."""
         key = (q.name, item)
         if key in self._computing:
+            self._reads_self.add(q.name)
             return self._calc_prev.get(key)
         return self._own_value(q, item)
 

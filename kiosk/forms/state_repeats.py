@@ -23,6 +23,8 @@ class RepeatHost(EnvSession, Protocol):
     """What repeat bookkeeping needs of its session (``AnswerState`` has it)."""
 
     _answers: dict[Key, Any]
+    _once: dict[Key, Any]
+    _calc_prev: dict[Key, Any]
     _bad: dict[Key, str]
     _counts: dict[Key, int]
 
@@ -85,6 +87,8 @@ class RepeatItems:
 
         move(self._answers)
         move(self._bad)
+        move(self._once)  # an item's once() results and calculations' last values go with it
+        move(self._calc_prev)
         move(self._counts)
         self._counts[(repeat_name, parent)] -= 1
         self._clear()

@@ -15,7 +15,7 @@ finalize); the key, file name and type are sealed under the data key.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kiosk.envelope import AttachmentRef, b64url, b64url_decode, make_attachment
@@ -45,9 +45,13 @@ class DraftInfo:
 
 @dataclass(frozen=True)
 class Draft:
+    """A draft as saved: ``kept`` is what the form's computations kept
+    (FormSession.kept(); empty in a draft saved before drafts kept them)."""
+
     info: DraftInfo
     answers: dict[str, Any]
     position: Any
+    kept: dict[str, Any] = field(default_factory=dict)
 
 
 class DraftsMixin(StoreBase):
@@ -60,12 +64,15 @@ class DraftsMixin(StoreBase):
         answers: dict[str, Any],
         position: Any = None,
         demo: bool = False,
+        kept: dict[str, Any] | None = None,
     ) -> str:
-        """Save (create or replace) a draft durably; returns its ID."""
+        """Save (create or replace) a draft durably; returns its ID. ``kept``: the
+        session's computed values to resume with (FormSession.kept())."""
         draft_id = draft_id or uuid7()
-        sealed = self.atrest.seal(
-            {"answers": answers, "position": position}, table="drafts", row_id=draft_id
-        )
+        content: dict[str, Any] = {"answers": answers, "position": position}
+        if kept:
+            content["kept"] = kept
+        sealed = self.atrest.seal(content, table="drafts", row_id=draft_id)
         now = utc_now_iso()
         with self.write() as conn:
             conn.execute(
@@ -87,7 +94,9 @@ class DraftsMixin(StoreBase):
         if not rows:
             raise NotFoundError(key="core.no_draft", params={"id": draft_id})
         content = self.atrest.open(rows[0][7], table="drafts", row_id=draft_id)
-        return Draft(self._info(rows[0]), content["answers"], content.get("position"))
+        kept = content.get("kept")
+        return Draft(self._info(rows[0]), content["answers"], content.get("position"),
+                     kept if isinstance(kept, dict) else {})
 
     def drafts(self, state: str | None = None) -> list[DraftInfo]:
         if state:

@@ -236,6 +236,8 @@ def test_interrupted_draft_can_be_resumed_by_staff(qtbot, kiosk):
     qtbot.waitUntil(kiosk.bridge.is_idle)
     store = kiosk.services.store()
     assert store.mark_open_drafts_interrupted() == 1  # as after a power cut
+    [info] = store.interrupted_drafts()
+    assert store.load_draft(info.id).kept["v"] == 1  # the session's kept values went along
     window.flow = None
     window.show_home()
     pin.set_pin(store, "246813")

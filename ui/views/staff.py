@@ -372,10 +372,11 @@ class StaffView(Page):
         if d is None:
             return
 
-        def done(result: tuple[str, dict[str, Any], Any]) -> None:
-            form_id, answers, position = result
+        def done(result: tuple[str, dict[str, Any], Any, dict[str, Any]]) -> None:
+            form_id, answers, position, kept = result
             self.unlocked = False
-            self.win.open_form(form_id, answers, d["id"], position if isinstance(position, str) else None)
+            self.win.open_form(form_id, answers, d["id"], position if isinstance(position, str) else None,
+                               kept=kept)
 
         def failed(exc: BaseException) -> None:
             self.message = _text("ui.error_generic", message=failure_words(exc, self.win.prefs.lang))
