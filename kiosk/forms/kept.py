@@ -15,10 +15,10 @@ Shape (version 1)::
 each calculation that reads its own ``.``. Values are JSON; dates and times are
 tagged (``{"date": "2026-11-26"}``, ``{"datetime": iso}``, ``{"time": iso}``); a
 node-set is kept as its text. ``started``: when the resident began the form (ODK
-dateTime text), the ``start``/``today`` metadata of an ODK submission as Collect
-fills them, so a resumed draft keeps the instant it was first opened. Reading is lenient: a draft without kept values (made
-before they existed) or with names the form no longer has resumes with what remains;
-one without ``started`` counts as begun when it is resumed.
+dateTime text), the ``start`` metadata of an ODK submission as Collect fills it, so a
+resumed draft keeps the instant it was first opened. Reading is lenient: a draft
+without kept values (made before they existed) or with names the form no longer has
+resumes with what remains; one without ``started`` counts as begun when it is resumed.
 """
 
 from __future__ import annotations
