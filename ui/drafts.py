@@ -14,6 +14,7 @@ from kiosk.errors import KioskError
 from kiosk.i18n import t
 from ui.bridge import Operation
 from ui.flow import Flow
+from ui.qt import is_valid
 
 if TYPE_CHECKING:
     from ui.shell import Shell
@@ -61,7 +62,8 @@ class Drafts:
         work = self.job(flow)
 
         def done(result: tuple[str, set[str]]) -> None:
-            if win.flow is flow:
+            # The draft is saved either way; a window Qt already deleted hears nothing.
+            if win.flow is flow and is_valid(win):
                 win.draft_saved.emit(result[0])
 
         def failed(exc: BaseException) -> None:

@@ -209,6 +209,27 @@ def to_datetime(v: Any) -> datetime | None:
     return None
 
 
+class AnswerMoment(datetime):
+    """A dateTime answer inside expressions: an instant, as javarosa unpacks a DateTimeData
+    (so ``string()`` is its local date, ``number()`` its local day count), which remembers
+    the text it is stored as: passed on unchanged it is stored and shown as that text."""
+
+    text: str | None = None
+
+
+def answer_moment(text: str) -> Any:
+    """A dateTime question's stored text as its expression value: an ``AnswerMoment``
+    (a date alone is its local midnight), or the text itself when it is no date-time."""
+    parsed = parse_date_text(text)
+    moment = None if parsed is None else to_datetime(parsed)
+    if moment is None:
+        return text
+    out = AnswerMoment(moment.year, moment.month, moment.day, moment.hour, moment.minute,
+                       moment.second, moment.microsecond, tzinfo=moment.tzinfo)
+    out.text = text
+    return out
+
+
 def format_datetime(v: datetime) -> str:
     """ODK's dateTime text: local offset kept, milliseconds (``…T10:20:30.400+02:00``)."""
     text = v.strftime("%Y-%m-%dT%H:%M:%S") + f".{v.microsecond // 1000:03d}"
@@ -288,7 +309,9 @@ def stored_text(v: Any) -> str:
     """A value as an answer's text: a date-time keeps its time and offset (what Collect
     stores in a dateTime or text question), anything else is its string value."""
     one = first(v)
-    return format_datetime(one) if isinstance(one, datetime) else to_string(one)
+    if isinstance(one, datetime):
+        return getattr(one, "text", None) or format_datetime(one)
+    return to_string(one)
 
 
 _FALSE_WORDS = {"no", "false", "0", ""}

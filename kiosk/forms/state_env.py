@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from kiosk.forms import xpath_nodes as X
 from kiosk.forms.expr_eval import NodeSet, to_bool, to_date, to_list, to_number, to_string
-from kiosk.forms.expr_values import stored_text
+from kiosk.forms.expr_values import answer_moment, stored_text
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.table_choices import ChoiceIndex, TableChoices, choice_label
 from kiosk.i18n import pick
@@ -177,6 +177,8 @@ def _coerce(qtype: str, v: Any) -> Any:
     if qtype == "select_multiple":
         return to_list(v) or None
     text = stored_text(v)
+    if qtype == "datetime" and text:
+        return answer_moment(text)  # an instant in expressions, stored as this text
     return text if text != "" else None
 
 

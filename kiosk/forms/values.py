@@ -13,6 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from kiosk.admin_units import admin_units
+from kiosk.forms.expr_values import answer_moment
 from kiosk.forms.model import Question
 from kiosk.forms.table_choices import choice_values, has_choice_value
 from kiosk.forms.values_odk import ODK_TYPES, normalise_odk, normalise_repeat_choice
@@ -165,6 +166,8 @@ def expr_value(q: Question, stored: Any) -> Any:
     t = q.type
     if t == "date":
         return date.fromisoformat(stored)
+    if t == "datetime":  # an instant, as Collect reads a dateTime answer
+        return answer_moment(stored)
     if t == "aimag_soum":
         return [stored["aimag"], stored["soum"]]
     if t == "attachment":

@@ -100,7 +100,8 @@ def test_a_date_time_answer_keeps_its_time(zone: str) -> None:
     moment = evaluate("date-time('2015-07-01T23:30:00.000+00:00')")
     local = "2015-07-02T08:30:00.000+09:00" if zone == "Asia/Ulaanbaatar" else (
         "2015-07-01T17:30:00.000-06:00")
-    assert _coerce("datetime", moment) == local
+    assert isinstance(_coerce("datetime", moment), datetime)  # an instant in expressions
+    assert _to_json("datetime", _coerce("datetime", moment)) == local
     assert _coerce("text", moment) == local
     assert _to_json("datetime", moment) == local
     assert _coerce("date", moment) == date.fromisoformat(local[:10])
