@@ -263,7 +263,7 @@ def _document_parts(document: dict[str, Any]) -> tuple[str, str, Any, str | None
     if "answers" in document:
         answers = document["answers"]
     else:
-        skip = {"form_id", "form", "form_version", "version", "language"}
+        skip = {"form_id", "form", "form_version", "version", "language", "started_at"}
         answers = {k: v for k, v in document.items() if k not in skip}
     if not isinstance(form_id, str) or not form_id:
         raise SecurityError(key="core.document_no_form_id")

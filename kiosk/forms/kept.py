@@ -8,13 +8,17 @@ a resumed form therefore keeps what ``once(uuid())``, ``once(now())`` or the idi
 
 Shape (version 1)::
 
-    {"v": 1, "once": [[name, [item, …], value], …], "prev": [[name, [item, …], value], …]}
+    {"v": 1, "once": [[name, [item, …], value], …], "prev": [[name, [item, …], value], …],
+     "started": "2026-11-26T10:20:30.400+08:00"}
 
 ``once``: what once() kept per question and repeat item; ``prev``: the last value of
 each calculation that reads its own ``.``. Values are JSON; dates and times are
 tagged (``{"date": "2026-11-26"}``, ``{"datetime": iso}``, ``{"time": iso}``); a
-node-set is kept as its text. Reading is lenient: a draft without kept values (made
-before they existed) or with names the form no longer has resumes with what remains.
+node-set is kept as its text. ``started``: when the resident began the form (ODK
+dateTime text), the ``start`` metadata of an ODK submission as Collect fills it, so a
+resumed draft keeps the instant it was first opened. Reading is lenient: a draft
+without kept values (made before they existed) or with names the form no longer has
+resumes with what remains; one without ``started`` counts as begun when it is resumed.
 """
 
 from __future__ import annotations
@@ -22,16 +26,46 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from kiosk.forms.expr_values import NodeSet, to_string
+from kiosk.forms.expr_values import NodeSet, format_datetime, local_tz, to_string
 
 Key = tuple[str, tuple[int, ...]]
 VERSION = 1
 _TAGS: dict[str, Any] = {"datetime": datetime, "date": date, "time": time}
 
 
-def encode(once: dict[Key, Any], prev: dict[Key, Any]) -> dict[str, Any]:
+def encode(once: dict[Key, Any], prev: dict[Key, Any],
+           started: datetime | None = None) -> dict[str, Any]:
     """The JSON a draft stores for these values (empty maps give an empty section)."""
-    return {"v": VERSION, "once": _rows(once), "prev": _rows(prev)}
+    out = {"v": VERSION, "once": _rows(once), "prev": _rows(prev)}
+    if started is not None:
+        out["started"] = format_datetime(started)
+    return out
+
+
+def started_now(today: date) -> datetime:
+    """The instant a session begins, in the kiosk's zone, on the session's ``today``
+    (the day now() reads in it: a fixed day in tests, never before the build date)."""
+    now = datetime.now(local_tz())
+    if now.date() != today:
+        now = now.replace(year=today.year, month=today.month, day=today.day)
+    return now
+
+
+def started_of(kept: Any) -> datetime | None:
+    """When the resident began, from ``encode``'s JSON; None when it is missing or not
+    a time with its zone (an older draft: the caller keeps its own start)."""
+    return aware_time(kept.get("started") if isinstance(kept, dict) else None)
+
+
+def aware_time(text: Any) -> datetime | None:
+    """ISO date-time text with its zone offset as a datetime; None for anything else."""
+    if not isinstance(text, str):
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None
 
 
 def decode(kept: Any, names: set[str]) -> tuple[dict[Key, Any], dict[Key, Any]]:

@@ -12,6 +12,7 @@ from typing import Any
 
 from kiosk.errors import KioskError
 from kiosk.forms.expr_eval import to_bool
+from kiosk.forms.expr_values import format_datetime
 from kiosk.forms.model import Question
 from kiosk.forms.screens import Screen, ScreenBuilder
 from kiosk.forms.state import _MISS, AnswerState, Item, Key, _Env
@@ -242,7 +243,8 @@ class FormSession(AnswerState):
     # ------------------------------------------------------------ results
     def document(self) -> dict[str, Any]:
         """The canonical answer document for finalize (relevant answers only, calculated
-        values included). Raises KioskError naming the first missing/invalid question."""
+        values included; ``started_at``: when the resident began, ODK dateTime text).
+        Raises KioskError naming the first missing/invalid question."""
         errors = self.errors()
         if errors:
             (name, item), msg = next(iter(errors.items()))
@@ -253,6 +255,7 @@ class FormSession(AnswerState):
             "form_id": self.form.id,
             "form_version": self.form.version,
             "language": self.lang,
+            "started_at": format_datetime(self.started),
             "answers": self._nest(self.form.pages_questions(), (), raw=False),
         }
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from kiosk.admin_units import admin_units
@@ -31,6 +31,7 @@ from kiosk.forms.expr_eval import (
 )
 from kiosk.forms.kept import decode as decode_kept
 from kiosk.forms.kept import encode as encode_kept
+from kiosk.forms.kept import started_now, started_of
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.state_env import _coerce, _Env, _index_choices, _PageEnv, _to_json
 from kiosk.forms.state_layout import _MISS, IncrementalState, Item, Key
@@ -44,15 +45,17 @@ class AnswerState(IncrementalState, RepeatItems):
     """Answers, repeats and expression results of one session (see FormSession)."""
 
     def __init__(self, form: FormDef, lang: str = "mn", today: date | None = None,
-                 max_attachment_kb: int = 4096) -> None:
+                 max_attachment_kb: int = 4096, started: datetime | None = None) -> None:
         """``today`` fixes what today() and age() mean (tests, a session left open past
-        midnight); ``max_attachment_kb`` is the config limit for forms that set none."""
+        midnight); ``max_attachment_kb`` is the config limit for forms that set none;
+        ``started``: when the resident began (timezone-aware; default now, on ``today``)."""
         self.form = form
         self.max_attachment_kb = max_attachment_kb
         self._lang = lang
         from kiosk.clock import trusted_today
 
         self.today = today or trusted_today()  # never before the build date (a wrong clock)
+        self.started = started or started_now(self.today)  # ODK start/today (sync.odk.seal)
         self._answers: dict[Key, Any] = {}
         self._bad: dict[Key, str] = {}
         self._counts: dict[Key, int] = {}
@@ -135,17 +138,18 @@ class AnswerState(IncrementalState, RepeatItems):
             if q.calculate:
                 self._expr_value(q, item)
         prev = {k: v for k, v in self._calc_prev.items() if k[0] in self._reads_self}
-        return encode_kept(self._once, prev)
+        return encode_kept(self._once, prev, self.started)
 
     def restore(self, answers: dict[str, Any], kept: dict[str, Any] | None = None) -> list[str]:
         """Replace all answers with ``answers`` (the shape ``answers()`` returns) and the
         computed values with ``kept`` (``kept()``; None or an older draft's nothing: they
-        are computed afresh). Missing questions get their defaults. Returns names that
-        are not in this form."""
+        are computed afresh, and the resident counts as begun at this session's start).
+        Missing questions get their defaults. Returns names that are not in this form."""
         self._answers.clear()
         self._bad.clear()
         self._counts.clear()
         self._once, self._calc_prev = decode_kept(kept, set(self.form.questions))
+        self.started = started_of(kept) or self.started
         self._reads_self = {name for name, _item in self._calc_prev}
         self._clear()
         unknown: list[str] = []

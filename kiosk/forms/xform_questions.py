@@ -415,8 +415,8 @@ class FormBuilder(ChoicesReader):
                 calc = literal(self.actions.first_load[path])
             if calc is None:
                 kind = bind.get(JR + "preload")
-                if kind == "date":
-                    calc = "today()"
+                if kind == "date":  # Collect sets it when the form is opened: a resumed
+                    calc = "once(today())"  # draft keeps it (kiosk.forms.kept)
                 else:
                     el = self.nodes[path]
                     calc = literal((el.text or "").strip())

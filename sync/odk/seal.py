@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from kiosk.device import DeviceIdentity
@@ -31,6 +32,8 @@ from kiosk.envelope import (
     sha256_hex,
 )
 from kiosk.errors import KioskError
+from kiosk.forms.expr_values import local_tz
+from kiosk.forms.kept import aware_time
 from sync.odk.submission import SIGNATURE_FIELD, WireSubmission, build_submission, instance_xml
 from sync.odk.xformmeta import XFormMeta
 
@@ -56,17 +59,26 @@ def open_wire(atrest: Any, submission_id: str, envelope_text: str) -> tuple[Wire
     return WireSubmission.from_dict(data["wire"]), str(data["instance_sha256"])
 
 
-def meta_values(meta: XFormMeta, device_id: str, finalized_at: str) -> dict[str, str]:
-    """The metadata nodes the kiosk fills (never answers): times, date, device."""
-    out: dict[str, str] = {}
-    for path, kind in (meta.meta or {}).items():
-        if kind in ("start", "end"):
-            out[path] = finalized_at
-        elif kind == "today":
-            out[path] = finalized_at[:10]
-        elif kind == "deviceid":
-            out[path] = f"soum-kiosk:{device_id}"
-    return out
+def meta_values(meta: XFormMeta, device_id: str, finalized_at: str,
+                started_at: Any = None) -> dict[str, str]:
+    """The metadata nodes the kiosk fills (never answers), as ODK Collect fills them:
+    ``start`` when the resident began (``started_at``, the session's document), ``end``
+    at finalize, ``today`` the local date begun on, ``deviceid``. Without a usable
+    ``started_at`` (answers files, older documents) the finalize time stands for both."""
+    began = aware_time(started_at)
+    day = began or _local(finalized_at)
+    fills = {"start": started_at if began else finalized_at, "end": finalized_at,
+             "today": day.date().isoformat() if day else finalized_at[:10],
+             "deviceid": f"soum-kiosk:{device_id}"}
+    return {path: fills[kind] for path, kind in (meta.meta or {}).items() if kind in fills}
+
+
+def _local(text: str) -> datetime | None:
+    """The finalize time (UTC text) in the kiosk's zone."""
+    try:
+        return datetime.fromisoformat(text).astimezone(local_tz())
+    except ValueError:
+        return None
 
 
 def make_sealer(meta: XFormMeta, questions: Iterable[Any], store: Any, *,
@@ -93,7 +105,7 @@ def make_sealer(meta: XFormMeta, questions: Iterable[Any], store: Any, *,
         media = {a.name: (store.attachment_plaintext(a.blob_sha256), a.media_type)
                  for a in attachments}
         sign = wants_signature(meta)
-        fills = meta_values(meta, device.device_id, finalized_at)
+        fills = meta_values(meta, device.device_id, finalized_at, document.get("started_at"))
         wire = build_submission(meta, questions, answers, submission_id=submission_id,
                                 media=media, deprecated_id=deprecated_id,
                                 signature_jws=signed if sign else None, meta_values=fills)

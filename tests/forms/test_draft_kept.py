@@ -8,7 +8,7 @@ it in a new session, as the staff resume and ``kiosk fill`` do.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from kiosk.forms import FormSession
@@ -164,3 +164,33 @@ def test_first_load_setvalue_defaults_are_not_run_again_on_resume() -> None:
     resumed = _resume(f, s)
     assert resumed.answer("a") == a and resumed.answer("b") is None
     assert resumed.value("c") == c
+
+
+def test_the_document_says_when_the_resident_began_and_a_resume_keeps_it() -> None:
+    """ODK start/today (sync.odk.seal): the instant the form was first opened."""
+    f = kept_form()
+    began = datetime(2026, 11, 26, 9, 30, 15, 400000, tzinfo=timezone(timedelta(hours=8)))
+    s = FormSession(f, "en", today=DAY1, started=began)
+    s.set_answer("name", "Bat")
+    assert s.document()["started_at"] == "2026-11-26T09:30:15.400+08:00"
+    resumed = _resume(f, _resume(f, s), today=date(2027, 1, 5))  # resumed twice, weeks later
+    assert resumed.document()["started_at"] == "2026-11-26T09:30:15.400+08:00"
+
+
+def test_a_new_session_begins_now_on_its_day() -> None:
+    s = FormSession(kept_form(), "en", today=DAY1)
+    started = datetime.fromisoformat(s.kept()["started"])
+    assert started.date() == DAY1 and started.utcoffset() is not None
+
+
+def test_a_draft_without_a_start_counts_as_begun_when_resumed() -> None:
+    f = kept_form()
+    s = FormSession(f, "en", today=DAY1)
+    s.set_answer("name", "Bat")
+    kept = s.kept()
+    del kept["started"]  # a draft saved before drafts kept the start
+    for junk in (kept, None, {"v": 1, "started": "yesterday"}, {"started": "2026-11-26T09:00"}):
+        resumed = FormSession(f, "en", today=DAY2)
+        assert resumed.restore(s.answers(), junk) == []
+        started = datetime.fromisoformat(resumed.document()["started_at"])
+        assert started.date() == DAY2 and abs(started - resumed.started) < timedelta(milliseconds=1)

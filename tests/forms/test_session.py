@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -225,13 +225,14 @@ def test_repeats() -> None:
 
 
 def test_restore_round_trip_and_review() -> None:
-    s = FormSession(repeat_form(), "mn", today=TODAY)
+    began = datetime(2026, 11, 26, 9, 30, tzinfo=timezone(timedelta(hours=8)))
+    s = FormSession(repeat_form(), "mn", today=TODAY, started=began)
     s.set_answer("household", "Дорж")
     s.set_answer("species", "goat", (0,))
     s.set_answer("head", 5, (0,))
     draft = s.answers()
     assert draft == {"household": "Дорж", "animals": [{"species": "goat", "head": 5}]}
-    s2 = FormSession(repeat_form(), "mn", today=TODAY)
+    s2 = FormSession(repeat_form(), "mn", today=TODAY, started=began)  # same start: same document
     assert s2.restore(draft) == []
     assert s2.document() == s.document()
     assert s2.restore({"household": "x", "ghost": 1}) == ["ghost"]

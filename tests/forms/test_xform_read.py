@@ -67,7 +67,7 @@ def test_pages_groups_repeats_and_calculations(household) -> None:  # type: igno
     assert f.questions["member_age"].default == 30 and f.questions["member_age"].parent == "member"
     calc = f.questions["horses_per_member"]
     assert squash(calc.calculate) == "/data/horsesdiv/data/members" and not calc.label_texts
-    assert f.questions["today"].calculate == "today()"
+    assert f.questions["today"].calculate == "once(today())"  # the day the form was opened
     assert f.questions["member_name"].path == "/data/member/member_name"
     assert f.by_path["/data/member/member_name"] is f.questions["member_name"]
     assert set(f.instances) == {"aimag", "soum", "animals"}

@@ -42,3 +42,25 @@ def test_a_draft_saved_without_kept_values_loads_as_before(store):
     resumed = FormSession(f, "en")
     assert resumed.restore(draft.answers, draft.kept) == []
     assert resumed.value("name") == "Bat" and resumed.value("uid")
+
+
+def test_the_start_survives_the_store_and_an_old_draft_begins_at_resume(store):
+    """ODK start/today: a draft keeps when the resident began; one saved before drafts
+    kept it (kept values without ``started``) resumes as begun now."""
+    f = kept_form()
+    s = FormSession(f, "en", today=date(2026, 11, 26))
+    s.set_answer("name", "Bat")
+    kept = s.kept()
+    did = store.save_draft(None, form_id=f.id, form_version=f.version, answers=s.answers(),
+                           position="name", kept=kept)
+    old_kept = {k: v for k, v in kept.items() if k != "started"}
+    old = store.save_draft(None, form_id=f.id, form_version=f.version, answers=s.answers(),
+                           position="name", kept=old_kept)
+    resumed = FormSession(f, "en", today=date(2026, 12, 3))
+    draft = store.resume_draft(did)
+    assert resumed.restore(draft.answers, draft.kept) == []
+    assert resumed.document()["started_at"] == s.document()["started_at"]
+    again = FormSession(f, "en", today=date(2026, 12, 3))
+    draft = store.resume_draft(old)
+    assert again.restore(draft.answers, draft.kept) == []
+    assert again.document()["started_at"].startswith("2026-12-03T")
