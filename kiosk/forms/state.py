@@ -75,6 +75,7 @@ class AnswerState(IncrementalState, RepeatItems):
         self._pos = 0
         self.shown_errors: set[str] = set()  # screens where next() was refused
         self._apply_defaults(form.pages_questions(), ())
+        self._compute_calculations()  # as javarosa does when a form opens: once(now()) is now
 
     # ------------------------------------------------------------ language
     @property
@@ -134,11 +135,15 @@ class AnswerState(IncrementalState, RepeatItems):
         calculation reading its own ``.``; a draft stores it beside ``answers()`` so a
         resumed session computes the same (kiosk.forms.kept). Every relevant calculation
         is computed first, so none takes its first value only after a resume."""
+        self._compute_calculations()
+        prev = {k: v for k, v in self._calc_prev.items() if k[0] in self._reads_self}
+        return encode_kept(self._once, prev, self.started)
+
+    def _compute_calculations(self) -> None:
+        """Every relevant calculation's value now (cached until what it reads changes)."""
         for q, item in self._all_pairs():
             if q.calculate:
                 self._expr_value(q, item)
-        prev = {k: v for k, v in self._calc_prev.items() if k[0] in self._reads_self}
-        return encode_kept(self._once, prev, self.started)
 
     def restore(self, answers: dict[str, Any], kept: dict[str, Any] | None = None) -> list[str]:
         """Replace all answers with ``answers`` (the shape ``answers()`` returns) and the

@@ -194,3 +194,13 @@ def test_a_draft_without_a_start_counts_as_begun_when_resumed() -> None:
         assert resumed.restore(s.answers(), junk) == []
         started = datetime.fromisoformat(resumed.document()["started_at"])
         assert started.date() == DAY2 and abs(started - resumed.started) < timedelta(milliseconds=1)
+
+
+def test_calculations_take_their_first_value_when_the_form_opens() -> None:
+    """javarosa computes every calculation when a form is loaded: ``once(now())`` is when
+    the resident opened the form, not when a later answer or draft save first asked."""
+    s = FormSession(kept_form(), "en", today=DAY1)
+    s.today = DAY2  # the form left open past midnight (a week here)
+    s.answer("name", "Bat")
+    assert s.value("day") == DAY1.isoformat()
+    assert str(s.value("started")).startswith(DAY1.isoformat())
