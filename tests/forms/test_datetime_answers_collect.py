@@ -10,8 +10,6 @@ for the answer stays its own text, with its time.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
@@ -19,8 +17,6 @@ import pytest
 from kiosk.forms import FormSession
 from kiosk.forms.xform_read import read_xform
 from tests.forms.test_xform_read import xform
-
-ZONES = ("Asia/Ulaanbaatar", "America/Denver")
 
 # calculate name, expression (reading /data/dt), javarosa in Ulaanbaatar, in Denver
 CALCS = [
@@ -39,14 +35,6 @@ CALCS = [
     ("c_via", "string(/data/dt_copy)", "2020-01-01", "2020-01-01"),
 ]
 
-
-@pytest.fixture(params=ZONES)
-def zone(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    monkeypatch.setenv("TZ", request.param)
-    time.tzset()
-    yield request.param
-    monkeypatch.undo()
-    time.tzset()
 
 
 def _form():  # type: ignore[no-untyped-def]
