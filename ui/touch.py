@@ -12,9 +12,11 @@ ever makes, present or future, without each view remembering them:
   nothing a resident needs);
 - a tap in an editable text field is reported (``TouchPolicy.text_tapped``) so the
   window opens the on-screen keyboard for it;
-- a finger on a drawing pad (the signature, ``role="pad"``) draws: a page showing a pad
-  does not scroll by dragging (its scroll bar does) and a scroll never starts on a pad,
-  or the flick gesture would take the stroke for a scroll of the page.
+- a finger on a drawing pad (the signature, ``role="pad"``) draws: a scroll never starts
+  on a pad (and a page still gliding stops when the finger lands on one), or the flick
+  gesture would take the stroke for a scroll of the page. Elsewhere on the same page a
+  drag scrolls it, so a pad below the fold (large text on a small screen) can be brought
+  up by a finger: a page that only its thin scroll bar moves is one a resident cannot sign.
 """
 
 from __future__ import annotations
@@ -80,18 +82,14 @@ def _closed_control(obj: QObject) -> QWidget | None:
     return None
 
 
-def _pad_page(pad: QWidget, drawing: bool) -> None:
-    """While a drawing pad shows, its pages do not scroll by dragging (the scroll bar
-    does): Qt's flick gesture takes the finger from the press on, before any filter could
-    hand a stroke on the pad back to it. Drag scrolling returns when the pad goes."""
+def _stop_pages(pad: QWidget) -> None:
+    """A finger put down on a drawing pad while its page still glides (a flick just
+    before): the glide stops, so the moves that follow draw instead of dragging the page
+    (a gliding scroller takes a press without asking the pad's filter again)."""
     area = _page_of(pad)
     while area is not None:
-        viewport = area.viewport()
-        if drawing and grabbed(viewport):
-            QScroller.ungrabGesture(viewport)
-            viewport.setProperty("kioskFlick", False)
-        elif not drawing and not isinstance(area, QPlainTextEdit | QTextEdit):
-            flick(area)
+        if grabbed(area.viewport()):
+            QScroller.scroller(area.viewport()).stop()
         area = _page_of(area)
 
 
@@ -116,8 +114,8 @@ def _page_of(w: QWidget) -> QAbstractScrollArea | None:
 
 
 _WATCHED = frozenset({QEvent.Type.ContextMenu, QEvent.Type.Polish, QEvent.Type.Wheel,
-                      QEvent.Type.ScrollPrepare, QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease,
-                      QEvent.Type.Show, QEvent.Type.Hide})
+                      QEvent.Type.ScrollPrepare, QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease,
+                      QEvent.Type.KeyRelease})
 
 
 class TouchPolicy(QObject):
@@ -140,9 +138,8 @@ class TouchPolicy(QObject):
         elif kind == QEvent.Type.ScrollPrepare and isinstance(obj, QWidget) and _on_pad(obj, event):
             event.ignore()  # the scroller does not start: the pad under the finger draws
             return True
-        elif kind in (QEvent.Type.Show, QEvent.Type.Hide) and isinstance(obj, QWidget) \
-                and obj.property("role") == "pad":
-            _pad_page(obj, drawing=kind == QEvent.Type.Show)
+        elif kind == QEvent.Type.MouseButtonPress and isinstance(obj, QWidget) and obj.property("role") == "pad":
+            _stop_pages(obj)
         if kind == QEvent.Type.MouseButtonRelease and is_text_field(obj):
             self.text_tapped.emit(obj)
         elif kind in (QEvent.Type.MouseButtonRelease, QEvent.Type.KeyRelease) and obj.isWindowType():

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.ui.atspi import SELECTION, Node, Ref, Tree
+from tests.ui.atspi import SELECTION, STATE_CHECKED, STATE_PRESSED, Node, Ref, Tree
 
 TEXT_TYPES = ("text", "integer", "decimal", "phone", "registry_number", "postal_code")
 
@@ -115,6 +115,13 @@ class FormDriver:
         assert node is not None, f"no control {name!r} among {[c.name for c in controls]}"
         if not node.checked:
             self.tree.do(node.ref, "Press" if "Press" in self.tree.actions(node.ref) else "Toggle")
+            # Qt's Press action is an animated click: the button is down at once (read as
+            # "pressed") and clicked ~100 ms later. Until the control (found again: an answer
+            # that changes what the page shows draws it anew) reads checked, a tap on Next
+            # would find the answer missing and the click would then clear the error.
+            on = {STATE_CHECKED} if node.role in ("check box", "radio button") else {STATE_CHECKED, STATE_PRESSED}
+            assert _poll(lambda: any(n.role == node.role and n.name == node.name and on & n.states
+                                     for n in self.nodes())), f"{node.name!r}: its action did not check it"
 
     def _pick(self, combo: Ref, item: str) -> None:
         listing = self.tree.children(combo)[0]

@@ -23,6 +23,7 @@ import pytest
 from kiosk.i18n import t
 from kiosk.paths import ASSETS_DIR
 from tests.ui import atspi
+from tests.ui.atspi_form import FormDriver
 from tests.ui.finger import STATE_FOCUSED, Hand, Screen, centre, poll
 
 REPO = Path(__file__).resolve().parents[2]
@@ -296,3 +297,60 @@ def test_a_re_tapped_choice_stays_selected(kiosk: Kiosk) -> None:
     kiosk.screen.tap(choice)
     with pytest.raises(AssertionError, match="not seen"):
         poll("the choice cleared by a second tap", lambda: not kiosk.tree.states(choice.ref) & {4, 20}, 3)
+
+
+# -- the signature at large text ------------------------------------------------------------
+def _to_question(kiosk: Kiosk, form: dict, name: str) -> None:
+    """Each screen answered from the form's examples through the tree (choices too), and
+    Next pressed through it, until the question ``name`` shows."""
+    answers = json.loads((EXAMPLES / f"{form['id']}.answers.json").read_text(encoding="utf-8"))["answers"]
+    lang = kiosk.lang
+    driver = FormDriver(kiosk.tree, kiosk.screen.app, form, answers, lang, {
+        "yes": t("ui.yes", lang), "no": t("ui.no", lang), "year": t("ui.date_year", lang),
+        "month": t("ui.date_month", lang), "day": t("ui.date_day", lang)})
+    target = _label(form, name, lang)
+    for _ in range(25):
+        if kiosk.screen.find("label", target) is not None:
+            return
+        driver.answer_screen()
+        before = driver.names()
+        driver.press(t("ui.form_next", lang))
+        poll("the next screen", lambda b=before: driver.names() != b, 10)
+    raise AssertionError(f"{name} not reached in 25 screens")
+
+
+@pytest.mark.timeout(400)
+def test_at_200_percent_a_finger_drags_the_signature_page_up_and_signs(kiosk: Kiosk, shots: Path) -> None:
+    """Large text on a small screen puts the pad (partly) below the fold: a finger on the
+    page above the pad drags the page up (a page showing a pad scrolled only by its thin
+    scroll bar, so the resident could not reach the pad), then a stroke on the pad signs."""
+    kiosk.text_size(200)
+    form = kiosk.open_form("livestock-census")
+    _to_question(kiosk, form, "signature")
+    s, label = kiosk.screen, _label(form, "signature")
+    pad = poll("the pad, named by its question", lambda: next((
+        n for n in s.nodes() if n.name == label and n.role != "label" and atspi.STATE_FOCUSABLE in n.states), None), 10)
+    nxt = s.wait("push button", t("ui.form_next", kiosk.lang))
+    x, y0, w, _h = s.extents(pad)
+    bottom = s.extents(nxt)[1]  # the page ends at the bottom bar (no keys on this screen)
+    start = min(y0, bottom) - 24  # on the page above the pad: its hint text
+    kiosk.hand.drag(x + w * 0.5, start, x + w * 0.5, start - 200, steps=20, hold=15)
+    try:
+        poll("the page dragged up by the finger", lambda: s.extents(pad)[1] < y0 - 100, 10)
+    finally:
+        kiosk.hand.screenshot(shots / "signature-200-1280x800-mn.png")
+    last: list[object] = [None]
+
+    def at_rest() -> bool:
+        now = s.extents(pad)
+        same, last[0] = now == last[0], now
+        return same
+
+    poll("the page at rest", at_rest, 5)
+    x, y, w, h = s.extents(pad)
+    top, low = max(y, s.extents(next(n for n in s.nodes() if n.role == "layered pane"))[1]), min(y + h, bottom)
+    assert low - top > 60, f"the pad is not in view after the drag: pad {(x, y, w, h)}, page ends at {bottom}"
+    mid = (top + low) / 2
+    kiosk.hand.drag(x + w * 0.2, mid, x + w * 0.8, mid - 20)
+    kiosk.tap(t("ui.form_next", kiosk.lang))
+    poll("past the signature (the review)", lambda: s.find("push button", t("ui.review_submit", kiosk.lang)), 10)

@@ -176,8 +176,10 @@ def _check_chooser(k: Kiosk, where: str) -> list[str]:
     return [f"{where}: chooser rows of {short[0]} px"] if short else []
 
 
-def _sign(k: Kiosk, form: dict) -> list[str]:
-    """Draw each signature pad on the screen with a finger drag; the labels signed."""
+def _sign(k: Kiosk, form: dict, where: str, problems: list[str]) -> list[str]:
+    """Draw each signature pad on the screen with a finger drag; the labels signed. A pad
+    the finger could not bring into view is a finding (drawn there, the stroke would land
+    on the bottom bar)."""
     sig = [str(q["label"][k.lang]) for p in form["pages"] for q in p["questions"] if q["type"] == "signature"]
     signed = []
     for label in sig:
@@ -190,6 +192,10 @@ def _sign(k: Kiosk, form: dict) -> list[str]:
             x, y, w, h = k.screen.extents(pad)
             span = _page_span(k)
             top, bottom = max(y, span[0]), min(y + h, span[1])  # the part of it a person sees
+            if bottom - top < 40:
+                problems.append(f"{where}: the signature pad at {(x, y, w, h)} cannot be brought into "
+                                f"the visible page {span} by a finger")
+                continue
             mid = (top + bottom) / 2
             k.hand.drag(x + w * 0.2, mid, x + w * 0.8, mid - min(20, (bottom - top) / 4))
             signed.append(label)
@@ -216,7 +222,7 @@ def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
             driver.answer_screen()
         except (AssertionError, StopIteration):
             break  # an answer the tree cannot give (an attachment): checked up to here
-        signed = _sign(k, form)
+        signed = _sign(k, form, where, problems)
         before = driver.names()
         k.tap(t("ui.form_next", k.lang))
         try:
