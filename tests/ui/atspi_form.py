@@ -10,6 +10,17 @@ from typing import Any
 from tests.ui.atspi import SELECTION, STATE_CHECKED, STATE_PRESSED, Node, Ref, Tree
 
 TEXT_TYPES = ("text", "integer", "decimal", "phone", "registry_number", "postal_code")
+# Answers the tree cannot give by design: a file is chosen in the picker from a scans
+# folder or taken with the camera, not typed or pressed.
+BY_DESIGN = ("attachment",)
+
+
+class Unanswerable(AssertionError):
+    """A question on the screen whose answer the tree cannot give by design (BY_DESIGN)."""
+
+    def __init__(self, question: str, kind: str) -> None:
+        super().__init__(f"{question}: a {kind} cannot be answered through the tree")
+        self.question, self.kind = question, kind
 
 
 def _poll(check, timeout: float = 30.0):  # noqa: ANN001, ANN202
@@ -31,6 +42,10 @@ class FormDriver:
         self.answers = answers
         self.lists = form.get("choice_lists", {})
         self.questions = {q["label"][lang]: q for p in form["pages"] for q in p["questions"]}
+        # Two pages may ask the same labels (the groom's and the bride's registry number):
+        # the page shown is the one whose title the screen's heading ends with.
+        self.pages = {f" — {p['title'][lang]}": {q["label"][lang]: q for q in p["questions"]}
+                      for p in form["pages"] if p.get("title")}
 
     # -- reading ---------------------------------------------------------------------
     def nodes(self) -> list[Node]:
@@ -60,9 +75,12 @@ class FormDriver:
     def screen_questions(self) -> list[tuple[dict[str, Any], list[Node]]]:
         """The questions on the screen, each with the controls read after its label."""
         out: list[tuple[dict[str, Any], list[Node]]] = []
-        for n in self.nodes():
-            if n.role == "label" and n.name in self.questions:
-                out.append((self.questions[n.name], []))
+        nodes = self.nodes()
+        asked = next((qs for n in nodes if n.role == "label" for end, qs in self.pages.items()
+                      if n.name.endswith(end)), self.questions)
+        for n in nodes:
+            if n.role == "label" and n.name in asked:
+                out.append((asked[n.name], []))
             elif out and n.role not in ("label", "filler", "panel"):
                 out[-1][1].append(n)
         return out
@@ -106,6 +124,8 @@ class FormDriver:
                 self._pick(combos[1].ref, soum.name(self.lang))
         elif kind == "signature":
             return  # drawn with keys by the caller: the pad has no action of its own
+        elif kind in BY_DESIGN:
+            raise Unanswerable(q["name"], kind)
         else:
             raise AssertionError(f"{q['name']}: no way to answer a {kind} through the tree")
 

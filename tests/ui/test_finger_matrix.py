@@ -26,7 +26,7 @@ import pytest
 
 from kiosk.i18n import t
 from tests.ui import atspi
-from tests.ui.atspi_form import TEXT_TYPES, FormDriver
+from tests.ui.atspi_form import TEXT_TYPES, FormDriver, Unanswerable
 from tests.ui.finger import STATE_FOCUSED, STATE_READ_ONLY, Screen, poll
 from tests.ui.test_finger import EXAMPLES, FORMS, MIN_ROW, Kiosk
 
@@ -202,7 +202,12 @@ def _sign(k: Kiosk, form: dict, where: str, problems: list[str]) -> list[str]:
     return signed
 
 
+STEPS = 40  # more screens than any bundled form has (one question per screen at most)
+
+
 def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
+    """The form's screens up to its review; a stop before it is a finding naming the
+    screen and why, but for an answer the tree cannot give by design (BY_DESIGN)."""
     form = json.loads((FORMS / f"{form_id}.json").read_text(encoding="utf-8"))
     answers = json.loads((EXAMPLES / f"{form_id}.answers.json").read_text(encoding="utf-8"))["answers"]
     k.open_form(form_id)
@@ -210,32 +215,69 @@ def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
         "yes": t("ui.yes", k.lang), "no": t("ui.no", k.lang), "year": t("ui.date_year", k.lang),
         "month": t("ui.date_month", k.lang), "day": t("ui.date_day", k.lang)})
     problems: list[str] = []
-    for step in range(40):
+    for step in range(STEPS):
         if k.screen.find("push button", t("ui.review_submit", k.lang)) is not None:
-            break
-        where = f"{tag} {form_id} screen {step + 1}"
-        problems += _check_screen(k, form, where)
-        if shots is not None:  # the keys open over the first field, as the check left them
-            k.hand.screenshot(shots / tag / f"{form_id}-{step + 1:02d}.png")
-        problems += _check_chooser(k, where)
+            return problems
+        shot = shots / tag / f"{form_id}-{step + 1:02d}.png" if shots is not None else None
+        stop = _screen(k, form, driver, f"{tag} {form_id} screen {step + 1}", shot, problems)
+        if stop is not None:
+            return [*problems, *stop]
+    return [*problems, f"{tag} {form_id}: no review screen after {STEPS} screens"]
+
+
+def _screen(k: Kiosk, form: dict, driver: FormDriver, where: str, shot: Path | None,
+            problems: list[str]) -> list[str] | None:
+    """One screen checked, answered and left with Next; what ends the walk here (an empty
+    list: a by-design stop), or None to go on."""
+    shown = _texts(k)  # what the screen shows before any answer (no error yet)
+    problems += _check_screen(k, form, where)
+    if shot is not None:  # the keys open over the first field, as the check left them
+        k.hand.screenshot(shot)
+    problems += _check_chooser(k, where)
+    try:
+        driver.answer_screen()
+    except Unanswerable:
+        return []  # a file from the picker or camera: the screens up to here were checked
+    except (AssertionError, StopIteration) as exc:
+        return [f"{where}: the example answers could not be given through the tree: {exc!r}"]
+    signed = _sign(k, form, where, problems)
+    before = driver.names()
+    k.tap(t("ui.form_next", k.lang))
+    try:
+        poll("the next screen", lambda: driver.names() != before, 10)
+    except AssertionError:
+        return [f"{where}: Next did not move on; the kiosk says: {_refusal(k, form, shown)}"]
+    if signed:  # a finger's signature must take (the page must not scroll instead)
         try:
-            driver.answer_screen()
-        except (AssertionError, StopIteration):
-            break  # an answer the tree cannot give (an attachment): checked up to here
-        signed = _sign(k, form, where, problems)
-        before = driver.names()
-        k.tap(t("ui.form_next", k.lang))
-        try:
-            poll("the next screen", lambda b=before: driver.names() != b, 10)
-            if signed:  # a finger's signature must take (the page must not scroll instead)
-                poll("past the signature", lambda sg=signed: k.screen.find(
-                    "push button", t("ui.review_submit", k.lang)) is not None or not any(
-                    n.role == "label" and n.name in sg for n in k.screen.nodes()), 10)  # review lists it
+            poll("past the signature", lambda: k.screen.find(
+                "push button", t("ui.review_submit", k.lang)) is not None or not any(
+                n.role == "label" and n.name in signed for n in k.screen.nodes()), 10)  # review lists it
         except AssertionError:
-            if signed:
-                problems.append(f"{where}: the signature drawn with a finger did not take")
-            break  # held on this screen (an answer not given): checked up to here
-    return problems
+            return [f"{where}: the signature drawn with a finger did not take; the kiosk says: "
+                    f"{_refusal(k, form, shown)}"]
+    return None
+
+
+def _texts(k: Kiosk) -> set[str]:
+    return {n.name for n in k.screen.nodes() if n.role == "label" and n.name.strip()}
+
+
+def _refusal(k: Kiosk, form: dict, shown: set[str]) -> str:
+    """The kiosk's reasons on the screen, read through the tree: the lines that appeared
+    since the screen was first shown (a field's error line, the page's message) that are
+    no question's label or hint, and the error a field's description carries after " — "."""
+    own = {str(q.get(part, {}).get(k.lang, "")) for p in form["pages"] for q in _all(p["questions"])
+           for part in ("label", "hint")} | {t("ui.form_optional", k.lang)}
+    nodes = k.screen.nodes()
+    lines = [n.name for n in nodes if n.role == "label" and n.name.strip() and n.name not in shown | own]
+    lines += [n.description.split(" — ", 1)[1] for n in nodes if " — " in n.description]
+    return " | ".join(dict.fromkeys(lines)) or "nothing (no error line, no page message)"
+
+
+def _all(questions: list[dict]) -> Iterator[dict]:
+    for q in questions:
+        yield q
+        yield from _all(q.get("questions", []))
 
 
 @pytest.mark.timeout(3600)
