@@ -4,6 +4,7 @@ with their own actions (SetTextContents, Press, Toggle, list selection). No mous
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -33,6 +34,12 @@ def _poll(check, timeout: float = 30.0):  # noqa: ANN001, ANN202
     return check()
 
 
+def unnumbered(text: str) -> tuple[str, int | None]:
+    """A label without its repeat item's number: "Child's name (2)" -> ("Child's name", 2)."""
+    m = re.fullmatch(r"(.*) \((\d+)\)", text, re.DOTALL)
+    return (m[1], int(m[2])) if m else (text, None)
+
+
 class FormDriver:
     """One form, one language: the form definition says what each label asks."""
 
@@ -44,8 +51,12 @@ class FormDriver:
         self.questions = {q["label"][lang]: q for p in form["pages"] for q in p["questions"]}
         # Two pages may ask the same labels (the groom's and the bride's registry number):
         # the page shown is the one whose title the screen's heading ends with.
-        self.pages = {f" — {p['title'][lang]}": {q["label"][lang]: q for q in p["questions"]}
-                      for p in form["pages"] if p.get("title")}
+        self.pages = [(str(p["title"][lang]), {q["label"][lang]: q for q in p["questions"]})
+                      for p in form["pages"] if p.get("title")]
+        # A repeat's question shows its label with the item's number ("Child's name (2)"),
+        # answered from that item of the repeat's example answers.
+        self.items = {c["label"][lang]: (q["name"], c) for p in form["pages"] for q in p["questions"]
+                      if q["type"] == "repeat" for c in q["questions"]}
 
     # -- reading ---------------------------------------------------------------------
     def nodes(self) -> list[Node]:
@@ -74,23 +85,38 @@ class FormDriver:
     # -- answering -------------------------------------------------------------------
     def screen_questions(self) -> list[tuple[dict[str, Any], list[Node]]]:
         """The questions on the screen, each with the controls read after its label."""
-        out: list[tuple[dict[str, Any], list[Node]]] = []
+        return [(q, controls) for q, _value, controls in self._screen()]
+
+    def _screen(self) -> list[tuple[dict[str, Any], Any, list[Node]]]:
+        """Each question on the screen with its example answer and its controls."""
+        out: list[tuple[dict[str, Any], Any, list[Node]]] = []
         nodes = self.nodes()
-        asked = next((qs for n in nodes if n.role == "label" for end, qs in self.pages.items()
-                      if n.name.endswith(end)), self.questions)
+        heads = [unnumbered(n.name)[0] for n in nodes if n.role == "label"]
+        asked = next((qs for title, qs in self.pages for h in heads if h.endswith(f" — {title}")), self.questions)
         for n in nodes:
-            if n.role == "label" and n.name in asked:
-                out.append((asked[n.name], []))
+            found = self._asked(n, asked) if n.role == "label" else None
+            if found is not None:
+                out.append((*found, []))
             elif out and n.role not in ("label", "filler", "panel"):
-                out[-1][1].append(n)
+                out[-1][2].append(n)
         return out
+
+    def _asked(self, label: Node, asked: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], Any] | None:
+        if label.name in asked:
+            q = asked[label.name]
+            return q, self.answers.get(q["name"])
+        base, item = unnumbered(label.name)
+        if base not in self.items or item is None:
+            return None
+        repeat, q = self.items[base]
+        given = self.answers.get(repeat) or []
+        return q, given[item - 1].get(q["name"]) if item <= len(given) else None
 
     def answer_screen(self) -> list[str]:
         done = []
-        for q, controls in self.screen_questions():
-            value = self.answers.get(q["name"])
-            if value is None or q["type"] == "note":
-                continue
+        for q, value, controls in self._screen():
+            if value is None or q["type"] in ("note", "repeat"):
+                continue  # a repeat's items are answered on their own screens
             self.answer(q, value, controls)
             done.append(q["name"])
         return done

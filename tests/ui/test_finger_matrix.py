@@ -26,7 +26,7 @@ import pytest
 
 from kiosk.i18n import t
 from tests.ui import atspi
-from tests.ui.atspi_form import TEXT_TYPES, FormDriver, Unanswerable
+from tests.ui.atspi_form import TEXT_TYPES, FormDriver, Unanswerable, unnumbered
 from tests.ui.finger import STATE_FOCUSED, STATE_READ_ONLY, Screen, poll
 from tests.ui.test_finger import EXAMPLES, FORMS, MIN_ROW, Kiosk
 
@@ -63,12 +63,15 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
     for n in nodes:
         if n.role == "list item" and 0 < s.extents(n)[3] < MIN_ROW:
             problems.append(f"{where}: list row {n.name!r} is {s.extents(n)[3]} px")
-    labels = {str(q["label"][k.lang]): q for p in form["pages"] for q in p["questions"]}
+    labels = {str(q["label"][k.lang]): q for p in form["pages"] for q in _all(p["questions"])}
     # Typed answers only: a calculated or read-only value is shown as text (test_finger.py
     # holds it) and takes no keyboard. A date's year, month and day are typed (number pad).
+    # A field's name starts with its question's label (the longest: "Name" and "Name and
+    # surname" are two questions); a repeat's item adds its number ("Child's name (1)").
+    by_length = sorted(labels.items(), key=lambda lq: -len(lq[0]))
     fields = [(n, q) for n in nodes if n.role in ("text", "entry") and STATE_READ_ONLY not in n.states
-              for lab, q in labels.items() if n.name.startswith(lab) and q["type"] in TYPED
-              and not q.get("calculate") and not q.get("readonly")]
+              for q in [next((q for lab, q in by_length if n.name.startswith(lab)), None)]
+              if q is not None and q["type"] in TYPED and not q.get("calculate") and not q.get("readonly")]
     if not fields:
         if k.keyboard_open():
             problems.append(f"{where}: the keyboard is open on a screen without text fields")
@@ -89,7 +92,7 @@ def _check_screen(k: Kiosk, form: dict, where: str) -> list[str]:
 
     def in_view() -> bool:
         top, bottom = _page_span(k)
-        heads = [s.extents(n) for n in s.nodes() if n.role == "label" and n.name == label]
+        heads = [s.extents(n) for n in s.nodes() if n.role == "label" and unnumbered(n.name)[0] == label]
         f = s.extents(field)
         seen[:] = [f"label at {heads}, field at {f}, visible {top}..{bottom}"]
         return bool(heads) and all(top <= y and y + h <= bottom for _x, y, _w, h in (*heads, f))
