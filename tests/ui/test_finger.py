@@ -354,3 +354,20 @@ def test_at_200_percent_a_finger_drags_the_signature_page_up_and_signs(kiosk: Ki
     kiosk.hand.drag(x + w * 0.2, mid, x + w * 0.8, mid - 20)
     kiosk.tap(t("ui.form_next", kiosk.lang))
     poll("past the signature (the review)", lambda: s.find("push button", t("ui.review_submit", kiosk.lang)), 10)
+
+
+# -- the finger walk itself ------------------------------------------------------------------
+@pytest.mark.timeout(300)
+def test_the_finger_walk_reports_a_screen_the_kiosk_holds_with_its_reason(kiosk: Kiosk) -> None:
+    """The matrix walk (test_finger_matrix.py) must not pass when a form's walk stops early:
+    a household head's registry number of a child (born 2021, under 16) holds the resident
+    on screen 1, and the walk says so with the kiosk's own message for it."""
+    from tests.ui.test_finger_matrix import _walk
+
+    example = json.loads((EXAMPLES / "livestock-census.answers.json").read_text(encoding="utf-8"))["answers"]
+    form = json.loads((FORMS / "livestock-census.json").read_text(encoding="utf-8"))
+    message = next(q for p in form["pages"] for q in p["questions"] if q["name"] == "head_rd")["constraint_message"]
+    findings = _walk(kiosk, "livestock-census", "test", None, {**example, "head_rd": "ЖЭ21261528"})
+    assert len(findings) == 1, findings
+    assert "livestock-census screen 1: Next did not move on" in findings[0], findings
+    assert message["mn"] in findings[0], findings

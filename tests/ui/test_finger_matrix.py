@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -208,11 +209,13 @@ def _sign(k: Kiosk, form: dict, where: str, problems: list[str]) -> list[str]:
 STEPS = 40  # more screens than any bundled form has (one question per screen at most)
 
 
-def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None) -> list[str]:
-    """The form's screens up to its review; a stop before it is a finding naming the
-    screen and why, but for an answer the tree cannot give by design (BY_DESIGN)."""
+def _walk(k: Kiosk, form_id: str, tag: str, shots: Path | None, answers: dict | None = None) -> list[str]:
+    """The form's screens up to its review, answered from ``answers`` (the form's example
+    answers if not given); a stop before the review is a finding naming the screen and
+    why, but for an answer the tree cannot give by design (BY_DESIGN)."""
     form = json.loads((FORMS / f"{form_id}.json").read_text(encoding="utf-8"))
-    answers = json.loads((EXAMPLES / f"{form_id}.answers.json").read_text(encoding="utf-8"))["answers"]
+    if answers is None:
+        answers = json.loads((EXAMPLES / f"{form_id}.answers.json").read_text(encoding="utf-8"))["answers"]
     k.open_form(form_id)
     driver = FormDriver(k.tree, k.screen.app, form, answers, k.lang, {
         "yes": t("ui.yes", k.lang), "no": t("ui.no", k.lang), "year": t("ui.date_year", k.lang),
@@ -244,10 +247,11 @@ def _screen(k: Kiosk, form: dict, driver: FormDriver, where: str, shot: Path | N
     except (AssertionError, StopIteration) as exc:
         return [f"{where}: the example answers could not be given through the tree: {exc!r}"]
     signed = _sign(k, form, where, problems)
-    before = driver.names()
+    before = _step(k) or driver.names()  # the step read, not the lines: an error line changes them
     k.tap(t("ui.form_next", k.lang))
     try:
-        poll("the next screen", lambda: driver.names() != before, 10)
+        poll("the next screen", lambda: (_step(k) or driver.names()) != before or k.screen.find(
+            "push button", t("ui.review_submit", k.lang)) is not None, 10)
     except AssertionError:
         return [f"{where}: Next did not move on; the kiosk says: {_refusal(k, form, shown)}"]
     if signed:  # a finger's signature must take (the page must not scroll instead)
@@ -258,6 +262,15 @@ def _screen(k: Kiosk, form: dict, driver: FormDriver, where: str, shot: Path | N
         except AssertionError:
             return [f"{where}: the signature drawn with a finger did not take; the kiosk says: "
                     f"{_refusal(k, form, shown)}"]
+    return None
+
+
+def _step(k: Kiosk) -> str | None:
+    """The form's progress line ("7 / 19", its description "Step 7 of 19"), None if not shown."""
+    for n in k.screen.nodes():
+        m = re.fullmatch(r"(\d+) / (\d+)", n.name) if n.role == "label" else None
+        if m and n.description == t("ui.form_progress_desc", k.lang, index=int(m[1]), count=int(m[2])):
+            return n.name
     return None
 
 
