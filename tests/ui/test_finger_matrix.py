@@ -9,9 +9,11 @@ On every screen of every form, with X input (XTEST) and AT-SPI reads only:
 - a dropdown, tapped, opens the full-screen chooser with >= 56-px rows (then Cancel).
 Each screen is answered from the form's example answers through the tree (as
 tests/ui/atspi_form.py does) and a signature is drawn with a finger drag; the walk of a
-form ends at its review screen (or where an answer cannot be given through the tree, as
-an attachment: the screens up to there were checked). Screenshots of every screen go to
-$KIOSK_FINGER_SHOTS when set.
+form ends at its review screen. Ending anywhere else is a finding naming the form, the
+screen and why (the kiosk's error lines read through the tree, or the driver's error), so
+a walk cut short cannot pass; the one exception is a question the tree cannot answer by
+design (an attachment, by its type in the form: atspi_form.BY_DESIGN), where the screens
+up to there were checked. Screenshots of every screen go to $KIOSK_FINGER_SHOTS when set.
 """
 
 from __future__ import annotations
