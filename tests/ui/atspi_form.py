@@ -50,9 +50,15 @@ class FormDriver:
         self.lists = form.get("choice_lists", {})
         self.questions = {q["label"][lang]: q for p in form["pages"] for q in p["questions"]}
         # Two pages may ask the same labels (the groom's and the bride's registry number):
-        # the page shown is the one whose title the screen's heading ends with.
+        # the page shown is the one whose title the screen's heading ends with; with the
+        # heading hidden (large text, keys open) the first of them not answered yet.
         self.pages = [(str(p["title"][lang]), {q["label"][lang]: q for q in p["questions"]})
                       for p in form["pages"] if p.get("title")]
+        self.alike: dict[str, list[dict[str, Any]]] = {}
+        for p in form["pages"]:
+            for q in p["questions"]:
+                self.alike.setdefault(q["label"][lang], []).append(q)
+        self.given: set[str] = set()
         # A repeat's question shows its label with the item's number ("Child's name (2)"),
         # answered from that item of the repeat's example answers.
         self.items = {c["label"][lang]: (q["name"], c) for p in form["pages"] for q in p["questions"]
@@ -101,9 +107,16 @@ class FormDriver:
                 out[-1][2].append(n)
         return out
 
+    def labels(self) -> list[str]:
+        """The questions' labels on the screen (no error line, no hint)."""
+        return [n.name for n in self.nodes() if n.role == "label" and (
+            n.name in self.questions or unnumbered(n.name)[0] in self.items)]
+
     def _asked(self, label: Node, asked: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], Any] | None:
         if label.name in asked:
             q = asked[label.name]
+            if asked is self.questions:  # no heading read: in the form's order
+                q = next((a for a in self.alike[label.name] if a["name"] not in self.given), q)
             return q, self.answers.get(q["name"])
         base, item = unnumbered(label.name)
         if base not in self.items or item is None:
@@ -119,6 +132,7 @@ class FormDriver:
                 continue  # a repeat's items are answered on their own screens
             self.answer(q, value, controls)
             done.append(q["name"])
+            self.given.add(q["name"])
         return done
 
     def answer(self, q: dict[str, Any], value: Any, controls: list[Node]) -> None:

@@ -249,10 +249,10 @@ def _screen(k: Kiosk, form: dict, driver: FormDriver, where: str, shot: Path | N
     except (AssertionError, StopIteration) as exc:
         return [f"{where}: the example answers could not be given through the tree: {exc!r}"]
     signed = _sign(k, form, where, problems)
-    before = _step(k) or driver.names()  # the step read, not the lines: an error line changes them
+    before = _where(k, driver)
     k.tap(t("ui.form_next", k.lang))
     try:
-        poll("the next screen", lambda: (_step(k) or driver.names()) != before or k.screen.find(
+        poll("the next screen", lambda: _moved(before, _where(k, driver)) or k.screen.find(
             "push button", t("ui.review_submit", k.lang)) is not None, 10)
     except AssertionError:
         return [f"{where}: Next did not move on; the kiosk says: {_refusal(k, form, shown)}"]
@@ -265,6 +265,24 @@ def _screen(k: Kiosk, form: dict, driver: FormDriver, where: str, shot: Path | N
             return [f"{where}: the signature drawn with a finger did not take; the kiosk says: "
                     f"{_refusal(k, form, shown)}"]
     return None
+
+
+Where = tuple[str | None, list[str], list[str]]
+
+
+def _where(k: Kiosk, driver: FormDriver) -> Where:
+    """Which screen it is: its progress line, its questions' labels, all its lines."""
+    return _step(k), driver.labels(), driver.names()
+
+
+def _moved(before: Where, now: Where) -> bool:
+    """Not by all the lines (an error line appearing changes those): by the progress line
+    (hidden at large text while the keys are open), else by the questions' labels."""
+    if before[0] is not None and now[0] is not None:
+        return before[0] != now[0]
+    if before[1] or now[1]:
+        return before[1] != now[1]
+    return before[2] != now[2]
 
 
 def _step(k: Kiosk) -> str | None:
