@@ -34,11 +34,7 @@ Env = Any
 
 
 def _now(env: Env) -> datetime:
-    now = datetime.now(V.local_tz())
-    today = getattr(env, "today", None)
-    if today is not None and today != now.date():
-        now = now.replace(year=today.year, month=today.month, day=today.day)
-    return now
+    return V.now_on(getattr(env, "today", None))
 
 
 def _date(env: Env, v: Any) -> date | None:

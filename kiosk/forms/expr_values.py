@@ -98,6 +98,16 @@ def local_tz() -> Any:
     return _SYSTEM_ZONE
 
 
+def now_on(today: date | None) -> datetime:
+    """Now, in the kiosk's zone, moved to ``today`` when one is fixed (a session's day:
+    a fixed day in tests, never before the build date): what now() reads and when a
+    session begins."""
+    now = datetime.now(local_tz())
+    if today is not None and today != now.date():
+        now = now.replace(year=today.year, month=today.month, day=today.day)
+    return now
+
+
 # ---------------------------------------------------------------- dates
 
 def _tz(text: str | None) -> Any:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from kiosk.forms.expr_values import NodeSet, format_datetime, local_tz, to_string
+from kiosk.forms.expr_values import NodeSet, format_datetime, to_string
 
 Key = tuple[str, tuple[int, ...]]
 VERSION = 1
@@ -40,15 +40,6 @@ def encode(once: dict[Key, Any], prev: dict[Key, Any],
     if started is not None:
         out["started"] = format_datetime(started)
     return out
-
-
-def started_now(today: date) -> datetime:
-    """The instant a session begins, in the kiosk's zone, on the session's ``today``
-    (the day now() reads in it: a fixed day in tests, never before the build date)."""
-    now = datetime.now(local_tz())
-    if now.date() != today:
-        now = now.replace(year=today.year, month=today.month, day=today.day)
-    return now
 
 
 def started_of(kept: Any) -> datetime | None:

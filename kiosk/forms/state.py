@@ -29,9 +29,10 @@ from kiosk.forms.expr_eval import (
     to_bool,
     to_string,
 )
+from kiosk.forms.expr_values import now_on
 from kiosk.forms.kept import decode as decode_kept
 from kiosk.forms.kept import encode as encode_kept
-from kiosk.forms.kept import started_now, started_of
+from kiosk.forms.kept import started_of
 from kiosk.forms.model import Choice, FormDef, Question
 from kiosk.forms.state_env import _coerce, _Env, _index_choices, _PageEnv, _to_json
 from kiosk.forms.state_layout import _MISS, IncrementalState, Item, Key
@@ -55,7 +56,7 @@ class AnswerState(IncrementalState, RepeatItems):
         from kiosk.clock import trusted_today
 
         self.today = today or trusted_today()  # never before the build date (a wrong clock)
-        self.started = started or started_now(self.today)  # ODK start/today (sync.odk.seal)
+        self.started = started or now_on(self.today)  # ODK start/today (sync.odk.seal)
         self._answers: dict[Key, Any] = {}
         self._bad: dict[Key, str] = {}
         self._counts: dict[Key, int] = {}
