@@ -7,7 +7,7 @@ Like every implementation there, these take the environment first and never rais
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_DOWN, ROUND_HALF_UP, Context, Decimal
 from typing import Any
 
 from kiosk.forms.expr_values import NAN, num_out, to_number, to_string
@@ -91,7 +91,13 @@ def round_decimal(env: Env, v: Any, digits: Any = 0) -> float | int:
     if abs(int(d)) > 30:
         return NAN
     mode = ROUND_HALF_DOWN if x < 0 else ROUND_HALF_UP
-    return num_out(float(Decimal(repr(x)).quantize(Decimal(1).scaleb(-int(d)), rounding=mode)))
+    place = Decimal(1).scaleb(-int(d))
+    return num_out(float(Decimal(repr(x)).quantize(place, rounding=mode, context=_ROUNDING)))
+
+
+# Room for every digit of a double (10**308) down to 30 places: the default 28 digits
+# made round(pow(10, 300), 5) raise instead of giving the number back.
+_ROUNDING = Context(prec=340)
 
 
 def substring(env: Env, s: Any, start: Any, length: Any = NOARG) -> str:
