@@ -21,7 +21,7 @@ Evaluation never raises on any input value: a bad argument gives empty/NaN.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Protocol
 
@@ -129,7 +129,7 @@ def _compile(node: Node) -> Compiled:
         if special is not None:
             return special(node)
         if node.func == "if":
-            c, a, b = [_live(node, a) for a in node.args]
+            c, a, b = _live(node, node.args)
             return lambda env: a(env) if to_bool(c(env)) else b(env)
         args = [compile_node(a) for a in node.args]
         if n == 0:
@@ -144,10 +144,12 @@ def _compile(node: Node) -> Compiled:
     raise ExpressionError("unsupported expression", node.pos)
 
 
-def _live(parent: Node, child: Node) -> Compiled:
-    """``child`` compiled, or never when a constant condition of ``parent`` means it is
-    never evaluated (kiosk.forms.expr_const: it may hold a call that would fail)."""
-    return _unreachable if child is dead_branch(parent) else compile_node(child)
+def _live(parent: Node, children: Sequence[Node]) -> list[Compiled]:
+    """``children`` of ``parent`` compiled, the one a constant condition of ``parent``
+    never lets run as never evaluated (kiosk.forms.expr_const: it may hold a call that
+    would fail). The condition is folded once for all of them."""
+    dead = dead_branch(parent)
+    return [_unreachable if child is dead else compile_node(child) for child in children]
 
 
 def _unreachable(env: Env) -> Any:  # pragma: no cover - a constant condition skips it
@@ -155,7 +157,7 @@ def _unreachable(env: Env) -> Any:  # pragma: no cover - a constant condition sk
 
 
 def _compile_binop(node: BinOp) -> Compiled:
-    left, right, op = compile_node(node.left), _live(node, node.right), node.op
+    (left, right), op = _live(node, (node.left, node.right)), node.op
     if op == "and":
         return lambda env: to_bool(left(env)) and to_bool(right(env))
     if op == "or":
