@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from kiosk.forms.deps import build_graph, set_graph
-from kiosk.forms.expr_const import dead_call_warnings, dead_calls
+from kiosk.forms.expr_const import ARITH_OPS, dead_call_warnings, dead_calls
 from kiosk.forms.expr_eval import FUNCTIONS, compile_node, plan_choice_index
 from kiosk.forms.expr_parse import (
     BinOp,
@@ -46,8 +46,6 @@ _NOT_NUMERIC = ("list", "opaque", "repeat")
 _NOT_SELECT = ("number", "date", "bool", "opaque", "repeat")
 _NOT_DATE = ("number", "bool", "list", "opaque", "repeat")
 _DOT_FIELDS = ("constraint", "required", "read_only", "relevant")
-_ARITH = ("+", "-", "*", "div", "mod")
-_CMP = ("=", "!=", "<", "<=", ">", ">=")
 
 
 class _Checker:
@@ -162,7 +160,7 @@ class _Checker:
             if node.right is not dead:
                 self.kind(node.right)
             return "bool"
-        if node.op in _ARITH:
+        if node.op in ARITH_OPS:
             self.numeric(node.left, node.op)
             self.numeric(node.right, node.op)
             return "number"

@@ -29,8 +29,8 @@ class _Unknown:
 
 
 UNKNOWN: Final = _Unknown()
-_ARITH = frozenset({"+", "-", "*", "div", "mod"})
-_CMP = frozenset({"=", "!=", "<", "<=", ">", ">="})
+ARITH_OPS = frozenset({"+", "-", "*", "div", "mod"})
+COMPARE_OPS = frozenset({"=", "!=", "<", "<=", ">", ">="})
 
 
 def constant(node: Node) -> Any:
@@ -69,9 +69,9 @@ def _constant_binop(node: BinOp) -> Any:
     right = constant(node.right)
     if right is UNKNOWN:
         return UNKNOWN
-    if node.op in _ARITH:
+    if node.op in ARITH_OPS:
         return arith(node.op, left, right)
-    if node.op in _CMP:
+    if node.op in COMPARE_OPS:
         return compare(node.op, left, right)
     return UNKNOWN
 
